@@ -1,0 +1,54 @@
+# Two commands set up a fresh machine: `make run` and `make test`.
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+PY_STAMP := $(VENV)/.podium-installed
+NODE_STAMP := web/node_modules/.podium-installed
+DEMO := server/demo/asian-dialogue-2021.json
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run install test lint typecheck unit bench messages migration clean
+
+run: install
+	$(BIN)/podium db upgrade
+	$(BIN)/podium import-event --if-empty $(DEMO)
+	$(BIN)/podium serve --host $(HOST) --port $(PORT)
+
+install: $(PY_STAMP) $(NODE_STAMP)
+
+$(PY_STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+$(NODE_STAMP): web/package.json web/package-lock.json
+	npm ci --prefix web --no-audit --no-fund
+	touch $@
+
+lint: install
+	$(BIN)/ruff check server realtime web tests
+	$(BIN)/ruff format --check server realtime web tests
+
+typecheck: install
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python -m tests.bench.bench_agenda
+
+# Re-extract translatable strings and merge them into the catalogues.
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -o server/locale/messages.pot server web/templates
+	$(BIN)/pybabel update -i server/locale/messages.pot -d server/locale --no-fuzzy-matching
+
+# Write a migration for model changes: make migration MESSAGE="add registrations"
+migration: install
+	$(BIN)/python -c "from server.migrations import revision; import sys; revision('sqlite+aiosqlite:///migration-scratch.db', sys.argv[1])" "$(MESSAGE)"
+	rm -f migration-scratch.db
+
+clean:
+	rm -rf $(VENV) web/node_modules .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""Live rooms (Socket.IO) and media relay: the realtime transport of Podium."""

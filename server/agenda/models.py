@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class SessionKind(enum.StrEnum):
+    plenary = "plenary"
+    parallel = "parallel"
+    ceremony = "ceremony"
+    video_address = "video-address"
+    exhibition = "exhibition"
+    break_ = "break"
+
+
+class Room(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("event_id", "slug"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    slug: str = Field(max_length=64)
+    name: str = Field(max_length=200)
+    description: str = Field(default="")
+    # Seats on site; 0 means a virtual room with no physical seats.
+    capacity: int = Field(default=0, ge=0)
+    position: int = Field(default=0)
+
+
+class Track(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("event_id", "slug"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    slug: str = Field(max_length=64)
+    name: str = Field(max_length=200)
+    color: str = Field(default="#4a5568", max_length=7)
+    position: int = Field(default=0)
+
+
+class Person(SQLModel, table=True):
+    """A speaker as the agenda shows them."""
+
+    __table_args__ = (UniqueConstraint("event_id", "slug"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    slug: str = Field(max_length=64)
+    name: str = Field(max_length=200)
+    organisation: str = Field(default="", max_length=200)
+    country: str = Field(default="", max_length=2)
+    biography: str = Field(default="")
+    position: int = Field(default=0)
+
+
+class Session(SQLModel, table=True):
+    """An agenda item. Times are aware datetimes, stored in UTC, shown in a time zone of the viewer's choice."""
+
+    __table_args__ = (UniqueConstraint("event_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    code: str = Field(max_length=64)
+    guid: uuid.UUID = Field(default_factory=uuid.uuid4, unique=True)
+    title: str = Field(max_length=300)
+    abstract: str = Field(default="")
+    kind: str = Field(max_length=20)
+    start: dt.datetime = Field(index=True)
+    end: dt.datetime
+    room_id: int = Field(foreign_key="room.id", index=True)
+    track_id: int | None = Field(default=None, foreign_key="track.id")
+    language: str = Field(default="en", max_length=16)
+    position: int = Field(default=0)
+
+
+class SessionSpeaker(SQLModel, table=True):
+    session_id: int = Field(foreign_key="session.id", primary_key=True, ondelete="CASCADE")
+    person_id: int = Field(foreign_key="person.id", primary_key=True, ondelete="CASCADE")
+    position: int = Field(default=0)

@@ -1,0 +1,175 @@
+"""Reading the agenda: one programme per event, loaded in a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from server.agenda.models import Person, Room, Session, SessionKind, SessionSpeaker, Track
+from server.errors import InvalidInput, NotFound
+from server.events.models import Event
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """A session with everything a page or an export shows of it."""
+
+    session: Session
+    room: Room
+    track: Track | None
+    speakers: tuple[Person, ...]
+
+    def local_start(self, zone: ZoneInfo) -> dt.datetime:
+        return to_zone(self.session.start, zone)
+
+    def local_end(self, zone: ZoneInfo) -> dt.datetime:
+        return to_zone(self.session.end, zone)
+
+    @property
+    def duration(self) -> dt.timedelta:
+        return self.session.end - self.session.start
+
+    def matches(self, needle: str) -> bool:
+        haystack = [self.session.title, self.session.abstract, *(person.name for person in self.speakers)]
+        return any(needle in text.casefold() for text in haystack)
+
+
+@dataclass(frozen=True)
+class Programme:
+    event: Event
+    rooms: tuple[Room, ...]
+    tracks: tuple[Track, ...]
+    people: tuple[Person, ...]
+    sessions: tuple[SessionView, ...]
+    by_code: dict[str, SessionView] = field(default_factory=dict, compare=False)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.event.timezone)
+
+    def session(self, code: str) -> SessionView:
+        view = self.by_code.get(code)
+        if view is None:
+            raise NotFound(f"There is no session {code!r} in this event.")
+        return view
+
+
+@dataclass(frozen=True)
+class AgendaFilter:
+    """What a visitor narrowed the programme to. Empty fields mean "everything"."""
+
+    query: str = ""
+    day: dt.date | None = None
+    track: str = ""
+    room: str = ""
+    kind: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.query or self.day or self.track or self.room or self.kind)
+
+
+def to_zone(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    # SQLModel's UTCDateTime hands back aware UTC datetimes; a naive one is taken as UTC.
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(zone)
+
+
+async def load_programme(db: AsyncSession, *, event: Event) -> Programme:
+    """The whole agenda of ``event`` in five queries, however many sessions it has."""
+    rooms = (
+        await db.exec(select(Room).where(Room.event_id == event.id).order_by(col(Room.position), col(Room.id)))
+    ).all()
+    tracks = (
+        await db.exec(select(Track).where(Track.event_id == event.id).order_by(col(Track.position), col(Track.id)))
+    ).all()
+    people = (
+        await db.exec(select(Person).where(Person.event_id == event.id).order_by(col(Person.position), col(Person.id)))
+    ).all()
+    sessions = (
+        await db.exec(
+            select(Session)
+            .where(Session.event_id == event.id)
+            .order_by(col(Session.start), col(Session.position), col(Session.id))
+        )
+    ).all()
+    links = (
+        await db.exec(
+            select(SessionSpeaker)
+            .join(Session, col(Session.id) == col(SessionSpeaker.session_id))
+            .where(Session.event_id == event.id)
+            .order_by(col(SessionSpeaker.position))
+        )
+    ).all()
+    rooms_by_id = {room.id: room for room in rooms}
+    tracks_by_id = {track.id: track for track in tracks}
+    people_by_id = {person.id: person for person in people}
+    speakers: dict[int, list[Person]] = {}
+    for link in links:
+        speakers.setdefault(link.session_id, []).append(people_by_id[link.person_id])
+    views = tuple(
+        SessionView(
+            session=session,
+            room=rooms_by_id[session.room_id],
+            track=tracks_by_id.get(session.track_id) if session.track_id is not None else None,
+            speakers=tuple(speakers.get(session.id or 0, ())),
+        )
+        for session in sessions
+    )
+    return Programme(
+        event=event,
+        rooms=tuple(rooms),
+        tracks=tuple(tracks),
+        people=tuple(people),
+        sessions=views,
+        by_code={view.session.code: view for view in views},
+    )
+
+
+def parse_filter(
+    programme: Programme, *, query: str = "", day: str = "", track: str = "", room: str = "", kind: str = ""
+) -> AgendaFilter:
+    """Validate a visitor's filter against this event; unknown values are a clear error, not an empty page."""
+    event = programme.event
+    query = query.strip()
+    if len(query) > 200:
+        raise InvalidInput("The search text is too long (200 characters at most).")
+    parsed_day: dt.date | None = None
+    if day:
+        try:
+            parsed_day = dt.date.fromisoformat(day)
+        except ValueError:
+            raise InvalidInput(f"{day!r} is not a date; use the form 2021-10-27.") from None
+        if parsed_day not in event.days:
+            raise NotFound(f"This event has no day {day}.")
+    if track and track not in {t.slug for t in programme.tracks}:
+        raise NotFound(f"This event has no track {track!r}.")
+    if room and room not in {r.slug for r in programme.rooms}:
+        raise NotFound(f"This event has no room {room!r}.")
+    if kind and kind not in {k.value for k in SessionKind}:
+        raise InvalidInput(f"{kind!r} is not a kind of session.")
+    return AgendaFilter(query=query, day=parsed_day, track=track, room=room, kind=kind)
+
+
+def select_sessions(programme: Programme, agenda_filter: AgendaFilter) -> list[SessionView]:
+    """The sessions that pass ``agenda_filter``; a day is a day of the event in its own time zone."""
+    needle = agenda_filter.query.casefold()
+    chosen = []
+    for view in programme.sessions:
+        if agenda_filter.day and view.local_start(programme.zone).date() != agenda_filter.day:
+            continue
+        if agenda_filter.track and (view.track is None or view.track.slug != agenda_filter.track):
+            continue
+        if agenda_filter.room and view.room.slug != agenda_filter.room:
+            continue
+        if agenda_filter.kind and view.session.kind != agenda_filter.kind:
+            continue
+        if needle and not view.matches(needle):
+            continue
+        chosen.append(view)
+    return chosen

@@ -1,0 +1,145 @@
+"""The ``podium`` command: serve, migrate, import and export events."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from server.errors import PodiumError
+from server.settings import Settings, SettingsError
+
+
+class CommandError(Exception):
+    """A failure to report as one readable line with a non-zero exit."""
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from server.app import create_app
+
+    settings = _settings()
+    print(f"Podium is serving on http://{args.host}:{args.port}/", flush=True)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info", proxy_headers=True)
+
+
+def cmd_db_upgrade(_args: argparse.Namespace) -> None:
+    from server.migrations import upgrade_sync
+
+    settings = _settings()
+    try:
+        upgrade_sync(settings.database_url)
+    except OSError as exc:
+        raise CommandError(f"cannot reach the database: {exc}") from None
+    print("database is up to date")
+
+
+async def _import_event(settings: Settings, text: str, *, if_empty: bool) -> str:
+    from sqlmodel import select
+
+    from server.agenda.interchange import import_event, parse_event_file
+    from server.db import Database
+    from server.events.models import Event
+
+    document = parse_event_file(text)
+    database = Database(settings.database_url)
+    try:
+        async with database.session() as db:
+            if if_empty and (await db.exec(select(Event))).first() is not None:
+                return "the database already holds events; nothing imported"
+            event = await import_event(db, document=document)
+            return f"imported event {event.slug!r}: {event.title}"
+    finally:
+        await database.dispose()
+
+
+def cmd_import_event(args: argparse.Namespace) -> None:
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandError(f"cannot read {path}: {exc}") from None
+    print(asyncio.run(_import_event(_settings(), text, if_empty=args.if_empty)))
+
+
+async def _export_event(settings: Settings, slug: str) -> str:
+    from server.agenda.interchange import dump_event_file, export_event
+    from server.db import Database
+    from server.events.services import get_event
+
+    database = Database(settings.database_url)
+    try:
+        async with database.session() as db:
+            event = await get_event(db, slug=slug)
+            return dump_event_file(await export_event(db, event=event))
+    finally:
+        await database.dispose()
+
+
+def cmd_export_event(args: argparse.Namespace) -> None:
+    text = asyncio.run(_export_event(_settings(), args.slug))
+    if args.output and args.output != "-":
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="podium",
+        description="Podium: a hybrid conference platform. Settings come from PODIUM_* environment variables.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    serve = commands.add_parser("serve", help="serve the web application")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: %(default)s)")
+    serve.set_defaults(handler=cmd_serve)
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_upgrade = db_commands.add_parser("upgrade", help="apply every pending schema migration")
+    db_upgrade.set_defaults(handler=cmd_db_upgrade)
+
+    importer = commands.add_parser("import-event", help="load an event from a podium-event JSON file")
+    importer.add_argument("file", metavar="FILE", help="path of the event file")
+    importer.add_argument("--if-empty", action="store_true", help="only import when the database has no event")
+    importer.set_defaults(handler=cmd_import_event)
+
+    exporter = commands.add_parser("export-event", help="write an event as a podium-event JSON file")
+    exporter.add_argument("slug", metavar="SLUG", help="the event's slug, as in its URL")
+    exporter.add_argument("-o", "--output", help="file to write (default: standard output)")
+    exporter.set_defaults(handler=cmd_export_event)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.handler(args)
+    except (CommandError, PodiumError) as exc:
+        print(f"podium: error: {exc}", file=sys.stderr)
+        return 1
+    except (OSError, SQLAlchemyError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        print(f"podium: error: the database failed: {reason}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

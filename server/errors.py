@@ -1,0 +1,23 @@
+"""Domain errors. Transport maps them to HTTP statuses or Socket.IO error acknowledgements."""
+
+
+class PodiumError(Exception):
+    status_code = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(PodiumError):
+    """Unknown, or belongs to another event: both look the same to the caller."""
+
+    status_code = 404
+
+
+class InvalidInput(PodiumError):
+    status_code = 400
+
+
+class Forbidden(PodiumError):
+    status_code = 403

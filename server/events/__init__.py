@@ -1,0 +1,1 @@
+"""Events: the conferences an instance hosts, each under its own ``/{slug}/``."""

@@ -1,0 +1,97 @@
+"""Languages: gettext catalogues (Babel) chosen per request and read through a context variable."""
+
+from __future__ import annotations
+
+import contextvars
+import io
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from babel import Locale
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str  # as it appears in URLs and the lang attribute (BCP 47)
+    babel: str  # Babel's locale identifier and the catalogue folder name
+    name: str  # in its own language, for the switch
+
+
+LANGUAGES = (
+    Language(code="en", babel="en", name="English"),
+    Language(code="zh-Hans", babel="zh_Hans", name="简体中文"),
+)
+DEFAULT_LANGUAGE = LANGUAGES[0]
+_BY_CODE = {language.code.lower(): language for language in LANGUAGES}
+_current: contextvars.ContextVar[Language] = contextvars.ContextVar("language", default=DEFAULT_LANGUAGE)
+
+
+def find_language(code: str) -> Language | None:
+    code = code.strip().lower().replace("_", "-")
+    if code in _BY_CODE:
+        return _BY_CODE[code]
+    if code in {"zh", "zh-cn", "zh-sg", "zh-hans-cn"}:
+        return _BY_CODE["zh-hans"]
+    return None
+
+
+def negotiate(accept_language: str) -> Language:
+    """The best of our languages for an Accept-Language header."""
+    weighted = []
+    for index, part in enumerate(accept_language.split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                continue
+        weighted.append((-quality, index, tag))
+    for _quality, _index, tag in sorted(weighted):
+        language = find_language(tag) or find_language(tag.split("-")[0])
+        if language is not None:
+            return language
+    return DEFAULT_LANGUAGE
+
+
+@cache
+def translations(language: Language) -> NullTranslations:
+    """Compiled in memory from the .po file, so there is no build step to forget."""
+    po_path = LOCALE_DIR / language.babel / "LC_MESSAGES" / "messages.po"
+    if not po_path.exists():
+        return NullTranslations()
+    with po_path.open("rb") as po_file:
+        catalog = read_po(po_file, locale=language.babel)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer)
+
+
+def activate(language: Language) -> contextvars.Token[Language]:
+    return _current.set(language)
+
+
+def current_language() -> Language:
+    return _current.get()
+
+
+def current_locale() -> Locale:
+    return Locale.parse(current_language().babel)
+
+
+def gettext(message: str) -> str:
+    return translations(current_language()).ugettext(message)
+
+
+def ngettext(singular: str, plural: str, count: int) -> str:
+    return translations(current_language()).ungettext(singular, plural, count)
+
+
+_ = gettext

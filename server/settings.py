@@ -1,0 +1,65 @@
+"""One typed settings object, read once from the ``PODIUM_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+DEVELOPMENT_SECRET = "podium-development-secret-do-not-use-in-production"  # noqa: S105 (refused in production)
+
+
+class SettingsError(ValueError):
+    """The environment describes a configuration Podium refuses to run with."""
+
+
+def normalise_database_url(url: str) -> str:
+    """Map the URLs operators write to the async drivers Podium uses."""
+    if url.startswith("sqlite:///"):
+        return "sqlite+aiosqlite:///" + url.removeprefix("sqlite:///")
+    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url.removeprefix(prefix)
+    return url
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str
+    database_url: str
+    redis_url: str | None
+    secret_key: str
+    base_url: str
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        environ = dict(os.environ if environ is None else environ)
+        env = environ.get("PODIUM_ENV", "development").strip().lower()
+        if env not in {"development", "production", "test"}:
+            raise SettingsError(f"PODIUM_ENV must be development, production or test, not {env!r}")
+        default_db = f"sqlite:///{Path.cwd() / 'podium.db'}"
+        database_url = normalise_database_url(environ.get("PODIUM_DATABASE_URL", "") or default_db)
+        if not database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise SettingsError("PODIUM_DATABASE_URL must be an sqlite:/// or postgresql:// URL")
+        secret_key = environ.get("PODIUM_SECRET_KEY", "") or DEVELOPMENT_SECRET
+        if env == "production" and secret_key == DEVELOPMENT_SECRET:
+            raise SettingsError("PODIUM_SECRET_KEY must be set to a secret of your own when PODIUM_ENV=production")
+        if env == "production" and len(secret_key) < 32:
+            raise SettingsError("PODIUM_SECRET_KEY must be at least 32 characters long in production")
+        base_url = (environ.get("PODIUM_BASE_URL", "") or "http://127.0.0.1:8000").rstrip("/")
+        parts = urlsplit(base_url)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise SettingsError(
+                f"PODIUM_BASE_URL must be an http(s) URL such as https://podium.example.org, not {base_url!r}"
+            )
+        redis_url = environ.get("PODIUM_REDIS_URL", "").strip() or None
+        return cls(env=env, database_url=database_url, redis_url=redis_url, secret_key=secret_key, base_url=base_url)

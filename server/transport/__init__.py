@@ -1,0 +1,1 @@
+"""HTTP transport: decode the request, call one service, render the result."""

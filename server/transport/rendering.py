@@ -1,0 +1,62 @@
+"""Jinja2 templates with gettext, autoescaping and the helpers every page uses."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import jinja2
+from babel.dates import format_date, format_datetime, format_time, get_timezone_name
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from server import i18n
+from web import TEMPLATES_DIR
+
+
+def _format_date(value: dt.date, format: str = "full") -> str:
+    return format_date(value, format=format, locale=i18n.current_locale())
+
+
+def _format_time(value: dt.datetime, format: str = "HH:mm") -> str:
+    return format_time(value, format=format, locale=i18n.current_locale())
+
+
+def _format_datetime(value: dt.datetime, format: str = "medium") -> str:
+    return format_datetime(value, format=format, locale=i18n.current_locale())
+
+
+def _zone_name(zone: Any) -> str:
+    return get_timezone_name(zone, locale=i18n.current_locale())
+
+
+def build_environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.filters.update(
+        format_date=_format_date,
+        format_time=_format_time,
+        format_datetime=_format_datetime,
+        zone_name=_zone_name,
+    )
+    env.globals.update(languages=i18n.LANGUAGES, current_language=i18n.current_language)
+    return env
+
+
+ENVIRONMENT = build_environment()
+
+
+def render(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
+    html = render_text(request, template, context)
+    return HTMLResponse(html, status_code=status_code)
+
+
+def render_text(request: Request, template: str, context: dict[str, Any]) -> str:
+    return ENVIRONMENT.get_template(template).render({"request": request, **context})
