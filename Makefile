@@ -4,7 +4,6 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.podium-installed
 NODE_STAMP := web/node_modules/.podium-installed
-DEMO := server/demo/asian-dialogue-2021.json
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -12,7 +11,7 @@ PORT ?= 8000
 
 run: install
 	$(BIN)/podium db upgrade
-	$(BIN)/podium import-event --if-empty $(DEMO)
+	$(BIN)/podium load-demo
 	$(BIN)/podium serve --host $(HOST) --port $(PORT)
 
 install: $(PY_STAMP) $(NODE_STAMP)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,8 +15,10 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from server.db import Database
+from server.mail.delivery import run_delivery
 from server.settings import Settings
-from server.transport import api, exports, pages
+from server.transport import accounts, api, exports, pages, registration
+from server.transport.auth import CSRFMiddleware
 from server.transport.errors import EXCEPTION_HANDLERS
 from server.transport.language import LanguageMiddleware
 from server.transport.security import SecurityHeadersMiddleware
@@ -25,13 +29,20 @@ async def healthz(_request: Request) -> Response:
     return PlainTextResponse("ok")
 
 
-def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None, database: Database | None = None, *, deliver_mail: bool = True
+) -> Starlette:
     settings = settings or Settings.from_env()
     database = database or Database(settings.database_url)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        delivery = asyncio.create_task(run_delivery(database, settings)) if deliver_mail else None
         yield
+        if delivery is not None:
+            delivery.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await delivery
         await database.dispose()
 
     routes: list[BaseRoute] = [
@@ -39,12 +50,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         Mount("/static/vendor", StaticFiles(directory=NODE_MODULES_DIR, check_dir=False), name="vendor"),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         *api.routes,
+        *accounts.routes,
+        *registration.routes,
         *exports.routes,
         *pages.routes,
     ]
     middleware = [
         Middleware(SecurityHeadersMiddleware, https=settings.base_url.startswith("https://")),
         Middleware(LanguageMiddleware),
+        Middleware(CSRFMiddleware, https=settings.base_url.startswith("https://")),
     ]
     app = Starlette(
         routes=routes,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,6 +32,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     from server.app import create_app
 
     settings = _settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     print(f"Podium is serving on http://{args.host}:{args.port}/", flush=True)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info", proxy_headers=True)
 
@@ -96,6 +98,52 @@ def cmd_export_event(args: argparse.Namespace) -> None:
         sys.stdout.write(text)
 
 
+async def _load_demo(settings: Settings) -> list[str]:
+    from server.agenda.interchange import DEMO_EVENT_FILE
+    from server.db import Database
+    from server.demo import load_demo
+
+    event_text = DEMO_EVENT_FILE.read_text(encoding="utf-8")
+    database = Database(settings.database_url)
+    try:
+        async with database.session() as db:
+            return await load_demo(db, base_url=settings.base_url, event_text=event_text)
+    finally:
+        await database.dispose()
+
+
+def cmd_load_demo(_args: argparse.Namespace) -> None:
+    from server.demo import sign_in_help
+
+    settings = _settings()
+    for line in [*asyncio.run(_load_demo(settings)), *sign_in_help(settings.base_url)]:
+        print(line)
+
+
+async def _grant_role(settings: Settings, slug: str, email: str, role: str, name: str) -> str:
+    from server.accounts.models import Role
+    from server.accounts.services import grant_role
+    from server.db import Database
+    from server.events.services import get_event
+
+    try:
+        chosen = Role(role)
+    except ValueError:
+        raise CommandError(f"unknown role {role!r}; choose one of: {', '.join(r.value for r in Role)}") from None
+    database = Database(settings.database_url)
+    try:
+        async with database.session() as db:
+            event = await get_event(db, slug=slug)
+            account = await grant_role(db, event=event, email=email, role=chosen, name=name)
+            return f"{account.email} is {chosen.value} of {event.slug}"
+    finally:
+        await database.dispose()
+
+
+def cmd_grant_role(args: argparse.Namespace) -> None:
+    print(asyncio.run(_grant_role(_settings(), args.slug, args.email, args.role, args.name)))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="podium",
@@ -122,6 +170,16 @@ def build_parser() -> argparse.ArgumentParser:
     exporter.add_argument("slug", metavar="SLUG", help="the event's slug, as in its URL")
     exporter.add_argument("-o", "--output", help="file to write (default: standard output)")
     exporter.set_defaults(handler=cmd_export_event)
+
+    demo = commands.add_parser("load-demo", help="load the demo event and its demo accounts into an empty database")
+    demo.set_defaults(handler=cmd_load_demo)
+
+    granter = commands.add_parser("grant-role", help="give an account (created if needed) a role in an event")
+    granter.add_argument("slug", metavar="SLUG", help="the event's slug")
+    granter.add_argument("email", metavar="EMAIL", help="the person's email address")
+    granter.add_argument("role", metavar="ROLE", help="delegate, speaker, moderator or organiser")
+    granter.add_argument("--name", default="", help="the person's name, for a new account")
+    granter.set_defaults(handler=cmd_grant_role)
     return parser
 
 

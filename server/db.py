@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,13 +16,27 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 _query_counter: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("query_counter", default=None)
 
 
+WRITE_LOCK_OPTION = "podium_write_lock"
+WRITE_QUEUE = "podium_write_queue"
+HOLDS_QUEUE = "podium_holds_write_queue"
+RELEASES_QUEUE = "podium_releases_write_queue"
+
+
 def _apply_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # The driver's own implicit BEGIN is turned off so that _begin_sqlite chooses the kind of BEGIN.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _begin_sqlite(connection: Any) -> None:
+    # A read-then-write (seats, votes) must hold the write lock from its first read: BEGIN IMMEDIATE.
+    immediate = connection.get_execution_options().get(WRITE_LOCK_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def _count_statement(*_args: Any, **_kwargs: Any) -> None:
@@ -40,8 +55,12 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, **options)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _apply_sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "begin", _begin_sqlite)
         event.listen(self.engine.sync_engine, "before_cursor_execute", _count_statement)
-        self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        # SQLite has one writer at a time: queueing writers here, in order, beats every connection
+        # polling the file lock (busy_timeout), which starves some of them under a burst.
+        info = {WRITE_QUEUE: asyncio.Lock()} if self.is_sqlite else {}
+        self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False, info=info)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -50,6 +69,36 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+async def begin_write(db: AsyncSession) -> None:
+    """Start ``db``'s transaction holding the write lock on SQLite (BEGIN IMMEDIATE).
+
+    Call it before the first statement of a read-then-write. On PostgreSQL it changes nothing: services
+    lock the rows they read with ``SELECT ... FOR UPDATE`` instead, which SQLite ignores.
+    """
+    if db.in_transaction():
+        raise RuntimeError("begin_write must come before the transaction's first statement")
+    info = db.sync_session.info
+    queue: asyncio.Lock | None = info.get(WRITE_QUEUE)
+    if queue is not None:
+        await queue.acquire()
+        info[HOLDS_QUEUE] = True
+        if not info.get(RELEASES_QUEUE):
+            event.listen(db.sync_session, "after_transaction_end", _release_write_queue)
+            info[RELEASES_QUEUE] = True
+    try:
+        await db.connection(execution_options={WRITE_LOCK_OPTION: True})
+    except BaseException:
+        _release_write_queue(db.sync_session, None)
+        raise
+
+
+def _release_write_queue(session: Any, transaction: Any) -> None:
+    if transaction is not None and transaction.parent is not None:
+        return
+    if session.info.pop(HOLDS_QUEUE, False):
+        session.info[WRITE_QUEUE].release()
 
 
 class QueryCounter:

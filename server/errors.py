@@ -21,3 +21,13 @@ class InvalidInput(PodiumError):
 
 class Forbidden(PodiumError):
     status_code = 403
+
+
+class Conflict(PodiumError):
+    """The request is understood but clashes with the current state (a full session, an overlap)."""
+
+    status_code = 409
+
+
+class RateLimited(PodiumError):
+    status_code = 429

@@ -31,6 +31,12 @@ class Settings:
     redis_url: str | None
     secret_key: str
     base_url: str
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = True
+    mail_from: str = "Podium <podium@localhost>"
 
     @property
     def is_production(self) -> bool:
@@ -62,4 +68,20 @@ class Settings:
                 f"PODIUM_BASE_URL must be an http(s) URL such as https://podium.example.org, not {base_url!r}"
             )
         redis_url = environ.get("PODIUM_REDIS_URL", "").strip() or None
-        return cls(env=env, database_url=database_url, redis_url=redis_url, secret_key=secret_key, base_url=base_url)
+        try:
+            smtp_port = int(environ.get("PODIUM_SMTP_PORT", "") or 587)
+        except ValueError:
+            raise SettingsError("PODIUM_SMTP_PORT must be a port number such as 587") from None
+        return cls(
+            env=env,
+            database_url=database_url,
+            redis_url=redis_url,
+            secret_key=secret_key,
+            base_url=base_url,
+            smtp_host=environ.get("PODIUM_SMTP_HOST", "").strip(),
+            smtp_port=smtp_port,
+            smtp_user=environ.get("PODIUM_SMTP_USER", ""),
+            smtp_password=environ.get("PODIUM_SMTP_PASSWORD", ""),
+            smtp_starttls=environ.get("PODIUM_SMTP_STARTTLS", "true").lower() not in {"0", "false", "no"},
+            mail_from=environ.get("PODIUM_MAIL_FROM", "") or f"Podium <podium@{urlsplit(base_url).hostname}>",
+        )

@@ -1,3 +1,146 @@
-from starlette.routing import BaseRoute
+"""The read-only JSON API of the agenda, ``/api/v1/``.
 
-routes: list[BaseRoute] = []
+Each output shape is built by its own small function from the read model, so a new column never
+leaks into the API by accident. Errors are rendered as JSON by ``server.transport.errors``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from server.agenda.models import Person, Room, Track
+from server.agenda.services import Programme, SessionView, load_programme, parse_filter, select_sessions, session_url
+from server.events.models import Event
+from server.events.services import get_event, list_events
+
+# Query parameter → parse_filter argument; the same names the agenda page uses.
+FILTER_PARAMETERS = {"q": "query", "day": "day", "track": "track", "room": "room", "kind": "kind"}
+
+
+def _base_url(request: Request) -> str:
+    return str(request.app.state.settings.base_url)
+
+
+def _isoformat(moment: dt.datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+# Output shapes
+
+
+def event_out(event: Event, *, base_url: str) -> dict[str, Any]:
+    return {
+        "slug": event.slug,
+        "title": event.title,
+        "acronym": event.acronym,
+        "timezone": event.timezone,
+        "start_date": event.start_date.isoformat(),
+        "end_date": event.end_date.isoformat(),
+        "venue": event.venue,
+        "city": event.city,
+        "country": event.country,
+        "languages": event.language_list,
+        "attendance": event.attendance,
+        "url": f"{base_url}/{event.slug}/",
+    }
+
+
+def room_out(room: Room) -> dict[str, Any]:
+    return {"slug": room.slug, "name": room.name}
+
+
+def room_detail_out(room: Room) -> dict[str, Any]:
+    return {**room_out(room), "description": room.description, "capacity": room.capacity}
+
+
+def track_out(track: Track | None) -> dict[str, Any] | None:
+    if track is None:
+        return None
+    return {"slug": track.slug, "name": track.name, "color": track.color}
+
+
+def speaker_out(person: Person) -> dict[str, Any]:
+    return {"slug": person.slug, "name": person.name, "organisation": person.organisation, "country": person.country}
+
+
+def session_out(view: SessionView, *, zone: ZoneInfo, event_slug: str, base_url: str) -> dict[str, Any]:
+    session = view.session
+    return {
+        "code": session.code,
+        "guid": str(session.guid),
+        "title": session.title,
+        "abstract": session.abstract,
+        "kind": session.kind,
+        "start": _isoformat(view.local_start(zone)),
+        "end": _isoformat(view.local_end(zone)),
+        "room": room_out(view.room),
+        "track": track_out(view.track),
+        "language": session.language,
+        "speakers": [speaker_out(person) for person in view.speakers],
+        "url": session_url(base_url, event_slug=event_slug, code=session.code),
+    }
+
+
+def event_detail_out(programme: Programme, *, base_url: str) -> dict[str, Any]:
+    event = programme.event
+    return {
+        **event_out(event, base_url=base_url),
+        "description": event.description,
+        "days": [day.isoformat() for day in event.days],
+        "rooms": [room_detail_out(room) for room in programme.rooms],
+        "tracks": [track_out(track) for track in programme.tracks],
+    }
+
+
+# Endpoints
+
+
+async def _programme(request: Request) -> Programme:
+    async with request.app.state.database.session() as db:
+        event = await get_event(db, slug=request.path_params["slug"])
+        return await load_programme(db, event=event)
+
+
+async def events_index(request: Request) -> Response:
+    async with request.app.state.database.session() as db:
+        events = await list_events(db)
+    base_url = _base_url(request)
+    return JSONResponse({"events": [event_out(event, base_url=base_url) for event in events]})
+
+
+async def event_detail(request: Request) -> Response:
+    programme = await _programme(request)
+    return JSONResponse(event_detail_out(programme, base_url=_base_url(request)))
+
+
+async def sessions_index(request: Request) -> Response:
+    programme = await _programme(request)
+    arguments = {name: request.query_params.get(param, "") for param, name in FILTER_PARAMETERS.items()}
+    chosen = select_sessions(programme, parse_filter(programme, **arguments))
+    base_url = _base_url(request)
+    sessions = [
+        session_out(view, zone=programme.zone, event_slug=programme.event.slug, base_url=base_url) for view in chosen
+    ]
+    return JSONResponse({"count": len(sessions), "sessions": sessions})
+
+
+async def session_detail(request: Request) -> Response:
+    programme = await _programme(request)
+    view = programme.session(request.path_params["code"])
+    return JSONResponse(
+        session_out(view, zone=programme.zone, event_slug=programme.event.slug, base_url=_base_url(request))
+    )
+
+
+routes: list[BaseRoute] = [
+    Route("/api/v1/events", events_index, methods=["GET"]),
+    Route("/api/v1/events/{slug}", event_detail, methods=["GET"]),
+    Route("/api/v1/events/{slug}/sessions", sessions_index, methods=["GET"]),
+    Route("/api/v1/events/{slug}/sessions/{code}", session_detail, methods=["GET"]),
+]

@@ -1,3 +1,63 @@
-from starlette.routing import BaseRoute
+"""Agenda exports: iCalendar for people's calendars, the frab schedule for conference apps."""
 
-routes: list[BaseRoute] = []
+from __future__ import annotations
+
+import re
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from server.agenda import calendar, frab
+from server.agenda.services import Programme, load_programme
+from server.events.services import get_event
+
+CALENDAR_TYPE = "text/calendar; charset=utf-8"
+UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+async def _programme(request: Request) -> Programme:
+    async with request.app.state.database.session() as db:
+        event = await get_event(db, slug=request.path_params["slug"])
+        return await load_programme(db, event=event)
+
+
+def _base_url(request: Request) -> str:
+    return str(request.app.state.settings.base_url)
+
+
+def _attachment(filename: str) -> dict[str, str]:
+    safe = UNSAFE_IN_FILENAME.sub("-", filename)
+    return {"Content-Disposition": f'attachment; filename="{safe}"'}
+
+
+async def event_ics(request: Request) -> Response:
+    programme = await _programme(request)
+    body = calendar.event_calendar(programme, base_url=_base_url(request))
+    return Response(body, media_type=CALENDAR_TYPE, headers=_attachment(f"{programme.event.slug}.ics"))
+
+
+async def session_ics(request: Request) -> Response:
+    programme = await _programme(request)
+    view = programme.session(request.path_params["code"])
+    body = calendar.session_calendar(programme, view, base_url=_base_url(request))
+    filename = f"{programme.event.slug}-{view.session.code}.ics"
+    return Response(body, media_type=CALENDAR_TYPE, headers=_attachment(filename))
+
+
+async def schedule_xml(request: Request) -> Response:
+    programme = await _programme(request)
+    return Response(frab.schedule_xml(programme, base_url=_base_url(request)), media_type="application/xml")
+
+
+async def schedule_json(request: Request) -> Response:
+    programme = await _programme(request)
+    return JSONResponse(frab.schedule_json(programme, base_url=_base_url(request)))
+
+
+routes: list[BaseRoute] = [
+    Route("/{slug}/schedule.ics", event_ics, methods=["GET"]),
+    Route("/{slug}/sessions/{code}.ics", session_ics, methods=["GET"]),
+    Route("/{slug}/schedule.xml", schedule_xml, methods=["GET"]),
+    Route("/{slug}/schedule.json", schedule_json, methods=["GET"]),
+]

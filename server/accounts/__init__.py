@@ -1,0 +1,1 @@
+"""Accounts: passwordless sign-in by emailed link, server-side sessions, roles per event."""

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Role(enum.StrEnum):
+    delegate = "delegate"
+    speaker = "speaker"
+    moderator = "moderator"
+    organiser = "organiser"
+
+
+class Account(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True, index=True)
+    name: str = Field(default="", max_length=200)
+    disabled: bool = Field(default=False)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class EventRole(SQLModel, table=True):
+    """What an account may do in one event; an account may hold several roles there."""
+
+    __table_args__ = (UniqueConstraint("event_id", "account_id", "role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    account_id: int = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
+    role: str = Field(max_length=20)
+
+
+class SignInLink(SQLModel, table=True):
+    """A one-time sign-in link. Only the token's hash is stored; rows double as the rate-limit record."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    email: str = Field(max_length=254, index=True)
+    requester_ip: str = Field(default="", max_length=64, index=True)
+    next_path: str = Field(default="/", max_length=500)
+    # Set when the link also confirms a registration made while signed out.
+    confirms_registration_id: int | None = Field(default=None, foreign_key="registration.id", ondelete="CASCADE")
+    created_at: dt.datetime = Field(default_factory=utcnow, index=True)
+    expires_at: dt.datetime
+    used_at: dt.datetime | None = None
+
+
+class AuthSession(SQLModel, table=True):
+    """A signed-in browser. The cookie holds a random token; the table holds its hash, so a leak of
+    the table signs nobody in, and deleting or revoking a row signs that browser out at once."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    account_id: int = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    expires_at: dt.datetime
+    revoked_at: dt.datetime | None = None
+    user_agent: str = Field(default="", max_length=300)

@@ -1,0 +1,285 @@
+"""Sign-in by one-time emailed link, server-side sessions, roles per event."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlmodel import col, func, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from server.accounts.emails import normalise_email
+from server.accounts.models import Account, AuthSession, EventRole, Role, SignInLink, utcnow
+from server.accounts.tokens import new_token, token_hash
+from server.errors import Forbidden, InvalidInput, NotFound, RateLimited
+from server.events.models import Event
+from server.i18n import gettext as _
+from server.mail.services import queue_mail
+
+LINK_LIFETIME = dt.timedelta(minutes=30)
+SESSION_LIFETIME = dt.timedelta(days=30)
+LINKS_PER_EMAIL_PER_HOUR = 5
+LINKS_PER_IP_PER_10_MINUTES = 30
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, and what they may do in the event at hand."""
+
+    account: Account | None
+    roles: frozenset[Role] = frozenset()
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.account is None
+
+    def has(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+
+ANONYMOUS = Actor(account=None)
+
+
+def safe_next_path(path: str) -> str:
+    """Only paths on this site: never an open redirect to another host."""
+    if not path.startswith("/") or path.startswith("//") or "\\" in path or len(path) > 500:
+        return "/"
+    return path
+
+
+async def _recent_links(db: AsyncSession, *, since: dt.datetime, **match: str) -> int:
+    query = select(func.count()).select_from(SignInLink).where(col(SignInLink.created_at) >= since)
+    for field, value in match.items():
+        query = query.where(getattr(SignInLink, field) == value)
+    return int((await db.exec(query)).one())
+
+
+async def create_sign_in_link(
+    db: AsyncSession,
+    *,
+    email: str,
+    requester_ip: str,
+    next_path: str = "/",
+    confirms_registration_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> str:
+    """Adds a link row (not committed) after the rate limits, and returns the raw token to mail."""
+    now = now or utcnow()
+    if await _recent_links(db, since=now - dt.timedelta(hours=1), email=email) >= LINKS_PER_EMAIL_PER_HOUR:
+        raise RateLimited(_("Too many sign-in links were sent to this address. Please try again in an hour."))
+    if (
+        requester_ip
+        and await _recent_links(db, since=now - dt.timedelta(minutes=10), requester_ip=requester_ip)
+        >= LINKS_PER_IP_PER_10_MINUTES
+    ):
+        raise RateLimited(_("Too many sign-in requests from your network. Please try again in a few minutes."))
+    token = new_token()
+    db.add(
+        SignInLink(
+            token_hash=token_hash(token),
+            email=email,
+            requester_ip=requester_ip[:64],
+            next_path=safe_next_path(next_path),
+            confirms_registration_id=confirms_registration_id,
+            created_at=now,
+            expires_at=now + LINK_LIFETIME,
+        )
+    )
+    return token
+
+
+async def request_sign_in(
+    db: AsyncSession, *, email: str, requester_ip: str, next_path: str, base_url: str, now: dt.datetime | None = None
+) -> str:
+    """Mails a one-time link. Answers the same whether or not the address has an account."""
+    email = normalise_email(email)
+    token = await create_sign_in_link(db, email=email, requester_ip=requester_ip, next_path=next_path, now=now)
+    link = f"{base_url}/signin/{token}"
+    await queue_mail(
+        db,
+        recipient=email,
+        subject=_("Your Podium sign-in link"),
+        body=_("Open this link to sign in. It works once and expires in 30 minutes:\n\n{link}\n").format(link=link),
+    )
+    await db.commit()
+    return email
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    account: Account
+    session_token: str
+    next_path: str
+    confirmed_registration_id: int | None
+
+
+async def use_sign_in_link(
+    db: AsyncSession, *, token: str, user_agent: str = "", now: dt.datetime | None = None
+) -> SignedIn:
+    """Consumes the link (once), creates the account on first use, and opens a server-side session."""
+    from server.registration.services import confirm_registration
+
+    now = now or utcnow()
+    # The conditional update consumes the link atomically: of two concurrent uses, one wins.
+    claimed = await db.exec(
+        update(SignInLink)
+        .where(col(SignInLink.token_hash) == token_hash(token), col(SignInLink.used_at).is_(None))
+        .where(col(SignInLink.expires_at) > now)
+        .values(used_at=now)
+        .returning(col(SignInLink.id))
+    )
+    link_id = claimed.scalar_one_or_none()
+    if link_id is None:
+        await db.rollback()
+        raise InvalidInput(_("This sign-in link has expired or was already used. Please ask for a new one."))
+    link = await db.get_one(SignInLink, link_id)
+    account = (await db.exec(select(Account).where(Account.email == link.email))).first()
+    if account is None:
+        account = Account(email=link.email)
+        db.add(account)
+        await db.flush()
+    if account.disabled:
+        await db.commit()
+        raise Forbidden(_("This account has been disabled by an organiser."))
+    session_token = new_token()
+    db.add(
+        AuthSession(
+            token_hash=token_hash(session_token),
+            account_id=account.id or 0,
+            created_at=now,
+            expires_at=now + SESSION_LIFETIME,
+            user_agent=user_agent[:300],
+        )
+    )
+    confirmed = None
+    if link.confirms_registration_id is not None:
+        confirmed = await confirm_registration(db, registration_id=link.confirms_registration_id, now=now)
+    await db.commit()
+    return SignedIn(
+        account=account, session_token=session_token, next_path=link.next_path, confirmed_registration_id=confirmed
+    )
+
+
+async def authenticate(db: AsyncSession, *, session_token: str, now: dt.datetime | None = None) -> Account | None:
+    """The account behind a session cookie, or None for a forged, expired, revoked or disabled one."""
+    if not session_token or len(session_token) > 100:
+        return None
+    now = now or utcnow()
+    row = (
+        await db.exec(
+            select(Account)
+            .join(AuthSession, col(AuthSession.account_id) == col(Account.id))
+            .where(AuthSession.token_hash == token_hash(session_token))
+            .where(col(AuthSession.revoked_at).is_(None), col(AuthSession.expires_at) > now)
+            .where(col(Account.disabled).is_(False))
+        )
+    ).first()
+    return row
+
+
+async def sign_out(db: AsyncSession, *, session_token: str) -> None:
+    await db.exec(
+        update(AuthSession).where(col(AuthSession.token_hash) == token_hash(session_token)).values(revoked_at=utcnow())
+    )
+    await db.commit()
+
+
+async def sign_out_everywhere(db: AsyncSession, *, account: Account) -> None:
+    await _revoke_sessions(db, account_id=account.id or 0)
+    await db.commit()
+
+
+async def _revoke_sessions(db: AsyncSession, *, account_id: int) -> None:
+    await db.exec(
+        update(AuthSession)
+        .where(col(AuthSession.account_id) == account_id, col(AuthSession.revoked_at).is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+async def roles_in(db: AsyncSession, *, account: Account | None, event: Event) -> frozenset[Role]:
+    """Roles granted in the event; a confirmed registration makes a delegate."""
+    if account is None:
+        return frozenset()
+    from server.registration.models import Registration, RegistrationStatus
+
+    granted = (
+        await db.exec(select(EventRole.role).where(EventRole.event_id == event.id, EventRole.account_id == account.id))
+    ).all()
+    roles = {Role(role) for role in granted}
+    registered = (
+        await db.exec(
+            select(Registration.id).where(
+                Registration.event_id == event.id,
+                Registration.account_id == account.id,
+                Registration.status == RegistrationStatus.confirmed,
+            )
+        )
+    ).first()
+    if registered is not None:
+        roles.add(Role.delegate)
+    return frozenset(roles)
+
+
+async def actor_in(db: AsyncSession, *, account: Account | None, event: Event) -> Actor:
+    return Actor(account=account, roles=await roles_in(db, account=account, event=event))
+
+
+def require(actor: Actor, *roles: Role) -> None:
+    """Anonymous visitors and people without the role see "not found": nothing hints the page exists."""
+    if not actor.has(*roles):
+        raise NotFound(_("There is no page at this address."))
+
+
+async def grant_role(db: AsyncSession, *, event: Event, email: str, role: Role, name: str = "") -> Account:
+    """Operator's tool (command line): creates the account when needed. Idempotent."""
+    email = normalise_email(email)
+    account = (await db.exec(select(Account).where(Account.email == email))).first()
+    if account is None:
+        account = Account(email=email, name=name)
+        db.add(account)
+        await db.flush()
+    exists = (
+        await db.exec(
+            select(EventRole).where(
+                EventRole.event_id == event.id, EventRole.account_id == account.id, EventRole.role == role
+            )
+        )
+    ).first()
+    if exists is None:
+        db.add(EventRole(event_id=event.id or 0, account_id=account.id or 0, role=role))
+    await db.commit()
+    return account
+
+
+async def set_account_disabled(
+    db: AsyncSession, *, actor: Actor, event: Event, account_id: int, disabled: bool
+) -> Account:
+    """An organiser disables (or re-enables) an account of their event; its sessions end at once."""
+    from server.registration.models import Registration
+
+    require(actor, Role.organiser)
+    related = (
+        await db.exec(
+            select(Account)
+            .outerjoin(
+                Registration,
+                (col(Registration.account_id) == col(Account.id)) & (col(Registration.event_id) == event.id),
+            )
+            .outerjoin(
+                EventRole, (col(EventRole.account_id) == col(Account.id)) & (col(EventRole.event_id) == event.id)
+            )
+            .where(col(Account.id) == account_id)
+            .where(col(Registration.id).is_not(None) | col(EventRole.id).is_not(None))
+        )
+    ).first()
+    if related is None:
+        raise NotFound(_("There is no such participant in this event."))
+    if actor.account is not None and related.id == actor.account.id:
+        raise InvalidInput(_("You cannot disable your own account."))
+    related.disabled = disabled
+    db.add(related)
+    if disabled:
+        await _revoke_sessions(db, account_id=account_id)
+    await db.commit()
+    return related

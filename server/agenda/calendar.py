@@ -1,0 +1,102 @@
+"""iCalendar exports: one session to add to a calendar, or the whole event as a feed to subscribe to."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import icalendar
+
+from server.agenda.services import Programme, SessionView, session_url
+from server.events.models import Event
+
+PRODID = "-//Podium//Agenda//EN"
+# The VTIMEZONE covers a year either side of the event: compact, yet right for every session.
+ZONE_MARGIN = dt.timedelta(days=366)
+
+
+def session_uid(view: SessionView) -> str:
+    """Stable across exports and edits, so a re-imported calendar updates instead of duplicating."""
+    return f"{view.session.guid}@podium"
+
+
+def location(view: SessionView, event: Event) -> str:
+    return ", ".join(part for part in (view.room.name, event.venue) if part)
+
+
+def description(view: SessionView) -> str:
+    parts = [view.session.abstract.strip()]
+    if view.speakers:
+        names = [
+            f"{person.name} ({person.organisation})" if person.organisation else person.name for person in view.speakers
+        ]
+        parts.append("Speakers: " + ", ".join(names))
+    return "\n\n".join(part for part in parts if part)
+
+
+def session_component(view: SessionView, programme: Programme, *, base_url: str, stamp: dt.datetime) -> icalendar.Event:
+    event = programme.event
+    component = icalendar.Event()
+    component.add("uid", session_uid(view))
+    component.add("dtstamp", stamp)
+    # Wall times in the event's zone with a TZID, so clients show the right hour wherever they are.
+    component.add("dtstart", view.local_start(programme.zone))
+    component.add("dtend", view.local_end(programme.zone))
+    component.add("summary", view.session.title)
+    text = description(view)
+    if text:
+        component.add("description", text)
+    place = location(view, event)
+    if place:
+        component.add("location", place)
+    component.add("url", session_url(base_url, event_slug=event.slug, code=view.session.code))
+    if view.track is not None:
+        component.add("categories", [view.track.name])
+    component.add("status", "CONFIRMED")
+    return component
+
+
+def build_calendar(
+    programme: Programme,
+    views: Iterable[SessionView],
+    *,
+    base_url: str,
+    feed: bool,
+    now: dt.datetime | None = None,
+    name: str = "",
+) -> icalendar.Calendar:
+    event = programme.event
+    stamp = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    if feed:
+        calendar.add("x-wr-calname", name or event.title)
+        calendar.add("x-wr-timezone", event.timezone)
+        if event.description:
+            calendar.add("x-wr-caldesc", event.description)
+    for view in views:
+        calendar.add_component(session_component(view, programme, base_url=base_url, stamp=stamp))
+    calendar.add_missing_timezones(first_date=event.start_date - ZONE_MARGIN, last_date=event.end_date + ZONE_MARGIN)
+    return calendar
+
+
+def session_calendar(
+    programme: Programme, view: SessionView, *, base_url: str, now: dt.datetime | None = None
+) -> bytes:
+    """One session, as a file to open in a calendar application."""
+    return build_calendar(programme, [view], base_url=base_url, feed=False, now=now).to_ical()
+
+
+def event_calendar(programme: Programme, *, base_url: str, now: dt.datetime | None = None) -> bytes:
+    """Every session of the event, as a feed a calendar application can subscribe to."""
+    return build_calendar(programme, programme.sessions, base_url=base_url, feed=True, now=now).to_ical()
+
+
+def agenda_calendar(
+    programme: Programme, views: Iterable[SessionView], *, name: str, base_url: str, now: dt.datetime | None = None
+) -> bytes:
+    """A delegate's own picks, as a feed their calendar application subscribes to."""
+    return build_calendar(programme, views, base_url=base_url, feed=True, now=now, name=name).to_ical()

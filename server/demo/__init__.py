@@ -1,0 +1,50 @@
+"""The demo: the reference event and one account for each role, so a new machine can be tried at once."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from server.accounts.models import Role
+from server.accounts.services import grant_role
+from server.agenda.interchange import import_event, parse_event_file
+from server.events.models import Event
+from server.registration.models import Attendance
+from server.registration.services import RegistrationInput, find_registration, register
+
+DEMO_ACCOUNTS = {
+    Role.organiser: ("organiser@example.org", "Demo Organiser"),
+    Role.moderator: ("moderator@example.org", "Demo Moderator"),
+    Role.speaker: ("speaker@example.org", "Demo Speaker"),
+}
+DEMO_DELEGATE = "delegate@example.org"
+
+
+async def load_demo(db: AsyncSession, *, base_url: str, event_text: str) -> list[str]:
+    """Loads the demo event into an empty database, with its demo accounts; says what it did."""
+    if (await db.exec(select(Event))).first() is not None:
+        return ["The database already holds events: the demo was not loaded again."]
+    event = await import_event(db, document=parse_event_file(event_text))
+    for role, (email, name) in DEMO_ACCOUNTS.items():
+        await grant_role(db, event=event, email=email, role=role, name=name)
+    delegate = await grant_role(db, event=event, email=DEMO_DELEGATE, role=Role.delegate, name="Demo Delegate")
+    if await find_registration(db, event=event, account=delegate) is None:
+        data = RegistrationInput.parse(
+            name="Demo Delegate",
+            email=DEMO_DELEGATE,
+            country="ID",
+            organisation="Demo Heritage Institute",
+            job_title="Conservation architect",
+            attendance=Attendance.onsite,
+            listed=True,
+        )
+        await register(db, event=event, account=delegate, data=data, requester_ip="", base_url=base_url)
+    return [f"Loaded the demo event {event.title!r} at {base_url}/{event.slug}/"]
+
+
+def sign_in_help(base_url: str) -> list[str]:
+    accounts = [*(email for email, _name in DEMO_ACCOUNTS.values()), DEMO_DELEGATE]
+    return [
+        f"Sign in at {base_url}/signin with one of the demo accounts: {', '.join(accounts)}.",
+        "Without SMTP settings, the sign-in link is written to this log (look for 'outbox:').",
+    ]

@@ -1,0 +1,175 @@
+"""What organisers watch: registrations by mode and status, countries, fill rates, check-ins; and the
+participant list delegates see (only those who consented)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from server.accounts.models import Account, Role
+from server.accounts.services import Actor, require
+from server.agenda.models import Room, Session
+from server.events.models import Event
+from server.registration.models import Attendance, ChoiceStatus, Registration, RegistrationStatus, SessionChoice
+
+
+@dataclass(frozen=True)
+class SessionFill:
+    session: Session
+    room: Room
+    seated: int
+    waitlisted: int
+    online: int
+
+    @property
+    def fill_rate(self) -> float | None:
+        return self.seated / self.room.capacity if self.room.capacity else None
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    by_mode_and_status: dict[tuple[str, str], int]
+    countries: list[tuple[str, int]]
+    checked_in: int
+    sessions: list[SessionFill]
+
+    @property
+    def confirmed(self) -> int:
+        return sum(
+            n for (_mode, status), n in self.by_mode_and_status.items() if status == RegistrationStatus.confirmed
+        )
+
+
+async def dashboard(db: AsyncSession, *, actor: Actor, event: Event) -> Dashboard:
+    require(actor, Role.organiser)
+    grouped = (
+        await db.exec(
+            select(Registration.attendance, Registration.status, func.count())
+            .where(Registration.event_id == event.id)
+            .group_by(col(Registration.attendance), col(Registration.status))
+        )
+    ).all()
+    countries = (
+        await db.exec(
+            select(Registration.country, func.count())
+            .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.confirmed)
+            .group_by(col(Registration.country))
+            .order_by(func.count().desc(), col(Registration.country))
+        )
+    ).all()
+    checked_in = (
+        await db.exec(
+            select(func.count())
+            .select_from(Registration)
+            .where(Registration.event_id == event.id, col(Registration.checked_in_at).is_not(None))
+        )
+    ).one()
+    fills = (
+        await db.exec(
+            select(SessionChoice.session_id, SessionChoice.attendance, SessionChoice.status, func.count())
+            .where(SessionChoice.event_id == event.id)
+            .group_by(col(SessionChoice.session_id), col(SessionChoice.attendance), col(SessionChoice.status))
+        )
+    ).all()
+    counts: Counter[tuple[int, str]] = Counter()
+    for session_id, attendance, status, number in fills:
+        if attendance == Attendance.online:
+            counts[(session_id, "online")] += number
+        elif status == ChoiceStatus.confirmed:
+            counts[(session_id, "seated")] += number
+        else:
+            counts[(session_id, "waitlisted")] += number
+    sessions = (
+        await db.exec(
+            select(Session, Room)
+            .join(Room, col(Room.id) == col(Session.room_id))
+            .where(Session.event_id == event.id)
+            .order_by(col(Session.start), col(Room.position))
+        )
+    ).all()
+    return Dashboard(
+        by_mode_and_status={(mode, status): int(n) for mode, status, n in grouped},
+        countries=[(code, int(n)) for code, n in countries],
+        checked_in=int(checked_in),
+        sessions=[
+            SessionFill(
+                session=session,
+                room=room,
+                seated=counts[(session.id or 0, "seated")],
+                waitlisted=counts[(session.id or 0, "waitlisted")],
+                online=counts[(session.id or 0, "online")],
+            )
+            for session, room in sessions
+        ],
+    )
+
+
+CSV_FIELDS = [
+    "name",
+    "email",
+    "country",
+    "organisation",
+    "job_title",
+    "attendance",
+    "status",
+    "language",
+    "accessibility_needs",
+    "listed",
+    "created_at",
+    "confirmed_at",
+    "checked_in_at",
+]
+
+
+def _csv_safe(value: object) -> str:
+    text = "" if value is None else str(value)
+    # A cell starting with = + - @ runs as a formula in spreadsheets: neutralise it.
+    return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
+
+
+async def registrations_csv(db: AsyncSession, *, actor: Actor, event: Event) -> str:
+    require(actor, Role.organiser)
+    rows = (
+        await db.exec(select(Registration).where(Registration.event_id == event.id).order_by(col(Registration.id)))
+    ).all()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_FIELDS)
+    for registration in rows:
+        writer.writerow([_csv_safe(getattr(registration, field)) for field in CSV_FIELDS])
+    return buffer.getvalue()
+
+
+async def participant_list(db: AsyncSession, *, actor: Actor, event: Event) -> list[Registration]:
+    """Confirmed delegates who consented to be listed; for the event's own people only."""
+    require(actor, Role.delegate, Role.speaker, Role.moderator, Role.organiser)
+    return list(
+        (
+            await db.exec(
+                select(Registration)
+                .where(
+                    Registration.event_id == event.id,
+                    Registration.status == RegistrationStatus.confirmed,
+                    col(Registration.listed).is_(True),
+                )
+                .order_by(col(Registration.name))
+            )
+        ).all()
+    )
+
+
+async def registration_list(db: AsyncSession, *, actor: Actor, event: Event) -> list[tuple[Registration, Account]]:
+    """Every registration of the event with its account, for the organiser's table."""
+    require(actor, Role.organiser)
+    rows = await db.exec(
+        select(Registration, Account)
+        .join(Account, col(Account.id) == col(Registration.account_id))
+        .where(Registration.event_id == event.id)
+        .order_by(col(Registration.name), col(Registration.id))
+    )
+    return list(rows.all())

@@ -1,0 +1,242 @@
+"""Session picks: on-site seats are finite, taken atomically; a waitlist promotes the next person when one frees.
+
+Atomicity: every read-then-write here starts with ``begin_write`` (BEGIN IMMEDIATE on SQLite) and locks the
+registration row, then the session row, in that order, with SELECT ... FOR UPDATE (PostgreSQL).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from server.accounts.models import Account, utcnow
+from server.agenda.models import Room, Session, SessionKind
+from server.errors import Conflict, InvalidInput, NotFound
+from server.events.models import Event
+from server.i18n import gettext as _
+from server.mail.services import queue_mail
+from server.registration.models import Attendance, ChoiceStatus, Registration, RegistrationStatus, SessionChoice
+from server.registration.services import _locked_registration
+
+# Exhibitions run for days and breaks are for everyone: neither holds a seat or clashes with a pick.
+SEATLESS_KINDS = {SessionKind.exhibition.value, SessionKind.break_.value}
+
+
+def holds_seat(session: Session, room: Room) -> bool:
+    return room.capacity > 0 and session.kind not in SEATLESS_KINDS
+
+
+async def _locked_session(db: AsyncSession, *, event: Event, session_id: int) -> tuple[Session, Room]:
+    row = (
+        await db.exec(
+            select(Session, Room)
+            .join(Room, col(Room.id) == col(Session.room_id))
+            .where(Session.id == session_id, Session.event_id == event.id)
+            .with_for_update(of=Session)
+        )
+    ).first()
+    if row is None:
+        raise NotFound(_("There is no such session in this event."))
+    return row
+
+
+async def find_session(db: AsyncSession, *, event: Event, code: str) -> Session:
+    """A session of ``event`` by its code; another event's session is not found."""
+    session = (await db.exec(select(Session).where(Session.event_id == event.id, Session.code == code))).first()
+    if session is None:
+        raise NotFound(_("There is no such session in this event."))
+    return session
+
+
+async def _seated(db: AsyncSession, *, session_id: int) -> int:
+    query = (
+        select(func.count())
+        .select_from(SessionChoice)
+        .where(
+            SessionChoice.session_id == session_id,
+            SessionChoice.attendance == Attendance.onsite,
+            SessionChoice.status == ChoiceStatus.confirmed,
+        )
+    )
+    return int((await db.exec(query)).one())
+
+
+async def _clashes(db: AsyncSession, *, registration: Registration, session: Session) -> list[Session]:
+    """The registration's other on-site picks that overlap ``session`` in time."""
+    return list(
+        (
+            await db.exec(
+                select(Session)
+                .join(SessionChoice, col(SessionChoice.session_id) == col(Session.id))
+                .where(
+                    SessionChoice.registration_id == registration.id,
+                    SessionChoice.attendance == Attendance.onsite,
+                    col(Session.id) != session.id,
+                    col(Session.kind).not_in(SEATLESS_KINDS),
+                    col(Session.start) < session.end,
+                    col(Session.end) > session.start,
+                )
+            )
+        ).all()
+    )
+
+
+async def _seat_or_waitlist(db: AsyncSession, *, registration: Registration, session: Session, room: Room) -> str:
+    clashes = await _clashes(db, registration=registration, session=session)
+    if clashes:
+        raise Conflict(
+            _("“{title}” overlaps “{other}”, which you already picked on site. Remove one of them first.").format(
+                title=session.title, other=clashes[0].title
+            )
+        )
+    return (
+        ChoiceStatus.confirmed
+        if await _seated(db, session_id=session.id or 0) < room.capacity
+        else ChoiceStatus.waitlisted
+    )
+
+
+async def pick_session(db: AsyncSession, *, event: Event, account: Account, session_id: int) -> SessionChoice:
+    """Adds a session to the delegate's agenda; picking it again changes nothing."""
+    registration = await _locked_registration(db, event=event, account=account)
+    if registration.status != RegistrationStatus.confirmed:
+        raise Conflict(_("Please confirm your registration first: the link is in your email."))
+    session, room = await _locked_session(db, event=event, session_id=session_id)
+    if session.kind == SessionKind.break_:
+        raise InvalidInput(_("Breaks are for everyone: there is nothing to pick."))
+    existing = (
+        await db.exec(
+            select(SessionChoice).where(
+                SessionChoice.registration_id == registration.id, SessionChoice.session_id == session.id
+            )
+        )
+    ).first()
+    if existing is not None:
+        await db.rollback()
+        return existing
+    onsite = registration.attendance == Attendance.onsite and holds_seat(session, room)
+    status = (
+        await _seat_or_waitlist(db, registration=registration, session=session, room=room)
+        if onsite
+        else ChoiceStatus.confirmed
+    )
+    choice = SessionChoice(
+        event_id=event.id or 0,
+        registration_id=registration.id or 0,
+        session_id=session.id or 0,
+        attendance=Attendance.onsite if onsite else Attendance.online,
+        status=status,
+    )
+    db.add(choice)
+    await db.commit()
+    return choice
+
+
+async def unpick_session(db: AsyncSession, *, event: Event, account: Account, session_id: int) -> None:
+    registration = await _locked_registration(db, event=event, account=account)
+    choice = (
+        await db.exec(
+            select(SessionChoice).where(
+                SessionChoice.registration_id == registration.id, SessionChoice.session_id == session_id
+            )
+        )
+    ).first()
+    if choice is None:
+        raise NotFound(_("This session is not in your agenda."))
+    seated = choice.attendance == Attendance.onsite and choice.status == ChoiceStatus.confirmed
+    await db.delete(choice)
+    await db.flush()
+    if seated:
+        await release_seat(db, event=event, session_id=session_id)
+    await db.commit()
+
+
+async def release_seat(db: AsyncSession, *, event: Event, session_id: int) -> SessionChoice | None:
+    """After a seat frees (the caller commits): the first on the waitlist takes it and is told by mail."""
+    session, room = await _locked_session(db, event=event, session_id=session_id)
+    if await _seated(db, session_id=session_id) >= room.capacity:
+        return None
+    row = (
+        await db.exec(
+            select(SessionChoice, Registration)
+            .join(Registration, col(Registration.id) == col(SessionChoice.registration_id))
+            .where(SessionChoice.session_id == session_id, SessionChoice.status == ChoiceStatus.waitlisted)
+            .order_by(col(SessionChoice.id))
+            .limit(1)
+        )
+    ).first()
+    if row is None:
+        return None
+    choice, registration = row
+    choice.status = ChoiceStatus.confirmed
+    choice.promoted_at = utcnow()
+    db.add(choice)
+    await queue_mail(
+        db,
+        recipient=registration.email,
+        subject=_("A seat is yours: {title}").format(title=session.title),
+        body=_(
+            "A seat freed up and you moved from the waitlist to a confirmed seat for “{title}” at {event}.\n"
+        ).format(title=session.title, event=event.title),
+    )
+    return choice
+
+
+async def take_seats_for(db: AsyncSession, *, event: Event, choices: list[SessionChoice]) -> None:
+    """Online → on site: every seat-holding pick must get a seat now, or nothing changes."""
+    full: list[str] = []
+    for choice in sorted(choices, key=lambda c: c.session_id):
+        session, room = await _locked_session(db, event=event, session_id=choice.session_id)
+        if not holds_seat(session, room):
+            continue
+        choice.attendance = Attendance.onsite
+        choice.status = ChoiceStatus.confirmed
+        db.add(choice)
+        await db.flush()
+        if await _seated(db, session_id=choice.session_id) > room.capacity:
+            full.append(session.title)
+            continue
+        clashes = await _clashes(
+            db, registration=await db.get_one(Registration, choice.registration_id), session=session
+        )
+        if clashes:
+            raise Conflict(
+                _(
+                    "“{title}” overlaps “{other}”: on site you can only be in one place. Remove one of them first."
+                ).format(title=session.title, other=clashes[0].title)
+            )
+    if full:
+        raise Conflict(
+            _(
+                "No seats remain on site for: {titles}. Remove these sessions from your agenda to attend on site."
+            ).format(titles="; ".join(full))
+        )
+
+
+@dataclass(frozen=True)
+class Pick:
+    choice: SessionChoice
+    waitlist_position: int | None  # 1 for the next to be promoted
+
+
+async def agenda_of(db: AsyncSession, *, registration: Registration) -> dict[int, Pick]:
+    """The delegate's picks by session id, with their place on each waitlist."""
+    choices = (await db.exec(select(SessionChoice).where(SessionChoice.registration_id == registration.id))).all()
+    picks = {}
+    for choice in choices:
+        position = None
+        if choice.status == ChoiceStatus.waitlisted:
+            ahead = await db.exec(
+                select(func.count())
+                .select_from(SessionChoice)
+                .where(
+                    SessionChoice.session_id == choice.session_id,
+                    SessionChoice.status == ChoiceStatus.waitlisted,
+                    col(SessionChoice.id) < (choice.id or 0),
+                )
+            )
+            position = int(ahead.one()) + 1
+        picks[choice.session_id] = Pick(choice=choice, waitlist_position=position)
+    return picks

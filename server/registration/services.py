@@ -1,0 +1,307 @@
+"""Registering for an event, confirming by email, changing attendance mode, cancelling."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from server import i18n
+from server.accounts.emails import normalise_email
+from server.accounts.models import Account, utcnow
+from server.accounts.services import create_sign_in_link
+from server.db import begin_write
+from server.errors import Conflict, InvalidInput, NotFound
+from server.events.models import Event
+from server.i18n import gettext as _
+from server.mail.services import queue_mail
+from server.registration.countries import is_country
+from server.registration.models import Attendance, ChoiceStatus, Registration, RegistrationStatus, SessionChoice
+
+LIMITS = {"name": 200, "organisation": 200, "job_title": 200, "accessibility_needs": 1000}
+
+
+@dataclass(frozen=True)
+class RegistrationInput:
+    """What a delegate may set on their registration: exactly these fields, validated."""
+
+    name: str
+    email: str
+    country: str
+    organisation: str
+    job_title: str
+    attendance: Attendance
+    language: str
+    accessibility_needs: str
+    listed: bool
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        name: str,
+        email: str,
+        country: str,
+        organisation: str = "",
+        job_title: str = "",
+        attendance: str,
+        language: str = "en",
+        accessibility_needs: str = "",
+        listed: bool = False,
+    ) -> RegistrationInput:
+        fields = {
+            "name": name.strip(),
+            "organisation": organisation.strip(),
+            "job_title": job_title.strip(),
+            "accessibility_needs": accessibility_needs.strip(),
+        }
+        labels = {
+            "name": _("Name"),
+            "organisation": _("Organisation"),
+            "job_title": _("Job title"),
+            "accessibility_needs": _("Accessibility needs"),
+        }
+        for field, value in fields.items():
+            if len(value) > LIMITS[field]:
+                raise InvalidInput(
+                    _("{field} is too long ({limit} characters at most).").format(
+                        field=labels[field], limit=LIMITS[field]
+                    )
+                )
+        if not fields["name"]:
+            raise InvalidInput(_("Please enter your name."))
+        if not is_country(country.strip()):
+            raise InvalidInput(_("Please choose your country from the list."))
+        try:
+            mode = Attendance(attendance)
+        except ValueError:
+            raise InvalidInput(_("Please choose whether you attend on site or online.")) from None
+        chosen_language = i18n.find_language(language)
+        if chosen_language is None:
+            raise InvalidInput(_("Please choose a language from the list."))
+        return cls(
+            name=fields["name"],
+            email=normalise_email(email),
+            country=country.strip().upper(),
+            organisation=fields["organisation"],
+            job_title=fields["job_title"],
+            attendance=mode,
+            language=chosen_language.code,
+            accessibility_needs=fields["accessibility_needs"],
+            listed=listed,
+        )
+
+
+async def find_registration(db: AsyncSession, *, event: Event, account: Account | None) -> Registration | None:
+    if account is None:
+        return None
+    return (
+        await db.exec(
+            select(Registration).where(Registration.event_id == event.id, Registration.account_id == account.id)
+        )
+    ).first()
+
+
+@dataclass(frozen=True)
+class Registered:
+    registration: Registration
+    needs_confirmation: bool
+
+
+async def register(
+    db: AsyncSession,
+    *,
+    event: Event,
+    account: Account | None,
+    data: RegistrationInput,
+    requester_ip: str,
+    base_url: str,
+) -> Registered:
+    """Signed-in people are confirmed at once (their address is proven); others confirm by the emailed link."""
+    email = account.email if account is not None else data.email
+    owner = account or (await db.exec(select(Account).where(Account.email == email))).first()
+    if owner is None:
+        owner = Account(email=email, name=data.name)
+        db.add(owner)
+        await db.flush()
+    registration = await find_registration(db, event=event, account=owner)
+    # A cancelled registration, or one never confirmed (the link expired or got lost), may be made again.
+    if registration is not None and registration.status == RegistrationStatus.confirmed:
+        if account is None:
+            raise Conflict(_("This address is already registered. Sign in to see or change your registration."))
+        raise Conflict(_("You are already registered for this event."))
+    if registration is None:
+        registration = Registration(
+            event_id=event.id or 0,
+            account_id=owner.id or 0,
+            badge_nonce=secrets.token_hex(8),
+            feed_token=secrets.token_urlsafe(24),
+            name=data.name,
+            email=email,
+            country=data.country,
+            attendance=data.attendance,
+        )
+    for field in (
+        "name",
+        "country",
+        "organisation",
+        "job_title",
+        "attendance",
+        "language",
+        "accessibility_needs",
+        "listed",
+    ):
+        setattr(registration, field, getattr(data, field))
+    registration.email = email
+    registration.cancelled_at = None
+    registration.created_at = utcnow()
+    confirmed = account is not None
+    registration.status = RegistrationStatus.confirmed if confirmed else RegistrationStatus.unconfirmed
+    registration.confirmed_at = utcnow() if confirmed else None
+    db.add(registration)
+    await db.flush()
+    page = f"{base_url}/{event.slug}/registration"
+    if confirmed:
+        body = _("You are registered for {event} ({mode}). Your registration, badge and agenda:\n\n{page}\n")
+        await queue_mail(
+            db,
+            recipient=email,
+            subject=_("Registration confirmed: {event}").format(event=event.title),
+            body=body.format(event=event.title, mode=attendance_label(data.attendance), page=page),
+        )
+    else:
+        token = await create_sign_in_link(
+            db,
+            email=email,
+            requester_ip=requester_ip,
+            next_path=f"/{event.slug}/registration",
+            confirms_registration_id=registration.id,
+        )
+        body = _(
+            "Please confirm your registration for {event} by opening this link. It works once and expires "
+            "in 30 minutes:\n\n{link}\n"
+        )
+        await queue_mail(
+            db,
+            recipient=email,
+            subject=_("Confirm your registration: {event}").format(event=event.title),
+            body=body.format(event=event.title, link=f"{base_url}/signin/{token}"),
+        )
+    await db.commit()
+    return Registered(registration=registration, needs_confirmation=not confirmed)
+
+
+def attendance_label(mode: str) -> str:
+    return _("on site") if mode == Attendance.onsite else _("online")
+
+
+async def confirm_registration(db: AsyncSession, *, registration_id: int, now: dt.datetime) -> int | None:
+    """Part of using a confirmation link (the caller commits)."""
+    registration = await db.get(Registration, registration_id)
+    if registration is None or registration.status != RegistrationStatus.unconfirmed:
+        return None
+    registration.status = RegistrationStatus.confirmed
+    registration.confirmed_at = now
+    db.add(registration)
+    return registration_id
+
+
+async def _locked_registration(db: AsyncSession, *, event: Event, account: Account) -> Registration:
+    await begin_write(db)
+    registration = (
+        await db.exec(
+            select(Registration)
+            .where(Registration.event_id == event.id, Registration.account_id == account.id)
+            .with_for_update()
+        )
+    ).first()
+    if registration is None or registration.status == RegistrationStatus.cancelled:
+        raise NotFound(_("You are not registered for this event."))
+    return registration
+
+
+async def change_attendance(db: AsyncSession, *, event: Event, account: Account, attendance: str) -> Registration:
+    """On site → online frees every seat; online → on site only when each picked session has a seat left."""
+    from server.registration.seats import release_seat, take_seats_for
+
+    try:
+        mode = Attendance(attendance)
+    except ValueError:
+        raise InvalidInput(_("Please choose whether you attend on site or online.")) from None
+    registration = await _locked_registration(db, event=event, account=account)
+    if registration.attendance == mode:
+        await db.rollback()
+        return registration
+    choices = (await db.exec(select(SessionChoice).where(SessionChoice.registration_id == registration.id))).all()
+    if mode == Attendance.online:
+        for choice in choices:
+            was_seated = choice.attendance == Attendance.onsite and choice.status == ChoiceStatus.confirmed
+            choice.attendance, choice.status = Attendance.online, ChoiceStatus.confirmed
+            db.add(choice)
+            if was_seated:
+                await db.flush()
+                await release_seat(db, event=event, session_id=choice.session_id)
+    else:
+        await take_seats_for(db, event=event, choices=list(choices))
+    registration.attendance = mode
+    db.add(registration)
+    await db.commit()
+    return registration
+
+
+async def cancel_registration(db: AsyncSession, *, event: Event, account: Account) -> Registration:
+    """Frees every seat (promoting the waitlists) and keeps the record, marked cancelled."""
+    from server.registration.seats import release_seat
+
+    registration = await _locked_registration(db, event=event, account=account)
+    choices = (await db.exec(select(SessionChoice).where(SessionChoice.registration_id == registration.id))).all()
+    for choice in choices:
+        seated = choice.attendance == Attendance.onsite and choice.status == ChoiceStatus.confirmed
+        await db.delete(choice)
+        if seated:
+            await db.flush()
+            await release_seat(db, event=event, session_id=choice.session_id)
+    registration.status = RegistrationStatus.cancelled
+    registration.cancelled_at = utcnow()
+    db.add(registration)
+    await db.commit()
+    return registration
+
+
+async def rotate_feed_token(db: AsyncSession, *, event: Event, account: Account) -> Registration:
+    registration = await _locked_registration(db, event=event, account=account)
+    registration.feed_token = secrets.token_urlsafe(24)
+    db.add(registration)
+    await db.commit()
+    return registration
+
+
+async def registrations_of(db: AsyncSession, *, account: Account) -> list[tuple[Registration, Event]]:
+    """Every event the account registered for, newest event first."""
+    rows = await db.exec(
+        select(Registration, Event)
+        .join(Event, col(Event.id) == col(Registration.event_id))
+        .where(Registration.account_id == account.id)
+        .order_by(col(Event.start_date).desc())
+    )
+    return list(rows.all())
+
+
+async def registration_by_feed_token(db: AsyncSession, *, event: Event, token: str) -> Registration:
+    registration = None
+    if 10 <= len(token) <= 64:
+        registration = (
+            await db.exec(
+                select(Registration).where(
+                    Registration.event_id == event.id,
+                    Registration.feed_token == token,
+                    col(Registration.status) == RegistrationStatus.confirmed,
+                )
+            )
+        ).first()
+    if registration is None:
+        raise NotFound(_("This calendar address is not valid any more."))
+    return registration

@@ -1,0 +1,101 @@
+"""Who is asking: the session cookie, the actor in an event, CSRF tokens for every form."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from http.cookies import SimpleCookie
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server.accounts.models import Account
+from server.accounts.services import Actor, actor_in, authenticate
+from server.errors import Forbidden, InvalidInput
+from server.events.models import Event
+from server.i18n import gettext as _
+
+SESSION_COOKIE = "podium_session"
+CSRF_COOKIE = "podium_csrf"
+CSRF_FIELD = "csrf_token"
+MAX_FORM_BYTES = 64 * 1024
+
+
+def _https(request: Request) -> bool:
+    return bool(request.app.state.settings.base_url.startswith("https://"))
+
+
+def set_session_cookie(request: Request, response: Response, token: str, *, max_age: int) -> None:
+    response.set_cookie(
+        SESSION_COOKIE, token, max_age=max_age, httponly=True, secure=_https(request), samesite="lax", path="/"
+    )
+
+
+def clear_session_cookie(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+async def current_account(request: Request, db: AsyncSession) -> Account | None:
+    """Read once per request; a forged, expired or revoked cookie is simply nobody."""
+    if "account" not in request.state._state:
+        token = request.cookies.get(SESSION_COOKIE, "")
+        request.state.account = await authenticate(db, session_token=token) if token else None
+    account: Account | None = request.state.account
+    return account
+
+
+async def current_actor(request: Request, db: AsyncSession, event: Event) -> Actor:
+    return await actor_in(db, account=await current_account(request, db), event=event)
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+class CSRFMiddleware:
+    """Gives every browser a random CSRF cookie; forms echo it in a hidden field (double submit),
+    and ``checked_form`` compares the two. SameSite=Lax on both cookies closes the rest."""
+
+    def __init__(self, app: ASGIApp, *, https: bool) -> None:
+        self.app = app
+        self.secure = "; Secure" if https else ""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        cookie_header = next((value.decode("latin-1") for key, value in scope["headers"] if key == b"cookie"), "")
+        morsel = SimpleCookie(cookie_header).get(CSRF_COOKIE)
+        token = morsel.value if morsel is not None and 20 <= len(morsel.value) <= 100 else None
+        fresh = token is None
+        scope.setdefault("state", {})["csrf_token"] = token or secrets.token_urlsafe(32)
+
+        async def send_with_cookie(message: Message) -> None:
+            if fresh and message["type"] == "http.response.start":
+                value = f"{CSRF_COOKIE}={scope['state']['csrf_token']}; Path=/; HttpOnly; SameSite=Lax{self.secure}"
+                message.setdefault("headers", []).append((b"set-cookie", value.encode("latin-1")))
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+
+async def checked_form(request: Request) -> FormData:
+    """The posted form, after the CSRF check and a size limit; refuses before anything is written."""
+    length = request.headers.get("content-length")
+    if length is not None and (not length.isdigit() or int(length) > MAX_FORM_BYTES):
+        raise InvalidInput(_("The form is too large."))
+    form = await request.form(max_files=0, max_fields=100)
+    sent = form.get(CSRF_FIELD)
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    if not isinstance(sent, str) or not cookie or not hmac.compare_digest(sent, cookie):
+        raise Forbidden(_("This form has expired. Please go back, reload the page and try again."))
+    return form
+
+
+def form_text(form: FormData, name: str) -> str:
+    value: Any = form.get(name, "")
+    return value if isinstance(value, str) else ""

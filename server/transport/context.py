@@ -1,0 +1,68 @@
+"""What the account and registration handlers share: the database, the event, redirects, the site's address."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode, urlsplit
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+
+from server.accounts.services import safe_next_path
+from server.db import Database
+from server.events.models import Event
+from server.events.services import get_event
+from server.settings import Settings
+from server.transport.auth import form_text
+
+
+def database(request: Request) -> Database:
+    db: Database = request.app.state.database
+    return db
+
+
+def settings(request: Request) -> Settings:
+    configured: Settings = request.app.state.settings
+    return configured
+
+
+def base_url(request: Request) -> str:
+    """The configured address, never the Host header: links in mail must not follow a forged host."""
+    return settings(request).base_url
+
+
+def see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def here(request: Request) -> str:
+    """This request's path and query, to come back to after signing in."""
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def sign_in_redirect(request: Request, next_path: str | None = None) -> RedirectResponse:
+    return see_other("/signin?" + urlencode({"next": safe_next_path(next_path or here(request))}))
+
+
+def next_from(form: FormData, default: str) -> str:
+    """Where a form asks to go after it is handled: only a path on this site."""
+    asked = form_text(form, "next")
+    return safe_next_path(asked) if asked else default
+
+
+async def event_of(db: AsyncSession, request: Request) -> Event:
+    return await get_event(db, slug=request.path_params["slug"])
+
+
+async def end_reads(db: AsyncSession) -> None:
+    """Services that seat people start their own write transaction (BEGIN IMMEDIATE on SQLite): close the
+    read transaction first. A commit, unlike a rollback, keeps the loaded event and account usable."""
+    await db.commit()
+
+
+def webcal_url(url: str) -> str:
+    """The same feed for calendar applications that subscribe to ``webcal://`` addresses."""
+    parts = urlsplit(url)
+    return "webcal://" + parts.netloc + parts.path

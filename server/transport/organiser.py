@@ -1,0 +1,148 @@
+"""The event's own people: the participant list, and for organisers the check-in desk, dashboard and export.
+
+Anonymous visitors and people without the role get "not found" from the services' ``require``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from server.accounts.models import Role
+from server.accounts.services import require, set_account_disabled
+from server.agenda.services import to_zone
+from server.events.models import Event
+from server.registration.badges import CheckIn, check_in
+from server.registration.countries import country_name
+from server.registration.models import Attendance, RegistrationStatus
+from server.registration.reports import dashboard, participant_list, registration_list, registrations_csv
+from server.transport.auth import checked_form, current_actor, form_text
+from server.transport.context import database, end_reads, event_of, see_other, settings
+from server.transport.labels import (
+    attendance_labels,
+    check_in_advice,
+    check_in_headlines,
+    organiser_status_labels,
+)
+from server.transport.rendering import render
+
+MODES = (Attendance.onsite, Attendance.online)
+STATUSES = (RegistrationStatus.confirmed, RegistrationStatus.unconfirmed, RegistrationStatus.cancelled)
+
+
+async def participants_page(request: Request) -> Response:
+    async with database(request).session() as db:
+        event = await event_of(db, request)
+        actor = await current_actor(request, db, event)
+        listed = await participant_list(db, actor=actor, event=event)
+    people = [(registration, country_name(registration.country)) for registration in listed]
+    return render(request, "registration/participants.html", {"event": event, "people": people})
+
+
+def desk_context(event: Event, result: CheckIn | None = None, code: str = "") -> dict[str, Any]:
+    context: dict[str, Any] = {"event": event, "result": result, "code": code}
+    if result is not None:
+        registration = result.registration
+        context.update(
+            headline=check_in_headlines()[result.outcome],
+            advice=check_in_advice()[result.outcome],
+            attendance_labels=attendance_labels(),
+            country=country_name(registration.country) if registration else "",
+            checked_in_at=to_zone(registration.checked_in_at, ZoneInfo(event.timezone))
+            if registration and registration.checked_in_at
+            else None,
+        )
+    return context
+
+
+async def checkin_desk(request: Request) -> Response:
+    async with database(request).session() as db:
+        event = await event_of(db, request)
+        require(await current_actor(request, db, event), Role.organiser)
+    return render(request, "registration/checkin.html", desk_context(event))
+
+
+async def checkin_submit(request: Request) -> Response:
+    form = await checked_form(request)
+    code = form_text(form, "code").strip()
+    async with database(request).session() as db:
+        event = await event_of(db, request)
+        actor = await current_actor(request, db, event)
+        await end_reads(db)
+        result = await check_in(db, actor=actor, event=event, code=code, secret=settings(request).secret_key)
+    # Answered on the spot rather than by redirect: the desk reads the outcome, then scans the next badge.
+    shown = code[:100] if result.registration is None else ""
+    return render(request, "registration/checkin.html", desk_context(event, result, shown))
+
+
+async def organiser_page(request: Request) -> Response:
+    async with database(request).session() as db:
+        event = await event_of(db, request)
+        actor = await current_actor(request, db, event)
+        report = await dashboard(db, actor=actor, event=event)
+        registrations = await registration_list(db, actor=actor, event=event)
+    zone = ZoneInfo(event.timezone)
+    context = {
+        "event": event,
+        "actor": actor,
+        "report": report,
+        "modes": MODES,
+        "statuses": STATUSES,
+        "countries": [(country_name(code), number) for code, number in report.countries],
+        "registrations": [
+            (registration, account, country_name(registration.country)) for registration, account in registrations
+        ],
+        "fills": [(fill, to_zone(fill.session.start, zone)) for fill in report.sessions],
+        "attendance_labels": attendance_labels(),
+        "status_labels": organiser_status_labels(),
+    }
+    return render(request, "registration/organiser.html", context)
+
+
+async def registrations_export(request: Request) -> Response:
+    async with database(request).session() as db:
+        event = await event_of(db, request)
+        text = await registrations_csv(db, actor=await current_actor(request, db, event), event=event)
+    # The byte order mark lets spreadsheet programs read the UTF-8 names (Chinese, Thai, ...) correctly.
+    return Response(
+        "\ufeff" + text,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "content-disposition": f'attachment; filename="{event.slug}-registrations.csv"',
+            "cache-control": "private, no-store",
+        },
+    )
+
+
+async def _set_disabled(request: Request, *, disabled: bool) -> Response:
+    await checked_form(request)
+    async with database(request).session() as db:
+        event = await event_of(db, request)
+        actor = await current_actor(request, db, event)
+        await set_account_disabled(
+            db, actor=actor, event=event, account_id=request.path_params["account_id"], disabled=disabled
+        )
+    return see_other(f"/{event.slug}/organiser#registrations")
+
+
+async def disable_account(request: Request) -> Response:
+    return await _set_disabled(request, disabled=True)
+
+
+async def enable_account(request: Request) -> Response:
+    return await _set_disabled(request, disabled=False)
+
+
+routes: list[BaseRoute] = [
+    Route("/{slug}/participants", participants_page, methods=["GET"]),
+    Route("/{slug}/checkin", checkin_desk, methods=["GET"]),
+    Route("/{slug}/checkin", checkin_submit, methods=["POST"]),
+    Route("/{slug}/organiser", organiser_page, methods=["GET"]),
+    Route("/{slug}/organiser/registrations.csv", registrations_export, methods=["GET"]),
+    Route("/{slug}/organiser/accounts/{account_id:int}/disable", disable_account, methods=["POST"]),
+    Route("/{slug}/organiser/accounts/{account_id:int}/enable", enable_account, methods=["POST"]),
+]

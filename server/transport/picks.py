@@ -1,0 +1,122 @@
+"""Building a personal agenda: pick a session (a seat on site, or the waitlist), or drop it again."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from server.agenda.models import SessionKind
+from server.agenda.services import load_programme
+from server.registration.models import RegistrationStatus
+from server.registration.seats import agenda_of, find_session, pick_session, unpick_session
+from server.registration.services import find_registration
+from server.transport.agenda_view import kind_labels
+from server.transport.auth import checked_form, current_account
+from server.transport.context import database, end_reads, event_of, next_from, see_other, sign_in_redirect
+from server.transport.labels import attendance_labels, choice_labels
+from server.transport.rendering import render
+
+
+def pick_path(slug: str, code: str, action: str = "pick") -> str:
+    return f"/{slug}/sessions/{quote(code, safe='')}/{action}"
+
+
+async def choose_page(request: Request) -> Response:
+    """The programme, day by day, with a button to add or drop each session that can be picked."""
+    async with database(request).session() as db:
+        event = await event_of(db, request)
+        account = await current_account(request, db)
+        if account is None:
+            return sign_in_redirect(request)
+        registration = await find_registration(db, event=event, account=account)
+        if registration is None or registration.status != RegistrationStatus.confirmed:
+            return see_other(f"/{event.slug}/registration")
+        programme = await load_programme(db, event=event)
+        chosen = await agenda_of(db, registration=registration)
+    zone = programme.zone
+    pickable = [view for view in programme.sessions if view.session.kind != SessionKind.break_]
+    days = [
+        (day, list(views)) for day, views in itertools.groupby(pickable, key=lambda view: view.local_start(zone).date())
+    ]
+    context: dict[str, Any] = {
+        "event": event,
+        "registration": registration,
+        "days": days,
+        "zone": zone,
+        "chosen": chosen,
+        "kinds": kind_labels(),
+        "choice_labels": choice_labels(),
+        "attendance_labels": attendance_labels(),
+        "pick_path": lambda code: pick_path(event.slug, code),
+        "unpick_path": lambda code: pick_path(event.slug, code, "unpick"),
+        "session_path": lambda code: f"/{event.slug}/sessions/{quote(code, safe='')}",
+        "here": request.url.path,
+    }
+    return render(request, "registration/choose.html", context)
+
+
+async def pick_page(request: Request) -> Response:
+    """One session and what the delegate holds in it; the programme pages link here to pick it."""
+    code = request.path_params["code"]
+    async with database(request).session() as db:
+        event = await event_of(db, request)
+        programme = await load_programme(db, event=event)
+        view = programme.session(code)
+        account = await current_account(request, db)
+        if account is None:
+            return sign_in_redirect(request)
+        registration = await find_registration(db, event=event, account=account)
+        confirmed = registration is not None and registration.status == RegistrationStatus.confirmed
+        chosen = await agenda_of(db, registration=registration) if registration is not None and confirmed else {}
+    context: dict[str, Any] = {
+        "event": event,
+        "view": view,
+        "zone": programme.zone,
+        "registration": registration if confirmed else None,
+        "pick": chosen.get(view.session.id or 0),
+        "pickable": view.session.kind != SessionKind.break_,
+        "kinds": kind_labels(),
+        "choice_labels": choice_labels(),
+        "attendance_labels": attendance_labels(),
+        "pick_path": pick_path(event.slug, code),
+        "unpick_path": pick_path(event.slug, code, "unpick"),
+        "session_path": f"/{event.slug}/sessions/{quote(code, safe='')}",
+    }
+    return render(request, "registration/pick.html", context)
+
+
+async def _change_pick(request: Request, *, add: bool) -> Response:
+    form = await checked_form(request)
+    code = request.path_params["code"]
+    async with database(request).session() as db:
+        event = await event_of(db, request)
+        back = next_from(form, pick_path(event.slug, code))
+        account = await current_account(request, db)
+        if account is None:
+            return sign_in_redirect(request, pick_path(event.slug, code))
+        session = await find_session(db, event=event, code=code)
+        await end_reads(db)
+        change = pick_session if add else unpick_session
+        await change(db, event=event, account=account, session_id=session.id or 0)
+    return see_other(back)
+
+
+async def pick_submit(request: Request) -> Response:
+    return await _change_pick(request, add=True)
+
+
+async def unpick_submit(request: Request) -> Response:
+    return await _change_pick(request, add=False)
+
+
+routes: list[BaseRoute] = [
+    Route("/{slug}/registration/sessions", choose_page, methods=["GET"]),
+    Route("/{slug}/sessions/{code}/pick", pick_page, methods=["GET"]),
+    Route("/{slug}/sessions/{code}/pick", pick_submit, methods=["POST"]),
+    Route("/{slug}/sessions/{code}/unpick", unpick_submit, methods=["POST"]),
+]

@@ -1,0 +1,234 @@
+"""A delegate's own pages: registering, their registration and agenda, the calendar feed, the badge.
+
+The session picks and the organisers' pages live in ``picks`` and ``organiser``; their routes join these.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from markupsafe import Markup
+from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from server import i18n
+from server.accounts.models import Account
+from server.agenda import calendar
+from server.agenda.services import load_programme
+from server.errors import Conflict, InvalidInput, NotFound, RateLimited
+from server.events.models import Event
+from server.i18n import gettext as _
+from server.registration.badges import check_in_code, qr_svg
+from server.registration.countries import countries, country_name
+from server.registration.models import Registration, RegistrationStatus
+from server.registration.seats import agenda_of
+from server.registration.services import (
+    RegistrationInput,
+    cancel_registration,
+    change_attendance,
+    find_registration,
+    register,
+    registration_by_feed_token,
+    rotate_feed_token,
+)
+from server.transport import organiser, picks
+from server.transport.auth import checked_form, client_ip, current_account, form_text
+from server.transport.context import (
+    base_url,
+    database,
+    end_reads,
+    event_of,
+    see_other,
+    settings,
+    sign_in_redirect,
+    webcal_url,
+)
+from server.transport.labels import attendance_labels, choice_labels, status_labels
+from server.transport.rendering import render
+
+FIELDS = ("name", "email", "country", "organisation", "job_title", "attendance", "language", "accessibility_needs")
+CALENDAR_TYPE = "text/calendar; charset=utf-8"
+
+
+def form_context(event: Event, account: Account | None, values: dict[str, Any], error: str = "") -> dict[str, Any]:
+    return {
+        "event": event,
+        "account": account,
+        "values": values,
+        "error": error,
+        "countries": countries(),
+        "languages": i18n.LANGUAGES,
+        "attendance_labels": attendance_labels(),
+    }
+
+
+async def register_form(request: Request) -> Response:
+    async with database(request).session() as db:
+        event = await event_of(db, request)
+        account = await current_account(request, db)
+        registration = await find_registration(db, event=event, account=account)
+    if registration is not None and registration.status == RegistrationStatus.confirmed:
+        return see_other(f"/{event.slug}/registration")
+    values: dict[str, Any] = {"language": i18n.current_language().code, "listed": False}
+    if account is not None:
+        values.update(name=account.name, email=account.email)
+    if registration is not None:  # cancelled or never confirmed: offer what was given last time
+        values.update({field: getattr(registration, field) for field in (*FIELDS, "listed")})
+    return render(request, "registration/register.html", form_context(event, account, values))
+
+
+def submitted(form: FormData) -> dict[str, Any]:
+    return {**{field: form_text(form, field) for field in FIELDS}, "listed": form_text(form, "listed") == "yes"}
+
+
+async def register_submit(request: Request) -> Response:
+    form = await checked_form(request)
+    values = submitted(form)
+    async with database(request).session() as db:
+        event = await event_of(db, request)
+        account = await current_account(request, db)
+        try:
+            data = RegistrationInput.parse(**{**values, "email": account.email if account else values["email"]})
+            registered = await register(
+                db, event=event, account=account, data=data, requester_ip=client_ip(request), base_url=base_url(request)
+            )
+        except (InvalidInput, Conflict, RateLimited) as error:
+            # Shown again with what was typed (cut to the field limits), so nothing needs retyping.
+            shown = {name: value[:1000] if isinstance(value, str) else value for name, value in values.items()}
+            context = form_context(event, account, shown, error.message)
+            return render(request, "registration/register.html", context, error.status_code)
+    if registered.needs_confirmation:
+        return see_other(f"/{event.slug}/register/sent")
+    return see_other(f"/{event.slug}/registration")
+
+
+async def register_sent(request: Request) -> Response:
+    async with database(request).session() as db:
+        event = await event_of(db, request)
+    return render(request, "registration/register_sent.html", {"event": event})
+
+
+def feed_urls(request: Request, event: Event, registration: Registration) -> dict[str, str]:
+    https = f"{base_url(request)}/{event.slug}/agenda/{registration.feed_token}.ics"
+    return {"https": https, "webcal": webcal_url(https)}
+
+
+async def registration_page(request: Request) -> Response:
+    async with database(request).session() as db:
+        event = await event_of(db, request)
+        account = await current_account(request, db)
+        if account is None:
+            return sign_in_redirect(request)
+        registration = await find_registration(db, event=event, account=account)
+        context: dict[str, Any] = {
+            "event": event,
+            "account": account,
+            "registration": registration,
+            "status_labels": status_labels(),
+            "attendance_labels": attendance_labels(),
+            "choice_labels": choice_labels(),
+        }
+        if registration is not None and registration.status == RegistrationStatus.confirmed:
+            programme = await load_programme(db, event=event)
+            chosen = await agenda_of(db, registration=registration)
+            context.update(
+                zone=programme.zone,
+                agenda=[
+                    (view, chosen[view.session.id or 0]) for view in programme.sessions if view.session.id in chosen
+                ],
+                feed=feed_urls(request, event, registration),
+                country=country_name(registration.country),
+            )
+    return render(request, "registration/registration.html", context)
+
+
+async def _signed_in_change(request: Request, change: str) -> Response:
+    """Mode change, cancellation and a new feed address: the same shape, one service each."""
+    form = await checked_form(request)
+    async with database(request).session() as db:
+        event = await event_of(db, request)
+        account = await current_account(request, db)
+        if account is None:
+            return sign_in_redirect(request, f"/{event.slug}/registration")
+        await end_reads(db)
+        if change == "attendance":
+            await change_attendance(db, event=event, account=account, attendance=form_text(form, "attendance"))
+        elif change == "cancel":
+            if form_text(form, "confirm") != "yes":
+                raise InvalidInput(_("Please tick the box to confirm that you want to cancel your registration."))
+            await cancel_registration(db, event=event, account=account)
+        else:
+            await rotate_feed_token(db, event=event, account=account)
+    return see_other(f"/{event.slug}/registration")
+
+
+async def attendance_submit(request: Request) -> Response:
+    return await _signed_in_change(request, "attendance")
+
+
+async def cancel_submit(request: Request) -> Response:
+    return await _signed_in_change(request, "cancel")
+
+
+async def feed_rotate(request: Request) -> Response:
+    return await _signed_in_change(request, "feed")
+
+
+async def agenda_feed(request: Request) -> Response:
+    async with database(request).session() as db:
+        event = await event_of(db, request)
+        registration = await registration_by_feed_token(db, event=event, token=request.path_params["token"])
+        programme = await load_programme(db, event=event)
+        chosen = await agenda_of(db, registration=registration)
+    views = [view for view in programme.sessions if view.session.id in chosen]
+    name = _("{event}: my agenda").format(event=event.title)
+    body = calendar.agenda_calendar(programme, views, name=name, base_url=base_url(request))
+    # A secret address: no shared caches, and a rotated token stops working at once.
+    return Response(body, media_type=CALENDAR_TYPE, headers={"cache-control": "private, no-cache"})
+
+
+async def confirmed_registration(db: AsyncSession, *, event: Event, account: Account) -> Registration:
+    registration = await find_registration(db, event=event, account=account)
+    if registration is None or registration.status == RegistrationStatus.cancelled:
+        raise NotFound(_("You are not registered for this event."))
+    if registration.status != RegistrationStatus.confirmed:
+        raise Conflict(_("Please confirm your registration first: the link is in your email."))
+    return registration
+
+
+async def badge_page(request: Request) -> Response:
+    async with database(request).session() as db:
+        event = await event_of(db, request)
+        account = await current_account(request, db)
+        if account is None:
+            return sign_in_redirect(request)
+        registration = await confirmed_registration(db, event=event, account=account)
+    code = check_in_code(registration, secret=settings(request).secret_key)
+    context = {
+        "event": event,
+        "registration": registration,
+        "country": country_name(registration.country),
+        "attendance_labels": attendance_labels(),
+        "code": code,
+        # segno draws the SVG from the signed code alone; no user text reaches it.
+        "qr": Markup(qr_svg(code)),  # noqa: S704
+    }
+    return render(request, "registration/badge.html", context)
+
+
+routes: list[BaseRoute] = [
+    Route("/{slug}/register", register_form, methods=["GET"]),
+    Route("/{slug}/register", register_submit, methods=["POST"]),
+    Route("/{slug}/register/sent", register_sent, methods=["GET"]),
+    Route("/{slug}/registration", registration_page, methods=["GET"]),
+    Route("/{slug}/registration/attendance", attendance_submit, methods=["POST"]),
+    Route("/{slug}/registration/cancel", cancel_submit, methods=["POST"]),
+    Route("/{slug}/registration/feed", feed_rotate, methods=["POST"]),
+    Route("/{slug}/agenda/{token}.ics", agenda_feed, methods=["GET"]),
+    Route("/{slug}/badge", badge_page, methods=["GET"]),
+    *picks.routes,
+    *organiser.routes,
+]

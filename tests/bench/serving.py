@@ -1,0 +1,79 @@
+"""Helpers for benchmarks: a throwaway database with the demo event, uvicorn in its own process, wrk."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "server" / "demo" / "asian-dialogue-2021.json"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def demo_database(folder: Path) -> dict[str, str]:
+    """Environment for a fresh SQLite database holding the demo event."""
+    env = {**os.environ, "PODIUM_DATABASE_URL": f"sqlite:///{folder / 'bench.db'}", "PODIUM_ENV": "development"}
+    for args in (["db", "upgrade"], ["import-event", str(DEMO)]):
+        subprocess.run([sys.executable, "-m", "server.cli", *args], env=env, check=True, capture_output=True)
+    return env
+
+
+@contextmanager
+def uvicorn_process(app: str, env: dict[str, str], *, factory: bool = False) -> Iterator[str]:
+    """Serve ``app`` with one uvicorn worker, the way `podium serve` does, and yield its base URL."""
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--log-level", "warning", "--no-access-log"] + (["--factory"] if factory else [])
+    process = subprocess.Popen(command, env=env, cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError(f"{app} did not start") from None
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def wrk_requests_per_second(url: str, *, seconds: int = 5, connections: int = 32) -> float:
+    """Requests per second that one wrk thread gets from ``url``; non-2xx answers fail the benchmark."""
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed for benchmarks: apt-get install wrk")
+    result = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", url], capture_output=True, text=True, check=True
+    )
+    if "Non-2xx" in result.stdout:
+        raise SystemExit(f"{url} answered errors under load:\n{result.stdout}")
+    match = re.search(r"Requests/sec:\s+([\d.]+)", result.stdout)
+    if match is None:
+        raise SystemExit(f"cannot read wrk output:\n{result.stdout}")
+    return float(match.group(1))
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def scratch_folder() -> tempfile.TemporaryDirectory[str]:
+    return tempfile.TemporaryDirectory(prefix="podium-bench-")

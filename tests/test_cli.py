@@ -1,0 +1,87 @@
+"""The ``podium`` command, run as an operator runs it: a real process, a real database file."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from server.agenda.interchange import DEMO_EVENT_FILE
+
+pytestmark = pytest.mark.integration
+
+
+def podium(*args: str, database: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "PODIUM_DATABASE_URL": f"sqlite:///{database}", **env}
+    return subprocess.run(
+        [sys.executable, "-m", "server.cli", *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def database_file(tmp_path: Path) -> Path:
+    path = tmp_path / "cli.db"
+    assert podium("db", "upgrade", database=path).returncode == 0
+    return path
+
+
+def test_cli_import_then_export_is_lossless(database_file, tmp_path):
+    imported = podium("import-event", str(DEMO_EVENT_FILE), database=database_file)
+    assert imported.returncode == 0, imported.stderr
+    assert "asian-dialogue-2021" in imported.stdout
+
+    exported = tmp_path / "export.json"
+    result = podium("export-event", "asian-dialogue-2021", "-o", str(exported), database=database_file)
+
+    assert result.returncode == 0, result.stderr
+    assert exported.read_text(encoding="utf-8") == DEMO_EVENT_FILE.read_text(encoding="utf-8")
+
+
+def test_cli_import_if_empty_skips_a_loaded_database(database_file):
+    assert podium("import-event", "--if-empty", str(DEMO_EVENT_FILE), database=database_file).returncode == 0
+    again = podium("import-event", "--if-empty", str(DEMO_EVENT_FILE), database=database_file)
+    assert again.returncode == 0
+    assert again.stdout.strip() == "the database already holds events; nothing imported"
+
+
+def test_cli_malformed_file_is_one_line_error_and_loads_nothing(database_file, tmp_path):
+    broken = tmp_path / "broken.json"
+    broken.write_text(DEMO_EVENT_FILE.read_text(encoding="utf-8").replace('"Asia/Shanghai"', '"Asia/Atlantis"', 1))
+
+    result = podium("import-event", str(broken), database=database_file)
+
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("podium: error: event.timezone")
+    assert "line" in result.stderr
+    assert podium("export-event", "asian-dialogue-2021", database=database_file).returncode == 1
+
+
+def test_cli_unknown_event_and_missing_file_are_readable_errors(database_file, tmp_path):
+    unknown = podium("export-event", "no-such-event", database=database_file)
+    assert unknown.returncode == 1
+    assert unknown.stderr == "podium: error: There is no event called 'no-such-event'.\n"
+
+    missing = podium("import-event", str(tmp_path / "absent.json"), database=database_file)
+    assert missing.returncode == 1
+    assert missing.stderr.startswith("podium: error: cannot read")
+
+
+def test_cli_refuses_development_secret_in_production(tmp_path):
+    result = podium("db", "upgrade", database=tmp_path / "prod.db", PODIUM_ENV="production")
+    assert result.returncode == 1
+    assert "PODIUM_SECRET_KEY must be set" in result.stderr
+    assert not (tmp_path / "prod.db").exists()
+
+
+def test_cli_help_lists_every_command():
+    result = subprocess.run([sys.executable, "-m", "server.cli", "--help"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0
+    for command in ("serve", "db", "import-event", "export-event"):
+        assert command in result.stdout

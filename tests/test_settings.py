@@ -1,0 +1,62 @@
+import pytest
+
+from server.settings import DEVELOPMENT_SECRET, Settings, SettingsError
+
+pytestmark = pytest.mark.unit
+
+
+def test_settings_defaults_to_sqlite_in_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    settings = Settings.from_env({})
+    assert settings.database_url == f"sqlite+aiosqlite:///{tmp_path / 'podium.db'}"
+    assert settings.redis_url is None
+    assert settings.secret_key == DEVELOPMENT_SECRET
+    assert settings.base_url == "http://127.0.0.1:8000"
+    assert settings.is_production is False
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgresql://podium@db.internal/podium", "postgresql+asyncpg://podium@db.internal/podium"),
+        ("postgres://podium@db.internal/podium", "postgresql+asyncpg://podium@db.internal/podium"),
+        ("sqlite:///var/lib/podium.db", "sqlite+aiosqlite:///var/lib/podium.db"),
+    ],
+)
+def test_settings_database_url_maps_to_async_driver(given, expected):
+    assert Settings.from_env({"PODIUM_DATABASE_URL": given}).database_url == expected
+
+
+def test_settings_production_refuses_development_secret():
+    with pytest.raises(SettingsError, match="PODIUM_SECRET_KEY must be set"):
+        Settings.from_env({"PODIUM_ENV": "production"})
+
+
+def test_settings_production_refuses_short_secret():
+    with pytest.raises(SettingsError, match="at least 32 characters"):
+        Settings.from_env({"PODIUM_ENV": "production", "PODIUM_SECRET_KEY": "short"})
+
+
+def test_settings_production_accepts_real_secret():
+    settings = Settings.from_env(
+        {"PODIUM_ENV": "production", "PODIUM_SECRET_KEY": "x" * 40, "PODIUM_BASE_URL": "https://podium.example.org/"}
+    )
+    assert settings.is_production is True
+    assert settings.base_url == "https://podium.example.org"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("PODIUM_ENV", "staging", "PODIUM_ENV must be"),
+        ("PODIUM_DATABASE_URL", "mysql://db/podium", "PODIUM_DATABASE_URL must be"),
+        ("PODIUM_BASE_URL", "podium.example.org", "PODIUM_BASE_URL must be"),
+    ],
+)
+def test_settings_bad_values_are_named(name, value, message):
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env({name: value})
+
+
+def test_settings_redis_url_is_optional():
+    assert Settings.from_env({"PODIUM_REDIS_URL": "redis://127.0.0.1:6379/0"}).redis_url == "redis://127.0.0.1:6379/0"
