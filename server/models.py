@@ -3,18 +3,42 @@
 from server.accounts.models import Account, AuthSession, EventRole, SignInLink
 from server.agenda.models import Person, Room, Session, SessionKind, SessionSpeaker, Track
 from server.events.models import Event
+from server.live.models import (
+    Announcement,
+    ChatMessage,
+    LiveRoom,
+    LiveSettings,
+    Mute,
+    Poll,
+    PollOption,
+    PollVote,
+    Question,
+    QuestionVote,
+    RoomLog,
+)
 from server.mail.models import OutboxMail
 from server.registration.models import Registration, SessionChoice
 
 __all__ = [
     "Account",
+    "Announcement",
     "AuthSession",
+    "ChatMessage",
     "Event",
     "EventRole",
+    "LiveRoom",
+    "LiveSettings",
+    "Mute",
     "OutboxMail",
     "Person",
+    "Poll",
+    "PollOption",
+    "PollVote",
+    "Question",
+    "QuestionVote",
     "Registration",
     "Room",
+    "RoomLog",
     "Session",
     "SessionChoice",
     "SessionKind",

@@ -17,6 +17,7 @@ from server.db import Database, QueryCounter
 from server.events.models import Event
 
 pytestmark = pytest.mark.integration
+BOTH_BACKENDS = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
 
 SLUG = "dialogue"
 UTC = dt.UTC
@@ -167,6 +168,7 @@ async def test_events_index_lists_the_event_with_dates_and_city(client: httpx.As
 # The programme grid
 
 
+@BOTH_BACKENDS
 async def test_agenda_grid_puts_parallel_sessions_in_one_time_row(client: httpx.AsyncClient, agenda: Agenda) -> None:
     response = await client.get(f"/{SLUG}/")
 
@@ -475,6 +477,7 @@ async def test_unknown_language_is_a_bad_request(client: httpx.AsyncClient, agen
 # Safety
 
 
+@BOTH_BACKENDS
 async def test_user_text_is_escaped(client: httpx.AsyncClient, agenda: Agenda, database: Database) -> None:
     async with database.session() as db:
         opening = (await db.exec(select(Session).where(Session.code == "opening"))).one()
@@ -518,6 +521,7 @@ async def add_hundred_sessions(database: Database, agenda: Agenda) -> None:
         await bump_version(db, agenda.event_id)
 
 
+@BOTH_BACKENDS
 async def test_agenda_query_count_does_not_grow_with_sessions(
     client: httpx.AsyncClient, agenda: Agenda, database: Database
 ) -> None:
@@ -530,6 +534,7 @@ async def test_agenda_query_count_does_not_grow_with_sessions(
     assert large == small
 
 
+@BOTH_BACKENDS
 async def test_agenda_cache_hit_reads_only_the_event_row(client: httpx.AsyncClient, agenda: Agenda) -> None:
     first, first_response = await query_count(client, f"/{SLUG}/", q="ports")
 
@@ -540,6 +545,7 @@ async def test_agenda_cache_hit_reads_only_the_event_row(client: httpx.AsyncClie
     assert second_response.text == first_response.text
 
 
+@BOTH_BACKENDS
 async def test_agenda_cache_follows_the_event_version(
     client: httpx.AsyncClient, agenda: Agenda, database: Database
 ) -> None:

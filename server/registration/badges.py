@@ -44,7 +44,9 @@ def check_in_code(registration: Registration, *, secret: str) -> str:
 
 def qr_svg(data: str) -> str:
     buffer = io.BytesIO()
-    segno.make(data, error="m").save(buffer, kind="svg", scale=6, border=2, xmldecl=False, svgns=True)
+    # A viewBox without a fixed size lets the page scale it for screen and paper; 4 modules of quiet zone
+    # is what the QR standard asks for, and what phone cameras count on.
+    segno.make(data, error="m").save(buffer, kind="svg", scale=6, border=4, xmldecl=False, svgns=True, omitsize=True)
     return buffer.getvalue().decode()
 
 

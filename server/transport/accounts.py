@@ -26,7 +26,7 @@ from server.transport.auth import (
     form_text,
     set_session_cookie,
 )
-from server.transport.context import base_url, database, next_from, see_other, sign_in_redirect
+from server.transport.context import base_url, database, next_from, private, see_other, sign_in_redirect
 from server.transport.labels import attendance_labels, status_labels
 from server.transport.rendering import render
 
@@ -100,7 +100,7 @@ async def account_page(request: Request) -> Response:
         "status_labels": status_labels(),
         "attendance_labels": attendance_labels(),
     }
-    return render(request, "accounts/account.html", context)
+    return private(render(request, "accounts/account.html", context))
 
 
 async def signout(request: Request) -> Response:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
+from babel.dates import get_timezone_name
+
 from server.agenda.models import Room
 from server.agenda.services import SessionView, to_zone
 from server.errors import InvalidInput
@@ -64,11 +66,19 @@ def parse_zone(name: str, *, event_zone: str) -> str:
     return name
 
 
-def zone_choices(event_zone: str, current: str) -> list[str]:
+def zone_choices(event_zone: str, current: str) -> list[tuple[str, str]]:
+    """(zone, label) pairs for the switch: the visitor's current choice first, then the common zones."""
     zones = [zone for zone in COMMON_ZONES if zone != event_zone]
     if current and current not in zones:
         zones.insert(0, current)
-    return zones
+    return [(zone, zone_label(zone)) for zone in zones]
+
+
+def zone_label(zone: str) -> str:
+    """A zone's name for people, e.g. "India Time"; Babel has none for UTC itself."""
+    if zone in {"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Universal", "Zulu", "Etc/Universal", "Etc/Zulu"}:
+        return _("Coordinated Universal Time")
+    return get_timezone_name(ZoneInfo(zone), locale=current_locale())
 
 
 def kind_labels() -> dict[str, str]:

@@ -7,7 +7,7 @@ from urllib.parse import urlencode, urlsplit
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
+from starlette.responses import RedirectResponse, Response
 
 from server.accounts.services import safe_next_path
 from server.db import Database
@@ -66,3 +66,9 @@ def webcal_url(url: str) -> str:
     """The same feed for calendar applications that subscribe to ``webcal://`` addresses."""
     parts = urlsplit(url)
     return "webcal://" + parts.netloc + parts.path
+
+
+def private(response: Response) -> Response:
+    """A page about one person: kept by no shared cache, and not shown again from history after signing out."""
+    response.headers["cache-control"] = "private, no-store"
+    return response

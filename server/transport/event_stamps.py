@@ -1,4 +1,4 @@
-"""The one read a cached page needs per request: its event's id, version and time zone, by slug."""
+"""The one read a cached page needs per request: its event's id and version, by slug."""
 
 from __future__ import annotations
 
@@ -22,11 +22,10 @@ class EventStamp:
 
     id: int
     version: int
-    timezone: str
 
 
 class EventStamps:
-    """Reads an event's id, version and time zone by slug, once per request, in one statement.
+    """Reads an event's id and version by slug, once per request, in one statement.
 
     On SQLite this is a synchronous read on a connection of its own in the event loop's thread: it takes
     microseconds, and a WAL reader never waits for writers. Going through aiosqlite would cost several
@@ -39,7 +38,7 @@ class EventStamps:
         self._sqlite: sqlite3.Connection | None = None
         path = database.engine.url.database
         self._sqlite_path = path if database.is_sqlite and path and path != ":memory:" else None
-        query = select(Event.id, Event.version, Event.timezone).where(Event.slug == bindparam("slug"))
+        query = select(Event.id, Event.version).where(Event.slug == bindparam("slug"))
         self._sqlite_sql = str(query.compile(dialect=sqlite_dialect()))
 
     async def get(self, slug: str) -> EventStamp | None:
@@ -47,13 +46,13 @@ class EventStamps:
             row = self._read_sqlite(slug)
         else:
             async with self.database.session() as db:
-                query = select(Event.id, Event.version, Event.timezone).where(Event.slug == slug)
+                query = select(Event.id, Event.version).where(Event.slug == slug)
                 row = (await db.exec(query)).first()
         if row is None or row[0] is None:
             return None
-        return EventStamp(id=row[0], version=row[1], timezone=row[2])
+        return EventStamp(id=row[0], version=row[1])
 
-    def _read_sqlite(self, slug: str) -> tuple[int | None, int, str] | None:
+    def _read_sqlite(self, slug: str) -> tuple[int | None, int] | None:
         if self._sqlite is None:
             assert self._sqlite_path is not None
             # Autocommit, so every read sees the latest commit rather than an old snapshot.
@@ -63,7 +62,7 @@ class EventStamps:
             weakref.finalize(self, connection.close)
             self._sqlite = connection
         count_statement()
-        row: tuple[int | None, int, str] | None = self._sqlite.execute(self._sqlite_sql, (slug,)).fetchone()
+        row: tuple[int | None, int] | None = self._sqlite.execute(self._sqlite_sql, (slug,)).fetchone()
         return row
 
 

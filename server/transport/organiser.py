@@ -20,8 +20,9 @@ from server.registration.badges import CheckIn, check_in
 from server.registration.countries import country_name
 from server.registration.models import Attendance, RegistrationStatus
 from server.registration.reports import dashboard, participant_list, registration_list, registrations_csv
+from server.registration.seats import holds_seat
 from server.transport.auth import checked_form, current_actor, form_text
-from server.transport.context import database, end_reads, event_of, see_other, settings
+from server.transport.context import database, end_reads, event_of, private, see_other, settings
 from server.transport.labels import (
     attendance_labels,
     check_in_advice,
@@ -40,7 +41,7 @@ async def participants_page(request: Request) -> Response:
         actor = await current_actor(request, db, event)
         listed = await participant_list(db, actor=actor, event=event)
     people = [(registration, country_name(registration.country)) for registration in listed]
-    return render(request, "registration/participants.html", {"event": event, "people": people})
+    return private(render(request, "registration/participants.html", {"event": event, "people": people}))
 
 
 def desk_context(event: Event, result: CheckIn | None = None, code: str = "") -> dict[str, Any]:
@@ -63,7 +64,7 @@ async def checkin_desk(request: Request) -> Response:
     async with database(request).session() as db:
         event = await event_of(db, request)
         require(await current_actor(request, db, event), Role.organiser)
-    return render(request, "registration/checkin.html", desk_context(event))
+    return private(render(request, "registration/checkin.html", desk_context(event)))
 
 
 async def checkin_submit(request: Request) -> Response:
@@ -76,7 +77,7 @@ async def checkin_submit(request: Request) -> Response:
         result = await check_in(db, actor=actor, event=event, code=code, secret=settings(request).secret_key)
     # Answered on the spot rather than by redirect: the desk reads the outcome, then scans the next badge.
     shown = code[:100] if result.registration is None else ""
-    return render(request, "registration/checkin.html", desk_context(event, result, shown))
+    return private(render(request, "registration/checkin.html", desk_context(event, result, shown)))
 
 
 async def organiser_page(request: Request) -> Response:
@@ -96,11 +97,13 @@ async def organiser_page(request: Request) -> Response:
         "registrations": [
             (registration, account, country_name(registration.country)) for registration, account in registrations
         ],
-        "fills": [(fill, to_zone(fill.session.start, zone)) for fill in report.sessions],
+        "fills": [
+            (fill, to_zone(fill.session.start, zone), holds_seat(fill.session, fill.room)) for fill in report.sessions
+        ],
         "attendance_labels": attendance_labels(),
         "status_labels": organiser_status_labels(),
     }
-    return render(request, "registration/organiser.html", context)
+    return private(render(request, "registration/organiser.html", context))
 
 
 async def registrations_export(request: Request) -> Response:

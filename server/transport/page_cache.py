@@ -7,13 +7,14 @@ import hashlib
 from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
+from functools import cached_property
 
 from starlette.applications import Starlette
 
 
 @dataclass(frozen=True)
 class CachedPage:
-    """A page encoded once, also gzipped once, with a validator for conditional requests."""
+    """A page encoded once, gzipped once, with its response headers ready to send."""
 
     body: bytes
     gzipped: bytes
@@ -28,6 +29,28 @@ class CachedPage:
     @property
     def size(self) -> int:
         return len(self.body) + len(self.gzipped)
+
+    @cached_property
+    def common_headers(self) -> list[tuple[bytes, bytes]]:
+        return [
+            (b"content-type", b"text/html; charset=utf-8"),
+            (b"etag", self.etag.encode("latin-1")),
+            # The language may come from the cookie or Accept-Language rather than the address.
+            (b"vary", b"Accept-Encoding, Accept-Language, Cookie"),
+            (b"cache-control", b"no-cache"),
+        ]
+
+    @cached_property
+    def plain_headers(self) -> list[tuple[bytes, bytes]]:
+        return [(b"content-length", str(len(self.body)).encode()), *self.common_headers]
+
+    @cached_property
+    def gzip_headers(self) -> list[tuple[bytes, bytes]]:
+        return [
+            (b"content-length", str(len(self.gzipped)).encode()),
+            (b"content-encoding", b"gzip"),
+            *self.common_headers,
+        ]
 
 
 class PageCache:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -34,6 +34,7 @@ from server.transport.agenda_view import (
     language_name,
     parse_zone,
     zone_choices,
+    zone_label,
 )
 from server.transport.page_cache import CachedPage
 from server.transport.rendering import render_text
@@ -50,10 +51,6 @@ class PageState:
     lang: str  # "" unless the URL asks for a language
     tz: str  # "" for the event's own time zone
     filters: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def key(self) -> Hashable:
-        return (self.path, self.lang, self.tz, self.filters, i18n.current_language().code)
 
     def url(self, path: str, *, with_filters: bool = False, **params: str) -> str:
         """``path`` with this page's language and time zone (and filters), then ``params`` on top."""
@@ -103,43 +100,43 @@ async def events_index(request: Request) -> Response:
     return HTMLResponse(html)
 
 
-async def serve_cached(
-    request: Request,
-    kind: str,
-    build: Callable[[Programme, PageState], str],
-    filters: tuple[tuple[str, str], ...] = (),
-) -> Response:
+async def serve_cached(request: Request, kind: str, build: Callable[[Programme, str], str]) -> Response:
     """A page of one event, from the cache when the event's version has not moved since it was rendered.
 
-    A hit reads only the event's stamp (one statement); a miss loads the programme (a fixed number of
-    statements, however many sessions there are) and renders.
+    A hit reads only the event's stamp (one statement) and is keyed by the address as asked: a page is
+    cached only once its query has been validated, and what it shows follows from the address, the
+    language and the event's version alone. A miss loads the programme (a fixed number of statements,
+    however many sessions there are), validates the query and renders.
     """
-    slug = request.path_params["slug"]
-    tz_asked = request.query_params.get("tz", "")
+    scope = request.scope
+    asked = (kind, scope["path"], scope["query_string"], i18n.current_language().code)
     cache = page_cache.for_app(request.app)
-    stamp = await event_stamps.for_app(request.app).get(slug)
+    stamp = await event_stamps.for_app(request.app).get(request.path_params["slug"])
     if stamp is not None:
-        state = page_state(request, tz=parse_zone(tz_asked, event_zone=stamp.timezone), filters=filters)
-        cached = cache.get((kind, stamp.id, stamp.version, state.key))
+        cached = cache.get((stamp.id, stamp.version, asked))
         if cached is not None:
             return page_response(request, cached)
     async with database(request).session() as db:
-        event = await get_event(db, slug=slug)
+        event = await get_event(db, slug=request.path_params["slug"])
         programme = await load_programme(db, event=event)
-    state = page_state(request, tz=parse_zone(tz_asked, event_zone=event.timezone), filters=filters)
-    page = CachedPage.from_html(compact(build(programme, state)))
-    cache.put((kind, event.id, event.version, state.key), page)
+    tz = parse_zone(request.query_params.get("tz", ""), event_zone=event.timezone)
+    page = CachedPage.from_html(compact(build(programme, tz)))
+    cache.put((event.id, event.version, asked), page)
     return page_response(request, page)
 
 
 def page_response(request: Request, page: CachedPage) -> Response:
-    headers = {"etag": page.etag, "vary": "Accept-Encoding, Accept-Language, Cookie", "cache-control": "no-cache"}
-    if page.etag in (tag.strip() for tag in request.headers.get("if-none-match", "").split(",")):
-        return Response(status_code=304, headers=headers)
-    if "gzip" in request.headers.get("accept-encoding", ""):
-        headers["content-encoding"] = "gzip"
-        return Response(page.gzipped, media_type="text/html", headers=headers)
-    return Response(page.body, media_type="text/html", headers=headers)
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match and page.etag in (tag.strip() for tag in if_none_match.split(",")):
+        response = Response(status_code=304)
+        response.raw_headers = [header for header in page.common_headers if header[0] != b"content-type"]
+    elif "gzip" in request.headers.get("accept-encoding", ""):
+        response = Response(page.gzipped)
+        response.raw_headers = list(page.gzip_headers)  # a copy: middleware appends to it
+    else:
+        response = Response(page.body)
+        response.raw_headers = list(page.plain_headers)
+    return response
 
 
 def compact(html: str) -> str:
@@ -148,15 +145,16 @@ def compact(html: str) -> str:
 
 
 async def agenda(request: Request) -> Response:
-    raw = {name: request.query_params.get(name, "").strip() for name in FILTER_FIELDS}
-
-    def build(programme: Programme, state: PageState) -> str:
+    def build(programme: Programme, tz: str) -> str:
+        raw = {name: request.query_params.get(name, "").strip() for name in FILTER_FIELDS}
         agenda_filter = parse_filter(
             programme, query=raw["q"], day=raw["day"], track=raw["track"], room=raw["room"], kind=raw["kind"]
         )
+        filters = tuple((name, value) for name, value in raw.items() if value)
+        state = page_state(request, tz=tz, filters=filters)
         return render_text(request, "agenda.html", agenda_context(programme, agenda_filter, state))
 
-    return await serve_cached(request, "agenda", build, tuple((name, value) for name, value in raw.items() if value))
+    return await serve_cached(request, "agenda", build)
 
 
 def agenda_context(programme: Programme, agenda_filter: AgendaFilter, state: PageState) -> dict[str, Any]:
@@ -186,6 +184,7 @@ def agenda_context(programme: Programme, agenda_filter: AgendaFilter, state: Pag
         "track_classes": track_classes(programme),
         "event_zone": event_zone,
         "shown_zone": shown_zone,
+        "zone_label": zone_label,
         "converted": bool(state.tz),
         "zone_choices": zone_choices(event.timezone, state.tz),
         "hidden_for_filters": hidden_for_filters,
@@ -203,10 +202,9 @@ def track_classes(programme: Programme) -> dict[int | None, str]:
 
 
 async def session_page(request: Request) -> Response:
-    code = request.path_params["code"]
-
-    def build(programme: Programme, state: PageState) -> str:
-        return render_text(request, "session.html", session_context(programme, programme.session(code), state))
+    def build(programme: Programme, tz: str) -> str:
+        view = programme.session(request.path_params["code"])
+        return render_text(request, "session.html", session_context(programme, view, page_state(request, tz=tz)))
 
     return await serve_cached(request, "session", build)
 
@@ -223,6 +221,7 @@ def session_context(programme: Programme, view: SessionView, state: PageState) -
         "start": view.local_start(shown_zone),
         "end": view.local_end(shown_zone),
         "shown_zone": shown_zone,
+        "zone_label": zone_label,
         "converted": bool(state.tz),
         "kinds": kind_labels(),
         "language": language_name(view.session.language),

@@ -17,7 +17,7 @@ from server.registration.seats import agenda_of, find_session, pick_session, unp
 from server.registration.services import find_registration
 from server.transport.agenda_view import kind_labels
 from server.transport.auth import checked_form, current_account
-from server.transport.context import database, end_reads, event_of, next_from, see_other, sign_in_redirect
+from server.transport.context import database, end_reads, event_of, next_from, private, see_other, sign_in_redirect
 from server.transport.labels import attendance_labels, choice_labels
 from server.transport.rendering import render
 
@@ -57,7 +57,7 @@ async def choose_page(request: Request) -> Response:
         "session_path": lambda code: f"/{event.slug}/sessions/{quote(code, safe='')}",
         "here": request.url.path,
     }
-    return render(request, "registration/choose.html", context)
+    return private(render(request, "registration/choose.html", context))
 
 
 async def pick_page(request: Request) -> Response:
@@ -87,7 +87,7 @@ async def pick_page(request: Request) -> Response:
         "unpick_path": pick_path(event.slug, code, "unpick"),
         "session_path": f"/{event.slug}/sessions/{quote(code, safe='')}",
     }
-    return render(request, "registration/pick.html", context)
+    return private(render(request, "registration/pick.html", context))
 
 
 async def _change_pick(request: Request, *, add: bool) -> Response:

@@ -41,6 +41,7 @@ from server.transport.context import (
     database,
     end_reads,
     event_of,
+    private,
     see_other,
     settings,
     sign_in_redirect,
@@ -142,7 +143,7 @@ async def registration_page(request: Request) -> Response:
                 feed=feed_urls(request, event, registration),
                 country=country_name(registration.country),
             )
-    return render(request, "registration/registration.html", context)
+    return private(render(request, "registration/registration.html", context))
 
 
 async def _signed_in_change(request: Request, change: str) -> Response:
@@ -216,7 +217,7 @@ async def badge_page(request: Request) -> Response:
         # segno draws the SVG from the signed code alone; no user text reaches it.
         "qr": Markup(qr_svg(code)),  # noqa: S704
     }
-    return render(request, "registration/badge.html", context)
+    return private(render(request, "registration/badge.html", context))
 
 
 routes: list[BaseRoute] = [

@@ -1,0 +1,88 @@
+"""The registry of requests and the decorator that keeps their handlers thin: it decodes the payload,
+checks the connection joined the room, applies the flood limit, and passes one database session."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from realtime.live.limits import Limits
+from realtime.live.payloads import Field, Kind, required
+from server.accounts.services import Actor
+from server.broadcast import Outcome
+from server.i18n import Language
+from server.live.access import Identity, Participant, as_actor
+
+if TYPE_CHECKING:
+    from realtime.live.server import LiveServer
+
+
+@dataclass
+class Connection:
+    """One Socket.IO connection: who it is, the rooms it joined and its flood limits."""
+
+    sid: str
+    identity: Identity
+    language: Language
+    limits: Limits = field(default_factory=Limits)
+    rooms: dict[int, Participant] = field(default_factory=dict)
+
+
+@dataclass
+class Call:
+    """What a handler gets: the payload, the participant in the named room, a database session."""
+
+    live: LiveServer
+    connection: Connection
+    db: AsyncSession
+    payload: dict[str, Any]
+    participant: Participant | None
+
+    @property
+    def actor(self) -> Participant:
+        assert self.participant is not None
+        return self.participant
+
+    @property
+    def session_id(self) -> int:
+        return int(self.payload["session"])
+
+    async def event_actor(self) -> Actor:
+        return await as_actor(self.db, self.actor)
+
+
+Handler = Callable[[Call], Awaitable[Outcome]]
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    handler: Handler
+    fields: dict[str, Field]
+    joined: bool  # the payload's session must be a room this connection joined
+    limit: str | None
+
+
+ACTIONS: dict[str, Action] = {}
+
+
+def room_action(
+    name: str, *, limit: str | None = None, joined: bool = True, **fields: Field
+) -> Callable[[Handler], Handler]:
+    """Registers a handler for request ``name`` taking ``session`` and ``fields``. Moderator and
+    organiser checks belong to the services, which never trust the transport."""
+
+    def register(handler: Handler) -> Handler:
+        ACTIONS[name] = Action(
+            name=name,
+            handler=handler,
+            fields={"session": required(Kind.int), **fields},
+            joined=joined,
+            limit=limit,
+        )
+        return handler
+
+    return register

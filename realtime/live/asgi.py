@@ -1,0 +1,51 @@
+"""The one ASGI application: Socket.IO for live rooms in front of the Starlette app (pages, API)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import socketio
+
+from realtime.live.server import LiveServer
+from server.app import create_app
+from server.db import Database
+from server.settings import Settings
+
+
+class LiveASGIApp(socketio.ASGIApp):
+    """Starts and stops the live rooms' background work with the server, and leaves the rest of the
+    lifespan (mail delivery, the database) to the Starlette app."""
+
+    def __init__(self, live: LiveServer, other_asgi_app: Any) -> None:
+        super().__init__(live.sio, other_asgi_app=other_asgi_app)
+        self.live = live
+
+    async def lifespan(self, scope: Any, receive: Any, send: Any) -> None:
+        async def receive_with_live() -> Any:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await self.live.start()
+            elif message["type"] == "lifespan.shutdown":
+                await self.live.stop()
+            return message
+
+        await super().lifespan(scope, receive_with_live, send)
+
+
+def create_asgi(
+    settings: Settings | None = None, database: Database | None = None, *, deliver_mail: bool = True
+) -> Any:
+    """``socketio.ASGIApp(sio, other_asgi_app=create_app(settings))``, sharing one database, with the
+    live server as the app's broadcaster so HTTP actions reach the live rooms."""
+    settings = settings or Settings.from_env()
+    database = database or Database(settings.database_url)
+    app = create_app(settings, database, deliver_mail=deliver_mail)
+    live = LiveServer(settings, database)
+    app.state.broadcaster = live
+    app.state.live = live
+    return LiveASGIApp(live, other_asgi_app=app)
+
+
+def app_from_env() -> Any:
+    """For ``uvicorn --factory realtime.live.asgi:app_from_env``."""
+    return create_asgi(Settings.from_env())

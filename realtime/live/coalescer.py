@@ -1,0 +1,120 @@
+"""Busy counters go out coalesced: votes, poll results and presence of a room are collected and sent
+as one ``counts`` update per room every ``interval``, read fresh from the database. With several
+processes a room's counts are sent once more after ``settle`` seconds, so the last update any client
+gets is read after the last change, whichever process flushed first."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import select
+
+from realtime.live.presence import Presence
+from server.broadcast import CountsChanged
+from server.db import Database
+from server.live import audiences
+from server.live.counts import onsite_count, poll_results, visible_results, vote_counts
+from server.live.models import LiveRoom
+
+logger = logging.getLogger(__name__)
+
+Emit = Callable[[str, dict[str, Any], str], Awaitable[None]]
+ONSITE_EVERY = 10.0  # seconds between reads of the checked-in count of a room
+
+
+@dataclass
+class Dirty:
+    questions: set[int] = field(default_factory=set)
+    polls: set[int] = field(default_factory=set)
+
+    def merge(self, other: Dirty) -> None:
+        self.questions |= other.questions
+        self.polls |= other.polls
+
+
+class Coalescer:
+    def __init__(
+        self, database: Database, presence: Presence, emit: Emit, *, interval: float = 0.3, settle: float | None = None
+    ) -> None:
+        self.database = database
+        self.presence = presence
+        self.emit = emit
+        self.interval = interval
+        self.settle = settle
+        self._dirty: dict[int, Dirty] = {}
+        self._settling: dict[int, tuple[float, Dirty]] = {}
+        self._onsite: dict[int, tuple[float, int]] = {}
+        self._task: asyncio.Task[None] | None = None
+        self.flushes = 0
+
+    def touch(self, change: CountsChanged) -> None:
+        self._dirty.setdefault(change.session_id, Dirty()).merge(
+            Dirty(questions=set(change.questions), polls=set(change.polls))
+        )
+
+    def touch_presence(self, session_id: int) -> None:
+        self._dirty.setdefault(session_id, Dirty())
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                await self.flush()
+            except Exception:
+                logger.exception("sending coalesced counts failed")
+
+    async def flush(self) -> None:
+        now = time.monotonic()
+        for session_id in self.presence.due_for_refresh():
+            self._dirty.setdefault(session_id, Dirty())
+        dirty, self._dirty = self._dirty, {}
+        for session_id, (due, pending) in list(self._settling.items()):
+            if due <= now and session_id not in dirty:
+                del self._settling[session_id]
+                await self._send(session_id, pending)
+        for session_id, change in dirty.items():
+            await self._send(session_id, change)
+            if self.settle is not None and (change.questions or change.polls):
+                earlier = self._settling.get(session_id, (0.0, Dirty()))[1]
+                earlier.merge(change)
+                self._settling[session_id] = (now + self.settle, earlier)
+
+    async def _send(self, session_id: int, change: Dirty) -> None:
+        async with self.database.session() as db:
+            seq = (await db.exec(select(LiveRoom.seq).where(LiveRoom.session_id == session_id))).first() or 0
+            votes = (
+                await vote_counts(db, session_id=session_id, question_ids=change.questions) if change.questions else {}
+            )
+            results = await poll_results(db, session_id=session_id, poll_ids=change.polls) if change.polls else []
+            onsite = await self._onsite_count(db, session_id)
+        headcount = await self.presence.headcount(session_id)
+        presence = {"connected": headcount.connected, "online": headcount.online, "onsite": onsite}
+        base = {"session": session_id, "seq": seq, "votes": votes, "presence": presence}
+        for moderator, to in ((True, audiences.moderators), (False, audiences.audience)):
+            await self.emit("counts", {**base, "polls": visible_results(results, moderator=moderator)}, to(session_id))
+        self.flushes += 1
+
+    async def _onsite_count(self, db: Any, session_id: int) -> int:
+        now = time.monotonic()
+        read_at, count = self._onsite.get(session_id, (0.0, 0))
+        if now - read_at >= ONSITE_EVERY:
+            count = await onsite_count(db, session_id=session_id)
+            self._onsite[session_id] = (now, count)
+        return count

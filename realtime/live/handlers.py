@@ -1,0 +1,200 @@
+"""Socket.IO requests of live rooms: each decodes its fields and calls one service (PROTOCOL.md)."""
+
+from __future__ import annotations
+
+from realtime.live.actions import Call, room_action
+from realtime.live.payloads import Kind, optional, required
+from server.broadcast import Outcome
+from server.events.models import Event
+from server.live import announcements, chat, polls, questions, rooms
+
+INT, BOOL, TEXT = required(Kind.int), required(Kind.bool), required(Kind.text)
+
+
+@room_action("leave", joined=False)
+async def leave(call: Call) -> Outcome:
+    await call.live.leave(call.connection, call.session_id)
+    return Outcome(answer={})
+
+
+@room_action("question.ask", limit="ask", text=TEXT, anonymous=optional(Kind.bool), client_id=TEXT)
+async def ask(call: Call) -> Outcome:
+    p = call.payload
+    return await questions.ask_question(
+        call.db,
+        actor=call.actor,
+        session_id=call.session_id,
+        text=p["text"],
+        anonymous=p.get("anonymous", False),
+        client_id=p["client_id"],
+    )
+
+
+@room_action("question.vote", limit="vote", question=INT, vote=BOOL)
+async def vote(call: Call) -> Outcome:
+    p = call.payload
+    return await questions.vote_question(
+        call.db, actor=call.actor, session_id=call.session_id, question_id=p["question"], vote=p["vote"]
+    )
+
+
+@room_action("question.approve", question=INT)
+async def approve(call: Call) -> Outcome:
+    return await questions.approve_question(
+        call.db, actor=call.actor, session_id=call.session_id, question_id=call.payload["question"]
+    )
+
+
+@room_action("question.reject", question=INT)
+async def reject(call: Call) -> Outcome:
+    return await questions.reject_question(
+        call.db, actor=call.actor, session_id=call.session_id, question_id=call.payload["question"]
+    )
+
+
+@room_action("question.edit", question=INT, text=TEXT)
+async def edit(call: Call) -> Outcome:
+    p = call.payload
+    return await questions.edit_question(
+        call.db, actor=call.actor, session_id=call.session_id, question_id=p["question"], text=p["text"]
+    )
+
+
+@room_action("question.merge", question=INT, into=INT)
+async def merge(call: Call) -> Outcome:
+    p = call.payload
+    return await questions.merge_question(
+        call.db, actor=call.actor, session_id=call.session_id, question_id=p["question"], into_id=p["into"]
+    )
+
+
+@room_action("question.label", question=INT, label=TEXT)
+async def label(call: Call) -> Outcome:
+    p = call.payload
+    return await questions.label_question(
+        call.db, actor=call.actor, session_id=call.session_id, question_id=p["question"], label=p["label"]
+    )
+
+
+@room_action("question.highlight", question=required(Kind.int_or_null))
+async def highlight(call: Call) -> Outcome:
+    return await questions.highlight_question(
+        call.db, actor=call.actor, session_id=call.session_id, question_id=call.payload["question"]
+    )
+
+
+@room_action("question.answer", question=INT, answered=BOOL)
+async def answer(call: Call) -> Outcome:
+    p = call.payload
+    return await questions.answer_question(
+        call.db, actor=call.actor, session_id=call.session_id, question_id=p["question"], answered=p["answered"]
+    )
+
+
+@room_action("question.archive", question=INT, archived=BOOL)
+async def archive(call: Call) -> Outcome:
+    p = call.payload
+    return await questions.archive_question(
+        call.db, actor=call.actor, session_id=call.session_id, question_id=p["question"], archived=p["archived"]
+    )
+
+
+@room_action("chat.send", limit="chat", text=TEXT, client_id=TEXT)
+async def send(call: Call) -> Outcome:
+    p = call.payload
+    return await chat.send_message(
+        call.db, actor=call.actor, session_id=call.session_id, text=p["text"], client_id=p["client_id"]
+    )
+
+
+@room_action("chat.history", before=INT)
+async def history(call: Call) -> Outcome:
+    return await chat.chat_history(call.db, actor=call.actor, session_id=call.session_id, before=call.payload["before"])
+
+
+@room_action("chat.delete", message=INT)
+async def delete(call: Call) -> Outcome:
+    return await chat.delete_message(
+        call.db, actor=call.actor, session_id=call.session_id, message_id=call.payload["message"]
+    )
+
+
+@room_action("participant.mute", participant=TEXT, muted=BOOL)
+async def mute(call: Call) -> Outcome:
+    p = call.payload
+    return await chat.mute_participant(
+        call.db, actor=call.actor, session_id=call.session_id, participant=p["participant"], muted=p["muted"]
+    )
+
+
+@room_action("room.update", moderated=optional(Kind.bool), qa_open=optional(Kind.bool), chat_open=optional(Kind.bool))
+async def update_room(call: Call) -> Outcome:
+    p = call.payload
+    return await rooms.update_room(
+        call.db,
+        actor=call.actor,
+        session_id=call.session_id,
+        moderated=p.get("moderated"),
+        qa_open=p.get("qa_open"),
+        chat_open=p.get("chat_open"),
+    )
+
+
+@room_action("poll.create", question=TEXT, kind=TEXT, options=required(Kind.text_list), client_id=TEXT)
+async def create_poll(call: Call) -> Outcome:
+    p = call.payload
+    return await polls.create_poll(
+        call.db,
+        actor=call.actor,
+        session_id=call.session_id,
+        question=p["question"],
+        kind=p["kind"],
+        options=p["options"],
+        client_id=p["client_id"],
+    )
+
+
+@room_action("poll.open", poll=INT)
+async def open_poll(call: Call) -> Outcome:
+    return await polls.open_poll(call.db, actor=call.actor, session_id=call.session_id, poll_id=call.payload["poll"])
+
+
+@room_action("poll.close", poll=INT)
+async def close_poll(call: Call) -> Outcome:
+    return await polls.close_poll(call.db, actor=call.actor, session_id=call.session_id, poll_id=call.payload["poll"])
+
+
+@room_action("poll.show_results", poll=INT, visible=BOOL)
+async def show_results(call: Call) -> Outcome:
+    p = call.payload
+    return await polls.show_results(
+        call.db, actor=call.actor, session_id=call.session_id, poll_id=p["poll"], visible=p["visible"]
+    )
+
+
+@room_action("poll.vote", limit="vote", poll=INT, options=required(Kind.int_list))
+async def vote_poll(call: Call) -> Outcome:
+    p = call.payload
+    return await polls.vote_poll(
+        call.db, actor=call.actor, session_id=call.session_id, poll_id=p["poll"], option_ids=p["options"]
+    )
+
+
+@room_action("announcement.post", text=TEXT, client_id=TEXT)
+async def post_announcement(call: Call) -> Outcome:
+    event = await call.db.get_one(Event, call.actor.event_id)
+    return await announcements.post_announcement(
+        call.db,
+        actor=await call.event_actor(),
+        event=event,
+        text=call.payload["text"],
+        client_id=call.payload["client_id"],
+    )
+
+
+@room_action("announcement.remove", announcement=INT)
+async def remove_announcement(call: Call) -> Outcome:
+    event = await call.db.get_one(Event, call.actor.event_id)
+    return await announcements.remove_announcement(
+        call.db, actor=await call.event_actor(), event=event, announcement_id=call.payload["announcement"]
+    )

@@ -1,0 +1,94 @@
+"""Who is connected to each room. One process counts its own connections; with Redis, each process
+also publishes its room members under its own field, and the room's count is the union of the
+fields still fresh (a crashed process's field ages out)."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from server.registration.models import Attendance
+
+STALE_AFTER = 30.0  # seconds without a refresh before a process's members stop counting
+REFRESH_EVERY = 10.0
+
+
+@dataclass(frozen=True)
+class Headcount:
+    connected: int
+    online: int
+
+
+class Presence:
+    def __init__(self, redis_url: str | None = None) -> None:
+        self.process = uuid.uuid4().hex
+        # session id -> participant key -> connections, and the participant's origin
+        self._connections: dict[int, Counter[str]] = {}
+        self._origins: dict[int, dict[str, str]] = {}
+        self._redis: Any = None
+        self._published: dict[int, float] = {}
+        if redis_url:
+            import redis.asyncio as redis
+
+            self._redis = redis.from_url(redis_url)
+
+    def enter(self, session_id: int, key: str, origin: str) -> None:
+        self._connections.setdefault(session_id, Counter())[key] += 1
+        self._origins.setdefault(session_id, {})[key] = origin
+
+    def leave(self, session_id: int, key: str) -> None:
+        members = self._connections.get(session_id)
+        if members is None or members[key] <= 0:
+            return
+        members[key] -= 1
+        if members[key] == 0:
+            del members[key]
+            del self._origins[session_id][key]
+        if not members:
+            del self._connections[session_id]
+            del self._origins[session_id]
+
+    def local(self, session_id: int) -> dict[str, str]:
+        return dict(self._origins.get(session_id, {}))
+
+    async def headcount(self, session_id: int) -> Headcount:
+        """This room's people across processes; publishes this process's share first."""
+        members = self.local(session_id)
+        if self._redis is not None:
+            members = await self._shared(session_id, members)
+        online = sum(1 for origin in members.values() if origin == Attendance.online)
+        return Headcount(connected=len(members), online=online)
+
+    async def _shared(self, session_id: int, members: dict[str, str]) -> dict[str, str]:
+        key = f"podium:presence:{session_id}"
+        now = time.time()
+        value = json.dumps({"at": now, "members": members}, separators=(",", ":"))
+        if members:
+            await self._redis.hset(key, self.process, value)
+        else:
+            await self._redis.hdel(key, self.process)
+        await self._redis.expire(key, int(STALE_AFTER * 4))
+        self._published[session_id] = now
+        union: dict[str, str] = {}
+        for raw in (await self._redis.hgetall(key)).values():
+            share = json.loads(raw)
+            if now - float(share["at"]) <= STALE_AFTER:
+                union.update(share["members"])
+        return union
+
+    def due_for_refresh(self) -> list[int]:
+        """Rooms whose shared record would soon go stale (Redis only)."""
+        if self._redis is None:
+            return []
+        now = time.time()
+        return [room for room in self._connections if now - self._published.get(room, 0.0) >= REFRESH_EVERY]
+
+    async def close(self) -> None:
+        if self._redis is not None:
+            for session_id in list(self._connections):
+                await self._redis.hdel(f"podium:presence:{session_id}", self.process)
+            await self._redis.aclose()

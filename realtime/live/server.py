@@ -1,0 +1,234 @@
+"""The Socket.IO server of live rooms: handshake, join, dispatch of requests to their handlers, and the
+``Broadcaster`` that services' changes go out through (PROTOCOL.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from http.cookies import CookieError, SimpleCookie
+from typing import Any
+
+import socketio
+
+import realtime.live.handlers  # noqa: F401 (registers the requests)
+from realtime.live.actions import ACTIONS, Action, Call, Connection
+from realtime.live.coalescer import Coalescer
+from realtime.live.payloads import Kind, TooLarge, decode, optional, required
+from realtime.live.presence import Presence
+from server.accounts.services import authenticate
+from server.broadcast import CountsChanged, Message
+from server.db import Database
+from server.errors import Conflict, Forbidden, InvalidInput, NotFound, PodiumError, RateLimited
+from server.i18n import activate, negotiate
+from server.i18n import gettext as _
+from server.live import audiences
+from server.live.access import Participant, Unauthorised, admit, identify
+from server.live.snapshot import join_room
+from server.settings import Settings
+from server.transport.auth import SESSION_COOKIE
+
+logger = logging.getLogger(__name__)
+
+NAMESPACE = "/live"
+MAX_FRAME_BYTES = 64 * 1024
+AUTH_KEYS = {"room_token", "guest_key"}
+JOIN_FIELDS = {"session": required(Kind.int), "since_seq": optional(Kind.int_or_null)}
+CODES: list[tuple[type[PodiumError], str]] = [
+    (TooLarge, "too_large"),
+    (InvalidInput, "invalid"),
+    (NotFound, "not_found"),
+    (Forbidden, "forbidden"),
+    (Conflict, "conflict"),
+    (RateLimited, "rate_limited"),
+]
+
+
+def error(message: str, code: str) -> dict[str, Any]:
+    return {"ok": False, "error": message, "code": code}
+
+
+def _session_cookie(environ: dict[str, Any]) -> str:
+    try:
+        morsel = SimpleCookie(environ.get("HTTP_COOKIE", "")).get(SESSION_COOKIE)
+    except CookieError:
+        return ""
+    return morsel.value if morsel is not None else ""
+
+
+class LiveServer:
+    """Implements ``server.broadcast.Broadcaster`` for the Starlette app's HTTP actions too."""
+
+    def __init__(self, settings: Settings, database: Database, *, counts_interval: float = 0.3) -> None:
+        self.settings = settings
+        self.database = database
+        several = settings.redis_url is not None
+        manager = socketio.AsyncRedisManager(settings.redis_url, channel="podium-live") if several else None
+        self.sio = socketio.AsyncServer(
+            async_mode="asgi",
+            client_manager=manager,
+            cors_allowed_origins=[settings.base_url],
+            # Several processes share no polling state; WebSocket needs no sticky sessions.
+            transports=["websocket"] if several else ["websocket", "polling"],
+            max_http_buffer_size=MAX_FRAME_BYTES,
+            logger=False,
+            engineio_logger=False,
+        )
+        self.presence = Presence(settings.redis_url)
+        self.coalescer = Coalescer(
+            database, self.presence, self._emit, interval=counts_interval, settle=1.0 if several else None
+        )
+        self.connections: dict[str, Connection] = {}
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.sio.on("connect", self.connect, namespace=NAMESPACE)
+        self.sio.on("disconnect", self.disconnect, namespace=NAMESPACE)
+        self.sio.on("join", self.join, namespace=NAMESPACE)
+        self.sio.on("*", self.dispatch, namespace=NAMESPACE)
+
+    async def start(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.coalescer.start()
+
+    async def stop(self) -> None:
+        await self.coalescer.stop()
+        await self.presence.close()
+
+    # Broadcaster
+
+    async def publish(self, messages: Sequence[Message], counts: Sequence[CountsChanged] = ()) -> None:
+        for message in messages:
+            await self._emit(message.event, message.data, message.to)
+        for change in counts:
+            self.coalescer.touch(change)
+
+    async def _emit(self, event: str, data: dict[str, Any], to: str) -> None:
+        await self.sio.emit(event, data, to=to, namespace=NAMESPACE)
+
+    # Handshake
+
+    async def connect(self, sid: str, environ: dict[str, Any], auth: Any) -> None:
+        activate(negotiate(environ.get("HTTP_ACCEPT_LANGUAGE", "")))
+        self.coalescer.start()
+        auth = auth if auth is not None else {}
+        if (
+            not isinstance(auth, dict)
+            or not set(auth) <= AUTH_KEYS
+            or not all(isinstance(value, str) for value in auth.values())
+        ):
+            raise socketio.exceptions.ConnectionRefusedError(
+                _("auth takes room_token and guest_key, as text."), {"code": "invalid"}
+            )
+        try:
+            async with self.database.session() as db:
+                token = _session_cookie(environ)
+                account = await authenticate(db, session_token=token) if token else None
+                identity = await identify(
+                    db,
+                    secret=self.settings.secret_key,
+                    account=account,
+                    room_token=auth.get("room_token", ""),
+                    guest_key=auth.get("guest_key", ""),
+                )
+        except Unauthorised as refused:
+            raise socketio.exceptions.ConnectionRefusedError(str(refused), {"code": "unauthorised"}) from None
+        language = negotiate(environ.get("HTTP_ACCEPT_LANGUAGE", ""))
+        self.connections[sid] = Connection(sid=sid, identity=identity, language=language)
+
+    async def disconnect(self, sid: str, _reason: Any = None) -> None:
+        connection = self.connections.pop(sid, None)
+        if connection is None:
+            return
+        for session_id, participant in connection.rooms.items():
+            self.presence.leave(session_id, participant.key)
+            self.coalescer.touch_presence(session_id)
+
+    # Requests
+
+    async def join(self, sid: str, *args: Any) -> dict[str, Any]:
+        connection = self.connections.get(sid)
+        if connection is None:
+            return error("This connection is closed.", "forbidden")
+        return await self._guarded(connection, "join", args, self._join)
+
+    async def _join(self, connection: Connection, payload: dict[str, Any]) -> dict[str, Any]:
+        session_id = payload["session"]
+        async with self.database.session() as db:
+            participant = await admit(
+                db, identity=connection.identity, session_id=session_id, secret=self.settings.secret_key
+            )
+            if session_id not in connection.rooms:
+                await self._enter(connection, participant)
+            # Entered before reading, so nothing committed from here on can fall between the two.
+            answer = await join_room(db, actor=participant, since_seq=payload.get("since_seq"))
+        headcount = await self.presence.headcount(session_id)
+        answer["counts"]["presence"].update(connected=headcount.connected, online=headcount.online)
+        return answer
+
+    async def _enter(self, connection: Connection, participant: Participant) -> None:
+        session_id = participant.session_id
+        sid = connection.sid
+        group = audiences.moderators if participant.can_moderate else audiences.audience
+        await self.sio.enter_room(sid, group(session_id), namespace=NAMESPACE)
+        await self.sio.enter_room(sid, audiences.person(session_id, participant.key), namespace=NAMESPACE)
+        await self.sio.enter_room(sid, audiences.event(participant.event_id), namespace=NAMESPACE)
+        connection.rooms[session_id] = participant
+        self.presence.enter(session_id, participant.key, participant.origin)
+        self.coalescer.touch_presence(session_id)
+
+    async def leave(self, connection: Connection, session_id: int) -> None:
+        participant = connection.rooms.pop(session_id, None)
+        if participant is None:
+            return
+        sid = connection.sid
+        for group in (audiences.moderators(session_id), audiences.audience(session_id)):
+            await self.sio.leave_room(sid, group, namespace=NAMESPACE)
+        await self.sio.leave_room(sid, audiences.person(session_id, participant.key), namespace=NAMESPACE)
+        if not any(other.event_id == participant.event_id for other in connection.rooms.values()):
+            await self.sio.leave_room(sid, audiences.event(participant.event_id), namespace=NAMESPACE)
+        self.presence.leave(session_id, participant.key)
+        self.coalescer.touch_presence(session_id)
+
+    async def dispatch(self, event: str, sid: str, *args: Any) -> dict[str, Any]:
+        connection = self.connections.get(sid)
+        if connection is None:
+            return error("This connection is closed.", "forbidden")
+        return await self._guarded(connection, event, args, self._run_action)
+
+    async def _guarded(self, connection: Connection, event: str, args: tuple[Any, ...], run: Any) -> dict[str, Any]:
+        """Every request answers exactly once, in the person's language; nothing escapes as a crash."""
+        activate(connection.language)
+        if not connection.limits.allow("any"):
+            return await self._refused(connection)
+        action = ACTIONS.get(event) if event != "join" else None
+        if event != "join" and action is None:
+            return error(_("There is no such request."), "unknown_event")
+        try:
+            payload = decode(args, JOIN_FIELDS if action is None else action.fields)
+            if action is None:
+                result: dict[str, Any] = await run(connection, payload)
+                return result
+            return await run(connection, action, payload)
+        except PodiumError as failure:
+            code = next((code for kind, code in CODES if isinstance(failure, kind)), "invalid")
+            return error(failure.message, code)
+        except Exception:
+            logger.exception("live request %s failed", event)
+            return error(_("Something went wrong on our side. Nothing was changed; please try again."), "server_error")
+
+    async def _run_action(self, connection: Connection, action: Action, payload: dict[str, Any]) -> dict[str, Any]:
+        participant = connection.rooms.get(payload["session"])
+        if action.joined and participant is None:
+            return error(_("Please join this room first."), "not_joined")
+        limited = action.limit is not None and not (participant is not None and participant.can_moderate)
+        if limited and not connection.limits.allow(action.limit or ""):
+            return await self._refused(connection)
+        async with self.database.session() as db:
+            call = Call(live=self, connection=connection, db=db, payload=payload, participant=participant)
+            outcome = await action.handler(call)
+        await self.publish(outcome.messages, outcome.counts)
+        return {"ok": True, **outcome.answer}
+
+    async def _refused(self, connection: Connection) -> dict[str, Any]:
+        if connection.limits.flooding:
+            await self.sio.disconnect(connection.sid, namespace=NAMESPACE)
+        return error(_("Too many requests. Please wait a moment."), "rate_limited")

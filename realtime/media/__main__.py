@@ -1,0 +1,7 @@
+"""``python -m realtime.media``: the same as ``podium relay``."""
+
+import sys
+
+from realtime.media.app import main
+
+sys.exit(main())

@@ -1,0 +1,50 @@
+"""``podium relay``: the media relay as its own ASGI application, or mounted inside the main one."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+
+from starlette.applications import Starlette
+
+from realtime.media import status, whep, whip
+from realtime.media.config import RelaySettings
+from realtime.media.policy import RelayPolicy, signed_policy
+from realtime.media.relay import Relay
+from realtime.media.signalling import MediaContext
+
+
+def create_relay_app(settings: RelaySettings, *, policy: RelayPolicy | None = None) -> Starlette:
+    """WHIP at ``/whip/{session}``, WHEP at ``/whep/{session}``, status under ``/relay/``.
+
+    ``policy`` decides who publishes and who watches; by default signed tokens derived from the secret key.
+    The relay is ``app.state.media.relay``; a host app that mounts this one closes it on shutdown.
+    """
+    relay = Relay(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await relay.close()
+
+    app = Starlette(routes=[*whip.routes, *whep.routes, *status.routes], lifespan=lifespan)
+    app.state.media = MediaContext(relay=relay, policy=policy or signed_policy(settings.secret_key), settings=settings)
+    return app
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import uvicorn
+
+    parser = argparse.ArgumentParser(prog="podium relay", description="Run a Podium media relay (WHIP and WHEP).")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    parser.add_argument("--port", type=int, default=8100, help="port to listen on (default: %(default)s)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = create_relay_app(RelaySettings.from_env())
+    print(f"Podium relay is serving WHIP and WHEP on http://{args.host}:{args.port}/", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=True)
+    return 0

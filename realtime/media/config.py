@@ -1,0 +1,101 @@
+"""The relay's settings, read once from ``PODIUM_*`` environment variables (``podium relay`` and the app alike)."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+
+from server.settings import DEVELOPMENT_SECRET, SettingsError
+
+
+@dataclass(frozen=True)
+class IceServer:
+    urls: tuple[str, ...]
+    username: str | None = None
+    credential: str | None = None
+
+
+@dataclass(frozen=True)
+class RelaySettings:
+    secret_key: str
+    env: str = "development"
+    # The relay's own ICE servers; empty by default so an offline machine never waits on a public STUN server.
+    ice_servers: tuple[IceServer, ...] = ()
+    # Addresses to offer as host candidates, e.g. ("127.0.0.1",) for loopback-only tests; empty means every interface.
+    host_addresses: tuple[str, ...] = ()
+    # TURN servers handed to clients, with time-limited credentials derived from ``turn_secret`` (coturn REST API).
+    turn_urls: tuple[str, ...] = ()
+    turn_secret: str = ""
+    turn_ttl: int = 6 * 3600
+    video_bitrate: int = 800_000
+    keyframe_interval: float = 4.0
+    keyframe_min_interval: float = 0.4
+    viewer_queue_frames: int = 20
+    max_viewers: int = 1000
+    max_viewers_per_account: int = 3
+    max_viewers_per_ip: int = 50
+    signalling_per_ip_per_minute: int = 120
+    connect_timeout: float = 20.0
+    publisher_stale_after: float = 5.0
+    max_sdp_bytes: int = 64 * 1024
+    cors_origins: tuple[str, ...] = ()
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> RelaySettings:
+        environ = dict(os.environ if environ is None else environ)
+        env = environ.get("PODIUM_ENV", "development").strip().lower()
+        secret_key = environ.get("PODIUM_SECRET_KEY", "") or DEVELOPMENT_SECRET
+        if env == "production" and secret_key == DEVELOPMENT_SECRET:
+            raise SettingsError("PODIUM_SECRET_KEY must be set to a secret of your own when PODIUM_ENV=production")
+
+        def number(name: str, default: float) -> float:
+            raw = environ.get(name, "").strip()
+            try:
+                return float(raw) if raw else default
+            except ValueError:
+                raise SettingsError(f"{name} must be a number, not {raw!r}") from None
+
+        def words(name: str) -> tuple[str, ...]:
+            return tuple(word for word in environ.get(name, "").replace(",", " ").split() if word)
+
+        return cls(
+            secret_key=secret_key,
+            env=env,
+            ice_servers=parse_ice_servers(environ.get("PODIUM_RELAY_ICE_SERVERS", "")),
+            host_addresses=words("PODIUM_RELAY_HOST_ADDRESSES"),
+            turn_urls=words("PODIUM_RELAY_TURN_URLS"),
+            turn_secret=environ.get("PODIUM_RELAY_TURN_SECRET", ""),
+            video_bitrate=int(number("PODIUM_RELAY_VIDEO_BITRATE", cls.video_bitrate)),
+            max_viewers=int(number("PODIUM_RELAY_MAX_VIEWERS", cls.max_viewers)),
+            max_viewers_per_account=int(number("PODIUM_RELAY_MAX_VIEWERS_PER_ACCOUNT", cls.max_viewers_per_account)),
+            max_viewers_per_ip=int(number("PODIUM_RELAY_MAX_VIEWERS_PER_IP", cls.max_viewers_per_ip)),
+            signalling_per_ip_per_minute=int(
+                number("PODIUM_RELAY_SIGNALLING_PER_IP_PER_MINUTE", cls.signalling_per_ip_per_minute)
+            ),
+            cors_origins=words("PODIUM_RELAY_CORS_ORIGINS"),
+        )
+
+
+def parse_ice_servers(raw: str) -> tuple[IceServer, ...]:
+    """A JSON list like the browser's ``iceServers``, or plain space-separated ``stun:``/``turn:`` URLs."""
+    raw = raw.strip()
+    if not raw:
+        return ()
+    if not raw.startswith("["):
+        return tuple(IceServer(urls=(url,)) for url in raw.replace(",", " ").split())
+    try:
+        entries = json.loads(raw)
+        servers = []
+        for entry in entries:
+            urls = entry["urls"]
+            servers.append(
+                IceServer(
+                    urls=(urls,) if isinstance(urls, str) else tuple(urls),
+                    username=entry.get("username"),
+                    credential=entry.get("credential"),
+                )
+            )
+        return tuple(servers)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise SettingsError("PODIUM_RELAY_ICE_SERVERS must be a JSON list of {urls, username, credential}") from None

@@ -1,0 +1,128 @@
+"""Fan-out: each viewer's track hands the stream's shared ``av.Packet`` objects to that viewer's RTCRtpSender.
+
+A sender packs a packet without encoding it, so a viewer costs packetising and encryption only. Each track keeps a
+short queue; a viewer that falls behind drops it and waits for the next keyframe instead of growing it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable
+
+import av
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+
+
+class PacketTrack(MediaStreamTrack):
+    """One viewer's audio or video track; ``recv`` returns encoded packets, never frames."""
+
+    def __init__(self, fanout: Fanout, kind: str, *, max_queue: int) -> None:
+        super().__init__()
+        self.kind = kind
+        self._fanout = fanout
+        self._queue: deque[av.Packet] = deque()
+        self._max_queue = max_queue
+        self._waiter: asyncio.Future[None] | None = None
+        self.waiting_for_keyframe = kind == "video"
+        self.started = False
+        self.skips = 0
+        self.keyframe_requests = 0
+
+    def push(self, packet: av.Packet, *, keyframe: bool) -> bool:
+        """Queue a packet; return False when this viewer needs a keyframe before it can go on."""
+        if not self.started or self.readyState != "live":
+            return True
+        if self.kind == "video":
+            if self.waiting_for_keyframe and not keyframe:
+                return False
+            if len(self._queue) >= self._max_queue:
+                self._queue.clear()
+                self.skips += 1
+                if not keyframe:
+                    self.waiting_for_keyframe = True
+                    return False
+            self.waiting_for_keyframe = False
+        elif len(self._queue) >= self._max_queue:
+            self._queue.popleft()
+        self._queue.append(packet)
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+        return True
+
+    async def recv(self) -> av.Packet:
+        if not self.started:
+            # The sender asks for media once the viewer's connection is up: that is when a keyframe helps.
+            self.started = True
+            if self.kind == "video":
+                self._fanout.request_keyframe()
+        while not self._queue:
+            if self.readyState != "live":
+                raise MediaStreamError
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        return self._queue.popleft()
+
+    def request_keyframe(self) -> None:
+        """This viewer lost a picture (PLI/FIR): forward the request, rate-limited by the encoder."""
+        self.keyframe_requests += 1
+        self._fanout.request_keyframe()
+
+    def stop(self) -> None:
+        super().stop()
+        self._fanout.discard(self)
+        self._queue.clear()
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+
+class Fanout:
+    """One kind of media of one stream: the viewers' tracks and what was sent to them."""
+
+    def __init__(self, kind: str, *, max_queue: int, request_keyframe: Callable[[], None] | None = None) -> None:
+        self.kind = kind
+        self.tracks: set[PacketTrack] = set()
+        self._max_queue = max_queue
+        self._request_keyframe = request_keyframe
+        self._window: deque[tuple[float, int]] = deque()
+        self.packets = 0
+        self.last_packet_at: float | None = None
+
+    def subscribe(self) -> PacketTrack:
+        track = PacketTrack(self, self.kind, max_queue=self._max_queue)
+        self.tracks.add(track)
+        return track
+
+    def discard(self, track: PacketTrack) -> None:
+        self.tracks.discard(track)
+
+    def request_keyframe(self) -> None:
+        if self._request_keyframe is not None:
+            self._request_keyframe()
+
+    def publish(self, packet: av.Packet) -> None:
+        keyframe = bool(packet.is_keyframe)
+        needs_keyframe = False
+        for track in tuple(self.tracks):
+            if not track.push(packet, keyframe=keyframe):
+                needs_keyframe = True
+        if needs_keyframe:
+            self.request_keyframe()
+        now = time.monotonic()
+        self.packets += 1
+        self.last_packet_at = now
+        self._window.append((now, packet.size))
+        while self._window and now - self._window[0][0] > 2.0:
+            self._window.popleft()
+
+    def bitrate(self) -> int:
+        """Bits per second sent to each viewer over the last two seconds."""
+        if not self._window or time.monotonic() - self._window[-1][0] > 2.0:
+            return 0
+        return int(sum(size for _, size in self._window) * 8 / 2.0)

@@ -1,0 +1,64 @@
+"""Reading SDP offers from publishers and viewers: anything the relay cannot serve is refused before a peer exists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from aiortc import sdp
+
+Role = Literal["publish", "watch"]
+
+# What the relay can take from a publisher (aiortc decodes these) and what it sends to viewers.
+PUBLISH_CODECS = {"video": {"vp8", "h264"}, "audio": {"opus", "pcmu", "pcma", "g722"}}
+WATCH_CODECS = {"video": {"vp8"}, "audio": {"opus"}}
+DIRECTIONS: dict[Role, set[str | None]] = {"publish": {"sendonly", "sendrecv"}, "watch": {"recvonly", "sendrecv"}}
+MAX_MEDIA_SECTIONS = 4
+
+
+class OfferError(ValueError):
+    """An offer the relay refuses, with a reason fit to send back to the client."""
+
+
+@dataclass(frozen=True)
+class Offer:
+    sdp: str
+    kinds: tuple[str, ...]
+
+
+def read_offer(text: str, *, role: Role) -> Offer:
+    """Validate an SDP offer for publishing or watching; raise OfferError saying what is wrong."""
+    if not text.lstrip().startswith("v=0"):
+        raise OfferError("the body is not an SDP offer (it must start with v=0)")
+    try:
+        description = sdp.SessionDescription.parse(text)
+    except Exception:  # the parser asserts and indexes freely: any failure means a malformed offer
+        raise OfferError("the SDP offer could not be parsed") from None
+    if len(description.media) > MAX_MEDIA_SECTIONS:
+        raise OfferError(f"the offer has more than {MAX_MEDIA_SECTIONS} media sections")
+    kinds: list[str] = []
+    wanted = PUBLISH_CODECS if role == "publish" else WATCH_CODECS
+    for media in description.media:
+        if media.kind not in ("audio", "video"):
+            continue
+        if media.kind in kinds:
+            raise OfferError(f"the offer has more than one {media.kind} section")
+        if not media.rtp.muxId:
+            raise OfferError(f"the {media.kind} section has no a=mid")
+        if media.ice is None or not media.ice.usernameFragment or not media.ice.password:
+            raise OfferError(f"the {media.kind} section has no ICE username fragment or password")
+        if media.dtls is None or not media.dtls.fingerprints:
+            raise OfferError(f"the {media.kind} section has no DTLS fingerprint")
+        if not media.rtcp_mux:
+            raise OfferError(f"the {media.kind} section does not multiplex RTCP (a=rtcp-mux)")
+        if media.direction not in DIRECTIONS[role]:
+            verb = "send" if role == "publish" else "receive"
+            raise OfferError(f"the {media.kind} section must {verb} media, not be {media.direction or 'unset'}")
+        names = {codec.name.lower() for codec in media.rtp.codecs}
+        if not names & wanted[media.kind]:
+            allowed = ", ".join(sorted(wanted[media.kind]))
+            raise OfferError(f"the {media.kind} section offers none of the codecs the relay uses ({allowed})")
+        kinds.append(media.kind)
+    if not kinds:
+        raise OfferError("the offer has no audio or video section")
+    return Offer(sdp=text, kinds=tuple(kinds))

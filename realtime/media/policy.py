@@ -1,0 +1,66 @@
+"""Who may publish and who may watch: pluggable callables, so the app can back them with the database."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from realtime.media.tokens import PublishTokens, PublishVerifier, read_viewer_pass
+
+SESSION_KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class ViewerRequest:
+    session_key: str
+    token: str | None
+    client_ip: str
+
+
+@dataclass(frozen=True)
+class Admission:
+    """``authenticated`` False answers 401 (who are you?); ``allowed`` False with it True answers 403."""
+
+    allowed: bool
+    account: str | None = None
+    authenticated: bool = True
+
+
+ViewerAdmitter = Callable[[ViewerRequest], Awaitable[Admission]]
+SessionLookup = Callable[[str], Awaitable[bool]]
+
+
+async def any_session(session_key: str) -> bool:
+    return SESSION_KEY.fullmatch(session_key) is not None
+
+
+@dataclass(frozen=True)
+class RelayPolicy:
+    verify_publish: PublishVerifier
+    admit_viewer: ViewerAdmitter
+    session_exists: SessionLookup = field(default=any_session)
+
+
+def signed_policy(secret: str, tokens: PublishTokens | None = None) -> RelayPolicy:
+    """Publish with HMAC tokens, watch with signed viewer passes: needs no database, so it works in a relay process."""
+    publish_tokens = tokens or PublishTokens(secret)
+
+    async def admit(request: ViewerRequest) -> Admission:
+        if not request.token:
+            return Admission(allowed=False, authenticated=False)
+        account = read_viewer_pass(secret, request.session_key, request.token)
+        if account is None:
+            return Admission(allowed=False, authenticated=False)
+        return Admission(allowed=True, account=account)
+
+    return RelayPolicy(verify_publish=publish_tokens.verify, admit_viewer=admit)
+
+
+def open_policy(tokens: PublishTokens) -> RelayPolicy:
+    """Anyone may watch (each client counted by address); for benchmarks and local trials."""
+
+    async def admit(request: ViewerRequest) -> Admission:
+        return Admission(allowed=True, account=None)
+
+    return RelayPolicy(verify_publish=tokens.verify, admit_viewer=admit)

@@ -1,0 +1,251 @@
+"""The relay: one stream per session, ingested once from its publisher and fanned out to its viewers.
+
+Nothing here crashes the process: a bad offer, a dropped publisher or a vanished viewer ends that one peer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamTrack
+
+from realtime.media.config import RelaySettings
+from realtime.media.fanout import Fanout, PacketTrack
+from realtime.media.ice import rtc_configuration
+from realtime.media.ingest import AudioPipeline, VideoPipeline
+from realtime.media.internals import restrict_host_addresses, route_keyframe_requests
+from realtime.media.offers import Offer, OfferError
+
+logger = logging.getLogger(__name__)
+
+VIEWER_CODECS = {"video": ("video/vp8", "video/rtx"), "audio": ("audio/opus",)}
+
+
+class RelayError(Exception):
+    """A refusal the signalling endpoints turn into an HTTP status."""
+
+    status = 400
+
+
+class PublisherConflict(RelayError):
+    status = 409
+
+
+class TooManyViewers(RelayError):
+    status = 429
+
+
+class RelayFull(RelayError):
+    status = 503
+
+
+@dataclass(eq=False)
+class Peer:
+    """A publisher's or a viewer's connection to the relay."""
+
+    resource_id: str
+    pc: RTCPeerConnection
+    client_ip: str
+    account: str | None = None
+    created_at: float = field(default_factory=time.monotonic)
+    connected_at: float | None = None
+    closed: bool = False
+    tracks: list[PacketTrack] = field(default_factory=list)
+
+    @property
+    def state(self) -> str:
+        return "closed" if self.closed else self.pc.connectionState
+
+
+class Stream:
+    """One session's stream: its pipelines outlive publishers, so viewers stay connected across a drop."""
+
+    def __init__(self, session_key: str, settings: RelaySettings) -> None:
+        self.session_key = session_key
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relay-encode")
+        self.video = VideoPipeline(settings, self._executor)
+        self.audio = AudioPipeline(settings)
+        self.publisher: Peer | None = None
+        self.viewers: dict[str, Peer] = {}
+        self.created_at = time.monotonic()
+
+    def fanout(self, kind: str) -> Fanout:
+        return self.video.fanout if kind == "video" else self.audio.fanout
+
+    def last_media_at(self) -> float | None:
+        times = [t for t in (self.video.last_frame_at, self.audio.last_frame_at) if t is not None]
+        return max(times) if times else None
+
+    @property
+    def idle(self) -> bool:
+        return self.publisher is None and not self.viewers
+
+    async def close(self) -> None:
+        await self.video.close()
+        await self.audio.close()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+class Relay:
+    def __init__(self, settings: RelaySettings) -> None:
+        self.settings = settings
+        self.streams: dict[str, Stream] = {}
+        self._watchdogs: set[asyncio.Task[None]] = set()
+        restrict_host_addresses(settings.host_addresses)
+
+    def _stream(self, session_key: str) -> Stream:
+        stream = self.streams.get(session_key)
+        if stream is None:
+            stream = self.streams[session_key] = Stream(session_key, self.settings)
+        return stream
+
+    def viewer_count(self) -> int:
+        return sum(len(stream.viewers) for stream in self.streams.values())
+
+    def _publisher_replaceable(self, stream: Stream, publisher: Peer) -> bool:
+        """A publisher that failed, or went silent while connected, gives way to a new one."""
+        if publisher.state in ("failed", "closed"):
+            return True
+        if publisher.connected_at is None:
+            return False
+        last = max(publisher.connected_at, stream.last_media_at() or 0.0)
+        return time.monotonic() - last > self.settings.publisher_stale_after
+
+    async def publish(self, session_key: str, offer: Offer, *, client_ip: str) -> tuple[str, str]:
+        """Take a publisher's offer; answer with the relay's SDP. Raises PublisherConflict if one is live."""
+        stream = self._stream(session_key)
+        current = stream.publisher
+        if current is not None and not self._publisher_replaceable(stream, current):
+            raise PublisherConflict("this session already has a live publisher")
+        peer = Peer(secrets.token_urlsafe(16), RTCPeerConnection(rtc_configuration(self.settings)), client_ip)
+        stream.publisher = peer  # taken before any await, so a concurrent offer meets the conflict
+        if current is not None:
+            logger.info("session %s: a silent publisher gives way to a new one", session_key)
+            await self._drop(stream, current)
+
+        @peer.pc.on("track")
+        def on_track(track: MediaStreamTrack) -> None:
+            if stream.publisher is not peer:
+                return
+            if track.kind == "video":
+                stream.video.attach(track)
+            elif track.kind == "audio":
+                stream.audio.attach(track)
+
+        return peer.resource_id, await self._answer(stream, peer, offer)
+
+    async def watch(self, session_key: str, offer: Offer, *, client_ip: str, account: str | None) -> tuple[str, str]:
+        """Take a viewer's offer; the viewer gets the stream's packets whenever someone publishes."""
+        self._check_viewer_limits(client_ip=client_ip, account=account)
+        stream = self._stream(session_key)
+        peer = Peer(
+            secrets.token_urlsafe(16), RTCPeerConnection(rtc_configuration(self.settings)), client_ip, account=account
+        )
+        stream.viewers[peer.resource_id] = peer
+        for kind in offer.kinds:
+            track = stream.fanout(kind).subscribe()
+            peer.tracks.append(track)
+            transceiver = peer.pc.addTransceiver(track, direction="sendonly")
+            transceiver.setCodecPreferences(
+                [c for c in RTCRtpSender.getCapabilities(kind).codecs if c.mimeType.lower() in VIEWER_CODECS[kind]]
+            )
+            route_keyframe_requests(transceiver.sender, track.request_keyframe)
+        return peer.resource_id, await self._answer(stream, peer, offer)
+
+    def _check_viewer_limits(self, *, client_ip: str, account: str | None) -> None:
+        settings = self.settings
+        viewers = [viewer for stream in self.streams.values() for viewer in stream.viewers.values()]
+        if len(viewers) >= settings.max_viewers:
+            raise RelayFull("this relay is full; try again shortly")
+        if account is not None and sum(v.account == account for v in viewers) >= settings.max_viewers_per_account:
+            raise TooManyViewers(f"at most {settings.max_viewers_per_account} streams per account at once")
+        if sum(v.client_ip == client_ip for v in viewers) >= settings.max_viewers_per_ip:
+            raise TooManyViewers(f"at most {settings.max_viewers_per_ip} streams per address at once")
+
+    async def _answer(self, stream: Stream, peer: Peer, offer: Offer) -> str:
+        pc = peer.pc
+
+        @pc.on("connectionstatechange")
+        async def on_state() -> None:
+            if pc.connectionState == "connected" and peer.connected_at is None:
+                peer.connected_at = time.monotonic()
+            elif pc.connectionState in ("failed", "closed"):
+                await self._drop(stream, peer)
+
+        try:
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=offer.sdp, type="offer"))
+            await pc.setLocalDescription(await pc.createAnswer())
+        except Exception as exc:
+            await self._drop(stream, peer)
+            raise OfferError(f"the offer could not be negotiated: {exc}") from None
+        watchdog = asyncio.create_task(self._expire_unconnected(stream, peer))
+        self._watchdogs.add(watchdog)
+        watchdog.add_done_callback(self._watchdogs.discard)
+        return str(pc.localDescription.sdp)
+
+    async def _expire_unconnected(self, stream: Stream, peer: Peer) -> None:
+        await asyncio.sleep(self.settings.connect_timeout)
+        if peer.connected_at is None and not peer.closed:
+            logger.info("session %s: a peer never connected; dropping it", stream.session_key)
+            await self._drop(stream, peer)
+
+    async def _drop(self, stream: Stream, peer: Peer) -> None:
+        """Close one peer; the stream stays while it has a publisher or viewers."""
+        if peer.closed:
+            return
+        peer.closed = True
+        if stream.publisher is peer:
+            stream.publisher = None
+            await stream.video.detach()
+            await stream.audio.detach()
+        stream.viewers.pop(peer.resource_id, None)
+        for track in peer.tracks:
+            track.stop()
+        try:
+            await peer.pc.close()
+        except Exception:
+            logger.exception("closing a peer connection failed")
+        if stream.idle and self.streams.get(stream.session_key) is stream:
+            del self.streams[stream.session_key]
+            await stream.close()
+
+    async def unpublish(self, session_key: str, resource_id: str) -> bool:
+        stream = self.streams.get(session_key)
+        if stream is None or stream.publisher is None or stream.publisher.resource_id != resource_id:
+            return False
+        await self._drop(stream, stream.publisher)
+        return True
+
+    async def leave(self, session_key: str, resource_id: str) -> bool:
+        stream = self.streams.get(session_key)
+        viewer = stream.viewers.get(resource_id) if stream is not None else None
+        if stream is None or viewer is None:
+            return False
+        await self._drop(stream, viewer)
+        return True
+
+    async def stop_stream(self, session_key: str) -> bool:
+        """An organiser's stop: disconnect the publisher; viewers stay and see the stream go offline."""
+        stream = self.streams.get(session_key)
+        if stream is None or stream.publisher is None:
+            return False
+        await self._drop(stream, stream.publisher)
+        return True
+
+    async def close(self) -> None:
+        for watchdog in list(self._watchdogs):
+            watchdog.cancel()
+        for stream in list(self.streams.values()):
+            peers = [stream.publisher] if stream.publisher is not None else []
+            for peer in peers + list(stream.viewers.values()):
+                with contextlib.suppress(Exception):
+                    await self._drop(stream, peer)
+            await stream.close()
+        self.streams.clear()

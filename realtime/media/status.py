@@ -1,0 +1,110 @@
+"""Status for moderators: per session live or offline, viewers, bitrate and the publisher's connection.
+
+In one process the app calls :func:`stream_status` directly; a separate relay process answers the same as JSON to
+holders of the control token, and lets organisers stop a stream.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+from dataclasses import asdict, dataclass
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from realtime.media.relay import Relay, Stream
+from realtime.media.signalling import SignallingError, media_context, require_bearer, session_key, signalling
+from realtime.media.tokens import control_token
+
+LIVE_WITHIN = 2.0  # seconds since the last frame for a stream to count as live
+
+
+@dataclass(frozen=True)
+class StreamStatus:
+    session_key: str
+    live: bool
+    viewers: int
+    bitrate: int  # bits per second sent to each viewer (video and audio)
+    publisher_state: str | None  # new, connecting, connected, failed, closed; None without a publisher
+    publisher_since: float | None  # seconds the publisher has been connected
+    width: int
+    height: int
+    frames_in: int
+    frames_dropped: int
+    keyframes: int
+    viewer_skips: int  # times a slow viewer skipped to the next keyframe
+    keyframe_requests: int  # PLI/FIR from viewers
+
+    def as_json(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def _status(stream: Stream | None, key: str) -> StreamStatus:
+    if stream is None:
+        return StreamStatus(key, False, 0, 0, None, None, 0, 0, 0, 0, 0, 0, 0)
+    now = time.monotonic()
+    publisher = stream.publisher
+    last = stream.last_media_at()
+    tracks = [track for viewer in stream.viewers.values() for track in viewer.tracks]
+    return StreamStatus(
+        session_key=key,
+        live=publisher is not None and last is not None and now - last < LIVE_WITHIN,
+        viewers=len(stream.viewers),
+        bitrate=stream.video.fanout.bitrate() + stream.audio.fanout.bitrate(),
+        publisher_state=publisher.state if publisher is not None else None,
+        publisher_since=round(now - publisher.connected_at, 1) if publisher and publisher.connected_at else None,
+        width=stream.video.encoder.width,
+        height=stream.video.encoder.height,
+        frames_in=stream.video.frames_in,
+        frames_dropped=stream.video.frames_dropped,
+        keyframes=stream.video.encoder.keyframes,
+        viewer_skips=sum(track.skips for track in tracks),
+        keyframe_requests=sum(track.keyframe_requests for track in tracks),
+    )
+
+
+def stream_status(relay: Relay, session_key: str) -> StreamStatus:
+    return _status(relay.streams.get(session_key), session_key)
+
+
+def all_statuses(relay: Relay) -> list[StreamStatus]:
+    return [_status(stream, key) for key, stream in sorted(relay.streams.items())]
+
+
+def _require_control(request: Request) -> None:
+    token = require_bearer(request, "podium-relay")
+    expected = control_token(media_context(request).settings.secret_key)
+    if not hmac.compare_digest(token.encode("utf-8"), expected.encode("utf-8")):
+        raise SignallingError(403, "the control token is not valid")
+
+
+@signalling
+async def statuses(request: Request) -> Response:
+    _require_control(request)
+    relay = media_context(request).relay
+    return JSONResponse({"streams": [s.as_json() for s in all_statuses(relay)], "viewers": relay.viewer_count()})
+
+
+@signalling
+async def one_status(request: Request) -> Response:
+    key = session_key(request)
+    _require_control(request)
+    return JSONResponse(stream_status(media_context(request).relay, key).as_json())
+
+
+@signalling
+async def stop(request: Request) -> Response:
+    key = session_key(request)
+    _require_control(request)
+    if not await media_context(request).relay.stop_stream(key):
+        raise SignallingError(404, "this session has no publisher")
+    return Response(status_code=204)
+
+
+routes = [
+    Route("/relay/status", statuses, methods=["GET"]),
+    Route("/relay/status/{session_key}", one_status, methods=["GET"]),
+    Route("/relay/streams/{session_key}/stop", stop, methods=["POST"]),
+]

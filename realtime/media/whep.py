@@ -1,0 +1,75 @@
+"""WHEP: a viewer watches a session's stream with one HTTP POST of its receive-only SDP offer."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from realtime.media.ice import ice_link_headers
+from realtime.media.offers import read_offer
+from realtime.media.policy import ViewerRequest
+from realtime.media.signalling import (
+    SignallingError,
+    bearer_token,
+    check_rate,
+    client_ip,
+    cors_headers,
+    invalid_token,
+    media_context,
+    preflight,
+    sdp_answer,
+    sdp_body,
+    session_key,
+    signalling,
+)
+
+REALM = "podium-whep"
+
+
+@signalling
+async def watch(request: Request) -> Response:
+    """POST the viewer's offer: 201 with the answer; audio-only viewers simply offer no video."""
+    key = session_key(request)
+    check_rate(request)
+    context = media_context(request)
+    if not await context.policy.session_exists(key):
+        raise SignallingError(404, "no such session")
+    admission = await context.policy.admit_viewer(ViewerRequest(key, bearer_token(request), client_ip(request)))
+    if not admission.authenticated:
+        if bearer_token(request) is None:
+            raise SignallingError(401, "a bearer token is required", {"WWW-Authenticate": f'Bearer realm="{REALM}"'})
+        raise invalid_token(REALM)
+    if not admission.allowed:
+        raise SignallingError(403, "you may not watch this session")
+    offer = read_offer(await sdp_body(request), role="watch")
+    resource_id, answer = await context.relay.watch(key, offer, client_ip=client_ip(request), account=admission.account)
+    location = request.url_for("whep_resource", session_key=key, resource_id=resource_id).path
+    user = admission.account or client_ip(request)
+    return sdp_answer(request, answer, location, ice_link_headers(context.settings, f"watch-{user}"))
+
+
+@signalling
+async def resource(request: Request) -> Response:
+    """DELETE stops watching; the resource id itself, unguessable, is the viewer's capability."""
+    key = session_key(request)
+    if request.method == "OPTIONS":
+        return preflight(request, "DELETE, PATCH, OPTIONS")
+    if request.method == "PATCH":
+        raise SignallingError(405, "trickle ICE and ICE restarts are not supported", {"Allow": "DELETE, OPTIONS"})
+    if not await media_context(request).relay.leave(key, str(request.path_params["resource_id"])):
+        raise SignallingError(404, "no such viewing session")
+    return Response(status_code=200, headers=cors_headers(request))
+
+
+@signalling
+async def endpoint_options(request: Request) -> Response:
+    session_key(request)
+    return preflight(request, "POST, OPTIONS")
+
+
+routes = [
+    Route("/whep/{session_key}", watch, methods=["POST"], name="whep"),
+    Route("/whep/{session_key}", endpoint_options, methods=["OPTIONS"]),
+    Route("/whep/{session_key}/{resource_id}", resource, methods=["DELETE", "PATCH", "OPTIONS"], name="whep_resource"),
+]

@@ -1,0 +1,75 @@
+"""WHIP (RFC 9725): an encoder publishes a session's stream with one HTTP POST of its SDP offer."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from realtime.media.ice import ice_link_headers
+from realtime.media.offers import read_offer
+from realtime.media.signalling import (
+    SignallingError,
+    check_rate,
+    client_ip,
+    cors_headers,
+    invalid_token,
+    media_context,
+    preflight,
+    require_bearer,
+    sdp_answer,
+    sdp_body,
+    session_key,
+    signalling,
+)
+
+REALM = "podium-whip"
+
+
+async def _authorise(request: Request, key: str) -> None:
+    token = require_bearer(request, REALM)
+    policy = media_context(request).policy
+    if not await policy.session_exists(key):
+        raise SignallingError(404, "no such session")
+    if not await policy.verify_publish(key, token):
+        raise invalid_token(REALM)
+
+
+@signalling
+async def publish(request: Request) -> Response:
+    """POST the publisher's offer: 201 with the answer and the resource to DELETE when done."""
+    key = session_key(request)
+    check_rate(request)
+    await _authorise(request, key)
+    offer = read_offer(await sdp_body(request), role="publish")
+    context = media_context(request)
+    resource_id, answer = await context.relay.publish(key, offer, client_ip=client_ip(request))
+    location = request.url_for("whip_resource", session_key=key, resource_id=resource_id).path
+    return sdp_answer(request, answer, location, ice_link_headers(context.settings, f"publish-{key}"))
+
+
+@signalling
+async def resource(request: Request) -> Response:
+    """DELETE ends the publishing; PATCH is refused, as the relay's answer carries every candidate at once."""
+    key = session_key(request)
+    if request.method == "OPTIONS":
+        return preflight(request, "DELETE, PATCH, OPTIONS")
+    if request.method == "PATCH":
+        raise SignallingError(405, "trickle ICE and ICE restarts are not supported", {"Allow": "DELETE, OPTIONS"})
+    await _authorise(request, key)
+    if not await media_context(request).relay.unpublish(key, str(request.path_params["resource_id"])):
+        raise SignallingError(404, "no such publishing session")
+    return Response(status_code=200, headers=cors_headers(request))
+
+
+@signalling
+async def endpoint_options(request: Request) -> Response:
+    session_key(request)
+    return preflight(request, "POST, OPTIONS")
+
+
+routes = [
+    Route("/whip/{session_key}", publish, methods=["POST"], name="whip"),
+    Route("/whip/{session_key}", endpoint_options, methods=["OPTIONS"]),
+    Route("/whip/{session_key}/{resource_id}", resource, methods=["DELETE", "PATCH", "OPTIONS"], name="whip_resource"),
+]

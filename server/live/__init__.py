@@ -1,0 +1,1 @@
+"""Live session rooms: Q&A, chat, polls, announcements, and the per-room event log."""

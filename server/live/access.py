@@ -1,0 +1,225 @@
+"""Who may enter a live room, and as whom: accounts by their roles and registration, people in the hall
+by the room token of the QR code, anonymous guests where the event allows them."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from server.accounts.models import Account, Role
+from server.accounts.services import Actor, roles_in
+from server.agenda.models import Session
+from server.errors import Forbidden, InvalidInput, NotFound
+from server.events.models import Event
+from server.i18n import gettext as _
+from server.live.models import LiveSettings, Mute, OnlineEntry
+from server.registration.models import Attendance, ChoiceStatus, Registration, RegistrationStatus, SessionChoice
+
+ROOM_TOKEN_SALT = "podium-live-room"  # noqa: S105 (a salt, not a secret)
+GUEST_KEY_SALT = "podium-live-guest"  # noqa: S105
+MAX_TOKEN_LENGTH = 500
+STAFF = (Role.speaker, Role.moderator, Role.organiser)
+
+
+class Unauthorised(Exception):
+    """The handshake proves nobody: no valid session cookie and no usable room token."""
+
+
+@dataclass(frozen=True)
+class RoomGrant:
+    """What a room token says: this one room, by someone standing in it."""
+
+    event_id: int
+    session_id: int
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who connected, decided once in the handshake."""
+
+    account: Account | None
+    guest_id: str | None = None
+    grant: RoomGrant | None = None
+
+    @property
+    def key(self) -> str:
+        if self.account is not None:
+            return f"a{self.account.id}"
+        return f"g{self.guest_id}"
+
+
+@dataclass(frozen=True)
+class Participant:
+    """Someone admitted to one room; the proof services ask for."""
+
+    key: str
+    name: str
+    kind: str  # "account" or "guest"
+    account_id: int | None
+    event_id: int
+    session_id: int
+    origin: str
+    country: str
+    roles: frozenset[Role]
+    guest_key: str | None = None
+
+    @property
+    def can_moderate(self) -> bool:
+        return bool(self.roles & {Role.moderator, Role.organiser})
+
+    @property
+    def can_announce(self) -> bool:
+        return Role.organiser in self.roles
+
+
+def room_token(secret: str, *, event_id: int, session_id: int) -> str:
+    """The token in the room screen's QR code: it admits people in the hall to this room."""
+    return str(URLSafeSerializer(secret, salt=ROOM_TOKEN_SALT).dumps({"e": event_id, "s": session_id}))
+
+
+def read_room_token(secret: str, token: str) -> RoomGrant:
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        raise InvalidInput(_("This room code is not valid."))
+    try:
+        data = URLSafeSerializer(secret, salt=ROOM_TOKEN_SALT).loads(token)
+        return RoomGrant(event_id=int(data["e"]), session_id=int(data["s"]))
+    except (BadSignature, KeyError, TypeError, ValueError):
+        raise InvalidInput(_("This room code is not valid.")) from None
+
+
+def guest_key(secret: str, guest_id: str) -> str:
+    """A guest's personal key: shown back to the server, it keeps their votes and questions theirs."""
+    return str(URLSafeSerializer(secret, salt=GUEST_KEY_SALT).dumps(guest_id))
+
+
+def read_guest_key(secret: str, token: str) -> str | None:
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    try:
+        value = URLSafeSerializer(secret, salt=GUEST_KEY_SALT).loads(token)
+    except BadSignature:
+        return None
+    return value if isinstance(value, str) and len(value) == 32 and value.isalnum() else None
+
+
+async def live_settings(db: AsyncSession, *, event_id: int) -> LiveSettings:
+    row = await db.get(LiveSettings, event_id)
+    return row if row is not None else LiveSettings(event_id=event_id)
+
+
+async def identify(
+    db: AsyncSession, *, secret: str, account: Account | None, room_token: str = "", guest_key: str = ""
+) -> Identity:
+    """Decide who is connecting. Raises ``Unauthorised`` when nobody is proven."""
+    grant = None
+    if room_token:
+        try:
+            grant = read_room_token(secret, room_token)
+        except InvalidInput as error:
+            if account is None:
+                raise Unauthorised(error.message) from None
+    if account is not None:
+        return Identity(account=account, grant=grant)
+    if grant is None:
+        raise Unauthorised(_("Please sign in to enter live rooms."))
+    settings = await live_settings(db, event_id=grant.event_id)
+    if not settings.anonymous_guests:
+        raise Unauthorised(_("Please sign in to take part in this room."))
+    guest_id = read_guest_key(secret, guest_key) or uuid.uuid4().hex
+    return Identity(account=None, guest_id=guest_id, grant=grant)
+
+
+async def admit(db: AsyncSession, *, identity: Identity, session_id: int, secret: str) -> Participant:
+    """The participant ``identity`` becomes in this session's room, or NotFound / Forbidden."""
+    session = await db.get(Session, session_id)
+    if session is None:
+        raise NotFound(_("There is no such session."))
+    in_hall = identity.grant is not None and identity.grant.session_id == session_id
+    if identity.account is None:
+        if identity.grant is None or identity.grant.event_id != session.event_id:
+            raise NotFound(_("There is no such session."))
+        if not in_hall:
+            raise Forbidden(_("Your room code is for another room."))
+        return Participant(
+            key=identity.key,
+            name=_("Guest"),
+            kind="guest",
+            account_id=None,
+            event_id=session.event_id,
+            session_id=session_id,
+            origin=Attendance.onsite,
+            country="",
+            roles=frozenset(),
+            guest_key=guest_key(secret, identity.guest_id or ""),
+        )
+    event = await db.get_one(Event, session.event_id)
+    account = identity.account
+    roles = await roles_in(db, account=account, event=event)
+    registration = (
+        await db.exec(
+            select(Registration).where(
+                Registration.event_id == event.id,
+                Registration.account_id == account.id,
+                Registration.status == RegistrationStatus.confirmed,
+            )
+        )
+    ).first()
+    if not (in_hall or roles.intersection(STAFF)):
+        if registration is None:
+            if identity.grant is not None and identity.grant.event_id == event.id:
+                raise Forbidden(_("Your room code is for another room."))
+            raise Forbidden(_("This room is open to people registered for the event."))
+        settings = await live_settings(db, event_id=event.id or 0)
+        if settings.online_entry == OnlineEntry.session and not await _picked(db, registration, session_id):
+            raise Forbidden(_("This room is open to people registered for this session."))
+    origin = Attendance.onsite if in_hall else (registration.attendance if registration else Attendance.online)
+    return Participant(
+        key=identity.key,
+        name=(registration.name if registration else "") or account.name or _("Participant"),
+        kind="account",
+        account_id=account.id,
+        event_id=event.id or 0,
+        session_id=session_id,
+        origin=origin,
+        country=registration.country if registration else "",
+        roles=roles,
+    )
+
+
+async def _picked(db: AsyncSession, registration: Registration, session_id: int) -> bool:
+    choice = (
+        await db.exec(
+            select(SessionChoice.id).where(
+                SessionChoice.registration_id == registration.id,
+                SessionChoice.session_id == session_id,
+                SessionChoice.status == ChoiceStatus.confirmed,
+            )
+        )
+    ).first()
+    return choice is not None
+
+
+async def is_muted(db: AsyncSession, *, session_id: int, key: str) -> bool:
+    row = (await db.exec(select(Mute.id).where(Mute.session_id == session_id, Mute.participant_key == key))).first()
+    return row is not None
+
+
+def require_moderator(actor: Participant) -> None:
+    if not actor.can_moderate:
+        raise Forbidden(_("Only the room's moderators may do this."))
+
+
+def require_room(actor: Participant, session_id: int) -> None:
+    """A participant admitted to one room cannot act in another through it."""
+    if actor.session_id != session_id:
+        raise NotFound(_("There is no such session."))
+
+
+async def as_actor(db: AsyncSession, participant: Participant) -> Actor:
+    """The participant as the event-wide services know actors."""
+    account = await db.get(Account, participant.account_id) if participant.account_id is not None else None
+    return Actor(account=account, roles=participant.roles)

@@ -1,0 +1,92 @@
+"""Announcements from the organisers to every live room of the event."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from server.accounts.models import Role, utcnow
+from server.accounts.services import Actor
+from server.broadcast import Message, Outcome
+from server.errors import Forbidden, NotFound
+from server.events.models import Event
+from server.i18n import gettext as _
+from server.live import audiences
+from server.live.inputs import check_client_id, clean_text
+from server.live.models import Announcement
+from server.live.views import JSON, timestamp
+
+MAX_TEXT = 1000
+CURRENT = 20
+
+
+def announcement_view(announcement: Announcement) -> JSON:
+    return {"id": announcement.id, "text": announcement.text, "created_at": timestamp(announcement.created_at)}
+
+
+def _author_key(actor: Actor) -> str:
+    if actor.account is None or not actor.has(Role.organiser):
+        raise Forbidden(_("Only the event's organisers may make announcements."))
+    return f"a{actor.account.id}"
+
+
+async def post_announcement(db: AsyncSession, *, actor: Actor, event: Event, text: str, client_id: str) -> Outcome:
+    """Sends ``text`` to every live room of ``event``; join answers carry it from then on."""
+    author_key = _author_key(actor)
+    text = clean_text(text, limit=MAX_TEXT)
+    check_client_id(client_id)
+    find = select(Announcement).where(
+        Announcement.event_id == event.id, Announcement.author_key == author_key, Announcement.client_id == client_id
+    )
+    earlier = (await db.exec(find)).first()
+    if earlier is not None:
+        return Outcome(answer={"announcement": announcement_view(earlier), "duplicate": True})
+    announcement = Announcement(event_id=event.id or 0, author_key=author_key, text=text, client_id=client_id)
+    db.add(announcement)
+    try:
+        await db.commit()
+    except IntegrityError:
+        await db.rollback()
+        earlier = (await db.exec(find)).first()
+        if earlier is None:
+            raise
+        return Outcome(answer={"announcement": announcement_view(earlier), "duplicate": True})
+    view = announcement_view(announcement)
+    message = Message(
+        to=audiences.event(event.id or 0), event="announcement", data={"event": event.id, "announcement": view}
+    )
+    return Outcome(answer={"announcement": view}, messages=[message])
+
+
+async def remove_announcement(db: AsyncSession, *, actor: Actor, event: Event, announcement_id: int) -> Outcome:
+    _author_key(actor)
+    announcement = (
+        await db.exec(
+            select(Announcement).where(
+                Announcement.id == announcement_id,
+                Announcement.event_id == event.id,
+                col(Announcement.removed_at).is_(None),
+            )
+        )
+    ).first()
+    if announcement is None:
+        raise NotFound(_("There is no such announcement."))
+    announcement.removed_at = utcnow()
+    db.add(announcement)
+    await db.commit()
+    message = Message(
+        to=audiences.event(event.id or 0), event="announcement_removed", data={"event": event.id, "id": announcement_id}
+    )
+    return Outcome(answer={}, messages=[message])
+
+
+async def current_announcements(db: AsyncSession, *, event_id: int) -> list[JSON]:
+    """The latest announcements still standing, oldest first."""
+    rows = await db.exec(
+        select(Announcement)
+        .where(Announcement.event_id == event_id, col(Announcement.removed_at).is_(None))
+        .order_by(col(Announcement.id).desc())
+        .limit(CURRENT)
+    )
+    return [announcement_view(row) for row in reversed(rows.all())]

@@ -1,0 +1,22 @@
+"""Names of the groups a live-room change is sent to. The realtime layer uses them as Socket.IO rooms."""
+
+from __future__ import annotations
+
+
+def moderators(session_id: int) -> str:
+    return f"moderators:{session_id}"
+
+
+def audience(session_id: int) -> str:
+    """Everyone in the room who is not a moderator."""
+    return f"audience:{session_id}"
+
+
+def person(session_id: int, key: str) -> str:
+    """Every connection of one participant in one room."""
+    return f"person:{session_id}:{key}"
+
+
+def event(event_id: int) -> str:
+    """Every connection that joined a room of the event."""
+    return f"event:{event_id}"

@@ -1,0 +1,132 @@
+"""Chat with history; moderators delete messages and mute participants in a room."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, delete, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from server.accounts.models import utcnow
+from server.broadcast import Outcome
+from server.errors import Forbidden, InvalidInput, NotFound
+from server.i18n import gettext as _
+from server.live.access import Participant, is_muted, require_moderator, require_room
+from server.live.inputs import check_client_id, clean_text
+from server.live.models import ChatMessage, Mute
+from server.live.room_log import append, fanout, room_write
+from server.live.views import JSON, chat_view
+
+MAX_MESSAGE = 1000
+PAGE = 50
+PARTICIPANT_KEY_LIMIT = 40
+
+
+async def _existing(db: AsyncSession, *, actor: Participant, session_id: int, client_id: str) -> ChatMessage | None:
+    statement = select(ChatMessage).where(
+        ChatMessage.session_id == session_id, ChatMessage.author_key == actor.key, ChatMessage.client_id == client_id
+    )
+    return (await db.exec(statement)).first()
+
+
+async def send_message(db: AsyncSession, *, actor: Participant, session_id: int, text: str, client_id: str) -> Outcome:
+    require_room(actor, session_id)
+    if actor.account_id is None:
+        raise Forbidden(_("Please sign in to chat."))
+    text = clean_text(text, limit=MAX_MESSAGE)
+    check_client_id(client_id)
+    earlier = await _existing(db, actor=actor, session_id=session_id, client_id=client_id)
+    if earlier is not None:
+        return Outcome(answer={"message": chat_view(earlier), "duplicate": True})
+    await db.rollback()
+    try:
+        async with room_write(db, session_id=session_id) as room:
+            if not room.chat_open and not actor.can_moderate:
+                raise Forbidden(_("The chat is closed in this room."))
+            if await is_muted(db, session_id=session_id, key=actor.key):
+                raise Forbidden(_("A moderator has muted you in this room."))
+            message = ChatMessage(
+                event_id=actor.event_id,
+                session_id=session_id,
+                author_key=actor.key,
+                account_id=actor.account_id,
+                author_name=actor.name,
+                origin=actor.origin,
+                country=actor.country,
+                text=text,
+                client_id=client_id,
+            )
+            db.add(message)
+            await db.flush()
+            view = chat_view(message)
+            entry = append(db, room, kind="chat", data=view)
+            await db.commit()
+    except IntegrityError:
+        await db.rollback()
+        earlier = await _existing(db, actor=actor, session_id=session_id, client_id=client_id)
+        if earlier is None:
+            raise
+        return Outcome(answer={"message": chat_view(earlier), "duplicate": True})
+    return Outcome(answer={"message": view}, messages=fanout([entry]))
+
+
+async def delete_message(db: AsyncSession, *, actor: Participant, session_id: int, message_id: int) -> Outcome:
+    require_room(actor, session_id)
+    require_moderator(actor)
+    async with room_write(db, session_id=session_id) as room:
+        message = (
+            await db.exec(
+                select(ChatMessage).where(
+                    ChatMessage.id == message_id,
+                    ChatMessage.session_id == session_id,
+                    col(ChatMessage.deleted_at).is_(None),
+                )
+            )
+        ).first()
+        if message is None:
+            raise NotFound(_("There is no such message in this room."))
+        message.deleted_at = utcnow()
+        message.deleted_by = actor.account_id
+        db.add(message)
+        entry = append(db, room, kind="chat_removed", data={"id": message_id})
+        await db.commit()
+    return Outcome(answer={}, messages=fanout([entry]))
+
+
+async def mute_participant(
+    db: AsyncSession, *, actor: Participant, session_id: int, participant: str, muted: bool
+) -> Outcome:
+    """Mute (or unmute) someone in this room's chat; it takes effect on their next message."""
+    require_room(actor, session_id)
+    require_moderator(actor)
+    if not participant or len(participant) > PARTICIPANT_KEY_LIMIT or participant[0] not in "ag":
+        raise InvalidInput(_("There is no such participant."))
+    if participant == actor.key:
+        raise InvalidInput(_("You cannot mute yourself."))
+    async with room_write(db, session_id=session_id) as room:
+        current = await is_muted(db, session_id=session_id, key=participant)
+        if current == muted:
+            await db.rollback()
+            return Outcome(answer={})
+        if muted:
+            db.add(Mute(session_id=session_id, participant_key=participant, muted_by=actor.account_id))
+        else:
+            await db.exec(
+                delete(Mute).where(col(Mute.session_id) == session_id, col(Mute.participant_key) == participant)
+            )
+        entry = append(db, room, kind="mute", data={"participant": participant, "muted": muted})
+        await db.commit()
+    return Outcome(answer={}, messages=fanout([entry]))
+
+
+async def recent_messages(db: AsyncSession, *, session_id: int, before: int | None = None) -> list[JSON]:
+    """Up to a page of messages (before message ``before``, when given), oldest first."""
+    statement = select(ChatMessage).where(ChatMessage.session_id == session_id, col(ChatMessage.deleted_at).is_(None))
+    if before is not None:
+        statement = statement.where(col(ChatMessage.id) < before)
+    rows = (await db.exec(statement.order_by(col(ChatMessage.id).desc()).limit(PAGE))).all()
+    return [chat_view(message) for message in reversed(rows)]
+
+
+async def chat_history(db: AsyncSession, *, actor: Participant, session_id: int, before: int) -> Outcome:
+    require_room(actor, session_id)
+    return Outcome(answer={"messages": await recent_messages(db, session_id=session_id, before=before)})

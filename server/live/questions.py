@@ -1,0 +1,302 @@
+"""Q&A: one queue for on-site and online askers, upvotes, and the moderators' review and stage tools."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy import delete, func, insert, literal, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from server.broadcast import CountsChanged, Outcome
+from server.db import begin_write
+from server.errors import Conflict, Forbidden, NotFound
+from server.i18n import gettext as _
+from server.live.access import Participant, require_moderator, require_room
+from server.live.inputs import check_client_id, clean_text
+from server.live.models import LiveRoom, Question, QuestionStatus, QuestionVote, RoomLog
+from server.live.room_log import append, fanout, question_entry, room_entry, room_write
+from server.live.views import Viewer, is_public, question_for, question_view, room_for
+
+MAX_QUESTION = 500
+MAX_LABEL = 40
+
+
+def _viewer(actor: Participant) -> Viewer:
+    return Viewer(key=actor.key, moderator=actor.can_moderate)
+
+
+def _answer(question: Question, actor: Participant, **extra: object) -> dict[str, object]:
+    return {"question": question_for(question_view(question), _viewer(actor)), **extra}
+
+
+async def _existing(db: AsyncSession, *, actor: Participant, session_id: int, client_id: str) -> Question | None:
+    statement = select(Question).where(
+        Question.session_id == session_id, Question.author_key == actor.key, Question.client_id == client_id
+    )
+    return (await db.exec(statement)).first()
+
+
+async def ask_question(
+    db: AsyncSession, *, actor: Participant, session_id: int, text: str, anonymous: bool, client_id: str
+) -> Outcome:
+    """Ask; in a moderated room the question waits for review, seen by its asker and the moderators."""
+    require_room(actor, session_id)
+    text = clean_text(text, limit=MAX_QUESTION)
+    check_client_id(client_id)
+    earlier = await _existing(db, actor=actor, session_id=session_id, client_id=client_id)
+    if earlier is not None:
+        return Outcome(answer=_answer(earlier, actor, duplicate=True))
+    await db.rollback()
+    try:
+        async with room_write(db, session_id=session_id) as room:
+            if not room.qa_open and not actor.can_moderate:
+                raise Forbidden(_("Questions are closed in this room."))
+            question = Question(
+                event_id=actor.event_id,
+                session_id=session_id,
+                author_key=actor.key,
+                account_id=actor.account_id,
+                author_name=actor.name,
+                origin=actor.origin,
+                country=actor.country,
+                text=text,
+                anonymous=anonymous,
+                status=QuestionStatus.pending if room.moderated else QuestionStatus.approved,
+                client_id=client_id,
+            )
+            db.add(question)
+            await db.flush()
+            entry = append(db, room, kind="question", data=question_entry(question, was_public=False))
+            await db.commit()
+    except IntegrityError:
+        # The same retry raced itself (PostgreSQL): the first one won, answer with it.
+        await db.rollback()
+        earlier = await _existing(db, actor=actor, session_id=session_id, client_id=client_id)
+        if earlier is None:
+            raise
+        return Outcome(answer=_answer(earlier, actor, duplicate=True))
+    return Outcome(answer=_answer(question, actor), messages=fanout([entry]))
+
+
+async def vote_question(
+    db: AsyncSession, *, actor: Participant, session_id: int, question_id: int, vote: bool
+) -> Outcome:
+    """Sets the actor's upvote (``vote``) on an approved question; repeating it changes nothing."""
+    require_room(actor, session_id)
+    await begin_write(db)
+    question = (
+        await db.exec(
+            select(Question)
+            .where(Question.id == question_id, Question.session_id == session_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).first()
+    if question is None or question_for(question_view(question), _viewer(actor)) is None:
+        await db.rollback()
+        raise NotFound(_("There is no such question in this room."))
+    if not is_public(question):
+        await db.rollback()
+        raise Conflict(_("Only published questions can be voted on."))
+    if vote:
+        changed = await _insert_vote(db, question_id=question_id, session_id=session_id, voter_key=actor.key)
+    else:
+        removed = await db.exec(
+            delete(QuestionVote).where(
+                col(QuestionVote.question_id) == question_id, col(QuestionVote.voter_key) == actor.key
+            )
+        )
+        changed = removed.rowcount == 1
+    votes = question.votes
+    if changed:
+        step = 1 if vote else -1
+        result = await db.exec(
+            update(Question)
+            .where(col(Question.id) == question_id)
+            .values(votes=col(Question.votes) + step)
+            .returning(col(Question.votes))
+        )
+        votes = int(result.scalar_one())
+    await db.commit()
+    answer = {"question": question_id, "votes": votes, "voted": vote}
+    counts = [CountsChanged(session_id=session_id, questions=frozenset({question_id}))] if changed else []
+    return Outcome(answer=answer, counts=counts)
+
+
+async def _insert_vote(db: AsyncSession, *, question_id: int, session_id: int, voter_key: str) -> bool:
+    exists = (
+        await db.exec(
+            select(QuestionVote.question_id).where(
+                QuestionVote.question_id == question_id, QuestionVote.voter_key == voter_key
+            )
+        )
+    ).first()
+    if exists is not None:
+        return False
+    db.add(QuestionVote(question_id=question_id, session_id=session_id, voter_key=voter_key))
+    await db.flush()
+    return True
+
+
+Change = Callable[[Question, LiveRoom], Awaitable[list[Question]]]
+
+
+async def _moderate(
+    db: AsyncSession, *, actor: Participant, session_id: int, question_id: int, change: Change
+) -> Outcome:
+    """One moderator action on one question: the change, its log entries and the highlight kept right."""
+    require_room(actor, session_id)
+    require_moderator(actor)
+    async with room_write(db, session_id=session_id) as room:
+        question = await _question(db, session_id=session_id, question_id=question_id)
+        was_public = {question.id: is_public(question)}
+        touched = [question, *await change(question, room)]
+        entries: list[RoomLog] = []
+        for changed in touched:
+            was_public.setdefault(changed.id, is_public(changed))
+            db.add(changed)
+            entry = question_entry(changed, was_public=was_public[changed.id])
+            entries.append(append(db, room, kind="question", data=entry))
+        highlighted = room.highlighted_question_id
+        if highlighted is not None and any(changed.id == highlighted for changed in touched):
+            if not is_public(next(changed for changed in touched if changed.id == highlighted)):
+                room.highlighted_question_id = None
+            await db.flush()
+            entries.append(append(db, room, kind="room", data=await room_entry(db, room)))
+        await db.commit()
+    return Outcome(answer=_answer(touched[-1], actor), messages=fanout(entries))
+
+
+async def _question(db: AsyncSession, *, session_id: int, question_id: int) -> Question:
+    question = (
+        await db.exec(select(Question).where(Question.id == question_id, Question.session_id == session_id))
+    ).first()
+    if question is None:
+        raise NotFound(_("There is no such question in this room."))
+    return question
+
+
+def _not_merged(question: Question) -> None:
+    if question.status == QuestionStatus.merged:
+        raise Conflict(_("This question was merged into another one."))
+
+
+async def approve_question(db: AsyncSession, *, actor: Participant, session_id: int, question_id: int) -> Outcome:
+    async def change(question: Question, _room: LiveRoom) -> list[Question]:
+        _not_merged(question)
+        question.status = QuestionStatus.approved
+        return []
+
+    return await _moderate(db, actor=actor, session_id=session_id, question_id=question_id, change=change)
+
+
+async def reject_question(db: AsyncSession, *, actor: Participant, session_id: int, question_id: int) -> Outcome:
+    async def change(question: Question, _room: LiveRoom) -> list[Question]:
+        _not_merged(question)
+        question.status = QuestionStatus.rejected
+        return []
+
+    return await _moderate(db, actor=actor, session_id=session_id, question_id=question_id, change=change)
+
+
+async def edit_question(
+    db: AsyncSession, *, actor: Participant, session_id: int, question_id: int, text: str
+) -> Outcome:
+    """Fix a typo; the text as asked is kept."""
+    text = clean_text(text, limit=MAX_QUESTION)
+
+    async def change(question: Question, _room: LiveRoom) -> list[Question]:
+        if text != question.text:
+            question.original_text = question.original_text or question.text
+            question.text = text
+        return []
+
+    return await _moderate(db, actor=actor, session_id=session_id, question_id=question_id, change=change)
+
+
+async def label_question(
+    db: AsyncSession, *, actor: Participant, session_id: int, question_id: int, label: str
+) -> Outcome:
+    label = clean_text(label, limit=MAX_LABEL, minimum=0)
+
+    async def change(question: Question, _room: LiveRoom) -> list[Question]:
+        question.label = label
+        return []
+
+    return await _moderate(db, actor=actor, session_id=session_id, question_id=question_id, change=change)
+
+
+async def answer_question(
+    db: AsyncSession, *, actor: Participant, session_id: int, question_id: int, answered: bool
+) -> Outcome:
+    async def change(question: Question, _room: LiveRoom) -> list[Question]:
+        question.answered = answered
+        return []
+
+    return await _moderate(db, actor=actor, session_id=session_id, question_id=question_id, change=change)
+
+
+async def archive_question(
+    db: AsyncSession, *, actor: Participant, session_id: int, question_id: int, archived: bool
+) -> Outcome:
+    """Archive (hide from the audience) or restore."""
+
+    async def change(question: Question, _room: LiveRoom) -> list[Question]:
+        question.archived = archived
+        return []
+
+    return await _moderate(db, actor=actor, session_id=session_id, question_id=question_id, change=change)
+
+
+async def merge_question(
+    db: AsyncSession, *, actor: Participant, session_id: int, question_id: int, into_id: int
+) -> Outcome:
+    """``question_id`` is a duplicate of ``into_id``: its voters count once for the question kept."""
+    if question_id == into_id:
+        raise Conflict(_("A question cannot be merged into itself."))
+
+    async def change(question: Question, _room: LiveRoom) -> list[Question]:
+        _not_merged(question)
+        into = (
+            await db.exec(
+                select(Question)
+                .where(Question.id == into_id, Question.session_id == session_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        ).first()
+        if into is None:
+            raise NotFound(_("There is no such question in this room."))
+        _not_merged(into)
+        question.status = QuestionStatus.merged
+        question.merged_into_id = into.id
+        already = select(QuestionVote.voter_key).where(QuestionVote.question_id == into_id)
+        moved = select(
+            literal(into_id), QuestionVote.voter_key, QuestionVote.session_id, QuestionVote.created_at
+        ).where(QuestionVote.question_id == question_id, col(QuestionVote.voter_key).not_in(already))
+        await db.exec(insert(QuestionVote).from_select(["question_id", "voter_key", "session_id", "created_at"], moved))
+        total = await db.exec(select(func.count()).select_from(QuestionVote).where(QuestionVote.question_id == into_id))
+        into.votes = int(total.one())
+        return [into]
+
+    return await _moderate(db, actor=actor, session_id=session_id, question_id=question_id, change=change)
+
+
+async def highlight_question(
+    db: AsyncSession, *, actor: Participant, session_id: int, question_id: int | None
+) -> Outcome:
+    """Put one published question on the room screen (``None`` clears it): one at a time."""
+    require_room(actor, session_id)
+    require_moderator(actor)
+    async with room_write(db, session_id=session_id) as room:
+        if question_id is not None:
+            question = await _question(db, session_id=session_id, question_id=question_id)
+            if not is_public(question):
+                raise Conflict(_("Only published questions can be highlighted."))
+        room.highlighted_question_id = question_id
+        data = await room_entry(db, room)
+        entry = append(db, room, kind="room", data=data)
+        await db.commit()
+    return Outcome(answer={"room": room_for(data, _viewer(actor))}, messages=fanout([entry]))

@@ -1,0 +1,241 @@
+"""Media relay: one 640x360 30 fps VP8 stream to N viewers in another process, against aiortc's MediaRelay.
+
+Run: .venv/bin/python -m tests.bench.bench_relay [--viewers 1,10,50,100,200] [--baseline-viewers 1,5,10]
+     [--seconds 10] [--write]
+Measures the relay process's CPU (median of one-second samples, % of one core), CPU per viewer above the idle
+stream, resident memory, and every viewer's received frames per second. Goals: at least 100 viewers each at 29 fps
+or more, at most 0.5% of a core per viewer, at least 15x less CPU per viewer than MediaRelay.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from realtime.media.tokens import publish_token
+from tests.bench.relay_servers import SECRET, SESSION
+from tests.bench.serving import ROOT, free_port
+
+TICKS = os.sysconf("SC_CLK_TCK")
+RESULTS = Path(__file__).with_name("RESULTS.md")
+SECTION = "## Media relay"
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime, all threads
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def sample_cpu(pids: list[int], seconds: float) -> list[list[float]]:
+    """Per-second CPU of each process, in % of one core."""
+    samples: list[list[float]] = [[] for _ in pids]
+    last = [cpu_seconds(pid) for pid in pids]
+    last_at = time.monotonic()
+    for _ in range(max(1, round(seconds))):
+        time.sleep(1.0)
+        now, at = [cpu_seconds(pid) for pid in pids], time.monotonic()
+        for index, (before, after) in enumerate(zip(last, now, strict=True)):
+            samples[index].append(100 * (after - before) / (at - last_at))
+        last, last_at = now, at
+    return samples
+
+
+def module(*args: str, **kwargs: object) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", *args], cwd=ROOT, text=True, **kwargs)  # type: ignore[call-overload]
+
+
+def read_line(process: subprocess.Popen[str], prefix: str) -> str:
+    assert process.stdout is not None
+    while True:
+        line = process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"{process.args} ended before printing {prefix}")
+        if line.startswith(prefix):
+            return line.strip()
+
+
+@contextmanager
+def running(process: subprocess.Popen[str]) -> Iterator[subprocess.Popen[str]]:
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def relay_server(mode: str) -> Iterator[tuple[int, str]]:
+    import socket
+
+    port = free_port()
+    with running(module("tests.bench.relay_servers", mode, str(port))) as server:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError(f"the {mode} server did not start") from None
+                time.sleep(0.1)
+        yield server.pid, f"http://127.0.0.1:{port}"
+
+
+@dataclass
+class Row:
+    mode: str
+    viewers: int
+    cpu: float
+    per_viewer: float
+    rss: float
+    fps_median: float
+    fps_min: float
+    decoded_min: float
+    pool_cpu: float
+    join_seconds: float
+
+
+def measure(mode: str, counts: list[int], seconds: float) -> tuple[float, list[Row]]:
+    rows: list[Row] = []
+    with relay_server(mode) as (pid, base):
+        token = publish_token(SECRET, SESSION, 0)
+        with running(module("tests.bench.relay_pool", "publish", f"{base}/whip/{SESSION}", token, stdout=subprocess.PIPE)) as publisher:
+            read_line(publisher, "PUBLISHING")
+            time.sleep(3)
+            idle = statistics.median(sample_cpu([pid], seconds)[0])
+            print(f"{mode}: publisher only, relay at {idle:.1f}% of a core, {rss_mib(pid):.0f} MiB", flush=True)
+            for count in counts:
+                command = ("tests.bench.relay_pool", "watch", f"{base}/whep/{SESSION}", str(count), "--seconds", str(seconds))
+                with running(module(*command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)) as pool:
+                    join = float(read_line(pool, "READY").split()[1])
+                    assert pool.stdin is not None
+                    pool.stdin.write("GO\n")
+                    pool.stdin.flush()
+                    relay_cpu, pool_cpu = sample_cpu([pid, pool.pid], seconds)
+                    memory = rss_mib(pid)
+                    result = json.loads(read_line(pool, "{"))
+                    pool.wait(timeout=60)
+                fps = result["fps"]
+                cpu = statistics.median(relay_cpu)
+                row = Row(
+                    mode, count, cpu, (cpu - idle) / count, memory, statistics.median(fps), min(fps),
+                    min(result["decoded_fps"] or [0.0]), statistics.median(pool_cpu), join,
+                )
+                rows.append(row)
+                print(format_row(row), flush=True)
+                time.sleep(3)  # let the relay drop the pool's viewers
+    return idle, rows
+
+
+HEADER = (
+    "| relay | viewers | relay CPU % | CPU/viewer % | RSS MiB | fps median | fps min | decoded fps min | "
+    "pool CPU % | join s |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+)
+
+
+def format_row(row: Row) -> str:
+    return (
+        f"| {row.mode} | {row.viewers} | {row.cpu:.1f} | {row.per_viewer:.2f} | {row.rss:.0f} | "
+        f"{row.fps_median:.1f} | {row.fps_min:.1f} | {row.decoded_min:.1f} | {row.pool_cpu:.0f} | {row.join_seconds:.1f} |"
+    )
+
+
+def verdicts(podium: list[Row], baseline: list[Row]) -> list[str]:
+    lines = []
+    crowded = [row for row in podium if row.viewers >= 100]
+    full_speed = [row for row in crowded if row.fps_min >= 29]
+    most = max((row.viewers for row in full_speed), default=0)
+    lines.append(f"- viewers each at >= 29 fps: {most} ({'meets' if most >= 100 else 'MISSES'} the goal of 100)")
+    if crowded:
+        worst = max(row.per_viewer for row in crowded)
+        lines.append(f"- CPU per viewer at 100+ viewers: at most {worst:.2f}% of a core "
+                     f"({'meets' if worst <= 0.5 else 'MISSES'} the goal of 0.5%)")
+    usable = [row for row in baseline if row.fps_min >= 29] or baseline
+    if usable and podium:
+        reference = max(usable, key=lambda row: row.viewers)
+        ours = max(podium, key=lambda row: row.viewers)
+        ratio = reference.per_viewer / ours.per_viewer if ours.per_viewer > 0 else float("inf")
+        lines.append(
+            f"- MediaRelay {reference.per_viewer:.2f}% per viewer (at {reference.viewers}) / Podium "
+            f"{ours.per_viewer:.2f}% (at {ours.viewers}) = {ratio:.0f}x ({'meets' if ratio >= 15 else 'MISSES'} the goal of 15x)"
+        )
+    return lines
+
+
+def write_results(command: str, idle: dict[str, float], rows: list[Row], lines: list[str]) -> None:
+    section = "\n".join(
+        [
+            SECTION,
+            "",
+            f"Command: `{command}`  ",
+            f"Run: {time.strftime('%Y-%m-%d')}, 2 cores shared with other work; one-second CPU samples, medians.  ",
+            "Stream: synthetic 640x360 30 fps VP8 (about 800 kbit/s) published over WHIP from its own process; "
+            "viewers over WHEP in another process (all but two count frames without decoding; two decode).  ",
+            "Idle relay with the publisher only: " + ", ".join(f"{mode} {cpu:.1f}%" for mode, cpu in idle.items()) + ".",
+            "",
+            HEADER,
+            *(format_row(row) for row in rows),
+            "",
+            *lines,
+            "",
+        ]
+    )
+    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\n"
+    if SECTION in text:
+        start = text.index(SECTION)
+        following = text.find("\n## ", start + len(SECTION))
+        text = text[:start] + section + (text[following + 1 :] if following != -1 else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    RESULTS.write_text(text)
+
+
+def numbers(text: str) -> list[int]:
+    return [int(part) for part in text.split(",") if part.strip()]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--viewers", type=numbers, default=[1, 10, 50, 100, 200])
+    parser.add_argument("--baseline-viewers", type=numbers, default=[1, 5, 10])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--write", action="store_true", help=f"write the figures into {RESULTS.name}")
+    args = parser.parse_args()
+
+    idle: dict[str, float] = {}
+    idle["podium"], podium = measure("podium", args.viewers, args.seconds)
+    baseline: list[Row] = []
+    if args.baseline_viewers:
+        idle["mediarelay"], baseline = measure("mediarelay", args.baseline_viewers, args.seconds)
+    print(HEADER)
+    for row in podium + baseline:
+        print(format_row(row))
+    lines = verdicts(podium, baseline)
+    print("\n".join(lines))
+    if args.write:
+        command = "python -m tests.bench.bench_relay " + " ".join(sys.argv[1:])
+        write_results(command, idle, podium + baseline, lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+"""Client side of the relay benchmark, run in its own processes: a synthetic publisher, or a pool of viewers.
+
+    python -m tests.bench.relay_pool publish URL TOKEN
+    python -m tests.bench.relay_pool watch URL COUNT --seconds S [--decoding K]
+
+A pool of 200 viewers cannot decode 200 VP8 streams on two cores, so all but ``--decoding`` viewers count complete
+frames (RTP packets with the marker bit) after SRTP decryption, without decoding; the decoding ones prove the
+frames decode. The pool prints READY once every viewer has its first frame, counts for ``--seconds`` after it reads
+GO on standard input, prints one JSON line of frames per second per viewer, and exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import signal
+import sys
+import time
+
+import httpx
+from aiortc import RTCPeerConnection
+from aiortc.rtcrtpreceiver import RTCRtpReceiver
+from aiortc.rtp import RtpPacket
+
+from realtime.media.internals import restrict_host_addresses
+from tests.media.clients import SignallingFailed, publish, watch
+from tests.media.synthetic import PatternTrack
+
+_original_handle_rtp = RTCRtpReceiver._handle_rtp_packet
+_counted: dict[RTCRtpReceiver, list[int]] = {}  # receiver -> [complete frames]
+
+
+async def _count_rtp(self: RTCRtpReceiver, packet: RtpPacket, arrival_time_ms: int) -> None:
+    counts = _counted.get(self)
+    if counts is None:
+        await _original_handle_rtp(self, packet, arrival_time_ms)
+        return
+    if packet.marker:  # the last packet of a frame
+        counts[0] += 1
+
+
+RTCRtpReceiver._handle_rtp_packet = _count_rtp  # type: ignore[method-assign]
+
+
+async def run_publisher(url: str, token: str) -> None:
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    async with httpx.AsyncClient(timeout=30) as client:
+        peer = await publish(client, url, token, PatternTrack())
+        print("PUBLISHING", flush=True)
+        await stop.wait()
+        await peer.close()
+
+
+class Viewer:
+    def __init__(self, pc: RTCPeerConnection, decoding: bool) -> None:
+        self.pc = pc
+        self.decoding = decoding
+        self.decoded = 0
+        self.receiver = pc.getReceivers()[0]
+        if not decoding:
+            _counted[self.receiver] = [0]
+
+    def frames(self) -> int:
+        return self.decoded if self.decoding else _counted[self.receiver][0]
+
+
+async def _decode(viewer: Viewer) -> None:
+    track = viewer.receiver.track
+    while True:
+        await track.recv()
+        viewer.decoded += 1
+
+
+async def run_viewers(url: str, count: int, seconds: float, decoding: int) -> None:
+    viewers: list[Viewer] = []
+    tasks: list[asyncio.Task[None]] = []
+    async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=20)) as client:
+        semaphore = asyncio.Semaphore(10)
+
+        async def join(index: int) -> None:
+            async with semaphore:
+                for attempt in range(5):
+                    try:
+                        peer = await watch(client, url, None)
+                        break
+                    except (SignallingFailed, httpx.HTTPError):
+                        await asyncio.sleep(0.5 * (attempt + 1))
+                else:
+                    raise RuntimeError("a viewer could not join")
+            viewer = Viewer(peer.pc, decoding=index < decoding)
+            viewers.append(viewer)
+            if viewer.decoding:
+                tasks.append(asyncio.create_task(_decode(viewer)))
+
+        started = time.monotonic()
+        await asyncio.gather(*(join(n) for n in range(count)))
+        async with asyncio.timeout(120):
+            while any(v.frames() == 0 for v in viewers):
+                await asyncio.sleep(0.2)
+        await asyncio.sleep(2.0)  # let join-time keyframes and queues settle
+        print(f"READY {time.monotonic() - started:.1f}", flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+        before = [v.frames() for v in viewers]
+        await asyncio.sleep(seconds)
+        after = [v.frames() for v in viewers]
+        fps = [(b - a) / seconds for a, b in zip(before, after, strict=True)]
+        connected = sum(v.pc.connectionState == "connected" for v in viewers)
+        decoded = [f for f, v in zip(fps, viewers, strict=True) if v.decoding]
+        print(json.dumps({"fps": fps, "decoded_fps": decoded, "connected": connected}), flush=True)
+        for task in tasks:
+            task.cancel()
+        for viewer in viewers:
+            with contextlib.suppress(Exception):
+                await viewer.pc.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    publisher = commands.add_parser("publish")
+    publisher.add_argument("url")
+    publisher.add_argument("token")
+    pool = commands.add_parser("watch")
+    pool.add_argument("url")
+    pool.add_argument("count", type=int)
+    pool.add_argument("--seconds", type=float, default=10.0)
+    pool.add_argument("--decoding", type=int, default=2)
+    args = parser.parse_args()
+    restrict_host_addresses(["127.0.0.1"])
+    if args.command == "publish":
+        asyncio.run(run_publisher(args.url, args.token))
+    else:
+        asyncio.run(run_viewers(args.url, args.count, args.seconds, args.decoding))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+"""Factories for live-room tests: events, sessions, people with roles and signed-in browsers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from server.accounts.models import Account, AuthSession, EventRole, Role, utcnow
+from server.accounts.tokens import new_token, token_hash
+from server.agenda.models import Room, Session
+from server.events.models import Event
+from server.live.models import LiveSettings
+from server.registration.models import (
+    Attendance,
+    ChoiceStatus,
+    Registration,
+    RegistrationStatus,
+    SessionChoice,
+)
+
+
+@dataclass(frozen=True)
+class Person:
+    account: Account
+    token: str  # the session cookie's value
+
+    @property
+    def key(self) -> str:
+        return f"a{self.account.id}"
+
+
+async def signed_in(db: AsyncSession, account: Account) -> Person:
+    token = new_token()
+    db.add(
+        AuthSession(token_hash=token_hash(token), account_id=account.id or 0, expires_at=utcnow() + dt.timedelta(days=1))
+    )
+    await db.commit()
+    return Person(account=account, token=token)
+
+
+async def person(
+    db: AsyncSession,
+    event: Event,
+    name: str,
+    *,
+    role: Role | None = None,
+    attendance: str | None = None,
+    country: str = "ID",
+    sessions: tuple[Session, ...] = (),
+    checked_in: bool = False,
+) -> Person:
+    """An account (with a confirmed registration when ``attendance`` is given), signed in."""
+    account = Account(email=f"{name.lower().replace(' ', '.')}.{secrets.token_hex(3)}@example.org", name=name)
+    db.add(account)
+    await db.flush()
+    if role is not None:
+        db.add(EventRole(event_id=event.id or 0, account_id=account.id or 0, role=role))
+    if attendance is not None:
+        registration = Registration(
+            event_id=event.id or 0,
+            account_id=account.id or 0,
+            name=name,
+            email=account.email,
+            country=country,
+            attendance=attendance,
+            status=RegistrationStatus.confirmed,
+            confirmed_at=utcnow(),
+            checked_in_at=utcnow() if checked_in else None,
+            badge_nonce=secrets.token_hex(8),
+            feed_token=secrets.token_urlsafe(24),
+        )
+        db.add(registration)
+        await db.flush()
+        for session in sessions:
+            db.add(
+                SessionChoice(
+                    event_id=event.id or 0,
+                    registration_id=registration.id or 0,
+                    session_id=session.id or 0,
+                    attendance=attendance,
+                    status=ChoiceStatus.confirmed,
+                )
+            )
+    await db.commit()
+    return await signed_in(db, account)
+
+
+async def event_by_slug(db: AsyncSession, slug: str) -> Event:
+    event = (await db.exec(select(Event).where(Event.slug == slug))).first()
+    assert event is not None
+    return event
+
+
+async def sessions_of(db: AsyncSession, event: Event) -> list[Session]:
+    rows = await db.exec(select(Session).where(Session.event_id == event.id).order_by(Session.start, Session.id))
+    return list(rows.all())
+
+
+async def other_event(db: AsyncSession) -> tuple[Event, Session]:
+    """A second event with one session: its objects must look "not found" from the first."""
+    event = Event(
+        slug=f"other-{secrets.token_hex(3)}",
+        title="Another Forum",
+        timezone="UTC",
+        start_date=dt.date(2026, 5, 1),
+        end_date=dt.date(2026, 5, 1),
+    )
+    db.add(event)
+    await db.flush()
+    room = Room(event_id=event.id or 0, slug="hall", name="Hall", capacity=100)
+    db.add(room)
+    await db.flush()
+    start = dt.datetime(2026, 5, 1, 9, tzinfo=dt.UTC)
+    session = Session(
+        event_id=event.id or 0,
+        code="opening",
+        title="Opening",
+        kind="plenary",
+        start=start,
+        end=start + dt.timedelta(hours=1),
+        room_id=room.id or 0,
+    )
+    db.add(session)
+    await db.commit()
+    return event, session
+
+
+async def set_live_settings(db: AsyncSession, event: Event, **values: object) -> None:
+    row = await db.get(LiveSettings, event.id) or LiveSettings(event_id=event.id or 0)
+    for name, value in values.items():
+        setattr(row, name, value)
+    db.add(row)
+    await db.commit()
+
+
+ONSITE, ONLINE = Attendance.onsite, Attendance.online

@@ -1,0 +1,124 @@
+"""Fan-out and encoding without a network: queues, keyframe skipping, rate-limited keyframes, timestamps."""
+
+from __future__ import annotations
+
+import asyncio
+import fractions
+
+import av
+import pytest
+from aiortc.mediastreams import MediaStreamError
+
+from realtime.media.encoder import Timeline, VideoEncoder
+from realtime.media.fanout import Fanout, PacketTrack
+from tests.media.synthetic import HEIGHT, WIDTH, pattern_frames
+
+pytestmark = pytest.mark.unit
+
+
+def packet(keyframe: bool, label: bytes = b"x") -> av.Packet:
+    made = av.Packet(label)
+    made.is_keyframe = keyframe
+    return made
+
+
+class KeyframeCounter:
+    def __init__(self) -> None:
+        self.requests = 0
+
+    def __call__(self) -> None:
+        self.requests += 1
+
+
+async def started(fanout: Fanout) -> tuple[PacketTrack, asyncio.Future[av.Packet]]:
+    """A viewer whose sender has asked for its first packet, as a connected viewer's would."""
+    track = fanout.subscribe()
+    waiting = asyncio.ensure_future(track.recv())
+    await asyncio.sleep(0)
+    return track, waiting
+
+
+async def test_every_viewer_gets_the_same_packet_objects_from_a_keyframe_on():
+    fanout = Fanout("video", max_queue=10, request_keyframe=KeyframeCounter())
+    (one, first_one), (two, first_two) = [await started(fanout) for _ in range(2)]
+    delta, key, after = packet(False, b"d"), packet(True, b"k"), packet(False, b"a")
+
+    for sent in (delta, key, after):
+        fanout.publish(sent)
+
+    assert [await first_one, await one.recv()] == [key, after]
+    assert [await first_two, await two.recv()] == [key, after]
+    assert (await first_one) is (await first_two)
+
+
+async def test_joining_viewer_asks_for_a_keyframe_once_its_connection_pulls():
+    requests = KeyframeCounter()
+    fanout = Fanout("video", max_queue=10, request_keyframe=requests)
+    track = fanout.subscribe()
+    fanout.publish(packet(True))  # before the viewer's connection is up: not queued
+    assert requests.requests == 0
+
+    waiting = asyncio.ensure_future(track.recv())
+    await asyncio.sleep(0)
+
+    assert requests.requests == 1
+    waiting.cancel()
+
+
+async def test_slow_viewer_skips_to_the_next_keyframe_instead_of_queueing():
+    requests = KeyframeCounter()
+    fanout = Fanout("video", max_queue=3, request_keyframe=requests)
+    slow, first = await started(fanout)
+    fanout.publish(packet(True, b"k0"))
+    assert bytes(await first) == b"k0"
+    asked_before = requests.requests
+
+    for n in range(6):  # the viewer reads nothing meanwhile
+        fanout.publish(packet(False, b"d%d" % n))
+    fanout.publish(packet(True, b"k1"))
+    fanout.publish(packet(False, b"after"))
+
+    assert [bytes(await slow.recv()) for _ in range(2)] == [b"k1", b"after"]
+    assert slow.skips == 1
+    assert requests.requests > asked_before
+
+
+async def test_stopped_viewer_leaves_the_fanout_and_its_recv_ends():
+    fanout = Fanout("video", max_queue=3)
+    track, waiting = await started(fanout)
+
+    track.stop()
+
+    assert fanout.tracks == set()
+    with pytest.raises(MediaStreamError):
+        await waiting
+
+
+def test_keyframe_requests_are_coalesced_and_rate_limited():
+    now = [0.0]
+    encoder = VideoEncoder(bitrate=500_000, keyframe_interval=60, keyframe_min_interval=0.5, clock=lambda: now[0])
+    planes = pattern_frames(4)
+    keyframes = []
+    for n in range(60):  # two seconds at 30 fps, a keyframe request before every frame
+        now[0] = n / 30
+        encoder.request_keyframe()
+        frame = av.VideoFrame(WIDTH, HEIGHT, "yuv420p")
+        frame.planes[0].update(planes[n % 4])
+        packets = encoder.encode(frame, n * 3000)
+        keyframes += [n for p in packets if p.is_keyframe]
+
+    assert keyframes == [0, 15, 30, 45]
+    assert encoder.keyframes == 4
+
+
+def test_timeline_keeps_rising_across_publishers():
+    now = [100.0]
+    timeline = Timeline(90_000, clock=lambda: now[0])
+    base = fractions.Fraction(1, 90_000)
+    first = [timeline.stamp(pts, base) for pts in (5000, 8000, 11000)]
+    now[0] = 103.0  # three seconds of silence, then a new publisher whose clock starts anew
+    timeline.new_source()
+    second = [timeline.stamp(pts, base) for pts in (0, 3000)]
+
+    assert first == [0, 3000, 6000]
+    assert second == [270_000, 273_000]

@@ -1,0 +1,53 @@
+"""Fails loudly when an aiortc or aioice upgrade changes the internals the relay relies on."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import httpx
+import pytest
+
+from realtime.media import internals
+from realtime.media.relay import Relay
+from realtime.media.tokens import PublishTokens, viewer_pass
+from tests.media.clients import publish, video_frames, watch
+from tests.media.conftest import SECRET
+from tests.media.synthetic import PatternTrack
+
+
+@pytest.mark.unit
+def test_pinned_internals_are_all_still_there():
+    assert internals.problems() == []
+
+
+@pytest.mark.unit
+def test_host_addresses_are_restricted_and_restored():
+    import aioice.ice
+
+    internals.restrict_host_addresses(["127.0.0.1", "::1"])
+    assert aioice.ice.get_host_addresses(use_ipv4=True, use_ipv6=False) == ["127.0.0.1"]
+    internals.restrict_host_addresses([])
+    assert "127.0.0.1" not in aioice.ice.get_host_addresses(use_ipv4=True, use_ipv6=False)
+
+
+@pytest.mark.integration
+async def test_viewer_pli_reaches_the_stream_encoder(
+    live_client: httpx.AsyncClient, tokens: PublishTokens, relay: Relay
+):
+    publisher = await publish(live_client, "/whip/talk", tokens.token("talk"), PatternTrack())
+    viewer = await watch(live_client, "/whep/talk", viewer_pass(SECRET, "talk", "d", expires_at=int(time.time()) + 60))
+    await video_frames(viewer.tracks["video"], seconds=1.5)
+    stream = relay.streams["talk"]
+    keyframes = stream.video.encoder.keyframes
+    receiver = viewer.pc.getReceivers()[0]
+    media_ssrc = receiver.getSynchronizationSources()[0].source
+
+    await receiver._send_rtcp_pli(media_ssrc)  # what a viewer's decoder does after losing a picture
+    await asyncio.sleep(0.8)
+
+    track = next(iter(stream.video.fanout.tracks))
+    assert track.keyframe_requests == 1
+    assert stream.video.encoder.keyframes > keyframes
+    for peer in (publisher, viewer):
+        await peer.close()

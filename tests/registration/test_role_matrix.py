@@ -1,0 +1,133 @@
+"""Who may open what: every role against every registration route, and organisers against another event.
+
+Modelled on pretix's permission matrix. People without the role, and anonymous visitors, get "not found"
+on the event's own pages (303 to sign in on a delegate's personal pages); another event's objects are
+always "not found", never "forbidden".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from sqlmodel import select
+
+from server.accounts.models import Account, Role
+from server.registration.badges import check_in_code
+from server.registration.models import Registration
+from tests.registration.factories import delegates, staff
+from tests.registration.web import OTHER_SLUG, event, other_event, page, post, signed_in_as
+
+pytestmark = pytest.mark.integration
+ROLES = ("anonymous", "delegate", "speaker", "moderator", "organiser")
+ROUTES = (
+    "participants",
+    "dashboard",
+    "csv",
+    "checkin-desk",
+    "checkin",
+    "disable-account",
+    "enable-account",
+    "badge",
+    "registration",
+    "choose-sessions",
+)
+# One row per role, one column per route, in the order of ROUTES.
+EXPECTED = {
+    "anonymous": (404, 404, 404, 404, 404, 404, 404, 303, 303, 303),
+    "delegate": (200, 404, 404, 404, 404, 404, 404, 200, 200, 200),
+    "speaker": (200, 404, 404, 404, 404, 404, 404, 404, 200, 303),
+    "moderator": (200, 404, 404, 404, 404, 404, 404, 404, 200, 303),
+    "organiser": (200, 200, 200, 200, 200, 303, 303, 404, 200, 303),
+}
+
+
+@dataclass
+class World:
+    slug: str
+    target: Account  # a delegate whose account the organiser may disable
+    code: str  # a valid badge code of the event
+
+
+async def build_world(database, settings, slug) -> World:
+    async with database.session() as db:
+        current = await event(db, slug)
+        (delegate, target) = await delegates(db, current, 2)
+        for role in (Role.speaker, Role.moderator, Role.organiser):
+            await staff(db, current, role, f"{role.value}@example.org")
+        registration = (await db.exec(select(Registration).where(Registration.account_id == delegate.id))).one()
+    assert delegate.email == "delegate0@example.org"
+    return World(slug=slug, target=target, code=check_in_code(registration, secret=settings.secret_key))
+
+
+def email_of(role: str) -> str:
+    return "delegate0@example.org" if role == "delegate" else f"{role}@example.org"
+
+
+async def visit(client, world: World, route: str) -> int:
+    slug = world.slug
+    if route == "participants":
+        answer = await client.get(f"/{slug}/participants")
+    elif route == "dashboard":
+        answer = await client.get(f"/{slug}/organiser")
+    elif route == "csv":
+        answer = await client.get(f"/{slug}/organiser/registrations.csv")
+    elif route == "checkin-desk":
+        answer = await client.get(f"/{slug}/checkin")
+    elif route == "checkin":
+        answer = await post(client, f"/{slug}/checkin", {"code": world.code})
+    elif route in {"disable-account", "enable-account"}:
+        action = route.split("-")[0]
+        answer = await post(client, f"/{slug}/organiser/accounts/{world.target.id}/{action}")
+    elif route == "badge":
+        answer = await client.get(f"/{slug}/badge")
+    elif route == "registration":
+        answer = await client.get(f"/{slug}/registration")
+    else:
+        answer = await client.get(f"/{slug}/registration/sessions")
+    return answer.status_code
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_role_matrix_own_event(client, database, settings, demo_event, role):
+    world = await build_world(database, settings, demo_event)
+    if role != "anonymous":
+        await signed_in_as(client, database, email_of(role))
+
+    answers = {route: await visit(client, world, route) for route in ROUTES}
+
+    assert answers == dict(zip(ROUTES, EXPECTED[role], strict=True))
+
+
+async def test_role_matrix_organiser_against_another_event_is_not_found(client, database, settings, demo_event):
+    world = await build_world(database, settings, demo_event)
+    elsewhere = await other_event(database)
+    async with database.session() as db:
+        (stranger,) = await delegates(db, elsewhere, 1, prefix="stranger")
+        registration = (await db.exec(select(Registration).where(Registration.account_id == stranger.id))).one()
+    their_world = World(slug=OTHER_SLUG, target=stranger, code=check_in_code(registration, secret=settings.secret_key))
+    await signed_in_as(client, database, "organiser@example.org")
+
+    # Every organiser page of the other event, and its objects through our own event's pages.
+    answers = {route: await visit(client, their_world, route) for route in ROUTES[:8]}
+    through_ours = await post(client, f"/{demo_event}/organiser/accounts/{stranger.id}/disable")
+    desk = await post(client, f"/{demo_event}/checkin", {"code": their_world.code})
+
+    assert answers == dict.fromkeys(ROUTES[:8], 404)
+    assert through_ours.status_code == 404
+    assert page(desk).xpath("//*[@data-outcome]/@data-outcome") == ["other-event"]
+    async with database.session() as db:
+        assert (await db.get_one(Account, stranger.id)).disabled is False
+    assert world.slug == demo_event
+
+
+async def test_role_matrix_delegate_against_another_event_is_not_found(client, database, settings, demo_event):
+    await build_world(database, settings, demo_event)
+    await other_event(database)
+    await signed_in_as(client, database, "delegate0@example.org")
+
+    assert (await client.get(f"/{OTHER_SLUG}/badge")).status_code == 404
+    assert (await client.get(f"/{OTHER_SLUG}/participants")).status_code == 404
+    assert (await post(client, f"/{OTHER_SLUG}/sessions/SD-1/pick")).status_code == 404
+    assert (await post(client, f"/{OTHER_SLUG}/registration/cancel", {"confirm": "yes"})).status_code == 404
+    assert (await client.get("/no-such-event/registration")).status_code == 404
