@@ -39,7 +39,7 @@ def _begin_sqlite(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def _count_statement(*_args: Any, **_kwargs: Any) -> None:
+def count_statement(*_args: Any, **_kwargs: Any) -> None:
     counter = _query_counter.get()
     if counter is not None:
         counter[0] += 1
@@ -56,7 +56,7 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _apply_sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _begin_sqlite)
-        event.listen(self.engine.sync_engine, "before_cursor_execute", _count_statement)
+        event.listen(self.engine.sync_engine, "before_cursor_execute", count_statement)
         # SQLite has one writer at a time: queueing writers here, in order, beats every connection
         # polling the file lock (busy_timeout), which starves some of them under a burst.
         info = {WRITE_QUEUE: asyncio.Lock()} if self.is_sqlite else {}

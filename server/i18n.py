@@ -78,6 +78,10 @@ def activate(language: Language) -> contextvars.Token[Language]:
     return _current.set(language)
 
 
+def deactivate(token: contextvars.Token[Language]) -> None:
+    _current.reset(token)
+
+
 def current_language() -> Language:
     return _current.get()
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlmodel import select
 
 from server.agenda.models import Room, Session
 from server.db import Database, QueryCounter
@@ -261,8 +262,6 @@ async def test_sessions_api_reads_the_same_on_every_backend(
 @pytest.mark.parametrize(
     "path",
     [
-        "/api/v1/events/{slug}/sessions",
-        "/api/v1/events/{slug}/sessions/OPEN",
         "/{slug}/schedule.json",
         "/{slug}/schedule.xml",
         "/{slug}/schedule.ics",
@@ -280,3 +279,30 @@ async def test_whole_programme_reads_take_a_fixed_number_of_queries(
     assert response.status_code == 200
     # The event, then rooms, tracks, people, sessions and speakers: never one query per session.
     assert counted.count == one_query.count + 5
+
+
+@pytest.mark.parametrize("path", ["/api/v1/events/{slug}/sessions", "/api/v1/events/{slug}/sessions/OPEN"])
+async def test_api_documents_are_cached_until_the_event_changes(
+    client: httpx.AsyncClient, demo_event: str, database: Database, path: str
+) -> None:
+    with QueryCounter() as one_query:
+        await client.get("/api/v1/events")
+    with QueryCounter() as miss:
+        first = await client.get(path.format(slug=demo_event))
+    with QueryCounter() as hit:
+        second = await client.get(path.format(slug=demo_event))
+    async with database.session() as db:
+        event = (await db.exec(select(Event).where(Event.slug == demo_event))).one()
+        opening = (await db.exec(select(Session).where(Session.event_id == event.id, Session.code == "OPEN"))).one()
+        opening.title = "Opening, renamed"
+        event.version += 1
+        db.add_all([opening, event])
+        await db.commit()
+    changed = await client.get(path.format(slug=demo_event))
+
+    # A miss reads the event's stamp, then the event and its programme; a hit reads the stamp alone.
+    assert miss.count == one_query.count + 6
+    assert hit.count == 1
+    assert second.json() == first.json()
+    assert "Opening, renamed" in changed.text
+    assert "Opening, renamed" not in first.text

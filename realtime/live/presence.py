@@ -24,8 +24,9 @@ class Headcount:
 
 
 class Presence:
-    def __init__(self, redis_url: str | None = None) -> None:
+    def __init__(self, redis_url: str | None = None, *, prefix: str = "podium-live") -> None:
         self.process = uuid.uuid4().hex
+        self.prefix = prefix
         # session id -> participant key -> connections, and the participant's origin
         self._connections: dict[int, Counter[str]] = {}
         self._origins: dict[int, dict[str, str]] = {}
@@ -64,7 +65,7 @@ class Presence:
         return Headcount(connected=len(members), online=online)
 
     async def _shared(self, session_id: int, members: dict[str, str]) -> dict[str, str]:
-        key = f"podium:presence:{session_id}"
+        key = f"{self.prefix}:presence:{session_id}"
         now = time.time()
         value = json.dumps({"at": now, "members": members}, separators=(",", ":"))
         if members:
@@ -90,5 +91,5 @@ class Presence:
     async def close(self) -> None:
         if self._redis is not None:
             for session_id in list(self._connections):
-                await self._redis.hdel(f"podium:presence:{session_id}", self.process)
+                await self._redis.hdel(f"{self.prefix}:presence:{session_id}", self.process)
             await self._redis.aclose()

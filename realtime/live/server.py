@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Sequence
 from http.cookies import CookieError, SimpleCookie
@@ -63,7 +64,9 @@ class LiveServer:
         self.settings = settings
         self.database = database
         several = settings.redis_url is not None
-        manager = socketio.AsyncRedisManager(settings.redis_url, channel="podium-live") if several else None
+        # One channel per installation, so sites sharing a Redis server never hear each other.
+        channel = "podium-live-" + hashlib.sha256(settings.database_url.encode()).hexdigest()[:12]
+        manager = socketio.AsyncRedisManager(settings.redis_url, channel=channel) if several else None
         self.sio = socketio.AsyncServer(
             async_mode="asgi",
             client_manager=manager,
@@ -74,7 +77,7 @@ class LiveServer:
             logger=False,
             engineio_logger=False,
         )
-        self.presence = Presence(settings.redis_url)
+        self.presence = Presence(settings.redis_url, prefix=channel)
         self.coalescer = Coalescer(
             database, self.presence, self._emit, interval=counts_interval, settle=1.0 if several else None
         )

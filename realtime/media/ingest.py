@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from concurrent.futures import Executor
 
 import av
@@ -29,8 +30,11 @@ async def _cancel(task: asyncio.Task[None] | None) -> None:
             await task
 
 
+FRAME_BACKLOG = 4  # decoded frames waiting for the encoder: absorbs bursts, drops the oldest beyond
+
+
 class VideoPipeline:
-    """Keeps only the newest decoded frame, so a slow encoder drops frames instead of queueing them."""
+    """Queues a few decoded frames for the encoder; one that falls further behind drops the oldest."""
 
     def __init__(self, settings: RelaySettings, executor: Executor) -> None:
         self.encoder = VideoEncoder(
@@ -43,7 +47,7 @@ class VideoPipeline:
         )
         self.timeline = Timeline(VIDEO_RATE)
         self._executor = executor
-        self._latest: av.VideoFrame | None = None
+        self._frames: deque[av.VideoFrame] = deque()
         self._ready = asyncio.Event()
         self._reader: asyncio.Task[None] | None = None
         self._encoding: asyncio.Task[None] | None = None
@@ -55,6 +59,7 @@ class VideoPipeline:
         """Take frames from a new publisher's track from now on."""
         if self._reader is not None:
             self._reader.cancel()
+        self._frames.clear()
         self.timeline.new_source()
         self.encoder.request_keyframe()
         self._reader = asyncio.create_task(self._read(track))
@@ -73,9 +78,10 @@ class VideoPipeline:
                 return
             if not isinstance(frame, av.VideoFrame):
                 continue
-            if self._latest is not None:
+            if len(self._frames) >= FRAME_BACKLOG:
+                self._frames.popleft()
                 self.frames_dropped += 1
-            self._latest = frame
+            self._frames.append(frame)
             self.frames_in += 1
             self.last_frame_at = time.monotonic()
             self._ready.set()
@@ -83,11 +89,11 @@ class VideoPipeline:
     async def _encode(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            await self._ready.wait()
-            self._ready.clear()
-            frame, self._latest = self._latest, None
-            if frame is None:
+            if not self._frames:
+                self._ready.clear()
+                await self._ready.wait()
                 continue
+            frame = self._frames.popleft()
             pts = self.timeline.stamp(frame.pts, frame.time_base)
             try:
                 packets = await loop.run_in_executor(self._executor, self.encoder.encode, frame, pts)

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from server.agenda.models import Person, Room, Session, SessionKind, SessionSpeaker, Track
 from server.errors import InvalidInput, NotFound
 from server.events.models import Event
+from server.i18n import gettext as _
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class Programme:
     def session(self, code: str) -> SessionView:
         view = self.by_code.get(code)
         if view is None:
-            raise NotFound(f"There is no session {code!r} in this event.")
+            raise NotFound(_("There is no session '%(code)s' in this event.") % {"code": code})
         return view
 
 
@@ -144,21 +145,21 @@ def parse_filter(
     event = programme.event
     query = query.strip()
     if len(query) > 200:
-        raise InvalidInput("The search text is too long (200 characters at most).")
+        raise InvalidInput(_("The search text is too long (200 characters at most)."))
     parsed_day: dt.date | None = None
     if day:
         try:
             parsed_day = dt.date.fromisoformat(day)
         except ValueError:
-            raise InvalidInput(f"{day!r} is not a date; use the form 2021-10-27.") from None
+            raise InvalidInput(_("'%(day)s' is not a date; use the form 2021-10-27.") % {"day": day}) from None
         if parsed_day not in event.days:
-            raise NotFound(f"This event has no day {day}.")
+            raise NotFound(_("This event has no day %(day)s.") % {"day": day})
     if track and track not in {t.slug for t in programme.tracks}:
-        raise NotFound(f"This event has no track {track!r}.")
+        raise NotFound(_("This event has no track '%(track)s'.") % {"track": track})
     if room and room not in {r.slug for r in programme.rooms}:
-        raise NotFound(f"This event has no room {room!r}.")
+        raise NotFound(_("This event has no room '%(room)s'.") % {"room": room})
     if kind and kind not in {k.value for k in SessionKind}:
-        raise InvalidInput(f"{kind!r} is not a kind of session.")
+        raise InvalidInput(_("'%(kind)s' is not a kind of session.") % {"kind": kind})
     return AgendaFilter(query=query, day=parsed_day, track=track, room=room, kind=kind)
 
 

@@ -7,6 +7,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.errors import NotFound
 from server.events.models import Event
+from server.i18n import gettext as _
 
 
 async def list_events(db: AsyncSession) -> list[Event]:
@@ -17,5 +18,5 @@ async def list_events(db: AsyncSession) -> list[Event]:
 async def get_event(db: AsyncSession, *, slug: str) -> Event:
     event = (await db.exec(select(Event).where(Event.slug == slug))).first()
     if event is None:
-        raise NotFound(f"There is no event called {slug!r}.")
+        raise NotFound(_("There is no event called '%(slug)s'.") % {"slug": slug})
     return event

@@ -7,6 +7,7 @@ leaks into the API by accident. Errors are rendered as JSON by ``server.transpor
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,9 +16,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from server.agenda.models import Person, Room, Track
-from server.agenda.services import Programme, SessionView, load_programme, parse_filter, select_sessions, session_url
+from server.agenda.services import Programme, SessionView, parse_filter, select_sessions, session_url
 from server.events.models import Event
-from server.events.services import get_event, list_events
+from server.events.services import list_events
+from server.transport.page_cache import serve_cached
 
 # Query parameter → parse_filter argument; the same names the agenda page uses.
 FILTER_PARAMETERS = {"q": "query", "day": "day", "track": "track", "room": "room", "kind": "kind"}
@@ -101,10 +103,11 @@ def event_detail_out(programme: Programme, *, base_url: str) -> dict[str, Any]:
 # Endpoints
 
 
-async def _programme(request: Request) -> Programme:
-    async with request.app.state.database.session() as db:
-        event = await get_event(db, slug=request.path_params["slug"])
-        return await load_programme(db, event=event)
+JSON = "application/json"
+
+
+def _dumps(document: Any) -> str:
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
 
 async def events_index(request: Request) -> Response:
@@ -114,28 +117,36 @@ async def events_index(request: Request) -> Response:
     return JSONResponse({"events": [event_out(event, base_url=base_url) for event in events]})
 
 
+# The event's documents are served from the page cache: a hit reads one statement, however many sessions.
+
+
 async def event_detail(request: Request) -> Response:
-    programme = await _programme(request)
-    return JSONResponse(event_detail_out(programme, base_url=_base_url(request)))
+    def build(programme: Programme, _tz: str) -> str:
+        return _dumps(event_detail_out(programme, base_url=_base_url(request)))
+
+    return await serve_cached(request, "api-event", build, media_type=JSON)
 
 
 async def sessions_index(request: Request) -> Response:
-    programme = await _programme(request)
-    arguments = {name: request.query_params.get(param, "") for param, name in FILTER_PARAMETERS.items()}
-    chosen = select_sessions(programme, parse_filter(programme, **arguments))
-    base_url = _base_url(request)
-    sessions = [
-        session_out(view, zone=programme.zone, event_slug=programme.event.slug, base_url=base_url) for view in chosen
-    ]
-    return JSONResponse({"count": len(sessions), "sessions": sessions})
+    def build(programme: Programme, _tz: str) -> str:
+        arguments = {name: request.query_params.get(param, "") for param, name in FILTER_PARAMETERS.items()}
+        chosen = select_sessions(programme, parse_filter(programme, **arguments))
+        base_url = _base_url(request)
+        event_slug = programme.event.slug
+        sessions = [session_out(view, zone=programme.zone, event_slug=event_slug, base_url=base_url) for view in chosen]
+        return _dumps({"count": len(sessions), "sessions": sessions})
+
+    return await serve_cached(request, "api-sessions", build, media_type=JSON)
 
 
 async def session_detail(request: Request) -> Response:
-    programme = await _programme(request)
-    view = programme.session(request.path_params["code"])
-    return JSONResponse(
-        session_out(view, zone=programme.zone, event_slug=programme.event.slug, base_url=_base_url(request))
-    )
+    def build(programme: Programme, _tz: str) -> str:
+        view = programme.session(request.path_params["code"])
+        return _dumps(
+            session_out(view, zone=programme.zone, event_slug=programme.event.slug, base_url=_base_url(request))
+        )
+
+    return await serve_cached(request, "api-session", build, media_type=JSON)
 
 
 routes: list[BaseRoute] = [

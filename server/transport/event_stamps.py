@@ -11,8 +11,7 @@ from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlmodel import select
 from starlette.applications import Starlette
 
-from server.db import Database
-from server.db import _count_statement as count_statement
+from server.db import Database, count_statement
 from server.events.models import Event
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qs
 
-from starlette.responses import PlainTextResponse
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import i18n
+from server.i18n import gettext as _
 
 COOKIE = "podium_lang"
 
@@ -23,22 +24,17 @@ class LanguageMiddleware:
             return
         headers = {key.decode("latin-1"): value.decode("latin-1") for key, value in scope["headers"]}
         asked = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang", [""])[0]
+        cookie = SimpleCookie(headers.get("cookie", ""))
+        chosen = cookie.get(COOKIE)
+        language = i18n.find_language(chosen.value) if chosen else None
+        language = language or i18n.negotiate(headers.get("accept-language", ""))
         remember = False
-        language: i18n.Language | None
         if asked:
-            language = i18n.find_language(asked)
-            if language is None:
-                known = ", ".join(lang.code for lang in i18n.LANGUAGES)
-                response = PlainTextResponse(f"Unknown language {asked[:40]!r}; choose one of: {known}.", 400)
-                await response(scope, receive, send)
+            asked_language = i18n.find_language(asked)
+            if asked_language is None:
+                await self._refuse(scope, receive, send, language, asked)
                 return
-            remember = True
-        else:
-            cookie = SimpleCookie(headers.get("cookie", ""))
-            chosen = cookie.get(COOKIE)
-            language = i18n.find_language(chosen.value) if chosen else None
-            if language is None:
-                language = i18n.negotiate(headers.get("accept-language", ""))
+            language, remember = asked_language, True
         scope.setdefault("state", {})["language"] = language
         token = i18n.activate(language)
 
@@ -51,4 +47,20 @@ class LanguageMiddleware:
         try:
             await self.app(scope, receive, send_with_cookie)
         finally:
-            i18n._current.reset(token)
+            i18n.deactivate(token)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, fallback: i18n.Language, asked: str) -> None:
+        """An unknown ``?lang=`` is a 400 page, written in the language the visitor would otherwise get."""
+        from server.transport.errors import error_response
+
+        token = i18n.activate(fallback)
+        try:
+            known = ", ".join(lang.code for lang in i18n.LANGUAGES)
+            message = _("Unknown language '%(language)s'; choose one of: %(known)s.") % {
+                "language": asked[:40],
+                "known": known,
+            }
+            response = error_response(Request(scope), 400, message)
+            await response(scope, receive, send)
+        finally:
+            i18n.deactivate(token)

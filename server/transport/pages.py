@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -19,24 +18,21 @@ from server.agenda.services import (
     AgendaFilter,
     Programme,
     SessionView,
-    load_programme,
     parse_filter,
     select_sessions,
 )
 from server.db import Database
 from server.events.models import Event
-from server.events.services import get_event, list_events
-from server.transport import event_stamps, page_cache
+from server.events.services import list_events
 from server.transport.agenda_view import (
     build_days,
     country_name,
     kind_labels,
     language_name,
-    parse_zone,
     zone_choices,
     zone_label,
 )
-from server.transport.page_cache import CachedPage
+from server.transport.page_cache import serve_cached
 from server.transport.rendering import render_text
 
 FILTER_FIELDS = ("q", "day", "track", "room", "kind")
@@ -98,50 +94,6 @@ async def events_index(request: Request) -> Response:
     listed = [{"event": event, "dates": event_dates(event), "href": state.url(f"/{event.slug}/")} for event in events]
     html = render_text(request, "events.html", {**base_context(state), "events": listed})
     return HTMLResponse(html)
-
-
-async def serve_cached(request: Request, kind: str, build: Callable[[Programme, str], str]) -> Response:
-    """A page of one event, from the cache when the event's version has not moved since it was rendered.
-
-    A hit reads only the event's stamp (one statement) and is keyed by the address as asked: a page is
-    cached only once its query has been validated, and what it shows follows from the address, the
-    language and the event's version alone. A miss loads the programme (a fixed number of statements,
-    however many sessions there are), validates the query and renders.
-    """
-    scope = request.scope
-    asked = (kind, scope["path"], scope["query_string"], i18n.current_language().code)
-    cache = page_cache.for_app(request.app)
-    stamp = await event_stamps.for_app(request.app).get(request.path_params["slug"])
-    if stamp is not None:
-        cached = cache.get((stamp.id, stamp.version, asked))
-        if cached is not None:
-            return page_response(request, cached)
-    async with database(request).session() as db:
-        event = await get_event(db, slug=request.path_params["slug"])
-        programme = await load_programme(db, event=event)
-    tz = parse_zone(request.query_params.get("tz", ""), event_zone=event.timezone)
-    page = CachedPage.from_html(compact(build(programme, tz)))
-    cache.put((event.id, event.version, asked), page)
-    return page_response(request, page)
-
-
-def page_response(request: Request, page: CachedPage) -> Response:
-    if_none_match = request.headers.get("if-none-match")
-    if if_none_match and page.etag in (tag.strip() for tag in if_none_match.split(",")):
-        response = Response(status_code=304)
-        response.raw_headers = [header for header in page.common_headers if header[0] != b"content-type"]
-    elif "gzip" in request.headers.get("accept-encoding", ""):
-        response = Response(page.gzipped)
-        response.raw_headers = list(page.gzip_headers)  # a copy: middleware appends to it
-    else:
-        response = Response(page.body)
-        response.raw_headers = list(page.plain_headers)
-    return response
-
-
-def compact(html: str) -> str:
-    """Drops template indentation: a third less to send on every hit, and the page renders the same."""
-    return INDENTATION.sub("\n", html)
 
 
 async def agenda(request: Request) -> Response:
@@ -237,8 +189,12 @@ def paragraphs(text: str) -> list[str]:
     return [part.strip() for part in text.replace("\r\n", "\n").split("\n\n") if part.strip()]
 
 
-routes: list[BaseRoute] = [
+# Served before every other route (see server/app.py): no other route matches these paths.
+front_routes: list[BaseRoute] = [
     Route("/", events_index, name="events"),
     Route("/{slug}/", agenda, name="agenda"),
+]
+# After the exports, whose /{slug}/sessions/{code}.ics would otherwise be taken for a session code.
+routes: list[BaseRoute] = [
     Route("/{slug}/sessions/{code}", session_page, name="session"),
 ]

@@ -4,6 +4,7 @@ python-socketio clients, and an event with people in every role."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 import uuid
@@ -101,10 +102,8 @@ class LiveClient:
             if remaining <= 0:
                 raise AssertionError(f"no {event} matching within {timeout}s; got {self.received[event]!r}")
             self._changed.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), remaining)
-            except TimeoutError:
-                pass
 
     def room_events(self, session: int) -> list[dict[str, Any]]:
         return [data for data in self.received["room_event"] if data["session"] == session]

@@ -36,7 +36,9 @@ class Person:
 async def signed_in(db: AsyncSession, account: Account) -> Person:
     token = new_token()
     db.add(
-        AuthSession(token_hash=token_hash(token), account_id=account.id or 0, expires_at=utcnow() + dt.timedelta(days=1))
+        AuthSession(
+            token_hash=token_hash(token), account_id=account.id or 0, expires_at=utcnow() + dt.timedelta(days=1)
+        )
     )
     await db.commit()
     return Person(account=account, token=token)

@@ -71,8 +71,12 @@ async def test_guest_with_room_token_asks_and_votes_but_stays_in_its_room(
     guest = await clients(auth={"room_token": token})
 
     joined = await guest.join(world.session.id)
-    asked = await guest.call("question.ask", {"session": world.session.id, "text": "From the hall", "client_id": client_id()})
-    voted = await guest.call("question.vote", {"session": world.session.id, "question": asked["question"]["id"], "vote": True})
+    asked = await guest.call(
+        "question.ask", {"session": world.session.id, "text": "From the hall", "client_id": client_id()}
+    )
+    voted = await guest.call(
+        "question.vote", {"session": world.session.id, "question": asked["question"]["id"], "vote": True}
+    )
     chat = await guest.call("chat.send", {"session": world.session.id, "text": "hi", "client_id": client_id()})
     elsewhere = await guest.join(world.second.id)
     other_event = await guest.join(world.other_session.id)
@@ -89,7 +93,9 @@ async def test_guest_with_room_token_asks_and_votes_but_stays_in_its_room(
     assert again["me"]["voted"] == [asked["question"]["id"]]
 
 
-async def test_room_token_refused_when_event_disallows_guests(world: World, live_rooms: LiveRoomsServer, settings: Settings, clients) -> None:
+async def test_room_token_refused_when_event_disallows_guests(
+    world: World, live_rooms: LiveRoomsServer, settings: Settings, clients
+) -> None:
     token = room_token(settings.secret_key, event_id=world.event.id or 0, session_id=world.session.id or 0)
     client = LiveClient()
     with pytest.raises(socketio.exceptions.ConnectionError):
@@ -134,6 +140,7 @@ ROLES = {"delegate": "forbidden", "speaker": "forbidden", "moderator": True, "or
 
 async def _targets(chair: LiveClient, organiser: LiveClient, room: int, participant: str) -> Targets:
     """Fresh objects to act on, made by the chair (exempt from the flood limits)."""
+
     async def ok(client: LiveClient, event: str, **payload: Any) -> dict[str, Any]:
         answer: dict[str, Any] = await client.call(event, {"session": room, **payload})
         assert answer["ok"], answer
@@ -142,7 +149,9 @@ async def _targets(chair: LiveClient, organiser: LiveClient, room: int, particip
     question = await ok(chair, "question.ask", text="Target", client_id=client_id())
     other = await ok(chair, "question.ask", text="Other", client_id=client_id())
     message = await ok(chair, "chat.send", text="Target message", client_id=client_id())
-    poll = await ok(chair, "poll.create", question="Coffee?", kind="single", options=["Yes", "No"], client_id=client_id())
+    poll = await ok(
+        chair, "poll.create", question="Coffee?", kind="single", options=["Yes", "No"], client_id=client_id()
+    )
     announcement = await ok(organiser, "announcement.post", text="Target", client_id=client_id())
     return {
         "question": question["question"]["id"],
@@ -168,7 +177,11 @@ async def test_role_matrix_of_moderator_and_organiser_actions(
     role: str, world: World, clients: Callable[..., Awaitable[LiveClient]], database: Database
 ) -> None:
     room = world.session.id
-    chair, asker, organiser = await clients(world.moderator), await clients(world.delegate), await clients(world.organiser)
+    chair, asker, organiser = (
+        await clients(world.moderator),
+        await clients(world.delegate),
+        await clients(world.organiser),
+    )
     actor = await clients(getattr(world, role))
     for client in (chair, asker, organiser, actor):
         assert (await client.join(room))["ok"]
@@ -200,7 +213,12 @@ async def test_other_events_objects_are_not_found(world: World, clients, databas
 
     outcomes = {}
     for event, payload in MODERATOR_ACTIONS.items():
-        if "question" in payload(targets) and event != "poll.create" or "poll" in payload(targets) or "message" in payload(targets):
+        if (
+            "question" in payload(targets)
+            and event != "poll.create"
+            or "poll" in payload(targets)
+            or "message" in payload(targets)
+        ):
             answer = await other_chair.call(event, {"session": other_room, **payload(targets)})
             outcomes[event] = answer["code"] if not answer["ok"] else True
     into_room = await other_chair.call("question.approve", {"session": room, "question": targets["question"]})

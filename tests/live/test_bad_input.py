@@ -76,7 +76,12 @@ async def test_oversized_frame_closes_only_that_connection(world: World, clients
     before = await _rows(database)
 
     with pytest.raises(Exception):  # noqa: B017 (the server closes the socket: a timeout or a disconnect)
-        await flooder.sio.call("question.ask", {"session": room, "text": "x" * 100_000, "client_id": client_id()}, namespace="/live", timeout=3)
+        await flooder.sio.call(
+            "question.ask",
+            {"session": room, "text": "x" * 100_000, "client_id": client_id()},
+            namespace="/live",
+            timeout=3,
+        )
 
     assert await _rows(database) == before
     answer = await bystander.call("question.ask", {"session": room, "text": "Still here", "client_id": client_id()})
@@ -130,8 +135,12 @@ async def test_script_injection_stays_text(world: World, clients, database: Data
 
     asked = await attacker.call("question.ask", {"session": room, "text": payload, "client_id": client_id()})
     said = await attacker.call("chat.send", {"session": room, "text": payload, "client_id": client_id()})
-    labelled = await chair.call("question.label", {"session": room, "question": asked["question"]["id"], "label": "<b>x</b>"})
-    question = await reader.wait_for("room_event", lambda e: e["kind"] == "question" and e["data"]["label"] == "<b>x</b>")
+    labelled = await chair.call(
+        "question.label", {"session": room, "question": asked["question"]["id"], "label": "<b>x</b>"}
+    )
+    question = await reader.wait_for(
+        "room_event", lambda e: e["kind"] == "question" and e["data"]["label"] == "<b>x</b>"
+    )
     message = await reader.wait_for("room_event", lambda e: e["kind"] == "chat")
     snapshot = await (await clients(world.onsite)).join(room)
 

@@ -14,7 +14,7 @@ from server.live import announcements
 from server.live.models import PollOption, PollVote
 from tests.live.conftest import LiveRoomsServer, World, client_id
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)]
 
 
 async def test_chat_history_delete_and_mute(world: World, clients) -> None:
@@ -58,7 +58,13 @@ async def test_poll_lifecycle_with_live_results(world: World, clients, database:
         await client.join(room)
     created = await chair.call(
         "poll.create",
-        {"session": room, "question": "Which day?", "kind": "single", "options": ["Monday", "Tuesday"], "client_id": client_id()},
+        {
+            "session": room,
+            "question": "Which day?",
+            "kind": "single",
+            "options": ["Monday", "Tuesday"],
+            "client_id": client_id(),
+        },
     )
     poll = created["poll"]
     monday, tuesday = (option["id"] for option in poll["options"])
@@ -71,7 +77,9 @@ async def test_poll_lifecycle_with_live_results(world: World, clients, database:
     changed = await voter.call("poll.vote", {"session": room, "poll": poll["id"], "options": [tuesday]})
     two = await voter.call("poll.vote", {"session": room, "poll": poll["id"], "options": [monday, tuesday]})
     second = await other.call("poll.vote", {"session": room, "poll": poll["id"], "options": [tuesday]})
-    chair_counts = await chair.wait_for("counts", lambda c: c["polls"].get(str(poll["id"])) == {str(monday): 0, str(tuesday): 2})
+    chair_counts = await chair.wait_for(
+        "counts", lambda c: c["polls"].get(str(poll["id"])) == {str(monday): 0, str(tuesday): 2}
+    )
     results = await chair.call("poll.show_results", {"session": room, "poll": poll["id"], "visible": True})
     closed = await chair.call("poll.close", {"session": room, "poll": poll["id"]})
     late = await other.call("poll.vote", {"session": room, "poll": poll["id"], "options": [monday]})
@@ -90,8 +98,14 @@ async def test_poll_lifecycle_with_live_results(world: World, clients, database:
     assert late["code"] == "conflict"
     assert [o["votes"] for o in final["data"]["options"]] == [0, 2]
     async with database.session() as db:
-        votes = (await db.exec(select(PollVote.voter_key, PollVote.option_id).where(PollVote.poll_id == poll["id"]))).all()
-        counted = (await db.exec(select(PollOption.votes).where(PollOption.poll_id == poll["id"]).order_by(PollOption.position))).all()
+        votes = (
+            await db.exec(select(PollVote.voter_key, PollVote.option_id).where(PollVote.poll_id == poll["id"]))
+        ).all()
+        counted = (
+            await db.exec(
+                select(PollOption.votes).where(PollOption.poll_id == poll["id"]).order_by(PollOption.position)
+            )
+        ).all()
     assert sorted(votes) == sorted([(world.delegate.key, tuesday), (world.onsite.key, tuesday)])
     assert list(counted) == [0, 2]
 
@@ -114,8 +128,12 @@ async def test_multiple_choice_and_one_open_poll_per_room(world: World, clients)
     await chair.call("poll.open", {"session": room, "poll": multiple["id"]})
     options = [option["id"] for option in multiple["options"]]
     both = await voter.call("poll.vote", {"session": room, "poll": multiple["id"], "options": options[:2]})
-    repeated = await voter.call("poll.vote", {"session": room, "poll": multiple["id"], "options": [options[0], options[0]]})
-    foreign = await voter.call("poll.vote", {"session": room, "poll": multiple["id"], "options": [single["options"][0]["id"]]})
+    repeated = await voter.call(
+        "poll.vote", {"session": room, "poll": multiple["id"], "options": [options[0], options[0]]}
+    )
+    foreign = await voter.call(
+        "poll.vote", {"session": room, "poll": multiple["id"], "options": [single["options"][0]["id"]]}
+    )
     snapshot = await (await clients(world.delegate)).join(room)
 
     assert both["options"] == sorted(options[:2])
@@ -124,7 +142,9 @@ async def test_multiple_choice_and_one_open_poll_per_room(world: World, clients)
     assert snapshot["me"]["poll_votes"] == {str(multiple["id"]): sorted(options[:2])}
 
 
-async def test_announcement_reaches_every_room_of_the_event(world: World, clients, database: Database, live_rooms: LiveRoomsServer) -> None:
+async def test_announcement_reaches_every_room_of_the_event(
+    world: World, clients, database: Database, live_rooms: LiveRoomsServer
+) -> None:
     in_one, in_other = await clients(world.delegate), await clients(world.onsite)
     organiser = await clients(world.organiser)
     await in_one.join(world.session.id)
@@ -133,14 +153,20 @@ async def test_announcement_reaches_every_room_of_the_event(world: World, client
     outsider_room = await clients(world.other_moderator)
     await outsider_room.join(world.other_session.id)
 
-    posted = await organiser.call("announcement.post", {"session": world.second.id, "text": "Coffee in the foyer", "client_id": client_id()})
+    posted = await organiser.call(
+        "announcement.post", {"session": world.second.id, "text": "Coffee in the foyer", "client_id": client_id()}
+    )
     # An HTTP action publishes through the same broadcaster, without Socket.IO in the service.
     async with database.session() as db:
         from server.accounts.models import Account
 
         account = await db.get_one(Account, world.organiser.account.id)
         outcome = await announcements.post_announcement(
-            db, actor=Actor(account=account, roles=frozenset({Role.organiser})), event=world.event, text="Buses at six", client_id=client_id()
+            db,
+            actor=Actor(account=account, roles=frozenset({Role.organiser})),
+            event=world.event,
+            text="Buses at six",
+            client_id=client_id(),
         )
     future = asyncio.run_coroutine_threadsafe(live_rooms.live.publish(outcome.messages), live_rooms.live.loop)
     await asyncio.wrap_future(future)

@@ -9,7 +9,7 @@ from server.db import Database
 from server.live.models import Question, QuestionVote
 from tests.live.conftest import World, client_id
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)]
 
 
 async def ask(client, session: int, text: str, **extra) -> dict:
@@ -43,7 +43,11 @@ async def test_question_asked_reaches_everyone_with_origin_and_country(world: Wo
 
 async def test_moderated_question_visible_to_asker_and_moderators_only(world: World, clients) -> None:
     room = world.session.id
-    moderator, asker, audience = await clients(world.moderator), await clients(world.delegate), await clients(world.onsite)
+    moderator, asker, audience = (
+        await clients(world.moderator),
+        await clients(world.delegate),
+        await clients(world.onsite),
+    )
     for client in (moderator, asker, audience):
         await client.join(room)
     await moderate(moderator, "room.update", session=room, moderated=True)
@@ -54,7 +58,11 @@ async def test_moderated_question_visible_to_asker_and_moderators_only(world: Wo
     queued = await moderator.wait_for("room_event", lambda e: e["kind"] == "question")
     assert queued["data"]["status"] == "pending"
     own = await asker.wait_for("own_question")
-    assert (own["question"]["id"], own["question"]["status"], own["question"]["mine"]) == (question["id"], "pending", True)
+    assert (own["question"]["id"], own["question"]["status"], own["question"]["mine"]) == (
+        question["id"],
+        "pending",
+        True,
+    )
     skipped = await audience.wait_for("room_event", lambda e: e["seq"] == queued["seq"])
     assert skipped["kind"] == "skip" and skipped["data"] is None
     fresh = await (await clients(world.onsite)).join(room)
@@ -70,7 +78,11 @@ async def test_moderated_question_visible_to_asker_and_moderators_only(world: Wo
 
 async def test_anonymous_question_hides_author_from_audience_not_moderators(world: World, clients) -> None:
     room = world.session.id
-    moderator, asker, audience = await clients(world.moderator), await clients(world.delegate), await clients(world.onsite)
+    moderator, asker, audience = (
+        await clients(world.moderator),
+        await clients(world.delegate),
+        await clients(world.onsite),
+    )
     for client in (moderator, asker, audience):
         await client.join(room)
 
@@ -146,7 +158,14 @@ async def test_highlight_one_at_a_time_and_cleared_by_archive(world: World, clie
 
     assert one["room"]["highlighted"]["id"] == first["id"]
     assert two["room"]["highlighted"]["id"] == second["id"]
-    seen = await audience.wait_for("room_event", lambda e: e["kind"] == "room" and e["data"]["highlighted"] is not None and e["data"]["highlighted"]["id"] == second["id"])
+    seen = await audience.wait_for(
+        "room_event",
+        lambda e: (
+            e["kind"] == "room"
+            and e["data"]["highlighted"] is not None
+            and e["data"]["highlighted"]["id"] == second["id"]
+        ),
+    )
     assert seen["data"]["highlighted"]["text"] == "Second"
 
     archived = await moderate(moderator, "question.archive", session=room, question=second["id"], archived=True)
@@ -160,7 +179,10 @@ async def test_highlight_one_at_a_time_and_cleared_by_archive(world: World, clie
     restored = await moderate(moderator, "question.archive", session=room, question=second["id"], archived=False)
 
     assert restored["question"]["archived"] is False
-    back = await audience.wait_for("room_event", lambda e: e["kind"] == "question" and e["data"]["id"] == second["id"] and not e["data"]["archived"])
+    back = await audience.wait_for(
+        "room_event",
+        lambda e: e["kind"] == "question" and e["data"]["id"] == second["id"] and not e["data"]["archived"],
+    )
     assert back["data"]["text"] == "Second"
 
 

@@ -9,7 +9,7 @@ from server.db import Database
 from server.live.models import ChatMessage, Question, RoomLog
 from tests.live.conftest import World, client_id
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)]
 
 
 async def test_since_seq_returns_exactly_the_missed_events(world: World, clients) -> None:
@@ -54,7 +54,9 @@ async def test_since_seq_projects_events_for_the_viewer(world: World, clients) -
     chair = await (await clients(world.organiser)).join(room, since_seq=1)
 
     assert [e["kind"] for e in audience["events"]] == ["room", "skip"]
-    assert [(e["kind"], e["data"]["status"], e["data"]["mine"]) for e in own["events"]] == [("question", "pending", True)]
+    assert [(e["kind"], e["data"]["status"], e["data"]["mine"]) for e in own["events"]] == [
+        ("question", "pending", True)
+    ]
     assert [(e["kind"], e["data"]["status"]) for e in chair["events"]] == [("question", "pending")]
 
 

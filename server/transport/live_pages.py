@@ -1,0 +1,258 @@
+"""The live rooms' pages: the room, the moderator console, the room screen with its QR code, the guest
+page that code leads to, and the organisers' announcements. The pages are shells; the scripts in
+``web/static/live/`` fill them over Socket.IO (realtime/live/PROTOCOL.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
+
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from server.accounts.models import Account, Role
+from server.accounts.services import Actor, require
+from server.agenda.services import Programme, SessionView, load_programme
+from server.broadcast import Broadcaster, NullBroadcaster, publish
+from server.errors import Forbidden, InvalidInput, NotFound
+from server.events.models import Event
+from server.i18n import gettext as _
+from server.live.access import Identity, Participant, admit, live_settings, read_room_token, room_token
+from server.live.announcements import current_announcements, post_announcement, remove_announcement
+from server.registration.badges import qr_svg
+from server.transport.auth import checked_form, current_account, current_actor, form_text
+from server.transport.context import base_url, database, end_reads, event_of, here, private, see_other, settings
+from server.transport.live_text import client_text
+from server.transport.rendering import render
+
+MAX_ANNOUNCEMENT = 1000
+
+
+def session_path(event: Event, view: SessionView) -> str:
+    return f"/{event.slug}/sessions/{quote(view.session.code, safe='')}"
+
+
+def sign_in_url(next_path: str) -> str:
+    return "/signin?" + urlencode({"next": next_path})
+
+
+def page_context(request: Request, event: Event, view: SessionView, **extra: Any) -> dict[str, Any]:
+    """What every live page shows of its session, and the words its script needs."""
+    zone = ZoneInfo(event.timezone)
+    return {
+        "event": event,
+        "view": view,
+        "session_url": session_path(event, view),
+        "start": view.local_start(zone),
+        "end": view.local_end(zone),
+        "zone": zone,
+        "text": client_text(),
+        **extra,
+    }
+
+
+async def _session(request: Request) -> tuple[Event, Programme, SessionView, Account | None, Actor]:
+    async with database(request).session() as db:
+        event = await event_of(db, request)
+        programme = await load_programme(db, event=event)
+        view = programme.session(request.path_params["code"])
+        account = await current_account(request, db)
+        actor = await current_actor(request, db, event)
+    return event, programme, view, account, actor
+
+
+async def _admitted(request: Request, account: Account, view: SessionView) -> Participant:
+    """The same rule the live room applies on ``join``: raises Forbidden with the reason."""
+    async with database(request).session() as db:
+        return await admit(
+            db, identity=Identity(account=account), session_id=view.session.id or 0, secret=settings(request).secret_key
+        )
+
+
+def refused(request: Request, event: Event, view: SessionView, *, message: str, actor: Actor) -> Response:
+    """A clear page instead of the room: what is missing, and where to get it."""
+    context = page_context(
+        request,
+        event,
+        view,
+        message=message,
+        signed_in=not actor.is_anonymous,
+        registered=actor.has(Role.delegate),
+        sign_in_url=sign_in_url(here(request)),
+        register_url=f"/{event.slug}/register",
+        pick_url=session_path(event, view) + "/pick",
+    )
+    return private(render(request, "live/entry.html", context, status_code=403))
+
+
+async def room_page(request: Request) -> Response:
+    event, _programme, view, account, actor = await _session(request)
+    if account is None:
+        return refused(request, event, view, message=_("Please sign in to enter the live room."), actor=actor)
+    try:
+        participant = await _admitted(request, account, view)
+    except Forbidden as refusal:
+        return refused(request, event, view, message=refusal.message, actor=actor)
+    context = page_context(
+        request,
+        event,
+        view,
+        participant=participant,
+        whep_url=f"/whep/{view.session.id}",
+        console_url=session_path(event, view) + "/moderate",
+        screen_url=session_path(event, view) + "/screen",
+    )
+    return private(render(request, "live/room.html", context))
+
+
+async def moderate_page(request: Request) -> Response:
+    event, _programme, view, _account, actor = await _session(request)
+    require(actor, Role.moderator, Role.organiser)
+    context = page_context(
+        request,
+        event,
+        view,
+        room_url=session_path(event, view) + "/room",
+        screen_url=session_path(event, view) + "/screen",
+        announcements_url=f"/{event.slug}/organiser/announcements" if actor.has(Role.organiser) else "",
+    )
+    return private(render(request, "live/moderate.html", context))
+
+
+def guest_url(request: Request, event: Event, view: SessionView) -> str:
+    """Where the room screen's QR code leads: the ask page, with this room's token."""
+    token = room_token(settings(request).secret_key, event_id=event.id or 0, session_id=view.session.id or 0)
+    return f"{base_url(request)}{session_path(event, view)}/ask?" + urlencode({"token": token})
+
+
+def now_and_next(
+    programme: Programme, view: SessionView, moment: dt.datetime
+) -> tuple[SessionView, bool, SessionView | None]:
+    """The session running in this room now (or this page's session when none is), whether it is
+    running, and the one after it in the same room."""
+    in_room = [other for other in programme.sessions if other.room.id == view.room.id]
+    running = next((other for other in in_room if other.session.start <= moment < other.session.end), None)
+    current = running or view
+    later = [other for other in in_room if other.session.start > current.session.start]
+    return current, running is not None, (later[0] if later else None)
+
+
+async def screen_page(request: Request) -> Response:
+    event, programme, view, _account, actor = await _session(request)
+    require(actor, Role.moderator, Role.organiser)
+    moment = dt.datetime.now(dt.UTC)
+    current, running, following = now_and_next(programme, view, moment)
+    boundaries = [current.session.end, *([following.session.start] if following else [])]
+    upcoming = [boundary for boundary in boundaries if boundary > moment]
+    url = guest_url(request, event, view)
+    context = page_context(
+        request,
+        event,
+        view,
+        current=current,
+        running=running,
+        following=following,
+        guest_url=url,
+        qr=Markup(qr_svg(url)),  # noqa: S704 (segno's own SVG, no user text in it)
+        refresh_at=min(upcoming).isoformat() if upcoming else "",
+    )
+    return private(render(request, "live/screen.html", context))
+
+
+async def ask_page(request: Request) -> Response:
+    """The phone page behind the QR code: any valid token for this very room opens it."""
+    event, _programme, view, account, actor = await _session(request)
+    token = request.query_params.get("token", "")
+    try:
+        grant = read_room_token(settings(request).secret_key, token)
+    except InvalidInput:
+        raise NotFound(_("This room code is not valid.")) from None
+    if grant.event_id != event.id or grant.session_id != view.session.id:
+        raise NotFound(_("This room code is not valid."))
+    if account is None:
+        async with database(request).session() as db:
+            rules = await live_settings(db, event_id=event.id or 0)
+        if not rules.anonymous_guests:
+            message = _("Please sign in to ask questions and vote in this room.")
+            return refused(request, event, view, message=message, actor=actor)
+    return private(render(request, "live/ask.html", page_context(request, event, view, room_token=token)))
+
+
+# Announcements
+
+
+def broadcaster(request: Request) -> Broadcaster:
+    """The live server when the app runs with Socket.IO; otherwise the rooms catch up when they join."""
+    found: Broadcaster | None = getattr(request.app.state, "broadcaster", None)
+    return found if found is not None else NullBroadcaster()
+
+
+async def _announcements_form(request: Request, event: Event, *, error: str = "", text: str = "") -> Response:
+    async with database(request).session() as db:
+        current = await current_announcements(db, event_id=event.id or 0)
+    context = {
+        "event": event,
+        "announcements": list(reversed(current)),
+        "client_id": secrets.token_urlsafe(16),
+        "error": error,
+        "text": text,
+        "limit": MAX_ANNOUNCEMENT,
+        "posted": request.query_params.get("posted") == "1",
+    }
+    return private(render(request, "live/announcements.html", context, status_code=400 if error else 200))
+
+
+async def _organiser(request: Request) -> tuple[Event, Actor]:
+    async with database(request).session() as db:
+        event = await event_of(db, request)
+        actor = await current_actor(request, db, event)
+        require(actor, Role.organiser)
+        await end_reads(db)
+    return event, actor
+
+
+async def announcements_page(request: Request) -> Response:
+    event, _actor = await _organiser(request)
+    return await _announcements_form(request, event)
+
+
+async def announcement_post(request: Request) -> Response:
+    form = await checked_form(request)
+    event, actor = await _organiser(request)
+    text = form_text(form, "text")
+    try:
+        async with database(request).session() as db:
+            outcome = await post_announcement(
+                db, actor=actor, event=event, text=text, client_id=form_text(form, "client_id")
+            )
+    except InvalidInput as problem:
+        return await _announcements_form(request, event, error=problem.message, text=text[:MAX_ANNOUNCEMENT])
+    await publish(broadcaster(request), outcome)
+    return see_other(f"/{event.slug}/organiser/announcements?posted=1")
+
+
+async def announcement_remove(request: Request) -> Response:
+    await checked_form(request)
+    event, actor = await _organiser(request)
+    async with database(request).session() as db:
+        outcome = await remove_announcement(
+            db, actor=actor, event=event, announcement_id=request.path_params["announcement_id"]
+        )
+    await publish(broadcaster(request), outcome)
+    return see_other(f"/{event.slug}/organiser/announcements")
+
+
+routes: list[BaseRoute] = [
+    Route("/{slug}/sessions/{code}/room", room_page, methods=["GET"]),
+    Route("/{slug}/sessions/{code}/moderate", moderate_page, methods=["GET"]),
+    Route("/{slug}/sessions/{code}/screen", screen_page, methods=["GET"]),
+    Route("/{slug}/sessions/{code}/ask", ask_page, methods=["GET"]),
+    Route("/{slug}/organiser/announcements", announcements_page, methods=["GET"]),
+    Route("/{slug}/organiser/announcements", announcement_post, methods=["POST"]),
+    Route("/{slug}/organiser/announcements/{announcement_id:int}/remove", announcement_remove, methods=["POST"]),
+]

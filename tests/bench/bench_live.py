@@ -1,0 +1,328 @@
+"""Live rooms under load: N clients in one room on one server process, against a bare python-socketio
+broadcast server in the same run. Clients live in worker processes (python-socketio AsyncClients over
+WebSocket). Measures the time for a highlighted question to reach every client (p50, p99), a storm of
+one vote per client (exact counts at the end, counts broadcasts per second), and server memory per
+client (RSS delta / clients).
+
+    .venv/bin/python -m tests.bench.bench_live --clients 2000 --workers 4
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import multiprocessing
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import socketio
+
+from tests.bench.serving import ROOT, demo_database, free_port, scratch_folder
+
+NAMESPACE = "/live"
+ROUNDS = 5
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    url: str
+    pid: int
+    session: int
+    auth: dict[str, str] | None  # what every audience client sends
+    moderator_cookie: str | None
+
+
+@contextmanager
+def serve(app: str, env: dict[str, str], *, factory: bool) -> Iterator[tuple[str, int]]:
+    """One uvicorn process; yields its URL and pid (for its memory)."""
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--log-level", "warning", "--no-access-log"] + (["--factory"] if factory else [])
+    process = subprocess.Popen(command, env=env, cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError(f"{app} did not start") from None
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}", process.pid
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+async def prepare_podium(env: dict[str, str]) -> tuple[int, dict[str, str], str]:
+    """Guests allowed in the demo event, a moderator signed in: (session id, guests' auth, cookie)."""
+    from sqlmodel import select
+
+    from server.accounts.models import Account, AuthSession, EventRole, Role, utcnow
+    from server.accounts.tokens import new_token, token_hash
+    from server.agenda.models import Session
+    from server.db import Database
+    from server.events.models import Event
+    from server.live.access import room_token
+    from server.live.models import LiveSettings
+    from server.settings import Settings
+
+    settings = Settings.from_env(env)
+    database = Database(settings.database_url)
+    async with database.session() as db:
+        event = (await db.exec(select(Event))).one()
+        session = (await db.exec(select(Session).where(Session.event_id == event.id).order_by(Session.start))).first()
+        assert session is not None and session.id is not None and event.id is not None
+        db.add(LiveSettings(event_id=event.id, anonymous_guests=True))
+        chair = Account(email="chair@example.org", name="Chair")
+        db.add(chair)
+        await db.flush()
+        db.add(EventRole(event_id=event.id, account_id=chair.id or 0, role=Role.moderator))
+        cookie = new_token()
+        expires = utcnow() + dt.timedelta(days=1)
+        db.add(AuthSession(token_hash=token_hash(cookie), account_id=chair.id or 0, expires_at=expires))
+        await db.commit()
+        token = room_token(settings.secret_key, event_id=event.id, session_id=session.id)
+        session_id = session.id
+    await database.dispose()
+    return session_id, {"room_token": token}, cookie
+
+
+# Worker processes: each holds a share of the audience.
+
+
+class Worker:
+    def __init__(self, url: str, count: int, session: int, auth: dict[str, str] | None) -> None:
+        self.url, self.count, self.session, self.auth = url, count, session, auth
+        self.clients: list[socketio.AsyncClient] = []
+        self.arrivals: dict[int, list[float]] = {}
+        self.arrived: dict[int, asyncio.Event] = {}
+        self.last_votes: list[int] = [0] * count
+        self.counts_seen: list[float] = []  # arrival times of counts at client 0
+        self.voted_question: int | None = None
+
+    def _attach(self, client: socketio.AsyncClient, index: int) -> None:
+        async def room_event(event: dict[str, Any]) -> None:
+            highlighted = event["data"].get("highlighted") if event["kind"] == "room" else None
+            if highlighted is not None and highlighted["id"] in self.arrivals:
+                now = time.time()
+                times = self.arrivals[highlighted["id"]]
+                times.append(now)
+                if len(times) == self.count:
+                    self.arrived[highlighted["id"]].set()
+
+        async def counts(data: dict[str, Any]) -> None:
+            if self.voted_question is not None and str(self.voted_question) in data["votes"]:
+                self.last_votes[index] = data["votes"][str(self.voted_question)]
+                if index == 0:
+                    self.counts_seen.append(time.time())
+
+        client.on("room_event", room_event, namespace=NAMESPACE)
+        client.on("counts", counts, namespace=NAMESPACE)
+
+    async def connect_all(self) -> int:
+        limit = asyncio.Semaphore(10)
+        failures = 0
+
+        async def one(index: int) -> None:
+            nonlocal failures
+            client = socketio.AsyncClient(reconnection=False)
+            self._attach(client, index)
+            async with limit:
+                for _attempt in range(5):
+                    try:
+                        await client.connect(
+                            self.url, auth=self.auth, namespaces=[NAMESPACE], transports=["websocket"], wait_timeout=60
+                        )
+                        answer = await client.call("join", {"session": self.session}, namespace=NAMESPACE, timeout=120)
+                        if answer["ok"]:
+                            break
+                    except Exception:
+                        await client.disconnect()
+                        await asyncio.sleep(1)
+                else:
+                    failures += 1
+            self.clients.append(client)
+
+        await asyncio.gather(*(one(index) for index in range(self.count)))
+        return failures
+
+    async def vote(self, question: int) -> dict[str, Any]:
+        self.voted_question = question
+        payload = {"session": self.session, "question": question, "vote": True}
+        started = time.time()
+        answers = await asyncio.gather(
+            *(client.call("question.vote", payload, namespace=NAMESPACE, timeout=300) for client in self.clients),
+            return_exceptions=True,
+        )
+        ok = sum(1 for answer in answers if isinstance(answer, dict) and answer.get("ok"))
+        return {"ok": ok, "started": started, "finished": time.time()}
+
+    async def serve(self, pipe: Any) -> None:
+        loop = asyncio.get_running_loop()
+        pipe.send(("ready", await self.connect_all()))
+        while True:
+            command, argument = await loop.run_in_executor(None, pipe.recv)
+            if command == "expect":
+                self.arrivals[argument] = []
+                self.arrived[argument] = asyncio.Event()
+                pipe.send(("expecting", argument))
+            elif command == "arrivals":
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(self.arrived[argument].wait(), 30)
+                pipe.send(("arrivals", self.arrivals[argument]))
+            elif command == "vote":
+                pipe.send(("voted", await self.vote(argument)))
+            elif command == "final":
+                pipe.send(("final", {"last_votes": self.last_votes, "counts_seen": self.counts_seen}))
+            elif command == "quit":
+                await asyncio.gather(*(client.disconnect() for client in self.clients), return_exceptions=True)
+                pipe.send(("done", None))
+                return
+
+
+def worker_main(pipe: Any, url: str, count: int, session: int, auth: dict[str, str] | None) -> None:
+    asyncio.run(Worker(url, count, session, auth).serve(pipe))
+
+
+# The controller.
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+async def ask(pipes: list[Any], command: str, argument: Any = None) -> list[Any]:
+    loop = asyncio.get_running_loop()
+    for pipe in pipes:
+        pipe.send((command, argument))
+    return [(await loop.run_in_executor(None, pipe.recv))[1] for pipe in pipes]
+
+
+async def measure(target: Target, clients: int, workers: int) -> dict[str, Any]:
+    chair = socketio.AsyncClient(reconnection=False)
+    headers = {"Cookie": f"podium_session={target.moderator_cookie}"} if target.moderator_cookie else {}
+    await chair.connect(target.url, headers=headers, namespaces=[NAMESPACE], transports=["websocket"])
+    await chair.call("join", {"session": target.session}, namespace=NAMESPACE)
+    questions = []
+    for n in range(ROUNDS + 1):
+        payload = {"session": target.session, "text": f"Question {n}", "client_id": f"bench-question-{n}"}
+        questions.append((await chair.call("question.ask", payload, namespace=NAMESPACE))["question"]["id"])
+    await asyncio.sleep(1)
+    baseline = rss_kib(target.pid)
+
+    context = multiprocessing.get_context("spawn")
+    pipes, processes = [], []
+    shares = [clients // workers + (1 if index < clients % workers else 0) for index in range(workers)]
+    for share in shares:
+        mine, theirs = context.Pipe()
+        process = context.Process(target=worker_main, args=(theirs, target.url, share, target.session, target.auth))
+        process.start()
+        pipes.append(mine)
+        processes.append(process)
+    started = time.monotonic()
+    loop = asyncio.get_running_loop()
+    failures = sum([(await loop.run_in_executor(None, pipe.recv))[1] for pipe in pipes])
+    connect_seconds = time.monotonic() - started
+    await asyncio.sleep(3)  # presence updates settle
+    per_client_kib = (rss_kib(target.pid) - baseline) / clients
+
+    latencies: list[float] = []
+    for question in questions[1:]:
+        await ask(pipes, "expect", question)
+        sent = time.time()
+        answer = await chair.call(
+            "question.highlight", {"session": target.session, "question": question}, namespace=NAMESPACE
+        )
+        assert answer["ok"], answer
+        for arrivals in await ask(pipes, "arrivals", question):
+            latencies += [(arrival - sent) * 1000 for arrival in arrivals]
+        await asyncio.sleep(0.5)
+
+    storm = await ask(pipes, "vote", questions[0])
+    await asyncio.sleep(2.5)  # the last coalesced counts
+    finals = await ask(pipes, "final")
+    await ask(pipes, "quit")
+    for process in processes:
+        process.join(timeout=30)
+    await chair.disconnect()
+
+    first, last = min(s["started"] for s in storm), max(s["finished"] for s in storm)
+    counts_seen = [t for final in finals for t in final["counts_seen"] if first <= t <= last + 0.5]
+    seen_by_one = len([t for t in finals[0]["counts_seen"] if first <= t <= last + 0.5])
+    final_counts = [count for final in finals for count in final["last_votes"]]
+    return {
+        "target": target.name,
+        "clients": clients,
+        "failed": failures,
+        "connect_s": round(connect_seconds, 1),
+        "highlight_p50_ms": round(statistics.median(latencies), 1),
+        "highlight_p99_ms": round(percentile(latencies, 0.99), 1),
+        "highlight_samples": len(latencies),
+        "vote_acks": sum(s["ok"] for s in storm),
+        "vote_storm_s": round(last - first, 2),
+        "counts_per_s": round(seen_by_one / max(last - first + 0.5, 0.001), 1),
+        "final_counts_exact": sum(1 for count in final_counts if count == clients) == clients,
+        "final_counts": sorted(set(final_counts)),
+        "kib_per_client": round(per_client_kib, 1),
+        "_counts_seen": len(counts_seen),
+    }
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--clients", type=int, default=2000)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--only", choices=["bare", "podium"], default=None)
+    args = parser.parse_args()
+    results = []
+    with scratch_folder() as folder:
+        env = demo_database(Path(folder))
+        if args.only in (None, "bare"):
+            with serve("tests.bench.bare_sio:app", env, factory=False) as (url, pid):
+                bare = Target("bare python-socketio", url, pid, session=1, auth=None, moderator_cookie=None)
+                results.append(await measure(bare, args.clients, args.workers))
+                print(results[-1], flush=True)
+        if args.only in (None, "podium"):
+            session, auth, cookie = await prepare_podium(env)
+            with serve("realtime.live.asgi:app_from_env", env, factory=True) as (url, pid):
+                podium = Target("podium live rooms", url, pid, session=session, auth=auth, moderator_cookie=cookie)
+                results.append(await measure(podium, args.clients, args.workers))
+                print(results[-1], flush=True)
+    print(
+        "\n| server | clients | highlight p50 | highlight p99 | votes acked | storm | counts/s | exact | KiB/client |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for r in results:
+        print(
+            f"| {r['target']} | {r['clients']} | {r['highlight_p50_ms']} ms | {r['highlight_p99_ms']} ms | "
+            f"{r['vote_acks']} | {r['vote_storm_s']} s | {r['counts_per_s']} | {r['final_counts_exact']} | "
+            f"{r['kib_per_client']} |"
+        )
+    if len(results) == 2:
+        print(f"\np99 ratio podium / bare: {results[1]['highlight_p99_ms'] / results[0]['highlight_p99_ms']:.2f}")
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    asyncio.run(main())

@@ -1,0 +1,222 @@
+"""Several server processes on Redis and PostgreSQL: rooms are shared, resync works across processes,
+and killing a process in the middle of a burst loses nothing that was acknowledged."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import select
+
+from server.db import Database
+from server.live.models import Question, QuestionVote, RoomLog
+from tests.conftest import free_port, port_open, require
+from tests.live.conftest import LiveClient, World, client_id
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.postgres,
+    pytest.mark.parametrize("backend", ["postgres"], indirect=True),
+]
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = os.environ.get("PODIUM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+class ServerProcess:
+    """`podium serve`'s application in its own uvicorn process."""
+
+    def __init__(self, database_url: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {
+            **os.environ,
+            "PODIUM_ENV": "test",
+            "PODIUM_DATABASE_URL": database_url,
+            "PODIUM_REDIS_URL": REDIS_URL,
+        }
+        command = [sys.executable, "-m", "uvicorn", "realtime.live.asgi:app_from_env", "--factory"]
+        command += ["--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning", "--no-access-log"]
+        self.process = subprocess.Popen(command, env=env, cwd=ROOT)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    self.stop()
+                    raise RuntimeError("the server process did not start") from None
+                time.sleep(0.05)
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@contextmanager
+def two_processes(database_url: str) -> Iterator[tuple[ServerProcess, ServerProcess]]:
+    require("Redis", port_open("127.0.0.1", 6379))
+    first = ServerProcess(database_url)
+    try:
+        second = ServerProcess(database_url)
+    except BaseException:
+        first.stop()
+        raise
+    try:
+        yield first, second
+    finally:
+        first.stop()
+        second.stop()
+
+
+async def connected(url: str, person: Any) -> LiveClient:
+    client = LiveClient()
+    await client.connect(url, cookie=person.token)
+    return client
+
+
+async def test_question_through_one_process_reaches_clients_of_the_other(
+    world: World, database_url: str, database: Database
+) -> None:
+    room = world.session.id
+    with two_processes(database_url) as (first, second):
+        asker = await connected(first.url, world.delegate)
+        watcher = await connected(second.url, world.onsite)
+        chair = await connected(second.url, world.moderator)
+        try:
+            for client in (asker, watcher, chair):
+                assert (await client.join(room))["ok"]
+            asked = await asker.call(
+                "question.ask", {"session": room, "text": "Across processes?", "client_id": client_id()}
+            )
+            seen = await watcher.wait_for("room_event", lambda e: e["kind"] == "question")
+            voted = await chair.call(
+                "question.vote", {"session": room, "question": asked["question"]["id"], "vote": True}
+            )
+            counted = await asker.wait_for("counts", lambda c: c["votes"].get(str(asked["question"]["id"])) == 1)
+            presence = await asker.wait_for("counts", lambda c: c["presence"]["connected"] == 3)
+
+            await watcher.close()
+            for n in range(3):
+                await asker.call("question.ask", {"session": room, "text": f"While away {n}", "client_id": client_id()})
+            back = await connected(first.url, world.onsite)
+            resync = await back.join(room, since_seq=seen["seq"])
+            await back.close()
+        finally:
+            for client in (asker, chair):
+                await client.close()
+
+    assert seen["data"]["text"] == "Across processes?"
+    assert voted["votes"] == 1 and counted["session"] == room
+    assert presence["presence"] == {"connected": 3, "online": 2, "onsite": 1}  # the chair has no registration: online
+    assert resync["mode"] == "events"
+    assert [e["data"]["text"] for e in resync["events"]] == [f"While away {n}" for n in range(3)]
+
+
+async def test_killed_process_loses_nothing_acknowledged(world: World, database_url: str, database: Database) -> None:
+    room = world.session.id
+    people = [world.delegate, world.onsite, world.speaker, world.moderator, world.organiser]
+    acked_questions: dict[str, int] = {}  # client_id -> question id
+    acked_votes: set[tuple[int, str]] = set()
+    sent: list[tuple[LiveClient, dict[str, Any]]] = []
+    with two_processes(database_url) as (doomed, survivor):
+        chair = await connected(doomed.url, world.moderator)
+        await chair.join(room)
+        seed = [
+            (await chair.call("question.ask", {"session": room, "text": f"Seed {n}", "client_id": client_id()}))[
+                "question"
+            ]["id"]
+            for n in range(5)
+        ]
+        clients = [await connected(doomed.url, person) for person in people]
+        watcher = await connected(survivor.url, world.delegate)
+        last_seq = {}
+        try:
+            for client in clients:
+                joined = await client.join(room)
+                last_seq[id(client)] = joined["seq"]
+            await watcher.join(room)
+
+            async def burst(client: LiveClient, person: Any) -> None:
+                for n in range(20):
+                    payload = {"session": room, "text": f"Burst {n} {person.key}", "client_id": client_id()}
+                    sent.append((client, payload))
+                    try:
+                        answer = await client.sio.call("question.ask", payload, namespace="/live", timeout=3)
+                    except Exception:
+                        return
+                    if answer.get("ok"):
+                        acked_questions[payload["client_id"]] = answer["question"]["id"]
+                    question = seed[n % len(seed)]
+                    try:
+                        vote = await client.sio.call(
+                            "question.vote",
+                            {"session": room, "question": question, "vote": True},
+                            namespace="/live",
+                            timeout=3,
+                        )
+                    except Exception:
+                        return
+                    if vote.get("ok"):
+                        acked_votes.add((question, person.key))
+
+            tasks = [asyncio.create_task(burst(client, person)) for client, person in zip(clients, people, strict=True)]
+            while len(acked_questions) < 10:
+                await asyncio.sleep(0.01)
+            doomed.kill()
+            acked_at_kill = len(acked_questions)
+            await asyncio.gather(*tasks)
+
+            # Reconnect to the survivor, catch up, and retry what was never acknowledged.
+            caught_up = []
+            for client, person in zip(clients, people, strict=True):
+                await client.close()
+                received = {e["seq"] for e in client.room_events(room)}
+                contiguous = last_seq[id(client)]
+                while contiguous + 1 in received:
+                    contiguous += 1
+                again = await connected(survivor.url, person)
+                resync = await again.join(room, since_seq=contiguous)
+                caught_up.append((last_seq[id(client)], received, resync))
+                for owner, payload in sent:
+                    if owner is client and payload["client_id"] not in acked_questions:
+                        retry = await again.call("question.ask", payload)
+                        assert retry["ok"], retry
+                        acked_questions[payload["client_id"]] = retry["question"]["id"]
+                await again.close()
+        finally:
+            await chair.close()
+            await watcher.close()
+
+    async with database.session() as db:
+        rows = (await db.exec(select(Question).where(Question.session_id == room))).all()
+        stored = {row.client_id: row.id for row in rows}
+        votes = set((await db.exec(select(QuestionVote.question_id, QuestionVote.voter_key))).all())
+        seqs = list((await db.exec(select(RoomLog.seq).where(RoomLog.session_id == room).order_by(RoomLog.seq))).all())
+    assert acked_at_kill < len(people) * 20  # killed in the middle of the burst
+    assert {cid: stored.get(cid) for cid in acked_questions} == acked_questions
+    assert len(rows) == len(seed) + len({payload["client_id"] for _client, payload in sent})  # each once
+    assert acked_votes <= votes
+    assert seqs == list(range(1, len(seqs) + 1))
+    for joined_at, received, resync in caught_up:
+        assert resync["mode"] == "events"
+        assert received | {e["seq"] for e in resync["events"]} >= set(range(joined_at + 1, resync["seq"] + 1))

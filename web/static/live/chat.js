@@ -1,0 +1,123 @@
+// The room's chat with its history; in the moderator console each message also offers delete and mute.
+
+import { T, byId, el, failure, flash, order, timeOf, whereFrom } from "./dom.js";
+
+export function mountChat({ state, connection, moderate = false }) {
+  const list = byId("chat");
+  const log = byId("chat-log");
+  const empty = byId("chat-empty");
+  const earlier = byId("chat-earlier");
+  const status = byId("chat-status");
+  const items = new Map();
+
+  function draw() {
+    const nearBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 80;
+    const nodes = state.chat.map((message) => {
+      let item = items.get(message.id);
+      if (!item) {
+        item = messageItem(message, moderate ? actions : null);
+        items.set(message.id, item);
+      }
+      if (moderate) updateModeration(item, message, state);
+      return item;
+    });
+    const shown = new Set(state.chat.map((message) => message.id));
+    for (const id of Array.from(items.keys())) if (!shown.has(id)) items.delete(id);
+    order(list, nodes);
+    empty.hidden = nodes.length > 0;
+    if (earlier) earlier.hidden = state.chatComplete || nodes.length === 0;
+    if (nearBottom) log.scrollTop = log.scrollHeight;
+  }
+
+  async function actions(kind, message) {
+    const answer =
+      kind === "delete"
+        ? await connection.request("chat.delete", { message: message.id })
+        : await connection.request("participant.mute", {
+            participant: message.author.key,
+            muted: !state.muted.has(message.author.key),
+          });
+    if (!answer.ok) flash(status, failure(answer), "error");
+  }
+
+  if (earlier) {
+    earlier.addEventListener("click", async () => {
+      if (!state.chat.length) return;
+      earlier.disabled = true;
+      const answer = await connection.request("chat.history", { before: state.chat[0].id });
+      earlier.disabled = false;
+      if (answer.ok) state.addHistory(answer.messages);
+      else flash(status, failure(answer), "error");
+    });
+  }
+
+  mountChatForm({ state, connection, status });
+  state.subscribe((parts) => {
+    if (parts.has("chat") || parts.has("muted")) draw();
+  });
+}
+
+function messageItem(message, actions) {
+  const meta = el(
+    "p",
+    { class: "chat-meta" },
+    el("span", { class: "chat-author" }, message.author.name),
+    " ",
+    el("span", { class: "chat-from" }, whereFrom(message)),
+    " ",
+    el("time", { datetime: message.created_at }, timeOf(message.created_at)),
+  );
+  const item = el("li", { class: "chat-message", data: { id: message.id } }, meta, el("p", { class: "chat-text" }, message.text));
+  if (actions) {
+    const mutedTag = el("span", { class: "tag tag-muted" }, T.muted);
+    const mute = el("button", { type: "button", class: "button-secondary" });
+    mute.addEventListener("click", () => actions("mute", message));
+    const remove = el("button", { type: "button", class: "button-danger" }, T.delete);
+    remove.addEventListener("click", () => actions("delete", message));
+    meta.append(" ", mutedTag);
+    item.append(el("div", { class: "mod-actions" }, remove, mute));
+    item._mod = { mute, mutedTag };
+  }
+  return item;
+}
+
+function updateModeration(item, message, state) {
+  const muted = state.muted.has(message.author.key);
+  const mine = state.me && state.me.key === message.author.key;
+  item._mod.mute.textContent = muted ? T.unmute : T.mute;
+  item._mod.mute.hidden = Boolean(mine);
+  item._mod.mutedTag.hidden = !muted;
+}
+
+function mountChatForm({ state, connection, status }) {
+  const form = byId("chat-form");
+  if (!form) return;
+  const input = byId("chat-text");
+  const fieldset = form.querySelector("fieldset");
+  const note = byId("chat-note");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = input.value.trim();
+    if (!text) return;
+    fieldset.disabled = true;
+    const answer = await connection.write("chat.send", { text });
+    fieldset.disabled = false;
+    if (!answer.ok) {
+      flash(status, failure(answer), "error");
+      return;
+    }
+    input.value = "";
+    input.focus();
+  });
+  state.subscribe((parts) => {
+    if (!parts.has("room") && !parts.has("me")) return;
+    const me = state.me;
+    let reason = "";
+    if (me && me.kind === "guest") reason = T.chat_sign_in;
+    else if (me && me.muted) reason = T.muted_you;
+    else if (state.room && !state.room.chat_open && !(me && me.can_moderate)) reason = T.chat_closed;
+    fieldset.disabled = Boolean(reason);
+    note.textContent = reason;
+    note.hidden = !reason;
+  });
+}

@@ -1,0 +1,186 @@
+// The moderators' Q&A: the review queue, the published questions and what was set aside, with
+// approve, reject, edit, label, merge, highlight, answered, archive and restore.
+
+import { T, byId, clear, el, failure, flash, order, say, whereFrom } from "./dom.js";
+import { byVotes } from "./questions.js";
+
+const LISTS = {
+  queue: { filter: (q) => q.status === "pending", sort: (a, b) => a.id - b.id },
+  published: { filter: (q) => q.status === "approved" && !q.archived, sort: byVotes },
+  aside: { filter: (q) => q.status === "rejected" || q.status === "merged" || q.archived, sort: (a, b) => b.id - a.id },
+};
+
+export function mountModQuestions({ state, connection }) {
+  const status = byId("mod-status");
+  const items = new Map();
+
+  async function act(name, fields) {
+    const answer = await connection.request(name, fields);
+    if (!answer.ok) {
+      flash(status, failure(answer), "error");
+      return false;
+    }
+    return true; // the room event of the change, sent to this connection too, redraws the lists
+  }
+
+  function draw() {
+    const highlighted = state.room && state.room.highlighted ? state.room.highlighted.id : null;
+    const all = Array.from(state.questions.values());
+    for (const [name, rule] of Object.entries(LISTS)) {
+      const shown = all.filter(rule.filter).sort(rule.sort);
+      const nodes = shown.map((question) => {
+        let item = items.get(question.id);
+        if (!item) {
+          item = questionItem(question);
+          items.set(question.id, item);
+        }
+        updateItem(item, question, highlighted, state, act);
+        return item;
+      });
+      order(byId(name), nodes);
+      byId(`${name}-empty`).hidden = nodes.length > 0;
+      document.querySelectorAll(`[data-count="${name}"]`).forEach((node) => (node.textContent = String(nodes.length)));
+    }
+    drawHighlight(state, act);
+  }
+
+  const clearButton = byId("highlight-clear");
+  clearButton.addEventListener("click", () => act("question.highlight", { question: null }));
+  state.subscribe((parts) => {
+    if (parts.has("questions") || parts.has("room") || parts.has("counts")) draw();
+  });
+}
+
+function drawHighlight(state) {
+  const highlighted = state.room && state.room.highlighted;
+  byId("highlight-text").textContent = highlighted ? highlighted.text : T.nothing_on_screen;
+  byId("highlight-clear").hidden = !highlighted;
+}
+
+function questionItem(question) {
+  const parts = {
+    text: el("p", { class: "question-text" }),
+    meta: el("p", { class: "question-meta" }),
+    tags: el("p", { class: "tags" }),
+    actions: el("div", { class: "mod-actions" }),
+    editor: el("div", { class: "mod-editor", hidden: true }),
+    shape: "",
+  };
+  const item = el("li", { class: "mod-question", data: { id: question.id } }, parts.text, parts.meta, parts.tags, parts.actions, parts.editor);
+  item._parts = parts;
+  return item;
+}
+
+function updateItem(item, question, highlighted, state, act) {
+  const parts = item._parts;
+  parts.text.textContent = question.text;
+  const author = question.author ? question.author.name : T.anonymous;
+  const who = question.anonymous ? `${author} (${T.anonymous_to_audience})` : author;
+  parts.meta.textContent = [who, whereFrom(question), say("votes", { count: question.votes })].filter(Boolean).join(" · ");
+  clear(parts.tags);
+  const tags = [];
+  if (question.id === highlighted) tags.push(["on-screen", T.on_screen]);
+  if (question.answered) tags.push(["answered", T.answered]);
+  if (question.status === "merged") tags.push(["merged", T.merged]);
+  if (question.status === "rejected") tags.push(["rejected", T.rejected]);
+  if (question.archived) tags.push(["archived", T.archived]);
+  if (question.label) tags.push(["label", question.label]);
+  if (question.edited) tags.push(["edited", T.edited]);
+  tags.forEach(([kind, label]) => parts.tags.append(el("span", { class: `tag tag-${kind}` }, label), " "));
+  parts.tags.hidden = tags.length === 0;
+  item.classList.toggle("is-highlighted", question.id === highlighted);
+  const shape = [question.status, question.archived, question.answered, question.id === highlighted].join(":");
+  if (shape === parts.shape) return;
+  parts.shape = shape;
+  clear(parts.actions);
+  parts.actions.append(...buttons(item, question, highlighted, state, act));
+}
+
+function button(label, handler, kind = "") {
+  const node = el("button", { type: "button", class: kind }, label);
+  node.addEventListener("click", handler);
+  return node;
+}
+
+function buttons(item, question, highlighted, state, act) {
+  const id = question.id;
+  const edit = () => openEditor(item, "edit", question, state, act);
+  const label = () => openEditor(item, "label", question, state, act);
+  const merge = () => openEditor(item, "merge", question, state, act);
+  if (question.status === "pending") {
+    return [
+      button(T.approve, () => act("question.approve", { question: id })),
+      button(T.reject, () => act("question.reject", { question: id }), "button-danger"),
+      button(T.edit, edit, "button-secondary"),
+      button(T.label, label, "button-secondary"),
+      button(T.merge, merge, "button-secondary"),
+    ];
+  }
+  if (question.status === "approved" && !question.archived) {
+    const onScreen = id === highlighted;
+    return [
+      button(onScreen ? T.unhighlight : T.highlight, () => act("question.highlight", { question: onScreen ? null : id })),
+      button(question.answered ? T.mark_unanswered : T.mark_answered, () =>
+        act("question.answer", { question: id, answered: !question.answered }),
+      "button-secondary"),
+      button(T.edit, edit, "button-secondary"),
+      button(T.label, label, "button-secondary"),
+      button(T.merge, merge, "button-secondary"),
+      button(T.archive, () => act("question.archive", { question: id, archived: true }), "button-secondary"),
+    ];
+  }
+  if (question.archived) return [button(T.restore, () => act("question.archive", { question: id, archived: false }))];
+  if (question.status === "rejected") return [button(T.restore, () => act("question.approve", { question: id }))];
+  return [];
+}
+
+function openEditor(item, kind, question, state, act) {
+  const editor = item._parts.editor;
+  const current = state.questions.get(question.id) || question;
+  const fieldId = `${kind}-${question.id}`;
+  let field;
+  let label;
+  if (kind === "edit") {
+    label = T.question_text;
+    field = el("textarea", { id: fieldId, maxlength: 500, rows: 3, required: true });
+    field.value = current.text;
+  } else if (kind === "label") {
+    label = T.label;
+    field = el("input", { id: fieldId, maxlength: 40 });
+    field.value = current.label;
+  } else {
+    label = T.merge_into;
+    const targets = Array.from(state.questions.values()).filter(
+      (other) => other.id !== question.id && other.status === "approved" && !other.archived,
+    );
+    if (!targets.length) {
+      flash(byId("mod-status"), T.merge_none, "error");
+      return;
+    }
+    field = el("select", { id: fieldId }, targets.map((other) => el("option", { value: other.id }, other.text.slice(0, 120))));
+  }
+  const close = () => {
+    clear(editor);
+    editor.hidden = true;
+  };
+  const form = el(
+    "form",
+    { class: "mod-form" },
+    el("label", { for: fieldId }, label),
+    field,
+    el("div", { class: "actions" }, el("button", { type: "submit" }, kind === "merge" ? T.merge : T.save), button(T.cancel, close, "button-secondary")),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const fields =
+      kind === "edit"
+        ? { question: question.id, text: field.value }
+        : kind === "label"
+          ? { question: question.id, label: field.value.trim() }
+          : { question: question.id, into: Number(field.value) };
+    if (await act(`question.${kind}`, fields)) close();
+  });
+  clear(editor).append(form);
+  editor.hidden = false;
+  field.focus();
+}

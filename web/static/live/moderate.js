@@ -1,0 +1,35 @@
+// The moderator console: live counts, room settings, what is on the screen, the Q&A queue, polls and
+// chat moderation. Made for a phone on stage too: every control is a large button.
+
+import { mountChat } from "./chat.js";
+import { byId, failure, flash } from "./dom.js";
+import { mountModPolls } from "./mod_polls.js";
+import { mountModQuestions } from "./mod_questions.js";
+import { startRoom } from "./page.js";
+
+const SETTINGS = ["moderated", "qa_open", "chat_open"];
+
+const { state, connection } = startRoom();
+mountModQuestions({ state, connection });
+mountModPolls({ state, connection });
+mountChat({ state, connection, moderate: true });
+
+SETTINGS.forEach((name) => {
+  const box = byId(`setting-${name}`);
+  box.addEventListener("change", async () => {
+    box.disabled = true;
+    const answer = await connection.request("room.update", { [name]: box.checked });
+    box.disabled = false;
+    if (!answer.ok) {
+      box.checked = !box.checked;
+      flash(byId("mod-status"), failure(answer), "error");
+    }
+  });
+});
+
+state.subscribe((parts) => {
+  if (!parts.has("room") || !state.room) return;
+  SETTINGS.forEach((name) => {
+    byId(`setting-${name}`).checked = Boolean(state.room[name]);
+  });
+});

@@ -1,0 +1,11 @@
+// The room page: stream, presence, Q&A, the current poll, chat and announcements.
+
+import { mountChat } from "./chat.js";
+import { startRoom } from "./page.js";
+import { mountPoll } from "./polls.js";
+import { mountQuestions } from "./questions.js";
+
+const { state, connection } = startRoom();
+mountQuestions({ state, connection });
+mountPoll({ state, connection });
+mountChat({ state, connection });
