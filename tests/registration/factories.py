@@ -13,8 +13,9 @@ from server.events.models import Event
 from server.registration.models import Attendance, Registration, RegistrationStatus
 
 
-async def delegates(db: AsyncSession, event: Event, count: int, *, attendance: str = Attendance.onsite,
-                    prefix: str = "delegate") -> list[Account]:
+async def delegates(
+    db: AsyncSession, event: Event, count: int, *, attendance: str = Attendance.onsite, prefix: str = "delegate"
+) -> list[Account]:
     accounts = [Account(email=f"{prefix}{n}@example.org", name=f"Delegate {n}") for n in range(count)]
     db.add_all(accounts)
     await db.flush()

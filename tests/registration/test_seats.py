@@ -21,7 +21,9 @@ BOTH = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
 async def _statuses(database, session_id):
     async with database.session() as db:
         rows = (
-            await db.exec(select(SessionChoice).where(SessionChoice.session_id == session_id).order_by(col(SessionChoice.id)))
+            await db.exec(
+                select(SessionChoice).where(SessionChoice.session_id == session_id).order_by(col(SessionChoice.id))
+            )
         ).all()
     return [(row.registration_id, row.status) for row in rows]
 
@@ -66,7 +68,9 @@ async def test_seats_overlapping_onsite_picks_are_refused_online_allowed(databas
     async with database.session() as db:
         event = await get_event(db, slug=demo_event)
         parallel = (
-            await db.exec(select(Session).where(Session.event_id == event.id, Session.kind == "parallel").order_by(Session.start))
+            await db.exec(
+                select(Session).where(Session.event_id == event.id, Session.kind == "parallel").order_by(Session.start)
+            )
         ).all()
         first = parallel[0]
         twin = next(s for s in parallel[1:] if s.start < first.end and s.end > first.start)
