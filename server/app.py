@@ -17,7 +17,7 @@ from starlette.staticfiles import StaticFiles
 from server.db import Database
 from server.mail.delivery import run_delivery
 from server.settings import Settings
-from server.transport import accounts, api, exports, pages, registration
+from server.transport import accounts, api, exports, live_pages, pages, registration
 from server.transport.auth import CSRFMiddleware
 from server.transport.errors import EXCEPTION_HANDLERS
 from server.transport.language import LanguageMiddleware
@@ -55,6 +55,7 @@ def create_app(
         *accounts.routes,
         *registration.routes,
         *exports.routes,
+        *live_pages.routes,
         *pages.routes,
     ]
     middleware = [
