@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from realtime.live.server import LiveServer
 
 
-@dataclass
+@dataclass(slots=True)
 class Connection:
     """One Socket.IO connection: who it is, the rooms it joined and its flood limits."""
 
@@ -29,6 +29,7 @@ class Connection:
     language: Language
     limits: Limits = field(default_factory=Limits)
     rooms: dict[int, Participant] = field(default_factory=dict)
+    following: set[int] = field(default_factory=set)  # rooms where it receives its own questions
 
 
 @dataclass

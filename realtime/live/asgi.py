@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import socketio
@@ -10,6 +11,15 @@ from realtime.live.server import LiveServer
 from server.app import create_app
 from server.db import Database
 from server.settings import Settings
+
+
+def settle_garbage_collector() -> None:
+    """Thousands of long-lived connections make full collections slow (measured: 0.7 s pauses at 600
+    clients, in the middle of broadcasts). What start-up made lives as long as the process: freeze
+    it out of every collection, and collect the young generation less often."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 20)
 
 
 class LiveASGIApp(socketio.ASGIApp):
@@ -25,6 +35,7 @@ class LiveASGIApp(socketio.ASGIApp):
             message = await receive()
             if message["type"] == "lifespan.startup":
                 await self.live.start()
+                settle_garbage_collector()
             elif message["type"] == "lifespan.shutdown":
                 await self.live.stop()
             return message

@@ -1,5 +1,5 @@
 """Busy counters go out coalesced: votes, poll results and presence of a room are collected and sent
-as one ``counts`` update per room every ``interval``, read fresh from the database. With several
+as one ``counts`` update per room every ``interval`` (presence alone: every ``presence_every``), read fresh from the database. With several
 processes a room's counts are sent once more after ``settle`` seconds, so the last update any client
 gets is read after the last change, whichever process flushed first."""
 
@@ -40,7 +40,14 @@ class Dirty:
 
 class Coalescer:
     def __init__(
-        self, database: Database, presence: Presence, emit: Emit, *, interval: float = 0.3, settle: float | None = None
+        self,
+        database: Database,
+        presence: Presence,
+        emit: Emit,
+        *,
+        interval: float = 0.3,
+        presence_every: float = 1.0,
+        settle: float | None = None,
     ) -> None:
         self.database = database
         self.presence = presence
@@ -50,6 +57,8 @@ class Coalescer:
         self._dirty: dict[int, Dirty] = {}
         self._settling: dict[int, tuple[float, Dirty]] = {}
         self._onsite: dict[int, tuple[float, int]] = {}
+        self._presence_sent: dict[int, float] = {}
+        self.presence_every = presence_every
         self._task: asyncio.Task[None] | None = None
         self.flushes = 0
 
@@ -84,7 +93,16 @@ class Coalescer:
         now = time.monotonic()
         for session_id in self.presence.due_for_refresh():
             self._dirty.setdefault(session_id, Dirty())
-        dirty, self._dirty = self._dirty, {}
+        # A room whose only news is who came or went waits for ``presence_every``: a crowd arriving
+        # at a session's start would otherwise cost everyone a message every ``interval``.
+        dirty = {
+            room: change
+            for room, change in self._dirty.items()
+            if change.questions or change.polls or now - self._presence_sent.get(room, 0.0) >= self.presence_every
+        }
+        for room in dirty:
+            del self._dirty[room]
+            self._presence_sent[room] = now
         for session_id, (due, pending) in list(self._settling.items()):
             if due <= now and session_id not in dirty:
                 del self._settling[session_id]

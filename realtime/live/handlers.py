@@ -7,8 +7,15 @@ from realtime.live.payloads import Kind, optional, required
 from server.broadcast import Outcome
 from server.events.models import Event
 from server.live import announcements, chat, polls, questions, rooms
+from server.live.votes import Ballot
 
 INT, BOOL, TEXT = required(Kind.int), required(Kind.bool), required(Kind.text)
+
+
+@room_action("join", joined=False, since_seq=optional(Kind.int_or_null))
+async def join(call: Call) -> Outcome:
+    answer = await call.live.join(call.connection, call.session_id, call.payload.get("since_seq"))
+    return Outcome(answer=answer)
 
 
 @room_action("leave", joined=False)
@@ -20,7 +27,7 @@ async def leave(call: Call) -> Outcome:
 @room_action("question.ask", limit="ask", text=TEXT, anonymous=optional(Kind.bool), client_id=TEXT)
 async def ask(call: Call) -> Outcome:
     p = call.payload
-    return await questions.ask_question(
+    outcome = await questions.ask_question(
         call.db,
         actor=call.actor,
         session_id=call.session_id,
@@ -28,14 +35,15 @@ async def ask(call: Call) -> Outcome:
         anonymous=p.get("anonymous", False),
         client_id=p["client_id"],
     )
+    await call.live.follow_own_questions(call.connection, call.actor)
+    return outcome
 
 
 @room_action("question.vote", limit="vote", question=INT, vote=BOOL)
 async def vote(call: Call) -> Outcome:
     p = call.payload
-    return await questions.vote_question(
-        call.db, actor=call.actor, session_id=call.session_id, question_id=p["question"], vote=p["vote"]
-    )
+    ballot = Ballot(actor=call.actor, session_id=call.session_id, question_id=p["question"], vote=p["vote"])
+    return await call.live.votes.submit(ballot)
 
 
 @room_action("question.approve", question=INT)

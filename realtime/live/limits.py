@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 
 
-@dataclass
+@dataclass(slots=True)
 class Bucket:
     """``rate`` tokens per second, holding at most ``burst``."""
 
@@ -38,15 +38,16 @@ LIMITS: dict[str, tuple[float, float]] = {
 MAX_REFUSALS = 200
 
 
-@dataclass
+@dataclass(slots=True)
 class Limits:
-    buckets: dict[str, Bucket] = field(
-        default_factory=lambda: {name: Bucket(rate, burst) for name, (rate, burst) in LIMITS.items()}
-    )
+    buckets: dict[str, Bucket] = field(default_factory=dict)  # made on first use: most people only listen
     refusals: int = 0
 
     def allow(self, name: str) -> bool:
-        allowed = self.buckets[name].take()
+        bucket = self.buckets.get(name)
+        if bucket is None:
+            bucket = self.buckets[name] = Bucket(*LIMITS[name])
+        allowed = bucket.take()
         if not allowed:
             self.refusals += 1
         return allowed

@@ -15,10 +15,10 @@ import socketio
 import realtime.live.handlers  # noqa: F401 (registers the requests)
 from realtime.live.actions import ACTIONS, Action, Call, Connection
 from realtime.live.coalescer import Coalescer
-from realtime.live.payloads import Kind, TooLarge, decode, optional, required
+from realtime.live.payloads import TooLarge, decode
 from realtime.live.presence import Presence
 from server.accounts.services import authenticate
-from server.broadcast import CountsChanged, Message
+from server.broadcast import CountsChanged, Message, Outcome
 from server.db import Database
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound, PodiumError, RateLimited
 from server.i18n import activate, negotiate
@@ -26,6 +26,7 @@ from server.i18n import gettext as _
 from server.live import audiences
 from server.live.access import Participant, Unauthorised, admit, identify
 from server.live.snapshot import join_room
+from server.live.votes import Ballot, GroupCommit, vote_questions
 from server.settings import Settings
 from server.transport.auth import SESSION_COOKIE
 
@@ -34,7 +35,6 @@ logger = logging.getLogger(__name__)
 NAMESPACE = "/live"
 MAX_FRAME_BYTES = 64 * 1024
 AUTH_KEYS = {"room_token", "guest_key"}
-JOIN_FIELDS = {"session": required(Kind.int), "since_seq": optional(Kind.int_or_null)}
 CODES: list[tuple[type[PodiumError], str]] = [
     (TooLarge, "too_large"),
     (InvalidInput, "invalid"),
@@ -82,10 +82,10 @@ class LiveServer:
             database, self.presence, self._emit, interval=counts_interval, settle=1.0 if several else None
         )
         self.connections: dict[str, Connection] = {}
+        self.votes: GroupCommit[Ballot, Outcome] = GroupCommit(self._vote_batch)
         self.loop: asyncio.AbstractEventLoop | None = None
         self.sio.on("connect", self.connect, namespace=NAMESPACE)
         self.sio.on("disconnect", self.disconnect, namespace=NAMESPACE)
-        self.sio.on("join", self.join, namespace=NAMESPACE)
         self.sio.on("*", self.dispatch, namespace=NAMESPACE)
 
     async def start(self) -> None:
@@ -95,6 +95,10 @@ class LiveServer:
     async def stop(self) -> None:
         await self.coalescer.stop()
         await self.presence.close()
+
+    async def _vote_batch(self, ballots: list[Ballot]) -> list[Outcome | PodiumError]:
+        async with self.database.session() as db:
+            return await vote_questions(db, ballots=ballots)
 
     # Broadcaster
 
@@ -147,22 +151,20 @@ class LiveServer:
 
     # Requests
 
-    async def join(self, sid: str, *args: Any) -> dict[str, Any]:
-        connection = self.connections.get(sid)
-        if connection is None:
-            return error("This connection is closed.", "forbidden")
-        return await self._guarded(connection, "join", args, self._join)
-
-    async def _join(self, connection: Connection, payload: dict[str, Any]) -> dict[str, Any]:
-        session_id = payload["session"]
+    async def join(self, connection: Connection, session_id: int, since_seq: int | None) -> dict[str, Any]:
+        """Admits the connection to the room, enters its groups, and answers with what it missed."""
         async with self.database.session() as db:
             participant = await admit(
                 db, identity=connection.identity, session_id=session_id, secret=self.settings.secret_key
             )
+            if connection.sid not in self.connections:
+                raise Forbidden(_("This connection is closed."))
             if session_id not in connection.rooms:
                 await self._enter(connection, participant)
             # Entered before reading, so nothing committed from here on can fall between the two.
-            answer = await join_room(db, actor=participant, since_seq=payload.get("since_seq"))
+            answer = await join_room(db, actor=participant, since_seq=since_seq)
+        if answer["mode"] == "events" or any(question["mine"] for question in answer["questions"]):
+            await self.follow_own_questions(connection, participant)
         headcount = await self.presence.headcount(session_id)
         answer["counts"]["presence"].update(connected=headcount.connected, online=headcount.online)
         return answer
@@ -172,11 +174,19 @@ class LiveServer:
         sid = connection.sid
         group = audiences.moderators if participant.can_moderate else audiences.audience
         await self.sio.enter_room(sid, group(session_id), namespace=NAMESPACE)
-        await self.sio.enter_room(sid, audiences.person(session_id, participant.key), namespace=NAMESPACE)
         await self.sio.enter_room(sid, audiences.event(participant.event_id), namespace=NAMESPACE)
         connection.rooms[session_id] = participant
         self.presence.enter(session_id, participant.key, participant.origin)
         self.coalescer.touch_presence(session_id)
+
+    async def follow_own_questions(self, connection: Connection, participant: Participant) -> None:
+        """``own_question`` goes to a room of the person's own; a connection enters it once it has a
+        question of its own to follow (most people never ask: a room each would cost memory)."""
+        if participant.session_id in connection.following:
+            return
+        connection.following.add(participant.session_id)
+        room = audiences.person(participant.session_id, participant.key)
+        await self.sio.enter_room(connection.sid, room, namespace=NAMESPACE)
 
     async def leave(self, connection: Connection, session_id: int) -> None:
         participant = connection.rooms.pop(session_id, None)
@@ -185,32 +195,27 @@ class LiveServer:
         sid = connection.sid
         for group in (audiences.moderators(session_id), audiences.audience(session_id)):
             await self.sio.leave_room(sid, group, namespace=NAMESPACE)
-        await self.sio.leave_room(sid, audiences.person(session_id, participant.key), namespace=NAMESPACE)
+        if session_id in connection.following:
+            connection.following.discard(session_id)
+            await self.sio.leave_room(sid, audiences.person(session_id, participant.key), namespace=NAMESPACE)
         if not any(other.event_id == participant.event_id for other in connection.rooms.values()):
             await self.sio.leave_room(sid, audiences.event(participant.event_id), namespace=NAMESPACE)
         self.presence.leave(session_id, participant.key)
         self.coalescer.touch_presence(session_id)
 
     async def dispatch(self, event: str, sid: str, *args: Any) -> dict[str, Any]:
+        """Every request answers exactly once, in the person's language; nothing escapes as a crash."""
         connection = self.connections.get(sid)
         if connection is None:
             return error("This connection is closed.", "forbidden")
-        return await self._guarded(connection, event, args, self._run_action)
-
-    async def _guarded(self, connection: Connection, event: str, args: tuple[Any, ...], run: Any) -> dict[str, Any]:
-        """Every request answers exactly once, in the person's language; nothing escapes as a crash."""
         activate(connection.language)
         if not connection.limits.allow("any"):
             return await self._refused(connection)
-        action = ACTIONS.get(event) if event != "join" else None
-        if event != "join" and action is None:
+        action = ACTIONS.get(event)
+        if action is None:
             return error(_("There is no such request."), "unknown_event")
         try:
-            payload = decode(args, JOIN_FIELDS if action is None else action.fields)
-            if action is None:
-                result: dict[str, Any] = await run(connection, payload)
-                return result
-            return await run(connection, action, payload)
+            return await self._run(connection, action, decode(args, action.fields))
         except PodiumError as failure:
             code = next((code for kind, code in CODES if isinstance(failure, kind)), "invalid")
             return error(failure.message, code)
@@ -218,7 +223,7 @@ class LiveServer:
             logger.exception("live request %s failed", event)
             return error(_("Something went wrong on our side. Nothing was changed; please try again."), "server_error")
 
-    async def _run_action(self, connection: Connection, action: Action, payload: dict[str, Any]) -> dict[str, Any]:
+    async def _run(self, connection: Connection, action: Action, payload: dict[str, Any]) -> dict[str, Any]:
         participant = connection.rooms.get(payload["session"])
         if action.joined and participant is None:
             return error(_("Please join this room first."), "not_joined")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import sys
 from collections.abc import AsyncIterator, Sequence
 
 from starlette.applications import Starlette
@@ -14,6 +15,7 @@ from realtime.media.config import RelaySettings
 from realtime.media.policy import RelayPolicy, signed_policy
 from realtime.media.relay import Relay
 from realtime.media.signalling import MediaContext
+from server.settings import SettingsError
 
 
 def create_relay_app(settings: RelaySettings, *, policy: RelayPolicy | None = None) -> Starlette:
@@ -36,15 +38,24 @@ def create_relay_app(settings: RelaySettings, *, policy: RelayPolicy | None = No
     return app
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def serve(*, host: str, port: int) -> None:
+    """What ``podium relay`` runs: settings from the environment, one uvicorn process."""
     import uvicorn
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = create_relay_app(RelaySettings.from_env())
+    print(f"Podium relay is serving WHIP and WHEP on http://{host}:{port}/", flush=True)
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="podium relay", description="Run a Podium media relay (WHIP and WHEP).")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     parser.add_argument("--port", type=int, default=8100, help="port to listen on (default: %(default)s)")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_relay_app(RelaySettings.from_env())
-    print(f"Podium relay is serving WHIP and WHEP on http://{args.host}:{args.port}/", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=True)
+    try:
+        serve(host=args.host, port=args.port)
+    except SettingsError as exc:
+        print(f"podium relay: error: {exc}", file=sys.stderr)
+        return 1
     return 0

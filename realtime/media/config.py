@@ -28,7 +28,7 @@ class RelaySettings:
     turn_urls: tuple[str, ...] = ()
     turn_secret: str = ""
     turn_ttl: int = 6 * 3600
-    video_bitrate: int = 800_000
+    video_bitrate: int = 500_000  # aiortc's own VP8 default; viewers cost per packet, so bits cost CPU
     keyframe_interval: float = 4.0
     keyframe_min_interval: float = 0.4
     viewer_queue_frames: int = 20

@@ -29,7 +29,7 @@ class Unauthorised(Exception):
     """The handshake proves nobody: no valid session cookie and no usable room token."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RoomGrant:
     """What a room token says: this one room, by someone standing in it."""
 
@@ -37,7 +37,7 @@ class RoomGrant:
     session_id: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Identity:
     """Who connected, decided once in the handshake."""
 
@@ -52,7 +52,7 @@ class Identity:
         return f"g{self.guest_id}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Participant:
     """Someone admitted to one room; the proof services ask for."""
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy import delete, func, insert, literal, update
+from sqlalchemy import func, insert, literal
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.broadcast import CountsChanged, Outcome
-from server.db import begin_write
+from server.broadcast import Outcome
 from server.errors import Conflict, Forbidden, NotFound
 from server.i18n import gettext as _
 from server.live.access import Participant, require_moderator, require_room
@@ -78,66 +77,6 @@ async def ask_question(
             raise
         return Outcome(answer=_answer(earlier, actor, duplicate=True))
     return Outcome(answer=_answer(question, actor), messages=fanout([entry]))
-
-
-async def vote_question(
-    db: AsyncSession, *, actor: Participant, session_id: int, question_id: int, vote: bool
-) -> Outcome:
-    """Sets the actor's upvote (``vote``) on an approved question; repeating it changes nothing."""
-    require_room(actor, session_id)
-    await begin_write(db)
-    question = (
-        await db.exec(
-            select(Question)
-            .where(Question.id == question_id, Question.session_id == session_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    ).first()
-    if question is None or question_for(question_view(question), _viewer(actor)) is None:
-        await db.rollback()
-        raise NotFound(_("There is no such question in this room."))
-    if not is_public(question):
-        await db.rollback()
-        raise Conflict(_("Only published questions can be voted on."))
-    if vote:
-        changed = await _insert_vote(db, question_id=question_id, session_id=session_id, voter_key=actor.key)
-    else:
-        removed = await db.exec(
-            delete(QuestionVote).where(
-                col(QuestionVote.question_id) == question_id, col(QuestionVote.voter_key) == actor.key
-            )
-        )
-        changed = removed.rowcount == 1
-    votes = question.votes
-    if changed:
-        step = 1 if vote else -1
-        result = await db.exec(
-            update(Question)
-            .where(col(Question.id) == question_id)
-            .values(votes=col(Question.votes) + step)
-            .returning(col(Question.votes))
-        )
-        votes = int(result.scalar_one())
-    await db.commit()
-    answer = {"question": question_id, "votes": votes, "voted": vote}
-    counts = [CountsChanged(session_id=session_id, questions=frozenset({question_id}))] if changed else []
-    return Outcome(answer=answer, counts=counts)
-
-
-async def _insert_vote(db: AsyncSession, *, question_id: int, session_id: int, voter_key: str) -> bool:
-    exists = (
-        await db.exec(
-            select(QuestionVote.question_id).where(
-                QuestionVote.question_id == question_id, QuestionVote.voter_key == voter_key
-            )
-        )
-    ).first()
-    if exists is not None:
-        return False
-    db.add(QuestionVote(question_id=question_id, session_id=session_id, voter_key=voter_key))
-    await db.flush()
-    return True
 
 
 Change = Callable[[Question, LiveRoom], Awaitable[list[Question]]]

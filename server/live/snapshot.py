@@ -12,7 +12,7 @@ from server.live.access import Participant, is_muted
 from server.live.announcements import current_announcements
 from server.live.chat import recent_messages
 from server.live.counts import onsite_count, poll_results, visible_results, vote_counts
-from server.live.models import LiveRoom, Poll, PollOption, PollVote, Question, QuestionStatus, QuestionVote
+from server.live.models import Poll, PollOption, PollVote, Question, QuestionStatus, QuestionVote
 from server.live.room_log import ensure_room, event_for, room_entry, since
 from server.live.views import JSON, Viewer, poll_for, poll_view, question_for, question_view, room_for
 
@@ -21,14 +21,9 @@ async def join_room(db: AsyncSession, *, actor: Participant, since_seq: int | No
     """The answer to ``join``; see realtime/live/PROTOCOL.md. The seq is read before the objects, so
     what the snapshot shows is at least as new as its ``seq``, and later events apply on top of it."""
     session = await db.get_one(Session, actor.session_id)
-    await ensure_room(db, session=session)
-    room = (
-        await db.exec(
-            select(LiveRoom).where(LiveRoom.session_id == actor.session_id).execution_options(populate_existing=True)
-        )
-    ).one()
+    room = await ensure_room(db, session=session)  # read fresh: each request has its own session
     viewer = Viewer(key=actor.key, moderator=actor.can_moderate)
-    answer: JSON = {"ok": True, "session": actor.session_id, "seq": room.seq}
+    answer: JSON = {"session": actor.session_id, "seq": room.seq}
     entries = (
         None if since_seq is None else await since(db, session_id=room.session_id, seq=since_seq, current=room.seq)
     )

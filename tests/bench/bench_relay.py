@@ -65,7 +65,7 @@ def read_line(process: subprocess.Popen[str], prefix: str) -> str:
     while True:
         line = process.stdout.readline()
         if not line:
-            raise RuntimeError(f"{process.args} ended before printing {prefix}")
+            raise RuntimeError(f"{process.args!r} ended before printing {prefix}")
         if line.startswith(prefix):
             return line.strip()
 
@@ -113,19 +113,35 @@ class Row:
     decoded_min: float
     pool_cpu: float
     join_seconds: float
+    pps: float
+
+    @property
+    def microseconds_per_packet(self) -> float:
+        """Relay CPU above idle per RTP packet sent to a viewer: what a viewer costs, whatever the frame rate."""
+        sent = self.viewers * self.pps
+        return 0.0 if sent == 0 else self.per_viewer * self.viewers / 100 / sent * 1e6
 
 
 def measure(mode: str, counts: list[int], seconds: float) -> tuple[float, list[Row]]:
     rows: list[Row] = []
     with relay_server(mode) as (pid, base):
         token = publish_token(SECRET, SESSION, 0)
-        with running(module("tests.bench.relay_pool", "publish", f"{base}/whip/{SESSION}", token, stdout=subprocess.PIPE)) as publisher:
+        with running(
+            module("tests.bench.relay_pool", "publish", f"{base}/whip/{SESSION}", token, stdout=subprocess.PIPE)
+        ) as publisher:
             read_line(publisher, "PUBLISHING")
             time.sleep(3)
             idle = statistics.median(sample_cpu([pid], seconds)[0])
             print(f"{mode}: publisher only, relay at {idle:.1f}% of a core, {rss_mib(pid):.0f} MiB", flush=True)
             for count in counts:
-                command = ("tests.bench.relay_pool", "watch", f"{base}/whep/{SESSION}", str(count), "--seconds", str(seconds))
+                command = (
+                    "tests.bench.relay_pool",
+                    "watch",
+                    f"{base}/whep/{SESSION}",
+                    str(count),
+                    "--seconds",
+                    str(seconds),
+                )
                 with running(module(*command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)) as pool:
                     join = float(read_line(pool, "READY").split()[1])
                     assert pool.stdin is not None
@@ -138,8 +154,17 @@ def measure(mode: str, counts: list[int], seconds: float) -> tuple[float, list[R
                 fps = result["fps"]
                 cpu = statistics.median(relay_cpu)
                 row = Row(
-                    mode, count, cpu, (cpu - idle) / count, memory, statistics.median(fps), min(fps),
-                    min(result["decoded_fps"] or [0.0]), statistics.median(pool_cpu), join,
+                    mode,
+                    count,
+                    cpu,
+                    (cpu - idle) / count,
+                    memory,
+                    statistics.median(fps),
+                    min(fps),
+                    min(result["decoded_fps"] or [0.0]),
+                    statistics.median(pool_cpu),
+                    join,
+                    result["pps"],
                 )
                 rows.append(row)
                 print(format_row(row), flush=True)
@@ -149,14 +174,15 @@ def measure(mode: str, counts: list[int], seconds: float) -> tuple[float, list[R
 
 HEADER = (
     "| relay | viewers | relay CPU % | CPU/viewer % | RSS MiB | fps median | fps min | decoded fps min | "
-    "pool CPU % | join s |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    "packets/s per viewer | CPU µs/packet | pool CPU % | join s |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 )
 
 
 def format_row(row: Row) -> str:
     return (
         f"| {row.mode} | {row.viewers} | {row.cpu:.1f} | {row.per_viewer:.2f} | {row.rss:.0f} | "
-        f"{row.fps_median:.1f} | {row.fps_min:.1f} | {row.decoded_min:.1f} | {row.pool_cpu:.0f} | {row.join_seconds:.1f} |"
+        f"{row.fps_median:.1f} | {row.fps_min:.1f} | {row.decoded_min:.1f} | {row.pps:.0f} | "
+        f"{row.microseconds_per_packet:.0f} | {row.pool_cpu:.0f} | {row.join_seconds:.1f} |"
     )
 
 
@@ -168,8 +194,10 @@ def verdicts(podium: list[Row], baseline: list[Row]) -> list[str]:
     lines.append(f"- viewers each at >= 29 fps: {most} ({'meets' if most >= 100 else 'MISSES'} the goal of 100)")
     if crowded:
         worst = max(row.per_viewer for row in crowded)
-        lines.append(f"- CPU per viewer at 100+ viewers: at most {worst:.2f}% of a core "
-                     f"({'meets' if worst <= 0.5 else 'MISSES'} the goal of 0.5%)")
+        lines.append(
+            f"- CPU per viewer at 100+ viewers: at most {worst:.2f}% of a core "
+            f"({'meets' if worst <= 0.5 else 'MISSES'} the goal of 0.5%)"
+        )
     usable = [row for row in baseline if row.fps_min >= 29] or baseline
     if usable and podium:
         reference = max(usable, key=lambda row: row.viewers)
@@ -191,7 +219,9 @@ def write_results(command: str, idle: dict[str, float], rows: list[Row], lines: 
             f"Run: {time.strftime('%Y-%m-%d')}, 2 cores shared with other work; one-second CPU samples, medians.  ",
             "Stream: synthetic 640x360 30 fps VP8 (about 800 kbit/s) published over WHIP from its own process; "
             "viewers over WHEP in another process (all but two count frames without decoding; two decode).  ",
-            "Idle relay with the publisher only: " + ", ".join(f"{mode} {cpu:.1f}%" for mode, cpu in idle.items()) + ".",
+            "Idle relay with the publisher only: "
+            + ", ".join(f"{mode} {cpu:.1f}%" for mode, cpu in idle.items())
+            + ".",
             "",
             HEADER,
             *(format_row(row) for row in rows),

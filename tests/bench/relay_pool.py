@@ -29,7 +29,7 @@ from tests.media.clients import SignallingFailed, publish, watch
 from tests.media.synthetic import PatternTrack
 
 _original_handle_rtp = RTCRtpReceiver._handle_rtp_packet
-_counted: dict[RTCRtpReceiver, list[int]] = {}  # receiver -> [complete frames]
+_counted: dict[RTCRtpReceiver, list[int]] = {}  # receiver -> [complete frames, packets]
 
 
 async def _count_rtp(self: RTCRtpReceiver, packet: RtpPacket, arrival_time_ms: int) -> None:
@@ -37,6 +37,7 @@ async def _count_rtp(self: RTCRtpReceiver, packet: RtpPacket, arrival_time_ms: i
     if counts is None:
         await _original_handle_rtp(self, packet, arrival_time_ms)
         return
+    counts[1] += 1
     if packet.marker:  # the last packet of a frame
         counts[0] += 1
 
@@ -61,10 +62,13 @@ class Viewer:
         self.decoded = 0
         self.receiver = pc.getReceivers()[0]
         if not decoding:
-            _counted[self.receiver] = [0]
+            _counted[self.receiver] = [0, 0]
 
     def frames(self) -> int:
         return self.decoded if self.decoding else _counted[self.receiver][0]
+
+    def packets(self) -> int:
+        return 0 if self.decoding else _counted[self.receiver][1]
 
 
 async def _decode(viewer: Viewer) -> None:
@@ -104,12 +108,16 @@ async def run_viewers(url: str, count: int, seconds: float, decoding: int) -> No
         print(f"READY {time.monotonic() - started:.1f}", flush=True)
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
         before = [v.frames() for v in viewers]
+        packets_before = sum(v.packets() for v in viewers)
         await asyncio.sleep(seconds)
         after = [v.frames() for v in viewers]
+        packets = sum(v.packets() for v in viewers) - packets_before
+        counting = sum(not v.decoding for v in viewers)
         fps = [(b - a) / seconds for a, b in zip(before, after, strict=True)]
         connected = sum(v.pc.connectionState == "connected" for v in viewers)
         decoded = [f for f, v in zip(fps, viewers, strict=True) if v.decoding]
-        print(json.dumps({"fps": fps, "decoded_fps": decoded, "connected": connected}), flush=True)
+        pps = packets / seconds / counting if counting else 0.0
+        print(json.dumps({"fps": fps, "decoded_fps": decoded, "connected": connected, "pps": pps}), flush=True)
         for task in tasks:
             task.cancel()
         for viewer in viewers:

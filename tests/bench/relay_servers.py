@@ -79,7 +79,9 @@ def mediarelay_app() -> Starlette:
 
         return await answer(pc, request)
 
-    return Starlette(routes=[Route(f"/whip/{SESSION}", whip, methods=["POST"]), Route(f"/whep/{SESSION}", whep, methods=["POST"])])
+    return Starlette(
+        routes=[Route(f"/whip/{SESSION}", whip, methods=["POST"]), Route(f"/whep/{SESSION}", whep, methods=["POST"])]
+    )
 
 
 def main() -> None:

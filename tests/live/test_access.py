@@ -227,3 +227,36 @@ async def test_other_events_objects_are_not_found(world: World, clients, databas
     assert into_room["code"] == "not_joined"
     assert (await other_chair.join(room))["code"] == "forbidden"
     assert await _changes(database) == before
+
+
+async def test_live_settings_only_for_organisers(world: World, database: Database) -> None:
+    from server.accounts.models import Account, Role
+    from server.accounts.services import Actor
+    from server.errors import InvalidInput, NotFound
+    from server.live.access import live_settings
+    from server.live.event_settings import update_live_settings
+
+    async with database.session() as db:
+        organiser = await db.get_one(Account, world.organiser.account.id)
+        moderator = await db.get_one(Account, world.moderator.account.id)
+        with pytest.raises(NotFound):
+            await update_live_settings(
+                db, actor=Actor(account=moderator, roles=frozenset({Role.moderator})), event=world.event, moderated=True
+            )
+        with pytest.raises(InvalidInput):
+            await update_live_settings(
+                db,
+                actor=Actor(account=organiser, roles=frozenset({Role.organiser})),
+                event=world.event,
+                online_entry="all",
+            )
+        await update_live_settings(
+            db,
+            actor=Actor(account=organiser, roles=frozenset({Role.organiser})),
+            event=world.event,
+            anonymous_guests=True,
+            online_entry="session",
+        )
+        stored = await live_settings(db, event_id=world.event.id or 0)
+
+    assert (stored.anonymous_guests, stored.online_entry, stored.moderated) == (True, "session", False)

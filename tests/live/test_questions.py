@@ -228,3 +228,30 @@ async def test_closed_qa_refuses_questions(world: World, clients, database: Data
     assert (refused["ok"], refused["code"]) == (False, "forbidden")
     async with database.session() as db:
         assert (await db.exec(select(Question))).all() == []
+
+
+async def test_concurrent_votes_are_exact(world: World, clients, database: Database) -> None:
+    import asyncio
+
+    room = world.session.id
+    people = [world.delegate, world.onsite, world.speaker, world.moderator, world.organiser]
+    voters = [await clients(person) for person in people]
+    for client in voters:
+        await client.join(room)
+    questions = [(await ask(voters[3], room, f"Q{n}"))["id"] for n in range(3)]
+
+    async def votes(client) -> list[dict]:
+        calls = [client.call("question.vote", {"session": room, "question": q, "vote": True}) for q in questions]
+        calls.append(client.call("question.vote", {"session": room, "question": questions[0], "vote": False}))
+        return [await call for call in calls]
+
+    answers = await asyncio.gather(*(votes(client) for client in voters))
+
+    assert all(answer["ok"] for batch in answers for answer in batch)
+    async with database.session() as db:
+        stored = {q.id: q.votes for q in (await db.exec(select(Question))).all()}
+        rows = (await db.exec(select(QuestionVote.question_id))).all()
+    assert stored == {questions[0]: 0, questions[1]: 5, questions[2]: 5}
+    assert sorted(rows) == sorted([questions[1]] * 5 + [questions[2]] * 5)
+    final = await voters[0].wait_for("counts", lambda c: c["votes"].get(str(questions[2])) == 5)
+    assert final["session"] == room

@@ -71,7 +71,7 @@ def publish_corpus(good: str, recv_only: str) -> dict[str, str]:
 
 async def test_malformed_publish_offers_are_400_and_publishing_still_works(
     client: httpx.AsyncClient, tokens: PublishTokens, relay: Relay, peers: list[RTCPeerConnection]
-):
+) -> None:
     good = await offer_from(peers, ("audio", "video"), "sendonly")
     corpus = publish_corpus(good, await offer_from(peers, ("audio", "video"), "recvonly"))
     headers = auth(tokens.token(SESSION))
@@ -87,7 +87,9 @@ async def test_malformed_publish_offers_are_400_and_publishing_still_works(
     assert valid.status_code == 201
 
 
-async def test_unservable_watch_offers_are_400(client: httpx.AsyncClient, peers: list[RTCPeerConnection], relay: Relay):
+async def test_unservable_watch_offers_are_400(
+    client: httpx.AsyncClient, peers: list[RTCPeerConnection], relay: Relay
+) -> None:
     headers = auth(viewer_pass(SECRET, SESSION, "delegate", expires_at=int(time.time()) + 60))
     send_only = await offer_from(peers, ("video",), "sendonly")
     good = await offer_from(peers, ("video",), "recvonly")
@@ -102,7 +104,7 @@ async def test_unservable_watch_offers_are_400(client: httpx.AsyncClient, peers:
     assert relay.viewer_count() == 0
 
 
-async def test_oversized_and_non_utf8_offers(client: httpx.AsyncClient, tokens: PublishTokens):
+async def test_oversized_and_non_utf8_offers(client: httpx.AsyncClient, tokens: PublishTokens) -> None:
     headers = auth(tokens.token(SESSION))
 
     huge = await client.post(f"/whip/{SESSION}", content="v=0\r\n" + "a=x\r\n" * 20_000, headers=headers)

@@ -38,7 +38,7 @@ async def started(fanout: Fanout) -> tuple[PacketTrack, asyncio.Future[av.Packet
     return track, waiting
 
 
-async def test_every_viewer_gets_the_same_packet_objects_from_a_keyframe_on():
+async def test_every_viewer_gets_the_same_packet_objects_from_a_keyframe_on() -> None:
     fanout = Fanout("video", max_queue=10, request_keyframe=KeyframeCounter())
     (one, first_one), (two, first_two) = [await started(fanout) for _ in range(2)]
     delta, key, after = packet(False, b"d"), packet(True, b"k"), packet(False, b"a")
@@ -51,7 +51,7 @@ async def test_every_viewer_gets_the_same_packet_objects_from_a_keyframe_on():
     assert (await first_one) is (await first_two)
 
 
-async def test_joining_viewer_asks_for_a_keyframe_once_its_connection_pulls():
+async def test_joining_viewer_asks_for_a_keyframe_once_its_connection_pulls() -> None:
     requests = KeyframeCounter()
     fanout = Fanout("video", max_queue=10, request_keyframe=requests)
     track = fanout.subscribe()
@@ -65,7 +65,7 @@ async def test_joining_viewer_asks_for_a_keyframe_once_its_connection_pulls():
     waiting.cancel()
 
 
-async def test_slow_viewer_skips_to_the_next_keyframe_instead_of_queueing():
+async def test_slow_viewer_skips_to_the_next_keyframe_instead_of_queueing() -> None:
     requests = KeyframeCounter()
     fanout = Fanout("video", max_queue=3, request_keyframe=requests)
     slow, first = await started(fanout)
@@ -83,7 +83,7 @@ async def test_slow_viewer_skips_to_the_next_keyframe_instead_of_queueing():
     assert requests.requests > asked_before
 
 
-async def test_stopped_viewer_leaves_the_fanout_and_its_recv_ends():
+async def test_stopped_viewer_leaves_the_fanout_and_its_recv_ends() -> None:
     fanout = Fanout("video", max_queue=3)
     track, waiting = await started(fanout)
 
@@ -94,7 +94,7 @@ async def test_stopped_viewer_leaves_the_fanout_and_its_recv_ends():
         await waiting
 
 
-def test_keyframe_requests_are_coalesced_and_rate_limited():
+def test_keyframe_requests_are_coalesced_and_rate_limited() -> None:
     now = [0.0]
     encoder = VideoEncoder(bitrate=500_000, keyframe_interval=60, keyframe_min_interval=0.5, clock=lambda: now[0])
     planes = pattern_frames(4)
@@ -111,7 +111,7 @@ def test_keyframe_requests_are_coalesced_and_rate_limited():
     assert encoder.keyframes == 4
 
 
-def test_timeline_keeps_rising_across_publishers():
+def test_timeline_keeps_rising_across_publishers() -> None:
     now = [100.0]
     timeline = Timeline(90_000, clock=lambda: now[0])
     base = fractions.Fraction(1, 90_000)

@@ -17,12 +17,12 @@ from tests.media.synthetic import PatternTrack
 
 
 @pytest.mark.unit
-def test_pinned_internals_are_all_still_there():
+def test_pinned_internals_are_all_still_there() -> None:
     assert internals.problems() == []
 
 
 @pytest.mark.unit
-def test_host_addresses_are_restricted_and_restored():
+def test_host_addresses_are_restricted_and_restored() -> None:
     import aioice.ice
 
     internals.restrict_host_addresses(["127.0.0.1", "::1"])
@@ -34,7 +34,7 @@ def test_host_addresses_are_restricted_and_restored():
 @pytest.mark.integration
 async def test_viewer_pli_reaches_the_stream_encoder(
     live_client: httpx.AsyncClient, tokens: PublishTokens, relay: Relay
-):
+) -> None:
     publisher = await publish(live_client, "/whip/talk", tokens.token("talk"), PatternTrack())
     viewer = await watch(live_client, "/whep/talk", viewer_pass(SECRET, "talk", "d", expires_at=int(time.time()) + 60))
     await video_frames(viewer.tracks["video"], seconds=1.5)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -28,13 +29,15 @@ def pass_for(account: str, session: str = SESSION) -> str:
     return viewer_pass(SECRET, session, account, expires_at=int(time.time()) + 300)
 
 
-async def wait_for(condition: object, timeout: float = 10.0) -> None:
+async def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
     async with asyncio.timeout(timeout):
-        while not condition():  # type: ignore[operator]
+        while not condition():
             await asyncio.sleep(0.05)
 
 
-async def test_stream_reaches_every_viewer_as_decodable_frames(live_client: httpx.AsyncClient, tokens: PublishTokens):
+async def test_stream_reaches_every_viewer_as_decodable_frames(
+    live_client: httpx.AsyncClient, tokens: PublishTokens
+) -> None:
     publisher = await publish(live_client, WHIP, tokens.token(SESSION), PatternTrack())
     viewers = [await watch(live_client, WHEP, pass_for(f"delegate-{n}")) for n in range(3)]
 
@@ -49,7 +52,7 @@ async def test_stream_reaches_every_viewer_as_decodable_frames(live_client: http
 
 async def test_viewer_joining_mid_stream_sees_a_picture_within_a_second(
     live_client: httpx.AsyncClient, tokens: PublishTokens, relay: Relay
-):
+) -> None:
     publisher = await publish(live_client, WHIP, tokens.token(SESSION), PatternTrack())
     early = await watch(live_client, WHEP, pass_for("early"))
     await video_frames(early.tracks["video"], seconds=2.5)  # the stream is well past its first keyframe
@@ -70,7 +73,7 @@ async def test_viewer_joining_mid_stream_sees_a_picture_within_a_second(
 
 async def test_viewers_keep_watching_when_the_publisher_drops_and_comes_back(
     live_client: httpx.AsyncClient, tokens: PublishTokens, relay: Relay
-):
+) -> None:
     token = tokens.token(SESSION)
     first = await publish(live_client, WHIP, token, PatternTrack())
     viewers = [await watch(live_client, WHEP, pass_for(f"delegate-{n}")) for n in range(2)]
@@ -103,7 +106,7 @@ async def test_viewers_keep_watching_when_the_publisher_drops_and_comes_back(
 
 async def test_second_publisher_is_refused_while_the_first_is_live(
     live_client: httpx.AsyncClient, tokens: PublishTokens
-):
+) -> None:
     first = await publish(live_client, WHIP, tokens.token(SESSION), PatternTrack())
     await wait_connected(first.pc)
 
@@ -116,7 +119,7 @@ async def test_second_publisher_is_refused_while_the_first_is_live(
 
 async def test_audio_passes_to_viewers_and_audio_only_viewers_get_no_video(
     live_client: httpx.AsyncClient, tokens: PublishTokens
-):
+) -> None:
     publisher = await publish(live_client, WHIP, tokens.token(SESSION), PatternTrack(), AudioStreamTrack())
     listener = await watch(live_client, WHEP, pass_for("listener"), kinds=("audio",))
     audio: MediaStreamTrack = listener.tracks["audio"]
@@ -133,7 +136,7 @@ async def test_audio_passes_to_viewers_and_audio_only_viewers_get_no_video(
 
 async def test_status_shows_a_live_stream_with_its_viewers_and_bitrate(
     live_client: httpx.AsyncClient, tokens: PublishTokens, relay: Relay
-):
+) -> None:
     publisher = await publish(live_client, WHIP, tokens.token(SESSION), PatternTrack())
     viewer = await watch(live_client, WHEP, pass_for("delegate"))
     await video_frames(viewer.tracks["video"], seconds=2.5)

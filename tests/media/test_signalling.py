@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
@@ -10,6 +11,7 @@ import httpx
 import pytest
 from aiortc import RTCPeerConnection
 from starlette.applications import Starlette
+from starlette.routing import Mount
 
 from realtime.media.app import create_relay_app
 from realtime.media.config import RelaySettings
@@ -52,7 +54,7 @@ def pass_for(account: str, *, session: str = SESSION, ttl: int = 300) -> str:
 
 async def test_whip_publish_answers_201_with_sdp_and_location(
     client: httpx.AsyncClient, tokens: PublishTokens, make_offer: MakeOffer
-):
+) -> None:
     response = await client.post(WHIP, content=await make_offer(), headers=auth(tokens.token(SESSION)))
 
     assert response.status_code == 201
@@ -62,7 +64,9 @@ async def test_whip_publish_answers_201_with_sdp_and_location(
     assert "a=recvonly" in response.text
 
 
-async def test_whip_without_token_is_401_with_a_bearer_challenge(client: httpx.AsyncClient, make_offer: MakeOffer):
+async def test_whip_without_token_is_401_with_a_bearer_challenge(
+    client: httpx.AsyncClient, make_offer: MakeOffer
+) -> None:
     response = await client.post(WHIP, content=await make_offer(), headers=auth(None))
 
     assert response.status_code == 401
@@ -71,7 +75,7 @@ async def test_whip_without_token_is_401_with_a_bearer_challenge(client: httpx.A
 
 async def test_whip_with_wrong_or_rotated_token_is_401(
     client: httpx.AsyncClient, tokens: PublishTokens, make_offer: MakeOffer
-):
+) -> None:
     other_session = await client.post(WHIP, content=await make_offer(), headers=auth(tokens.token("another")))
     old = tokens.token(SESSION)
     tokens.rotate(SESSION)
@@ -81,14 +85,18 @@ async def test_whip_with_wrong_or_rotated_token_is_401(
     assert 'error="invalid_token"' in rotated.headers["www-authenticate"]
 
 
-async def test_whip_second_publisher_is_409(client: httpx.AsyncClient, tokens: PublishTokens, make_offer: MakeOffer):
+async def test_whip_second_publisher_is_409(
+    client: httpx.AsyncClient, tokens: PublishTokens, make_offer: MakeOffer
+) -> None:
     first = await client.post(WHIP, content=await make_offer(), headers=auth(tokens.token(SESSION)))
     second = await client.post(WHIP, content=await make_offer(), headers=auth(tokens.token(SESSION)))
 
     assert (first.status_code, second.status_code) == (201, 409)
 
 
-async def test_whip_other_media_type_is_415(client: httpx.AsyncClient, tokens: PublishTokens, make_offer: MakeOffer):
+async def test_whip_other_media_type_is_415(
+    client: httpx.AsyncClient, tokens: PublishTokens, make_offer: MakeOffer
+) -> None:
     headers = {"Authorization": f"Bearer {tokens.token(SESSION)}", "Content-Type": "application/json"}
 
     response = await client.post(WHIP, content=await make_offer(), headers=headers)
@@ -99,7 +107,7 @@ async def test_whip_other_media_type_is_415(client: httpx.AsyncClient, tokens: P
 
 async def test_whip_delete_ends_the_resource_once(
     client: httpx.AsyncClient, tokens: PublishTokens, make_offer: MakeOffer, relay: Relay
-):
+) -> None:
     token = tokens.token(SESSION)
     location = (await client.post(WHIP, content=await make_offer(), headers=auth(token))).headers["location"]
 
@@ -115,7 +123,7 @@ async def test_whip_delete_ends_the_resource_once(
 
 async def test_whip_patch_is_405_and_options_lists_methods(
     client: httpx.AsyncClient, tokens: PublishTokens, make_offer: MakeOffer
-):
+) -> None:
     token = tokens.token(SESSION)
     location = (await client.post(WHIP, content=await make_offer(), headers=auth(token))).headers["location"]
 
@@ -128,7 +136,7 @@ async def test_whip_patch_is_405_and_options_lists_methods(
 
 async def test_unknown_or_invalid_session_is_404(
     client: httpx.AsyncClient, tokens: PublishTokens, make_offer: MakeOffer
-):
+) -> None:
     bad_key = await client.post("/whip/no%20such", content=await make_offer(), headers=auth(tokens.token("no such")))
     missing_resource = await client.delete(f"{WHEP}/nothing-here")
 
@@ -137,7 +145,7 @@ async def test_unknown_or_invalid_session_is_404(
 
 async def test_whep_watch_answers_201_and_delete_ends_it(
     client: httpx.AsyncClient, make_offer: MakeOffer, relay: Relay
-):
+) -> None:
     offer = await make_offer(("audio", "video"), "recvonly")
 
     response = await client.post(WHEP, content=offer, headers=auth(pass_for("delegate")))
@@ -152,7 +160,7 @@ async def test_whep_watch_answers_201_and_delete_ends_it(
 
 async def test_whep_without_pass_is_401_and_expired_or_foreign_pass_too(
     client: httpx.AsyncClient, make_offer: MakeOffer
-):
+) -> None:
     offer = await make_offer(("video",), "recvonly")
 
     missing = await client.post(WHEP, content=offer, headers=auth(None))
@@ -162,7 +170,9 @@ async def test_whep_without_pass_is_401_and_expired_or_foreign_pass_too(
     assert (missing.status_code, expired.status_code, foreign.status_code) == (401, 401, 401)
 
 
-async def test_whep_refused_admission_is_403(relay_app: Starlette, tokens: PublishTokens, make_offer: MakeOffer):
+async def test_whep_refused_admission_is_403(
+    relay_app: Starlette, tokens: PublishTokens, make_offer: MakeOffer
+) -> None:
     async def refuse(request: ViewerRequest) -> Admission:
         return Admission(allowed=False, account="registered-elsewhere")
 
@@ -174,7 +184,7 @@ async def test_whep_refused_admission_is_403(relay_app: Starlette, tokens: Publi
     assert response.status_code == 403
 
 
-async def test_whep_too_many_streams_for_one_account_is_429(client: httpx.AsyncClient, make_offer: MakeOffer):
+async def test_whep_too_many_streams_for_one_account_is_429(client: httpx.AsyncClient, make_offer: MakeOffer) -> None:
     statuses = []
     for _ in range(3):  # the test relay allows two per account
         response = await client.post(
@@ -185,7 +195,7 @@ async def test_whep_too_many_streams_for_one_account_is_429(client: httpx.AsyncC
     assert statuses == [201, 201, 429]
 
 
-async def test_whep_too_many_streams_from_one_address_is_429(client: httpx.AsyncClient, make_offer: MakeOffer):
+async def test_whep_too_many_streams_from_one_address_is_429(client: httpx.AsyncClient, make_offer: MakeOffer) -> None:
     statuses = []
     for n in range(5):  # the test relay allows four per address
         offer = await make_offer(("video",), "recvonly")
@@ -194,7 +204,7 @@ async def test_whep_too_many_streams_from_one_address_is_429(client: httpx.Async
     assert statuses == [201, 201, 201, 201, 429]
 
 
-async def test_signalling_rate_limit_is_429(relay_app: Starlette, make_offer: MakeOffer):
+async def test_signalling_rate_limit_is_429(relay_app: Starlette, make_offer: MakeOffer) -> None:
     relay_app.state.media.limiter.per_minute = 2
     transport = httpx.ASGITransport(app=relay_app, client=("127.0.0.9", 4000))
     async with httpx.AsyncClient(transport=transport, base_url="http://relay.test") as client:
@@ -205,7 +215,7 @@ async def test_signalling_rate_limit_is_429(relay_app: Starlette, make_offer: Ma
 
 async def test_status_and_stop_need_the_control_token(
     client: httpx.AsyncClient, tokens: PublishTokens, make_offer: MakeOffer
-):
+) -> None:
     control = {"Authorization": f"Bearer {control_token(SECRET)}"}
     await client.post(WHIP, content=await make_offer(), headers=auth(tokens.token(SESSION)))
 
@@ -224,7 +234,7 @@ async def test_status_and_stop_need_the_control_token(
 
 async def test_cors_preflight_and_answers_for_allowed_origins(
     settings: RelaySettings, tokens: PublishTokens, make_offer: MakeOffer
-):
+) -> None:
     allowed = replace(settings, cors_origins=("https://podium.example.org",))
     app = create_relay_app(allowed, policy=signed_policy(SECRET, tokens))
     origin = {"Origin": "https://podium.example.org"}
@@ -238,3 +248,47 @@ async def test_cors_preflight_and_answers_for_allowed_origins(
     assert "authorization" in preflight.headers["access-control-allow-headers"].lower()
     assert "access-control-allow-origin" not in foreign.headers
     assert "Location" in answer.headers["access-control-expose-headers"]
+
+
+async def test_mounted_under_a_prefix_the_location_keeps_it(
+    settings: RelaySettings, tokens: PublishTokens, make_offer: MakeOffer
+) -> None:
+    relay_app = create_relay_app(settings, policy=signed_policy(SECRET, tokens))
+    host = Starlette(routes=[Mount("/media", app=relay_app)])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=host), base_url="http://podium.test") as client:
+        response = await client.post(f"/media{WHIP}", content=await make_offer(), headers=auth(tokens.token(SESSION)))
+        deleted = await client.delete(response.headers["location"], headers=auth(tokens.token(SESSION)))
+    await relay_app.state.media.relay.close()
+
+    assert response.headers["location"].startswith(f"/media{WHIP}/")
+    assert deleted.status_code == 200
+
+
+def test_relay_command_refuses_the_development_secret_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
+    from realtime.media.app import main
+
+    monkeypatch.setenv("PODIUM_ENV", "production")
+    monkeypatch.delenv("PODIUM_SECRET_KEY", raising=False)
+
+    assert main(["--port", "1"]) == 1
+
+
+async def test_peers_that_never_connect_are_dropped(
+    settings: RelaySettings, tokens: PublishTokens, make_offer: MakeOffer
+) -> None:
+    relay_app = create_relay_app(replace(settings, connect_timeout=0.3), policy=signed_policy(SECRET, tokens))
+    relay = relay_app.state.media.relay
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=relay_app), base_url="http://relay.test") as client:
+        published = await client.post(WHIP, content=await make_offer(), headers=auth(tokens.token(SESSION)))
+        watching = await client.post(
+            WHEP, content=await make_offer(("video",), "recvonly"), headers=auth(pass_for("d"))
+        )
+        assert (published.status_code, watching.status_code, relay.viewer_count()) == (201, 201, 1)
+        await asyncio.sleep(1.0)  # neither offerer ever takes its answer
+        viewers_left, streams_left = relay.viewer_count(), dict(relay.streams)
+
+        republished = await client.post(WHIP, content=await make_offer(), headers=auth(tokens.token(SESSION)))
+    await relay.close()
+
+    assert (viewers_left, streams_left) == (0, {})
+    assert republished.status_code == 201

@@ -16,7 +16,7 @@ from server.settings import SettingsError
 pytestmark = pytest.mark.unit
 
 
-async def test_publish_token_is_per_session_and_rotates():
+async def test_publish_token_is_per_session_and_rotates() -> None:
     tokens = PublishTokens("s3cret")
     first = tokens.token("opening")
 
@@ -28,7 +28,7 @@ async def test_publish_token_is_per_session_and_rotates():
     assert check_publish_token("s3cret", "opening", publish_token("other", "opening", 1), 1) is False
 
 
-def test_viewer_pass_names_its_account_until_it_expires():
+def test_viewer_pass_names_its_account_until_it_expires() -> None:
     token = viewer_pass("s3cret", "opening", "account-17", expires_at=2_000)
 
     assert read_viewer_pass("s3cret", "opening", token, now=1_999) == "account-17"
@@ -41,14 +41,14 @@ def test_viewer_pass_names_its_account_until_it_expires():
     assert read_viewer_pass("s3cret", "opening", "view.garbage", now=1_000) is None
 
 
-def test_turn_credentials_follow_the_coturn_rest_scheme():
+def test_turn_credentials_follow_the_coturn_rest_scheme() -> None:
     username, credential = turn_credentials("turn-secret", "watch-17", ttl=600, now=1_000)
 
     expected = base64.b64encode(hmac.new(b"turn-secret", b"1600:watch-17", hashlib.sha1).digest()).decode()
     assert (username, credential) == ("1600:watch-17", expected)
 
 
-def test_settings_default_to_no_ice_servers_and_refuse_the_development_secret_in_production():
+def test_settings_default_to_no_ice_servers_and_refuse_the_development_secret_in_production() -> None:
     settings = RelaySettings.from_env({})
 
     assert settings.ice_servers == ()
@@ -57,7 +57,7 @@ def test_settings_default_to_no_ice_servers_and_refuse_the_development_secret_in
         RelaySettings.from_env({"PODIUM_ENV": "production"})
 
 
-def test_settings_read_ice_servers_turn_and_limits():
+def test_settings_read_ice_servers_turn_and_limits() -> None:
     settings = RelaySettings.from_env(
         {
             "PODIUM_SECRET_KEY": "x" * 40,

@@ -23,7 +23,10 @@ export function resultsView(poll) {
         ),
       );
     });
-    voters.textContent = current.voters === null || current.voters === undefined ? "" : say("voters", { count: current.voters });
+    // Live counts carry the options' votes only: a single-choice poll has one vote per voter, and a
+    // multiple-choice poll's voters are known for certain once it is closed.
+    const known = current.kind === "single" ? total : current.status === "closed" ? current.voters : null;
+    voters.textContent = known === null || known === undefined ? "" : say("voters", { count: known });
     voters.hidden = !voters.textContent;
   };
   view._draw(poll);
@@ -89,7 +92,7 @@ function ballotForm(poll, state, connection) {
 export function mountPoll({ state, connection }) {
   const box = byId("poll");
   if (!box) return;
-  let shape = "";
+  let shape = null;
   let results = null;
 
   function draw() {

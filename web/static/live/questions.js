@@ -1,7 +1,7 @@
 // The audience's Q&A: ask (optionally anonymous to the audience), upvote once, sort by votes or time.
 // One list for on-site and online askers; the asker also sees their own questions still in review.
 
-import { T, byId, clear, el, failure, flash, order, say, whereFrom } from "./dom.js";
+import { T, byId, clear, el, failure, flash, order, whereFrom } from "./dom.js";
 
 const STATUS_TAG = { pending: "pending", rejected: "rejected", merged: "merged" };
 
@@ -81,6 +81,7 @@ function questionItem(question, vote) {
     "button",
     { type: "button", class: "vote", aria: { pressed: "false" } },
     el("span", { class: "vote-arrow", aria: { hidden: "true" } }, "▲"),
+    el("span", { class: "visually-hidden" }, T.upvote),
     count,
   );
   const item = el("li", { class: "question", data: { id: question.id } }, el("div", { class: "question-body" }, text, meta, tags), button);
@@ -110,7 +111,6 @@ function updateItem(item, question, state) {
   const votable = question.status === "approved" && !question.archived;
   parts.count.textContent = String(question.votes);
   parts.button.setAttribute("aria-pressed", String(voted));
-  parts.button.setAttribute("aria-label", `${T.upvote} (${say("votes", { count: question.votes })})`);
   parts.button.hidden = !votable;
   item.classList.toggle("is-mine", Boolean(question.mine));
   item.classList.toggle("is-pending", question.status === "pending");

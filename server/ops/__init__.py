@@ -1,0 +1,1 @@
+"""Running Podium for real: configuration checks, readiness, metrics, backups."""

@@ -1,0 +1,280 @@
+"""Live rooms in Chromium against the real ASGI app (Socket.IO in front of Starlette): a delegate, a
+moderator, the room screen and a guest from the QR code, each in its own browser context."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from server.accounts.models import Role
+from server.agenda.models import Session
+from server.db import Database
+from server.events.models import Event
+from tests.browser.conftest import PageProblems, assert_accessible
+from tests.live import factories
+from tests.live.factories import ONLINE, Person
+from tests.live_pages.site import LiveSite
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+
+INJECTION = "<img src=x onerror=window.__pwned=1>"
+SCRIPT = "<script>window.__pwned=1</script>"
+PHONE = {"width": 390, "height": 844}
+PROJECTOR = {"width": 1280, "height": 720}
+WAIT = 10_000
+
+
+@dataclass
+class Room:
+    site: LiveSite
+    event: Event
+    session: Session
+    delegate: Person
+    moderator: Person
+    organiser: Person
+    database: Database
+
+    def path(self, page: str) -> str:
+        return f"{self.site.url}/{self.event.slug}/sessions/{self.session.code}/{page}"
+
+
+@pytest.fixture
+async def room(database_url: str, database: Database, demo_event: str) -> AsyncIterator[Room]:
+    async with database.session() as db:
+        event = await factories.event_by_slug(db, demo_event)
+        session = (await factories.sessions_of(db, event))[1]
+        await factories.set_live_settings(db, event, moderated=True, anonymous_guests=True)
+        delegate = await factories.person(db, event, "Online Delegate", attendance=ONLINE, country="ID")
+        moderator = await factories.person(db, event, "Chair Person", role=Role.moderator)
+        organiser = await factories.person(db, event, "Organiser One", role=Role.organiser)
+    site = LiveSite(database_url)
+    site.start()
+    yield Room(site, event, session, delegate, moderator, organiser, database)
+    site.stop()
+
+
+async def open_page(
+    browser: Any, room: Room, page_name: str, person: Person | None, viewport: dict[str, int] | None = None
+) -> tuple[Any, PageProblems]:
+    context = await browser.new_context(viewport=viewport or PROJECTOR, locale="en-GB")
+    if person is not None:
+        await context.add_cookies([{"name": "podium_session", "value": person.token, "url": room.site.url}])
+    page = await context.new_page()
+    problems = PageProblems(page)
+    await page.goto(room.path(page_name))
+    await live(page)
+    return page, problems
+
+
+async def live(page: Any) -> None:
+    await page.wait_for_selector("#live-status[data-state='live']", timeout=WAIT)
+
+
+async def expect_text(locator: Any, text: str) -> None:
+    from playwright.async_api import expect
+
+    await expect(locator).to_have_text(text, timeout=WAIT)
+
+
+async def expect_contains(locator: Any, text: str) -> None:
+    from playwright.async_api import expect
+
+    await expect(locator).to_contain_text(text, timeout=WAIT)
+
+
+async def ask(page: Any, text: str, *, anonymous: bool = False) -> None:
+    await page.fill("#ask-text", text)
+    if anonymous:
+        await page.check("#ask-anonymous")
+    await page.locator("#ask-form button[type=submit]").click()
+    await expect_contains(page.locator("#ask-status"), "Your question was sent.")
+
+
+async def test_question_is_approved_highlighted_and_voted_across_pages(browser: Any, room: Room) -> None:
+    delegate, delegate_problems = await open_page(browser, room, "room", room.delegate, PHONE)
+    moderator, moderator_problems = await open_page(browser, room, "moderate", room.moderator, PHONE)
+    screen, screen_problems = await open_page(browser, room, "screen", room.moderator, PROJECTOR)
+
+    await ask(delegate, "How are the murals kept dry?")
+    mine = delegate.locator("#questions li", has_text="How are the murals kept dry?")
+    await expect_contains(mine.locator(".tags"), "Waiting for review")
+
+    queued = moderator.locator("#queue li", has_text="How are the murals kept dry?")
+    await expect_contains(queued, "Online Delegate · Online · Indonesia")
+    await queued.get_by_role("button", name="Approve").click()
+    published = moderator.locator("#published li", has_text="How are the murals kept dry?")
+    await published.get_by_role("button", name="Show on screen").click()
+
+    await expect_text(screen.locator("#screen-question-text"), "How are the murals kept dry?")
+    await expect_text(screen.locator("#screen-question-meta"), "Online Delegate · Online · Indonesia")
+    await expect_text(delegate.locator("#on-screen .on-screen-text"), "How are the murals kept dry?")
+    await expect_text(mine.locator(".tags"), "Your question On screen now")
+
+    await mine.locator("button.vote").click()
+    await expect_text(mine.locator(".vote-count"), "1")
+    assert await mine.locator("button.vote").get_attribute("aria-pressed") == "true"
+    await expect_contains(published.locator(".question-meta"), "Votes: 1")
+    await mine.locator("button.vote").click()
+    await expect_contains(published.locator(".question-meta"), "Votes: 0")
+
+    for page in (delegate, moderator, screen):
+        await assert_accessible(page)
+    assert delegate_problems.messages + moderator_problems.messages + screen_problems.messages == []
+
+
+async def test_chat_and_poll_reach_the_other_page(browser: Any, room: Room) -> None:
+    delegate, delegate_problems = await open_page(browser, room, "room", room.delegate, PHONE)
+    moderator, moderator_problems = await open_page(browser, room, "moderate", room.moderator)
+
+    await delegate.fill("#chat-text", "Greetings from Jakarta")
+    await delegate.press("#chat-text", "Enter")
+    message = moderator.locator("#chat li", has_text="Greetings from Jakarta")
+    await expect_contains(message.locator(".chat-author"), "Online Delegate")
+
+    await moderator.fill("#poll-question", "Which site should we visit?")
+    await moderator.fill("#poll-options", "Mogao Caves\nLongmen Grottoes")
+    await moderator.get_by_role("button", name="Create poll").click()
+    poll = moderator.locator("#polls li", has_text="Which site should we visit?")
+    await poll.get_by_role("button", name="Open").click()
+
+    ballot = delegate.locator("#poll form")
+    await expect_contains(ballot.locator("legend"), "Which site should we visit?")
+    await ballot.get_by_label("Longmen Grottoes").check()
+    await ballot.get_by_role("button", name="Vote").click()
+    await expect_contains(ballot.locator(".form-status"), "Your vote is counted.")
+    longmen = poll.locator(".poll-result", has_text="Longmen Grottoes")
+    await expect_text(longmen.locator(".result-count"), "1 (100%)")
+    assert await delegate.locator("#poll .poll-results").count() == 0  # hidden until the moderators show them
+
+    await poll.get_by_role("button", name="Show results").click()
+    shown = delegate.locator("#poll .poll-result", has_text="Longmen Grottoes")
+    await expect_text(shown.locator(".result-count"), "1 (100%)")
+
+    await message.get_by_role("button", name="Delete").click()
+    await expect_text(delegate.locator("#chat"), "")
+
+    await assert_accessible(delegate)
+    await assert_accessible(moderator)
+    assert delegate_problems.messages + moderator_problems.messages == []
+
+
+async def test_script_injection_is_shown_as_text(browser: Any, room: Room) -> None:
+    async with room.database.session() as db:
+        attacker = await factories.person(db, room.event, INJECTION, attendance=ONLINE, country="ID")
+    delegate, delegate_problems = await open_page(browser, room, "room", attacker, PHONE)
+    moderator, moderator_problems = await open_page(browser, room, "moderate", room.moderator)
+    screen, screen_problems = await open_page(browser, room, "screen", room.moderator)
+
+    await ask(delegate, SCRIPT + INJECTION)
+    await delegate.fill("#chat-text", INJECTION + SCRIPT)
+    await delegate.press("#chat-text", "Enter")
+    queued = moderator.locator("#queue li").first
+    await expect_text(queued.locator(".question-text"), SCRIPT + INJECTION)
+    await queued.get_by_role("button", name="Approve").click()
+    published = moderator.locator("#published li").first
+    await published.get_by_role("button", name="Label").click()
+    await published.locator(".mod-editor input").fill(INJECTION)
+    await published.get_by_role("button", name="Save").click()
+    await published.get_by_role("button", name="Show on screen").click()
+    await moderator.fill("#poll-question", SCRIPT)
+    await moderator.fill("#poll-options", INJECTION + "\n" + SCRIPT)
+    await moderator.get_by_role("button", name="Create poll").click()
+    await moderator.locator("#polls li").first.get_by_role("button", name="Open").click()
+
+    mine = delegate.locator("#questions li").first
+    await expect_text(mine.locator(".question-text"), SCRIPT + INJECTION)
+    await expect_contains(mine.locator(".question-meta"), INJECTION)
+    await expect_contains(mine.locator(".tag-label"), INJECTION)
+    await expect_text(delegate.locator("#chat .chat-text"), INJECTION + SCRIPT)
+    await expect_text(delegate.locator("#poll legend"), SCRIPT)
+    await expect_text(moderator.locator("#chat .chat-author"), INJECTION)
+    await expect_text(screen.locator("#screen-question-text"), SCRIPT + INJECTION)
+    await expect_contains(screen.locator("#screen-question-meta"), INJECTION)
+    for page in (delegate, moderator, screen):
+        assert await page.evaluate("typeof window.__pwned") == "undefined"
+        assert await page.locator("img[src='x']").count() == 0
+    assert delegate_problems.messages + moderator_problems.messages + screen_problems.messages == []
+
+
+async def test_guest_asks_and_votes_from_the_qr_code_page(browser: Any, room: Room) -> None:
+    screen, _problems = await open_page(browser, room, "screen", room.moderator)
+    moderator, _ = await open_page(browser, room, "moderate", room.moderator, PHONE)
+    guest_url = await screen.locator("#guest-url").get_attribute("href")
+    assert guest_url is not None and guest_url.startswith(room.path("ask?token="))
+
+    context = await browser.new_context(viewport=PHONE, locale="en-GB")
+    guest = await context.new_page()
+    problems = PageProblems(guest)
+    await guest.goto(guest_url)
+    await live(guest)
+    await assert_accessible(guest)
+    await ask(guest, "Is the site open to visitors?", anonymous=True)
+    mine = guest.locator("#questions li", has_text="Is the site open to visitors?")
+    await expect_contains(mine.locator(".tags"), "Waiting for review")
+
+    queued = moderator.locator("#queue li", has_text="Is the site open to visitors?")
+    await expect_contains(queued.locator(".question-meta"), "Guest (anonymous to the audience) · On site")
+    await queued.get_by_role("button", name="Approve").click()
+    await expect_text(mine.locator(".tags"), "Your question")
+
+    # The guest's key (kept by the browser) keeps the question theirs after a reload.
+    await guest.reload()
+    await live(guest)
+    await expect_text(mine.locator(".tags"), "Your question")
+    await mine.locator("button.vote").click()
+    await expect_text(mine.locator(".vote-count"), "1")
+    assert problems.messages == []
+
+
+async def test_reconnect_catches_up_on_what_was_missed(browser: Any, room: Room) -> None:
+    delegate, problems = await open_page(browser, room, "room", room.delegate, PHONE)
+    moderator, _ = await open_page(browser, room, "moderate", room.moderator)
+    await ask(delegate, "Will the slides be shared?")
+    queued = moderator.locator("#queue li", has_text="Will the slides be shared?")
+    await expect_contains(queued, "Will the slides be shared?")
+
+    assert await room.site.drop_connections(room.delegate.account.id or 0) == 1
+    await delegate.wait_for_selector("#live-status[data-state='reconnecting']", timeout=WAIT)
+    # While the delegate is away: approved and put on screen, broadcasts the delegate never receives.
+    await queued.get_by_role("button", name="Approve").click()
+    published = moderator.locator("#published li", has_text="Will the slides be shared?")
+    await published.get_by_role("button", name="Show on screen").click()
+    await expect_contains(moderator.locator("#highlight-text"), "Will the slides be shared?")
+
+    await live(delegate)
+    mine = delegate.locator("#questions li", has_text="Will the slides be shared?")
+    await expect_text(mine.locator(".tags"), "Your question On screen now")
+    await expect_text(delegate.locator("#on-screen .on-screen-text"), "Will the slides be shared?")
+    assert problems.messages == []
+
+
+async def test_announcement_form_reaches_an_open_room(browser: Any, room: Room) -> None:
+    delegate, delegate_problems = await open_page(browser, room, "room", room.delegate, PHONE)
+    context = await browser.new_context(locale="en-GB")
+    await context.add_cookies([{"name": "podium_session", "value": room.organiser.token, "url": room.site.url}])
+    organiser = await context.new_page()
+    organiser_problems = PageProblems(organiser)
+    await organiser.goto(f"{room.site.url}/{room.event.slug}/organiser/announcements")
+    await assert_accessible(organiser)
+    await organiser.fill("#announcement-text", "Lunch is served in the east hall. " + INJECTION)
+    async with organiser.expect_navigation():
+        await organiser.get_by_role("button", name="Send to every room").click()
+    await expect_contains(organiser.locator(".message-success"), "Your announcement was sent to every room.")
+
+    banner = delegate.locator("#announcements .announcement-text")
+    await expect_text(banner, "Lunch is served in the east hall. " + INJECTION)
+    assert await delegate.evaluate("typeof window.__pwned") == "undefined"
+    await assert_accessible(delegate)
+    assert delegate_problems.messages + organiser_problems.messages == []
+
+
+async def test_refusal_page_is_clear_and_accessible(browser: Any, room: Room) -> None:
+    context = await browser.new_context(viewport=PHONE, locale="en-GB")
+    page = await context.new_page()
+    response = await page.goto(room.path("room"))
+    assert response is not None and response.status == 403
+    await expect_text(page.locator(".entry-message"), "Please sign in to enter the live room.")
+    await assert_accessible(page)
