@@ -9,13 +9,13 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from server.db import Database
 from server.mail.delivery import run_delivery
+from server.ops import health, metrics
+from server.ops.logging import RequestIdMiddleware
 from server.settings import Settings
 from server.transport import accounts, api, exports, live_pages, pages, registration
 from server.transport.auth import CSRFMiddleware
@@ -23,10 +23,6 @@ from server.transport.errors import EXCEPTION_HANDLERS
 from server.transport.language import LanguageMiddleware
 from server.transport.security import SecurityHeadersMiddleware
 from web import NODE_MODULES_DIR, STATIC_DIR
-
-
-async def healthz(_request: Request) -> Response:
-    return PlainTextResponse("ok")
 
 
 def create_app(
@@ -46,9 +42,11 @@ def create_app(
         await database.dispose()
 
     routes: list[BaseRoute] = [
-        Route("/healthz", healthz),
+        Route("/healthz", health.healthz),
         # The two busiest pages first: every route tried before a match costs a regex on each request.
         *pages.front_routes,
+        Route("/readyz", health.readyz),
+        Route("/metrics", metrics.metrics_endpoint),
         Mount("/static/vendor", StaticFiles(directory=NODE_MODULES_DIR, check_dir=False), name="vendor"),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         *api.routes,
@@ -59,6 +57,7 @@ def create_app(
         *pages.routes,
     ]
     middleware = [
+        Middleware(RequestIdMiddleware, observe=metrics.observe_request),
         Middleware(SecurityHeadersMiddleware, https=settings.base_url.startswith("https://")),
         Middleware(LanguageMiddleware),
         Middleware(CSRFMiddleware, https=settings.base_url.startswith("https://")),

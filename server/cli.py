@@ -1,10 +1,9 @@
-"""The ``podium`` command: serve, migrate, import and export events."""
+"""The ``podium`` command: serve, relay, migrate, check, back up, import and export events."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,12 +28,66 @@ def _settings() -> Settings:
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from server.app import create_app
+    from realtime.live.asgi import create_asgi
+    from server.ops.logging import configure_logging
 
     settings = _settings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_format)
     print(f"Podium is serving on http://{args.host}:{args.port}/", flush=True)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info", proxy_headers=True)
+    # Socket.IO in front of the Starlette app; behind nginx, X-Forwarded-* is trusted from FORWARDED_ALLOW_IPS.
+    uvicorn.run(
+        create_asgi(settings),
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+        server_header=False,
+    )
+
+
+def cmd_relay(args: argparse.Namespace) -> None:
+    from realtime.media.app import serve
+
+    try:
+        serve(host=args.host, port=args.port)
+    except SettingsError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def cmd_check(_args: argparse.Namespace) -> int:
+    from server.ops.check import check
+
+    report = asyncio.run(check())
+    for warning in report.warnings:
+        print(f"warning: {warning}")
+    for problem in report.problems:
+        print(problem)
+    if report.ok:
+        print("configuration looks good")
+        return 0
+    return 1
+
+
+def cmd_backup(args: argparse.Namespace) -> None:
+    from server.ops.backup import BackupError, backup
+
+    try:
+        size = backup(_settings(), Path(args.file))
+    except BackupError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"backed up the database to {args.file} ({size} bytes)")
+
+
+def cmd_restore(args: argparse.Namespace) -> None:
+    from server.ops.backup import BackupError, restore
+
+    try:
+        restore(_settings(), Path(args.file))
+    except BackupError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"restored the database from {args.file}")
 
 
 def cmd_db_upgrade(_args: argparse.Namespace) -> None:
@@ -156,6 +209,22 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: %(default)s)")
     serve.set_defaults(handler=cmd_serve)
 
+    relay = commands.add_parser("relay", help="serve a media relay (WHIP and WHEP) as its own process")
+    relay.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    relay.add_argument("--port", type=int, default=8100, help="port to listen on (default: %(default)s)")
+    relay.set_defaults(handler=cmd_relay)
+
+    checker = commands.add_parser("check", help="check the configuration, database and Redis before starting")
+    checker.set_defaults(handler=cmd_check)
+
+    backer = commands.add_parser("backup", help="copy the SQLite database to FILE, consistently, while Podium runs")
+    backer.add_argument("file", metavar="FILE", help="the backup file to write (must not exist)")
+    backer.set_defaults(handler=cmd_backup)
+
+    restorer = commands.add_parser("restore", help="replace the SQLite database with a backup (stop Podium first)")
+    restorer.add_argument("file", metavar="FILE", help="the backup file to restore")
+    restorer.set_defaults(handler=cmd_restore)
+
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_upgrade = db_commands.add_parser("upgrade", help="apply every pending schema migration")
@@ -186,7 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        args.handler(args)
+        code = args.handler(args)
     except (CommandError, PodiumError) as exc:
         print(f"podium: error: {exc}", file=sys.stderr)
         return 1
@@ -196,7 +265,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
-    return 0
+    return int(code or 0)
 
 
 if __name__ == "__main__":

@@ -59,7 +59,9 @@ class Database:
         event.listen(self.engine.sync_engine, "before_cursor_execute", count_statement)
         # SQLite has one writer at a time: queueing writers here, in order, beats every connection
         # polling the file lock (busy_timeout), which starves some of them under a burst.
-        info = {WRITE_QUEUE: asyncio.Lock()} if self.is_sqlite else {}
+        # On PostgreSQL the queue keeps writers that would wait on the same row lock from holding every
+        # pooled connection meanwhile (a burst of picks for one session would time out the pool).
+        info = {WRITE_QUEUE: asyncio.Lock()}
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False, info=info)
 
     @asynccontextmanager
@@ -72,13 +74,17 @@ class Database:
 
 
 async def begin_write(db: AsyncSession) -> None:
-    """Start ``db``'s transaction holding the write lock on SQLite (BEGIN IMMEDIATE).
+    """Start ``db``'s write transaction: BEGIN IMMEDIATE on SQLite, after this process's earlier writers.
 
-    Call it before the first statement of a read-then-write. On PostgreSQL it changes nothing: services
-    lock the rows they read with ``SELECT ... FOR UPDATE`` instead, which SQLite ignores.
+    Call it before the first statement of a read-then-write: on SQLite (WAL) a transaction that read and
+    then writes after another commit fails at once ("database is locked"), whatever the busy timeout.
+    A read-only transaction still open (the caller looked up the event or the account) is committed
+    first. On PostgreSQL, services also lock the rows they read with ``SELECT ... FOR UPDATE``.
     """
     if db.in_transaction():
-        raise RuntimeError("begin_write must come before the transaction's first statement")
+        if db.new or db.dirty or db.deleted:
+            raise RuntimeError("begin_write must come before the transaction's first write")
+        await db.commit()
     info = db.sync_session.info
     queue: asyncio.Lock | None = info.get(WRITE_QUEUE)
     if queue is not None:

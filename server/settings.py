@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 DEVELOPMENT_SECRET = "podium-development-secret-do-not-use-in-production"  # noqa: S105 (refused in production)
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
 
 class SettingsError(ValueError):
-    """The environment describes a configuration Podium refuses to run with."""
+    """The environment describes a configuration Podium refuses to run with: every problem, one a line."""
+
+    def __init__(self, problems: str | list[str]) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("\n".join(self.problems))
 
 
 def normalise_database_url(url: str) -> str:
@@ -37,6 +43,7 @@ class Settings:
     smtp_password: str = ""
     smtp_starttls: bool = True
     mail_from: str = "Podium <podium@localhost>"
+    log_format: str = "text"  # "json" for structured logs (the default in production)
 
     @property
     def is_production(self) -> bool:
@@ -47,32 +54,56 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """The settings, or a SettingsError naming every problem at once (so one restart fixes them all)."""
+        settings, problems = cls.examine(environ)
+        if problems:
+            raise SettingsError(problems)
+        return settings
+
+    @classmethod
+    def examine(cls, environ: Mapping[str, str] | None = None) -> tuple[Settings, list[str]]:
+        """The settings the environment describes and every problem with them. A value with a problem falls back
+        to its default, except the database URL, which becomes empty: ``podium check`` goes on checking the rest."""
         environ = dict(os.environ if environ is None else environ)
+        problems: list[str] = []
         env = environ.get("PODIUM_ENV", "development").strip().lower()
         if env not in {"development", "production", "test"}:
-            raise SettingsError(f"PODIUM_ENV must be development, production or test, not {env!r}")
+            problems.append(f"PODIUM_ENV must be development, production or test, not {env!r}")
+            env = "development"
         default_db = f"sqlite:///{Path.cwd() / 'podium.db'}"
         database_url = normalise_database_url(environ.get("PODIUM_DATABASE_URL", "") or default_db)
         if not database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
-            raise SettingsError("PODIUM_DATABASE_URL must be an sqlite:/// or postgresql:// URL")
+            problems.append("PODIUM_DATABASE_URL must be an sqlite:/// or postgresql:// URL")
+            database_url = ""
         secret_key = environ.get("PODIUM_SECRET_KEY", "") or DEVELOPMENT_SECRET
         if env == "production" and secret_key == DEVELOPMENT_SECRET:
-            raise SettingsError("PODIUM_SECRET_KEY must be set to a secret of your own when PODIUM_ENV=production")
-        if env == "production" and len(secret_key) < 32:
-            raise SettingsError("PODIUM_SECRET_KEY must be at least 32 characters long in production")
-        base_url = (environ.get("PODIUM_BASE_URL", "") or "http://127.0.0.1:8000").rstrip("/")
+            problems.append("PODIUM_SECRET_KEY must be set to a secret of your own when PODIUM_ENV=production")
+        elif env == "production" and len(secret_key) < 32:
+            problems.append("PODIUM_SECRET_KEY must be at least 32 characters long in production")
+        base_url = (environ.get("PODIUM_BASE_URL", "") or DEFAULT_BASE_URL).rstrip("/")
         parts = urlsplit(base_url)
         if parts.scheme not in {"http", "https"} or not parts.netloc:
-            raise SettingsError(
+            problems.append(
                 f"PODIUM_BASE_URL must be an http(s) URL such as https://podium.example.org, not {base_url!r}"
             )
+            base_url = DEFAULT_BASE_URL
         redis_url = environ.get("PODIUM_REDIS_URL", "").strip() or None
+        if redis_url is not None and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+            problems.append(
+                f"PODIUM_REDIS_URL must be a redis:// URL such as redis://127.0.0.1:6379/0, not {redis_url!r}"
+            )
+            redis_url = None
         try:
             smtp_port = int(environ.get("PODIUM_SMTP_PORT", "") or 587)
         except ValueError:
-            raise SettingsError("PODIUM_SMTP_PORT must be a port number such as 587") from None
-        return cls(
+            problems.append("PODIUM_SMTP_PORT must be a port number such as 587")
+            smtp_port = 587
+        log_format = environ.get("PODIUM_LOG_FORMAT", "").strip().lower() or ("json" if env == "production" else "text")
+        if log_format not in {"json", "text"}:
+            problems.append(f"PODIUM_LOG_FORMAT must be json or text, not {log_format!r}")
+            log_format = "text"
+        settings = cls(
             env=env,
             database_url=database_url,
             redis_url=redis_url,
@@ -84,4 +115,6 @@ class Settings:
             smtp_password=environ.get("PODIUM_SMTP_PASSWORD", ""),
             smtp_starttls=environ.get("PODIUM_SMTP_STARTTLS", "true").lower() not in {"0", "false", "no"},
             mail_from=environ.get("PODIUM_MAIL_FROM", "") or f"Podium <podium@{urlsplit(base_url).hostname}>",
+            log_format=log_format,
         )
+        return settings, problems

@@ -26,16 +26,18 @@ class LiveASGIApp(socketio.ASGIApp):
     """Starts and stops the live rooms' background work with the server, and leaves the rest of the
     lifespan (mail delivery, the database) to the Starlette app."""
 
-    def __init__(self, live: LiveServer, other_asgi_app: Any) -> None:
+    def __init__(self, live: LiveServer, other_asgi_app: Any, *, settle_gc: bool = True) -> None:
         super().__init__(live.sio, other_asgi_app=other_asgi_app)
         self.live = live
+        self.settle_gc = settle_gc
 
     async def lifespan(self, scope: Any, receive: Any, send: Any) -> None:
         async def receive_with_live() -> Any:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 await self.live.start()
-                settle_garbage_collector()
+                if self.settle_gc:
+                    settle_garbage_collector()
             elif message["type"] == "lifespan.shutdown":
                 await self.live.stop()
             return message
@@ -44,17 +46,22 @@ class LiveASGIApp(socketio.ASGIApp):
 
 
 def create_asgi(
-    settings: Settings | None = None, database: Database | None = None, *, deliver_mail: bool = True
+    settings: Settings | None = None,
+    database: Database | None = None,
+    *,
+    deliver_mail: bool = True,
+    settle_gc: bool = True,
 ) -> Any:
     """``socketio.ASGIApp(sio, other_asgi_app=create_app(settings))``, sharing one database, with the
-    live server as the app's broadcaster so HTTP actions reach the live rooms."""
+    live server as the app's broadcaster so HTTP actions reach the live rooms. ``settle_gc`` tunes the
+    garbage collector of the whole process: for the server's own process, not for one shared with tests."""
     settings = settings or Settings.from_env()
     database = database or Database(settings.database_url)
     app = create_app(settings, database, deliver_mail=deliver_mail)
     live = LiveServer(settings, database)
     app.state.broadcaster = live
     app.state.live = live
-    return LiveASGIApp(live, other_asgi_app=app)
+    return LiveASGIApp(live, other_asgi_app=app, settle_gc=settle_gc)
 
 
 def app_from_env() -> Any:

@@ -17,9 +17,9 @@ class Bucket:
 
     def take(self, now: float | None = None) -> bool:
         now = time.monotonic() if now is None else now
-        if self.tokens < 0:
-            self.tokens = self.burst
-        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
+        if self.tokens < 0:  # first use: a full bucket
+            self.tokens, self.updated = self.burst, now
+        self.tokens = min(self.burst, self.tokens + max(0.0, now - self.updated) * self.rate)
         self.updated = now
         if self.tokens >= 1:
             self.tokens -= 1

@@ -32,14 +32,20 @@ class Presence:
         self._origins: dict[int, dict[str, str]] = {}
         self._redis: Any = None
         self._published: dict[int, float] = {}
+        self._online: dict[int, int] = {}
+        self._last: dict[int, Headcount] = {}
         if redis_url:
             import redis.asyncio as redis
 
             self._redis = redis.from_url(redis_url)
 
     def enter(self, session_id: int, key: str, origin: str) -> None:
-        self._connections.setdefault(session_id, Counter())[key] += 1
-        self._origins.setdefault(session_id, {})[key] = origin
+        members = self._connections.setdefault(session_id, Counter())
+        members[key] += 1
+        if members[key] == 1:
+            self._origins.setdefault(session_id, {})[key] = origin
+            if origin == Attendance.online:
+                self._online[session_id] = self._online.get(session_id, 0) + 1
 
     def leave(self, session_id: int, key: str) -> None:
         members = self._connections.get(session_id)
@@ -48,21 +54,29 @@ class Presence:
         members[key] -= 1
         if members[key] == 0:
             del members[key]
-            del self._origins[session_id][key]
+            if self._origins[session_id].pop(key) == Attendance.online:
+                self._online[session_id] -= 1
         if not members:
             del self._connections[session_id]
             del self._origins[session_id]
+            self._online.pop(session_id, None)
 
-    def local(self, session_id: int) -> dict[str, str]:
-        return dict(self._origins.get(session_id, {}))
+    def local(self, session_id: int) -> Headcount:
+        """This process's people in the room, counted as they come and go."""
+        return Headcount(connected=len(self._origins.get(session_id, ())), online=self._online.get(session_id, 0))
+
+    def last(self, session_id: int) -> Headcount:
+        """The room's headcount as last computed (across processes), or this process's own."""
+        return self._last.get(session_id) or self.local(session_id)
 
     async def headcount(self, session_id: int) -> Headcount:
         """This room's people across processes; publishes this process's share first."""
-        members = self.local(session_id)
-        if self._redis is not None:
-            members = await self._shared(session_id, members)
+        if self._redis is None:
+            return self.local(session_id)
+        members = await self._shared(session_id, dict(self._origins.get(session_id, {})))
         online = sum(1 for origin in members.values() if origin == Attendance.online)
-        return Headcount(connected=len(members), online=online)
+        self._last[session_id] = Headcount(connected=len(members), online=online)
+        return self._last[session_id]
 
     async def _shared(self, session_id: int, members: dict[str, str]) -> dict[str, str]:
         key = f"{self.prefix}:presence:{session_id}"

@@ -165,7 +165,9 @@ class LiveServer:
             answer = await join_room(db, actor=participant, since_seq=since_seq)
         if answer["mode"] == "events" or any(question["mine"] for question in answer["questions"]):
             await self.follow_own_questions(connection, participant)
-        headcount = await self.presence.headcount(session_id)
+        # Not recounted across processes here: with a crowd joining that would cost each join the whole
+        # room. The coalesced counts follow within a second.
+        headcount = self.presence.last(session_id)
         answer["counts"]["presence"].update(connected=headcount.connected, online=headcount.online)
         return answer
 

@@ -30,8 +30,9 @@ class RelaySettings:
     turn_ttl: int = 6 * 3600
     video_bitrate: int = 500_000  # aiortc's own VP8 default; viewers cost per packet, so bits cost CPU
     keyframe_interval: float = 4.0
-    keyframe_min_interval: float = 0.4
-    viewer_queue_frames: int = 20
+    keyframe_min_interval: float = 0.4  # between keyframes asked for joining viewers and lost pictures
+    keyframe_recovery_interval: float = 2.0  # between those asked for viewers that skipped while the relay was busy
+    viewer_queue_frames: int = 45  # 1.5 s: only an overloaded relay lets a viewer's queue grow
     max_viewers: int = 1000
     max_viewers_per_account: int = 3
     max_viewers_per_ip: int = 50

@@ -78,7 +78,7 @@ class VideoEncoder:
         self.height = 0
 
     def request_keyframe(self) -> None:
-        """Ask for a keyframe soon: at once unless one went out less than ``keyframe_min_interval`` ago."""
+        """Make a keyframe of the next frame, unless one went out less than ``keyframe_min_interval`` ago."""
         self._keyframe_wanted = True
 
     def _open(self, width: int, height: int) -> av.VideoCodecContext:

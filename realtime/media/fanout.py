@@ -85,7 +85,7 @@ class PacketTrack(MediaStreamTrack):
 class Fanout:
     """One kind of media of one stream: the viewers' tracks and what was sent to them."""
 
-    def __init__(self, kind: str, *, max_queue: int, request_keyframe: Callable[[], None] | None = None) -> None:
+    def __init__(self, kind: str, *, max_queue: int, request_keyframe: Callable[[bool], None] | None = None) -> None:
         self.kind = kind
         self.tracks: set[PacketTrack] = set()
         self._max_queue = max_queue
@@ -102,9 +102,10 @@ class Fanout:
     def discard(self, track: PacketTrack) -> None:
         self.tracks.discard(track)
 
-    def request_keyframe(self) -> None:
+    def request_keyframe(self, urgent: bool = True) -> None:
+        """Urgent for a joining viewer or a lost picture; not for a viewer that skipped because the relay is busy."""
         if self._request_keyframe is not None:
-            self._request_keyframe()
+            self._request_keyframe(urgent)
 
     def publish(self, packet: av.Packet) -> None:
         keyframe = bool(packet.is_keyframe)
@@ -113,7 +114,7 @@ class Fanout:
             if not track.push(packet, keyframe=keyframe):
                 needs_keyframe = True
         if needs_keyframe:
-            self.request_keyframe()
+            self.request_keyframe(urgent=False)
         now = time.monotonic()
         self.packets += 1
         self.last_packet_at = now

@@ -1,7 +1,10 @@
-"""Ingest: the publisher's decoded frames go through the stream's one encoder into its fan-out.
+"""Ingest: a publisher's video reaches the fan-out as VP8 packets, forwarded as they are whenever possible.
+
+- A VP8 publisher's frames are forwarded without decoding: keyframe requests go to the publisher as RTCP PLI.
+- Any other codec (an encoder sending H.264) is decoded and encoded once with PyAV, in the stream's encoder thread.
 
 A pipeline outlives publishers: when one drops and another comes, viewers keep their tracks, timestamps keep
-rising, and the first new frame is a keyframe.
+rising, and the next frame they get is a keyframe.
 """
 
 from __future__ import annotations
@@ -11,16 +14,20 @@ import contextlib
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Executor
 
 import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from realtime.media.config import RelaySettings
-from realtime.media.encoder import AUDIO_RATE, VIDEO_RATE, AudioEncoder, Timeline, VideoEncoder
+from realtime.media.encoder import AUDIO_RATE, VIDEO_RATE, VIDEO_TIME_BASE, AudioEncoder, Timeline, VideoEncoder
 from realtime.media.fanout import Fanout
 
 logger = logging.getLogger(__name__)
+
+FRAME_BACKLOG = 4  # decoded frames waiting for the encoder: absorbs bursts, drops the oldest beyond
+VP8_START_CODE = b"\x9d\x01\x2a"
 
 
 async def _cancel(task: asyncio.Task[None] | None) -> None:
@@ -30,45 +37,87 @@ async def _cancel(task: asyncio.Task[None] | None) -> None:
             await task
 
 
-FRAME_BACKLOG = 4  # decoded frames waiting for the encoder: absorbs bursts, drops the oldest beyond
+def vp8_keyframe_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height if ``data`` is a VP8 keyframe (RFC 6386 section 9.1), else None."""
+    if len(data) < 10 or data[0] & 0x01 or data[3:6] != VP8_START_CODE:
+        return None
+    return int.from_bytes(data[6:8], "little") & 0x3FFF, int.from_bytes(data[8:10], "little") & 0x3FFF
 
 
 class VideoPipeline:
-    """Queues a few decoded frames for the encoder; one that falls further behind drops the oldest."""
-
     def __init__(self, settings: RelaySettings, executor: Executor) -> None:
         self.encoder = VideoEncoder(
             bitrate=settings.video_bitrate,
             keyframe_interval=settings.keyframe_interval,
             keyframe_min_interval=settings.keyframe_min_interval,
         )
-        self.fanout = Fanout(
-            "video", max_queue=settings.viewer_queue_frames, request_keyframe=self.encoder.request_keyframe
-        )
+        self.fanout = Fanout("video", max_queue=settings.viewer_queue_frames, request_keyframe=self.request_keyframe)
         self.timeline = Timeline(VIDEO_RATE)
+        self.keyframe_min_interval = settings.keyframe_min_interval
+        self.keyframe_recovery_interval = settings.keyframe_recovery_interval
         self._executor = executor
         self._frames: deque[av.VideoFrame] = deque()
         self._ready = asyncio.Event()
         self._reader: asyncio.Task[None] | None = None
         self._encoding: asyncio.Task[None] | None = None
+        self._source = 0  # which publisher's frames count; earlier ones are ignored
+        self._ask_publisher: Callable[[], None] | None = None
+        self._last_keyframe = float("-inf")  # when one was last asked for or sent
+        self._ask_later: asyncio.TimerHandle | None = None
+        self._ask_at = float("inf")
+        self.mode: str | None = None  # "forward" or "transcode" while a publisher sends video
         self.frames_in = 0
         self.frames_dropped = 0
+        self.keyframes = 0
+        self.width = 0
+        self.height = 0
         self.last_frame_at: float | None = None
 
-    def attach(self, track: MediaStreamTrack) -> None:
-        """Take frames from a new publisher's track from now on."""
+    def _new_source(self, mode: str | None) -> int:
         if self._reader is not None:
             self._reader.cancel()
+            self._reader = None
         self._frames.clear()
+        self._ask_publisher = None
+        self._source += 1
+        self.mode = mode
         self.timeline.new_source()
+        return self._source
+
+    # Forwarding: a VP8 publisher's frames, as they arrive.
+
+    def forward(self, ask_publisher: Callable[[], None]) -> Callable[[str, bytes, int], None]:
+        """Start forwarding a new publisher's VP8 frames; returns what to call with each frame."""
+        source = self._new_source("forward")
+        self._ask_publisher = ask_publisher
+
+        def on_frame(codec: str, data: bytes, timestamp: int) -> None:
+            if source == self._source and codec == "VP8" and data:
+                self._forward_frame(data, timestamp)
+
+        return on_frame
+
+    def _forward_frame(self, data: bytes, timestamp: int) -> None:
+        packet = av.Packet(data)
+        packet.pts = self.timeline.stamp(timestamp, VIDEO_TIME_BASE)
+        packet.time_base = VIDEO_TIME_BASE
+        size = vp8_keyframe_size(data)
+        if size is not None:
+            packet.is_keyframe = True
+            self.width, self.height = size
+        self.frames_in += 1
+        self.last_frame_at = time.monotonic()
+        self._publish(packet)
+
+    # Transcoding: decoded frames from any other codec, encoded once.
+
+    def transcode(self, track: MediaStreamTrack) -> None:
+        """Start taking decoded frames from a new publisher's track."""
+        self._new_source("transcode")
         self.encoder.request_keyframe()
         self._reader = asyncio.create_task(self._read(track))
         if self._encoding is None:
             self._encoding = asyncio.create_task(self._encode())
-
-    async def detach(self) -> None:
-        await _cancel(self._reader)
-        self._reader = None
 
     async def _read(self, track: MediaStreamTrack) -> None:
         while True:
@@ -94,17 +143,64 @@ class VideoPipeline:
                 await self._ready.wait()
                 continue
             frame = self._frames.popleft()
+            source = self._source
             pts = self.timeline.stamp(frame.pts, frame.time_base)
             try:
                 packets = await loop.run_in_executor(self._executor, self.encoder.encode, frame, pts)
             except Exception:
                 logger.exception("encoding a video frame failed")
                 continue
+            if source != self._source:
+                continue
+            self.width, self.height = self.encoder.width, self.encoder.height
             for packet in packets:
-                self.fanout.publish(packet)
+                self._publish(packet)
+
+    def _publish(self, packet: av.Packet) -> None:
+        if packet.is_keyframe:
+            self.keyframes += 1
+            self._last_keyframe = time.monotonic()
+        self.fanout.publish(packet)
+
+    def request_keyframe(self, urgent: bool = True) -> None:
+        """A viewer needs a keyframe: coalesce requests and ask the publisher (PLI) or the encoder.
+
+        Urgent requests (a joining viewer, a lost picture) wait at most ``keyframe_min_interval`` since the last
+        keyframe; a viewer that skipped because the relay is busy waits ``keyframe_recovery_interval``, so an
+        overload does not feed itself with keyframes.
+        """
+        now = time.monotonic()
+        interval = self.keyframe_min_interval if urgent else self.keyframe_recovery_interval
+        at = max(now, self._last_keyframe + interval)
+        if at >= self._ask_at:
+            return  # one is already due as soon
+        if self._ask_later is not None:
+            self._ask_later.cancel()
+            self._ask_later = None
+        if at <= now:
+            self._ask_now()
+        else:
+            self._ask_at = at
+            self._ask_later = asyncio.get_running_loop().call_later(at - now, self._ask_now)
+
+    def _ask_now(self) -> None:
+        self._ask_later = None
+        self._ask_at = float("inf")
+        self._last_keyframe = time.monotonic()
+        if self._ask_publisher is not None:
+            self._ask_publisher()
+        else:
+            self.encoder.request_keyframe()
+
+    async def detach(self) -> None:
+        """The publisher left: ignore anything still arriving from it."""
+        self._new_source(None)
 
     async def close(self) -> None:
         await self.detach()
+        if self._ask_later is not None:
+            self._ask_later.cancel()
+            self._ask_later = None
         await _cancel(self._encoding)
         self._encoding = None
 

@@ -1,10 +1,13 @@
 """Every aiortc and aioice internal the relay relies on, in one place, with a check that they are still there.
 
 The relay hands encoded ``av.Packet`` objects to ``RTCRtpSender`` (public: a track may return packets, which the
-sender packs without encoding). Two things need internals:
+sender packs without encoding). These need internals:
 
+- forwarding without decoding: a VP8 publisher's receiver puts each reassembled frame on its private decoder queue
+  (``RTCRtpReceiver.__decoder_queue``); the relay swaps that queue for a tap that hands the frame over instead;
+- keyframes from the publisher: ``RTCRtpReceiver._send_rtcp_pli`` sends it a picture loss indication;
 - keyframe requests: on a viewer's PLI/FIR the sender calls its private ``_send_keyframe``, which only affects its
-  own encoder and so does nothing on the packing path; the relay replaces it per sender to ask the stream's encoder;
+  own encoder and so does nothing on the packing path; the relay replaces it per sender to ask the stream's source;
 - loopback-only ICE: aioice gathers host candidates through ``aioice.ice.get_host_addresses`` and skips loopback,
   so offline tests and single-host set-ups restrict it to chosen addresses.
 
@@ -13,19 +16,56 @@ sender packs without encoding). Two things need internals:
 
 from __future__ import annotations
 
+import asyncio
 import inspect
+import threading
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import aioice
 import aioice.ice
 import aiortc
-from aiortc import RTCRtpSender
+from aiortc import RTCRtpReceiver, RTCRtpSender
 from aiortc.codecs.vpx import Vp8Encoder
+from aiortc.rtcrtpreceiver import decoder_worker
 
 AIORTC_VERSION = "1.16.0"
 AIOICE_VERSIONS = ("0.13.0",)
 
 _original_host_addresses = aioice.ice.get_host_addresses
+_DECODER_QUEUE = "_RTCRtpReceiver__decoder_queue"
+
+EncodedFrameHandler = Callable[[str, bytes, int], None]  # codec name, frame data, timestamp in 1/90000 s
+
+
+class _EncodedFrameTap:
+    """Stands in for the receiver's decoder queue: frames go to the relay, the idle decoder thread just waits."""
+
+    def __init__(self, on_frame: EncodedFrameHandler) -> None:
+        self._on_frame = on_frame
+        self._stopped = threading.Event()
+
+    def put(self, task: Any) -> None:
+        if task is None:  # the receiver stopping its decoder thread
+            self._stopped.set()
+            return
+        codec, encoded_frame = task
+        self._on_frame(codec.name, encoded_frame.data, encoded_frame.timestamp)
+
+    def get(self) -> None:
+        self._stopped.wait()
+        return None
+
+
+def tap_encoded_frames(receiver: RTCRtpReceiver, on_frame: EncodedFrameHandler) -> None:
+    """Take the receiver's reassembled frames as they are, instead of decoding them; call before it starts."""
+    setattr(receiver, _DECODER_QUEUE, _EncodedFrameTap(on_frame))
+
+
+def send_picture_loss(receiver: RTCRtpReceiver) -> None:
+    """Ask the publisher for a keyframe (RTCP PLI) on every source the receiver hears."""
+    for source in receiver.getSynchronizationSources():
+        asyncio.ensure_future(receiver._send_rtcp_pli(source.source))
 
 
 def route_keyframe_requests(sender: RTCRtpSender, request_keyframe: Callable[[], None]) -> None:
@@ -66,6 +106,20 @@ def problems() -> list[str]:
     pack = getattr(Vp8Encoder, "pack", None)
     if pack is None or list(inspect.signature(pack).parameters) != ["self", "packet"]:
         found.append("Vp8Encoder.pack(self, packet) is gone or changed")
+    queue = getattr(RTCRtpReceiver("video", _ClosedTransport()), _DECODER_QUEUE, None)  # type: ignore[arg-type]
+    if queue is None or not hasattr(queue, "put"):
+        found.append("RTCRtpReceiver.__decoder_queue is gone")
+    handle_rtp = inspect.getsource(RTCRtpReceiver._handle_rtp_packet)
+    if "self.__decoder_queue.put((codec, encoded_frame))" not in handle_rtp:
+        found.append("RTCRtpReceiver._handle_rtp_packet no longer queues (codec, encoded_frame) for decoding")
+    if "self.__decoder_queue," not in inspect.getsource(RTCRtpReceiver.receive):
+        found.append("RTCRtpReceiver.receive no longer hands its decoder queue to the decoder thread")
+    worker = inspect.getsource(decoder_worker)
+    if "input_q.get()" not in worker or "if task is None:" not in worker:
+        found.append("aiortc's decoder_worker no longer reads tasks until None")
+    pli = getattr(RTCRtpReceiver, "_send_rtcp_pli", None)
+    if pli is None or list(inspect.signature(pli).parameters) != ["self", "media_ssrc"]:
+        found.append("RTCRtpReceiver._send_rtcp_pli(self, media_ssrc) is gone or changed")
     host_addresses = _original_host_addresses
     if list(inspect.signature(host_addresses).parameters) != ["use_ipv4", "use_ipv6"]:
         found.append("aioice.ice.get_host_addresses(use_ipv4, use_ipv6) changed")
@@ -73,3 +127,9 @@ def problems() -> list[str]:
     if "get_host_addresses(" not in gather:
         found.append("aioice.ice.Connection.gather_candidates no longer calls get_host_addresses")
     return found
+
+
+class _ClosedTransport:
+    """Just enough of a transport to build a receiver for inspection."""
+
+    state = "new"

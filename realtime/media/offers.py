@@ -24,6 +24,7 @@ class OfferError(ValueError):
 class Offer:
     sdp: str
     kinds: tuple[str, ...]
+    video_codecs: frozenset[str] = frozenset()  # lower-case names the offer's video section lists
 
 
 def read_offer(text: str, *, role: Role) -> Offer:
@@ -37,6 +38,7 @@ def read_offer(text: str, *, role: Role) -> Offer:
     if len(description.media) > MAX_MEDIA_SECTIONS:
         raise OfferError(f"the offer has more than {MAX_MEDIA_SECTIONS} media sections")
     kinds: list[str] = []
+    video_codecs: frozenset[str] = frozenset()
     wanted = PUBLISH_CODECS if role == "publish" else WATCH_CODECS
     for media in description.media:
         if media.kind not in ("audio", "video"):
@@ -59,6 +61,8 @@ def read_offer(text: str, *, role: Role) -> Offer:
             allowed = ", ".join(sorted(wanted[media.kind]))
             raise OfferError(f"the {media.kind} section offers none of the codecs the relay uses ({allowed})")
         kinds.append(media.kind)
+        if media.kind == "video":
+            video_codecs = frozenset(names)
     if not kinds:
         raise OfferError("the offer has no audio or video section")
-    return Offer(sdp=text, kinds=tuple(kinds))
+    return Offer(sdp=text, kinds=tuple(kinds), video_codecs=video_codecs)

@@ -7,25 +7,35 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
-from aiortc.mediastreams import MediaStreamTrack
+from aiortc import RTCPeerConnection, RTCRtpCodecCapability, RTCRtpSender, RTCSessionDescription
 
 from realtime.media.config import RelaySettings
 from realtime.media.fanout import Fanout, PacketTrack
 from realtime.media.ice import rtc_configuration
 from realtime.media.ingest import AudioPipeline, VideoPipeline
-from realtime.media.internals import restrict_host_addresses, route_keyframe_requests
+from realtime.media.internals import (
+    restrict_host_addresses,
+    route_keyframe_requests,
+    send_picture_loss,
+    tap_encoded_frames,
+)
 from realtime.media.offers import Offer, OfferError
 
 logger = logging.getLogger(__name__)
 
 VIEWER_CODECS = {"video": ("video/vp8", "video/rtx"), "audio": ("audio/opus",)}
+PUBLISH_VP8 = ("video/vp8", "video/rtx")
+
+
+def codec_capabilities(kind: str, mime_types: tuple[str, ...]) -> list[RTCRtpCodecCapability]:
+    return [c for c in RTCRtpSender.getCapabilities(kind).codecs if c.mimeType.lower() in mime_types]
 
 
 class RelayError(Exception):
@@ -129,17 +139,23 @@ class Relay:
         if current is not None:
             logger.info("session %s: a silent publisher gives way to a new one", session_key)
             await self._drop(stream, current)
-
-        @peer.pc.on("track")
-        def on_track(track: MediaStreamTrack) -> None:
-            if stream.publisher is not peer:
-                return
-            if track.kind == "video":
-                stream.video.attach(track)
-            elif track.kind == "audio":
-                stream.audio.attach(track)
-
-        return peer.resource_id, await self._answer(stream, peer, offer)
+        forwarding = "vp8" in offer.video_codecs
+        for kind in offer.kinds:
+            transceiver = peer.pc.addTransceiver(kind, direction="recvonly")
+            if kind == "video" and forwarding:
+                # A VP8 publisher must send VP8 only, so its frames can be forwarded without decoding.
+                transceiver.setCodecPreferences(codec_capabilities("video", PUBLISH_VP8))
+        answer = await self._answer(stream, peer, offer)
+        if stream.publisher is peer:  # media starts flowing only after this answer reaches the publisher
+            for transceiver in peer.pc.getTransceivers():
+                receiver = transceiver.receiver
+                if transceiver.kind == "video" and forwarding:
+                    tap_encoded_frames(receiver, stream.video.forward(functools.partial(send_picture_loss, receiver)))
+                elif transceiver.kind == "video":
+                    stream.video.transcode(receiver.track)
+                else:
+                    stream.audio.attach(receiver.track)
+        return peer.resource_id, answer
 
     async def watch(self, session_key: str, offer: Offer, *, client_ip: str, account: str | None) -> tuple[str, str]:
         """Take a viewer's offer; the viewer gets the stream's packets whenever someone publishes."""
@@ -153,9 +169,7 @@ class Relay:
             track = stream.fanout(kind).subscribe()
             peer.tracks.append(track)
             transceiver = peer.pc.addTransceiver(track, direction="sendonly")
-            transceiver.setCodecPreferences(
-                [c for c in RTCRtpSender.getCapabilities(kind).codecs if c.mimeType.lower() in VIEWER_CODECS[kind]]
-            )
+            transceiver.setCodecPreferences(codec_capabilities(kind, VIEWER_CODECS[kind]))
             route_keyframe_requests(transceiver.sender, track.request_keyframe)
         return peer.resource_id, await self._answer(stream, peer, offer)
 

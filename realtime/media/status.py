@@ -29,10 +29,11 @@ class StreamStatus:
     bitrate: int  # bits per second sent to each viewer (video and audio)
     publisher_state: str | None  # new, connecting, connected, failed, closed; None without a publisher
     publisher_since: float | None  # seconds the publisher has been connected
+    mode: str | None  # "forward" (VP8 as sent) or "transcode" (decoded and encoded once)
     width: int
     height: int
     frames_in: int
-    frames_dropped: int
+    frames_dropped: int  # decoded frames the encoder could not keep up with (transcoding only)
     keyframes: int
     viewer_skips: int  # times a slow viewer skipped to the next keyframe
     keyframe_requests: int  # PLI/FIR from viewers
@@ -43,7 +44,7 @@ class StreamStatus:
 
 def _status(stream: Stream | None, key: str) -> StreamStatus:
     if stream is None:
-        return StreamStatus(key, False, 0, 0, None, None, 0, 0, 0, 0, 0, 0, 0)
+        return StreamStatus(key, False, 0, 0, None, None, None, 0, 0, 0, 0, 0, 0, 0)
     now = time.monotonic()
     publisher = stream.publisher
     last = stream.last_media_at()
@@ -55,11 +56,12 @@ def _status(stream: Stream | None, key: str) -> StreamStatus:
         bitrate=stream.video.fanout.bitrate() + stream.audio.fanout.bitrate(),
         publisher_state=publisher.state if publisher is not None else None,
         publisher_since=round(now - publisher.connected_at, 1) if publisher and publisher.connected_at else None,
-        width=stream.video.encoder.width,
-        height=stream.video.encoder.height,
+        mode=stream.video.mode,
+        width=stream.video.width,
+        height=stream.video.height,
         frames_in=stream.video.frames_in,
         frames_dropped=stream.video.frames_dropped,
-        keyframes=stream.video.encoder.keyframes,
+        keyframes=stream.video.keyframes,
         viewer_skips=sum(track.skips for track in tracks),
         keyframe_requests=sum(track.keyframe_requests for track in tracks),
     )

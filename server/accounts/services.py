@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from server.accounts.emails import normalise_email
 from server.accounts.models import Account, AuthSession, EventRole, Role, SignInLink, utcnow
 from server.accounts.tokens import new_token, token_hash
+from server.db import begin_write
 from server.errors import Forbidden, InvalidInput, NotFound, RateLimited
 from server.events.models import Event
 from server.i18n import gettext as _
@@ -93,6 +94,7 @@ async def request_sign_in(
 ) -> str:
     """Mails a one-time link. Answers the same whether or not the address has an account."""
     email = normalise_email(email)
+    await begin_write(db)
     token = await create_sign_in_link(db, email=email, requester_ip=requester_ip, next_path=next_path, now=now)
     link = f"{base_url}/signin/{token}"
     await queue_mail(
@@ -120,6 +122,7 @@ async def use_sign_in_link(
     from server.registration.services import confirm_registration
 
     now = now or utcnow()
+    await begin_write(db)
     # The conditional update consumes the link atomically: of two concurrent uses, one wins.
     claimed = await db.exec(
         update(SignInLink)
@@ -234,6 +237,7 @@ def require(actor: Actor, *roles: Role) -> None:
 async def grant_role(db: AsyncSession, *, event: Event, email: str, role: Role, name: str = "") -> Account:
     """Operator's tool (command line): creates the account when needed. Idempotent."""
     email = normalise_email(email)
+    await begin_write(db)
     account = (await db.exec(select(Account).where(Account.email == email))).first()
     if account is None:
         account = Account(email=email, name=name)
@@ -259,6 +263,7 @@ async def set_account_disabled(
     from server.registration.models import Registration
 
     require(actor, Role.organiser)
+    await begin_write(db)
     related = (
         await db.exec(
             select(Account)

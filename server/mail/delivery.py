@@ -9,7 +9,7 @@ from email.message import EmailMessage
 from sqlmodel import col, select, update
 
 from server.accounts.models import utcnow
-from server.db import Database
+from server.db import Database, begin_write
 from server.mail.models import OutboxMail
 from server.settings import Settings
 
@@ -46,7 +46,9 @@ async def deliver_pending(database: Database, settings: Settings, *, batch: int 
                 select(OutboxMail).where(col(OutboxMail.sent_at).is_(None), OutboxMail.error == "").limit(batch)
             )
         ).all()
+        await db.commit()  # end the read: each claim below is a write transaction of its own
         for mail in waiting:
+            await begin_write(db)
             claimed = await db.exec(
                 update(OutboxMail)
                 .where(col(OutboxMail.id) == mail.id, col(OutboxMail.sent_at).is_(None))
@@ -63,6 +65,7 @@ async def deliver_pending(database: Database, settings: Settings, *, batch: int 
                 await _send_smtp(settings, mail)
                 delivered += 1
             except Exception as exc:  # noqa: BLE001 (any SMTP failure is recorded on the row, not raised)
+                await begin_write(db)
                 await db.exec(
                     update(OutboxMail).where(col(OutboxMail.id) == mail.id).values(sent_at=None, error=str(exc)[:500])
                 )

@@ -26,20 +26,35 @@ def sqlite_path(settings: Settings) -> Path:
 
 
 def backup(settings: Settings, target: Path) -> int:
-    """Copies the live database page by page into ``target``; writers may go on meanwhile. Returns its size."""
+    """Copies the live database into ``target`` as one consistent snapshot; writers may go on meanwhile.
+    Returns the backup's size in bytes."""
     source_path = sqlite_path(settings)
     if not source_path.exists():
         raise BackupError(f"There is no database at {source_path}.")
     if target.exists():
         raise BackupError(f"{target} exists already; choose a new file name.")
-    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
-    destination = sqlite3.connect(target)
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
     try:
-        source.backup(destination, pages=1024)
-    finally:
-        destination.close()
-        source.close()
-    _verify(target)
+        source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
+        destination = sqlite3.connect(partial)
+        try:
+            # All pages in one step, inside one read transaction: a snapshot of one moment. (Copying in steps
+            # restarts whenever another connection writes, so under steady writes it might never finish.) In WAL
+            # mode the writers go on meanwhile.
+            source.backup(destination)
+        finally:
+            destination.close()
+            source.close()
+    except sqlite3.Error as exc:
+        partial.unlink(missing_ok=True)
+        raise BackupError(f"The backup to {target} failed: {exc}") from None
+    try:
+        _verify(partial)
+    except BackupError:
+        partial.unlink(missing_ok=True)
+        raise
+    partial.rename(target)  # only a verified backup ever carries the name asked for
     return target.stat().st_size
 
 
@@ -65,11 +80,15 @@ def restore(settings: Settings, source: Path) -> None:
     if not source.exists():
         raise BackupError(f"There is no backup at {source}.")
     _verify(source)
-    backup_connection = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-    target = sqlite3.connect(target_path)
     try:
-        # The backup API writes through SQLite itself, so the WAL and any reader stay consistent.
-        backup_connection.backup(target)
-    finally:
-        target.close()
-        backup_connection.close()
+        backup_connection = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        target = sqlite3.connect(target_path)
+        try:
+            # The backup API writes through SQLite itself, so the WAL and any reader stay consistent.
+            backup_connection.backup(target)
+            target.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            target.close()
+            backup_connection.close()
+    except sqlite3.Error as exc:
+        raise BackupError(f"The restore into {target_path} failed: {exc}") from None

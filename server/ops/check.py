@@ -1,44 +1,77 @@
-"""``podium check``: what is wrong with a configuration, in plain words, before anything starts."""
+"""``podium check``: what is wrong with a configuration, in plain words, before anything starts.
+
+Problems stop a start (exit 1); warnings are things an operator should know but may have chosen.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy.engine import make_url
 
 from server.db import Database
 from server.migrations import alembic_config
-from server.settings import Settings, SettingsError
+from server.settings import Settings
+
+CONNECT_TIMEOUT = 10.0
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+@dataclass
+class Report:
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 async def _database_problems(settings: Settings) -> list[str]:
+    if settings.is_sqlite:
+        path = make_url(settings.database_url).database or ""
+        if path and path != ":memory:" and not os.path.exists(path):  # noqa: ASYNC240 (one stat, at start-up)
+            # Connecting would create an empty file; say what to do instead.
+            return [f"There is no database file at {path}: run `podium db upgrade` to create it."]
     database = Database(settings.database_url)
     try:
-        async with database.engine.connect() as connection:
+        async with asyncio.timeout(CONNECT_TIMEOUT), database.engine.connect() as connection:
             current = await connection.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
-    except Exception as exc:  # noqa: BLE001 (any failure to connect is reported, not raised)
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        return [f"The database at PODIUM_DATABASE_URL cannot be reached: {reason}"]
+    except TimeoutError:
+        return [f"The database at PODIUM_DATABASE_URL cannot be reached: no answer within {CONNECT_TIMEOUT:.0f} s."]
+    except Exception as exc:  # any failure to connect is reported, not raised
+        return [f"The database at PODIUM_DATABASE_URL cannot be reached: {_first_line(exc)}"]
     finally:
         await database.dispose()
-    head = ScriptDirectory.from_config(alembic_config(settings.database_url)).get_current_head()
-    if current != head:
-        return [f"The database is not migrated (at {current or 'nothing'}, code expects {head}): run `podium db upgrade`."]
-    return []
+    scripts = ScriptDirectory.from_config(alembic_config(settings.database_url))
+    head = scripts.get_current_head()
+    if current == head:
+        return []
+    if current is not None and current not in {script.revision for script in scripts.walk_revisions()}:
+        return [f"The database is at revision {current}, which this version of Podium does not know: is it newer?"]
+    return [f"The database is not migrated (at {current or 'nothing'}, code expects {head}): run `podium db upgrade`."]
 
 
 async def _redis_problems(url: str) -> list[str]:
     import redis.asyncio as redis
 
-    client = redis.from_url(url, socket_connect_timeout=3)
+    client = redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
     try:
-        await client.ping()
-    except Exception as exc:  # noqa: BLE001
-        return [f"Redis at PODIUM_REDIS_URL cannot be reached: {exc}"]
+        async with asyncio.timeout(CONNECT_TIMEOUT):
+            await client.ping()
+    except Exception as exc:  # any failure to connect is reported, not raised
+        return [f"Redis at PODIUM_REDIS_URL cannot be reached: {_first_line(exc)}"]
     finally:
         await client.aclose()
     return []
@@ -49,30 +82,52 @@ def _url_problems(settings: Settings) -> list[str]:
     parts = urlsplit(settings.base_url)
     if settings.is_production and parts.scheme != "https":
         problems.append("PODIUM_BASE_URL should be an https:// address in production: cookies would not be Secure.")
-    if settings.is_production and parts.hostname in {"127.0.0.1", "localhost", "::1"}:
+    if settings.is_production and parts.hostname in LOOPBACK:
         problems.append("PODIUM_BASE_URL points at this machine; mailed links would not work for anybody else.")
-    if parts.path not in {"", "/"}:
+    if parts.path not in {"", "/"} or parts.query or parts.fragment:
         problems.append("PODIUM_BASE_URL must be the site's root, without a path.")
     return problems
 
 
 def _turn_problems(environ: Mapping[str, str]) -> list[str]:
-    if environ.get("PODIUM_TURN_URLS") and not environ.get("PODIUM_TURN_SECRET"):
-        return ["PODIUM_TURN_URLS is set but PODIUM_TURN_SECRET is not: TURN credentials cannot be made."]
+    urls = environ.get("PODIUM_RELAY_TURN_URLS", "").strip()
+    secret = environ.get("PODIUM_RELAY_TURN_SECRET", "").strip()
+    if urls and not secret:
+        return [
+            "PODIUM_RELAY_TURN_URLS is set but PODIUM_RELAY_TURN_SECRET is not: TURN credentials cannot be made "
+            "(use coturn's static-auth-secret)."
+        ]
+    if secret and len(secret) < 16:
+        return ["PODIUM_RELAY_TURN_SECRET is too short to keep TURN credentials from being guessed (16+ characters)."]
+    if secret and not urls:
+        return ["PODIUM_RELAY_TURN_SECRET is set but PODIUM_RELAY_TURN_URLS is not: viewers get no TURN server."]
     return []
 
 
-async def check(environ: Mapping[str, str] | None = None) -> list[str]:
-    """Every problem found, each as one sentence; an empty list means ready to start."""
+def _warnings(settings: Settings, environ: Mapping[str, str]) -> list[str]:
+    warnings = []
+    if settings.is_production and not settings.smtp_host:
+        warnings.append("PODIUM_SMTP_HOST is not set: sign-in and confirmation mails stay in the outbox table.")
+    if settings.is_production and settings.database_url and settings.is_sqlite:
+        warnings.append("The database is SQLite: run a single app process (several need PostgreSQL and Redis).")
+    relay_secret = environ.get("PODIUM_RELAY_TURN_SECRET", "")
+    if relay_secret and relay_secret == environ.get("PODIUM_SECRET_KEY", ""):
+        warnings.append("PODIUM_RELAY_TURN_SECRET equals PODIUM_SECRET_KEY: coturn should not hold the app's secret.")
+    return warnings
+
+
+async def check(environ: Mapping[str, str] | None = None) -> Report:
+    """Every problem found, each as one sentence; no problems means ready to start."""
     environ = dict(os.environ if environ is None else environ)
-    try:
-        settings = Settings.from_env(environ)
-    except SettingsError as exc:
-        return [str(exc)]
-    checks = [_database_problems(settings)]
+    settings, problems = Settings.examine(environ)
+    report = Report(problems=list(problems))
+    checks = []
+    if settings.database_url:
+        checks.append(_database_problems(settings))
     if settings.redis_url:
         checks.append(_redis_problems(settings.redis_url))
-    problems = _url_problems(settings) + _turn_problems(environ)
+    report.problems += _url_problems(settings) + _turn_problems(environ)
     for found in await asyncio.gather(*checks):
-        problems.extend(found)
-    return problems
+        report.problems.extend(found)
+    report.warnings = _warnings(settings, environ)
+    return report

@@ -31,5 +31,10 @@ def country_name(code: str) -> str:
 
 def countries() -> list[tuple[str, str]]:
     """(code, name) pairs sorted by name in the reader's language."""
-    names = current_locale().territories
+    return _sorted_countries(str(current_locale()))
+
+
+@cache
+def _sorted_countries(locale: str) -> list[tuple[str, str]]:
+    names = Locale.parse(locale).territories
     return sorted(((code, names.get(code, code)) for code in _codes()), key=lambda pair: pair[1])

@@ -122,6 +122,7 @@ async def register(
 ) -> Registered:
     """Signed-in people are confirmed at once (their address is proven); others confirm by the emailed link."""
     email = account.email if account is not None else data.email
+    await begin_write(db)
     owner = account or (await db.exec(select(Account).where(Account.email == email))).first()
     if owner is None:
         owner = Account(email=email, name=data.name)

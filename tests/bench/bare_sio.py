@@ -4,6 +4,7 @@ bench_live.py: the yardstick Podium's live rooms are measured against (no databa
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any
 
 import socketio
@@ -63,3 +64,9 @@ async def vote(sid: str, data: dict[str, Any]) -> dict[str, Any]:
 
 
 app = socketio.ASGIApp(sio)
+
+if os.environ.get("PODIUM_BENCH_BARE_GC"):
+    # The same collector settings as Podium's server, to compare like with like.
+    from realtime.live.asgi import settle_garbage_collector
+
+    settle_garbage_collector()

@@ -19,6 +19,7 @@ import statistics
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -139,8 +140,10 @@ class Worker:
         client.on("room_event", room_event, namespace=NAMESPACE)
         client.on("counts", counts, namespace=NAMESPACE)
 
-    async def connect_all(self) -> int:
+    async def connect(self, count: int) -> int:
+        """Connects and joins ``count`` more clients; returns how many failed."""
         limit = asyncio.Semaphore(10)
+        first = len(self.clients)
         failures = 0
 
         async def one(index: int) -> None:
@@ -163,7 +166,7 @@ class Worker:
                     failures += 1
             self.clients.append(client)
 
-        await asyncio.gather(*(one(index) for index in range(self.count)))
+        await asyncio.gather(*(one(index) for index in range(first, first + count)))
         return failures
 
     async def vote(self, question: int) -> dict[str, Any]:
@@ -179,10 +182,11 @@ class Worker:
 
     async def serve(self, pipe: Any) -> None:
         loop = asyncio.get_running_loop()
-        pipe.send(("ready", await self.connect_all()))
         while True:
             command, argument = await loop.run_in_executor(None, pipe.recv)
-            if command == "expect":
+            if command == "connect":
+                pipe.send(("connected", await self.connect(min(argument, self.count - len(self.clients)))))
+            elif command == "expect":
                 self.arrivals[argument] = []
                 self.arrived[argument] = asyncio.Event()
                 pipe.send(("expecting", argument))
@@ -226,7 +230,7 @@ async def measure(target: Target, clients: int, workers: int) -> dict[str, Any]:
     await chair.call("join", {"session": target.session}, namespace=NAMESPACE)
     questions = []
     for n in range(ROUNDS + 1):
-        payload = {"session": target.session, "text": f"Question {n}", "client_id": f"bench-question-{n}"}
+        payload = {"session": target.session, "text": f"Question {n}", "client_id": uuid.uuid4().hex}
         questions.append((await chair.call("question.ask", payload, namespace=NAMESPACE))["question"]["id"])
     await asyncio.sleep(1)
     baseline = rss_kib(target.pid)
@@ -240,12 +244,19 @@ async def measure(target: Target, clients: int, workers: int) -> dict[str, Any]:
         process.start()
         pipes.append(mine)
         processes.append(process)
+    # A tenth first: what serving clients costs once (buffers, database pool) is then paid, and the
+    # rest shows the memory each further client takes.
     started = time.monotonic()
-    loop = asyncio.get_running_loop()
-    failures = sum([(await loop.run_in_executor(None, pipe.recv))[1] for pipe in pipes])
+    warm_up = max(1, min(shares) // 10)
+    failures = sum(await ask(pipes, "connect", warm_up))
+    await asyncio.sleep(3)
+    warm = rss_kib(target.pid)
+    failures += sum(await ask(pipes, "connect", clients))
     connect_seconds = time.monotonic() - started
     await asyncio.sleep(3)  # presence updates settle
-    per_client_kib = (rss_kib(target.pid) - baseline) / clients
+    final_rss = rss_kib(target.pid)
+    per_client_kib = (final_rss - baseline) / clients
+    marginal_kib = (final_rss - warm) / (clients - warm_up * workers)
 
     latencies: list[float] = []
     for question in questions[1:]:
@@ -285,39 +296,58 @@ async def measure(target: Target, clients: int, workers: int) -> dict[str, Any]:
         "final_counts_exact": sum(1 for count in final_counts if count == clients) == clients,
         "final_counts": sorted(set(final_counts)),
         "kib_per_client": round(per_client_kib, 1),
+        "marginal_kib_per_client": round(marginal_kib, 1),
         "_counts_seen": len(counts_seen),
     }
+
+
+def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One row per server: the median of each figure over the repeats (the machine is shared)."""
+    row = dict(runs[0])
+    for key, value in runs[0].items():
+        if isinstance(value, float):
+            row[key] = round(statistics.median(run[key] for run in runs), 1)
+    row["vote_acks"] = min(run["vote_acks"] for run in runs)
+    row["final_counts_exact"] = all(run["final_counts_exact"] for run in runs)
+    return row
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clients", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--repeat", type=int, default=3, help="alternate the servers this many times")
     parser.add_argument("--only", choices=["bare", "podium"], default=None)
+    parser.add_argument("--bare-gc", action="store_true", help="give the bare server Podium's collector settings")
     args = parser.parse_args()
-    results = []
+    runs: dict[str, list[dict[str, Any]]] = {"bare": [], "podium": []}
     with scratch_folder() as folder:
         env = demo_database(Path(folder))
-        if args.only in (None, "bare"):
-            with serve("tests.bench.bare_sio:app", env, factory=False) as (url, pid):
-                bare = Target("bare python-socketio", url, pid, session=1, auth=None, moderator_cookie=None)
-                results.append(await measure(bare, args.clients, args.workers))
-                print(results[-1], flush=True)
-        if args.only in (None, "podium"):
-            session, auth, cookie = await prepare_podium(env)
-            with serve("realtime.live.asgi:app_from_env", env, factory=True) as (url, pid):
-                podium = Target("podium live rooms", url, pid, session=session, auth=auth, moderator_cookie=cookie)
-                results.append(await measure(podium, args.clients, args.workers))
-                print(results[-1], flush=True)
+        session, auth, cookie = await prepare_podium(env)
+        for _repeat in range(args.repeat):
+            if args.only in (None, "bare"):
+                bare_env = {**env, "PODIUM_BENCH_BARE_GC": "1"} if args.bare_gc else env
+                with serve("tests.bench.bare_sio:app", bare_env, factory=False) as (url, pid):
+                    bare = Target("bare python-socketio", url, pid, session=1, auth=None, moderator_cookie=None)
+                    runs["bare"].append(await measure(bare, args.clients, args.workers))
+                    print(runs["bare"][-1], os.getloadavg(), flush=True)
+            if args.only in (None, "podium"):
+                with serve("realtime.live.asgi:app_from_env", env, factory=True) as (url, pid):
+                    podium = Target("podium live rooms", url, pid, session=session, auth=auth, moderator_cookie=cookie)
+                    runs["podium"].append(await measure(podium, args.clients, args.workers))
+                    print(runs["podium"][-1], os.getloadavg(), flush=True)
+    results = [median_of(found) for found in runs.values() if found]
+    print(f"\nmedians of {args.repeat} alternating runs")
     print(
-        "\n| server | clients | highlight p50 | highlight p99 | votes acked | storm | counts/s | exact | KiB/client |"
+        "\n| server | clients | highlight p50 | highlight p99 | votes acked | storm | counts/s | exact "
+        "| KiB/client (all) | KiB/client (after the first tenth) |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in results:
         print(
             f"| {r['target']} | {r['clients']} | {r['highlight_p50_ms']} ms | {r['highlight_p99_ms']} ms | "
             f"{r['vote_acks']} | {r['vote_storm_s']} s | {r['counts_per_s']} | {r['final_counts_exact']} | "
-            f"{r['kib_per_client']} |"
+            f"{r['kib_per_client']} | {r['marginal_kib_per_client']} |"
         )
     if len(results) == 2:
         print(f"\np99 ratio podium / bare: {results[1]['highlight_p99_ms'] / results[0]['highlight_p99_ms']:.2f}")

@@ -55,7 +55,7 @@ class Figures:
 
     rates: dict[str, list[float]] = field(default_factory=dict)
     bursts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    checks: list[str] = field(default_factory=list)
+    checks: list[tuple[str, bool]] = field(default_factory=list)  # what was verified, and whether it held
     server_errors: Counter[str] = field(default_factory=Counter)
     failures: Counter[str] = field(default_factory=Counter)
 
@@ -64,6 +64,9 @@ class Figures:
 
     def burst(self, name: str, result: dict[str, Any]) -> None:
         self.bursts.setdefault(name, []).append(result)
+
+    def check(self, text: str, *, ok: bool) -> None:
+        self.checks.append((text, ok))
 
 
 def podium(*args: str, env: dict[str, str]) -> None:
@@ -161,7 +164,7 @@ def generate(mode: str, base: str, env: dict[str, str], *options: str) -> dict[s
     return answer
 
 
-def check_rate_limit_is_on(base: str) -> str:
+def check_rate_limit_is_on(base: str, figures: Figures) -> None:
     """Proves the benchmark does not switch the per-IP limit off: one address gets exactly its quota."""
     address = {"x-forwarded-for": "192.0.2.1"}
     with httpx.Client(base_url=base, headers=address, timeout=30) as http:
@@ -177,8 +180,11 @@ def check_rate_limit_is_on(base: str) -> str:
                 statuses.append(type(error).__name__)
     expected = [303] * LINKS_PER_IP_PER_10_MINUTES + [429]
     if statuses != expected:
-        return f"per-IP limit: UNEXPECTED answers to {len(statuses)} registrations from one address: {statuses}"
-    return f"per-IP limit on: {LINKS_PER_IP_PER_10_MINUTES} registrations from one address, then 429"
+        figures.check(f"per-IP limit: {len(statuses)} registrations from one address answered {statuses}", ok=False)
+    else:
+        figures.check(
+            f"per-IP limit on: {LINKS_PER_IP_PER_10_MINUTES} registrations from one address, then 429", ok=True
+        )
 
 
 async def count_registrations(url: str, prefix: str) -> dict[str, int]:
@@ -201,7 +207,7 @@ def bench_registrations(env: dict[str, str], figures: Figures, args: argparse.Na
         serve("tests.bench.bare_insert_app:create_app", env, figures, factory=True) as bare,
         serve("server.app:create_app", env, figures, factory=True) as app,
     ):
-        figures.checks.append(check_rate_limit_is_on(app))
+        check_rate_limit_is_on(app, figures)
         timing = ["--clients", str(args.clients), "--seconds", str(args.seconds)]
         completed = 0
         for round_number in range(args.rounds):  # interleaved, so drift hits every target alike
@@ -217,15 +223,17 @@ def bench_registrations(env: dict[str, str], figures: Figures, args: argparse.Na
                 *("--first-address", str(round_number * 1_000_000)),
             )
             figures.failures.update(result["errors"])
+            figures.failures.update({f"{step} (warm-up)": n for step, n in result["warm_errors"].items()})
             figures.rate("completed registrations/s", result["per_second"])
             figures.rate("registration p50 ms", result["p50_ms"])
             figures.rate("registration p99 ms", result["p99_ms"])
             completed += result["completed"] + result["warm_completed"]
     found = asyncio.run(count_registrations(url, "bench-"))
-    agrees = "=" if found.get(RegistrationStatus.confirmed, 0) == completed else "DIFFERS FROM"
+    agrees = found == {RegistrationStatus.confirmed: completed}
     failed = ", ".join(f"{count} × {step}" for step, count in figures.failures.items()) or "none"
-    figures.checks.append(
-        f"registrations: {completed} completed by the generator {agrees} the database's {found}; failed: {failed}"
+    figures.check(
+        f"registrations: {completed} completed by the generator, the database holds {found}; failed: {failed}",
+        ok=agrees and not figures.failures,
     )
 
 
@@ -337,9 +345,11 @@ def bench_race(env: dict[str, str], figures: Figures, args: argparse.Namespace) 
             figures.burst(f"POST pick, {seated} seats", result)
         Path(file.name).unlink()
     exact = [result["exact"] for result in figures.bursts[f"POST pick, {args.seats} seats"]]
-    figures.checks.append(
+    errors = sum(sum(burst["errors"].values()) for bursts in figures.bursts.values() for burst in bursts)
+    figures.check(
         f"seat race: {args.seats} confirmed then {args.race - args.seats} waitlisted, in commit order, "
-        f"in {sum(exact)} of {len(exact)} rounds" + ("" if all(exact) else f" (WRONG in the others: {outcomes})")
+        f"in {sum(exact)} of {len(exact)} rounds (outcomes: {outcomes}); failed requests: {errors}",
+        ok=all(exact) and errors == 0,
     )
 
 
@@ -380,8 +390,8 @@ def print_report(results: dict[str, Figures], args: argparse.Namespace) -> None:
         print(f"{backend:9} {'picks / bare GETs':26} {picks / bare:7.3f}")
     print()
     for backend, figures in results.items():
-        for check in figures.checks:
-            print(f"{backend}: {check}")
+        for text, ok in figures.checks:
+            print(f"{backend}: {'ok' if ok else 'FAILED'}: {text}")
         for raised, count in figures.server_errors.most_common(6):
             print(f"{backend}: server log: {count} × {raised.split(' (Background')[0]}")
 
@@ -408,6 +418,8 @@ def main() -> None:
                 bench_race(env, figures, args)
     print(f"load average after: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
     print_report(results, args)
+    if not all(ok for figures in results.values() for _text, ok in figures.checks):
+        raise SystemExit("some checks FAILED: see above")
 
 
 if __name__ == "__main__":

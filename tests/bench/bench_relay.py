@@ -16,18 +16,32 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from realtime.media.tokens import publish_token
+from realtime.media.tokens import control_token, publish_token
 from tests.bench.relay_servers import SECRET, SESSION
 from tests.bench.serving import ROOT, free_port
 
 TICKS = os.sysconf("SC_CLK_TCK")
 RESULTS = Path(__file__).with_name("RESULTS.md")
 SECTION = "## Media relay"
+
+
+def relay_status(base: str) -> dict[str, object]:
+    """The relay's own account of the stream (Podium only): frames in, keyframes, skips."""
+    request = urllib.request.Request(
+        f"{base}/relay/status/{SESSION}", headers={"Authorization": f"Bearer {control_token(SECRET)}"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (a loopback URL of ours)
+            status: dict[str, object] = json.loads(response.read())
+            return status
+    except (OSError, ValueError):
+        return {}
 
 
 def cpu_seconds(pid: int) -> float:
@@ -145,13 +159,22 @@ def measure(mode: str, counts: list[int], seconds: float) -> tuple[float, list[R
                 with running(module(*command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)) as pool:
                     join = float(read_line(pool, "READY").split()[1])
                     assert pool.stdin is not None
+                    before = relay_status(base)
                     pool.stdin.write("GO\n")
                     pool.stdin.flush()
                     relay_cpu, pool_cpu = sample_cpu([pid, pool.pid], seconds)
                     memory = rss_mib(pid)
+                    after = relay_status(base)
                     result = json.loads(read_line(pool, "{"))
                     pool.wait(timeout=60)
                 fps = result["fps"]
+                if before and after:
+                    delta = {k: int(after[k]) - int(before[k]) for k in ("frames_in", "keyframes", "viewer_skips")}  # type: ignore[call-overload]
+                    print(
+                        f"  relay: {delta['frames_in'] / seconds:.1f} fps in, {delta['keyframes']} keyframes, "
+                        f"{delta['viewer_skips']} skips during the window; load {os.getloadavg()[0]:.1f}",
+                        flush=True,
+                    )
                 cpu = statistics.median(relay_cpu)
                 row = Row(
                     mode,

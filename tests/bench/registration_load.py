@@ -184,16 +184,16 @@ async def flow(args: argparse.Namespace) -> dict[str, Any]:
         except aiohttp.ClientError as error:  # a server that drops the connection after a 500, for one
             tally.errors[f"connection: {type(error).__name__}"] += 1
 
-    warmed = 0
+    warm = Tally()
     try:
         if args.warm:
             await run_for(args.warm, args.clients, work)
-            warmed, tally = tally.completed, Tally()
+            warm, tally = tally, Tally()
         seconds = await run_for(args.seconds, args.clients, work)
     finally:
         await asyncio.gather(*(http.close() for http in https))
         await database.dispose()
-    return tally.report(seconds, warm_completed=warmed)
+    return tally.report(seconds, warm_completed=warm.completed, warm_errors=dict(warm.errors))
 
 
 async def loop(args: argparse.Namespace) -> dict[str, Any]:

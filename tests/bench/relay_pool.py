@@ -4,8 +4,8 @@
     python -m tests.bench.relay_pool watch URL COUNT --seconds S [--decoding K]
 
 A pool of 200 viewers cannot decode 200 VP8 streams on two cores, so all but ``--decoding`` viewers count complete
-frames (RTP packets with the marker bit) after SRTP decryption, without decoding; the decoding ones prove the
-frames decode. The pool prints READY once every viewer has its first frame, counts for ``--seconds`` after it reads
+frames (SRTP-decrypted RTP packets with the marker bit) without parsing or decoding them; the decoding ones prove
+the frames decode. The pool prints READY once every viewer has its first frame, counts for ``--seconds`` after it reads
 GO on standard input, prints one JSON line of frames per second per viewer, and exits.
 """
 
@@ -21,31 +21,45 @@ import time
 
 import httpx
 from aiortc import RTCPeerConnection
-from aiortc.rtcrtpreceiver import RTCRtpReceiver
-from aiortc.rtp import RtpPacket
+from aiortc.codecs.vpx import Vp8Encoder
+from aiortc.rtcdtlstransport import RTCDtlsTransport
 
 from realtime.media.internals import restrict_host_addresses
 from tests.media.clients import SignallingFailed, publish, watch
 from tests.media.synthetic import PatternTrack
 
-_original_handle_rtp = RTCRtpReceiver._handle_rtp_packet
-_counted: dict[RTCRtpReceiver, list[int]] = {}  # receiver -> [complete frames, packets]
+_original_handle_rtp = RTCDtlsTransport._handle_rtp_data
+_counted: dict[RTCDtlsTransport, list[int]] = {}  # transport -> [complete frames, packets]
 
 
-async def _count_rtp(self: RTCRtpReceiver, packet: RtpPacket, arrival_time_ms: int) -> None:
+async def _count_rtp(self: RTCDtlsTransport, data: bytes, arrival_time_ms: int) -> None:
+    """Counting viewers read the decrypted RTP header only: the marker bit ends a frame."""
     counts = _counted.get(self)
     if counts is None:
-        await _original_handle_rtp(self, packet, arrival_time_ms)
+        await _original_handle_rtp(self, data, arrival_time_ms)
         return
     counts[1] += 1
-    if packet.marker:  # the last packet of a frame
+    if len(data) > 12 and data[1] & 0x80:
         counts[0] += 1
 
 
-RTCRtpReceiver._handle_rtp_packet = _count_rtp  # type: ignore[method-assign]
+RTCDtlsTransport._handle_rtp_data = _count_rtp  # type: ignore[method-assign]
+
+
+PUBLISHER_BITRATE = 500_000
+
+
+def steady_publisher_bitrate() -> None:
+    """Keep the publisher at aiortc's default 500 kbit/s, as an encoder configured for a fixed bitrate would be.
+
+    aiortc's VP8 encoder otherwise follows the relay's bandwidth estimates and restarts (with a keyframe) at each
+    change of more than 10%, which would measure the publisher rather than the relay.
+    """
+    Vp8Encoder.target_bitrate = property(lambda self: PUBLISHER_BITRATE, lambda self, value: None)  # type: ignore[method-assign,assignment]
 
 
 async def run_publisher(url: str, token: str) -> None:
+    steady_publisher_bitrate()
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     async with httpx.AsyncClient(timeout=30) as client:
@@ -61,14 +75,15 @@ class Viewer:
         self.decoding = decoding
         self.decoded = 0
         self.receiver = pc.getReceivers()[0]
+        self.transport = self.receiver.transport
         if not decoding:
-            _counted[self.receiver] = [0, 0]
+            _counted[self.transport] = [0, 0]
 
     def frames(self) -> int:
-        return self.decoded if self.decoding else _counted[self.receiver][0]
+        return self.decoded if self.decoding else _counted[self.transport][0]
 
     def packets(self) -> int:
-        return 0 if self.decoding else _counted[self.receiver][1]
+        return 0 if self.decoding else _counted[self.transport][1]
 
 
 async def _decode(viewer: Viewer) -> None:

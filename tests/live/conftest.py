@@ -36,7 +36,7 @@ class LiveRoomsServer:
     def __init__(self, settings: Settings) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.app = create_asgi(settings, deliver_mail=False)
+        self.app = create_asgi(settings, deliver_mail=False, settle_gc=False)
         config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

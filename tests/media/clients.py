@@ -7,7 +7,7 @@ import contextlib
 from dataclasses import dataclass, field
 
 import httpx
-from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from av import VideoFrame
 
 SDP_HEADERS = {"Content-Type": "application/sdp"}
@@ -47,10 +47,16 @@ async def _negotiate(client: httpx.AsyncClient, url: str, pc: RTCPeerConnection,
     return response.headers["location"]
 
 
-async def publish(client: httpx.AsyncClient, url: str, token: str | None, *tracks: MediaStreamTrack) -> Peer:
+async def publish(
+    client: httpx.AsyncClient, url: str, token: str | None, *tracks: MediaStreamTrack, video_codec: str = ""
+) -> Peer:
+    """Publish over WHIP; ``video_codec`` (e.g. "video/H264") limits what the video section offers."""
     pc = offline_peer()
     for track in tracks:
-        pc.addTransceiver(track, direction="sendonly")
+        transceiver = pc.addTransceiver(track, direction="sendonly")
+        if track.kind == "video" and video_codec:
+            codecs = RTCRtpSender.getCapabilities("video").codecs
+            transceiver.setCodecPreferences([c for c in codecs if c.mimeType in (video_codec, "video/rtx")])
     return Peer(pc, await _negotiate(client, url, pc, token))
 
 

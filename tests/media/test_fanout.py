@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import fractions
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import av
 import pytest
 from aiortc.mediastreams import MediaStreamError
 
+from realtime.media.config import RelaySettings
 from realtime.media.encoder import Timeline, VideoEncoder
 from realtime.media.fanout import Fanout, PacketTrack
+from realtime.media.ingest import VideoPipeline
 from tests.media.synthetic import HEIGHT, WIDTH, pattern_frames
 
 pytestmark = pytest.mark.unit
@@ -25,9 +29,11 @@ def packet(keyframe: bool, label: bytes = b"x") -> av.Packet:
 class KeyframeCounter:
     def __init__(self) -> None:
         self.requests = 0
+        self.urgent = 0
 
-    def __call__(self) -> None:
+    def __call__(self, urgent: bool) -> None:
         self.requests += 1
+        self.urgent += urgent
 
 
 async def started(fanout: Fanout) -> tuple[PacketTrack, asyncio.Future[av.Packet]]:
@@ -81,6 +87,7 @@ async def test_slow_viewer_skips_to_the_next_keyframe_instead_of_queueing() -> N
     assert [bytes(await slow.recv()) for _ in range(2)] == [b"k1", b"after"]
     assert slow.skips == 1
     assert requests.requests > asked_before
+    assert requests.urgent == 1  # only the join was urgent; the skip waits for the relay to recover
 
 
 async def test_stopped_viewer_leaves_the_fanout_and_its_recv_ends() -> None:
@@ -122,3 +129,23 @@ def test_timeline_keeps_rising_across_publishers() -> None:
 
     assert first == [0, 3000, 6000]
     assert second == [270_000, 273_000]
+
+
+async def test_keyframe_asks_to_the_publisher_are_coalesced_and_spaced() -> None:
+    settings = RelaySettings(secret_key="k", keyframe_min_interval=0.2, keyframe_recovery_interval=0.6)
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        pipeline = VideoPipeline(settings, executor)
+        asks: list[float] = []
+        pipeline.forward(lambda: asks.append(time.monotonic()))
+        started = time.monotonic()
+
+        for _ in range(5):
+            pipeline.request_keyframe(urgent=True)  # a crowd joining at once
+        await asyncio.sleep(0.05)
+        pipeline.request_keyframe(urgent=False)  # a viewer that skipped
+        pipeline.request_keyframe(urgent=True)  # then another joins
+        await asyncio.sleep(0.8)
+        await pipeline.close()
+
+    offsets = [round(ask - started, 1) for ask in asks]
+    assert offsets == [0.0, 0.2]

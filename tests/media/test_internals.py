@@ -32,14 +32,14 @@ def test_host_addresses_are_restricted_and_restored() -> None:
 
 
 @pytest.mark.integration
-async def test_viewer_pli_reaches_the_stream_encoder(
+async def test_viewer_pli_reaches_the_publisher(
     live_client: httpx.AsyncClient, tokens: PublishTokens, relay: Relay
 ) -> None:
     publisher = await publish(live_client, "/whip/talk", tokens.token("talk"), PatternTrack())
     viewer = await watch(live_client, "/whep/talk", viewer_pass(SECRET, "talk", "d", expires_at=int(time.time()) + 60))
     await video_frames(viewer.tracks["video"], seconds=1.5)
     stream = relay.streams["talk"]
-    keyframes = stream.video.encoder.keyframes
+    keyframes = stream.video.keyframes
     receiver = viewer.pc.getReceivers()[0]
     media_ssrc = receiver.getSynchronizationSources()[0].source
 
@@ -48,6 +48,6 @@ async def test_viewer_pli_reaches_the_stream_encoder(
 
     track = next(iter(stream.video.fanout.tracks))
     assert track.keyframe_requests == 1
-    assert stream.video.encoder.keyframes > keyframes
+    assert stream.video.keyframes > keyframes
     for peer in (publisher, viewer):
         await peer.close()

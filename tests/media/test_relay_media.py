@@ -50,13 +50,29 @@ async def test_stream_reaches_every_viewer_as_decodable_frames(
         await peer.close()
 
 
+async def test_h264_publisher_is_transcoded_once_for_vp8_viewers(
+    live_client: httpx.AsyncClient, tokens: PublishTokens, relay: Relay
+) -> None:
+    publisher = await publish(live_client, WHIP, tokens.token(SESSION), PatternTrack(), video_codec="video/H264")
+    viewers = [await watch(live_client, WHEP, pass_for(f"delegate-{n}")) for n in range(2)]
+
+    received = await asyncio.gather(*(video_frames(v.tracks["video"], seconds=4) for v in viewers))
+
+    assert stream_status(relay, SESSION).mode == "transcode"
+    for frames in received:
+        assert len(frames) >= 20
+        assert {(frame.width, frame.height) for frame in frames} == {(WIDTH, HEIGHT)}
+    for peer in [publisher, *viewers]:
+        await peer.close()
+
+
 async def test_viewer_joining_mid_stream_sees_a_picture_within_a_second(
     live_client: httpx.AsyncClient, tokens: PublishTokens, relay: Relay
 ) -> None:
     publisher = await publish(live_client, WHIP, tokens.token(SESSION), PatternTrack())
     early = await watch(live_client, WHEP, pass_for("early"))
     await video_frames(early.tracks["video"], seconds=2.5)  # the stream is well past its first keyframe
-    keyframes_before = relay.streams[SESSION].video.encoder.keyframes
+    keyframes_before = relay.streams[SESSION].video.keyframes
 
     late = await watch(live_client, WHEP, pass_for("late"))
     await wait_connected(late.pc)
@@ -66,7 +82,7 @@ async def test_viewer_joining_mid_stream_sees_a_picture_within_a_second(
     delay = time.monotonic() - joined
 
     assert delay < 1.0
-    assert relay.streams[SESSION].video.encoder.keyframes > keyframes_before
+    assert relay.streams[SESSION].video.keyframes > keyframes_before
     for peer in (publisher, early, late):
         await peer.close()
 
@@ -143,7 +159,7 @@ async def test_status_shows_a_live_stream_with_its_viewers_and_bitrate(
 
     status = stream_status(relay, SESSION)
 
-    assert (status.live, status.viewers, status.publisher_state) == (True, 1, "connected")
+    assert (status.live, status.viewers, status.publisher_state, status.mode) == (True, 1, "connected", "forward")
     assert (status.width, status.height) == (WIDTH, HEIGHT)
     assert 100_000 < status.bitrate < 2_000_000
     await publisher.close()

@@ -1,0 +1,91 @@
+"""Pure pieces of the live rooms: presence counting, flood buckets, payload decoding, projections."""
+
+from __future__ import annotations
+
+import pytest
+
+from realtime.live.limits import Bucket, Limits
+from realtime.live.payloads import Kind, TooLarge, decode, optional, required
+from realtime.live.presence import Headcount, Presence
+from server.errors import InvalidInput
+from server.live.views import AUDIENCE, MODERATORS, Viewer, project
+
+pytestmark = pytest.mark.unit
+
+
+def test_presence_counts_people_not_tabs() -> None:
+    presence = Presence()
+    presence.enter(1, "a1", "online")
+    presence.enter(1, "a1", "online")
+    presence.enter(1, "g2", "onsite")
+    presence.leave(1, "a1")
+
+    assert presence.local(1) == Headcount(connected=2, online=1)
+    presence.leave(1, "a1")
+    presence.leave(1, "g2")
+    presence.leave(1, "g2")
+    assert presence.local(1) == Headcount(connected=0, online=0)
+
+
+def test_bucket_refills_at_its_rate() -> None:
+    bucket = Bucket(rate=2.0, burst=3.0)
+
+    taken = [bucket.take(now=100.0) for _ in range(4)]
+    later = bucket.take(now=100.5)
+
+    assert taken == [True, True, True, False]
+    assert later is True
+
+
+def test_limits_count_refusals() -> None:
+    limits = Limits()
+    answers = [limits.allow("ask") for _ in range(7)]
+
+    assert answers == [True] * 5 + [False] * 2
+    assert limits.refusals == 2 and not limits.flooding
+
+
+def test_decode_takes_exactly_the_declared_fields() -> None:
+    fields = {"session": required(Kind.int), "vote": required(Kind.bool), "label": optional(Kind.text)}
+
+    assert decode(({"session": 3, "vote": False},), fields) == {"session": 3, "vote": False}
+    for bad in (
+        {"session": 3},
+        {"session": 3, "vote": 1},
+        {"session": 3.0, "vote": True},
+        {"session": 3, "vote": True, "x": 1},
+    ):
+        with pytest.raises(InvalidInput):
+            decode((bad,), fields)
+    with pytest.raises(TooLarge):
+        decode(({"session": 3, "vote": True, "label": "x" * 9000},), fields)
+
+
+def test_pending_question_projects_to_skip_for_the_audience_only() -> None:
+    question = {
+        "id": 7,
+        "text": "Why?",
+        "status": "pending",
+        "answered": False,
+        "archived": False,
+        "label": "",
+        "votes": 0,
+        "anonymous": True,
+        "author": {"key": "a5", "name": "Ayu"},
+        "origin": "online",
+        "country": "ID",
+        "edited": False,
+        "merged_into": None,
+        "mine": False,
+        "created_at": "2026-01-01T00:00:00Z",
+    }
+    data = {"question": question, "was_public": False}
+
+    assert project("question", data, AUDIENCE) == ("skip", None)
+    assert project("question", data, MODERATORS)[1]["author"] == {"key": "a5", "name": "Ayu"}
+    own = project("question", data, Viewer(key="a5", moderator=False))[1]
+    assert (own["mine"], own["author"]) == (True, {"key": "a5", "name": "Ayu"})
+    published = {"question": {**question, "status": "approved"}, "was_public": False}
+    assert project("question", published, AUDIENCE)[1]["author"] is None
+    removed = {"question": {**question, "status": "rejected"}, "was_public": True}
+    assert project("question", removed, AUDIENCE) == ("question_removed", {"id": 7})

@@ -1,0 +1,101 @@
+"""The shipped deploy/ files made runnable on a test machine: a self-signed certificate, temporary paths, free ports."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from web import NODE_MODULES_DIR, STATIC_DIR
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy"
+SITE = DEPLOY / "nginx" / "podium.conf"
+
+
+@dataclass(frozen=True)
+class Certificate:
+    cert: Path
+    key: Path
+
+
+def self_signed_certificate(directory: Path, host: str = "127.0.0.1") -> Certificate:
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", f"/CN={host}"]
+        + ["-addext", f"subjectAltName=IP:{host}", "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return Certificate(cert, key)
+
+
+def _replace_upstream(site: str, name: str, servers: list[str]) -> str:
+    block = re.compile(r"(upstream " + name + r" \{\n)(.*?)(\n\})", re.DOTALL)
+    match = block.search(site)
+    assert match is not None, f"upstream {name} is missing from {SITE}"
+    kept = [line for line in match.group(2).splitlines() if not line.strip().startswith("server ")]
+    lines = [f"    server {server};" for server in servers] + kept
+    return site[: match.start(2)] + "\n".join(lines) + site[match.end(2) :]
+
+
+def render_site(
+    directory: Path,
+    *,
+    certificate: Certificate,
+    http_port: int,
+    https_port: int,
+    app_servers: list[str] | None = None,
+    relay_servers: list[str] | None = None,
+) -> str:
+    """The shipped site with this machine's ports, paths and certificate; nothing else changed."""
+    site = SITE.read_text(encoding="utf-8")
+    site = site.replace("listen 80;", f"listen 127.0.0.1:{http_port};").replace("listen [::]:80;", "")
+    site = site.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;")
+    site = site.replace("listen [::]:443 ssl http2;", "")
+    site = site.replace("server_name podium.example.org;", "server_name 127.0.0.1 localhost;")
+    site = site.replace("/etc/letsencrypt/live/podium.example.org/fullchain.pem", str(certificate.cert))
+    site = site.replace("/etc/letsencrypt/live/podium.example.org/privkey.pem", str(certificate.key))
+    site = site.replace("/var/log/nginx/", f"{directory}/")
+    site = site.replace("/var/www/letsencrypt", str(directory / "acme"))
+    site = site.replace("/opt/podium/app/web/static/", f"{STATIC_DIR}/")
+    site = site.replace("/opt/podium/app/web/node_modules/", f"{NODE_MODULES_DIR}/")
+    if app_servers is not None:
+        site = _replace_upstream(site, "podium_app", app_servers)
+    if relay_servers is not None:
+        site = _replace_upstream(site, "podium_relay", relay_servers)
+    directives = "\n".join(line.split("#", 1)[0] for line in site.splitlines())
+    leftovers = [word for word in ("/opt/podium", "example.org", "letsencrypt", "/var/log") if word in directives]
+    assert leftovers == [], f"placeholders left in the rendered site: {leftovers}"
+    return site
+
+
+def render_nginx(directory: Path, *, extra: str = "", **site_options: object) -> Path:
+    """A main nginx.conf in ``directory`` that runs as this user, keeps everything in ``directory``, and includes
+    the rendered site (and ``extra`` server blocks, for tests)."""
+    (directory / "site.conf").write_text(render_site(directory, **site_options) + extra)  # type: ignore[arg-type]
+    for temp in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (directory / temp).mkdir(exist_ok=True)
+    main = directory / "nginx.conf"
+    main.write_text(
+        f"""daemon off;
+master_process on;
+worker_processes 1;
+pid {directory}/nginx.pid;
+error_log {directory}/error.log warn;
+events {{ worker_connections 512; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    client_body_temp_path {directory}/body;
+    proxy_temp_path {directory}/proxy;
+    fastcgi_temp_path {directory}/fastcgi;
+    uwsgi_temp_path {directory}/uwsgi;
+    scgi_temp_path {directory}/scgi;
+    include {directory}/site.conf;
+}}
+"""
+    )
+    return main

@@ -1,0 +1,177 @@
+"""``podium check`` names each problem of a broken configuration; ``podium serve`` refuses production with the
+development secret. Both run as an operator runs them: real processes, real databases."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from server.settings import Settings, SettingsError
+from tests.conftest import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+GOOD_SECRET = "s" * 40
+
+
+def podium(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    kept = {name: value for name, value in os.environ.items() if not name.startswith("PODIUM_")}
+    return subprocess.run(
+        [sys.executable, "-m", "server.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**kept, **env},
+        cwd=ROOT,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.mark.unit
+def test_settings_every_problem_is_named_at_once():
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env(
+            {
+                "PODIUM_ENV": "production",
+                "PODIUM_DATABASE_URL": "mysql://db/podium",
+                "PODIUM_BASE_URL": "podium.example.org",
+                "PODIUM_SMTP_PORT": "many",
+            }
+        )
+
+    assert raised.value.problems == [
+        "PODIUM_DATABASE_URL must be an sqlite:/// or postgresql:// URL",
+        "PODIUM_SECRET_KEY must be set to a secret of your own when PODIUM_ENV=production",
+        "PODIUM_BASE_URL must be an http(s) URL such as https://podium.example.org, not 'podium.example.org'",
+        "PODIUM_SMTP_PORT must be a port number such as 587",
+    ]
+    assert str(raised.value) == "\n".join(raised.value.problems)
+
+
+@pytest.mark.unit
+def test_settings_log_format_defaults_to_json_in_production():
+    production = Settings.from_env({"PODIUM_ENV": "production", "PODIUM_SECRET_KEY": GOOD_SECRET})
+    development = Settings.from_env({})
+    assert (production.log_format, development.log_format) == ("json", "text")
+
+
+@pytest.mark.integration
+def test_check_broken_configuration_names_each_problem():
+    closed = free_port()
+    result = podium(
+        "check",
+        env={
+            "PODIUM_ENV": "production",
+            "PODIUM_DATABASE_URL": f"postgresql://podium@127.0.0.1:{closed}/podium",
+            "PODIUM_REDIS_URL": f"redis://127.0.0.1:{closed}/0",
+            "PODIUM_BASE_URL": "http://podium.example.org",
+            "PODIUM_RELAY_TURN_URLS": "turn:turn.podium.example.org:3478",
+            "PODIUM_SMTP_HOST": "smtp.example.org",
+        },
+    )
+
+    lines = result.stdout.splitlines()
+    assert result.returncode == 1, result.stderr
+    assert lines[:3] == [
+        "PODIUM_SECRET_KEY must be set to a secret of your own when PODIUM_ENV=production",
+        "PODIUM_BASE_URL should be an https:// address in production: cookies would not be Secure.",
+        "PODIUM_RELAY_TURN_URLS is set but PODIUM_RELAY_TURN_SECRET is not: TURN credentials cannot be made "
+        "(use coturn's static-auth-secret).",
+    ]
+    assert lines[3].startswith("The database at PODIUM_DATABASE_URL cannot be reached: ")
+    assert lines[4].startswith("Redis at PODIUM_REDIS_URL cannot be reached: ")
+    assert len(lines) == 5
+    assert "configuration looks good" not in result.stdout
+
+
+@pytest.mark.integration
+def test_check_unmigrated_database_is_named(tmp_path):
+    database = tmp_path / "empty.db"
+    sqlite3.connect(database).close()
+
+    result = podium("check", env={"PODIUM_ENV": "test", "PODIUM_DATABASE_URL": f"sqlite:///{database}"})
+
+    assert result.returncode == 1
+    assert result.stdout.startswith("The database is not migrated (at nothing, code expects ")
+    assert result.stdout.rstrip().endswith("run `podium db upgrade`.")
+
+
+@pytest.mark.integration
+def test_check_missing_database_file_is_named_and_not_created(tmp_path):
+    database = tmp_path / "absent.db"
+
+    result = podium("check", env={"PODIUM_ENV": "test", "PODIUM_DATABASE_URL": f"sqlite:///{database}"})
+
+    assert result.returncode == 1
+    assert result.stdout == f"There is no database file at {database}: run `podium db upgrade` to create it.\n"
+    assert not database.exists()
+
+
+@pytest.mark.integration
+def test_check_good_configuration_looks_good(tmp_path):
+    env = {"PODIUM_ENV": "test", "PODIUM_DATABASE_URL": f"sqlite:///{tmp_path / 'podium.db'}"}
+    assert podium("db", "upgrade", env=env).returncode == 0
+
+    result = podium("check", env=env)
+
+    assert (result.returncode, result.stdout) == (0, "configuration looks good\n")
+
+
+@pytest.mark.integration
+def test_check_production_warnings_do_not_fail(tmp_path):
+    env = {
+        "PODIUM_ENV": "production",
+        "PODIUM_SECRET_KEY": GOOD_SECRET,
+        "PODIUM_BASE_URL": "https://podium.example.org",
+        "PODIUM_DATABASE_URL": f"sqlite:///{tmp_path / 'podium.db'}",
+    }
+    assert podium("db", "upgrade", env=env).returncode == 0
+
+    result = podium("check", env=env)
+
+    assert result.returncode == 0
+    assert result.stdout.splitlines() == [
+        "warning: PODIUM_SMTP_HOST is not set: sign-in and confirmation mails stay in the outbox table.",
+        "warning: The database is SQLite: run a single app process (several need PostgreSQL and Redis).",
+        "configuration looks good",
+    ]
+
+
+@pytest.mark.integration
+def test_serve_refuses_production_with_development_secret(tmp_path):
+    database = tmp_path / "prod.db"
+    env = {
+        "PODIUM_ENV": "production",
+        "PODIUM_DATABASE_URL": f"sqlite:///{database}",
+        "PODIUM_BASE_URL": "https://podium.example.org",
+    }
+
+    result = podium("serve", "--port", str(free_port()), env=env, timeout=30)
+
+    assert result.returncode == 1
+    assert result.stderr == (
+        "podium: error: PODIUM_SECRET_KEY must be set to a secret of your own when PODIUM_ENV=production\n"
+    )
+    assert result.stdout == ""
+    assert not database.exists()
+
+
+@pytest.mark.integration
+def test_serve_names_every_problem_before_refusing():
+    result = podium(
+        "serve",
+        "--port",
+        str(free_port()),
+        env={"PODIUM_ENV": "production", "PODIUM_SECRET_KEY": "short", "PODIUM_LOG_FORMAT": "xml"},
+        timeout=30,
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "podium: error: PODIUM_SECRET_KEY must be at least 32 characters long in production",
+        "PODIUM_LOG_FORMAT must be json or text, not 'xml'",
+    ]

@@ -1,0 +1,234 @@
+"""The files in deploy/ as the tools that read them see them: nginx -t, compose, systemd, coturn, Redis."""
+
+from __future__ import annotations
+
+import configparser
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import free_port, require
+from tests.ops.rendering import DEPLOY, ROOT, render_nginx, self_signed_certificate
+
+pytestmark = pytest.mark.integration
+UNIT_NAMES = ("podium@.service", "podium-relay@.service")
+
+
+def test_nginx_accepts_the_shipped_site(tmp_path):
+    require("nginx", shutil.which("nginx") is not None)
+    certificate = self_signed_certificate(tmp_path)
+    main = render_nginx(tmp_path, certificate=certificate, http_port=free_port(), https_port=free_port())
+
+    result = subprocess.run(
+        ["nginx", "-t", "-c", str(main), "-p", str(tmp_path)], capture_output=True, text=True, timeout=30, check=False
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "test is successful" in result.stderr
+
+
+def test_nginx_site_has_what_production_needs():
+    site = (DEPLOY / "nginx" / "podium.conf").read_text(encoding="utf-8")
+    for directive in (
+        "return 301 https://$host$request_uri;",
+        "listen 443 ssl http2;",
+        "proxy_set_header Upgrade $http_upgrade;",
+        "proxy_set_header Connection $connection_upgrade;",
+        "alias /opt/podium/app/web/static/;",
+        "alias /opt/podium/app/web/node_modules/;",
+        "client_max_body_size 4g;",
+        "proxy_pass http://podium_relay;",
+        "hash $podium_stream consistent;",
+        "proxy_set_header X-Request-ID $request_id;",
+    ):
+        assert directive in site, directive
+    assert re.search(r"upstream podium_app \{(\s+server 127\.0\.0\.1:800\d[^;]*;){2,}", site)
+
+
+def test_compose_file_describes_the_topology(tmp_path):
+    compose = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text(encoding="utf-8"))
+    services = compose["services"]
+
+    assert set(services) == {"nginx", "app1", "app2", "relay", "postgres", "redis", "coturn", "migrate"}
+    assert [services[name]["command"][1:] for name in ("app1", "app2", "relay")] == [
+        ["serve", "--host", "127.0.0.1", "--port", "8001"],
+        ["serve", "--host", "127.0.0.1", "--port", "8002"],
+        ["relay", "--host", "127.0.0.1", "--port", "8101"],
+    ]
+    assert {service["network_mode"] for service in services.values()} == {"host"}
+    for name in ("app1", "app2", "relay", "migrate"):
+        assert services[name]["env_file"] == "podium.env"
+    assert (DEPLOY / services["migrate"]["build"]["dockerfile"].removeprefix("deploy/")).exists()
+    assert services["coturn"]["volumes"][0].startswith("./coturn/turnserver.conf:")
+    assert services["redis"]["volumes"][0].startswith("./redis/podium.conf:")
+
+    # The real parser, where the machine has one: compose v2 as a docker plugin, or the older docker-compose.
+    for command in (["docker", "compose"], ["docker-compose"]):
+        if shutil.which(command[0]) is None:
+            continue
+        if subprocess.run([*command, "version"], capture_output=True, check=False).returncode != 0:
+            continue
+        project = tmp_path / "deploy"
+        shutil.copytree(DEPLOY, project)
+        shutil.copy(project / "podium.env.example", project / "podium.env")
+        result = subprocess.run(
+            [*command, "-f", str(project / "docker-compose.yml"), "config", "-q"],
+            capture_output=True,
+            text=True,
+            env={"PATH": "/usr/bin:/bin:/usr/local/bin", "POSTGRES_PASSWORD": "compose-check"},
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        break
+
+
+def read_unit(name: str) -> configparser.ConfigParser:
+    unit = configparser.ConfigParser(strict=False, interpolation=None, delimiters=("=",))
+    unit.optionxform = str  # type: ignore[assignment,method-assign]
+    unit.read(DEPLOY / "systemd" / name, encoding="utf-8")
+    return unit
+
+
+@pytest.mark.parametrize("name", UNIT_NAMES)
+def test_systemd_units_are_hardened_templates(name):
+    service = read_unit(name)["Service"]
+
+    assert service["EnvironmentFile"] == "/etc/podium/podium.env"
+    assert service["User"] == "podium"
+    assert service["ExecStart"].endswith("--host 127.0.0.1 --port %i")
+    for option in ("NoNewPrivileges", "ProtectHome", "PrivateTmp", "RestrictSUIDSGID", "LockPersonality"):
+        assert service[option] == "yes"
+    assert service["ProtectSystem"] == "strict"
+    assert service["CapabilityBoundingSet"] == ""
+
+
+def test_systemd_accepts_the_units(tmp_path):
+    if shutil.which("systemd-analyze") is None:
+        pytest.skip("systemd-analyze is not installed")
+    podium = shutil.which("podium") or str(ROOT / ".venv" / "bin" / "podium")
+    instances = []
+    for name, port in zip(UNIT_NAMES, ("8001", "8101"), strict=True):
+        instance = tmp_path / name.replace("@.", f"@{port}.")
+        instance.write_text(
+            (DEPLOY / "systemd" / name).read_text(encoding="utf-8").replace("/opt/podium/venv/bin/podium", podium)
+        )
+        instances.append(str(instance))
+
+    result = subprocess.run(
+        ["systemd-analyze", "verify", *instances], capture_output=True, text=True, timeout=60, check=False
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+
+
+def test_environment_example_names_every_setting():
+    example = (DEPLOY / "podium.env.example").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^(PODIUM_[A-Z_]+)=", example, flags=re.MULTILINE))
+    read = {
+        name
+        for package in ("server", "realtime")
+        for path in (ROOT / package).rglob("*.py")
+        for name in re.findall(r"\"(PODIUM_[A-Z_]+)\"", path.read_text(encoding="utf-8"))
+    }
+
+    assert read - documented == set()
+    assert documented - read == set()
+
+
+def turn_settings() -> dict[str, list[str]]:
+    settings: dict[str, list[str]] = {}
+    for line in (DEPLOY / "coturn" / "turnserver.conf").read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            settings.setdefault(key, []).append(value)
+    return settings
+
+
+def test_coturn_uses_rest_secret_and_denies_private_peers():
+    settings = turn_settings()
+
+    assert "use-auth-secret" in settings and "static-auth-secret" in settings
+    assert "lt-cred-mech" not in settings
+    denied = set(settings["denied-peer-ip"])
+    assert {
+        "10.0.0.0-10.255.255.255",
+        "172.16.0.0-172.31.255.255",
+        "192.168.0.0-192.168.255.255",
+        "127.0.0.0-127.255.255.255",
+        "169.254.0.0-169.254.255.255",
+        "100.64.0.0-100.127.255.255",
+        "fc00::-fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+        "::1",
+    } <= denied
+
+
+def test_coturn_starts_with_the_shipped_configuration(tmp_path):
+    if shutil.which("turnserver") is None:
+        pytest.skip("coturn is not installed")
+    certificate = self_signed_certificate(tmp_path)
+    conf = (DEPLOY / "coturn" / "turnserver.conf").read_text(encoding="utf-8")
+    conf = re.sub(r"^cert=.*$", f"cert={certificate.cert}", conf, flags=re.MULTILINE)
+    conf = re.sub(r"^pkey=.*$", f"pkey={certificate.key}", conf, flags=re.MULTILINE)
+    conf = re.sub(r"^external-ip=.*$", "listening-ip=127.0.0.1", conf, flags=re.MULTILINE)
+    conf = conf.replace("log-file=syslog", "log-file=stdout")
+    (tmp_path / "turnserver.conf").write_text(conf)
+    command = ["turnserver", "-c", str(tmp_path / "turnserver.conf"), "--pidfile", str(tmp_path / "turn.pid")]
+    command += ["--listening-port", str(free_port()), "--tls-listening-port", str(free_port()), "--relay-threads", "1"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 15
+        output = []
+        assert process.stdout is not None
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            output.append(line)
+            if "turn server id=0 created" in line:
+                break
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+    log = "".join(output)
+    assert "turn server id=0 created" in log, log
+    assert "Black listing: 10.0.0.0-10.255.255.255" in log
+    assert "CONFIG ERROR" not in log and "Bad configuration" not in log
+
+
+def test_redis_accepts_the_shipped_settings(tmp_path):
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    port = free_port()
+    process = subprocess.Popen(
+        ["redis-server", str(DEPLOY / "redis" / "podium.conf"), "--port", str(port), "--dir", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        import redis
+
+        client = redis.Redis(port=port, socket_connect_timeout=1)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                assert process.poll() is None, process.stdout.read() if process.stdout else ""
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+        assert client.config_get("maxmemory-policy") == {"maxmemory-policy": "volatile-lru"}
+        assert client.config_get("save") == {"save": ""}
+        client.close()
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
