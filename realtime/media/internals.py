@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -28,6 +29,8 @@ import aiortc
 from aiortc import RTCRtpReceiver, RTCRtpSender
 from aiortc.codecs.vpx import Vp8Encoder
 from aiortc.rtcrtpreceiver import decoder_worker
+
+logger = logging.getLogger(__name__)
 
 AIORTC_VERSION = "1.16.0"
 AIOICE_VERSIONS = ("0.13.0",)
@@ -50,7 +53,10 @@ class _EncodedFrameTap:
             self._stopped.set()
             return
         codec, encoded_frame = task
-        self._on_frame(codec.name, encoded_frame.data, encoded_frame.timestamp)
+        try:
+            self._on_frame(codec.name, encoded_frame.data, encoded_frame.timestamp)
+        except Exception:  # never let a bad frame stop the publisher's receive loop
+            logger.exception("forwarding a frame failed")
 
     def get(self) -> None:
         self._stopped.wait()

@@ -51,3 +51,38 @@ async def test_viewer_pli_reaches_the_publisher(
     assert stream.video.keyframes > keyframes
     for peer in (publisher, viewer):
         await peer.close()
+
+
+@pytest.mark.unit
+def test_encoded_frame_tap_hands_frames_over_survives_errors_and_stops() -> None:
+    from types import SimpleNamespace
+
+    seen: list[tuple[str, bytes, int]] = []
+
+    def on_frame(codec: str, data: bytes, timestamp: int) -> None:
+        if data == b"bad":
+            raise ValueError("a broken frame")
+        seen.append((codec, data, timestamp))
+
+    receiver = SimpleNamespace()
+    internals.tap_encoded_frames(receiver, on_frame)  # type: ignore[arg-type]
+    tap = receiver._RTCRtpReceiver__decoder_queue
+    vp8 = SimpleNamespace(name="VP8")
+
+    tap.put((vp8, SimpleNamespace(data=b"bad", timestamp=0)))
+    tap.put((vp8, SimpleNamespace(data=b"good", timestamp=3000)))
+    tap.put(None)  # what stopping the receiver sends its decoder thread
+
+    assert seen == [("VP8", b"good", 3000)]
+    assert tap.get() is None  # the idle decoder thread is released
+
+
+@pytest.mark.unit
+def test_vp8_keyframe_size_reads_the_frame_header() -> None:
+    from realtime.media.ingest import vp8_keyframe_size
+
+    keyframe = bytes([0x50, 0x42, 0x00]) + b"\x9d\x01\x2a" + (640).to_bytes(2, "little") + (360).to_bytes(2, "little")
+
+    assert vp8_keyframe_size(keyframe) == (640, 360)
+    assert vp8_keyframe_size(bytes([0x51]) + keyframe[1:]) is None  # an interframe
+    assert vp8_keyframe_size(b"\x50") is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from dataclasses import dataclass
@@ -72,15 +73,16 @@ def render_site(
     return site
 
 
-def render_nginx(directory: Path, *, extra: str = "", **site_options: object) -> Path:
-    """A main nginx.conf in ``directory`` that runs as this user, keeps everything in ``directory``, and includes
-    the rendered site (and ``extra`` server blocks, for tests)."""
-    (directory / "site.conf").write_text(render_site(directory, **site_options) + extra)  # type: ignore[arg-type]
+def render_nginx(directory: Path, site: str) -> Path:
+    """A main nginx.conf in ``directory`` that keeps everything there and includes ``site`` (from render_site)."""
+    (directory / "site.conf").write_text(site)
     for temp in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (directory / temp).mkdir(exist_ok=True)
+    # As root, nginx's workers would run as nobody, who may not enter a test's private temporary directory.
+    user = "user root root;\n" if os.geteuid() == 0 else ""
     main = directory / "nginx.conf"
     main.write_text(
-        f"""daemon off;
+        f"""{user}daemon off;
 master_process on;
 worker_processes 1;
 pid {directory}/nginx.pid;

@@ -22,7 +22,13 @@ async def podium_async(*args: str, database: Path) -> tuple[int, str, str]:
     env = {name: value for name, value in os.environ.items() if not name.startswith("PODIUM_")}
     env |= {"PODIUM_ENV": "test", "PODIUM_DATABASE_URL": f"sqlite:///{database}"}
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "server.cli", *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        sys.executable,
+        "-m",
+        "server.cli",
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     out, err = await process.communicate()
     return process.returncode or 0, out.decode(), err.decode()

@@ -7,13 +7,12 @@ import re
 import shutil
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 import yaml
 
 from tests.conftest import free_port, require
-from tests.ops.rendering import DEPLOY, ROOT, render_nginx, self_signed_certificate
+from tests.ops.rendering import DEPLOY, ROOT, render_nginx, render_site, self_signed_certificate
 
 pytestmark = pytest.mark.integration
 UNIT_NAMES = ("podium@.service", "podium-relay@.service")
@@ -22,7 +21,8 @@ UNIT_NAMES = ("podium@.service", "podium-relay@.service")
 def test_nginx_accepts_the_shipped_site(tmp_path):
     require("nginx", shutil.which("nginx") is not None)
     certificate = self_signed_certificate(tmp_path)
-    main = render_nginx(tmp_path, certificate=certificate, http_port=free_port(), https_port=free_port())
+    site = render_site(tmp_path, certificate=certificate, http_port=free_port(), https_port=free_port())
+    main = render_nginx(tmp_path, site)
 
     result = subprocess.run(
         ["nginx", "-t", "-c", str(main), "-p", str(tmp_path)], capture_output=True, text=True, timeout=30, check=False
@@ -232,3 +232,27 @@ def test_redis_accepts_the_shipped_settings(tmp_path):
     finally:
         process.terminate()
         process.communicate(timeout=10)
+
+
+def test_environment_example_reads_the_same_in_a_shell():
+    from tests.deploy.topology import example_environment
+
+    result = subprocess.run(
+        ["sh", "-c", 'set -a; . "$1"; env', "sh", str(DEPLOY / "podium.env.example")],
+        env={"PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=True,
+    )
+    names = set(example_environment())
+    shell = dict(line.split("=", 1) for line in result.stdout.splitlines() if line.split("=", 1)[0] in names)
+
+    assert result.stderr == ""
+    assert shell == example_environment()
+
+
+def test_admin_wrapper_is_valid_shell():
+    script = DEPLOY / "podium-admin"
+    assert subprocess.run(["sh", "-n", str(script)], check=False).returncode == 0
+    assert script.stat().st_mode & 0o111

@@ -44,7 +44,9 @@ async def test_readyz_ready_with_database(web):
 
 async def test_readyz_checks_redis_when_set(database_url):
     require("Redis", port_open("127.0.0.1", 6379))
-    settings = Settings.from_env({"PODIUM_ENV": "test", "PODIUM_DATABASE_URL": database_url, "PODIUM_REDIS_URL": REDIS_URL})
+    settings = Settings.from_env(
+        {"PODIUM_ENV": "test", "PODIUM_DATABASE_URL": database_url, "PODIUM_REDIS_URL": REDIS_URL}
+    )
     database = Database(settings.database_url)
     app = create_app(settings, database, deliver_mail=False)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://podium.test") as client:
@@ -116,7 +118,9 @@ async def test_metrics_exposition_counts_the_database(web, database, demo_event)
 
 
 async def test_metrics_database_down_is_a_gauge_not_an_error():
-    settings = Settings.from_env({"PODIUM_ENV": "test", "PODIUM_DATABASE_URL": f"postgresql://p@127.0.0.1:{free_port()}/p"})
+    settings = Settings.from_env(
+        {"PODIUM_ENV": "test", "PODIUM_DATABASE_URL": f"postgresql://p@127.0.0.1:{free_port()}/p"}
+    )
     database = Database(settings.database_url)
     app = create_app(settings, database, deliver_mail=False)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://podium.test") as client:
