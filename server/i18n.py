@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextvars
 import io
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel import Locale
@@ -41,6 +41,7 @@ def find_language(code: str) -> Language | None:
     return None
 
 
+@lru_cache(maxsize=512)
 def negotiate(accept_language: str) -> Language:
     """The best of our languages for an Accept-Language header."""
     weighted = []

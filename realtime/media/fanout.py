@@ -69,7 +69,7 @@ class PacketTrack(MediaStreamTrack):
         return self._queue.popleft()
 
     def request_keyframe(self) -> None:
-        """This viewer lost a picture (PLI/FIR): forward the request, rate-limited by the encoder."""
+        """This viewer lost a picture (PLI/FIR): pass the request on; the stream's pipeline spaces them out."""
         self.keyframe_requests += 1
         self._fanout.request_keyframe()
 

@@ -56,9 +56,24 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
+class CSRFToken:
+    """The browser's CSRF token, made only when a page renders a form: pages without one (the cached
+    agenda) neither pay for a random token nor set a cookie."""
+
+    def __init__(self, existing: str | None) -> None:
+        self._value = existing
+        self.issued = False
+
+    def __str__(self) -> str:
+        if self._value is None:
+            self._value = secrets.token_urlsafe(32)
+            self.issued = True
+        return self._value
+
+
 class CSRFMiddleware:
-    """Gives every browser a random CSRF cookie; forms echo it in a hidden field (double submit),
-    and ``checked_form`` compares the two. SameSite=Lax on both cookies closes the rest."""
+    """Gives a browser a random CSRF cookie when a page first shows it a form; forms echo it in a hidden
+    field (double submit), and ``checked_form`` compares the two. SameSite=Lax on both cookies closes the rest."""
 
     def __init__(self, app: ASGIApp, *, https: bool) -> None:
         self.app = app
@@ -68,15 +83,18 @@ class CSRFMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        cookie_header = next((value.decode("latin-1") for key, value in scope["headers"] if key == b"cookie"), "")
-        morsel = SimpleCookie(cookie_header).get(CSRF_COOKIE)
-        token = morsel.value if morsel is not None and 20 <= len(morsel.value) <= 100 else None
-        fresh = token is None
-        scope.setdefault("state", {})["csrf_token"] = token or secrets.token_urlsafe(32)
+        existing = None
+        for key, value in scope["headers"]:
+            if key == b"cookie" and CSRF_COOKIE.encode() in value:
+                morsel = SimpleCookie(value.decode("latin-1")).get(CSRF_COOKIE)
+                if morsel is not None and 20 <= len(morsel.value) <= 100:
+                    existing = morsel.value
+        token = CSRFToken(existing)
+        scope.setdefault("state", {})["csrf_token"] = token
 
         async def send_with_cookie(message: Message) -> None:
-            if fresh and message["type"] == "http.response.start":
-                value = f"{CSRF_COOKIE}={scope['state']['csrf_token']}; Path=/; HttpOnly; SameSite=Lax{self.secure}"
+            if token.issued and message["type"] == "http.response.start":
+                value = f"{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{self.secure}"
                 message.setdefault("headers", []).append((b"set-cookie", value.encode("latin-1")))
             await send(message)
 

@@ -22,12 +22,17 @@ class LanguageMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {key.decode("latin-1"): value.decode("latin-1") for key, value in scope["headers"]}
-        asked = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang", [""])[0]
-        cookie = SimpleCookie(headers.get("cookie", ""))
-        chosen = cookie.get(COOKIE)
+        cookie_header = accept_language = ""
+        for key, value in scope["headers"]:
+            if key == b"cookie":
+                cookie_header = value.decode("latin-1")
+            elif key == b"accept-language":
+                accept_language = value.decode("latin-1")
+        query = scope.get("query_string", b"")
+        asked = parse_qs(query.decode("latin-1")).get("lang", [""])[0] if b"lang=" in query else ""
+        chosen = SimpleCookie(cookie_header).get(COOKIE) if COOKIE in cookie_header else None
         language = i18n.find_language(chosen.value) if chosen else None
-        language = language or i18n.negotiate(headers.get("accept-language", ""))
+        language = language or (i18n.negotiate(accept_language) if accept_language else i18n.DEFAULT_LANGUAGE)
         remember = False
         if asked:
             asked_language = i18n.find_language(asked)

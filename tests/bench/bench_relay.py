@@ -234,13 +234,15 @@ def verdicts(podium: list[Row], baseline: list[Row]) -> list[str]:
 
 
 def write_results(command: str, idle: dict[str, float], rows: list[Row], lines: list[str]) -> None:
+    load = os.getloadavg()[0]
     section = "\n".join(
         [
             SECTION,
             "",
             f"Command: `{command}`  ",
-            f"Run: {time.strftime('%Y-%m-%d')}, 2 cores shared with other work; one-second CPU samples, medians.  ",
-            "Stream: synthetic 640x360 30 fps VP8 (about 800 kbit/s) published over WHIP from its own process; "
+            f"Run: {time.strftime('%Y-%m-%d')}, 2 cores shared with other work (load average {load:.1f} at the end); "
+            "one-second CPU samples, medians.  ",
+            "Stream: synthetic 640x360 30 fps VP8 at 500 kbit/s published over WHIP from its own process; "
             "viewers over WHEP in another process (all but two count frames without decoding; two decode).  ",
             "Idle relay with the publisher only: "
             + ", ".join(f"{mode} {cpu:.1f}%" for mode, cpu in idle.items())

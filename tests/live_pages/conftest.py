@@ -15,9 +15,10 @@ from server.broadcast import CountsChanged, Message
 from server.db import Database
 from server.events.models import Event
 from server.settings import Settings
-from server.transport.auth import CSRF_COOKIE, SESSION_COOKIE
+from server.transport.auth import SESSION_COOKIE
 from tests.live import factories
 from tests.live.factories import ONLINE, ONSITE, Person
+from tests.registration.web import csrf  # noqa: F401 (re-exported for the page tests)
 
 ORIGIN = "http://podium.test"
 
@@ -82,9 +83,3 @@ def as_person(client: httpx.AsyncClient, person: Person | None) -> httpx.AsyncCl
     if person is not None:
         client.cookies.set(SESSION_COOKIE, person.token)
     return client
-
-
-async def csrf(client: httpx.AsyncClient) -> str:
-    if CSRF_COOKIE not in client.cookies:
-        await client.get("/")
-    return str(client.cookies[CSRF_COOKIE])
