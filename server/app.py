@@ -12,6 +12,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from server.broadcast import NullBroadcaster
 from server.db import Database
 from server.mail.delivery import run_delivery
 from server.ops import health, metrics
@@ -70,4 +71,6 @@ def create_app(
     )
     app.state.settings = settings
     app.state.database = database
+    # Replaced by the live server when Socket.IO is mounted (realtime/live/asgi.py).
+    app.state.broadcaster = NullBroadcaster()
     return app

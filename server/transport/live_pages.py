@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute, Route
 from server.accounts.models import Account, Role
 from server.accounts.services import Actor, require
 from server.agenda.services import Programme, SessionView, load_programme
-from server.broadcast import Broadcaster, NullBroadcaster, publish
+from server.broadcast import Broadcaster, publish
 from server.errors import Forbidden, InvalidInput, NotFound
 from server.events.models import Event
 from server.i18n import gettext as _
@@ -188,8 +188,8 @@ async def ask_page(request: Request) -> Response:
 
 def broadcaster(request: Request) -> Broadcaster:
     """The live server when the app runs with Socket.IO; otherwise the rooms catch up when they join."""
-    found: Broadcaster | None = getattr(request.app.state, "broadcaster", None)
-    return found if found is not None else NullBroadcaster()
+    found: Broadcaster = request.app.state.broadcaster
+    return found
 
 
 async def _announcements_form(request: Request, event: Event, *, error: str = "", text: str = "") -> Response:
