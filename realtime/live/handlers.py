@@ -8,6 +8,7 @@ from server.broadcast import Outcome
 from server.events.models import Event
 from server.live import announcements, chat, polls, questions, rooms
 from server.live.votes import Ballot
+from server.ops import metrics
 
 INT, BOOL, TEXT = required(Kind.int), required(Kind.bool), required(Kind.text)
 
@@ -36,6 +37,8 @@ async def ask(call: Call) -> Outcome:
         client_id=p["client_id"],
     )
     await call.live.follow_own_questions(call.connection, call.actor)
+    if not outcome.answer.get("duplicate"):
+        metrics.question_asked()
     return outcome
 
 
@@ -43,7 +46,9 @@ async def ask(call: Call) -> Outcome:
 async def vote(call: Call) -> Outcome:
     p = call.payload
     ballot = Ballot(actor=call.actor, session_id=call.session_id, question_id=p["question"], vote=p["vote"])
-    return await call.live.votes.submit(ballot)
+    outcome = await call.live.votes.submit(ballot)
+    metrics.votes_cast()
+    return outcome
 
 
 @room_action("question.approve", question=INT)

@@ -21,6 +21,7 @@ from server.agenda.services import load_programme
 from server.errors import Conflict, InvalidInput, NotFound, RateLimited
 from server.events.models import Event
 from server.i18n import gettext as _
+from server.ops import metrics
 from server.registration.badges import check_in_code, qr_svg
 from server.registration.countries import countries, country_name
 from server.registration.models import Registration, RegistrationStatus
@@ -96,6 +97,7 @@ async def register_submit(request: Request) -> Response:
             registered = await register(
                 db, event=event, account=account, data=data, requester_ip=client_ip(request), base_url=base_url(request)
             )
+            metrics.registration_created(data.attendance)
         except (InvalidInput, Conflict, RateLimited) as error:
             # Shown again with what was typed (cut to the field limits), so nothing needs retyping.
             shown = {name: value[:1000] if isinstance(value, str) else value for name, value in values.items()}
