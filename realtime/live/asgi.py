@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import gc
+import os
 from typing import Any
 
 import socketio
+from starlette.applications import Starlette
 
 from realtime.live.server import LiveServer
+from realtime.media import status
+from realtime.media.app import create_relay_app
+from realtime.media.config import RelaySettings
+from realtime.media.relay import Relay
 from server.app import create_app
 from server.db import Database
 from server.settings import Settings
@@ -26,10 +32,13 @@ class LiveASGIApp(socketio.ASGIApp):
     """Starts and stops the live rooms' background work with the server, and leaves the rest of the
     lifespan (mail delivery, the database) to the Starlette app."""
 
-    def __init__(self, live: LiveServer, other_asgi_app: Any, *, settle_gc: bool = True) -> None:
+    def __init__(
+        self, live: LiveServer, other_asgi_app: Any, *, settle_gc: bool = True, relay: Relay | None = None
+    ) -> None:
         super().__init__(live.sio, other_asgi_app=other_asgi_app)
         self.live = live
         self.settle_gc = settle_gc
+        self.relay = relay
 
     async def lifespan(self, scope: Any, receive: Any, send: Any) -> None:
         async def receive_with_live() -> Any:
@@ -40,6 +49,8 @@ class LiveASGIApp(socketio.ASGIApp):
                     settle_garbage_collector()
             elif message["type"] == "lifespan.shutdown":
                 await self.live.stop()
+                if self.relay is not None:
+                    await self.relay.close()
             return message
 
         await super().lifespan(scope, receive_with_live, send)
@@ -51,6 +62,7 @@ def create_asgi(
     *,
     deliver_mail: bool = True,
     settle_gc: bool = True,
+    embed_relay: bool = True,
 ) -> Any:
     """``socketio.ASGIApp(sio, other_asgi_app=create_app(settings))``, sharing one database, with the
     live server as the app's broadcaster so HTTP actions reach the live rooms. ``settle_gc`` tunes the
@@ -61,7 +73,24 @@ def create_asgi(
     live = LiveServer(settings, database)
     app.state.broadcaster = live
     app.state.live = live
-    return LiveASGIApp(live, other_asgi_app=app, settle_gc=settle_gc)
+    relay = embed_media_relay(app, settings) if embed_relay else None
+    return LiveASGIApp(live, other_asgi_app=app, settle_gc=settle_gc, relay=relay)
+
+
+def embed_media_relay(app: Starlette, settings: Settings) -> Relay:
+    """One process serves WHIP and WHEP itself (``make run``); in production nginx sends those paths to
+    ``podium relay`` processes instead, and this relay stays idle. It shares the app's secret, so the
+    publish tokens and viewer passes the pages hand out verify here as on any relay process."""
+    relay_settings = RelaySettings.from_env(
+        {**os.environ, "PODIUM_ENV": settings.env, "PODIUM_SECRET_KEY": settings.secret_key}
+    )
+    relay_app = create_relay_app(relay_settings)
+    media = relay_app.state.media
+    app.state.media = media
+    app.state.stream_statuses = lambda: status.all_statuses(media.relay)
+    app.router.routes[0:0] = relay_app.routes
+    relay: Relay = media.relay
+    return relay
 
 
 def app_from_env() -> Any:

@@ -148,6 +148,9 @@ def measure(mode: str, counts: list[int], seconds: float) -> tuple[float, list[R
             idle = statistics.median(sample_cpu([pid], seconds)[0])
             print(f"{mode}: publisher only, relay at {idle:.1f}% of a core, {rss_mib(pid):.0f} MiB", flush=True)
             for count in counts:
+                if rows and rows[-1].fps_median < 5:
+                    print(f"{mode}: skipping {count} viewers, {rows[-1].viewers} were already too many", flush=True)
+                    continue
                 command = (
                     "tests.bench.relay_pool",
                     "watch",
@@ -209,39 +212,50 @@ def format_row(row: Row) -> str:
     )
 
 
+def full_speed(rows: list[Row]) -> Row | None:
+    """The row with the most viewers that all got 29 fps or more."""
+    return max((row for row in rows if row.fps_min >= 29), key=lambda row: row.viewers, default=None)
+
+
 def verdicts(podium: list[Row], baseline: list[Row]) -> list[str]:
-    lines = []
-    crowded = [row for row in podium if row.viewers >= 100]
-    full_speed = [row for row in crowded if row.fps_min >= 29]
-    most = max((row.viewers for row in full_speed), default=0)
-    lines.append(f"- viewers each at >= 29 fps: {most} ({'meets' if most >= 100 else 'MISSES'} the goal of 100)")
-    if crowded:
-        worst = max(row.per_viewer for row in crowded)
+    ours = full_speed(podium)
+    most = ours.viewers if ours else 0
+    lines = [f"- viewers each at >= 29 fps: {most} ({'meets' if most >= 100 else 'MISSES'} the goal of 100)"]
+    if ours is not None:
         lines.append(
-            f"- CPU per viewer at 100+ viewers: at most {worst:.2f}% of a core "
-            f"({'meets' if worst <= 0.5 else 'MISSES'} the goal of 0.5%)"
+            f"- CPU per viewer at {ours.viewers} viewers: {ours.per_viewer:.2f}% of a core "
+            f"({'meets' if ours.per_viewer <= 0.5 else 'MISSES'} the goal of 0.5%)"
         )
-    usable = [row for row in baseline if row.fps_min >= 29] or baseline
-    if usable and podium:
-        reference = max(usable, key=lambda row: row.viewers)
-        ours = max(podium, key=lambda row: row.viewers)
-        ratio = reference.per_viewer / ours.per_viewer if ours.per_viewer > 0 else float("inf")
+    reference = full_speed(baseline) or min(baseline, key=lambda row: row.viewers, default=None)
+    if reference is not None and ours is not None and ours.per_viewer > 0:
+        ratio = reference.per_viewer / ours.per_viewer
         lines.append(
-            f"- MediaRelay {reference.per_viewer:.2f}% per viewer (at {reference.viewers}) / Podium "
-            f"{ours.per_viewer:.2f}% (at {ours.viewers}) = {ratio:.0f}x ({'meets' if ratio >= 15 else 'MISSES'} the goal of 15x)"
+            f"- MediaRelay {reference.per_viewer:.2f}% per viewer (at {reference.viewers}, its last full-speed "
+            f"point) / Podium {ours.per_viewer:.2f}% (at {ours.viewers}) = {ratio:.0f}x "
+            f"({'meets' if ratio >= 15 else 'MISSES'} the goal of 15x)"
         )
     return lines
 
 
-def write_results(command: str, idle: dict[str, float], rows: list[Row], lines: list[str]) -> None:
-    load = os.getloadavg()[0]
+NOTES = [
+    "Podium forwards the publisher's VP8 frames without decoding them (an H.264 publisher would be transcoded "
+    "once), so a viewer costs packetising, SRTP and a send per packet; CPU µs/packet is that cost, above the idle "
+    "relay. MediaRelay encodes once per viewer: past its last full-speed point its frame rate falls, so its CPU "
+    "per viewer there is not a real per-viewer cost. The benchmark's own publisher, pool and relay share the two "
+    "cores with other work: at 200 viewers they saturate the machine, and joins slow down.",
+]
+
+
+def write_results(
+    command: str, idle: dict[str, float], rows: list[Row], lines: list[str], loads: tuple[float, float]
+) -> None:
     section = "\n".join(
         [
             SECTION,
             "",
             f"Command: `{command}`  ",
-            f"Run: {time.strftime('%Y-%m-%d')}, 2 cores shared with other work (load average {load:.1f} at the end); "
-            "one-second CPU samples, medians.  ",
+            f"Run: {time.strftime('%Y-%m-%d')}, 2 cores shared with other work (load average {loads[0]:.1f} to "
+            f"{loads[1]:.1f} during the run); one-second CPU samples, medians.  ",
             "Stream: synthetic 640x360 30 fps VP8 at 500 kbit/s published over WHIP from its own process; "
             "viewers over WHEP in another process (all but two count frames without decoding; two decode).  ",
             "Idle relay with the publisher only: "
@@ -252,6 +266,8 @@ def write_results(command: str, idle: dict[str, float], rows: list[Row], lines: 
             *(format_row(row) for row in rows),
             "",
             *lines,
+            "",
+            *NOTES,
             "",
         ]
     )
@@ -278,6 +294,7 @@ def main() -> None:
     args = parser.parse_args()
 
     idle: dict[str, float] = {}
+    first_load = os.getloadavg()[0]
     idle["podium"], podium = measure("podium", args.viewers, args.seconds)
     baseline: list[Row] = []
     if args.baseline_viewers:
@@ -289,7 +306,8 @@ def main() -> None:
     print("\n".join(lines))
     if args.write:
         command = "python -m tests.bench.bench_relay " + " ".join(sys.argv[1:])
-        write_results(command, idle, podium + baseline, lines)
+        loads = (min(first_load, os.getloadavg()[0]), max(first_load, os.getloadavg()[0]))
+        write_results(command, idle, podium + baseline, lines, loads)
 
 
 if __name__ == "__main__":

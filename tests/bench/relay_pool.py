@@ -116,9 +116,10 @@ async def run_viewers(url: str, count: int, seconds: float, decoding: int) -> No
 
         started = time.monotonic()
         await asyncio.gather(*(join(n) for n in range(count)))
-        async with asyncio.timeout(120):
-            while any(v.frames() == 0 for v in viewers):
-                await asyncio.sleep(0.2)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(120):  # an overloaded relay may never get to some: measure what is
+                while any(v.frames() == 0 for v in viewers):
+                    await asyncio.sleep(0.2)
         await asyncio.sleep(2.0)  # let join-time keyframes and queues settle
         print(f"READY {time.monotonic() - started:.1f}", flush=True)
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
