@@ -37,7 +37,7 @@ test: lint typecheck
 	$(BIN)/pytest
 
 bench: install
-	$(BIN)/python -m tests.bench.bench_agenda
+	$(BIN)/python -m tests.bench.bench_agenda --rounds 5 --seconds 5
 
 # Re-extract translatable strings and merge them into the catalogues.
 messages: install
