@@ -10,6 +10,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -130,13 +131,14 @@ async def client(settings: Settings, database: Database) -> AsyncIterator[httpx.
         yield http
 
 
-class LiveServer:
+class ThreadedServer:
     """A real uvicorn server in a thread, for browsers and socket clients."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.port = free_port()
+    def __init__(self, app: Any, *, port: int | None = None) -> None:
+        self.app = app
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=self.port, log_level="warning")
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -145,12 +147,19 @@ class LiveServer:
         deadline = time.monotonic() + 15
         while not self.server.started:
             if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the live server did not start")
+                raise RuntimeError(f"the server on port {self.port} did not start")
             time.sleep(0.02)
 
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+
+
+class LiveServer(ThreadedServer):
+    """The Starlette app alone (no Socket.IO), as the agenda and registration pages need it."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(create_app(settings))
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import threading
 import time
 import uuid
 from collections import defaultdict
@@ -15,7 +14,6 @@ from typing import Any
 
 import pytest
 import socketio
-import uvicorn
 
 from realtime.live.asgi import create_asgi
 from server.accounts.models import Role
@@ -23,39 +21,22 @@ from server.agenda.models import Session
 from server.db import Database
 from server.events.models import Event
 from server.settings import Settings
-from tests.conftest import free_port
+from tests.conftest import ThreadedServer
 from tests.live import factories
 from tests.live.factories import ONLINE, ONSITE, Person
 
 NAMESPACE = "/live"
 
 
-class LiveRoomsServer:
-    """``create_asgi`` served by uvicorn in a thread, as `podium serve` will serve it."""
+class LiveRoomsServer(ThreadedServer):
+    """``create_asgi`` served by uvicorn in a thread, as `podium serve` serves it."""
 
     def __init__(self, settings: Settings) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.app = create_asgi(settings, deliver_mail=False, settle_gc=False)
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        super().__init__(create_asgi(settings, deliver_mail=False, settle_gc=False))
 
     @property
     def live(self) -> Any:
         return self.app.live
-
-    def start(self) -> None:
-        self.thread.start()
-        deadline = time.monotonic() + 15
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the live server did not start")
-            time.sleep(0.02)
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 class LiveClient:
