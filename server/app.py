@@ -18,7 +18,7 @@ from server.mail.delivery import run_delivery
 from server.ops import health, metrics
 from server.ops.logging import RequestIdMiddleware
 from server.settings import Settings
-from server.transport import accounts, api, exports, live_pages, pages, registration
+from server.transport import accounts, api, exports, live_pages, media_pages, pages, registration
 from server.transport.auth import CSRFMiddleware
 from server.transport.errors import EXCEPTION_HANDLERS
 from server.transport.language import LanguageMiddleware
@@ -55,6 +55,7 @@ def create_app(
         *registration.routes,
         *exports.routes,
         *live_pages.routes,
+        *media_pages.routes,
         *pages.routes,
     ]
     middleware = [

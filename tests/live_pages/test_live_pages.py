@@ -102,7 +102,9 @@ async def test_room_page_carries_the_session_and_the_stream_placeholder(web: htt
     document = html(response)
     assert document.get_element_by_id("live").get("data-session") == str(world.session.id)
     stream = document.get_element_by_id("stream")
-    assert (stream.get("data-whep-url"), stream.text_content()) == (f"/whep/{world.session.id}", "")
+    pass_url = world.path("stream/pass")
+    assert (stream.get("data-whep-url"), stream.get("data-pass-url")) == (f"/whep/{world.session.id}", pass_url)
+    assert [video.get("muted") is not None for video in stream.iter("video")] == [True]
     assert response.headers["cache-control"] == "private, no-store"
 
 

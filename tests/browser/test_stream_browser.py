@@ -1,0 +1,196 @@
+"""A stream in Chromium end to end: a speaker publishes with the fake camera through the studio page (WHIP),
+and a delegate who joins after the stream started watches it on the room page (WHEP) and decodes frames.
+
+The app and the relay share one origin here, as nginx gives them in production."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlmodel import col, select
+
+from realtime.live.asgi import create_asgi
+from realtime.media.app import create_relay_app
+from realtime.media.config import RelaySettings
+from realtime.media.internals import restrict_host_addresses
+from realtime.media.status import all_statuses
+from server.accounts.models import Role
+from server.agenda.models import Person as Speaker
+from server.agenda.models import Session, SessionSpeaker
+from server.db import Database
+from server.events.models import Event
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PageProblems
+from tests.conftest import ThreadedServer, free_port, require
+from tests.live import factories
+from tests.live.factories import ONLINE, Person
+from tests.live_pages.site import site_settings
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+
+MEDIA_ARGS = [
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--allow-loopback-in-peer-connection",
+]
+WAIT = 20_000
+RELAY_PATHS = ("/whip/", "/whep/")
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+
+class SameOrigin:
+    """WHIP and WHEP to the relay, everything else to the app; the relay closes when the app shuts down."""
+
+    def __init__(self, app: Any, relay_app: Any) -> None:
+        self.app = app
+        self.relay_app = relay_app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and str(scope["path"]).startswith(RELAY_PATHS):
+            await self.relay_app(scope, receive, send)
+            return
+        if scope["type"] == "lifespan":
+
+            async def receive_closing() -> MutableMapping[str, Any]:
+                message = await receive()
+                if message["type"] == "lifespan.shutdown":
+                    await self.relay_app.state.media.relay.close()
+                return message
+
+            await self.app(scope, receive_closing, send)
+            return
+        await self.app(scope, receive, send)
+
+
+class StreamSite(ThreadedServer):
+    def __init__(self, database_url: str) -> None:
+        port = free_port()
+        settings = site_settings(database_url, port)
+        relay = create_relay_app(RelaySettings(secret_key=settings.secret_key, host_addresses=("127.0.0.1",)))
+        live = create_asgi(settings, deliver_mail=False, settle_gc=False)
+        # One process holds both, so the moderator console reads the relay's status directly.
+        live.other_asgi_app.state.stream_statuses = lambda: all_statuses(relay.state.media.relay)
+        super().__init__(SameOrigin(live, relay), port=port)
+
+
+@dataclass
+class Stage:
+    site: StreamSite
+    event: Event
+    session: Session
+    speaker: Person
+    delegate: Person
+    moderator: Person
+
+    def path(self, page: str) -> str:
+        return f"{self.site.url}/{self.event.slug}/sessions/{self.session.code}/{page}"
+
+
+@pytest.fixture
+async def stage(database_url: str, database: Database, demo_event: str) -> AsyncIterator[Stage]:
+    async with database.session() as db:
+        event = await factories.event_by_slug(db, demo_event)
+        rows = await db.exec(
+            select(Session, Speaker.name)
+            .join(SessionSpeaker, col(SessionSpeaker.session_id) == Session.id)
+            .join(Speaker, col(Speaker.id) == SessionSpeaker.person_id)
+            .where(Session.event_id == event.id)
+            .order_by(col(Session.start), col(Session.id))
+        )
+        session, name = rows.first() or (None, "")
+        assert session is not None
+        speaker = await factories.person(db, event, name, role=Role.speaker)
+        delegate = await factories.person(db, event, "Online Delegate", attendance=ONLINE, country="ID")
+        moderator = await factories.person(db, event, "Chair Person", role=Role.moderator)
+    site = StreamSite(database_url)
+    site.start()
+    try:
+        yield Stage(site, event, session, speaker, delegate, moderator)
+    finally:
+        site.stop()
+        restrict_host_addresses([])
+
+
+@pytest.fixture
+async def media_browser() -> AsyncIterator[Any]:
+    try:
+        from playwright.async_api import async_playwright
+    except ImportError:
+        async_playwright = None
+    require("playwright", async_playwright is not None)
+    require("Chromium", CHROMIUM.exists())
+    assert async_playwright is not None
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS + MEDIA_ARGS)
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+async def open_as(browser: Any, stage: Stage, person: Person, page_name: str) -> tuple[Any, PageProblems]:
+    context = await browser.new_context(locale="en-GB")
+    await context.add_cookies([{"name": "podium_session", "value": person.token, "url": stage.site.url}])
+    page = await context.new_page()
+    problems = PageProblems(page)
+    await page.goto(stage.path(page_name))
+    return page, problems
+
+
+FRAMES_DECODED = """async () => {
+  let decoded = 0;
+  (await window.podiumStream.stats()).forEach((report) => {
+    if (report.type === "inbound-rtp" && report.kind === "video") decoded = report.framesDecoded || 0;
+  });
+  return decoded;
+}"""
+
+
+async def frames_decoded(page: Any) -> int:
+    return int(await page.evaluate(FRAMES_DECODED))
+
+
+async def test_a_speaker_goes_live_in_the_studio_and_a_late_viewer_decodes_frames(
+    stage: Stage, media_browser: Any
+) -> None:
+    from playwright.async_api import expect
+
+    studio, studio_problems = await open_as(media_browser, stage, stage.speaker, "studio")
+    await studio.wait_for_selector("#studio-camera option:nth-child(2)", state="attached", timeout=WAIT)
+    assert await studio.locator("#studio-camera").input_value() != ""
+    await studio.get_by_role("button", name="Go live").click()
+    await studio.wait_for_selector("#studio[data-state='live']", timeout=WAIT)
+    await asyncio.sleep(1)  # the stream has been running for a while when the viewer arrives
+
+    room, room_problems = await open_as(media_browser, stage, stage.delegate, "room")
+    player = room.locator("#stream")
+    await room.wait_for_selector("#stream[data-state='live']", timeout=WAIT)
+    assert await room.locator("#stream video").evaluate("(video) => video.muted") is True
+    first = await frames_decoded(room)
+    await asyncio.sleep(1.5)
+    later = await frames_decoded(room)
+    assert 0 < first < later
+
+    await room.get_by_role("button", name="Unmute").click()
+    assert await room.locator("#stream video").evaluate("(video) => video.muted") is False
+
+    # The moderator console shows the stream live with its one viewer.
+    console, console_problems = await open_as(media_browser, stage, stage.moderator, "moderate")
+    await expect(console.locator("#stream-panel")).to_have_attribute("data-state", "live", timeout=WAIT)
+    await expect(console.locator("[data-stream='viewers']")).to_have_text("1", timeout=WAIT)
+    await expect(console.locator("[data-stream='whip-url']")).to_have_text(f"{stage.site.url}/whip/{stage.session.id}")
+
+    # The speaker stops: the viewer is told the stream is offline.
+    await studio.get_by_role("button", name="Stop").click()
+    await studio.wait_for_selector("#studio[data-state='stopped']", timeout=WAIT)
+    await expect(player).to_have_attribute("data-state", "offline", timeout=WAIT)
+
+    assert studio_problems.messages == []
+    assert room_problems.messages == []
+    assert console_problems.messages == []

@@ -1,0 +1,191 @@
+// The room page's player: watches the session's stream over WHEP (live/whep.js). Starts muted with an
+// Unmute button, offers audio only for poor connections, reconnects by itself with backoff, and says
+// plainly when the stream is offline.
+
+import { negotiate, release } from "./whep.js";
+
+const STALL_CHECK_MS = 2000;
+const STALLED_CHECKS = 2; // no new frames for this many checks: the stream is offline
+const BACKOFF_MS = [1000, 2000, 4000, 8000, 15000, 30000];
+const OFFLINE_BACKOFF_MS = 10000; // the relay says there is nothing to watch: look again now and then
+
+const root = document.getElementById("stream");
+
+if (root && root.dataset.passUrl && "RTCPeerConnection" in window) {
+  start(root);
+}
+
+function start(root) {
+  const video = root.querySelector("video");
+  const status = root.querySelector("[data-stream-status]");
+  const unmute = root.querySelector("[data-stream-unmute]");
+  const audioOnly = root.querySelector("[data-stream-audio-only]");
+  const words = (key) => root.dataset["text" + key[0].toUpperCase() + key.slice(1)] || key;
+
+  let pc = null;
+  let resource = null;
+  let attempt = 0;
+  let retryTimer = null;
+  let stallTimer = null;
+  let generation = 0;
+  let lastProgress = -1;
+  let stalled = 0;
+  let leaving = false;
+
+  function show(state) {
+    root.dataset.state = state;
+    status.textContent = words(state);
+  }
+
+  function close() {
+    generation += 1;
+    clearTimeout(retryTimer);
+    clearInterval(stallTimer);
+    if (pc) {
+      pc.ontrack = null;
+      pc.onconnectionstatechange = null;
+      pc.close();
+    }
+    pc = null;
+    const previous = resource;
+    resource = null;
+    return release(previous);
+  }
+
+  function retry(delay) {
+    close();
+    if (leaving) return;
+    const wait = delay ?? BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)];
+    attempt += 1;
+    retryTimer = setTimeout(connect, wait);
+  }
+
+  async function fetchPass() {
+    const response = await fetch(root.dataset.passUrl, {
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+      cache: "no-store",
+    });
+    if (!response.ok) {
+      const error = new Error("pass " + response.status);
+      error.status = response.status;
+      throw error;
+    }
+    return response.json();
+  }
+
+  async function connect() {
+    close();
+    const mine = generation;
+    show(root.dataset.state === "live" ? "reconnecting" : "connecting");
+    const peer = new RTCPeerConnection({ iceServers: [] });
+    pc = peer;
+    const media = new MediaStream();
+    if (audioOnly.getAttribute("aria-pressed") !== "true") {
+      peer.addTransceiver("video", { direction: "recvonly" });
+    }
+    peer.addTransceiver("audio", { direction: "recvonly" });
+    peer.ontrack = (event) => {
+      media.addTrack(event.track);
+      if (video.srcObject !== media) video.srcObject = media;
+    };
+    peer.onconnectionstatechange = () => {
+      if (mine !== generation) return;
+      if (peer.connectionState === "failed" || peer.connectionState === "closed") retry();
+      if (peer.connectionState === "connected") watchProgress(peer, mine);
+    };
+    try {
+      const pass = await fetchPass();
+      if (mine !== generation) return;
+      const location = await negotiate(peer, pass.url, pass.token);
+      if (mine !== generation) {
+        release(location);
+        return;
+      }
+      resource = location;
+    } catch (error) {
+      if (mine !== generation) return;
+      if (error.status === 401 || error.status === 403) {
+        // Not (or no longer) admitted: the room page itself says why on the next load.
+        show("refused");
+        close();
+        return;
+      }
+      if (error.status === 404) {
+        show("offline");
+        retry(OFFLINE_BACKOFF_MS);
+        return;
+      }
+      show("reconnecting");
+      retry();
+    }
+  }
+
+  async function progress(peer) {
+    let count = 0;
+    const kind = audioOnly.getAttribute("aria-pressed") === "true" ? "audio" : "video";
+    (await peer.getStats()).forEach((report) => {
+      if (report.type === "inbound-rtp" && report.kind === kind) {
+        count = kind === "video" ? report.framesDecoded || 0 : report.packetsReceived || 0;
+      }
+    });
+    return count;
+  }
+
+  function watchProgress(peer, mine) {
+    clearInterval(stallTimer);
+    lastProgress = -1;
+    stalled = 0;
+    const check = async () => {
+      if (mine !== generation) return;
+      const count = await progress(peer);
+      if (mine !== generation) return;
+      if (count > lastProgress && lastProgress >= 0) {
+        attempt = 0;
+        stalled = 0;
+        show("live");
+        video.play().catch(() => {});
+      } else if (lastProgress >= 0) {
+        stalled += 1;
+        // The relay keeps a viewer through a publisher's absence: the picture returns by itself.
+        if (stalled >= STALLED_CHECKS) show("offline");
+      }
+      lastProgress = count;
+    };
+    check();
+    stallTimer = setInterval(check, STALL_CHECK_MS);
+  }
+
+  unmute.addEventListener("click", () => {
+    video.muted = !video.muted;
+    unmute.setAttribute("aria-pressed", String(!video.muted));
+    unmute.textContent = video.muted ? words("unmute") : words("mute");
+    if (!video.muted) video.play().catch(() => {});
+  });
+
+  audioOnly.addEventListener("click", () => {
+    const on = audioOnly.getAttribute("aria-pressed") !== "true";
+    audioOnly.setAttribute("aria-pressed", String(on));
+    root.classList.toggle("stream-audio-only", on);
+    attempt = 0;
+    connect();
+  });
+
+  window.addEventListener("pagehide", () => {
+    leaving = true;
+    close();
+  });
+  window.addEventListener("online", () => {
+    if (root.dataset.state !== "live") {
+      attempt = 0;
+      connect();
+    }
+  });
+
+  // For scripts and tests that ask how the player is doing (getStats of the current connection).
+  window.podiumStream = { stats: () => (pc ? pc.getStats() : Promise.resolve(new Map())) };
+
+  // A video element waiting for media holds back the page's load event: connect once the page has loaded.
+  if (document.readyState === "complete") connect();
+  else window.addEventListener("load", connect, { once: true });
+}

@@ -1,0 +1,45 @@
+// The moderator console's stream panel: live or offline, viewers, bitrate and the publisher's
+// connection, read every few seconds; the WHIP address and token for an encoder.
+
+const POLL_MS = 5000;
+const panel = document.getElementById("stream-panel");
+
+if (panel) start(panel);
+
+function start(panel) {
+  const field = (name) => panel.querySelector(`[data-stream="${name}"]`);
+  const words = (key) => panel.dataset["text" + key[0].toUpperCase() + key.slice(1)] || key;
+
+  function kbps(bits) {
+    return `${Math.round(bits / 1000)} kbit/s`;
+  }
+
+  async function poll() {
+    try {
+      const response = await fetch(panel.dataset.statusUrl, {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+        cache: "no-store",
+      });
+      if (!response.ok) return;
+      const status = await response.json();
+      if (status.whip_url) field("whip-url").textContent = new URL(status.whip_url, document.baseURI).href;
+      if (status.publish_token) field("token").textContent = status.publish_token;
+      if (!status.available) {
+        panel.dataset.state = "unknown";
+        field("state").textContent = words("unknown");
+        return;
+      }
+      panel.dataset.state = status.live ? "live" : "offline";
+      field("state").textContent = status.live ? words("live") : words("offline");
+      field("viewers").textContent = String(status.viewers);
+      field("bitrate").textContent = kbps(status.bitrate);
+      field("publisher").textContent = status.publisher_state || "–";
+    } catch {
+      // The next poll tries again.
+    }
+  }
+
+  poll();
+  setInterval(poll, POLL_MS);
+}

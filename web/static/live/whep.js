@@ -1,0 +1,61 @@
+// WHEP and WHIP signalling (one HTTP POST of the whole offer; no trickle ICE, so the offer waits for
+// ICE gathering to finish) and the DELETE that ends the session.
+
+const GATHERING_TIMEOUT_MS = 3000;
+
+export class SignallingError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+export function gatheringComplete(pc) {
+  return new Promise((resolve) => {
+    if (pc.iceGatheringState === "complete") {
+      resolve();
+      return;
+    }
+    const timer = setTimeout(done, GATHERING_TIMEOUT_MS);
+    function done() {
+      clearTimeout(timer);
+      pc.removeEventListener("icegatheringstatechange", changed);
+      resolve();
+    }
+    function changed() {
+      if (pc.iceGatheringState === "complete") done();
+    }
+    pc.addEventListener("icegatheringstatechange", changed);
+  });
+}
+
+// Offers the peer connection's transceivers to `url`; answers the resource URL to DELETE when done.
+export async function negotiate(pc, url, token) {
+  await pc.setLocalDescription(await pc.createOffer());
+  await gatheringComplete(pc);
+  const headers = { "Content-Type": "application/sdp" };
+  if (token) headers.Authorization = "Bearer " + token;
+  let response;
+  try {
+    response = await fetch(url, { method: "POST", headers, body: pc.localDescription.sdp, credentials: "omit" });
+  } catch (error) {
+    throw new SignallingError(0, String(error));
+  }
+  if (response.status !== 201) {
+    throw new SignallingError(response.status, (await response.text()).slice(0, 300));
+  }
+  const answer = await response.text();
+  const location = new URL(response.headers.get("Location") || url, new URL(url, document.baseURI)).href;
+  await pc.setRemoteDescription({ type: "answer", sdp: answer });
+  return location;
+}
+
+export async function release(location, token) {
+  if (!location) return;
+  const headers = token ? { Authorization: "Bearer " + token } : {};
+  try {
+    await fetch(location, { method: "DELETE", headers, credentials: "omit", keepalive: true });
+  } catch {
+    // The relay drops a viewer whose connection ends; the DELETE only makes it quicker.
+  }
+}
