@@ -170,3 +170,10 @@ def signalling(endpoint: Endpoint) -> Endpoint:
         return PlainTextResponse(detail + "\n", status_code=status, headers={**headers, **cors_headers(request)})
 
     return wrapper
+
+
+@signalling
+async def endpoint_options(request: Request) -> Response:
+    """``OPTIONS`` on a WHIP or WHEP endpoint: what it allows, and CORS for the configured origins."""
+    session_key(request)
+    return preflight(request, "POST, OPTIONS")

@@ -13,6 +13,7 @@ from realtime.media.signalling import (
     check_rate,
     client_ip,
     cors_headers,
+    endpoint_options,
     invalid_token,
     media_context,
     preflight,
@@ -60,12 +61,6 @@ async def resource(request: Request) -> Response:
     if not await media_context(request).relay.unpublish(key, str(request.path_params["resource_id"])):
         raise SignallingError(404, "no such publishing session")
     return Response(status_code=200, headers=cors_headers(request))
-
-
-@signalling
-async def endpoint_options(request: Request) -> Response:
-    session_key(request)
-    return preflight(request, "POST, OPTIONS")
 
 
 routes = [
