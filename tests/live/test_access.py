@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -190,6 +191,9 @@ async def test_role_matrix_of_moderator_and_organiser_actions(
     outcomes: dict[str, Any] = {}
     for actions, expected in ((MODERATOR_ACTIONS, ROLES[role]), (ORGANISER_ACTIONS, expected_announce)):
         for event, payload in actions.items():
+            # Making targets costs the chair four requests; at 20 a second (the flood limit's refill)
+            # a fast machine would otherwise drain its burst and see "rate_limited" mid-matrix.
+            await asyncio.sleep(0.25)
             targets = await _targets(chair, organiser, room, world.delegate.key)
             before = await _changes(database)
             answer = await actor.call(event, {"session": room, **payload(targets)})
