@@ -9,6 +9,8 @@ PORT ?= 8000
 
 .PHONY: run install test lint typecheck unit bench messages migration clean
 
+# Mailed links and calendar files point at the address `make run` serves, unless one is configured.
+run: export PODIUM_BASE_URL ?= http://$(HOST):$(PORT)
 run: install
 	$(BIN)/podium db upgrade
 	$(BIN)/podium load-demo
