@@ -14,21 +14,17 @@ import asyncio
 import datetime as dt
 import multiprocessing
 import os
-import socket
 import statistics
-import subprocess
-import sys
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import socketio
 
-from tests.bench.serving import ROOT, demo_database, free_port, scratch_folder
+from tests.bench.serving import demo_database, scratch_folder, uvicorn_server
 
 NAMESPACE = "/live"
 ROUNDS = 5
@@ -42,29 +38,6 @@ class Target:
     session: int
     auth: dict[str, str] | None  # what every audience client sends
     moderator_cookie: str | None
-
-
-@contextmanager
-def serve(app: str, env: dict[str, str], *, factory: bool) -> Iterator[tuple[str, int]]:
-    """One uvicorn process; yields its URL and pid (for its memory)."""
-    port = free_port()
-    command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--log-level", "warning", "--no-access-log"] + (["--factory"] if factory else [])
-    process = subprocess.Popen(command, env=env, cwd=ROOT)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError(f"{app} did not start") from None
-                time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}", process.pid
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def rss_kib(pid: int) -> int:
@@ -327,12 +300,12 @@ async def main() -> None:
         for _repeat in range(args.repeat):
             if args.only in (None, "bare"):
                 bare_env = {**env, "PODIUM_BENCH_BARE_GC": "1"} if args.bare_gc else env
-                with serve("tests.bench.bare_sio:app", bare_env, factory=False) as (url, pid):
+                with uvicorn_server("tests.bench.bare_sio:app", bare_env, factory=False) as (url, pid):
                     bare = Target("bare python-socketio", url, pid, session=1, auth=None, moderator_cookie=None)
                     runs["bare"].append(await measure(bare, args.clients, args.workers))
                     print(runs["bare"][-1], os.getloadavg(), flush=True)
             if args.only in (None, "podium"):
-                with serve("realtime.live.asgi:app_from_env", env, factory=True) as (url, pid):
+                with uvicorn_server("realtime.live.asgi:app_from_env", env, factory=True) as (url, pid):
                     podium = Target("podium live rooms", url, pid, session=session, auth=auth, moderator_cookie=cookie)
                     runs["podium"].append(await measure(podium, args.clients, args.workers))
                     print(runs["podium"][-1], os.getloadavg(), flush=True)

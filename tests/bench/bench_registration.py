@@ -19,11 +19,9 @@ import json
 import os
 import re
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -43,7 +41,7 @@ from server.agenda.models import Room, Session
 from server.db import Database, begin_write
 from server.registration.models import Attendance, ChoiceStatus, Registration, RegistrationStatus, SessionChoice
 from server.settings import normalise_database_url
-from tests.bench.serving import ROOT, free_port, median, scratch_folder
+from tests.bench.serving import ROOT, median, scratch_folder, uvicorn_server
 
 SLUG = "asian-dialogue-2021"
 POSTGRES_ADMIN_URL = os.environ.get("PODIUM_TEST_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/test")
@@ -113,25 +111,11 @@ def database_url(env: dict[str, str]) -> str:
 def serve(app: str, env: dict[str, str], figures: Figures, *, factory: bool = False) -> Iterator[str]:
     """One uvicorn process, as `podium serve` runs (it trusts X-Forwarded-For from FORWARDED_ALLOW_IPS only);
     its log goes to a file, and the exceptions in it are counted into ``figures.server_errors``."""
-    port = free_port()
-    command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--log-level", "warning", "--no-access-log"] + (["--factory"] if factory else [])
     with tempfile.TemporaryFile("w+") as log:
-        process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline or process.poll() is not None:
-                        raise RuntimeError(f"{app} did not start") from None
-                    time.sleep(0.05)
-            yield f"http://127.0.0.1:{port}"
+            with uvicorn_server(app, env, factory=factory, output=log) as (url, _pid):
+                yield url
         finally:
-            process.terminate()
-            process.wait(timeout=10)
             log.seek(0)
             figures.server_errors.update(exceptions_in(log.read()))
 

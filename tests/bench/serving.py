@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "server" / "demo" / "asian-dialogue-2021.json"
@@ -34,14 +35,20 @@ def demo_database(folder: Path) -> dict[str, str]:
 
 
 @contextmanager
-def uvicorn_process(app: str, env: dict[str, str], *, factory: bool = False) -> Iterator[str]:
-    """Serve ``app`` with one uvicorn worker, the way `podium serve` does, and yield its base URL."""
+def uvicorn_server(
+    app: str, env: dict[str, str], *, factory: bool = False, output: IO[str] | None = None
+) -> Iterator[tuple[str, int]]:
+    """Serve ``app`` with one uvicorn worker, the way `podium serve` does; yield its base URL and pid.
+
+    ``output`` takes the server's log (standard output and error together); by default it is inherited.
+    """
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
     command += ["--log-level", "warning", "--no-access-log"] + (["--factory"] if factory else [])
-    process = subprocess.Popen(command, env=env, cwd=ROOT)
+    stderr = subprocess.STDOUT if output is not None else None
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=output, stderr=stderr)
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 30
         while True:
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
@@ -50,10 +57,17 @@ def uvicorn_process(app: str, env: dict[str, str], *, factory: bool = False) -> 
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise RuntimeError(f"{app} did not start") from None
                 time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", process.pid
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=20)
+
+
+@contextmanager
+def uvicorn_process(app: str, env: dict[str, str], *, factory: bool = False) -> Iterator[str]:
+    """Like ``uvicorn_server``, yielding only the base URL."""
+    with uvicorn_server(app, env, factory=factory) as (url, _pid):
+        yield url
 
 
 def wrk_requests_per_second(url: str, *, seconds: int = 5, connections: int = 32) -> float:
