@@ -18,6 +18,7 @@ from server.live.models import (
 )
 from server.mail.models import OutboxMail
 from server.registration.models import Registration, SessionChoice
+from server.streams.models import Recording, StreamKey
 
 __all__ = [
     "Account",
@@ -36,6 +37,7 @@ __all__ = [
     "PollVote",
     "Question",
     "QuestionVote",
+    "Recording",
     "Registration",
     "Room",
     "RoomLog",
@@ -44,5 +46,6 @@ __all__ = [
     "SessionKind",
     "SessionSpeaker",
     "SignInLink",
+    "StreamKey",
     "Track",
 ]

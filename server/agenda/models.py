@@ -54,6 +54,8 @@ class Person(SQLModel, table=True):
     country: str = Field(default="", max_length=2)
     biography: str = Field(default="")
     position: int = Field(default=0)
+    # The account that speaks as this person (studio access); set by organisers, never exported.
+    account_id: int | None = Field(default=None, foreign_key="account.id", ondelete="SET NULL")
 
 
 class Session(SQLModel, table=True):
