@@ -6,6 +6,9 @@ import { negotiate, release } from "./whep.js";
 
 const STALL_CHECK_MS = 2000;
 const STALLED_CHECKS = 2; // no new frames for this many checks: the stream is offline
+// Still nothing after this many: connect afresh, in case the relay dropped this viewer (a restart) and the
+// browser has not noticed yet; with the publisher simply away, the backoff spaces these out.
+const RECONNECT_AFTER_CHECKS = 4;
 const BACKOFF_MS = [1000, 2000, 4000, 8000, 15000, 30000];
 const OFFLINE_BACKOFF_MS = 10000; // the relay says there is nothing to watch: look again now and then
 
@@ -41,15 +44,17 @@ function start(root) {
     generation += 1;
     clearTimeout(retryTimer);
     clearInterval(stallTimer);
-    if (pc) {
-      pc.ontrack = null;
-      pc.onconnectionstatechange = null;
-      pc.close();
-    }
+    const previous = pc;
+    const location = resource;
     pc = null;
-    const previous = resource;
     resource = null;
-    return release(previous);
+    if (previous) {
+      previous.ontrack = null;
+      previous.onconnectionstatechange = null;
+    }
+    // Closed once the relay has let the resource go: closing first makes the relay drop it on its own,
+    // and the DELETE that follows finds nothing (a 404 in the console).
+    return release(location).finally(() => previous && previous.close());
   }
 
   function retry(delay) {
@@ -77,7 +82,8 @@ function start(root) {
   async function connect() {
     close();
     const mine = generation;
-    show(root.dataset.state === "live" ? "reconnecting" : "connecting");
+    const was = root.dataset.state;
+    if (was !== "offline") show(was === "live" ? "reconnecting" : "connecting");
     const peer = new RTCPeerConnection({ iceServers: [] });
     pc = peer;
     const media = new MediaStream();
@@ -149,6 +155,7 @@ function start(root) {
         stalled += 1;
         // The relay keeps a viewer through a publisher's absence: the picture returns by itself.
         if (stalled >= STALLED_CHECKS) show("offline");
+        if (stalled >= RECONNECT_AFTER_CHECKS) retry();
       }
       lastProgress = count;
     };
