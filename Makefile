@@ -43,7 +43,7 @@ bench: install
 
 # Re-extract translatable strings and merge them into the catalogues.
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -o server/locale/messages.pot server web/templates
+	$(BIN)/pybabel extract -F babel.cfg -o server/locale/messages.pot server realtime web/templates
 	$(BIN)/pybabel update -i server/locale/messages.pot -d server/locale --no-fuzzy-matching
 
 # Write a migration for model changes: make migration MESSAGE="add registrations"

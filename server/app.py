@@ -18,7 +18,9 @@ from server.mail.delivery import run_delivery
 from server.ops import health, metrics
 from server.ops.logging import RequestIdMiddleware
 from server.settings import Settings
-from server.transport import accounts, api, exports, live_pages, media_pages, pages, registration
+from server.streams.relay_control import HttpRelayControl
+from server.streams.scheduler import RecordingScheduler
+from server.transport import accounts, api, exports, live_pages, media_pages, pages, recordings, registration
 from server.transport.auth import CSRFMiddleware
 from server.transport.errors import EXCEPTION_HANDLERS
 from server.transport.language import LanguageMiddleware
@@ -35,11 +37,13 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         delivery = asyncio.create_task(run_delivery(database, settings)) if deliver_mail else None
+        scheduling = asyncio.create_task(app.state.recording_scheduler.run())
         yield
-        if delivery is not None:
-            delivery.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await delivery
+        for task in (delivery, scheduling):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await database.dispose()
 
     routes: list[BaseRoute] = [
@@ -56,6 +60,7 @@ def create_app(
         *exports.routes,
         *live_pages.routes,
         *media_pages.routes,
+        *recordings.routes,
         *pages.routes,
     ]
     middleware = [
@@ -74,4 +79,8 @@ def create_app(
     app.state.database = database
     # Replaced by the live server when Socket.IO is mounted (realtime/live/asgi.py).
     app.state.broadcaster = NullBroadcaster()
+    # The relay that plays recordings and reports status: a relay process, or the embedded one
+    # (realtime/live/asgi.py), or none (the app alone, as in page tests).
+    app.state.relay_control = HttpRelayControl(settings.relay_url, settings.secret_key) if settings.relay_url else None
+    app.state.recording_scheduler = RecordingScheduler(database, lambda: app.state.relay_control)
     return app

@@ -104,6 +104,7 @@ def cmd_db_upgrade(_args: argparse.Namespace) -> None:
 async def _import_event(settings: Settings, text: str, *, if_empty: bool) -> str:
     from sqlmodel import select
 
+    import server.models  # noqa: F401 (every table on the metadata: agenda rows refer to accounts)
     from server.agenda.interchange import import_event, parse_event_file
     from server.db import Database
     from server.events.models import Event

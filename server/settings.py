@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 DEVELOPMENT_SECRET = "podium-development-secret-do-not-use-in-production"  # noqa: S105 (refused in production)
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+DEFAULT_MAX_UPLOAD_BYTES = 4 * 1024**3  # nginx's client_max_body_size in deploy/nginx/podium.conf
 
 
 class SettingsError(ValueError):
@@ -30,6 +31,19 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def media_dir_from(environ: Mapping[str, str]) -> Path:
+    """Where uploaded recordings live: ``PODIUM_MEDIA_DIR``, else a ``media`` folder next to the SQLite database
+    (or in the working directory). App and relay processes must see the same folder (deploy/README.md)."""
+    configured = environ.get("PODIUM_MEDIA_DIR", "").strip()
+    if configured:
+        return Path(configured)
+    url = environ.get("PODIUM_DATABASE_URL", "")
+    for prefix in ("sqlite:///", "sqlite+aiosqlite:///"):
+        if url.startswith(prefix) and url.removeprefix(prefix):
+            return Path(url.removeprefix(prefix)).parent / "media"
+    return Path.cwd() / "media"
+
+
 @dataclass(frozen=True)
 class Settings:
     env: str
@@ -44,6 +58,9 @@ class Settings:
     smtp_starttls: bool = True
     mail_from: str = "Podium <podium@localhost>"
     log_format: str = "text"  # "json" for structured logs (the default in production)
+    media_dir: Path = Path("media")  # uploaded recordings, named by Recording.stored_name
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
+    relay_url: str = ""  # a relay process's internal address for status, stop and play; empty: the embedded relay
 
     @property
     def is_production(self) -> bool:
@@ -103,6 +120,18 @@ class Settings:
         if log_format not in {"json", "text"}:
             problems.append(f"PODIUM_LOG_FORMAT must be json or text, not {log_format!r}")
             log_format = "text"
+        try:
+            max_upload_bytes = int(environ.get("PODIUM_MEDIA_MAX_UPLOAD_BYTES", "") or DEFAULT_MAX_UPLOAD_BYTES)
+            if max_upload_bytes <= 0:
+                raise ValueError
+        except ValueError:
+            problems.append("PODIUM_MEDIA_MAX_UPLOAD_BYTES must be a positive number of bytes such as 4294967296")
+            max_upload_bytes = DEFAULT_MAX_UPLOAD_BYTES
+        relay_url = environ.get("PODIUM_RELAY_URL", "").strip().rstrip("/")
+        relay_parts = urlsplit(relay_url)
+        if relay_url and (relay_parts.scheme not in {"http", "https"} or not relay_parts.netloc):
+            problems.append(f"PODIUM_RELAY_URL must be an http(s) URL such as http://127.0.0.1:8100, not {relay_url!r}")
+            relay_url = ""
         settings = cls(
             env=env,
             database_url=database_url,
@@ -116,5 +145,8 @@ class Settings:
             smtp_starttls=environ.get("PODIUM_SMTP_STARTTLS", "true").lower() not in {"0", "false", "no"},
             mail_from=environ.get("PODIUM_MAIL_FROM", "") or f"Podium <podium@{urlsplit(base_url).hostname}>",
             log_format=log_format,
+            media_dir=media_dir_from(environ),
+            max_upload_bytes=max_upload_bytes,
+            relay_url=relay_url,
         )
         return settings, problems

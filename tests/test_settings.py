@@ -60,3 +60,29 @@ def test_settings_bad_values_are_named(name, value, message):
 
 def test_settings_redis_url_is_optional():
     assert Settings.from_env({"PODIUM_REDIS_URL": "redis://127.0.0.1:6379/0"}).redis_url == "redis://127.0.0.1:6379/0"
+
+
+def test_recordings_live_next_to_the_sqlite_database_and_relay_processes_see_the_same_folder(tmp_path, monkeypatch):
+    from realtime.media.config import RelaySettings
+
+    monkeypatch.chdir(tmp_path)
+    environ = {"PODIUM_DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'podium.db'}"}
+
+    assert Settings.from_env({}).media_dir == tmp_path / "media"
+    assert Settings.from_env(environ).media_dir == tmp_path / "data" / "media"
+    assert RelaySettings.from_env(environ).media_dir == tmp_path / "data" / "media"
+    chosen = environ | {"PODIUM_MEDIA_DIR": "/srv/podium-media"}
+    assert Settings.from_env(chosen).media_dir == RelaySettings.from_env(chosen).media_dir
+    assert str(Settings.from_env(chosen).media_dir) == "/srv/podium-media"
+    assert Settings.from_env({}).relay_url == ""
+    assert Settings.from_env({"PODIUM_RELAY_URL": "http://10.0.0.5:8100/"}).relay_url == "http://10.0.0.5:8100"
+
+
+def test_settings_name_a_bad_relay_address_and_upload_limit():
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env({"PODIUM_RELAY_URL": "relay:8100", "PODIUM_MEDIA_MAX_UPLOAD_BYTES": "4g"})
+
+    assert refused.value.problems == [
+        "PODIUM_MEDIA_MAX_UPLOAD_BYTES must be a positive number of bytes such as 4294967296",
+        "PODIUM_RELAY_URL must be an http(s) URL such as http://127.0.0.1:8100, not 'relay:8100'",
+    ]

@@ -30,6 +30,7 @@ class Connection:
     limits: Limits = field(default_factory=Limits)
     rooms: dict[int, Participant] = field(default_factory=dict)
     following: set[int] = field(default_factory=set)  # rooms where it receives its own questions
+    joined_before: bool = False  # it has asked to join a room (and may have written there since)
 
 
 @dataclass

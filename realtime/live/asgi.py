@@ -13,6 +13,7 @@ from realtime.live.server import LiveServer
 from realtime.media import status
 from realtime.media.app import create_relay_app
 from realtime.media.config import RelaySettings
+from realtime.media.control import LocalRelayControl
 from realtime.media.relay import Relay
 from server.app import create_app
 from server.db import Database
@@ -79,15 +80,22 @@ def create_asgi(
 
 def embed_media_relay(app: Starlette, settings: Settings) -> Relay:
     """One process serves WHIP and WHEP itself (``make run``); in production nginx sends those paths to
-    ``podium relay`` processes instead, and this relay stays idle. It shares the app's secret, so the
-    publish tokens and viewer passes the pages hand out verify here as on any relay process."""
+    ``podium relay`` processes instead, and this relay stays idle. It shares the app's secret and database, so
+    the publish tokens and viewer passes the pages hand out verify here as on any relay process."""
     relay_settings = RelaySettings.from_env(
-        {**os.environ, "PODIUM_ENV": settings.env, "PODIUM_SECRET_KEY": settings.secret_key}
+        {
+            **os.environ,
+            "PODIUM_ENV": settings.env,
+            "PODIUM_SECRET_KEY": settings.secret_key,
+            "PODIUM_MEDIA_DIR": str(settings.media_dir),
+        }
     )
-    relay_app = create_relay_app(relay_settings)
+    relay_app = create_relay_app(relay_settings, database=app.state.database)
     media = relay_app.state.media
     app.state.media = media
     app.state.stream_statuses = lambda: status.all_statuses(media.relay)
+    if not settings.relay_url:  # a relay process answers the control calls when one is configured
+        app.state.relay_control = LocalRelayControl(media.relay)
     app.router.routes[0:0] = relay_app.routes
     relay: Relay = media.relay
     return relay

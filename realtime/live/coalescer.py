@@ -19,13 +19,14 @@ from realtime.live.presence import Presence
 from server.broadcast import CountsChanged
 from server.db import Database
 from server.live import audiences
-from server.live.counts import onsite_count, poll_results, visible_results, vote_counts
+from server.live.counts import onsite_count, poll_counts, poll_results, vote_counts
 from server.live.models import LiveRoom
 
 logger = logging.getLogger(__name__)
 
 Emit = Callable[[str, dict[str, Any], str], Awaitable[None]]
-ONSITE_EVERY = 10.0  # seconds between reads of the checked-in count of a room
+# The checked-in count of a room (server.live.room_cache.RoomCache.onsite reads it at most every few seconds).
+Onsite = Callable[..., Awaitable[int]]
 
 
 @dataclass
@@ -45,6 +46,7 @@ class Coalescer:
         presence: Presence,
         emit: Emit,
         *,
+        onsite: Onsite = onsite_count,
         interval: float = 0.3,
         presence_every: float = 1.0,
         settle: float | None = None,
@@ -56,7 +58,7 @@ class Coalescer:
         self.settle = settle
         self._dirty: dict[int, Dirty] = {}
         self._settling: dict[int, tuple[float, Dirty]] = {}
-        self._onsite: dict[int, tuple[float, int]] = {}
+        self.onsite = onsite
         self._presence_sent: dict[int, float] = {}
         self.presence_every = presence_every
         self._task: asyncio.Task[None] | None = None
@@ -121,18 +123,10 @@ class Coalescer:
                 await vote_counts(db, session_id=session_id, question_ids=change.questions) if change.questions else {}
             )
             results = await poll_results(db, session_id=session_id, poll_ids=change.polls) if change.polls else []
-            onsite = await self._onsite_count(db, session_id)
+            onsite = await self.onsite(db, session_id=session_id)
         headcount = await self.presence.headcount(session_id)
         presence = {"connected": headcount.connected, "online": headcount.online, "onsite": onsite}
         base = {"session": session_id, "seq": seq, "votes": votes, "presence": presence}
         for moderator, to in ((True, audiences.moderators), (False, audiences.audience)):
-            await self.emit("counts", {**base, "polls": visible_results(results, moderator=moderator)}, to(session_id))
+            await self.emit("counts", {**base, **poll_counts(results, moderator=moderator)}, to(session_id))
         self.flushes += 1
-
-    async def _onsite_count(self, db: Any, session_id: int) -> int:
-        now = time.monotonic()
-        read_at, count = self._onsite.get(session_id, (0.0, 0))
-        if now - read_at >= ONSITE_EVERY:
-            count = await onsite_count(db, session_id=session_id)
-            self._onsite[session_id] = (now, count)
-        return count

@@ -6,7 +6,7 @@ from realtime.live.actions import Call, room_action
 from realtime.live.payloads import Kind, optional, required
 from server.broadcast import Outcome
 from server.events.models import Event
-from server.live import announcements, chat, polls, questions, rooms
+from server.live import announcements, chat, mutes, polls, questions, rooms
 from server.live.votes import Ballot
 from server.ops import metrics
 
@@ -135,9 +135,14 @@ async def delete(call: Call) -> Outcome:
 @room_action("participant.mute", participant=TEXT, muted=BOOL)
 async def mute(call: Call) -> Outcome:
     p = call.payload
-    return await chat.mute_participant(
+    return await mutes.mute_participant(
         call.db, actor=call.actor, session_id=call.session_id, participant=p["participant"], muted=p["muted"]
     )
+
+
+@room_action("participant.muted")
+async def muted(call: Call) -> Outcome:
+    return await mutes.list_muted(call.db, actor=call.actor, session_id=call.session_id)
 
 
 @room_action("room.update", moderated=optional(Kind.bool), qa_open=optional(Kind.bool), chat_open=optional(Kind.bool))

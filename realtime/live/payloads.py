@@ -67,6 +67,19 @@ def _matches(kind: Kind, value: Any) -> bool:
     return isinstance(value, list) and len(value) <= MAX_LIST and all(isinstance(item, str) for item in value)
 
 
+def kind_text(kind: Kind) -> str:
+    """The kind in the person's language (spelled out here so that the catalogue extraction finds it)."""
+    texts = {
+        Kind.int: _("a whole number"),
+        Kind.bool: _("true or false"),
+        Kind.text: _("text"),
+        Kind.int_or_null: _("a whole number or null"),
+        Kind.int_list: _("a list of whole numbers"),
+        Kind.text_list: _("a list of texts"),
+    }
+    return texts[kind]
+
+
 def decode(args: tuple[Any, ...], fields: dict[str, Field]) -> dict[str, Any]:
     """The one payload object of a request, checked against ``fields``."""
     if len(args) != 1 or not isinstance(args[0], dict):
@@ -83,5 +96,5 @@ def decode(args: tuple[Any, ...], fields: dict[str, Field]) -> dict[str, Any]:
                 raise InvalidInput(_("Missing field: {name}.").format(name=name))
             continue
         if not _matches(field.kind, payload[name]):
-            raise InvalidInput(_("The field {name} must be {kind}.").format(name=name, kind=_(field.kind.value)))
+            raise InvalidInput(_("The field {name} must be {kind}.").format(name=name, kind=kind_text(field.kind)))
     return payload

@@ -16,19 +16,22 @@ import realtime.live.handlers  # noqa: F401 (registers the requests)
 from realtime.live.actions import ACTIONS, Action, Call, Connection
 from realtime.live.coalescer import Coalescer
 from realtime.live.payloads import TooLarge, decode
+from realtime.live.person_rooms import PersonRooms, SharedPersonRooms
 from realtime.live.presence import Presence
 from server.accounts.services import authenticate
 from server.broadcast import CountsChanged, Message, Outcome
 from server.db import Database
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound, PodiumError, RateLimited
-from server.i18n import activate, negotiate
+from server.i18n import activate
 from server.i18n import gettext as _
 from server.live import audiences
 from server.live.access import Participant, Unauthorised, admit, identify
+from server.live.room_cache import RoomCache
 from server.live.snapshot import join_room
 from server.live.votes import Ballot, GroupCommit, vote_questions
 from server.settings import Settings
 from server.transport.auth import SESSION_COOKIE
+from server.transport.language import chosen_language
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +69,8 @@ class LiveServer:
         several = settings.redis_url is not None
         # One channel per installation, so sites sharing a Redis server never hear each other.
         channel = "podium-live-" + hashlib.sha256(settings.database_url.encode()).hexdigest()[:12]
-        manager = socketio.AsyncRedisManager(settings.redis_url, channel=channel) if several else None
+        manager = SharedPersonRooms(settings.redis_url, channel=channel) if several else PersonRooms()
+        manager.resolve = self._connections_of
         self.sio = socketio.AsyncServer(
             async_mode="asgi",
             client_manager=manager,
@@ -78,8 +82,14 @@ class LiveServer:
             engineio_logger=False,
         )
         self.presence = Presence(settings.redis_url, prefix=channel)
+        self.room_cache = RoomCache()
         self.coalescer = Coalescer(
-            database, self.presence, self._emit, interval=counts_interval, settle=1.0 if several else None
+            database,
+            self.presence,
+            self._emit,
+            onsite=self.room_cache.onsite,
+            interval=counts_interval,
+            settle=1.0 if several else None,
         )
         self.connections: dict[str, Connection] = {}
         self.votes: GroupCommit[Ballot, Outcome] = GroupCommit(self._vote_batch)
@@ -111,10 +121,21 @@ class LiveServer:
     async def _emit(self, event: str, data: dict[str, Any], to: str) -> None:
         await self.sio.emit(event, data, to=to, namespace=NAMESPACE)
 
+    def _connections_of(self, session_id: int, key: str) -> list[str]:
+        """This process's connections of one person in one room: their person group here (person_rooms.py).
+        A scan is enough: personal messages go out per change of someone's question or mute, not per vote."""
+        return [
+            sid
+            for sid, connection in self.connections.items()
+            if (participant := connection.rooms.get(session_id)) is not None and participant.key == key
+        ]
+
     # Handshake
 
     async def connect(self, sid: str, environ: dict[str, Any], auth: Any) -> None:
-        activate(negotiate(environ.get("HTTP_ACCEPT_LANGUAGE", "")))
+        # The language the person chose on the pages (the cookie) comes before their browser's.
+        language = chosen_language(environ.get("HTTP_COOKIE", ""), environ.get("HTTP_ACCEPT_LANGUAGE", ""))
+        activate(language)
         self.coalescer.start()
         auth = auth if auth is not None else {}
         if (
@@ -138,7 +159,6 @@ class LiveServer:
                 )
         except Unauthorised as refused:
             raise socketio.exceptions.ConnectionRefusedError(str(refused), {"code": "unauthorised"}) from None
-        language = negotiate(environ.get("HTTP_ACCEPT_LANGUAGE", ""))
         self.connections[sid] = Connection(sid=sid, identity=identity, language=language)
 
     async def disconnect(self, sid: str, _reason: Any = None) -> None:
@@ -153,6 +173,9 @@ class LiveServer:
 
     async def join(self, connection: Connection, session_id: int, since_seq: int | None) -> dict[str, Any]:
         """Admits the connection to the room, enters its groups, and answers with what it missed."""
+        # A new guest's first join needs no look-up of their votes, ballots or mute: they have none yet.
+        newcomer = connection.identity.new_guest and not connection.joined_before
+        connection.joined_before = True
         async with self.database.session() as db:
             participant = await admit(
                 db, identity=connection.identity, session_id=session_id, secret=self.settings.secret_key
@@ -162,7 +185,9 @@ class LiveServer:
             if session_id not in connection.rooms:
                 await self._enter(connection, participant)
             # Entered before reading, so nothing committed from here on can fall between the two.
-            answer = await join_room(db, actor=participant, since_seq=since_seq)
+            answer = await join_room(
+                db, actor=participant, since_seq=since_seq, cache=self.room_cache, newcomer=newcomer
+            )
         if answer["mode"] == "events" or any(question["mine"] for question in answer["questions"]):
             await self.follow_own_questions(connection, participant)
         # Not recounted across processes here: with a crowd joining that would cost each join the whole

@@ -15,16 +15,25 @@ from realtime.media.config import RelaySettings
 from realtime.media.policy import RelayPolicy, signed_policy
 from realtime.media.relay import Relay
 from realtime.media.signalling import MediaContext
+from realtime.media.stored_tokens import StoredPublishTokens
+from server.db import Database
 from server.settings import SettingsError
 
 
-def create_relay_app(settings: RelaySettings, *, policy: RelayPolicy | None = None) -> Starlette:
+def create_relay_app(
+    settings: RelaySettings, *, policy: RelayPolicy | None = None, database: Database | None = None
+) -> Starlette:
     """WHIP at ``/whip/{session}``, WHEP at ``/whep/{session}``, status under ``/relay/``.
 
-    ``policy`` decides who publishes and who watches; by default signed tokens derived from the secret key.
+    ``policy`` decides who publishes and who watches; by default signed tokens derived from the secret key, whose
+    generation (rotation) is read from ``database``, or from ``settings.database_url`` (then this app's own).
     The relay is ``app.state.media.relay``; a host app that mounts this one closes it on shutdown.
     """
     relay = Relay(settings)
+    owned = Database(settings.database_url) if database is None and policy is None and settings.database_url else None
+    database = database or owned
+    if policy is None and database is not None:
+        policy = signed_policy(settings.secret_key, StoredPublishTokens(settings.secret_key, database))
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -32,6 +41,8 @@ def create_relay_app(settings: RelaySettings, *, policy: RelayPolicy | None = No
             yield
         finally:
             await relay.close()
+            if owned is not None:
+                await owned.dispose()
 
     app = Starlette(routes=[*whip.routes, *whep.routes, *status.routes], lifespan=lifespan)
     app.state.media = MediaContext(relay=relay, policy=policy or signed_policy(settings.secret_key), settings=settings)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
-from server.settings import DEVELOPMENT_SECRET, SettingsError
+from server.settings import DEVELOPMENT_SECRET, SettingsError, media_dir_from, normalise_database_url
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,8 @@ class IceServer:
 class RelaySettings:
     secret_key: str
     env: str = "development"
+    # The app's database, where publish-token generations are stored; empty: tokens are never rotated (tests).
+    database_url: str = ""
     # The relay's own ICE servers; empty by default so an offline machine never waits on a public STUN server.
     ice_servers: tuple[IceServer, ...] = ()
     # Addresses to offer as host candidates, e.g. ("127.0.0.1",) for loopback-only tests; empty means every interface.
@@ -41,6 +44,7 @@ class RelaySettings:
     publisher_stale_after: float = 5.0
     max_sdp_bytes: int = 64 * 1024
     cors_origins: tuple[str, ...] = ()
+    media_dir: Path = Path("media")  # recordings to play, shared with the app processes (PODIUM_MEDIA_DIR)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> RelaySettings:
@@ -63,6 +67,9 @@ class RelaySettings:
         return cls(
             secret_key=secret_key,
             env=env,
+            database_url=normalise_database_url(
+                environ.get("PODIUM_DATABASE_URL", "") or f"sqlite:///{Path.cwd() / 'podium.db'}"
+            ),
             ice_servers=parse_ice_servers(environ.get("PODIUM_RELAY_ICE_SERVERS", "")),
             host_addresses=words("PODIUM_RELAY_HOST_ADDRESSES"),
             turn_urls=words("PODIUM_RELAY_TURN_URLS"),
@@ -75,6 +82,7 @@ class RelaySettings:
                 number("PODIUM_RELAY_SIGNALLING_PER_IP_PER_MINUTE", cls.signalling_per_ip_per_minute)
             ),
             cors_origins=words("PODIUM_RELAY_CORS_ORIGINS"),
+            media_dir=media_dir_from(environ),
         )
 
 

@@ -102,6 +102,12 @@ class Fanout:
     def discard(self, track: PacketTrack) -> None:
         self.tracks.discard(track)
 
+    def wait_for_keyframe(self) -> None:
+        """The source changed (a playback began or ended): every viewer skips to its next keyframe."""
+        if self.kind == "video":
+            for track in self.tracks:
+                track.waiting_for_keyframe = True
+
     def request_keyframe(self, urgent: bool = True) -> None:
         """Urgent for a joining viewer or a lost picture; not for a viewer that skipped because the relay is busy."""
         if self._request_keyframe is not None:

@@ -5,6 +5,9 @@
 
 A pipeline outlives publishers: when one drops and another comes, viewers keep their tracks, timestamps keep
 rising, and the next frame they get is a keyframe.
+
+A playback (a pre-recorded file, realtime/media/playback.py) holds the publisher back while it plays: the publisher's
+media is read and dropped, and flows again, from a keyframe, when the playback ends.
 """
 
 from __future__ import annotations
@@ -61,11 +64,13 @@ class VideoPipeline:
         self._reader: asyncio.Task[None] | None = None
         self._encoding: asyncio.Task[None] | None = None
         self._source = 0  # which publisher's frames count; earlier ones are ignored
+        self._epoch = 0  # bumps whenever what viewers get changes: frames encoded for what went before are dropped
+        self._publisher_mode: str | None = None
+        self._playback: asyncio.Task[None] | None = None
         self._ask_publisher: Callable[[], None] | None = None
         self._last_keyframe = float("-inf")  # when one was last asked for or sent
         self._ask_later: asyncio.TimerHandle | None = None
         self._ask_at = float("inf")
-        self.mode: str | None = None  # "forward" or "transcode" while a publisher sends video
         self.frames_in = 0
         self.frames_dropped = 0
         self.keyframes = 0
@@ -73,15 +78,31 @@ class VideoPipeline:
         self.height = 0
         self.last_frame_at: float | None = None
 
+    @property
+    def mode(self) -> str | None:
+        """ "forward" or "transcode" while a publisher sends video, "playback" while a file plays."""
+        return "playback" if self.playing else self._publisher_mode
+
+    @property
+    def playing(self) -> bool:
+        return self._playback is not None
+
+    def _switch(self) -> None:
+        """What viewers get changes: drop what is queued, go on from a keyframe with rising timestamps."""
+        self._frames.clear()
+        self._epoch += 1
+        self.timeline.new_source()
+        self.fanout.wait_for_keyframe()
+
     def _new_source(self, mode: str | None) -> int:
         if self._reader is not None:
             self._reader.cancel()
             self._reader = None
-        self._frames.clear()
         self._ask_publisher = None
         self._source += 1
-        self.mode = mode
-        self.timeline.new_source()
+        self._publisher_mode = mode
+        if not self.playing:
+            self._switch()
         return self._source
 
     # Forwarding: a VP8 publisher's frames, as they arrive.
@@ -92,7 +113,11 @@ class VideoPipeline:
         self._ask_publisher = ask_publisher
 
         def on_frame(codec: str, data: bytes, timestamp: int) -> None:
-            if source == self._source and codec == "VP8" and data:
+            if source != self._source or codec != "VP8" or not data:
+                return
+            if self.playing:
+                self.last_frame_at = time.monotonic()  # held back, but alive
+            else:
                 self._forward_frame(data, timestamp)
 
         return on_frame
@@ -114,12 +139,16 @@ class VideoPipeline:
     def transcode(self, track: MediaStreamTrack) -> None:
         """Start taking decoded frames from a new publisher's track."""
         self._new_source("transcode")
-        self.encoder.request_keyframe()
+        if not self.playing:
+            self.encoder.request_keyframe()
         self._reader = asyncio.create_task(self._read(track))
+        self._start_encoding()
+
+    def _start_encoding(self) -> None:
         if self._encoding is None:
             self._encoding = asyncio.create_task(self._encode())
 
-    async def _read(self, track: MediaStreamTrack) -> None:
+    async def _read(self, track: MediaStreamTrack, *, playback: bool = False) -> None:
         while True:
             try:
                 frame = await track.recv()
@@ -127,13 +156,20 @@ class VideoPipeline:
                 return
             if not isinstance(frame, av.VideoFrame):
                 continue
-            if len(self._frames) >= FRAME_BACKLOG:
-                self._frames.popleft()
-                self.frames_dropped += 1
-            self._frames.append(frame)
-            self.frames_in += 1
+            if self.playing and not playback:
+                self.last_frame_at = time.monotonic()  # a held publisher: read and dropped, so nothing piles up
+                continue
+            self._queue_frame(frame, publisher=not playback)
+
+    def _queue_frame(self, frame: av.VideoFrame, *, publisher: bool) -> None:
+        if len(self._frames) >= FRAME_BACKLOG:
+            self._frames.popleft()
+            self.frames_dropped += 1
+        self._frames.append(frame)
+        self.frames_in += 1
+        if publisher:
             self.last_frame_at = time.monotonic()
-            self._ready.set()
+        self._ready.set()
 
     async def _encode(self) -> None:
         loop = asyncio.get_running_loop()
@@ -143,14 +179,14 @@ class VideoPipeline:
                 await self._ready.wait()
                 continue
             frame = self._frames.popleft()
-            source = self._source
+            epoch = self._epoch
             pts = self.timeline.stamp(frame.pts, frame.time_base)
             try:
                 packets = await loop.run_in_executor(self._executor, self.encoder.encode, frame, pts)
             except Exception:
                 logger.exception("encoding a video frame failed")
                 continue
-            if source != self._source:
+            if epoch != self._epoch:
                 continue
             self.width, self.height = self.encoder.width, self.encoder.height
             for packet in packets:
@@ -187,16 +223,39 @@ class VideoPipeline:
         self._ask_later = None
         self._ask_at = float("inf")
         self._last_keyframe = time.monotonic()
-        if self._ask_publisher is not None:
+        if self._ask_publisher is not None and not self.playing:
             self._ask_publisher()
         else:
             self.encoder.request_keyframe()
+
+    # Playback: a file's frames, encoded once, while the publisher is held back.
+
+    def play(self, track: MediaStreamTrack) -> None:
+        """Viewers get ``track``'s frames (a file's) instead of the publisher's until :meth:`end_playback`."""
+        self.end_playback(resume=False)
+        self._playback = asyncio.create_task(self._read(track, playback=True))
+        self._switch()
+        self._last_keyframe = float("-inf")
+        self.encoder.request_keyframe()
+        self._start_encoding()
+
+    def end_playback(self, *, resume: bool = True) -> None:
+        """The playback ended or was stopped: the publisher's media flows again, from a keyframe (PLI)."""
+        if self._playback is None:
+            return
+        self._playback.cancel()
+        self._playback = None
+        if resume:
+            self._switch()
+            self._last_keyframe = float("-inf")
+            self.request_keyframe()
 
     async def detach(self) -> None:
         """The publisher left: ignore anything still arriving from it."""
         self._new_source(None)
 
     async def close(self) -> None:
+        self.end_playback(resume=False)
         await self.detach()
         if self._ask_later is not None:
             self._ask_later.cancel()
@@ -213,19 +272,33 @@ class AudioPipeline:
         self.encoder = AudioEncoder(self.timeline)
         self.fanout = Fanout("audio", max_queue=max(25, settings.viewer_queue_frames))
         self._reader: asyncio.Task[None] | None = None
+        self._playback: asyncio.Task[None] | None = None
         self.last_frame_at: float | None = None
 
     def attach(self, track: MediaStreamTrack) -> None:
         if self._reader is not None:
             self._reader.cancel()
-        self.encoder.new_source()
+        if self._playback is None:
+            self.encoder.new_source()
         self._reader = asyncio.create_task(self._read(track))
 
     async def detach(self) -> None:
         await _cancel(self._reader)
         self._reader = None
 
-    async def _read(self, track: MediaStreamTrack) -> None:
+    def play(self, track: MediaStreamTrack) -> None:
+        """A file's sound instead of the publisher's, until :meth:`end_playback`."""
+        self.end_playback()
+        self.encoder.new_source()
+        self._playback = asyncio.create_task(self._read(track, playback=True))
+
+    def end_playback(self) -> None:
+        if self._playback is not None:
+            self._playback.cancel()
+            self._playback = None
+            self.encoder.new_source()
+
+    async def _read(self, track: MediaStreamTrack, *, playback: bool = False) -> None:
         while True:
             try:
                 frame = await track.recv()
@@ -233,9 +306,13 @@ class AudioPipeline:
                 return
             if not isinstance(frame, av.AudioFrame):
                 continue
-            self.last_frame_at = time.monotonic()
+            if not playback:
+                self.last_frame_at = time.monotonic()
+                if self._playback is not None:
+                    continue  # a held publisher: read and dropped, so nothing piles up
             for packet in self.encoder.encode(frame):
                 self.fanout.publish(packet)
 
     async def close(self) -> None:
+        self.end_playback()
         await self.detach()

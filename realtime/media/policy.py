@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from realtime.media.tokens import PublishTokens, PublishVerifier, read_viewer_pass
 
@@ -42,8 +43,15 @@ class RelayPolicy:
     session_exists: SessionLookup = field(default=any_session)
 
 
-def signed_policy(secret: str, tokens: PublishTokens | None = None) -> RelayPolicy:
-    """Publish with HMAC tokens, watch with signed viewer passes: needs no database, so it works in a relay process."""
+class PublishTokenSource(Protocol):
+    """In-memory generations (``PublishTokens``) or the database's (``StoredPublishTokens``)."""
+
+    async def verify(self, session_key: str, token: str) -> bool: ...
+
+
+def signed_policy(secret: str, tokens: PublishTokenSource | None = None) -> RelayPolicy:
+    """Publish with HMAC tokens (their generation from ``tokens``), watch with signed viewer passes, which need no
+    database."""
     publish_tokens = tokens or PublishTokens(secret)
 
     async def admit(request: ViewerRequest) -> Admission:

@@ -27,6 +27,7 @@ from realtime.media.internals import (
     tap_encoded_frames,
 )
 from realtime.media.offers import Offer, OfferError
+from realtime.media.playback import FilePlayback, PlaybackError, media_file, probe
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,14 @@ class TooManyViewers(RelayError):
 
 class RelayFull(RelayError):
     status = 503
+
+
+class PlaybackConflict(RelayError):
+    status = 409
+
+
+class PlaybackRefused(RelayError):
+    status = 422
 
 
 @dataclass(eq=False)
@@ -84,6 +93,7 @@ class Stream:
         self.audio = AudioPipeline(settings)
         self.publisher: Peer | None = None
         self.viewers: dict[str, Peer] = {}
+        self.playback: FilePlayback | None = None
         self.created_at = time.monotonic()
 
     def fanout(self, kind: str) -> Fanout:
@@ -95,9 +105,27 @@ class Stream:
 
     @property
     def idle(self) -> bool:
-        return self.publisher is None and not self.viewers
+        return self.publisher is None and not self.viewers and self.playback is None
+
+    def play(self, playback: FilePlayback) -> None:
+        self.playback = playback
+        self.video.play(playback.video)
+        self.audio.play(playback.audio)
+        playback.start()
+
+    def end_playback(self, playback: FilePlayback) -> bool:
+        """Stop ``playback`` if it is still this stream's; the publisher, if any, goes on live."""
+        if self.playback is not playback:
+            return False
+        self.playback = None
+        playback.stop()
+        self.video.end_playback()
+        self.audio.end_playback()
+        return True
 
     async def close(self) -> None:
+        if self.playback is not None:
+            self.playback.stop()
         await self.video.close()
         await self.audio.close()
         self._executor.shutdown(wait=False, cancel_futures=True)
@@ -109,6 +137,10 @@ class Relay:
         self.streams: dict[str, Stream] = {}
         self._watchdogs: set[asyncio.Task[None]] = set()
         restrict_host_addresses(settings.host_addresses)
+
+    def _keep(self, task: asyncio.Task[None]) -> None:
+        self._watchdogs.add(task)
+        task.add_done_callback(self._watchdogs.discard)
 
     def _stream(self, session_key: str) -> Stream:
         stream = self.streams.get(session_key)
@@ -199,9 +231,7 @@ class Relay:
         except Exception as exc:
             await self._drop(stream, peer)
             raise OfferError(f"the offer could not be negotiated: {exc}") from None
-        watchdog = asyncio.create_task(self._expire_unconnected(stream, peer))
-        self._watchdogs.add(watchdog)
-        watchdog.add_done_callback(self._watchdogs.discard)
+        self._keep(asyncio.create_task(self._expire_unconnected(stream, peer)))
         return str(pc.localDescription.sdp)
 
     async def _expire_unconnected(self, stream: Stream, peer: Peer) -> None:
@@ -226,9 +256,7 @@ class Relay:
             await peer.pc.close()
         except Exception:
             logger.exception("closing a peer connection failed")
-        if stream.idle and self.streams.get(stream.session_key) is stream:
-            del self.streams[stream.session_key]
-            await stream.close()
+        await self._forget_if_idle(stream)
 
     async def unpublish(self, session_key: str, resource_id: str) -> bool:
         stream = self.streams.get(session_key)
@@ -252,6 +280,44 @@ class Relay:
             return False
         await self._drop(stream, stream.publisher)
         return True
+
+    async def play(self, session_key: str, stored_name: str) -> FilePlayback:
+        """Play a file of the media folder once to the session's viewers, holding back its publisher meanwhile."""
+        media_dir = self.settings.media_dir
+        try:
+            path = media_file(media_dir, stored_name)
+            info = await asyncio.get_running_loop().run_in_executor(None, probe, path)
+        except PlaybackError as exc:
+            raise PlaybackRefused(str(exc)) from None
+        stream = self._stream(session_key)
+        if stream.playback is not None:
+            raise PlaybackConflict("a recording is already playing in this session")
+        playback = FilePlayback(path, info)
+        stream.play(playback)
+        logger.info("session %s: playing %s", session_key, path.name)
+        self._keep(asyncio.create_task(self._until_played(stream, playback)))
+        return playback
+
+    async def _until_played(self, stream: Stream, playback: FilePlayback) -> None:
+        await playback.finished.wait()
+        await asyncio.sleep(0.2)  # the last frames queued reach the encoder before the publisher comes back
+        if stream.end_playback(playback):
+            logger.info("session %s: the recording ended; the room goes on live", stream.session_key)
+        await self._forget_if_idle(stream)
+
+    async def stop_playback(self, session_key: str) -> bool:
+        """A moderator's stop: the recording ends now, and the publisher, if any, goes on live."""
+        stream = self.streams.get(session_key)
+        if stream is None or stream.playback is None:
+            return False
+        stream.end_playback(stream.playback)
+        await self._forget_if_idle(stream)
+        return True
+
+    async def _forget_if_idle(self, stream: Stream) -> None:
+        if stream.idle and self.streams.get(stream.session_key) is stream:
+            del self.streams[stream.session_key]
+            await stream.close()
 
     async def close(self) -> None:
         for watchdog in list(self._watchdogs):

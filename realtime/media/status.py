@@ -1,7 +1,8 @@
 """Status for moderators: per session live or offline, viewers, bitrate and the publisher's connection.
 
 In one process the app calls :func:`stream_status` directly; a separate relay process answers the same as JSON to
-holders of the control token, and lets organisers stop a stream.
+holders of the control token, lets organisers stop a stream, and plays and stops recordings
+(``POST``/``DELETE /relay/streams/{key}/playback``).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ class StreamStatus:
     bitrate: int  # bits per second sent to each viewer (video and audio)
     publisher_state: str | None  # new, connecting, connected, failed, closed; None without a publisher
     publisher_since: float | None  # seconds the publisher has been connected
-    mode: str | None  # "forward" (VP8 as sent) or "transcode" (decoded and encoded once)
+    mode: str | None  # "forward" (VP8 as sent), "transcode" (decoded and encoded once) or "playback" (a recording)
     width: int
     height: int
     frames_in: int
@@ -37,6 +38,8 @@ class StreamStatus:
     keyframes: int
     viewer_skips: int  # times a slow viewer skipped to the next keyframe
     keyframe_requests: int  # PLI/FIR from viewers
+    position: float | None = None  # seconds of the recording played, while one plays
+    duration: float | None = None  # the recording's length, while one plays
 
     def as_json(self) -> dict[str, object]:
         return asdict(self)
@@ -49,6 +52,7 @@ def _status(stream: Stream | None, key: str) -> StreamStatus:
     publisher = stream.publisher
     last = stream.last_media_at()
     tracks = [track for viewer in stream.viewers.values() for track in viewer.tracks]
+    playback = stream.playback
     return StreamStatus(
         session_key=key,
         live=publisher is not None and last is not None and now - last < LIVE_WITHIN,
@@ -64,6 +68,8 @@ def _status(stream: Stream | None, key: str) -> StreamStatus:
         keyframes=stream.video.keyframes,
         viewer_skips=sum(track.skips for track in tracks),
         keyframe_requests=sum(track.keyframe_requests for track in tracks),
+        position=round(playback.position, 1) if playback is not None else None,
+        duration=round(playback.duration, 1) if playback is not None and playback.duration is not None else None,
     )
 
 
@@ -105,8 +111,30 @@ async def stop(request: Request) -> Response:
     return Response(status_code=204)
 
 
+@signalling
+async def playback(request: Request) -> Response:
+    """POST ``{"file": stored_name}`` plays a recording of the media folder; DELETE stops the one playing."""
+    key = session_key(request)
+    _require_control(request)
+    relay = media_context(request).relay
+    if request.method == "DELETE":
+        if not await relay.stop_playback(key):
+            raise SignallingError(404, "no recording is playing in this session")
+        return Response(status_code=204)
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    stored_name = body.get("file") if isinstance(body, dict) else None
+    if not isinstance(stored_name, str) or not stored_name:
+        raise SignallingError(400, 'send {"file": "<stored name>"} as JSON')
+    await relay.play(key, stored_name)
+    return JSONResponse(stream_status(relay, key).as_json(), status_code=201)
+
+
 routes = [
     Route("/relay/status", statuses, methods=["GET"]),
     Route("/relay/status/{session_key}", one_status, methods=["GET"]),
     Route("/relay/streams/{session_key}/stop", stop, methods=["POST"]),
+    Route("/relay/streams/{session_key}/playback", playback, methods=["POST", "DELETE"]),
 ]

@@ -8,6 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from server.accounts.models import Role
 from server.accounts.services import grant_role
 from server.agenda.interchange import import_event, parse_event_file
+from server.agenda.models import Person
 from server.events.models import Event
 from server.registration.models import Attendance
 from server.registration.services import RegistrationInput, find_registration, register
@@ -18,6 +19,8 @@ DEMO_ACCOUNTS = {
     Role.speaker: ("speaker@example.org", "Demo Speaker"),
 }
 DEMO_DELEGATE = "delegate@example.org"
+# The agenda speaker the demo speaker account speaks as: the opening ceremony and the alliance launch.
+DEMO_SPEAKER_PERSON = "qiao-wenxin"
 
 
 async def load_demo(db: AsyncSession, *, base_url: str, event_text: str) -> list[str]:
@@ -26,7 +29,9 @@ async def load_demo(db: AsyncSession, *, base_url: str, event_text: str) -> list
         return ["The database already holds events: the demo was not loaded again."]
     event = await import_event(db, document=parse_event_file(event_text))
     for role, (email, name) in DEMO_ACCOUNTS.items():
-        await grant_role(db, event=event, email=email, role=role, name=name)
+        account = await grant_role(db, event=event, email=email, role=role, name=name)
+        if role == Role.speaker:
+            await _speak_as(db, event=event, account_id=account.id or 0, slug=DEMO_SPEAKER_PERSON)
     delegate = await grant_role(db, event=event, email=DEMO_DELEGATE, role=Role.delegate, name="Demo Delegate")
     if await find_registration(db, event=event, account=delegate) is None:
         data = RegistrationInput.parse(
@@ -40,6 +45,13 @@ async def load_demo(db: AsyncSession, *, base_url: str, event_text: str) -> list
         )
         await register(db, event=event, account=delegate, data=data, requester_ip="", base_url=base_url)
     return [f"Loaded the demo event {event.title!r} at {base_url}/{event.slug}/"]
+
+
+async def _speak_as(db: AsyncSession, *, event: Event, account_id: int, slug: str) -> None:
+    person = (await db.exec(select(Person).where(Person.event_id == event.id, Person.slug == slug))).one()
+    person.account_id = account_id
+    db.add(person)
+    await db.commit()
 
 
 def sign_in_help(base_url: str) -> list[str]:

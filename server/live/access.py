@@ -44,6 +44,7 @@ class Identity:
     account: Account | None
     guest_id: str | None = None
     grant: RoomGrant | None = None
+    new_guest: bool = False  # a guest id made for this connection: nothing anywhere is theirs yet
 
     @property
     def key(self) -> str:
@@ -129,8 +130,8 @@ async def identify(
     settings = await live_settings(db, event_id=grant.event_id)
     if not settings.anonymous_guests:
         raise Unauthorised(_("Please sign in to take part in this room."))
-    guest_id = read_guest_key(secret, guest_key) or uuid.uuid4().hex
-    return Identity(account=None, guest_id=guest_id, grant=grant)
+    known = read_guest_key(secret, guest_key)
+    return Identity(account=None, guest_id=known or uuid.uuid4().hex, grant=grant, new_guest=known is None)
 
 
 async def admit(db: AsyncSession, *, identity: Identity, session_id: int, secret: str) -> Participant:

@@ -17,6 +17,15 @@ def person(session_id: int, key: str) -> str:
     return f"person:{session_id}:{key}"
 
 
+def parse_person(name: str) -> tuple[int, str] | None:
+    """The session id and participant key of a ``person`` group's name; None for any other name."""
+    kind, _, rest = name.partition(":")
+    session, _, key = rest.partition(":")
+    if kind != "person" or not session.isdigit() or not key:
+        return None
+    return int(session), key
+
+
 def event(event_id: int) -> str:
     """Every connection that joined a room of the event."""
     return f"event:{event_id}"

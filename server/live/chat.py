@@ -1,24 +1,23 @@
-"""Chat with history; moderators delete messages and mute participants in a room."""
+"""Chat with history; moderators delete messages (muting is in ``server.live.mutes``)."""
 
 from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, delete, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.accounts.models import utcnow
 from server.broadcast import Outcome
-from server.errors import Forbidden, InvalidInput, NotFound
+from server.errors import Forbidden, NotFound
 from server.i18n import gettext as _
 from server.live.access import Participant, is_muted, require_moderator, require_room
 from server.live.inputs import check_client_id, clean_text
-from server.live.models import ChatMessage, Mute
+from server.live.models import ChatMessage
 from server.live.room_log import append, fanout, room_write
 from server.live.views import JSON, chat_view
 
 MAX_MESSAGE = 1000
 PAGE = 50
-PARTICIPANT_KEY_LIMIT = 40
 
 
 async def _existing(db: AsyncSession, *, actor: Participant, session_id: int, client_id: str) -> ChatMessage | None:
@@ -43,7 +42,7 @@ async def send_message(db: AsyncSession, *, actor: Participant, session_id: int,
             if not room.chat_open and not actor.can_moderate:
                 raise Forbidden(_("The chat is closed in this room."))
             if await is_muted(db, session_id=session_id, key=actor.key):
-                raise Forbidden(_("A moderator has muted you in this room."))
+                raise Forbidden(_("A moderator has muted you in this room's chat."))
             message = ChatMessage(
                 event_id=actor.event_id,
                 session_id=session_id,
@@ -92,41 +91,17 @@ async def delete_message(db: AsyncSession, *, actor: Participant, session_id: in
     return Outcome(answer={}, messages=fanout([entry]))
 
 
-async def mute_participant(
-    db: AsyncSession, *, actor: Participant, session_id: int, participant: str, muted: bool
-) -> Outcome:
-    """Mute (or unmute) someone in this room's chat; it takes effect on their next message."""
-    require_room(actor, session_id)
-    require_moderator(actor)
-    if not participant or len(participant) > PARTICIPANT_KEY_LIMIT or participant[0] not in "ag":
-        raise InvalidInput(_("There is no such participant."))
-    if participant == actor.key:
-        raise InvalidInput(_("You cannot mute yourself."))
-    async with room_write(db, session_id=session_id) as room:
-        current = await is_muted(db, session_id=session_id, key=participant)
-        if current == muted:
-            await db.rollback()
-            return Outcome(answer={})
-        if muted:
-            db.add(Mute(session_id=session_id, participant_key=participant, muted_by=actor.account_id))
-        else:
-            await db.exec(
-                delete(Mute).where(col(Mute.session_id) == session_id, col(Mute.participant_key) == participant)
-            )
-        entry = append(db, room, kind="mute", data={"participant": participant, "muted": muted})
-        await db.commit()
-    return Outcome(answer={}, messages=fanout([entry]))
-
-
-async def recent_messages(db: AsyncSession, *, session_id: int, before: int | None = None) -> list[JSON]:
-    """Up to a page of messages (before message ``before``, when given), oldest first."""
+async def recent_messages(db: AsyncSession, *, session_id: int, before: int | None = None) -> tuple[list[JSON], bool]:
+    """Up to a page of messages (before message ``before``, when given), oldest first, and whether older
+    ones exist: one more row is read than a page holds, so the answer costs no count."""
     statement = select(ChatMessage).where(ChatMessage.session_id == session_id, col(ChatMessage.deleted_at).is_(None))
     if before is not None:
         statement = statement.where(col(ChatMessage.id) < before)
-    rows = (await db.exec(statement.order_by(col(ChatMessage.id).desc()).limit(PAGE))).all()
-    return [chat_view(message) for message in reversed(rows)]
+    rows = (await db.exec(statement.order_by(col(ChatMessage.id).desc()).limit(PAGE + 1))).all()
+    return [chat_view(message) for message in reversed(rows[:PAGE])], len(rows) > PAGE
 
 
 async def chat_history(db: AsyncSession, *, actor: Participant, session_id: int, before: int) -> Outcome:
     require_room(actor, session_id)
-    return Outcome(answer={"messages": await recent_messages(db, session_id=session_id, before=before)})
+    messages, more = await recent_messages(db, session_id=session_id, before=before)
+    return Outcome(answer={"messages": messages, "more": more})

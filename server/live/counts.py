@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -29,16 +30,17 @@ class PollResult:
     poll_id: int
     results_visible: bool
     options: dict[str, int]
+    voters: int  # people who voted: more than any option's votes, fewer than their sum in multiple choice
 
 
 async def poll_results(db: AsyncSession, *, session_id: int, poll_ids: Iterable[int] | None = None) -> list[PollResult]:
     """Option counts of the given polls, or of the room's open polls."""
-    polls = select(Poll.id, Poll.results_visible).where(Poll.session_id == session_id)
+    polls = select(Poll.id, Poll.results_visible, Poll.voters).where(Poll.session_id == session_id)
     if poll_ids is not None:
         polls = polls.where(col(Poll.id).in_(list(poll_ids)))
     else:
         polls = polls.where(Poll.status == PollStatus.open)
-    found = {poll_id or 0: visible for poll_id, visible in (await db.exec(polls)).all()}
+    found = {poll_id or 0: (visible, voters) for poll_id, visible, voters in (await db.exec(polls)).all()}
     if not found:
         return []
     options = await db.exec(
@@ -47,11 +49,19 @@ async def poll_results(db: AsyncSession, *, session_id: int, poll_ids: Iterable[
     counts: dict[int, dict[str, int]] = {poll_id: {} for poll_id in found}
     for poll_id, option_id, votes in options.all():
         counts[poll_id][str(option_id)] = votes
-    return [PollResult(poll_id=poll_id, results_visible=found[poll_id], options=counts[poll_id]) for poll_id in found]
+    return [
+        PollResult(poll_id=poll_id, results_visible=visible, options=counts[poll_id], voters=voters)
+        for poll_id, (visible, voters) in found.items()
+    ]
 
 
-def visible_results(results: list[PollResult], *, moderator: bool) -> dict[str, dict[str, int]]:
-    return {str(result.poll_id): result.options for result in results if moderator or result.results_visible}
+def poll_counts(results: list[PollResult], *, moderator: bool) -> dict[str, dict[str, Any]]:
+    """The ``polls`` (votes by option) and ``poll_voters`` fields of ``counts`` for one audience."""
+    shown = [result for result in results if moderator or result.results_visible]
+    return {
+        "polls": {str(result.poll_id): result.options for result in shown},
+        "poll_voters": {str(result.poll_id): result.voters for result in shown},
+    }
 
 
 async def onsite_count(db: AsyncSession, *, session_id: int) -> int:

@@ -99,8 +99,8 @@ def event_for(entry: RoomLog, viewer: Viewer) -> JSON:
 
 
 def fanout(entries: Sequence[RoomLog]) -> list[Message]:
-    """The broadcasts of committed entries: one view for moderators, one for the audience, and the
-    asker's own view of their question to all their connections."""
+    """The broadcasts of committed entries: one view for moderators, one for the audience, the asker's
+    own view of their question to all their connections, and a muted person's notice to theirs."""
     messages = []
     for entry in entries:
         data = json.loads(entry.data)
@@ -122,6 +122,14 @@ def fanout(entries: Sequence[RoomLog]) -> list[Message]:
                     to=audiences.person(entry.session_id, key),
                     event="own_question",
                     data={"session": entry.session_id, "seq": entry.seq, "question": own},
+                )
+            )
+        if entry.kind == "mute":
+            messages.append(
+                Message(
+                    to=audiences.person(entry.session_id, data["participant"]),
+                    event="muted",
+                    data={"session": entry.session_id, "seq": entry.seq, "muted": data["muted"]},
                 )
             )
     return messages

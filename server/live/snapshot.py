@@ -4,22 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import col, or_, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.agenda.models import Session
 from server.live.access import Participant, is_muted
 from server.live.announcements import current_announcements
-from server.live.chat import recent_messages
-from server.live.counts import onsite_count, poll_results, visible_results, vote_counts
-from server.live.models import Poll, PollOption, PollVote, Question, QuestionStatus, QuestionVote
-from server.live.room_log import ensure_room, event_for, room_entry, since
-from server.live.views import JSON, Viewer, poll_for, poll_view, question_for, question_view, room_for
+from server.live.counts import PollResult, poll_counts, poll_results, vote_counts
+from server.live.models import Poll, PollVote, QuestionVote
+from server.live.mutes import muted_people
+from server.live.room_cache import RoomCache
+from server.live.room_log import ensure_room, event_for, since
+from server.live.views import JSON, Viewer
 
 
-async def join_room(db: AsyncSession, *, actor: Participant, since_seq: int | None) -> JSON:
+async def join_room(
+    db: AsyncSession, *, actor: Participant, since_seq: int | None, cache: RoomCache, newcomer: bool = False
+) -> JSON:
     """The answer to ``join``; see realtime/live/PROTOCOL.md. The seq is read before the objects, so
-    what the snapshot shows is at least as new as its ``seq``, and later events apply on top of it."""
+    what the snapshot shows is at least as new as its ``seq``, and later events apply on top of it. The
+    objects come from ``cache`` while the room's seq has not moved; votes and poll results are read
+    fresh and patched in. ``newcomer``: a guest's first join with a new key, who has nothing here yet."""
     session = await db.get_one(Session, actor.session_id)
     room = await ensure_room(db, session=session)  # read fresh: each request has its own session
     viewer = Viewer(key=actor.key, moderator=actor.can_moderate)
@@ -27,60 +32,82 @@ async def join_room(db: AsyncSession, *, actor: Participant, since_seq: int | No
     entries = (
         None if since_seq is None else await since(db, session_id=room.session_id, seq=since_seq, current=room.seq)
     )
-    if entries is None:
+    state = await cache.state(db, room) if entries is None else None
+    me = await _me(db, actor=actor, newcomer=newcomer)
+    votes = await vote_counts(db, session_id=actor.session_id, moderator=actor.can_moderate)
+    results = await poll_results(db, session_id=actor.session_id)
+    if state is not None:
+        shown_room, questions, polls = state.seen_by(viewer)
         answer["mode"] = "snapshot"
-        answer["room"] = room_for(await room_entry(db, room), viewer)
-        answer["questions"] = await _questions(db, actor=actor, viewer=viewer)
-        answer["chat"] = await recent_messages(db, session_id=actor.session_id)
-        answer["polls"] = await _polls(db, session_id=actor.session_id, viewer=viewer)
+        answer["room"] = _room_with_votes(shown_room, votes)
+        answer["questions"] = [_with_votes(question, votes) for question in questions]
+        answer["chat"], answer["chat_more"] = state.chat, state.chat_more
+        answer["polls"] = [_with_results(poll, results) for poll in polls]
     else:
         answer["mode"] = "events"
-        answer["events"] = [event_for(entry, viewer) for entry in entries]
-    answer["me"] = await _me(db, actor=actor)
-    answer["counts"] = await room_counts(db, actor=actor, seq=room.seq)
+        answer["events"] = [event_for(entry, viewer) for entry in entries or ()]
+    answer["me"] = me
+    if actor.can_moderate:  # the muted list is for moderators only
+        answer["muted"] = await muted_people(db, event_id=actor.event_id, session_id=actor.session_id)
+    onsite = await cache.onsite(db, session_id=actor.session_id)
+    answer["counts"] = {
+        "session": actor.session_id,
+        "seq": room.seq,
+        "votes": votes,
+        **poll_counts(results, moderator=actor.can_moderate),
+        # connected and online are the realtime layer's to fill in
+        "presence": {"connected": 0, "online": 0, "onsite": onsite},
+    }
     answer["announcements"] = await current_announcements(db, event_id=actor.event_id)
     return answer
 
 
-async def _questions(db: AsyncSession, *, actor: Participant, viewer: Viewer) -> list[JSON]:
-    statement = select(Question).where(Question.session_id == actor.session_id)
-    if not actor.can_moderate:
-        public = (col(Question.status) == QuestionStatus.approved) & col(Question.archived).is_(False)
-        statement = statement.where(or_(public, col(Question.author_key) == actor.key))
-    rows = (await db.exec(statement.order_by(col(Question.id)))).all()
-    views = (question_for(question_view(question), viewer) for question in rows)
-    return [view for view in views if view is not None]
+def _with_votes(question: JSON, votes: dict[str, int]) -> JSON:
+    """The kept view of a question with its current votes (votes do not move the room's seq)."""
+    current = votes.get(str(question["id"]), question["votes"])
+    return question if current == question["votes"] else {**question, "votes": current}
 
 
-async def _polls(db: AsyncSession, *, session_id: int, viewer: Viewer) -> list[JSON]:
-    polls = (await db.exec(select(Poll).where(Poll.session_id == session_id).order_by(col(Poll.id)))).all()
-    if not polls:
-        return []
-    options = (
-        await db.exec(
-            select(PollOption)
-            .where(col(PollOption.poll_id).in_([poll.id for poll in polls]))
-            .order_by(col(PollOption.position))
-        )
-    ).all()
-    views = (poll_for(poll_view(poll, [o for o in options if o.poll_id == poll.id]), viewer) for poll in polls)
-    return [view for view in views if view is not None]
+def _room_with_votes(room: JSON, votes: dict[str, int]) -> JSON:
+    highlighted = room["highlighted"]
+    if highlighted is None:
+        return room
+    return {**room, "highlighted": _with_votes(highlighted, votes)}
 
 
-async def _me(db: AsyncSession, *, actor: Participant) -> JSON:
-    voted = await db.exec(
-        select(QuestionVote.question_id).where(
-            QuestionVote.session_id == actor.session_id, QuestionVote.voter_key == actor.key
-        )
-    )
-    ballots = await db.exec(
-        select(PollVote.poll_id, PollVote.option_id)
-        .join(Poll, col(Poll.id) == col(PollVote.poll_id))
-        .where(Poll.session_id == actor.session_id, PollVote.voter_key == actor.key)
-    )
+def _with_results(poll: JSON, results: list[PollResult]) -> JSON:
+    """The kept view of a poll with its current results, where this view shows results at all."""
+    result = next((result for result in results if result.poll_id == poll["id"]), None)
+    if result is None or poll["voters"] is None:
+        return poll
+    options = [
+        {**option, "votes": result.options.get(str(option["id"]), option["votes"])} for option in poll["options"]
+    ]
+    return {**poll, "options": options, "voters": result.voters}
+
+
+async def _me(db: AsyncSession, *, actor: Participant, newcomer: bool) -> JSON:
+    voted: list[int] = []
     poll_votes: dict[str, list[int]] = {}
-    for poll_id, option_id in ballots.all():
-        poll_votes.setdefault(str(poll_id), []).append(option_id)
+    muted = False
+    if not newcomer:
+        voted = list(
+            (
+                await db.exec(
+                    select(QuestionVote.question_id).where(
+                        QuestionVote.session_id == actor.session_id, QuestionVote.voter_key == actor.key
+                    )
+                )
+            ).all()
+        )
+        ballots = await db.exec(
+            select(PollVote.poll_id, PollVote.option_id)
+            .join(Poll, col(Poll.id) == col(PollVote.poll_id))
+            .where(Poll.session_id == actor.session_id, PollVote.voter_key == actor.key)
+        )
+        for poll_id, option_id in ballots.all():
+            poll_votes.setdefault(str(poll_id), []).append(option_id)
+        muted = await is_muted(db, session_id=actor.session_id, key=actor.key)
     me: dict[str, Any] = {
         "key": actor.key,
         "name": actor.name,
@@ -88,23 +115,10 @@ async def _me(db: AsyncSession, *, actor: Participant) -> JSON:
         "origin": actor.origin,
         "can_moderate": actor.can_moderate,
         "can_announce": actor.can_announce,
-        "muted": await is_muted(db, session_id=actor.session_id, key=actor.key),
-        "voted": sorted(voted.all()),
+        "muted": muted,
+        "voted": sorted(voted),
         "poll_votes": {poll: sorted(options) for poll, options in poll_votes.items()},
     }
     if actor.guest_key is not None:
         me["guest_key"] = actor.guest_key
     return me
-
-
-async def room_counts(db: AsyncSession, *, actor: Participant, seq: int) -> JSON:
-    """Every counter of the room the participant may see; presence's connected and online are the
-    realtime layer's to fill in."""
-    results = await poll_results(db, session_id=actor.session_id)
-    return {
-        "session": actor.session_id,
-        "seq": seq,
-        "votes": await vote_counts(db, session_id=actor.session_id, moderator=actor.can_moderate),
-        "polls": visible_results(results, moderator=actor.can_moderate),
-        "presence": {"connected": 0, "online": 0, "onsite": await onsite_count(db, session_id=actor.session_id)},
-    }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from http.cookies import SimpleCookie
+from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs
 
 from starlette.requests import Request
@@ -12,6 +12,17 @@ from server import i18n
 from server.i18n import gettext as _
 
 COOKIE = "podium_lang"
+
+
+def chosen_language(cookie_header: str, accept_language: str) -> i18n.Language:
+    """The language remembered in the cookie, else the best match of the browser's Accept-Language. Pages
+    and the live rooms' Socket.IO handshake both choose with this."""
+    try:
+        chosen = SimpleCookie(cookie_header).get(COOKIE) if COOKIE in cookie_header else None
+    except CookieError:
+        chosen = None
+    language = i18n.find_language(chosen.value) if chosen else None
+    return language or (i18n.negotiate(accept_language) if accept_language else i18n.DEFAULT_LANGUAGE)
 
 
 class LanguageMiddleware:
@@ -30,9 +41,7 @@ class LanguageMiddleware:
                 accept_language = value.decode("latin-1")
         query = scope.get("query_string", b"")
         asked = parse_qs(query.decode("latin-1")).get("lang", [""])[0] if b"lang=" in query else ""
-        chosen = SimpleCookie(cookie_header).get(COOKIE) if COOKIE in cookie_header else None
-        language = i18n.find_language(chosen.value) if chosen else None
-        language = language or (i18n.negotiate(accept_language) if accept_language else i18n.DEFAULT_LANGUAGE)
+        language = chosen_language(cookie_header, accept_language)
         remember = False
         if asked:
             asked_language = i18n.find_language(asked)

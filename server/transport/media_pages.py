@@ -14,18 +14,23 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from realtime.media.tokens import PublishTokens, viewer_pass
+from realtime.media.tokens import viewer_pass
 from server.accounts.models import Account, Role
 from server.accounts.services import Actor
 from server.agenda.services import SessionView, load_programme
+from server.agenda.speaker_accounts import speaks_in
 from server.errors import Forbidden, NotFound
 from server.events.models import Event
 from server.i18n import gettext as _
 from server.live.access import Identity, admit
-from server.transport.auth import current_account, current_actor
-from server.transport.context import database, event_of, private, settings
+from server.streams.keys import publish_key, rotate_publish_key
+from server.streams.recordings import recording_of
+from server.transport.auth import checked_form, current_account, current_actor
+from server.transport.context import database, end_reads, event_of, private, see_other, settings
 from server.transport.live_pages import page_context, session_path
+from server.transport.recordings import recording_json, relay_status
 from server.transport.rendering import render
+from server.transport.throttle import throttle
 
 VIEWER_PASS_SECONDS = 10 * 60  # a pass only opens a WHEP session; the player asks for a new one to reconnect
 NO_STORE = {"Cache-Control": "no-store"}
@@ -41,28 +46,15 @@ def viewer_account(account: Account) -> str:
     return f"a{account.id}"
 
 
-def _same_name(left: str, right: str) -> bool:
-    return " ".join(left.split()).casefold() == " ".join(right.split()).casefold()
-
-
-def speaks_in(actor: Actor, view: SessionView) -> bool:
-    """A speaker of this session: the speaker role in the event and the name the agenda gives the speaker.
-
-    Agenda speakers are not linked to accounts, so the account's name is what ties the two.
-    """
-    if actor.account is None or not actor.has(Role.speaker):
-        return False
-    name = actor.account.name
-    return bool(name.strip()) and any(_same_name(name, person.name) for person in view.speakers)
-
-
 def may_publish(actor: Actor, view: SessionView) -> bool:
     return actor.has(Role.moderator, Role.organiser) or speaks_in(actor, view)
 
 
-def publish_token(request: Request, view: SessionView) -> str:
-    """The session's WHIP bearer token, derived from the secret key as every relay process derives it."""
-    return PublishTokens(settings(request).secret_key).token(stream_key(view))
+async def publish_token(request: Request, view: SessionView) -> str:
+    """The session's WHIP bearer token now: the secret key and the generation stored for the session."""
+    async with database(request).session() as db:
+        key = await publish_key(db, secret=settings(request).secret_key, session_id=view.session.id or 0)
+    return key.token
 
 
 async def _session(request: Request) -> tuple[Event, SessionView, Account | None, Actor]:
@@ -85,7 +77,7 @@ async def studio_page(request: Request) -> Response:
         event,
         view,
         whip_url=f"/whip/{stream_key(view)}",
-        publish_token=publish_token(request, view),
+        publish_token=await publish_token(request, view),
         room_url=session_path(event, view) + "/room",
     )
     return private(render(request, "media/studio.html", context))
@@ -113,36 +105,57 @@ async def viewer_pass_json(request: Request) -> Response:
 
 
 async def status_json(request: Request) -> Response:
-    """Live or offline, viewers and bitrate when this process holds the relay (``app.state.stream_statuses``),
-    and the WHIP address and publish token an encoder needs."""
+    """Live or offline, viewers and bitrate, or the recording's position while it plays, from the relay
+    (``app.state.relay_control``: the embedded one or a relay process); the session's recording; and the WHIP
+    address and publish token an encoder needs."""
     _event, view, _account, actor = await _session(request)
     if not actor.has(Role.moderator, Role.organiser):
         raise NotFound(_("There is no such page."))
     key = stream_key(view)
-    publishing = {"whip_url": f"/whip/{key}", "publish_token": publish_token(request, view)}
-    statuses = getattr(request.app.state, "stream_statuses", None)
-    if statuses is None:
+    publishing: dict[str, Any] = {"whip_url": f"/whip/{key}", "publish_token": await publish_token(request, view)}
+    async with database(request).session() as db:
+        recording = await recording_of(db, event=_event, session_id=view.session.id or 0)
+    publishing["recording"] = recording_json(recording)
+    found = await relay_status(request, key)
+    if found is None:
         return JSONResponse({"available": False, **publishing}, headers=NO_STORE)
-    found = next((status for status in statuses() if status.session_key == key), None)
     body: dict[str, Any] = {
         "available": True,
-        "live": False,
-        "viewers": 0,
-        "bitrate": 0,
-        "publisher_state": None,
+        "live": found.get("live", False),
+        "viewers": found.get("viewers", 0),
+        "bitrate": found.get("bitrate", 0),
+        "publisher_state": found.get("publisher_state"),
+        "mode": found.get("mode"),  # "playback" while the recording plays
+        "position": found.get("position"),
+        "duration": found.get("duration"),
         **publishing,
     }
-    if found is not None:
-        body |= {
-            "live": found.live,
-            "viewers": found.viewers,
-            "bitrate": found.bitrate,
-            "publisher_state": found.publisher_state,
-        }
     return JSONResponse(body, headers=NO_STORE)
 
 
+ROTATIONS_PER_MINUTE = 6  # per person, over every session; one session also waits between rotations (keys.py)
+
+
+async def rotate_token(request: Request) -> Response:
+    """Rotate the session's publish token (moderators, organisers): encoders holding the old one are refused on
+    their next connection; one publishing now goes on until it stops (organisers can stop it)."""
+    await checked_form(request)
+    async with database(request).session() as db:
+        event = await event_of(db, request)
+        programme = await load_programme(db, event=event)
+        view = programme.session(request.path_params["code"])
+        actor = await current_actor(request, db, event)
+        if actor.account is not None:
+            throttle(request.app.state, "rotate_token", ROTATIONS_PER_MINUTE).check(f"a{actor.account.id}")
+        await end_reads(db)
+        await rotate_publish_key(
+            db, actor=actor, event=event, session_id=view.session.id or 0, secret=settings(request).secret_key
+        )
+    return see_other(session_path(event, view) + "/moderate#stream-panel")
+
+
 routes: list[BaseRoute] = [
+    Route("/{slug}/sessions/{code}/stream/token", rotate_token, methods=["POST"]),
     Route("/{slug}/sessions/{code}/studio", studio_page, methods=["GET"]),
     Route("/{slug}/sessions/{code}/stream/pass", viewer_pass_json, methods=["GET"]),
     Route("/{slug}/sessions/{code}/stream/status", status_json, methods=["GET"]),

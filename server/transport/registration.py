@@ -1,6 +1,6 @@
 """A delegate's own pages: registering, their registration and agenda, the calendar feed, the badge.
 
-The session picks and the organisers' pages live in ``picks`` and ``organiser``; their routes join these.
+The session picks and the organisers' pages live in ``picks``, ``organiser`` and ``speakers``; their routes join these.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from server.registration.services import (
     registration_by_feed_token,
     rotate_feed_token,
 )
-from server.transport import organiser, picks
+from server.transport import organiser, picks, speakers
 from server.transport.auth import checked_form, client_ip, current_account, form_text
 from server.transport.context import (
     base_url,
@@ -234,4 +234,5 @@ routes: list[BaseRoute] = [
     Route("/{slug}/badge", badge_page, methods=["GET"]),
     *picks.routes,
     *organiser.routes,
+    *speakers.routes,
 ]

@@ -49,7 +49,7 @@ def rss_kib(pid: int) -> int:
 
 async def prepare_podium(env: dict[str, str]) -> tuple[int, dict[str, str], str]:
     """Guests allowed in the demo event, a moderator signed in: (session id, guests' auth, cookie)."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from server.accounts.models import Account, AuthSession, EventRole, Role, utcnow
     from server.accounts.tokens import new_token, token_hash
@@ -64,7 +64,9 @@ async def prepare_podium(env: dict[str, str]) -> tuple[int, dict[str, str], str]
     database = Database(settings.database_url)
     async with database.session() as db:
         event = (await db.exec(select(Event))).one()
-        session = (await db.exec(select(Session).where(Session.event_id == event.id).order_by(Session.start))).first()
+        session = (
+            await db.exec(select(Session).where(Session.event_id == event.id).order_by(col(Session.start)))
+        ).first()
         assert session is not None and session.id is not None and event.id is not None
         db.add(LiveSettings(event_id=event.id, anonymous_guests=True))
         chair = Account(email="chair@example.org", name="Chair")

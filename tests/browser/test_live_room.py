@@ -13,6 +13,7 @@ from server.accounts.models import Role
 from server.agenda.models import Session
 from server.db import Database
 from server.events.models import Event
+from server.live.models import ChatMessage
 from tests.browser.conftest import PageProblems, assert_accessible
 from tests.live import factories
 from tests.live.factories import ONLINE, Person
@@ -147,6 +148,7 @@ async def test_chat_and_poll_reach_the_other_page(browser: Any, room: Room) -> N
     await expect_contains(ballot.locator(".form-status"), "Your vote is counted.")
     longmen = poll.locator(".poll-result", has_text="Longmen Grottoes")
     await expect_text(longmen.locator(".result-count"), "1 (100%)")
+    await expect_text(poll.locator(".poll-voters"), "1 person voted")
     assert await delegate.locator("#poll .poll-results").count() == 0  # hidden until the moderators show them
 
     await poll.get_by_role("button", name="Show results").click()
@@ -158,6 +160,55 @@ async def test_chat_and_poll_reach_the_other_page(browser: Any, room: Room) -> N
 
     await assert_accessible(delegate)
     await assert_accessible(moderator)
+    assert delegate_problems.messages + moderator_problems.messages == []
+
+
+async def test_muted_delegate_sees_it_at_once_and_pages_back_through_the_chat(browser: Any, room: Room) -> None:
+    async with room.database.session() as db:
+        for n in range(60):
+            db.add(
+                ChatMessage(
+                    event_id=room.event.id or 0,
+                    session_id=room.session.id or 0,
+                    author_key="a0",
+                    author_name="Early Bird",
+                    origin="online",
+                    text=f"Earlier message {n}",
+                    client_id=f"earlier-message-{n}",
+                )
+            )
+        await db.commit()
+    delegate, delegate_problems = await open_page(browser, room, "room", room.delegate, PHONE)
+    moderator, moderator_problems = await open_page(browser, room, "moderate", room.moderator, PHONE)
+
+    earlier = delegate.get_by_role("button", name="Load earlier messages")
+    await expect_text(delegate.locator("#chat li").first.locator(".chat-text"), "Earlier message 10")
+    await earlier.click()
+    await expect_text(delegate.locator("#chat li").first.locator(".chat-text"), "Earlier message 0")
+    assert await delegate.locator("#chat li").count() == 60
+    assert await earlier.is_hidden()
+
+    await delegate.fill("#chat-text", "Hello from Jakarta")
+    await delegate.press("#chat-text", "Enter")
+    message = moderator.locator("#chat li", has_text="Hello from Jakarta")
+    await message.get_by_role("button", name="Mute").click()
+    note = delegate.locator("#chat-note")
+    await expect_text(note, "A moderator has muted you in this room's chat.")
+    assert await delegate.locator("#chat-text").is_disabled()
+    muted = moderator.locator("#muted li", has_text="Online Delegate")
+    await expect_contains(muted.locator(".muted-name"), "Online Delegate Online · Indonesia")
+    await expect_contains(muted.locator(".muted-meta"), "by Chair Person")
+    await assert_accessible(delegate)
+    await assert_accessible(moderator)
+
+    await delegate.reload()  # a new connection learns it from the join answer
+    await live(delegate)
+    await expect_text(note, "A moderator has muted you in this room's chat.")
+    await muted.get_by_role("button", name="Unmute Online Delegate").click()
+    await expect_text(moderator.locator("#muted-count"), "0")
+    assert await moderator.locator("#muted-empty").is_visible()
+    await delegate.wait_for_selector("#chat-note", state="hidden", timeout=WAIT)
+    assert await delegate.locator("#chat-text").is_enabled()
     assert delegate_problems.messages + moderator_problems.messages == []
 
 

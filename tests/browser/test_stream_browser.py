@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from realtime.live.asgi import create_asgi
 from realtime.media.app import create_relay_app
 from realtime.media.config import RelaySettings
+from realtime.media.control import LocalRelayControl
 from realtime.media.internals import restrict_host_addresses
 from realtime.media.status import all_statuses
 from server.accounts.models import Role
@@ -23,7 +24,7 @@ from server.agenda.models import Person as Speaker
 from server.agenda.models import Session, SessionSpeaker
 from server.db import Database
 from server.events.models import Event
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PageProblems
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PageProblems, assert_accessible
 from tests.conftest import ThreadedServer, free_port, require
 from tests.live import factories
 from tests.live.factories import ONLINE, Person
@@ -72,10 +73,14 @@ class StreamSite(ThreadedServer):
     def __init__(self, database_url: str) -> None:
         port = free_port()
         settings = site_settings(database_url, port)
-        relay = create_relay_app(RelaySettings(secret_key=settings.secret_key, host_addresses=("127.0.0.1",)))
         live = create_asgi(settings, deliver_mail=False, settle_gc=False)
+        relay = create_relay_app(
+            RelaySettings(secret_key=settings.secret_key, host_addresses=("127.0.0.1",), media_dir=settings.media_dir),
+            database=live.other_asgi_app.state.database,  # publish tokens are checked against their rotations
+        )
         # One process holds both, so the moderator console reads the relay's status directly.
         live.other_asgi_app.state.stream_statuses = lambda: all_statuses(relay.state.media.relay)
+        live.other_asgi_app.state.relay_control = LocalRelayControl(relay.state.media.relay)  # status, play, stop
         super().__init__(SameOrigin(live, relay), port=port)
 
 
@@ -97,15 +102,18 @@ async def stage(database_url: str, database: Database, demo_event: str) -> Async
     async with database.session() as db:
         event = await factories.event_by_slug(db, demo_event)
         rows = await db.exec(
-            select(Session, Speaker.name)
+            select(Session, Speaker)
             .join(SessionSpeaker, col(SessionSpeaker.session_id) == Session.id)
             .join(Speaker, col(Speaker.id) == SessionSpeaker.person_id)
             .where(Session.event_id == event.id)
             .order_by(col(Session.start), col(Session.id))
         )
-        session, name = rows.first() or (None, "")
-        assert session is not None
-        speaker = await factories.person(db, event, name, role=Role.speaker)
+        session, agenda_speaker = rows.first() or (None, None)
+        assert session is not None and agenda_speaker is not None
+        speaker = await factories.person(db, event, agenda_speaker.name, role=Role.speaker)
+        agenda_speaker.account_id = speaker.account.id  # as an organiser links them on the Speakers page
+        db.add(agenda_speaker)
+        await db.commit()
         delegate = await factories.person(db, event, "Online Delegate", attendance=ONLINE, country="ID")
         moderator = await factories.person(db, event, "Chair Person", role=Role.moderator)
     site = StreamSite(database_url)
@@ -192,5 +200,79 @@ async def test_a_speaker_goes_live_in_the_studio_and_a_late_viewer_decodes_frame
     await expect(player).to_have_attribute("data-state", "offline", timeout=WAIT)
 
     assert studio_problems.messages == []
+    assert room_problems.messages == []
+    assert console_problems.messages == []
+
+
+async def test_the_console_shows_copies_and_rotates_the_publish_token(stage: Stage, media_browser: Any) -> None:
+    from playwright.async_api import expect
+
+    console, problems = await open_as(media_browser, stage, stage.moderator, "moderate")
+    await console.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=stage.site.url)
+    await console.get_by_text("Publish with OBS Studio or an encoder (WHIP)").click()
+    token = console.locator("code[data-stream='token']")
+    await expect(token).to_be_hidden()
+    await console.get_by_role("button", name="Show").click()
+    await expect(token).to_be_visible()
+    old = await token.text_content()
+    assert old and old.startswith("0.")
+    await console.locator("[data-copy='token']").click()
+    await expect(console.locator("[data-stream='copied']")).to_have_text("Copied.")
+    assert await console.evaluate("navigator.clipboard.readText()") == old
+    await assert_accessible(console)
+
+    await console.get_by_text("Rotate the token").click()
+    await console.get_by_role("button", name="Rotate now").click()
+    await console.wait_for_url(f"**/{stage.session.code}/moderate#stream-panel")
+    await console.get_by_text("Publish with OBS Studio or an encoder (WHIP)").click()
+    await console.get_by_role("button", name="Show").click()
+    await expect(token).not_to_have_text(old or "")
+    new = await token.text_content()
+    assert new and new.startswith("1.")
+
+    studio, studio_problems = await open_as(media_browser, stage, stage.speaker, "studio")
+    assert await studio.locator("#studio").get_attribute("data-token") == new
+    assert problems.messages == []
+    assert studio_problems.messages == []
+
+
+async def test_an_organiser_uploads_a_video_address_and_the_moderators_play_reaches_a_viewer(
+    stage: Stage, media_browser: Any, database: Database, tmp_path: Any
+) -> None:
+    from playwright.async_api import expect
+
+    from tests.media.recordings import make_video
+
+    async with database.session() as db:
+        event = await factories.event_by_slug(db, stage.event.slug)
+        organiser = await factories.person(db, event, "Organiser One", role=Role.organiser)
+    video = make_video(tmp_path / "Congratulatory address.mp4", seconds=8)
+
+    desk, desk_problems = await open_as(media_browser, stage, organiser, "recording")
+    await desk.locator("#recording-video").set_input_files(str(video))
+    await desk.get_by_role("button", name="Upload").click()
+    await expect(desk.locator("#recording-file")).to_have_text("Congratulatory address.mp4", timeout=WAIT)
+    await assert_accessible(desk)
+
+    room, room_problems = await open_as(media_browser, stage, stage.delegate, "room")
+    console, console_problems = await open_as(media_browser, stage, stage.moderator, "moderate")
+    await console.get_by_role("button", name="Play the recording").click()
+    await expect(console.locator("#recording-panel")).to_have_attribute("data-state", "playing", timeout=WAIT)
+
+    # The viewer, who joined before anything played, sees the recording: frames keep being decoded.
+    await room.wait_for_selector("#stream[data-state='live']", timeout=WAIT)
+    first = await frames_decoded(room)
+    await asyncio.sleep(1.5)
+    assert 0 < first < await frames_decoded(room)
+    size = await room.locator("#stream video").evaluate("(video) => [video.videoWidth, video.videoHeight]")
+    assert size == [320, 240]
+
+    await console.get_by_role("button", name="Stop the recording").click()
+    await expect(console.locator("[data-recording='message']")).to_have_text(
+        "The recording was stopped; the room is live.", timeout=WAIT
+    )
+    await expect(room.locator("#stream")).to_have_attribute("data-state", "offline", timeout=WAIT)
+
+    assert desk_problems.messages == []
     assert room_problems.messages == []
     assert console_problems.messages == []

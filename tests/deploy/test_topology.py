@@ -75,7 +75,7 @@ async def postgres_database(postgres_server: str) -> AsyncIterator[str]:
 async def site(postgres_database: str, tmp_path: Path) -> AsyncIterator[Site]:
     require("nginx", nginx_available())
     require("Redis", port_open("127.0.0.1", 6379))
-    https_port, http_port, first, second, relay = (free_port() for _ in range(5))
+    https_port, http_port, first, second, relay, control = (free_port() for _ in range(6))
     secret = secrets.token_urlsafe(48)
     settings = example_environment() | {
         "PODIUM_BASE_URL": f"https://127.0.0.1:{https_port}",
@@ -86,6 +86,8 @@ async def site(postgres_database: str, tmp_path: Path) -> AsyncIterator[Site]:
         "PODIUM_RELAY_HOST_ADDRESSES": "127.0.0.1",
         "PODIUM_RELAY_TURN_URLS": "",
         "PODIUM_RELAY_TURN_SECRET": "",
+        "PODIUM_RELAY_URL": f"http://127.0.0.1:{control}",  # nginx's control address, rendered on a free port
+        "PODIUM_MEDIA_DIR": str(tmp_path / "media"),
     }
     env = process_environment(settings)
 
@@ -112,6 +114,7 @@ async def site(postgres_database: str, tmp_path: Path) -> AsyncIterator[Site]:
             https_port=https_port,
             app_servers=[f"127.0.0.1:{first}", f"127.0.0.1:{second}"],
             relay_servers=[f"127.0.0.1:{relay}"],
+            control_port=control,
         )
         nginx = processes.start(
             "nginx", ["nginx", "-c", str(render_nginx(tmp_path, pin_by_cookie(rendered, first, second)))], env

@@ -53,8 +53,15 @@ class LiveClient:
 
         self.sio.on("*", record, namespace=NAMESPACE)
 
-    async def connect(self, url: str, *, cookie: str | None = None, auth: dict[str, Any] | None = None) -> LiveClient:
-        headers = {"Cookie": f"podium_session={cookie}"} if cookie else {}
+    async def connect(
+        self,
+        url: str,
+        *,
+        cookie: str | None = None,
+        auth: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> LiveClient:
+        headers = {**({"Cookie": f"podium_session={cookie}"} if cookie else {}), **(headers or {})}
         await self.sio.connect(
             url, headers=headers, auth=auth, namespaces=[NAMESPACE], transports=["websocket"], wait_timeout=10
         )

@@ -112,6 +112,36 @@ async def test_room_token_refused_when_event_disallows_guests(
     assert (await outsider.join(world.second.id))["code"] == "forbidden"
 
 
+async def test_error_acks_follow_the_language_chosen_on_the_pages(world: World, live_rooms: LiveRoomsServer) -> None:
+    signed_in = f"podium_session={world.delegate.token}"
+    handshakes = {
+        "cookie over an English browser": {
+            "Cookie": f"{signed_in}; podium_lang=zh-Hans",
+            "Accept-Language": "en-GB,en",
+        },
+        "cookie over a Chinese browser": {"Cookie": f"{signed_in}; podium_lang=en", "Accept-Language": "zh-CN,zh"},
+        "browser alone": {"Cookie": signed_in, "Accept-Language": "zh-CN,zh"},
+    }
+    answers = {}
+    for name, headers in handshakes.items():
+        client = await LiveClient().connect(live_rooms.url, headers=headers)
+        answers[name] = (await client.join(999_999))["error"]
+        await client.close()
+    refused = LiveClient()
+    errors: list[Any] = []
+    refused.sio.on("connect_error", lambda data: errors.append(data), namespace="/live")
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await refused.connect(live_rooms.url, headers={"Cookie": "podium_lang=zh-Hans", "Accept-Language": "en"})
+    await refused.sio.shutdown()
+
+    assert answers == {
+        "cookie over an English browser": "没有这场会议。",
+        "cookie over a Chinese browser": "There is no such session.",
+        "browser alone": "没有这场会议。",
+    }
+    assert errors[0]["message"] == "请登录后进入直播会议室。"
+
+
 Targets = dict[str, Any]
 Payload = Callable[[Targets], dict[str, Any]]
 
@@ -126,6 +156,7 @@ MODERATOR_ACTIONS: dict[str, Payload] = {
     "question.archive": lambda t: {"question": t["question"], "archived": True},
     "chat.delete": lambda t: {"message": t["message"]},
     "participant.mute": lambda t: {"participant": t["participant"], "muted": True},
+    "participant.muted": lambda t: {},
     "room.update": lambda t: {"moderated": True},
     "poll.create": lambda t: {"question": "Tea?", "kind": "single", "options": ["Yes", "No"], "client_id": client_id()},
     "poll.open": lambda t: {"poll": t["poll"]},
@@ -186,6 +217,9 @@ async def test_role_matrix_of_moderator_and_organiser_actions(
     actor = await clients(getattr(world, role))
     for client in (chair, asker, organiser, actor):
         assert (await client.join(room))["ok"]
+    # Only someone who wrote in the room can be muted.
+    said = await asker.call("chat.send", {"session": room, "text": "Hello", "client_id": client_id()})
+    assert said["ok"], said
     expected_announce = True if role == "organiser" else "forbidden"
 
     outcomes: dict[str, Any] = {}

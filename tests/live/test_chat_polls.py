@@ -11,8 +11,8 @@ from server.accounts.models import Role
 from server.accounts.services import Actor
 from server.db import Database
 from server.live import announcements
-from server.live.models import PollOption, PollVote
-from tests.live.conftest import LiveRoomsServer, World, client_id
+from server.live.models import ChatMessage, PollOption, PollVote
+from tests.live.conftest import LiveClient, LiveRoomsServer, World, client_id
 
 pytestmark = [pytest.mark.integration, pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)]
 
@@ -44,9 +44,9 @@ async def test_chat_history_delete_and_mute(world: World, clients) -> None:
     assert removed["data"] == {"id": sent[1]["id"]}
     assert muted == {"ok": True} and unmuted == {"ok": True}
     assert (refused["ok"], refused["code"]) == (False, "forbidden")
-    assert mute_seen["data"] == {"participant": world.delegate.key, "muted": True}
+    assert (mute_seen["data"]["participant"], mute_seen["data"]["muted"]) == (world.delegate.key, True)
     assert audience_view["kind"] == "skip"
-    assert [m["text"] for m in history["messages"]] == ["message 0"]
+    assert ([m["text"] for m in history["messages"]], history["more"]) == (["message 0"], False)
     assert [m["text"] for m in snapshot["chat"]] == ["message 0", "message 2"]
     assert allowed["ok"] is True
 
@@ -140,6 +140,85 @@ async def test_multiple_choice_and_one_open_poll_per_room(world: World, clients)
     assert repeated["code"] == "invalid" and foreign["code"] == "invalid"
     assert {p["id"]: p["status"] for p in snapshot["polls"]} == {single["id"]: "closed", multiple["id"]: "open"}
     assert snapshot["me"]["poll_votes"] == {str(multiple["id"]): sorted(options[:2])}
+
+
+async def test_chat_history_pages_back_until_no_more(world: World, clients, database: Database) -> None:
+    room = world.session.id
+    async with database.session() as db:
+        for n in range(120):
+            db.add(
+                ChatMessage(
+                    event_id=world.event.id or 0,
+                    session_id=room,
+                    author_key=world.delegate.key,
+                    account_id=world.delegate.account.id,
+                    author_name="Ayu Online",
+                    origin="online",
+                    country="ID",
+                    text=f"message {n}",
+                    client_id=client_id(),
+                )
+            )
+        await db.commit()
+    reader = await clients(world.onsite)
+
+    joined = await reader.join(room)
+    pages = []
+    before = joined["chat"][0]["id"]
+    while True:
+        page = await reader.call("chat.history", {"session": room, "before": before})
+        pages.append(([m["text"] for m in page["messages"]], page["more"]))
+        if not page["more"]:
+            break
+        before = page["messages"][0]["id"]
+
+    assert [m["text"] for m in joined["chat"]] == [f"message {n}" for n in range(70, 120)]
+    assert joined["chat_more"] is True
+    assert pages == [([f"message {n}" for n in range(20, 70)], True), ([f"message {n}" for n in range(20)], False)]
+
+
+async def test_poll_voters_count_people_not_choices(world: World, clients) -> None:
+    room = world.session.id
+    chair, first, second = await clients(world.moderator), await clients(world.delegate), await clients(world.onsite)
+    for client in (chair, first, second):
+        await client.join(room)
+    created = await chair.call(
+        "poll.create",
+        {
+            "session": room,
+            "question": "Which?",
+            "kind": "multiple",
+            "options": ["A", "B", "C"],
+            "client_id": client_id(),
+        },
+    )
+    poll = str(created["poll"]["id"])
+    a, b, c = (str(option["id"]) for option in created["poll"]["options"])
+    await chair.call("poll.open", {"session": room, "poll": created["poll"]["id"]})
+
+    async def vote(client: LiveClient, *options: str) -> None:
+        answer = await client.call(
+            "poll.vote", {"session": room, "poll": created["poll"]["id"], "options": [int(o) for o in options]}
+        )
+        assert answer["ok"], answer
+
+    await vote(first, a, b)
+    await vote(second, b)
+    await vote(first, c)  # a changed ballot is still one voter
+    counted = await chair.wait_for("counts", lambda n: n["polls"].get(poll) == {a: 0, b: 1, c: 1})
+    shown = await chair.call("poll.show_results", {"session": room, "poll": created["poll"]["id"], "visible": True})
+    hidden = list(first.received["counts"])  # the flush the chair saw went to the audience before this answer
+    shown_event = await first.wait_for("room_event", lambda e: e["kind"] == "poll" and e["data"]["results_visible"])
+    await vote(second, a)
+    audience = await first.wait_for("counts", lambda n: n["polls"].get(poll) == {a: 1, b: 0, c: 1})
+    joined = await (await clients(world.speaker)).join(room)
+
+    assert counted["poll_voters"] == {poll: 2}
+    assert hidden and all(poll not in n["polls"] and poll not in n["poll_voters"] for n in hidden)
+    assert shown["poll"]["voters"] == 2 and shown_event["data"]["voters"] == 2
+    assert audience["poll_voters"] == {poll: 2}
+    assert joined["counts"]["poll_voters"] == {poll: 2}
+    assert [p["voters"] for p in joined["polls"]] == [2]
 
 
 async def test_announcement_reaches_every_room_of_the_event(

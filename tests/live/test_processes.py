@@ -132,6 +132,33 @@ async def test_question_through_one_process_reaches_clients_of_the_other(
     assert [e["data"]["text"] for e in resync["events"]] == [f"While away {n}" for n in range(3)]
 
 
+async def test_mute_reaches_the_person_and_the_moderators_in_the_other_process(
+    world: World, database_url: str, database: Database
+) -> None:
+    room, key = world.session.id, world.delegate.key
+    with two_processes(database_url) as (first, second):
+        talker = await connected(first.url, world.delegate)
+        co_chair = await connected(first.url, world.organiser)
+        chair = await connected(second.url, world.moderator)
+        try:
+            for client in (talker, co_chair, chair):
+                assert (await client.join(room))["ok"]
+            await talker.call("chat.send", {"session": room, "text": "Hello", "client_id": client_id()})
+            await chair.call("participant.mute", {"session": room, "participant": key, "muted": True})
+            notice = await talker.wait_for("muted", lambda n: n["muted"])
+            listed = await co_chair.wait_for("room_event", lambda e: e["kind"] == "mute")
+            await co_chair.call("participant.mute", {"session": room, "participant": key, "muted": False})
+            cleared = await chair.wait_for("room_event", lambda e: e["kind"] == "mute" and not e["data"]["muted"])
+            lifted = await talker.wait_for("muted", lambda n: not n["muted"])
+        finally:
+            for client in (talker, co_chair, chair):
+                await client.close()
+
+    assert (notice["seq"], notice["muted"]) == (listed["seq"], True)
+    assert (listed["data"]["person"]["name"], listed["data"]["person"]["by"]["name"]) == ("Ayu Online", "Chair Person")
+    assert (lifted["seq"], lifted["muted"]) == (cleared["seq"], False)
+
+
 async def test_killed_process_loses_nothing_acknowledged(world: World, database_url: str, database: Database) -> None:
     room = world.session.id
     people = [world.delegate, world.onsite, world.speaker, world.moderator, world.organiser]
@@ -220,3 +247,29 @@ async def test_killed_process_loses_nothing_acknowledged(world: World, database_
     for joined_at, received, resync in caught_up:
         assert resync["mode"] == "events"
         assert received | {e["seq"] for e in resync["events"]} >= set(range(joined_at + 1, resync["seq"] + 1))
+
+
+async def test_a_join_shows_changes_made_through_the_other_process(world: World, database_url: str) -> None:
+    """Each process keeps a room's state for joins while its seq stands still; a change committed by
+    another process moves the seq, so the next join here reads the room again."""
+    room = world.session.id
+    with two_processes(database_url) as (first, second):
+        chair = await connected(second.url, world.moderator)
+        early = await connected(first.url, world.delegate)
+        try:
+            await chair.join(room)
+            before = await early.join(room)  # the first process now keeps the room at this seq
+            asked = await chair.call("question.ask", {"session": room, "text": "From afar", "client_id": client_id()})
+            await chair.call("question.highlight", {"session": room, "question": asked["question"]["id"]})
+            await chair.call("question.vote", {"session": room, "question": asked["question"]["id"], "vote": True})
+            late = await connected(first.url, world.onsite)
+            after = await late.join(room)
+            await late.close()
+        finally:
+            for client in (chair, early):
+                await client.close()
+
+    assert before["questions"] == []
+    assert after["seq"] == before["seq"] + 2
+    assert [(q["text"], q["votes"]) for q in after["questions"]] == [("From afar", 1)]
+    assert after["room"]["highlighted"]["id"] == asked["question"]["id"]

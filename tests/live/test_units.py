@@ -8,6 +8,7 @@ from realtime.live.limits import Bucket, Limits
 from realtime.live.payloads import Kind, TooLarge, decode, optional, required
 from realtime.live.presence import Headcount, Presence
 from server.errors import InvalidInput
+from server.live import audiences
 from server.live.views import AUDIENCE, MODERATORS, Viewer, project
 
 pytestmark = pytest.mark.unit
@@ -89,3 +90,9 @@ def test_pending_question_projects_to_skip_for_the_audience_only() -> None:
     assert project("question", published, AUDIENCE)[1]["author"] is None
     removed = {"question": {**question, "status": "rejected"}, "was_public": True}
     assert project("question", removed, AUDIENCE) == ("question_removed", {"id": 7})
+
+
+def test_person_group_names_read_back_and_nothing_else_does() -> None:
+    assert audiences.parse_person(audiences.person(12, "g0123abcd")) == (12, "g0123abcd")
+    names = [audiences.moderators(12), audiences.audience(12), audiences.event(3), "person:x:a1", "person:12:", "sid"]
+    assert [audiences.parse_person(name) for name in names] == [None] * len(names)

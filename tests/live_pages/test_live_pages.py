@@ -108,6 +108,17 @@ async def test_room_page_carries_the_session_and_the_stream_placeholder(web: htt
     assert response.headers["cache-control"] == "private, no-store"
 
 
+async def test_console_and_chat_texts_of_mutes_and_voters_in_chinese(web: httpx.AsyncClient, world: World) -> None:
+    response = await as_person(web, world.people["moderator"]).get(world.path("moderate") + "?lang=zh-Hans")
+
+    document = html(response)
+    words = {node.get("data-key"): node.text_content() for node in document.get_element_by_id("live-text").iter("span")}
+    assert words["muted_you"] == "主持人已在此会议室的聊天中将您禁言。"
+    assert (words["voters"], words["muted_since_by"]) == ("{count} 人已投票", "{time} 起被 {name} 禁言")
+    assert " ".join(document.get_element_by_id("muted-heading").text_content().split()) == "聊天中被禁言的人 (0)"
+    assert document.get_element_by_id("muted-empty").text_content() == "此会议室中没有人被禁言。"
+
+
 @pytest.mark.parametrize("page", PAGES)
 async def test_another_events_session_is_not_found_through_this_event(
     web: httpx.AsyncClient, world: World, page: str

@@ -5,12 +5,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from pathlib import Path
 
 import pytest
 
 from realtime.media.config import IceServer, RelaySettings, parse_ice_servers
 from realtime.media.ice import ice_link_headers, rtc_configuration, turn_credentials
+from realtime.media.stored_tokens import StoredPublishTokens, TokensUnavailable
 from realtime.media.tokens import PublishTokens, check_publish_token, publish_token, read_viewer_pass, viewer_pass
+from server.db import Database
 from server.settings import SettingsError
 
 pytestmark = pytest.mark.unit
@@ -26,6 +29,25 @@ async def test_publish_token_is_per_session_and_rotates() -> None:
     assert await tokens.verify("opening", first) is False
     assert await tokens.verify("opening", rotated) is True
     assert check_publish_token("s3cret", "opening", publish_token("other", "opening", 1), 1) is False
+
+
+async def test_stored_tokens_refuse_malformed_tokens_and_say_when_the_database_is_away(tmp_path: Path) -> None:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path}/missing/podium.db")  # a folder that does not exist
+    tokens = StoredPublishTokens("s3cret", database)
+
+    try:
+        malformed = [
+            await tokens.verify("17", "no-generation"),
+            await tokens.verify("17", "1234567890." + "x" * 32),
+            await tokens.verify("not-a-session", publish_token("s3cret", "not-a-session", 0)),
+        ]
+        with pytest.raises(TokensUnavailable) as unavailable:
+            await tokens.verify("17", publish_token("s3cret", "17", 0))
+    finally:
+        await database.dispose()
+
+    assert malformed == [False, False, False]
+    assert unavailable.value.status == 503
 
 
 def test_viewer_pass_names_its_account_until_it_expires() -> None:

@@ -25,18 +25,26 @@ class Stage:
     other_event: Event
     other_session: Session
     people: dict[str, Person]
+    speakers: list[Speaker]  # the session's agenda speakers; the first is linked to people["speaker"]
 
     def path(self, page: str, *, session: Session | None = None, event: Event | None = None) -> str:
         return f"/{(event or self.event).slug}/sessions/{(session or self.session).code}/{page}"
 
 
-async def _speaker_names(db: AsyncSession, session: Session) -> list[str]:
+async def _speakers(db: AsyncSession, session: Session) -> list[Speaker]:
     rows = await db.exec(
-        select(Speaker.name)
+        select(Speaker)
         .join(SessionSpeaker, col(SessionSpeaker.person_id) == Speaker.id)
         .where(SessionSpeaker.session_id == session.id)
     )
     return list(rows.all())
+
+
+async def speak_as(db: AsyncSession, person: Person, speaker: Speaker) -> None:
+    """Links the agenda speaker to the person's account, as an organiser does on the Speakers page."""
+    speaker.account_id = person.account.id
+    db.add(speaker)
+    await db.commit()
 
 
 @pytest.fixture
@@ -46,17 +54,24 @@ async def stage(database: Database, demo_event: str) -> Stage:
         sessions = await factories.sessions_of(db, event)
         with_speakers = []
         for session in sessions:
-            names = await _speaker_names(db, session)
-            if names:
-                with_speakers.append((session, names))
-        session, names = with_speakers[0]
+            speakers = await _speakers(db, session)
+            if speakers:
+                with_speakers.append((session, speakers))
+        session, speakers = with_speakers[0]
         other_event, other_session = await factories.other_event(db)
+        # The first speaker of a later session who does not speak in this one.
+        elsewhere = next(
+            found[0] for _, found in with_speakers[1:] if found[0].id not in {person.id for person in speakers}
+        )
         people = {
-            "speaker": await factories.person(db, event, names[0], role=Role.speaker),
+            "speaker": await factories.person(db, event, speakers[0].name, role=Role.speaker),
+            "namesake": await factories.person(db, event, speakers[0].name, role=Role.speaker),
             "other_speaker": await factories.person(db, event, "Not This Speaker", role=Role.speaker),
             "moderator": await factories.person(db, event, "Chair Person", role=Role.moderator),
             "organiser": await factories.person(db, event, "Organiser One", role=Role.organiser),
             "delegate": await factories.person(db, event, "Online Delegate", attendance=ONLINE),
             "other_moderator": await factories.person(db, other_event, "Other Chair", role=Role.moderator),
         }
-    return Stage(event, session, other_event, other_session, people)
+        await speak_as(db, people["speaker"], speakers[0])
+        await speak_as(db, people["other_speaker"], elsewhere)
+    return Stage(event, session, other_event, other_session, people, speakers)

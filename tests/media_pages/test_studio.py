@@ -20,7 +20,8 @@ STUDIO = {
     "speaker": 200,
     "moderator": 200,
     "organiser": 200,
-    "other_speaker": 404,
+    "other_speaker": 404,  # linked to a speaker of another session
+    "namesake": 404,  # the speaker's name and the speaker role, but not linked
     "delegate": 404,
     "other_moderator": 404,
     None: 404,
@@ -79,7 +80,17 @@ async def test_viewer_pass_is_for_admitted_people_only(
     assert admitted.headers["cache-control"] == "no-store"
 
 
-@pytest.mark.parametrize(("who", "status"), [("moderator", 200), ("organiser", 200), ("speaker", 404), (None, 404)])
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("moderator", 200),
+        ("organiser", 200),
+        ("speaker", 404),
+        ("delegate", 404),
+        ("other_moderator", 404),
+        (None, 404),
+    ],
+)
 async def test_stream_status_is_for_moderators_and_organisers(
     web: httpx.AsyncClient, stage: Stage, settings: Settings, who: str | None, status: int
 ) -> None:
@@ -91,7 +102,12 @@ async def test_stream_status_is_for_moderators_and_organisers(
     if status == 200:
         key = str(stage.session.id)
         token = PublishTokens(settings.secret_key).token(key)
-        assert response.json() == {"available": False, "whip_url": f"/whip/{key}", "publish_token": token}
+        assert response.json() == {
+            "available": False,
+            "whip_url": f"/whip/{key}",
+            "publish_token": token,
+            "recording": None,  # no recorded video uploaded for the session
+        }
 
 
 async def test_stream_status_reads_the_relay_held_by_this_process(

@@ -8,8 +8,8 @@ Create Date: 2026-11-28 00:41:02.882540
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel  # noqa: F401 (autogenerate refers to sqlmodel types)
 from alembic import op
+from sqlmodel.sql.sqltypes import UTCDateTime
 
 revision: str = "0004"
 down_revision: str | None = "0003"
@@ -24,13 +24,13 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("event_id", sa.Integer(), nullable=False),
         sa.Column("session_id", sa.Integer(), nullable=False),
-        sa.Column("filename", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("stored_name", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("filename", sa.String(length=200), nullable=False),
+        sa.Column("stored_name", sa.String(length=100), nullable=False),
         sa.Column("size_bytes", sa.Integer(), nullable=False),
         sa.Column("duration_seconds", sa.Float(), nullable=True),
-        sa.Column("play_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-        sa.Column("started_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-        sa.Column("uploaded_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("play_at", UTCDateTime(), nullable=True),
+        sa.Column("started_at", UTCDateTime(), nullable=True),
+        sa.Column("uploaded_at", UTCDateTime(), nullable=False),
         sa.Column("uploaded_by", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["event_id"], ["event.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["session_id"], ["session.id"], ondelete="CASCADE"),
@@ -46,7 +46,7 @@ def upgrade() -> None:
         sa.Column("session_id", sa.Integer(), nullable=False),
         sa.Column("event_id", sa.Integer(), nullable=False),
         sa.Column("generation", sa.Integer(), nullable=False),
-        sa.Column("rotated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("rotated_at", UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(["event_id"], ["event.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["session_id"], ["session.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("session_id"),

@@ -46,8 +46,13 @@ export function mountChat({ state, connection, moderate = false }) {
       earlier.disabled = true;
       const answer = await connection.request("chat.history", { before: state.chat[0].id });
       earlier.disabled = false;
-      if (answer.ok) state.addHistory(answer.messages);
-      else flash(status, failure(answer), "error");
+      if (!answer.ok) {
+        flash(status, failure(answer), "error");
+        return;
+      }
+      state.addHistory(answer.messages, answer.more);
+      log.scrollTop = 0; // the oldest just loaded come first
+      if (earlier.hidden) log.focus(); // the button went away with the focus on it
     });
   }
 
@@ -95,13 +100,34 @@ function mountChatForm({ state, connection, status }) {
   const input = byId("chat-text");
   const fieldset = form.querySelector("fieldset");
   const note = byId("chat-note");
+  let sending = false;
+  let wasMuted = null;
+
+  // Why this person cannot chat now, or "".
+  function reason() {
+    const me = state.me;
+    if (me && me.kind === "guest") return T.chat_sign_in;
+    if (me && me.muted) return T.muted_you;
+    if (state.room && !state.room.chat_open && !(me && me.can_moderate)) return T.chat_closed;
+    return "";
+  }
+
+  function refresh() {
+    const why = reason();
+    fieldset.disabled = sending || Boolean(why);
+    note.textContent = why;
+    note.hidden = !why;
+  }
+
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const text = input.value.trim();
     if (!text) return;
-    fieldset.disabled = true;
+    sending = true;
+    refresh();
     const answer = await connection.write("chat.send", { text });
-    fieldset.disabled = false;
+    sending = false;
+    refresh();
     if (!answer.ok) {
       flash(status, failure(answer), "error");
       return;
@@ -111,13 +137,10 @@ function mountChatForm({ state, connection, status }) {
   });
   state.subscribe((parts) => {
     if (!parts.has("room") && !parts.has("me")) return;
-    const me = state.me;
-    let reason = "";
-    if (me && me.kind === "guest") reason = T.chat_sign_in;
-    else if (me && me.muted) reason = T.muted_you;
-    else if (state.room && !state.room.chat_open && !(me && me.can_moderate)) reason = T.chat_closed;
-    fieldset.disabled = Boolean(reason);
-    note.textContent = reason;
-    note.hidden = !reason;
+    refresh();
+    const muted = Boolean(state.me && state.me.muted);
+    // Said aloud too when it changes while the page is open (the note alone is not a live region).
+    if (wasMuted !== null && muted !== wasMuted) flash(status, muted ? T.muted_you : T.unmuted_you, muted ? "info" : "success");
+    if (state.me) wasMuted = muted;
   });
 }

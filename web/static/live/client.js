@@ -31,7 +31,8 @@ function storeGuestKey(key) {
 }
 
 // `handlers`: status(state, message), snapshot(answer), event(roomEvent), own(question), me(me),
-// counts(counts), announcements(list), announcement(announcement), announcementRemoved(id).
+// muted(bool), mutedList(list), counts(counts), announcements(list), announcement(announcement),
+// announcementRemoved(id).
 export class LiveConnection {
   constructor({ session, roomToken = "", handlers }) {
     this.session = session;
@@ -45,6 +46,8 @@ export class LiveConnection {
     this.buffered = []; // room events that arrived while a join was in flight
     this.held = new Map(); // seq -> room event that came after a gap
     this.ownHeld = []; // own_question messages waiting for the room event of their seq
+    this.muteNotice = null; // the newest `muted` notice: one that arrives during a join may be newer than it
+    this.muteSeq = 0; // the seq the shown mute state is as new as
     this.gapTimer = null;
     this.waiting = [];
   }
@@ -74,6 +77,7 @@ export class LiveConnection {
     });
     socket.on("room_event", (event) => this.onRoomEvent(event));
     socket.on("own_question", (message) => this.onOwnQuestion(message));
+    socket.on("muted", (message) => this.onMuted(message));
     socket.on("counts", (counts) => {
       if (counts.session !== this.session) return;
       this.hintSeq = Math.max(this.hintSeq, counts.seq || 0);
@@ -143,6 +147,10 @@ export class LiveConnection {
     this.hintSeq = Math.max(this.hintSeq, answer.seq);
     if (answer.me.guest_key) storeGuestKey(answer.me.guest_key);
     this.handlers.me(answer.me);
+    if (answer.muted) this.handlers.mutedList(answer.muted);
+    // `me.muted` is read after the answer's seq: only a newer notice still applies on top of it.
+    this.muteSeq = answer.seq;
+    if (this.muteNotice && this.muteNotice.seq > answer.seq) this.applyMute(this.muteNotice);
     this.handlers.counts(answer.counts);
     this.handlers.announcements(answer.announcements);
     this.joined = true;
@@ -179,6 +187,18 @@ export class LiveConnection {
     } else {
       this.ownHeld.push(message);
     }
+  }
+
+  // A moderator muted or unmuted me. Notices from two server processes may cross: the higher seq wins.
+  onMuted(message) {
+    if (message.session !== this.session) return;
+    if (!this.muteNotice || message.seq > this.muteNotice.seq) this.muteNotice = message;
+    if (this.joined && message.seq > this.muteSeq) this.applyMute(message);
+  }
+
+  applyMute(message) {
+    this.muteSeq = message.seq;
+    this.handlers.muted(message.muted);
   }
 
   apply(event) {

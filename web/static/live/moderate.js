@@ -1,8 +1,9 @@
 // The moderator console: live counts, room settings, what is on the screen, the Q&A queue, polls and
-// chat moderation. Made for a phone on stage too: every control is a large button.
+// chat moderation with the muted list. Made for a phone on stage too: every control is a large button.
 
 import { mountChat } from "./chat.js";
 import { byId, failure, flash } from "./dom.js";
+import { mountModMutes } from "./mod_mutes.js";
 import { mountModPolls } from "./mod_polls.js";
 import { mountModQuestions } from "./mod_questions.js";
 import { startRoom } from "./page.js";
@@ -13,6 +14,7 @@ const { state, connection } = startRoom();
 mountModQuestions({ state, connection });
 mountModPolls({ state, connection });
 mountChat({ state, connection, moderate: true });
+mountModMutes({ state, connection });
 
 SETTINGS.forEach((name) => {
   const box = byId(`setting-${name}`);

@@ -23,14 +23,18 @@ export function resultsView(poll) {
         ),
       );
     });
-    // Live counts carry the options' votes only: a single-choice poll has one vote per voter, and a
-    // multiple-choice poll's voters are known for certain once it is closed.
-    const known = current.kind === "single" ? total : current.status === "closed" ? current.voters : null;
-    voters.textContent = known === null || known === undefined ? "" : say("voters", { count: known });
+    // People, not votes: in a multiple-choice poll one person's ballot counts for several options.
+    voters.textContent = typeof current.voters === "number" ? votersText(current.voters) : "";
     voters.hidden = !voters.textContent;
   };
   view._draw(poll);
   return view;
+}
+
+const PLURAL = new Intl.PluralRules(document.documentElement.lang || "en");
+
+function votersText(count) {
+  return PLURAL.select(count) === "one" ? say("voters_one", { count }) : say("voters", { count });
 }
 
 export function resultsShown(poll) {

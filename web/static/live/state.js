@@ -9,7 +9,7 @@ export class RoomState {
     this.chat = [];
     this.chatComplete = false; // no older messages to load
     this.polls = new Map();
-    this.muted = new Set();
+    this.muted = new Map(); // moderators only: participant key -> who is muted, since when, by whom
     this.presence = { connected: 0, online: 0, onsite: 0 };
     this.announcements = new Map();
     this.listeners = [];
@@ -37,6 +37,15 @@ export class RoomState {
         this.me = me;
         this.changed("me", "questions", "polls");
       },
+      muted: (muted) => {
+        if (!this.me) return;
+        this.me = { ...this.me, muted };
+        this.changed("me");
+      },
+      mutedList: (list) => {
+        this.muted = new Map(list.map((person) => [person.key, person]));
+        this.changed("muted", "chat");
+      },
       counts: (counts) => this.counts(counts),
       announcements: (list) => {
         this.announcements = new Map(list.map((item) => [item.id, item]));
@@ -57,7 +66,7 @@ export class RoomState {
     this.room = answer.room;
     this.questions = new Map(answer.questions.map((question) => [question.id, question]));
     this.chat = answer.chat.slice();
-    this.chatComplete = answer.chat.length < 50;
+    this.chatComplete = !answer.chat_more;
     this.polls = new Map(answer.polls.map((poll) => [poll.id, poll]));
     this.changed("room", "questions", "chat", "polls");
   }
@@ -91,7 +100,7 @@ export class RoomState {
         this.changed("polls");
         break;
       case "mute":
-        if (data.muted) this.muted.add(data.participant);
+        if (data.muted) this.muted.set(data.participant, data.person || { key: data.participant, name: "" });
         else this.muted.delete(data.participant);
         this.changed("muted", "chat");
         break;
@@ -125,14 +134,18 @@ export class RoomState {
         if (String(option.id) in options) option.votes = options[String(option.id)];
       });
     }
+    for (const [pollId, voters] of Object.entries(counts.poll_voters || {})) {
+      const poll = this.polls.get(Number(pollId));
+      if (poll) poll.voters = voters;
+    }
     if (counts.presence) this.presence = counts.presence;
     this.changed("counts");
   }
 
-  addHistory(messages) {
+  addHistory(messages, more) {
     const known = new Set(this.chat.map((message) => message.id));
     this.chat = messages.filter((message) => !known.has(message.id)).concat(this.chat);
-    this.chatComplete = messages.length < 50;
+    this.chatComplete = !more;
     this.changed("chat");
   }
 

@@ -1,5 +1,5 @@
 // The moderator console's stream panel: live or offline, viewers, bitrate and the publisher's
-// connection, read every few seconds; the WHIP address and token for an encoder.
+// connection, read every few seconds; the WHIP address and token for an encoder (the token shown on request).
 
 const POLL_MS = 5000;
 const panel = document.getElementById("stream-panel");
@@ -38,6 +38,29 @@ function start(panel) {
     } catch {
       // The next poll tries again.
     }
+  }
+
+  // The token stays hidden until asked for: a console is often on a shared or projected screen.
+  const show = field("show-token");
+  show.addEventListener("click", () => {
+    const shown = field("token").hidden;
+    field("token").hidden = !shown;
+    field("token-hidden").hidden = shown;
+    show.setAttribute("aria-expanded", String(shown));
+    if (!show.dataset.textShow) show.dataset.textShow = show.textContent;
+    show.textContent = shown ? show.dataset.textHide : show.dataset.textShow;
+  });
+
+  const copied = field("copied");
+  for (const button of panel.querySelectorAll("[data-copy]")) {
+    button.addEventListener("click", async () => {
+      try {
+        await navigator.clipboard.writeText(field(button.dataset.copy).textContent);
+        copied.textContent = copied.dataset.textCopied;
+      } catch {
+        copied.textContent = copied.dataset.textNotCopied;
+      }
+    });
   }
 
   poll();

@@ -1,0 +1,89 @@
+"""Agenda speakers linked to accounts: organisers link a speaker to an account by email, which is what lets the
+speaker publish from the studio of their own sessions. The link is private: exports and public pages never show it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from server.accounts.emails import normalise_email
+from server.accounts.models import Account, EventRole, Role
+from server.accounts.services import Actor, require
+from server.agenda.models import Person
+from server.agenda.services import SessionView
+from server.db import begin_write
+from server.errors import NotFound
+from server.events.models import Event
+from server.i18n import gettext as _
+
+
+@dataclass(frozen=True)
+class SpeakerLink:
+    person: Person
+    account: Account | None
+
+
+def speaks_in(actor: Actor, view: SessionView) -> bool:
+    """A speaker of this session: the speaker role in the event, and an agenda speaker of the session linked to
+    the account. Names prove nothing: two people may share one."""
+    if actor.account is None or actor.account.id is None or not actor.has(Role.speaker):
+        return False
+    return any(person.account_id == actor.account.id for person in view.speakers)
+
+
+async def speaker_links(db: AsyncSession, *, actor: Actor, event: Event) -> list[SpeakerLink]:
+    """Every agenda speaker of the event, in agenda order, with the account linked to it. Organisers only."""
+    require(actor, Role.organiser)
+    rows = await db.exec(
+        select(Person, Account)
+        .outerjoin(Account, col(Account.id) == col(Person.account_id))
+        .where(Person.event_id == event.id)
+        .order_by(col(Person.position), col(Person.id))
+    )
+    return [SpeakerLink(person, account) for person, account in rows.all()]
+
+
+async def link_speaker(db: AsyncSession, *, actor: Actor, event: Event, person_id: int, email: str) -> Account:
+    """Links the speaker to the account with this email, creating the account (as signing in would) when there is
+    none, and gives it the speaker role in the event, so the speaker can sign in and open their studio."""
+    require(actor, Role.organiser)
+    email = normalise_email(email)
+    await begin_write(db)
+    person = await _person(db, event=event, person_id=person_id)
+    account = (await db.exec(select(Account).where(Account.email == email))).first()
+    if account is None:
+        account = Account(email=email, name=person.name)
+        db.add(account)
+        await db.flush()
+    role = await db.exec(
+        select(EventRole.id).where(
+            EventRole.event_id == event.id, EventRole.account_id == account.id, EventRole.role == Role.speaker
+        )
+    )
+    if role.first() is None:
+        db.add(EventRole(event_id=event.id or 0, account_id=account.id or 0, role=Role.speaker))
+    person.account_id = account.id
+    db.add(person)
+    await db.commit()
+    return account
+
+
+async def unlink_speaker(db: AsyncSession, *, actor: Actor, event: Event, person_id: int) -> None:
+    """The account no longer speaks as this person; its speaker role stays (it may speak as another)."""
+    require(actor, Role.organiser)
+    await begin_write(db)
+    person = await _person(db, event=event, person_id=person_id)
+    person.account_id = None
+    db.add(person)
+    await db.commit()
+
+
+async def _person(db: AsyncSession, *, event: Event, person_id: int) -> Person:
+    statement = select(Person).where(Person.id == person_id, Person.event_id == event.id).with_for_update()
+    person = (await db.exec(statement)).first()
+    if person is None:
+        await db.rollback()
+        raise NotFound(_("There is no such speaker in this event."))
+    return person

@@ -1,0 +1,92 @@
+"""Telling a relay what to do: the stream's status, stop its publisher, play or stop a recording.
+
+``HttpRelayControl`` reaches a ``podium relay`` process at ``PODIUM_RELAY_URL`` with the control token; in one
+process (``make run``) ``realtime/media/control.py`` answers the same calls from the embedded relay. Either way the
+refusals come back as domain errors, with messages for people.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol
+
+import httpx
+
+from realtime.media.tokens import control_token
+from server.errors import Conflict, InvalidInput, PodiumError
+from server.i18n import gettext as _
+
+log = logging.getLogger(__name__)
+
+
+class RelayUnavailable(PodiumError):
+    status_code = 503
+
+
+class RelayControl(Protocol):
+    async def status(self, session_key: str) -> dict[str, Any]: ...
+
+    async def stop(self, session_key: str) -> bool: ...
+
+    async def play(self, session_key: str, stored_name: str) -> dict[str, Any]: ...
+
+    async def stop_playback(self, session_key: str) -> bool: ...
+
+
+def playback_refused(detail: str) -> InvalidInput:
+    return InvalidInput(_("The relay could not play the recording: %(reason)s") % {"reason": detail})
+
+
+def already_playing() -> Conflict:
+    return Conflict(_("A recording is already playing in this session."))
+
+
+class HttpRelayControl:
+    """The control endpoints of a relay process (realtime/media/status.py), with its control token."""
+
+    def __init__(self, base_url: str, secret: str, *, timeout: float = 5.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._headers = {"Authorization": f"Bearer {control_token(secret)}"}
+        self._timeout = timeout
+
+    async def _call(self, method: str, path: str, json: Any = None) -> httpx.Response:
+        try:
+            async with httpx.AsyncClient(base_url=self.base_url, timeout=self._timeout) as client:
+                return await client.request(method, path, headers=self._headers, json=json)
+        except httpx.HTTPError as exc:
+            log.warning("relay control %s %s failed: %s", method, path, exc)
+            raise RelayUnavailable(_("The media relay did not answer. Please try again shortly.")) from None
+
+    def _unexpected(self, response: httpx.Response) -> RelayUnavailable:
+        log.warning("relay control answered %s: %s", response.status_code, response.text.strip()[:200])
+        return RelayUnavailable(_("The media relay did not answer. Please try again shortly."))
+
+    async def status(self, session_key: str) -> dict[str, Any]:
+        response = await self._call("GET", f"/relay/status/{session_key}")
+        if response.status_code != 200:
+            raise self._unexpected(response)
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def stop(self, session_key: str) -> bool:
+        response = await self._call("POST", f"/relay/streams/{session_key}/stop")
+        if response.status_code not in (204, 404):
+            raise self._unexpected(response)
+        return response.status_code == 204
+
+    async def play(self, session_key: str, stored_name: str) -> dict[str, Any]:
+        response = await self._call("POST", f"/relay/streams/{session_key}/playback", {"file": stored_name})
+        if response.status_code == 409:
+            raise already_playing()
+        if response.status_code == 422:
+            raise playback_refused(response.text.strip())
+        if response.status_code != 201:
+            raise self._unexpected(response)
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def stop_playback(self, session_key: str) -> bool:
+        response = await self._call("DELETE", f"/relay/streams/{session_key}/playback")
+        if response.status_code not in (204, 404):
+            raise self._unexpected(response)
+        return response.status_code == 204

@@ -1,0 +1,75 @@
+// The moderator console's recorded-video panel: what the session's recording is and when it plays, its position
+// while it plays, and Play / Stop buttons that post without leaving the console (the forms work without script too).
+
+const POLL_MS = 3000;
+const panel = document.getElementById("recording-panel");
+
+if (panel) start(panel);
+
+function start(panel) {
+  const field = (name) => panel.querySelector(`[data-recording="${name}"]`);
+  const words = (key, values = {}) =>
+    (panel.dataset["text" + key[0].toUpperCase() + key.slice(1)] || key).replace(/\{(\w+)\}/g, (whole, name) =>
+      name in values ? String(values[name]) : whole,
+    );
+
+  function clock(seconds) {
+    if (seconds === null || seconds === undefined) return "–";
+    const whole = Math.max(0, Math.round(seconds));
+    return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
+  }
+
+  function show(status) {
+    const recording = status.recording;
+    field("file").textContent = recording ? `${recording.filename} (${clock(recording.duration)})` : words("none");
+    if (status.mode === "playback") {
+      field("state").textContent = words("playing", { position: clock(status.position), duration: clock(status.duration) });
+      panel.dataset.state = "playing";
+    } else if (recording && recording.play_at && !recording.started_at) {
+      field("state").textContent = words("scheduled", { time: new Date(recording.play_at).toLocaleString() });
+      panel.dataset.state = "scheduled";
+    } else {
+      field("state").textContent = recording && !recording.play_at ? words("manual") : "";
+      panel.dataset.state = "idle";
+    }
+  }
+
+  async function poll() {
+    try {
+      const response = await fetch(panel.dataset.statusUrl, {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+        cache: "no-store",
+      });
+      if (response.ok) show(await response.json());
+    } catch {
+      // The next poll tries again.
+    }
+  }
+
+  for (const form of panel.querySelectorAll("form[data-recording-action]")) {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const button = form.querySelector("button");
+      button.disabled = true;
+      try {
+        const response = await fetch(form.action, {
+          method: "POST",
+          body: new URLSearchParams(new FormData(form)),
+          credentials: "same-origin",
+          headers: { Accept: "application/json" },
+        });
+        const body = await response.json();
+        field("message").textContent = body.message || body.error || "";
+      } catch {
+        field("message").textContent = "";
+      } finally {
+        button.disabled = false;
+        poll();
+      }
+    });
+  }
+
+  poll();
+  setInterval(poll, POLL_MS);
+}
