@@ -120,6 +120,8 @@ async def moderate_page(request: Request) -> Response:
         room_url=session_path(event, view) + "/room",
         screen_url=session_path(event, view) + "/screen",
         announcements_url=f"/{event.slug}/organiser/announcements" if actor.has(Role.organiser) else "",
+        organiser=actor.has(Role.organiser),
+        stream_notice=request.query_params.get("stream", ""),
     )
     return private(render(request, "live/moderate.html", context))
 

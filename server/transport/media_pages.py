@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Route
 
 from realtime.media.tokens import viewer_pass
 from server.accounts.models import Account, Role
-from server.accounts.services import Actor
+from server.accounts.services import Actor, require
 from server.agenda.services import SessionView, load_programme
 from server.agenda.speaker_accounts import speaks_in
 from server.errors import Forbidden, NotFound
@@ -28,7 +28,7 @@ from server.streams.recordings import recording_of
 from server.transport.auth import checked_form, current_account, current_actor
 from server.transport.context import database, end_reads, event_of, private, see_other, settings
 from server.transport.live_pages import page_context, session_path
-from server.transport.recordings import recording_json, relay_status
+from server.transport.recordings import recording_json, relay_control, relay_status
 from server.transport.rendering import render
 from server.transport.throttle import throttle
 
@@ -154,8 +154,28 @@ async def rotate_token(request: Request) -> Response:
     return see_other(session_path(event, view) + "/moderate#stream-panel")
 
 
+STOPS_PER_MINUTE = 10  # per person
+
+
+async def stop_stream(request: Request) -> Response:
+    """An organiser ends the stream: the relay disconnects its publisher, viewers see it go offline. The encoder
+    may come back with the same token; rotate the token to keep it out."""
+    await checked_form(request)
+    async with database(request).session() as db:
+        event = await event_of(db, request)
+        programme = await load_programme(db, event=event)
+        view = programme.session(request.path_params["code"])
+        actor = await current_actor(request, db, event)
+    require(actor, Role.organiser)
+    throttle(request.app.state, "stop_stream", STOPS_PER_MINUTE).check(f"a{actor.account.id if actor.account else 0}")
+    control = relay_control(request)
+    stopped = control is not None and await control.stop(stream_key(view))
+    return see_other(session_path(event, view) + "/moderate?stream=" + ("stopped" if stopped else "none"))
+
+
 routes: list[BaseRoute] = [
     Route("/{slug}/sessions/{code}/stream/token", rotate_token, methods=["POST"]),
+    Route("/{slug}/sessions/{code}/stream/stop", stop_stream, methods=["POST"]),
     Route("/{slug}/sessions/{code}/studio", studio_page, methods=["GET"]),
     Route("/{slug}/sessions/{code}/stream/pass", viewer_pass_json, methods=["GET"]),
     Route("/{slug}/sessions/{code}/stream/status", status_json, methods=["GET"]),
