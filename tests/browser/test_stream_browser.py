@@ -185,7 +185,7 @@ async def test_a_speaker_goes_live_in_the_studio_and_a_late_viewer_decodes_frame
     later = await frames_decoded(room)
     assert 0 < first < later
 
-    await room.get_by_role("button", name="Unmute").click()
+    await room.get_by_role("button", name="Unmute sound").click()
     assert await room.locator("#stream video").evaluate("(video) => video.muted") is False
 
     # The moderator console shows the stream live with its one viewer.
