@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import functools
-import time
-from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -15,6 +13,7 @@ from realtime.media.config import RelaySettings
 from realtime.media.offers import OfferError
 from realtime.media.policy import SESSION_KEY, RelayPolicy
 from realtime.media.relay import Relay, RelayError
+from server.sliding_window import SlidingWindow
 
 SDP_TYPE = "application/sdp"
 
@@ -27,24 +26,8 @@ class SignallingError(Exception):
         self.headers = dict(headers or {})
 
 
-class RateLimiter:
+class RateLimiter(SlidingWindow):
     """At most ``per_minute`` signalling requests from one address in any sixty seconds."""
-
-    def __init__(self, per_minute: int) -> None:
-        self.per_minute = per_minute
-        self._seen: dict[str, deque[float]] = {}
-
-    def allow(self, key: str, now: float | None = None) -> bool:
-        now = time.monotonic() if now is None else now
-        if len(self._seen) > 10_000:
-            self._seen = {k: v for k, v in self._seen.items() if v and now - v[-1] < 60}
-        times = self._seen.setdefault(key, deque())
-        while times and now - times[0] >= 60:
-            times.popleft()
-        if len(times) >= self.per_minute:
-            return False
-        times.append(now)
-        return True
 
 
 @dataclass

@@ -26,7 +26,7 @@ from server.live.access import Identity, admit
 from server.streams.keys import publish_key, rotate_publish_key
 from server.streams.recordings import recording_of
 from server.transport.auth import checked_form, current_account, current_actor
-from server.transport.context import database, end_reads, event_of, private, see_other, settings
+from server.transport.context import database, event_of, private, see_other, settings
 from server.transport.live_pages import page_context, session_path
 from server.transport.recordings import recording_json, relay_control, relay_status
 from server.transport.rendering import render
@@ -140,14 +140,10 @@ async def rotate_token(request: Request) -> Response:
     """Rotate the session's publish token (moderators, organisers): encoders holding the old one are refused on
     their next connection; one publishing now goes on until it stops (organisers can stop it)."""
     await checked_form(request)
+    event, view, _account, actor = await _session(request)
+    if actor.account is not None:
+        throttle(request.app.state, "rotate_token", ROTATIONS_PER_MINUTE).check(f"a{actor.account.id}")
     async with database(request).session() as db:
-        event = await event_of(db, request)
-        programme = await load_programme(db, event=event)
-        view = programme.session(request.path_params["code"])
-        actor = await current_actor(request, db, event)
-        if actor.account is not None:
-            throttle(request.app.state, "rotate_token", ROTATIONS_PER_MINUTE).check(f"a{actor.account.id}")
-        await end_reads(db)
         await rotate_publish_key(
             db, actor=actor, event=event, session_id=view.session.id or 0, secret=settings(request).secret_key
         )
@@ -161,11 +157,7 @@ async def stop_stream(request: Request) -> Response:
     """An organiser ends the stream: the relay disconnects its publisher, viewers see it go offline. The encoder
     may come back with the same token; rotate the token to keep it out."""
     await checked_form(request)
-    async with database(request).session() as db:
-        event = await event_of(db, request)
-        programme = await load_programme(db, event=event)
-        view = programme.session(request.path_params["code"])
-        actor = await current_actor(request, db, event)
+    event, view, _account, actor = await _session(request)
     require(actor, Role.organiser)
     throttle(request.app.state, "stop_stream", STOPS_PER_MINUTE).check(f"a{actor.account.id if actor.account else 0}")
     control = relay_control(request)

@@ -16,6 +16,7 @@ from server.events.models import Event
 from tests.live import factories
 from tests.live.factories import ONLINE, Person
 from tests.live_pages.conftest import recorder, web  # noqa: F401 (fixtures shared with the live pages)
+from tests.media.conftest import loopback_only  # noqa: F401 (autouse: every peer here offers only 127.0.0.1)
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -12,7 +12,6 @@ from starlette.applications import Starlette
 
 from realtime.media.app import create_relay_app
 from realtime.media.config import RelaySettings
-from realtime.media.internals import restrict_host_addresses
 from realtime.media.stored_tokens import GENERATION_CACHE_SECONDS
 from realtime.media.tokens import publish_token
 from server.accounts.models import Role
@@ -27,13 +26,6 @@ from tests.media.clients import Peer, auth, publish
 from tests.media.synthetic import PatternTrack
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(autouse=True)
-def loopback_only() -> Iterator[None]:
-    restrict_host_addresses(["127.0.0.1"])
-    yield
-    restrict_host_addresses([])
 
 
 @pytest.fixture

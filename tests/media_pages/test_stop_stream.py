@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
 from realtime.live.asgi import create_asgi
-from realtime.media.internals import restrict_host_addresses
 from server.db import Database
 from server.settings import Settings
 from tests.live_pages.conftest import ORIGIN, as_person, csrf
@@ -19,13 +18,6 @@ from tests.media.synthetic import PatternTrack
 from tests.media_pages.conftest import Stage
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(autouse=True)
-def loopback_only() -> Iterator[None]:
-    restrict_host_addresses(["127.0.0.1"])
-    yield
-    restrict_host_addresses([])
 
 
 @pytest.fixture
