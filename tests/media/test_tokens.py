@@ -32,7 +32,8 @@ async def test_publish_token_is_per_session_and_rotates() -> None:
 
 
 async def test_stored_tokens_refuse_malformed_tokens_and_say_when_the_database_is_away(tmp_path: Path) -> None:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path}/missing/podium.db")  # a folder that does not exist
+    # A database the relay can open but not read (no tables): a failed connect would leave aiosqlite's thread behind.
+    database = Database(f"sqlite+aiosqlite:///{tmp_path}/empty.db")
     tokens = StoredPublishTokens("s3cret", database)
 
     try:
