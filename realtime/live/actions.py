@@ -29,7 +29,8 @@ class Connection:
     language: Language
     limits: Limits = field(default_factory=Limits)
     rooms: dict[int, Participant] = field(default_factory=dict)
-    following: set[int] = field(default_factory=set)  # rooms where it receives its own questions
+    # Rooms where it receives its own questions; most never ask, and the empty frozenset is shared.
+    following: frozenset[int] = frozenset()
     joined_before: bool = False  # it has asked to join a room (and may have written there since)
 
 

@@ -1,7 +1,8 @@
 """Busy counters go out coalesced: votes, poll results and presence of a room are collected and sent
-as one ``counts`` update per room every ``interval`` (presence alone: every ``presence_every``), read fresh from the database. With several
-processes a room's counts are sent once more after ``settle`` seconds, so the last update any client
-gets is read after the last change, whichever process flushed first."""
+as one ``counts`` update per room every ``interval`` (presence alone: every ``presence_every``, longer in
+big rooms), read fresh from the database. With several processes a room's counts are sent once more after
+``settle`` seconds, so the last update any client gets is read after the last change, whichever process
+flushed first."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from sqlmodel import select
 
 from realtime.live.presence import Presence
 from server.broadcast import CountsChanged
-from server.db import Database
+from server.db import Database, read_latest
 from server.live import audiences
 from server.live.counts import onsite_count, poll_counts, poll_results, vote_counts
 from server.live.models import LiveRoom
@@ -27,6 +28,8 @@ logger = logging.getLogger(__name__)
 Emit = Callable[[str, dict[str, Any], str], Awaitable[None]]
 # The checked-in count of a room (server.live.room_cache.RoomCache.onsite reads it at most every few seconds).
 Onsite = Callable[..., Awaitable[int]]
+# Presence news is worth about this many messages a second to a process (2,000 people: every 2 seconds).
+PRESENCE_SENDS_PER_SECOND = 1000
 
 
 @dataclass
@@ -100,7 +103,7 @@ class Coalescer:
         dirty = {
             room: change
             for room, change in self._dirty.items()
-            if change.questions or change.polls or now - self._presence_sent.get(room, 0.0) >= self.presence_every
+            if change.questions or change.polls or now - self._presence_sent.get(room, 0.0) >= self._presence_wait(room)
         }
         for room in dirty:
             del self._dirty[room]
@@ -116,9 +119,15 @@ class Coalescer:
                 earlier.merge(change)
                 self._settling[session_id] = (now + self.settle, earlier)
 
+    def _presence_wait(self, session_id: int) -> float:
+        """Seconds between presence-only updates of a room: longer in big rooms, so that presence costs at
+        most about ``PRESENCE_SENDS_PER_SECOND`` messages a second however many people are there."""
+        return max(self.presence_every, self.presence.local(session_id).connected / PRESENCE_SENDS_PER_SECOND)
+
     async def _send(self, session_id: int, change: Dirty) -> None:
         async with self.database.session() as db:
-            seq = (await db.exec(select(LiveRoom.seq).where(LiveRoom.session_id == session_id))).first() or 0
+            rows = await read_latest(db, select(LiveRoom.seq).where(LiveRoom.session_id == session_id))
+            seq = int(rows[0].seq) if rows else 0
             votes = (
                 await vote_counts(db, session_id=session_id, question_ids=change.questions) if change.questions else {}
             )

@@ -22,7 +22,7 @@ from server.accounts.services import authenticate
 from server.broadcast import CountsChanged, Message, Outcome
 from server.db import Database
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound, PodiumError, RateLimited
-from server.i18n import activate
+from server.i18n import Language, activate, deactivate
 from server.i18n import gettext as _
 from server.live import audiences
 from server.live.access import Participant, Unauthorised, admit, identify
@@ -135,7 +135,15 @@ class LiveServer:
     async def connect(self, sid: str, environ: dict[str, Any], auth: Any) -> None:
         # The language the person chose on the pages (the cookie) comes before their browser's.
         language = chosen_language(environ.get("HTTP_COOKIE", ""), environ.get("HTTP_ACCEPT_LANGUAGE", ""))
-        activate(language)
+        # The handshake runs in the connection's own task: reset the language after it, or every
+        # connection would keep a context of its own for as long as it lives.
+        activated = activate(language)
+        try:
+            await self._handshake(sid, environ, auth, language)
+        finally:
+            deactivate(activated)
+
+    async def _handshake(self, sid: str, environ: dict[str, Any], auth: Any, language: Language) -> None:
         self.coalescer.start()
         auth = auth if auth is not None else {}
         if (
@@ -211,7 +219,7 @@ class LiveServer:
         question of its own to follow (most people never ask: a room each would cost memory)."""
         if participant.session_id in connection.following:
             return
-        connection.following.add(participant.session_id)
+        connection.following |= {participant.session_id}
         room = audiences.person(participant.session_id, participant.key)
         await self.sio.enter_room(connection.sid, room, namespace=NAMESPACE)
 
@@ -223,7 +231,7 @@ class LiveServer:
         for group in (audiences.moderators(session_id), audiences.audience(session_id)):
             await self.sio.leave_room(sid, group, namespace=NAMESPACE)
         if session_id in connection.following:
-            connection.following.discard(session_id)
+            connection.following -= {session_id}
             await self.sio.leave_room(sid, audiences.person(session_id, participant.key), namespace=NAMESPACE)
         if not any(other.event_id == participant.event_id for other in connection.rooms.values()):
             await self.sio.leave_room(sid, audiences.event(participant.event_id), namespace=NAMESPACE)

@@ -7,12 +7,14 @@ import uuid
 from dataclasses import dataclass
 
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import bindparam
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.accounts.models import Account, Role
 from server.accounts.services import Actor, roles_in
 from server.agenda.models import Session
+from server.db import read_latest
 from server.errors import Forbidden, InvalidInput, NotFound
 from server.events.models import Event
 from server.i18n import gettext as _
@@ -112,6 +114,17 @@ async def live_settings(db: AsyncSession, *, event_id: int) -> LiveSettings:
     return row if row is not None else LiveSettings(event_id=event_id)
 
 
+# Built once: every handshake and join runs these (see server.db.read_latest).
+_RULES = select(LiveSettings).where(LiveSettings.event_id == bindparam("event_id"))
+_SESSION_EVENT = select(Session.event_id).where(Session.id == bindparam("session_id"))
+
+
+async def current_rules(db: AsyncSession, *, event_id: int) -> LiveSettings:
+    """The event's live settings as last committed, to read only."""
+    rows = await read_latest(db, _RULES, {"event_id": event_id})
+    return LiveSettings(**rows[0]._mapping) if rows else LiveSettings(event_id=event_id)
+
+
 async def identify(
     db: AsyncSession, *, secret: str, account: Account | None, room_token: str = "", guest_key: str = ""
 ) -> Identity:
@@ -127,7 +140,7 @@ async def identify(
         return Identity(account=account, grant=grant)
     if grant is None:
         raise Unauthorised(_("Please sign in to enter live rooms."))
-    settings = await live_settings(db, event_id=grant.event_id)
+    settings = await current_rules(db, event_id=grant.event_id)
     if not settings.anonymous_guests:
         raise Unauthorised(_("Please sign in to take part in this room."))
     known = read_guest_key(secret, guest_key)
@@ -136,12 +149,13 @@ async def identify(
 
 async def admit(db: AsyncSession, *, identity: Identity, session_id: int, secret: str) -> Participant:
     """The participant ``identity`` becomes in this session's room, or NotFound / Forbidden."""
-    session = await db.get(Session, session_id)
-    if session is None:
+    found = await read_latest(db, _SESSION_EVENT, {"session_id": session_id})
+    if not found:
         raise NotFound(_("There is no such session."))
+    event_id: int = found[0].event_id
     in_hall = identity.grant is not None and identity.grant.session_id == session_id
     if identity.account is None:
-        if identity.grant is None or identity.grant.event_id != session.event_id:
+        if identity.grant is None or identity.grant.event_id != event_id:
             raise NotFound(_("There is no such session."))
         if not in_hall:
             raise Forbidden(_("Your room code is for another room."))
@@ -150,14 +164,14 @@ async def admit(db: AsyncSession, *, identity: Identity, session_id: int, secret
             name=_("Guest"),
             kind="guest",
             account_id=None,
-            event_id=session.event_id,
+            event_id=event_id,
             session_id=session_id,
             origin=Attendance.onsite,
             country="",
             roles=frozenset(),
             guest_key=guest_key(secret, identity.guest_id or ""),
         )
-    event = await db.get_one(Event, session.event_id)
+    event = await db.get_one(Event, event_id)
     account = identity.account
     roles = await roles_in(db, account=account, event=event)
     registration = (
@@ -174,7 +188,7 @@ async def admit(db: AsyncSession, *, identity: Identity, session_id: int, secret
             if identity.grant is not None and identity.grant.event_id == event.id:
                 raise Forbidden(_("Your room code is for another room."))
             raise Forbidden(_("This room is open to people registered for the event."))
-        settings = await live_settings(db, event_id=event.id or 0)
+        settings = await current_rules(db, event_id=event_id)
         if settings.online_entry == OnlineEntry.session and not await _picked(db, registration, session_id):
             raise Forbidden(_("This room is open to people registered for this session."))
     origin = Attendance.onsite if in_hall else (registration.attendance if registration else Attendance.online)

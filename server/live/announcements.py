@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -9,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from server.accounts.models import Role, utcnow
 from server.accounts.services import Actor
 from server.broadcast import Message, Outcome
+from server.db import read_latest
 from server.errors import Forbidden, NotFound
 from server.events.models import Event
 from server.i18n import gettext as _
@@ -22,7 +26,11 @@ CURRENT = 20
 
 
 def announcement_view(announcement: Announcement) -> JSON:
-    return {"id": announcement.id, "text": announcement.text, "created_at": timestamp(announcement.created_at)}
+    return _view(announcement.id or 0, announcement.text, announcement.created_at)
+
+
+def _view(announcement_id: int, text: str, created_at: dt.datetime) -> JSON:
+    return {"id": announcement_id, "text": text, "created_at": timestamp(created_at)}
 
 
 def _author_key(actor: Actor) -> str:
@@ -81,12 +89,15 @@ async def remove_announcement(db: AsyncSession, *, actor: Actor, event: Event, a
     return Outcome(answer={}, messages=[message])
 
 
+_CURRENT = (  # built once: every join runs it (see server.db.read_latest)
+    select(Announcement.id, Announcement.text, Announcement.created_at)
+    .where(Announcement.event_id == bindparam("event_id"), col(Announcement.removed_at).is_(None))
+    .order_by(col(Announcement.id).desc())
+    .limit(CURRENT)
+)
+
+
 async def current_announcements(db: AsyncSession, *, event_id: int) -> list[JSON]:
-    """The latest announcements still standing, oldest first."""
-    rows = await db.exec(
-        select(Announcement)
-        .where(Announcement.event_id == event_id, col(Announcement.removed_at).is_(None))
-        .order_by(col(Announcement.id).desc())
-        .limit(CURRENT)
-    )
-    return [announcement_view(row) for row in reversed(rows.all())]
+    """The latest announcements still standing, oldest first (as last committed: every join reads them)."""
+    rows = await read_latest(db, _CURRENT, {"event_id": event_id})
+    return [_view(*row) for row in reversed(rows)]

@@ -1,4 +1,5 @@
-"""The busy counters of a room, read fresh from the database: votes, poll results, people checked in."""
+"""The busy counters of a room, read fresh from the database (the latest commit, outside any transaction):
+votes, poll results, people checked in."""
 
 from __future__ import annotations
 
@@ -6,23 +7,36 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from server.db import read_latest
 from server.live.models import Poll, PollOption, PollStatus, Question, QuestionStatus
 from server.registration.models import Attendance, ChoiceStatus, Registration, RegistrationStatus, SessionChoice
+
+# Built once: every join and every coalesced update runs these (see server.db.read_latest).
+_ALL_VOTES = select(Question.id, Question.votes).where(Question.session_id == bindparam("session_id"))
+_PUBLIC_VOTES = _ALL_VOTES.where(Question.status == QuestionStatus.approved, col(Question.archived).is_(False))
+_VOTES_OF = _ALL_VOTES.where(col(Question.id).in_(bindparam("ids", expanding=True)))
+_POLLS = select(Poll.id, Poll.results_visible, Poll.voters).where(Poll.session_id == bindparam("session_id"))
+_OPEN_POLLS = _POLLS.where(Poll.status == PollStatus.open)
+_POLLS_OF = _POLLS.where(col(Poll.id).in_(bindparam("ids", expanding=True)))
+_OPTIONS_OF = select(PollOption.poll_id, PollOption.id, PollOption.votes).where(
+    col(PollOption.poll_id).in_(bindparam("polls", expanding=True))
+)
 
 
 async def vote_counts(
     db: AsyncSession, *, session_id: int, question_ids: Iterable[int] | None = None, moderator: bool = False
 ) -> dict[str, int]:
     """Votes by question id: the given questions, or every question of the room the viewer may see."""
-    statement = select(Question.id, Question.votes).where(Question.session_id == session_id)
+    params: dict[str, Any] = {"session_id": session_id}
     if question_ids is not None:
-        statement = statement.where(col(Question.id).in_(list(question_ids)))
-    elif not moderator:
-        statement = statement.where(Question.status == QuestionStatus.approved, col(Question.archived).is_(False))
-    return {str(question_id): votes for question_id, votes in (await db.exec(statement)).all()}
+        statement, params["ids"] = _VOTES_OF, list(question_ids)
+    else:
+        statement = _ALL_VOTES if moderator else _PUBLIC_VOTES
+    return {str(question_id): votes for question_id, votes in await read_latest(db, statement, params)}
 
 
 @dataclass(frozen=True)
@@ -35,19 +49,17 @@ class PollResult:
 
 async def poll_results(db: AsyncSession, *, session_id: int, poll_ids: Iterable[int] | None = None) -> list[PollResult]:
     """Option counts of the given polls, or of the room's open polls."""
-    polls = select(Poll.id, Poll.results_visible, Poll.voters).where(Poll.session_id == session_id)
+    params: dict[str, Any] = {"session_id": session_id}
     if poll_ids is not None:
-        polls = polls.where(col(Poll.id).in_(list(poll_ids)))
+        statement, params["ids"] = _POLLS_OF, list(poll_ids)
     else:
-        polls = polls.where(Poll.status == PollStatus.open)
-    found = {poll_id or 0: (visible, voters) for poll_id, visible, voters in (await db.exec(polls)).all()}
+        statement = _OPEN_POLLS
+    found = {poll_id or 0: (visible, voters) for poll_id, visible, voters in await read_latest(db, statement, params)}
     if not found:
         return []
-    options = await db.exec(
-        select(PollOption.poll_id, PollOption.id, PollOption.votes).where(col(PollOption.poll_id).in_(list(found)))
-    )
+    options = await read_latest(db, _OPTIONS_OF, {"polls": list(found)})
     counts: dict[int, dict[str, int]] = {poll_id: {} for poll_id in found}
-    for poll_id, option_id, votes in options.all():
+    for poll_id, option_id, votes in options:
         counts[poll_id][str(option_id)] = votes
     return [
         PollResult(poll_id=poll_id, results_visible=visible, options=counts[poll_id], voters=voters)
@@ -78,4 +90,4 @@ async def onsite_count(db: AsyncSession, *, session_id: int) -> int:
             col(Registration.checked_in_at).is_not(None),
         )
     )
-    return int((await db.exec(statement)).one())
+    return int((await read_latest(db, statement))[0][0])

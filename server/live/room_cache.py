@@ -2,10 +2,11 @@
 not read the whole room once per person.
 
 - The room's state (settings and highlighted question, questions, the last page of chat, polls) as
-  moderators see it, with the audience's view of it made once. It is kept while the room's ``seq`` stays
-  where it was: every change of these objects bumps ``seq`` in the transaction that makes it
-  (``room_log.append``), whichever process makes it, and every join reads ``seq`` first, so a join after
-  a change rebuilds. Votes change counters, not ``seq``: a join answer takes them from fresh counts.
+  moderators see it, with the audience's view of it made once, and the ``seq`` read before it. Every
+  change of these objects bumps ``seq`` in the transaction that makes it (``room_log.append``), whichever
+  process makes it, and every join reads ``seq`` first: a join that reads a newer ``seq`` than the kept
+  state's reads the room again. Votes change counters, not ``seq``: a join answer takes them from fresh
+  counts.
 - The number of people checked in on site, which changes at the check-in desk rather than in the room:
   read at most every ``ONSITE_EVERY`` seconds per room, for join answers and coalesced counts alike.
 """
@@ -99,30 +100,34 @@ class RoomCache:
         self._onsite: dict[int, tuple[float, int]] = {}
         self.reads = 0  # room states read from the database, for tests and benchmarks
 
-    async def state(self, db: AsyncSession, room: LiveRoom) -> RoomState:
-        """The room's state at ``room.seq``. Joins that arrive together wait for one read of it."""
-        kept = self._kept(room)
+    async def state(self, db: AsyncSession, *, session_id: int, seq: int) -> RoomState:
+        """The room's state at ``seq`` or later (``seq`` was read from the database just before). Joins
+        that arrive together wait for one read of it."""
+        kept = self._kept(session_id, seq)
         if kept is not None:
             return kept
-        async with self._reading.setdefault(room.session_id, asyncio.Lock()):
-            kept = self._kept(room)
+        async with self._reading.setdefault(session_id, asyncio.Lock()):
+            kept = self._kept(session_id, seq)
             if kept is not None:
                 return kept
+            if db.in_transaction():  # a read begun earlier (admitting an account) may predate ``seq``
+                await db.commit()
+            room = await db.get_one(LiveRoom, session_id, populate_existing=True)
             state = await read_room_state(db, room)
             self.reads += 1
-            current = self._states.get(room.session_id)
-            if current is None or current.seq <= state.seq:  # an older join never replaces a newer state
-                self._states[room.session_id] = state
-                self._states.move_to_end(room.session_id)
+            current = self._states.get(session_id)
+            if current is None or current.seq <= state.seq:  # an older read never replaces a newer state
+                self._states[session_id] = state
+                self._states.move_to_end(session_id)
                 while len(self._states) > self.keep_rooms:
                     self._states.popitem(last=False)
             return state
 
-    def _kept(self, room: LiveRoom) -> RoomState | None:
-        state = self._states.get(room.session_id)
-        if state is None or state.seq != room.seq:
+    def _kept(self, session_id: int, seq: int) -> RoomState | None:
+        state = self._states.get(session_id)
+        if state is None or state.seq < seq:
             return None
-        self._states.move_to_end(room.session_id)
+        self._states.move_to_end(session_id)
         return state
 
     async def onsite(self, db: AsyncSession, *, session_id: int) -> int:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.agenda.models import Session
-from server.live.access import Participant, is_muted
+from server.db import read_latest
+from server.live.access import Participant
 from server.live.announcements import current_announcements
 from server.live.counts import PollResult, poll_counts, poll_results, vote_counts
-from server.live.models import Poll, PollVote, QuestionVote
+from server.live.models import LiveRoom, Mute, Poll, PollVote, QuestionVote
 from server.live.mutes import muted_people
 from server.live.room_cache import RoomCache
 from server.live.room_log import ensure_room, event_for, since
@@ -23,16 +25,15 @@ async def join_room(
 ) -> JSON:
     """The answer to ``join``; see realtime/live/PROTOCOL.md. The seq is read before the objects, so
     what the snapshot shows is at least as new as its ``seq``, and later events apply on top of it. The
-    objects come from ``cache`` while the room's seq has not moved; votes and poll results are read
+    objects come from ``cache`` while no newer seq has been read; votes and poll results are read
     fresh and patched in. ``newcomer``: a guest's first join with a new key, who has nothing here yet."""
-    session = await db.get_one(Session, actor.session_id)
-    room = await ensure_room(db, session=session)  # read fresh: each request has its own session
+    seq = await _current_seq(db, session_id=actor.session_id)
     viewer = Viewer(key=actor.key, moderator=actor.can_moderate)
-    answer: JSON = {"session": actor.session_id, "seq": room.seq}
-    entries = (
-        None if since_seq is None else await since(db, session_id=room.session_id, seq=since_seq, current=room.seq)
-    )
-    state = await cache.state(db, room) if entries is None else None
+    entries = None if since_seq is None else await since(db, session_id=actor.session_id, seq=since_seq, current=seq)
+    state = await cache.state(db, session_id=actor.session_id, seq=seq) if entries is None else None
+    if state is not None:
+        seq = state.seq  # as new as the seq read above, or newer
+    answer: JSON = {"session": actor.session_id, "seq": seq}
     me = await _me(db, actor=actor, newcomer=newcomer)
     votes = await vote_counts(db, session_id=actor.session_id, moderator=actor.can_moderate)
     results = await poll_results(db, session_id=actor.session_id)
@@ -52,7 +53,7 @@ async def join_room(
     onsite = await cache.onsite(db, session_id=actor.session_id)
     answer["counts"] = {
         "session": actor.session_id,
-        "seq": room.seq,
+        "seq": seq,
         "votes": votes,
         **poll_counts(results, moderator=actor.can_moderate),
         # connected and online are the realtime layer's to fill in
@@ -60,6 +61,27 @@ async def join_room(
     }
     answer["announcements"] = await current_announcements(db, event_id=actor.event_id)
     return answer
+
+
+# Built once: every join runs these (see server.db.read_latest).
+_SEQ = select(LiveRoom.seq).where(LiveRoom.session_id == bindparam("session_id"))
+_VOTED = select(QuestionVote.question_id).where(
+    QuestionVote.session_id == bindparam("session_id"), QuestionVote.voter_key == bindparam("key")
+)
+_BALLOTS = (
+    select(PollVote.poll_id, PollVote.option_id)
+    .join(Poll, col(Poll.id) == col(PollVote.poll_id))
+    .where(Poll.session_id == bindparam("session_id"), PollVote.voter_key == bindparam("key"))
+)
+_MUTED = select(Mute.id).where(Mute.session_id == bindparam("session_id"), Mute.participant_key == bindparam("key"))
+
+
+async def _current_seq(db: AsyncSession, *, session_id: int) -> int:
+    rows = await read_latest(db, _SEQ, {"session_id": session_id})
+    if rows:
+        return int(rows[0].seq)
+    room = await ensure_room(db, session=await db.get_one(Session, session_id))  # its first join
+    return room.seq
 
 
 def _with_votes(question: JSON, votes: dict[str, int]) -> JSON:
@@ -91,23 +113,11 @@ async def _me(db: AsyncSession, *, actor: Participant, newcomer: bool) -> JSON:
     poll_votes: dict[str, list[int]] = {}
     muted = False
     if not newcomer:
-        voted = list(
-            (
-                await db.exec(
-                    select(QuestionVote.question_id).where(
-                        QuestionVote.session_id == actor.session_id, QuestionVote.voter_key == actor.key
-                    )
-                )
-            ).all()
-        )
-        ballots = await db.exec(
-            select(PollVote.poll_id, PollVote.option_id)
-            .join(Poll, col(Poll.id) == col(PollVote.poll_id))
-            .where(Poll.session_id == actor.session_id, PollVote.voter_key == actor.key)
-        )
-        for poll_id, option_id in ballots.all():
+        whose = {"session_id": actor.session_id, "key": actor.key}
+        voted = [question_id for (question_id,) in await read_latest(db, _VOTED, whose)]
+        for poll_id, option_id in await read_latest(db, _BALLOTS, whose):
             poll_votes.setdefault(str(poll_id), []).append(option_id)
-        muted = await is_muted(db, session_id=actor.session_id, key=actor.key)
+        muted = bool(await read_latest(db, _MUTED, whose))
     me: dict[str, Any] = {
         "key": actor.key,
         "name": actor.name,

@@ -6,9 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import bindparam
+from sqlmodel import select
 
-from server.db import Database
+from server.db import Database, read_latest
 from server.live.access import room_token
+from server.live.models import LiveRoom, LiveSettings
 from server.settings import Settings
 from tests.live import factories
 from tests.live.conftest import LiveRoomsServer, World, client_id
@@ -198,3 +201,24 @@ async def test_a_new_guest_sees_their_votes_when_joining_again(
     assert (first["me"]["voted"], first["me"]["muted"]) == ([], False)
     assert again["me"]["voted"] == [question["id"]]
     assert again["me"]["key"] == first["me"]["key"]
+
+
+async def test_latest_reads_see_each_commit_at_once(world: World, database: Database) -> None:
+    """What joins read outside a transaction is the latest commit, however long the reader stays open."""
+    room = world.session.id or 0
+    writer = Database(database.url)
+    statement = select(LiveSettings.anonymous_guests).where(LiveSettings.event_id == bindparam("event"))
+    seen = []
+    try:
+        async with database.session() as reads:
+            for allowed in (True, False, True):
+                async with writer.session() as db:
+                    await factories.set_live_settings(db, world.event, anonymous_guests=allowed)
+                rows = await read_latest(reads, statement, {"event": world.event.id})
+                seen.append(rows[0].anonymous_guests)
+            missing = await read_latest(reads, select(LiveRoom.seq).where(LiveRoom.session_id == room))
+    finally:
+        await writer.dispose()
+
+    assert seen == [True, False, True]
+    assert missing == []

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from realtime.live.coalescer import PRESENCE_SENDS_PER_SECOND, Coalescer
 from realtime.live.limits import Bucket, Limits
 from realtime.live.payloads import Kind, TooLarge, decode, optional, required
 from realtime.live.presence import Headcount, Presence
+from server.db import Database
 from server.errors import InvalidInput
 from server.live import audiences
 from server.live.views import AUDIENCE, MODERATORS, Viewer, project
@@ -26,6 +28,26 @@ def test_presence_counts_people_not_tabs() -> None:
     presence.leave(1, "g2")
     presence.leave(1, "g2")
     assert presence.local(1) == Headcount(connected=0, online=0)
+
+
+async def test_presence_news_waits_longer_in_big_rooms() -> None:
+    """A crowd arriving would otherwise cost every person in the room a message a second."""
+    presence = Presence()
+    for n in range(3):
+        presence.enter(1, f"g{n}", "onsite")
+    for n in range(3000):
+        presence.enter(2, f"g{n}", "online")
+    database = Database("sqlite+aiosqlite://")
+    coalescer = Coalescer(database, presence, _ignore, presence_every=1.0)
+
+    waits = (coalescer._presence_wait(1), coalescer._presence_wait(2))
+
+    await database.dispose()
+    assert waits == (1.0, 3000 / PRESENCE_SENDS_PER_SECOND)
+
+
+async def _ignore(*_args: object) -> None:
+    return None
 
 
 def test_bucket_refills_at_its_rate() -> None:
