@@ -85,3 +85,46 @@ def test_cli_help_lists_every_command():
     assert result.returncode == 0
     for command in ("serve", "db", "import-event", "export-event"):
         assert command in result.stdout
+
+
+def test_serve_answers_live_rooms_over_websocket_without_compression(database_file: Path) -> None:
+    """A browser offers permessage-deflate; ``podium serve`` declines it, so a live-room connection stays small."""
+    import asyncio
+    import socket
+    import time
+
+    import websockets
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environment = {**os.environ, "PODIUM_DATABASE_URL": f"sqlite:///{database_file}"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "server.cli", "serve", "--port", str(port)],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+    async def handshake() -> tuple[str | None, str]:
+        url = f"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket"
+        async with websockets.connect(url, compression="deflate", origin="http://127.0.0.1:8000") as connection:
+            opening = await asyncio.wait_for(connection.recv(), 10)
+            return connection.response.headers.get("Sec-WebSocket-Extensions"), str(opening)
+
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None, "podium serve did not start"
+                time.sleep(0.1)
+        extensions, opening = asyncio.run(handshake())
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+    assert opening.startswith('0{"sid":')  # Engine.IO's open packet: the live rooms answered
+    assert extensions is None

@@ -44,7 +44,8 @@ def uvicorn_server(
     """
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--log-level", "warning", "--no-access-log"] + (["--factory"] if factory else [])
+    command += ["--log-level", "warning", "--no-access-log", "--ws-per-message-deflate", "false"]
+    command += ["--factory"] if factory else []
     stderr = subprocess.STDOUT if output is not None else None
     process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=output, stderr=stderr)
     try:
