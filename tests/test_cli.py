@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from server.agenda.interchange import DEMO_EVENT_FILE
+from tests.ports import free_port, wait_for_port
 
 pytestmark = pytest.mark.integration
 
@@ -90,14 +91,10 @@ def test_cli_help_lists_every_command():
 def test_serve_answers_live_rooms_over_websocket_without_compression(database_file: Path) -> None:
     """A browser offers permessage-deflate; ``podium serve`` declines it, so a live-room connection stays small."""
     import asyncio
-    import socket
-    import time
 
     import websockets
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     environment = {**os.environ, "PODIUM_DATABASE_URL": f"sqlite:///{database_file}"}
     server = subprocess.Popen(
         [sys.executable, "-m", "server.cli", "serve", "--port", str(port)],
@@ -113,14 +110,7 @@ def test_serve_answers_live_rooms_over_websocket_without_compression(database_fi
             return connection.response.headers.get("Sec-WebSocket-Extensions"), str(opening)
 
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline and server.poll() is None, "podium serve did not start"
-                time.sleep(0.1)
+        wait_for_port(port, server, "podium serve")
         extensions, opening = asyncio.run(handshake())
     finally:
         server.terminate()

@@ -24,7 +24,8 @@ from pathlib import Path
 
 from realtime.media.tokens import control_token, publish_token
 from tests.bench.relay_servers import SECRET, SESSION
-from tests.bench.serving import ROOT, free_port
+from tests.bench.serving import ROOT
+from tests.ports import free_port, wait_for_port
 
 TICKS = os.sysconf("SC_CLK_TCK")
 RESULTS = Path(__file__).with_name("RESULTS.md")
@@ -99,19 +100,9 @@ def running(process: subprocess.Popen[str]) -> Iterator[subprocess.Popen[str]]:
 
 @contextmanager
 def relay_server(mode: str) -> Iterator[tuple[int, str]]:
-    import socket
-
     port = free_port()
     with running(module("tests.bench.relay_servers", mode, str(port))) as server:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError(f"the {mode} server did not start") from None
-                time.sleep(0.1)
+        wait_for_port(port, server, f"the {mode} server")
         yield server.pid, f"http://127.0.0.1:{port}"
 
 

@@ -5,25 +5,19 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
+from tests.ports import free_port, wait_for_port
+
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "server" / "demo" / "asian-dialogue-2021.json"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def demo_database(folder: Path) -> dict[str, str]:
@@ -49,15 +43,7 @@ def uvicorn_server(
     stderr = subprocess.STDOUT if output is not None else None
     process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=output, stderr=stderr)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError(f"{app} did not start") from None
-                time.sleep(0.05)
+        wait_for_port(port, process, app)
         yield f"http://127.0.0.1:{port}", process.pid
     finally:
         process.terminate()
