@@ -56,7 +56,8 @@ def page_context(request: Request, event: Event, view: SessionView, **extra: Any
     }
 
 
-async def _session(request: Request) -> tuple[Event, Programme, SessionView, Account | None, Actor]:
+async def session_request(request: Request) -> tuple[Event, Programme, SessionView, Account | None, Actor]:
+    """The event, its programme, the session named in the path, and who is asking: what every session page needs."""
     async with database(request).session() as db:
         event = await event_of(db, request)
         programme = await load_programme(db, event=event)
@@ -91,7 +92,7 @@ def refused(request: Request, event: Event, view: SessionView, *, message: str, 
 
 
 async def room_page(request: Request) -> Response:
-    event, _programme, view, account, actor = await _session(request)
+    event, _programme, view, account, actor = await session_request(request)
     if account is None:
         return refused(request, event, view, message=_("Please sign in to enter the live room."), actor=actor)
     try:
@@ -111,7 +112,7 @@ async def room_page(request: Request) -> Response:
 
 
 async def moderate_page(request: Request) -> Response:
-    event, _programme, view, _account, actor = await _session(request)
+    event, _programme, view, _account, actor = await session_request(request)
     require(actor, Role.moderator, Role.organiser)
     context = page_context(
         request,
@@ -145,7 +146,7 @@ def now_and_next(
 
 
 async def screen_page(request: Request) -> Response:
-    event, programme, view, _account, actor = await _session(request)
+    event, programme, view, _account, actor = await session_request(request)
     require(actor, Role.moderator, Role.organiser)
     moment = dt.datetime.now(dt.UTC)
     current, running, following = now_and_next(programme, view, moment)
@@ -168,7 +169,7 @@ async def screen_page(request: Request) -> Response:
 
 async def ask_page(request: Request) -> Response:
     """The phone page behind the QR code: any valid token for this very room opens it."""
-    event, _programme, view, account, actor = await _session(request)
+    event, _programme, view, account, actor = await session_request(request)
     token = request.query_params.get("token", "")
     try:
         grant = read_room_token(settings(request).secret_key, token)

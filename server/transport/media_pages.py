@@ -17,17 +17,16 @@ from starlette.routing import BaseRoute, Route
 from realtime.media.tokens import viewer_pass
 from server.accounts.models import Account, Role
 from server.accounts.services import Actor, require
-from server.agenda.services import SessionView, load_programme
+from server.agenda.services import SessionView
 from server.agenda.speaker_accounts import speaks_in
 from server.errors import Forbidden, NotFound
-from server.events.models import Event
 from server.i18n import gettext as _
 from server.live.access import Identity, admit
 from server.streams.keys import publish_key, rotate_publish_key
 from server.streams.recordings import recording_of
-from server.transport.auth import checked_form, current_account, current_actor
-from server.transport.context import database, event_of, private, see_other, settings
-from server.transport.live_pages import page_context, session_path
+from server.transport.auth import checked_form
+from server.transport.context import database, private, see_other, settings
+from server.transport.live_pages import page_context, session_path, session_request
 from server.transport.recordings import recording_json, relay_control, relay_status
 from server.transport.rendering import render
 from server.transport.throttle import throttle
@@ -57,19 +56,9 @@ async def publish_token(request: Request, view: SessionView) -> str:
     return key.token
 
 
-async def _session(request: Request) -> tuple[Event, SessionView, Account | None, Actor]:
-    async with database(request).session() as db:
-        event = await event_of(db, request)
-        programme = await load_programme(db, event=event)
-        view = programme.session(request.path_params["code"])
-        account = await current_account(request, db)
-        actor = await current_actor(request, db, event)
-    return event, view, account, actor
-
-
 async def studio_page(request: Request) -> Response:
     """Camera and microphone, a preview, Go live and Stop: for this session's speakers, moderators, organisers."""
-    event, view, _account, actor = await _session(request)
+    event, _programme, view, _account, actor = await session_request(request)
     if not may_publish(actor, view):
         raise NotFound(_("There is no such page."))
     context = page_context(
@@ -85,7 +74,7 @@ async def studio_page(request: Request) -> Response:
 
 async def viewer_pass_json(request: Request) -> Response:
     """A fresh viewer pass for someone admitted to the room; the player asks for one on each (re)connection."""
-    _event, view, account, _actor = await _session(request)
+    _event, _programme, view, account, _actor = await session_request(request)
     if account is None:
         return JSONResponse({"error": _("Please sign in to enter the live room.")}, status_code=401, headers=NO_STORE)
     try:
@@ -108,7 +97,7 @@ async def status_json(request: Request) -> Response:
     """Live or offline, viewers and bitrate, or the recording's position while it plays, from the relay
     (``app.state.relay_control``: the embedded one or a relay process); the session's recording; and the WHIP
     address and publish token an encoder needs."""
-    _event, view, _account, actor = await _session(request)
+    _event, _programme, view, _account, actor = await session_request(request)
     if not actor.has(Role.moderator, Role.organiser):
         raise NotFound(_("There is no such page."))
     key = stream_key(view)
@@ -140,7 +129,7 @@ async def rotate_token(request: Request) -> Response:
     """Rotate the session's publish token (moderators, organisers): encoders holding the old one are refused on
     their next connection; one publishing now goes on until it stops (organisers can stop it)."""
     await checked_form(request)
-    event, view, _account, actor = await _session(request)
+    event, _programme, view, _account, actor = await session_request(request)
     if actor.account is not None:
         throttle(request.app.state, "rotate_token", ROTATIONS_PER_MINUTE).check(f"a{actor.account.id}")
     async with database(request).session() as db:
@@ -157,7 +146,7 @@ async def stop_stream(request: Request) -> Response:
     """An organiser ends the stream: the relay disconnects its publisher, viewers see it go offline. The encoder
     may come back with the same token; rotate the token to keep it out."""
     await checked_form(request)
-    event, view, _account, actor = await _session(request)
+    event, _programme, view, _account, actor = await session_request(request)
     require(actor, Role.organiser)
     throttle(request.app.state, "stop_stream", STOPS_PER_MINUTE).check(f"a{actor.account.id if actor.account else 0}")
     control = relay_control(request)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -25,22 +26,29 @@ CHROMIUM_ARGS = [
 BLOCKING_IMPACTS = {"serious", "critical"}
 
 
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
+@contextlib.asynccontextmanager
+async def chromium(*extra_args: str) -> AsyncIterator[Any]:
+    """The system's Chromium driven by playwright; skips (or fails in CI) where either is missing."""
     try:
         from playwright.async_api import async_playwright
     except ImportError:
         async_playwright = None
     require("playwright", async_playwright is not None)
     require("Chromium", CHROMIUM.exists())
-    require("axe-core (npm install --prefix web)", AXE.exists())
     assert async_playwright is not None
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS + list(extra_args))
         try:
             yield browser
         finally:
             await browser.close()
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    require("axe-core (npm install --prefix web)", AXE.exists())
+    async with chromium() as launched:
+        yield launched
 
 
 class PageProblems:

@@ -24,8 +24,8 @@ from server.agenda.models import Person as Speaker
 from server.agenda.models import Session, SessionSpeaker
 from server.db import Database
 from server.events.models import Event
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PageProblems, assert_accessible
-from tests.conftest import ThreadedServer, free_port, require
+from tests.browser.conftest import PageProblems, assert_accessible, chromium
+from tests.conftest import ThreadedServer, free_port
 from tests.live import factories
 from tests.live.factories import ONLINE, Person
 from tests.live_pages.site import site_settings
@@ -127,19 +127,8 @@ async def stage(database_url: str, database: Database, demo_event: str) -> Async
 
 @pytest.fixture
 async def media_browser() -> AsyncIterator[Any]:
-    try:
-        from playwright.async_api import async_playwright
-    except ImportError:
-        async_playwright = None
-    require("playwright", async_playwright is not None)
-    require("Chromium", CHROMIUM.exists())
-    assert async_playwright is not None
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS + MEDIA_ARGS)
-        try:
-            yield browser
-        finally:
-            await browser.close()
+    async with chromium(*MEDIA_ARGS) as launched:
+        yield launched
 
 
 async def open_as(browser: Any, stage: Stage, person: Person, page_name: str) -> tuple[Any, PageProblems]:

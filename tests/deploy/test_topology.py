@@ -21,7 +21,7 @@ from sqlmodel import select
 from server.accounts.models import Account
 from server.agenda.interchange import DEMO_EVENT_FILE
 from server.db import Database
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.conftest import chromium
 from tests.conftest import _create_postgres_database, _drop_postgres_database, free_port, port_open, require
 from tests.deploy.topology import (
     Processes,
@@ -141,19 +141,8 @@ async def site(postgres_database: str, tmp_path: Path) -> AsyncIterator[Site]:
 
 @pytest.fixture
 async def browser() -> AsyncIterator[Any]:
-    try:
-        from playwright.async_api import async_playwright
-    except ImportError:
-        async_playwright = None
-    require("playwright", async_playwright is not None)
-    require("Chromium", CHROMIUM.exists())
-    assert async_playwright is not None
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS + WEBRTC_ARGS)
-        try:
-            yield browser
-        finally:
-            await browser.close()
+    async with chromium(*WEBRTC_ARGS) as launched:
+        yield launched
 
 
 async def pinned_page(browser: Any, site: Site, backend: str) -> Any:

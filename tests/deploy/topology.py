@@ -7,7 +7,6 @@ import os
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import httpx
 
+from tests import ports
 from tests.ops.rendering import DEPLOY, ROOT
 
 # Which app process a browser reaches: test-only, on top of the shipped site (which balances round robin).
@@ -63,15 +63,11 @@ def example_environment() -> dict[str, str]:
 
 
 def wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{process.args!r} did not start:\n{tail(log)}") from None
-            time.sleep(0.1)
+    """Like ``tests.ports.wait_for_port``, with the end of the process's log in the error."""
+    try:
+        ports.wait_for_port(port, process, repr(process.args), timeout)
+    except RuntimeError as failure:
+        raise RuntimeError(f"{failure}:\n{tail(log)}") from None
 
 
 def tail(log: Path, lines: int = 30) -> str:

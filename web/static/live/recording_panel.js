@@ -1,7 +1,8 @@
 // The moderator console's recorded-video panel: what the session's recording is and when it plays, its position
 // while it plays, and Play / Stop buttons that post without leaving the console (the forms work without script too).
 
-const POLL_MS = 3000;
+import { onStreamStatus, refreshStreamStatus } from "./stream_feed.js";
+
 const panel = document.getElementById("recording-panel");
 
 if (panel) start(panel);
@@ -34,19 +35,6 @@ function start(panel) {
     }
   }
 
-  async function poll() {
-    try {
-      const response = await fetch(panel.dataset.statusUrl, {
-        credentials: "same-origin",
-        headers: { Accept: "application/json" },
-        cache: "no-store",
-      });
-      if (response.ok) show(await response.json());
-    } catch {
-      // The next poll tries again.
-    }
-  }
-
   for (const form of panel.querySelectorAll("form[data-recording-action]")) {
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
@@ -65,11 +53,10 @@ function start(panel) {
         field("message").textContent = "";
       } finally {
         button.disabled = false;
-        poll();
+        refreshStreamStatus();
       }
     });
   }
 
-  poll();
-  setInterval(poll, POLL_MS);
+  onStreamStatus(panel.dataset.statusUrl, show);
 }

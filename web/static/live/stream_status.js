@@ -1,7 +1,8 @@
 // The moderator console's stream panel: live or offline, viewers, bitrate and the publisher's
-// connection, read every few seconds; the WHIP address and token for an encoder (the token shown on request).
+// connection, read every few seconds (stream_feed.js); the WHIP address and token for an encoder (the token shown on request).
 
-const POLL_MS = 5000;
+import { onStreamStatus } from "./stream_feed.js";
+
 const panel = document.getElementById("stream-panel");
 
 if (panel) start(panel);
@@ -14,30 +15,19 @@ function start(panel) {
     return `${Math.round(bits / 1000)} kbit/s`;
   }
 
-  async function poll() {
-    try {
-      const response = await fetch(panel.dataset.statusUrl, {
-        credentials: "same-origin",
-        headers: { Accept: "application/json" },
-        cache: "no-store",
-      });
-      if (!response.ok) return;
-      const status = await response.json();
-      if (status.whip_url) field("whip-url").textContent = new URL(status.whip_url, document.baseURI).href;
-      if (status.publish_token) field("token").textContent = status.publish_token;
-      if (!status.available) {
-        panel.dataset.state = "unknown";
-        field("state").textContent = words("unknown");
-        return;
-      }
-      panel.dataset.state = status.live ? "live" : "offline";
-      field("state").textContent = status.live ? words("live") : words("offline");
-      field("viewers").textContent = String(status.viewers);
-      field("bitrate").textContent = kbps(status.bitrate);
-      field("publisher").textContent = status.publisher_state || "–";
-    } catch {
-      // The next poll tries again.
+  function showStatus(status) {
+    if (status.whip_url) field("whip-url").textContent = new URL(status.whip_url, document.baseURI).href;
+    if (status.publish_token) field("token").textContent = status.publish_token;
+    if (!status.available) {
+      panel.dataset.state = "unknown";
+      field("state").textContent = words("unknown");
+      return;
     }
+    panel.dataset.state = status.live ? "live" : "offline";
+    field("state").textContent = status.live ? words("live") : words("offline");
+    field("viewers").textContent = String(status.viewers);
+    field("bitrate").textContent = kbps(status.bitrate);
+    field("publisher").textContent = status.publisher_state || "–";
   }
 
   // The token stays hidden until asked for: a console is often on a shared or projected screen.
@@ -63,6 +53,5 @@ function start(panel) {
     });
   }
 
-  poll();
-  setInterval(poll, POLL_MS);
+  onStreamStatus(panel.dataset.statusUrl, showStatus);
 }
