@@ -20,7 +20,7 @@ from server.ops.logging import RequestIdMiddleware
 from server.settings import Settings
 from server.streams.relay_control import HttpRelayControl
 from server.streams.scheduler import RecordingScheduler
-from server.transport import accounts, api, exports, live_pages, media_pages, pages, recordings, registration
+from server.transport import accounts, admin, api, exports, live_pages, media_pages, pages, recordings, registration
 from server.transport.auth import CSRFMiddleware
 from server.transport.errors import EXCEPTION_HANDLERS
 from server.transport.language import LanguageMiddleware
@@ -56,6 +56,7 @@ def create_app(
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         *api.routes,
         *accounts.routes,
+        *admin.routes,
         *registration.routes,
         *exports.routes,
         *live_pages.routes,

@@ -7,11 +7,15 @@ import asyncio
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from server.errors import PodiumError
 from server.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from server.accounts.models import Role
 
 
 class CommandError(Exception):
@@ -177,16 +181,21 @@ def cmd_load_demo(_args: argparse.Namespace) -> None:
         print(line)
 
 
-async def _grant_role(settings: Settings, slug: str, email: str, role: str, name: str) -> str:
+def _role(name: str) -> Role:
     from server.accounts.models import Role
+
+    try:
+        return Role(name)
+    except ValueError:
+        raise CommandError(f"unknown role {name!r}; choose one of: {', '.join(r.value for r in Role)}") from None
+
+
+async def _grant_role(settings: Settings, slug: str, email: str, role: str, name: str) -> str:
     from server.accounts.services import grant_role
     from server.db import Database
     from server.events.services import get_event
 
-    try:
-        chosen = Role(role)
-    except ValueError:
-        raise CommandError(f"unknown role {role!r}; choose one of: {', '.join(r.value for r in Role)}") from None
+    chosen = _role(role)
     database = Database(settings.database_url)
     try:
         async with database.session() as db:
@@ -199,6 +208,43 @@ async def _grant_role(settings: Settings, slug: str, email: str, role: str, name
 
 def cmd_grant_role(args: argparse.Namespace) -> None:
     print(asyncio.run(_grant_role(_settings(), args.slug, args.email, args.role, args.name)))
+
+
+async def _revoke_role(settings: Settings, slug: str, email: str, role: str) -> str:
+    from server.accounts.services import revoke_role
+    from server.db import Database
+    from server.events.services import get_event
+
+    chosen = _role(role)
+    database = Database(settings.database_url)
+    try:
+        async with database.session() as db:
+            event = await get_event(db, slug=slug)
+            account = await revoke_role(db, event=event, email=email, role=chosen)
+            return f"{account.email} is no longer {chosen.value} of {event.slug}"
+    finally:
+        await database.dispose()
+
+
+def cmd_revoke_role(args: argparse.Namespace) -> None:
+    print(asyncio.run(_revoke_role(_settings(), args.slug, args.email, args.role)))
+
+
+async def _grant_admin(settings: Settings, email: str, name: str) -> str:
+    from server.accounts.admin import grant_admin
+    from server.db import Database
+
+    database = Database(settings.database_url)
+    try:
+        async with database.session() as db:
+            account = await grant_admin(db, email=email, name=name)
+            return f"{account.email} is an instance admin"
+    finally:
+        await database.dispose()
+
+
+def cmd_grant_admin(args: argparse.Namespace) -> None:
+    print(asyncio.run(_grant_admin(_settings(), args.email, args.name)))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -253,6 +299,21 @@ def build_parser() -> argparse.ArgumentParser:
     granter.add_argument("role", metavar="ROLE", help="delegate, speaker, moderator or organiser")
     granter.add_argument("--name", default="", help="the person's name, for a new account")
     granter.set_defaults(handler=cmd_grant_role)
+
+    revoker = commands.add_parser(
+        "revoke-role", help="take a role in an event away; open live connections lose it within seconds"
+    )
+    revoker.add_argument("slug", metavar="SLUG", help="the event's slug")
+    revoker.add_argument("email", metavar="EMAIL", help="the person's email address")
+    revoker.add_argument("role", metavar="ROLE", help="delegate, speaker, moderator or organiser")
+    revoker.set_defaults(handler=cmd_revoke_role)
+
+    admin = commands.add_parser(
+        "grant-admin", help="make an account (created if needed) an instance admin: it may disable any account"
+    )
+    admin.add_argument("email", metavar="EMAIL", help="the person's email address")
+    admin.add_argument("--name", default="", help="the person's name, for a new account")
+    admin.set_defaults(handler=cmd_grant_admin)
     return parser
 
 

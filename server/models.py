@@ -1,6 +1,6 @@
 """Every table, imported in one place so the metadata (and Alembic) sees them all."""
 
-from server.accounts.models import Account, AuthSession, EventRole, SignInLink
+from server.accounts.models import Account, AuthSession, EventRole, Revocation, SignInLink
 from server.agenda.models import Person, Room, Session, SessionKind, SessionSpeaker, Track
 from server.events.models import Event
 from server.live.models import (
@@ -38,6 +38,7 @@ __all__ = [
     "Question",
     "QuestionVote",
     "Recording",
+    "Revocation",
     "Registration",
     "Room",
     "RoomLog",

@@ -81,6 +81,24 @@ def test_cli_refuses_development_secret_in_production(tmp_path):
     assert not (tmp_path / "prod.db").exists()
 
 
+def test_cli_grant_admin_and_revoke_role(database_file):
+    assert podium("import-event", str(DEMO_EVENT_FILE), database=database_file).returncode == 0
+    slug = "asian-dialogue-2021"
+    granted = podium("grant-role", slug, "chair@example.org", "moderator", database=database_file)
+
+    admin = podium("grant-admin", "Root@Example.org", "--name", "Site Admin", database=database_file)
+    revoked = podium("revoke-role", slug, "chair@example.org", "moderator", database=database_file)
+    again = podium("revoke-role", slug, "chair@example.org", "moderator", database=database_file)
+
+    assert granted.stdout == f"chair@example.org is moderator of {slug}\n"
+    assert (admin.returncode, admin.stdout) == (0, "root@example.org is an instance admin\n")
+    assert (revoked.returncode, revoked.stdout) == (0, f"chair@example.org is no longer moderator of {slug}\n")
+    assert (again.returncode, again.stderr) == (
+        1,
+        "podium: error: chair@example.org has no role moderator in this event.\n",
+    )
+
+
 def test_cli_help_lists_every_command():
     result = subprocess.run([sys.executable, "-m", "server.cli", "--help"], capture_output=True, text=True, check=False)
     assert result.returncode == 0

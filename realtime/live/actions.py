@@ -27,6 +27,7 @@ class Connection:
     sid: str
     identity: Identity
     language: Language
+    session_hash: str = ""  # of the session cookie it signed in with: re-checked when its account loses something
     limits: Limits = field(default_factory=Limits)
     rooms: dict[int, Participant] = field(default_factory=dict)
     # Rooms where it receives its own questions; most never ask, and the empty frozenset is shared.

@@ -18,7 +18,9 @@ from realtime.live.coalescer import Coalescer
 from realtime.live.payloads import TooLarge, decode
 from realtime.live.person_rooms import PersonRooms, SharedPersonRooms
 from realtime.live.presence import Presence
+from realtime.live.revocations import RevocationWatcher
 from server.accounts.services import authenticate
+from server.accounts.tokens import token_hash
 from server.broadcast import CountsChanged, Message, Outcome
 from server.db import Database
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound, PodiumError, RateLimited
@@ -94,6 +96,7 @@ class LiveServer:
         self.connections: dict[str, Connection] = {}
         self.votes: GroupCommit[Ballot, Outcome] = GroupCommit(self._vote_batch)
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.revocations = RevocationWatcher(self, namespace=NAMESPACE)
         self.sio.on("connect", self.connect, namespace=NAMESPACE)
         self.sio.on("disconnect", self.disconnect, namespace=NAMESPACE)
         self.sio.on("*", self.dispatch, namespace=NAMESPACE)
@@ -101,8 +104,10 @@ class LiveServer:
     async def start(self) -> None:
         self.loop = asyncio.get_running_loop()
         self.coalescer.start()
+        self.revocations.start()
 
     async def stop(self) -> None:
+        await self.revocations.stop()
         await self.coalescer.stop()
         await self.presence.close()
 
@@ -145,6 +150,7 @@ class LiveServer:
 
     async def _handshake(self, sid: str, environ: dict[str, Any], auth: Any, language: Language) -> None:
         self.coalescer.start()
+        self.revocations.start()
         auth = auth if auth is not None else {}
         if (
             not isinstance(auth, dict)
@@ -154,6 +160,7 @@ class LiveServer:
             raise socketio.exceptions.ConnectionRefusedError(
                 _("auth takes room_token and guest_key, as text."), {"code": "invalid"}
             )
+        mark = self.revocations.mark()
         try:
             async with self.database.session() as db:
                 token = _session_cookie(environ)
@@ -167,7 +174,10 @@ class LiveServer:
                 )
         except Unauthorised as refused:
             raise socketio.exceptions.ConnectionRefusedError(str(refused), {"code": "unauthorised"}) from None
-        self.connections[sid] = Connection(sid=sid, identity=identity, language=language)
+        session_hash = token_hash(token) if account is not None else ""
+        connection = Connection(sid=sid, identity=identity, language=language, session_hash=session_hash)
+        self.connections[sid] = connection
+        self.revocations.settle(connection, mark)
 
     async def disconnect(self, sid: str, _reason: Any = None) -> None:
         connection = self.connections.pop(sid, None)
@@ -184,6 +194,7 @@ class LiveServer:
         # A new guest's first join needs no look-up of their votes, ballots or mute: they have none yet.
         newcomer = connection.identity.new_guest and not connection.joined_before
         connection.joined_before = True
+        mark = self.revocations.mark()
         async with self.database.session() as db:
             participant = await admit(
                 db, identity=connection.identity, session_id=session_id, secret=self.settings.secret_key
@@ -196,6 +207,7 @@ class LiveServer:
             answer = await join_room(
                 db, actor=participant, since_seq=since_seq, cache=self.room_cache, newcomer=newcomer
             )
+        self.revocations.settle(connection, mark)
         if answer["mode"] == "events" or any(question["mine"] for question in answer["questions"]):
             await self.follow_own_questions(connection, participant)
         # Not recounted across processes here: with a crowd joining that would cost each join the whole
@@ -207,8 +219,8 @@ class LiveServer:
     async def _enter(self, connection: Connection, participant: Participant) -> None:
         session_id = participant.session_id
         sid = connection.sid
-        group = audiences.moderators if participant.can_moderate else audiences.audience
-        await self.sio.enter_room(sid, group(session_id), namespace=NAMESPACE)
+        group = audiences.room(session_id, moderating=participant.can_moderate)
+        await self.sio.enter_room(sid, group, namespace=NAMESPACE)
         await self.sio.enter_room(sid, audiences.event(participant.event_id), namespace=NAMESPACE)
         connection.rooms[session_id] = participant
         self.presence.enter(session_id, participant.key, participant.origin)

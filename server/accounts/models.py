@@ -23,6 +23,8 @@ class Account(SQLModel, table=True):
     email: str = Field(max_length=254, unique=True, index=True)
     name: str = Field(default="", max_length=200)
     disabled: bool = Field(default=False)
+    # An instance admin: account-wide actions (disable, enable) on every account, whatever the event.
+    admin: bool = Field(default=False)
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 
@@ -63,3 +65,16 @@ class AuthSession(SQLModel, table=True):
     expires_at: dt.datetime
     revoked_at: dt.datetime | None = None
     user_agent: str = Field(default="", max_length=300)
+
+
+class Revocation(SQLModel, table=True):
+    """Written in the transaction that takes something away from an account (a session, the account itself,
+    a role or a registration in ``event_id``), so every live process re-checks that account's open
+    connections: each polls ``WHERE id > last`` (realtime/live/revocations.py). Rows older than a few
+    minutes serve nobody and are pruned as new ones are written."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", ondelete="CASCADE")
+    event_id: int | None = Field(default=None, foreign_key="event.id", ondelete="CASCADE")
+    reason: str = Field(max_length=20)
+    created_at: dt.datetime = Field(default_factory=utcnow, index=True)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlmodel import col, func, select, update
+from sqlmodel import col, delete, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.accounts.emails import normalise_email
 from server.accounts.models import Account, AuthSession, EventRole, Role, SignInLink, utcnow
+from server.accounts.revocations import Reason, record_revocation
 from server.accounts.tokens import new_token, token_hash
 from server.db import begin_write
 from server.errors import Forbidden, InvalidInput, NotFound, RateLimited
@@ -143,7 +144,7 @@ async def use_sign_in_link(
         await db.flush()
     if account.disabled:
         await db.commit()
-        raise Forbidden(_("This account has been disabled by an organiser."))
+        raise Forbidden(_("This account has been disabled by an administrator."))
     session_token = new_token()
     db.add(
         AuthSession(
@@ -167,12 +168,17 @@ async def authenticate(db: AsyncSession, *, session_token: str, now: dt.datetime
     """The account behind a session cookie, or None for a forged, expired, revoked or disabled one."""
     if not session_token or len(session_token) > 100:
         return None
+    return await session_account(db, session_hash=token_hash(session_token), now=now)
+
+
+async def session_account(db: AsyncSession, *, session_hash: str, now: dt.datetime | None = None) -> Account | None:
+    """``authenticate`` by the token's hash, which is all an open live connection keeps of its cookie."""
     now = now or utcnow()
     row = (
         await db.exec(
             select(Account)
             .join(AuthSession, col(AuthSession.account_id) == col(Account.id))
-            .where(AuthSession.token_hash == token_hash(session_token))
+            .where(AuthSession.token_hash == session_hash)
             .where(col(AuthSession.revoked_at).is_(None), col(AuthSession.expires_at) > now)
             .where(col(Account.disabled).is_(False))
         )
@@ -181,23 +187,33 @@ async def authenticate(db: AsyncSession, *, session_token: str, now: dt.datetime
 
 
 async def sign_out(db: AsyncSession, *, session_token: str) -> None:
-    await db.exec(
-        update(AuthSession).where(col(AuthSession.token_hash) == token_hash(session_token)).values(revoked_at=utcnow())
+    """Ends one session; the account's live connections opened with it close within a second or two."""
+    await begin_write(db)
+    ended = await db.exec(
+        update(AuthSession)
+        .where(col(AuthSession.token_hash) == token_hash(session_token), col(AuthSession.revoked_at).is_(None))
+        .values(revoked_at=utcnow())
+        .returning(col(AuthSession.account_id))
     )
+    account_id = ended.scalar_one_or_none()
+    if account_id is not None:
+        await record_revocation(db, account_id=account_id, reason=Reason.signed_out)
     await db.commit()
 
 
 async def sign_out_everywhere(db: AsyncSession, *, account: Account) -> None:
-    await _revoke_sessions(db, account_id=account.id or 0)
+    await begin_write(db)
+    await revoke_sessions(db, account_id=account.id or 0, reason=Reason.signed_out)
     await db.commit()
 
 
-async def _revoke_sessions(db: AsyncSession, *, account_id: int) -> None:
+async def revoke_sessions(db: AsyncSession, *, account_id: int, reason: Reason) -> None:
     await db.exec(
         update(AuthSession)
         .where(col(AuthSession.account_id) == account_id, col(AuthSession.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )
+    await record_revocation(db, account_id=account_id, reason=reason)
 
 
 async def roles_in(db: AsyncSession, *, account: Account | None, event: Event) -> frozenset[Role]:
@@ -256,35 +272,22 @@ async def grant_role(db: AsyncSession, *, event: Event, email: str, role: Role, 
     return account
 
 
-async def set_account_disabled(
-    db: AsyncSession, *, actor: Actor, event: Event, account_id: int, disabled: bool
-) -> Account:
-    """An organiser disables (or re-enables) an account of their event; its sessions end at once."""
-    from server.registration.models import Registration
-
-    require(actor, Role.organiser)
+async def revoke_role(db: AsyncSession, *, event: Event, email: str, role: Role) -> Account:
+    """Operator's tool (command line): takes one role in the event away; the account's open live connections
+    lose what it gave within a second or two (a registered moderator stays in the room as a delegate)."""
     await begin_write(db)
-    related = (
+    account = (await db.exec(select(Account).where(Account.email == normalise_email(email)))).first()
+    removed = (
         await db.exec(
-            select(Account)
-            .outerjoin(
-                Registration,
-                (col(Registration.account_id) == col(Account.id)) & (col(Registration.event_id) == event.id),
-            )
-            .outerjoin(
-                EventRole, (col(EventRole.account_id) == col(Account.id)) & (col(EventRole.event_id) == event.id)
-            )
-            .where(col(Account.id) == account_id)
-            .where(col(Registration.id).is_not(None) | col(EventRole.id).is_not(None))
+            delete(EventRole)
+            .where(col(EventRole.event_id) == event.id, col(EventRole.account_id) == (account.id if account else 0))
+            .where(col(EventRole.role) == role)
+            .returning(col(EventRole.id))
         )
     ).first()
-    if related is None:
-        raise NotFound(_("There is no such participant in this event."))
-    if actor.account is not None and related.id == actor.account.id:
-        raise InvalidInput(_("You cannot disable your own account."))
-    related.disabled = disabled
-    db.add(related)
-    if disabled:
-        await _revoke_sessions(db, account_id=account_id)
+    if account is None or removed is None:
+        await db.rollback()
+        raise NotFound(_("{email} has no role {role} in this event.").format(email=email, role=role.value))
+    await record_revocation(db, account_id=account.id or 0, event_id=event.id, reason=Reason.removed)
     await db.commit()
-    return related
+    return account

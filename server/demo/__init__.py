@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from server.accounts.admin import grant_admin
 from server.accounts.models import Role
 from server.accounts.services import grant_role
 from server.agenda.interchange import import_event, parse_event_file
@@ -30,6 +31,8 @@ async def load_demo(db: AsyncSession, *, base_url: str, event_text: str) -> list
     event = await import_event(db, document=parse_event_file(event_text))
     for role, (email, name) in DEMO_ACCOUNTS.items():
         account = await grant_role(db, event=event, email=email, role=role, name=name)
+        if role == Role.organiser:  # the demo shows the admin page too: one organiser runs the whole instance
+            await grant_admin(db, email=email)
         if role == Role.speaker:
             await _speak_as(db, event=event, account_id=account.id or 0, slug=DEMO_SPEAKER_PERSON)
     delegate = await grant_role(db, event=event, email=DEMO_DELEGATE, role=Role.delegate, name="Demo Delegate")

@@ -12,6 +12,11 @@ def audience(session_id: int) -> str:
     return f"audience:{session_id}"
 
 
+def room(session_id: int, *, moderating: bool) -> str:
+    """The room's group a participant receives its broadcasts in: what moderators see differs."""
+    return moderators(session_id) if moderating else audience(session_id)
+
+
 def person(session_id: int, key: str) -> str:
     """Every connection of one participant in one room."""
     return f"person:{session_id}:{key}"

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.accounts.models import Account, Role
+from server.accounts.models import Account, EventRole, Role
 from server.accounts.services import Actor, require
 from server.agenda.models import Room, Session
 from server.events.models import Event
@@ -173,3 +173,18 @@ async def registration_list(db: AsyncSession, *, actor: Actor, event: Event) -> 
         .order_by(col(Registration.name), col(Registration.id))
     )
     return list(rows.all())
+
+
+async def event_team(db: AsyncSession, *, actor: Actor, event: Event) -> list[tuple[Account, list[Role]]]:
+    """The accounts holding a role in the event (speakers, moderators, organisers), with their roles."""
+    require(actor, Role.organiser)
+    rows = await db.exec(
+        select(Account, EventRole.role)
+        .join(EventRole, col(EventRole.account_id) == col(Account.id))
+        .where(EventRole.event_id == event.id)
+        .order_by(col(Account.name), col(Account.id), col(EventRole.role))
+    )
+    team: dict[int, tuple[Account, list[Role]]] = {}
+    for account, role in rows.all():
+        team.setdefault(account.id or 0, (account, []))[1].append(Role(role))
+    return list(team.values())

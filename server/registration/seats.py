@@ -12,6 +12,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.accounts.models import Account, utcnow
+from server.accounts.revocations import Reason, record_revocation
 from server.agenda.models import Room, Session, SessionKind
 from server.errors import Conflict, InvalidInput, NotFound
 from server.events.models import Event
@@ -150,6 +151,7 @@ async def unpick_session(db: AsyncSession, *, event: Event, account: Account, se
     await db.flush()
     if seated:
         await release_seat(db, event=event, session_id=session_id)
+    await record_revocation(db, account_id=account.id or 0, event_id=event.id, reason=Reason.unpicked)
     await db.commit()
 
 

@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from server import i18n
 from server.accounts.emails import normalise_email
 from server.accounts.models import Account, utcnow
+from server.accounts.revocations import Reason, record_revocation
 from server.accounts.services import create_sign_in_link
 from server.db import begin_write
 from server.errors import Conflict, InvalidInput, NotFound
@@ -254,10 +255,19 @@ async def change_attendance(db: AsyncSession, *, event: Event, account: Account,
 
 
 async def cancel_registration(db: AsyncSession, *, event: Event, account: Account) -> Registration:
-    """Frees every seat (promoting the waitlists) and keeps the record, marked cancelled."""
+    """Frees every seat (promoting the waitlists) and keeps the record, marked cancelled. The person's open
+    live connections lose the rooms they entered as registered people within a second or two."""
+    registration = await _locked_registration(db, event=event, account=account)
+    await cancel_locked(db, event=event, registration=registration)
+    await record_revocation(db, account_id=account.id or 0, event_id=event.id, reason=Reason.cancelled)
+    await db.commit()
+    return registration
+
+
+async def cancel_locked(db: AsyncSession, *, event: Event, registration: Registration) -> None:
+    """Cancels a registration the caller locked (not committed): frees its seats, promoting the waitlists."""
     from server.registration.seats import release_seat
 
-    registration = await _locked_registration(db, event=event, account=account)
     choices = (await db.exec(select(SessionChoice).where(SessionChoice.registration_id == registration.id))).all()
     for choice in choices:
         seated = choice.attendance == Attendance.onsite and choice.status == ChoiceStatus.confirmed
@@ -268,8 +278,6 @@ async def cancel_registration(db: AsyncSession, *, event: Event, account: Accoun
     registration.status = RegistrationStatus.cancelled
     registration.cancelled_at = utcnow()
     db.add(registration)
-    await db.commit()
-    return registration
 
 
 async def rotate_feed_token(db: AsyncSession, *, event: Event, account: Account) -> Registration:

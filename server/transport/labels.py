@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from server.accounts.models import Role
 from server.i18n import gettext as _
 from server.registration.badges import CheckInOutcome
 from server.registration.models import Attendance, ChoiceStatus, RegistrationStatus
@@ -24,6 +25,15 @@ def organiser_status_labels() -> dict[str, str]:
         RegistrationStatus.unconfirmed: _("Unconfirmed"),
         RegistrationStatus.confirmed: _("Confirmed"),
         RegistrationStatus.cancelled: _("Cancelled"),
+    }
+
+
+def role_labels() -> dict[str, str]:
+    return {
+        Role.delegate: _("Delegate"),
+        Role.speaker: _("Speaker"),
+        Role.moderator: _("Moderator"),
+        Role.organiser: _("Organiser"),
     }
 
 

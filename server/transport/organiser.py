@@ -13,13 +13,14 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from server.accounts.models import Role
-from server.accounts.services import require, set_account_disabled
+from server.accounts.services import require
 from server.agenda.services import to_zone
 from server.events.models import Event
 from server.registration.badges import CheckIn, check_in
 from server.registration.countries import country_name
 from server.registration.models import Attendance, RegistrationStatus
-from server.registration.reports import dashboard, participant_list, registration_list, registrations_csv
+from server.registration.removal import remove_from_event
+from server.registration.reports import dashboard, event_team, participant_list, registration_list, registrations_csv
 from server.registration.seats import holds_seat
 from server.transport.auth import checked_form, current_actor, form_text
 from server.transport.context import database, end_reads, event_of, private, see_other, settings
@@ -28,6 +29,7 @@ from server.transport.labels import (
     check_in_advice,
     check_in_headlines,
     organiser_status_labels,
+    role_labels,
 )
 from server.transport.rendering import render
 
@@ -86,6 +88,7 @@ async def organiser_page(request: Request) -> Response:
         actor = await current_actor(request, db, event)
         report = await dashboard(db, actor=actor, event=event)
         registrations = await registration_list(db, actor=actor, event=event)
+        team = await event_team(db, actor=actor, event=event)
     zone = ZoneInfo(event.timezone)
     context = {
         "event": event,
@@ -97,11 +100,13 @@ async def organiser_page(request: Request) -> Response:
         "registrations": [
             (registration, account, country_name(registration.country)) for registration, account in registrations
         ],
+        "team": team,
         "fills": [
             (fill, to_zone(fill.session.start, zone), holds_seat(fill.session, fill.room)) for fill in report.sessions
         ],
         "attendance_labels": attendance_labels(),
         "status_labels": organiser_status_labels(),
+        "role_labels": role_labels(),
     }
     return private(render(request, "registration/organiser.html", context))
 
@@ -121,23 +126,15 @@ async def registrations_export(request: Request) -> Response:
     )
 
 
-async def _set_disabled(request: Request, *, disabled: bool) -> Response:
+async def remove_person(request: Request) -> Response:
+    """Removes the person from this event only: their roles here end and their registration is cancelled."""
     await checked_form(request)
     async with database(request).session() as db:
         event = await event_of(db, request)
         actor = await current_actor(request, db, event)
-        await set_account_disabled(
-            db, actor=actor, event=event, account_id=request.path_params["account_id"], disabled=disabled
-        )
+        await end_reads(db)
+        await remove_from_event(db, actor=actor, event=event, account_id=request.path_params["account_id"])
     return see_other(f"/{event.slug}/organiser#registrations")
-
-
-async def disable_account(request: Request) -> Response:
-    return await _set_disabled(request, disabled=True)
-
-
-async def enable_account(request: Request) -> Response:
-    return await _set_disabled(request, disabled=False)
 
 
 routes: list[BaseRoute] = [
@@ -146,6 +143,5 @@ routes: list[BaseRoute] = [
     Route("/{slug}/checkin", checkin_submit, methods=["POST"]),
     Route("/{slug}/organiser", organiser_page, methods=["GET"]),
     Route("/{slug}/organiser/registrations.csv", registrations_export, methods=["GET"]),
-    Route("/{slug}/organiser/accounts/{account_id:int}/disable", disable_account, methods=["POST"]),
-    Route("/{slug}/organiser/accounts/{account_id:int}/enable", enable_account, methods=["POST"]),
+    Route("/{slug}/organiser/people/{account_id:int}/remove", remove_person, methods=["POST"]),
 ]

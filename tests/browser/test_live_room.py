@@ -329,3 +329,28 @@ async def test_refusal_page_is_clear_and_accessible(browser: Any, room: Room) ->
     assert response is not None and response.status == 403
     await expect_text(page.locator(".entry-message"), "Please sign in to enter the live room.")
     await assert_accessible(page)
+
+
+async def test_revocation_shows_on_the_open_pages_why_they_stopped(browser: Any, room: Room) -> None:
+    from server.accounts.services import revoke_role
+    from server.registration.services import cancel_registration
+
+    async with room.database.session() as db:
+        chair = await factories.person(db, room.event, "Registered Chair", role=Role.moderator, attendance=ONLINE)
+    delegate, delegate_problems = await open_page(browser, room, "room", room.delegate, PHONE)
+    moderator, moderator_problems = await open_page(browser, room, "moderate", chair, PHONE)
+    in_room, in_room_problems = await open_page(browser, room, "room", chair, PHONE)
+
+    async with room.database.session() as db:
+        await cancel_registration(db, event=room.event, account=room.delegate.account)
+    async with room.database.session() as db:
+        await revoke_role(db, event=room.event, email=chair.account.email, role=Role.moderator)
+
+    await delegate.wait_for_selector("#live-status[data-state='refused']", timeout=WAIT)
+    await moderator.wait_for_selector("#live-status[data-state='refused']", timeout=WAIT)
+    await expect_text(delegate.locator("#live-status"), "This room is open to people registered for the event.")
+    await expect_text(moderator.locator("#live-status"), "You can no longer moderate this room.")
+    # The room page stays, as a delegate's: a fresh snapshot, and the reason by the status.
+    await expect_text(in_room.locator("#live-status"), "You can no longer moderate this room.")
+    assert await in_room.locator("#live-status").get_attribute("data-state") == "live"
+    assert delegate_problems.messages + moderator_problems.messages + in_room_problems.messages == []

@@ -105,6 +105,30 @@ def client_id() -> str:
     return uuid.uuid4().hex
 
 
+REVOKED_WITHIN = 2.0  # seconds: how soon an open connection loses what a revocation took (README)
+
+
+async def lost_within(
+    client: LiveClient, event: str, payload: dict[str, Any], *, seconds: float = REVOKED_WITHIN
+) -> str:
+    """Repeats a request the connection could make until it is refused or the connection is closed; returns
+    the refusal's code, "disconnected", or "still allowed" when neither happened within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not client.sio.connected:
+            return "disconnected"
+        try:
+            answer = await client.sio.call(event, payload, namespace="/live", timeout=0.5)
+        except (socketio.exceptions.BadNamespaceError, socketio.exceptions.DisconnectedError):
+            return "disconnected"
+        except socketio.exceptions.TimeoutError:
+            continue  # no answer: the connection is closing, or the machine is busy
+        if not answer["ok"]:
+            return str(answer["code"])
+        await asyncio.sleep(0.05)
+    return "disconnected" if not client.sio.connected else "still allowed"
+
+
 @pytest.fixture
 def live_rooms(settings: Settings, demo_event: str) -> Iterator[LiveRoomsServer]:
     server = LiveRoomsServer(settings)

@@ -54,9 +54,11 @@ async def person(
     country: str = "ID",
     sessions: tuple[Session, ...] = (),
     checked_in: bool = False,
+    admin: bool = False,
 ) -> Person:
     """An account (with a confirmed registration when ``attendance`` is given), signed in."""
-    account = Account(email=f"{name.lower().replace(' ', '.')}.{secrets.token_hex(3)}@example.org", name=name)
+    email = f"{name.lower().replace(' ', '.')}.{secrets.token_hex(3)}@example.org"
+    account = Account(email=email, name=name, admin=admin)
     db.add(account)
     await db.flush()
     if role is not None:

@@ -18,10 +18,12 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
+from server.accounts.admin import set_account_disabled
+from server.accounts.models import Account
 from server.db import Database
 from server.live.models import Question, QuestionVote, RoomLog
 from tests.conftest import free_port, port_open, require
-from tests.live.conftest import LiveClient, World, client_id
+from tests.live.conftest import LiveClient, World, client_id, lost_within
 
 pytestmark = [
     pytest.mark.integration,
@@ -273,3 +275,32 @@ async def test_a_join_shows_changes_made_through_the_other_process(world: World,
     assert after["seq"] == before["seq"] + 2
     assert [(q["text"], q["votes"]) for q in after["questions"]] == [("From afar", 1)]
     assert after["room"]["highlighted"]["id"] == asked["question"]["id"]
+
+
+async def test_disabling_an_account_closes_its_sockets_in_every_process(
+    world: World, database_url: str, database: Database
+) -> None:
+    """Each process reads the revocations from the database: no message between processes is needed."""
+    room = world.session.id
+    async with database.session() as db:
+        admin = Account(email="admin@example.org", name="Instance Admin", admin=True)
+        db.add(admin)
+        await db.commit()
+        await db.refresh(admin)
+    with two_processes(database_url) as (first, second):
+        chairs = [await connected(first.url, world.moderator), await connected(second.url, world.moderator)]
+        asker = await connected(first.url, world.delegate)
+        try:
+            for client in (*chairs, asker):
+                assert (await client.join(room))["ok"]
+            async with database.session() as db:
+                await set_account_disabled(db, actor=admin, account_id=world.moderator.account.id or 0, disabled=True)
+            lost = [await lost_within(chair, "participant.muted", {"session": room}) for chair in chairs]
+            still = await asker.call("chat.send", {"session": room, "text": "Still here", "client_id": client_id()})
+        finally:
+            for client in (*chairs, asker):
+                await client.close()
+
+    assert lost == ["disconnected", "disconnected"]
+    assert [chair.received["revoked"][0]["reason"] for chair in chairs] == ["disabled", "disabled"]
+    assert still["ok"] is True

@@ -61,6 +61,7 @@ async def world(database: Database, demo_event: str) -> World:
             "organiser": await factories.person(db, event, "Organiser One", role=Role.organiser),
             "outsider": await factories.person(db, event, "Not Registered"),
             "other_moderator": await factories.person(db, other_event, "Other Chair", role=Role.moderator),
+            "admin": await factories.person(db, event, "Instance Admin", admin=True),  # no role in the event
         }
     return World(event, sessions[1], sessions[2], other_event, other_session, people)
 

@@ -7,13 +7,14 @@ import datetime as dt
 import pytest
 from sqlmodel import col, select, update
 
-from server.accounts.models import Account, AuthSession, Role, SignInLink
+from server.accounts.admin import grant_admin
+from server.accounts.models import Account, AuthSession, SignInLink
 from server.accounts.services import LINKS_PER_EMAIL_PER_HOUR, LINKS_PER_IP_PER_10_MINUTES
 from server.accounts.tokens import token_hash
 from server.mail.models import OutboxMail
 from server.registration.models import Registration
 from server.transport.auth import SESSION_COOKIE
-from tests.registration.factories import delegates, staff
+from tests.registration.factories import delegates
 from tests.registration.web import (
     count,
     csrf,
@@ -151,22 +152,22 @@ async def test_disabled_account_sessions_end_at_once(client, database, demo_even
     async with database.session() as db:
         current = await event(db, demo_event)
         (delegate,) = await delegates(db, current, 1)
-        await staff(db, current, Role.organiser, "organiser@example.org")
+        await grant_admin(db, email="admin@example.org")
     await signed_in_as(client, database, delegate.email)
     assert (await client.get(f"/{demo_event}/registration")).status_code == 200
 
-    async with browsers() as organiser:
-        await signed_in_as(organiser, database, "organiser@example.org")
-        disabled = await post(organiser, f"/{demo_event}/organiser/accounts/{delegate.id}/disable")
-        assert (disabled.status_code, disabled.headers["location"]) == (303, f"/{demo_event}/organiser#registrations")
+    async with browsers() as admin:
+        await signed_in_as(admin, database, "admin@example.org")
+        disabled = await post(admin, f"/admin/accounts/{delegate.id}/disable", {"q": "delegate"})
+        assert (disabled.status_code, disabled.headers["location"]) == (303, "/admin/accounts?q=delegate")
 
         assert (await client.get(f"/{demo_event}/registration")).status_code == 303
         await post(client, "/signin", {"email": delegate.email})
         refused = await post(client, await last_link(database, delegate.email))
         assert refused.status_code == 403
-        assert error_message(refused) == "This account has been disabled by an organiser."
+        assert error_message(refused) == "This account has been disabled by an administrator."
 
-        assert (await post(organiser, f"/{demo_event}/organiser/accounts/{delegate.id}/enable")).status_code == 303
+        assert (await post(admin, f"/admin/accounts/{delegate.id}/enable")).status_code == 303
     assert (await sign_in(client, database, delegate.email)).status_code == 303
     assert (await client.get(f"/{demo_event}/registration")).status_code == 200
 

@@ -34,10 +34,13 @@ function storeGuestKey(key) {
 // muted(bool), mutedList(list), counts(counts), announcements(list), announcement(announcement),
 // announcementRemoved(id).
 export class LiveConnection {
-  constructor({ session, roomToken = "", handlers }) {
+  // `staffOnly`: the page is for moderators (console, screen) and closes when its person stops being one.
+  constructor({ session, roomToken = "", handlers, staffOnly = false }) {
     this.session = session;
     this.roomToken = roomToken;
     this.handlers = handlers;
+    this.staffOnly = staffOnly;
+    this.notice = ""; // why the last join happened, shown once it answers
     this.lastSeq = null;
     this.hintSeq = 0; // the newest seq the server mentioned (in counts), to notice a lost last event
     this.joining = false;
@@ -84,6 +87,7 @@ export class LiveConnection {
       if (this.joined && this.hintSeq > this.lastSeq) this.armGap();
       this.handlers.counts(counts);
     });
+    socket.on("revoked", (notice) => this.onRevoked(notice));
     socket.on("announcement", (message) => this.handlers.announcement(message.announcement));
     socket.on("announcement_removed", (message) => this.handlers.announcementRemoved(message.id));
   }
@@ -147,7 +151,7 @@ export class LiveConnection {
     this.hintSeq = Math.max(this.hintSeq, answer.seq);
     if (answer.me.guest_key) storeGuestKey(answer.me.guest_key);
     this.handlers.me(answer.me);
-    if (answer.muted) this.handlers.mutedList(answer.muted);
+    this.handlers.mutedList(answer.muted || []); // none for whoever is (no longer) a moderator
     // `me.muted` is read after the answer's seq: only a newer notice still applies on top of it.
     this.muteSeq = answer.seq;
     if (this.muteNotice && this.muteNotice.seq > answer.seq) this.applyMute(this.muteNotice);
@@ -158,7 +162,8 @@ export class LiveConnection {
     this.buffered = [];
     buffered.forEach((event) => this.onRoomEvent(event));
     this.drain();
-    this.handlers.status("live");
+    this.handlers.status("live", this.notice);
+    this.notice = "";
     const waiting = this.waiting;
     this.waiting = [];
     waiting.forEach((resolve) => resolve(true));
@@ -187,6 +192,20 @@ export class LiveConnection {
     } else {
       this.ownHeld.push(message);
     }
+  }
+
+  // Something was taken from this person (PROTOCOL.md, "Revocation"): say why, and keep only what is left.
+  onRevoked(notice) {
+    if (notice.session !== null && notice.session !== this.session) return;
+    if (notice.left || this.staffOnly) {
+      this.stop(notice.message);
+      return;
+    }
+    // Still in the room with less: a fresh snapshot holds only what may still be seen.
+    this.notice = notice.message;
+    this.lastSeq = null;
+    this.joined = false;
+    this.join();
   }
 
   // A moderator muted or unmuted me. Notices from two server processes may cross: the higher seq wins.

@@ -12,13 +12,14 @@ export function startRoom() {
   const onStatus = (status, message) => {
     if (!statusLine) return;
     statusLine.dataset.state = status;
-    statusLine.textContent = status === "refused" ? message || T.failed : T[status] || "";
+    statusLine.textContent = status === "refused" ? message || T.failed : message || T[status] || "";
     root.dataset.connection = status;
   };
   const connection = new LiveConnection({
     session,
     roomToken: root.dataset.roomToken || "",
     handlers: state.handlers(onStatus),
+    staffOnly: "staffOnly" in root.dataset,
   });
   showAnnouncements(state);
   showCounts(state);
