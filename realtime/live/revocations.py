@@ -14,7 +14,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from server.accounts.models import Account
-from server.accounts.revocations import RevocationFeed
+from server.accounts.revocations import RevocationFeed, prune_revocations
 from server.accounts.services import session_account
 from server.errors import Forbidden, NotFound
 from server.i18n import activate, deactivate
@@ -32,6 +32,7 @@ INTERVAL = 0.5
 # A handshake or join that read the database before a revocation and registers its connection after the
 # watcher handled it is re-checked; none takes this long.
 REMEMBERED_FOR = 60.0
+PRUNE_EVERY = 300.0  # seconds; each process prunes, so the table stays small whichever processes run
 
 
 class RevocationWatcher:
@@ -45,6 +46,7 @@ class RevocationWatcher:
         self.pending: set[str] = set()  # connections to re-check on the next round
         self._task: asyncio.Task[None] | None = None
         self.failing = False
+        self.pruned_at = time.monotonic()
 
     def start(self) -> None:
         if self._task is None:
@@ -110,6 +112,10 @@ class RevocationWatcher:
                 # Checked again on the next round rather than left with what it may have lost.
                 logger.exception("re-checking a live connection failed")
                 self.pending.add(sid)
+        if now - self.pruned_at > PRUNE_EVERY:
+            self.pruned_at = now
+            async with self.live.database.session() as db:
+                await prune_revocations(db)
 
     async def recheck(self, connection: Connection) -> None:
         """Gives the connection exactly what the database grants it now, and tells it what it lost."""
@@ -175,4 +181,5 @@ class RevocationWatcher:
         self, connection: Connection, session_id: int | None, reason: str, message: str, *, left: bool
     ) -> None:
         data: dict[str, Any] = {"session": session_id, "reason": reason, "left": left, "message": message}
-        await self.live.sio.emit("revoked", data, to=connection.sid, namespace=self.namespace)
+        # The connection is this process's: no need to wait for the bus, which may be away.
+        await self.live.sio.emit("revoked", data, to=connection.sid, namespace=self.namespace, ignore_queue=True)

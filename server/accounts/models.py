@@ -71,7 +71,7 @@ class Revocation(SQLModel, table=True):
     """Written in the transaction that takes something away from an account (a session, the account itself,
     a role or a registration in ``event_id``), so every live process re-checks that account's open
     connections: each polls ``WHERE id > last`` (realtime/live/revocations.py). Rows older than a few
-    minutes serve nobody and are pruned as new ones are written."""
+    minutes serve nobody; live processes prune them now and then."""
 
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", ondelete="CASCADE")

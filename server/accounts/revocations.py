@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.accounts.models import Revocation, utcnow
-from server.db import read_latest
+from server.db import begin_write, read_latest
 
 # Long enough for every process to have read a row (they poll twice a second), short enough to keep the table tiny.
 KEPT_FOR = dt.timedelta(minutes=10)
@@ -39,9 +39,15 @@ async def record_revocation(
     db: AsyncSession, *, account_id: int, reason: Reason, event_id: int | None = None, now: dt.datetime | None = None
 ) -> None:
     """Adds the row to the caller's transaction (not committed): it becomes visible with the change itself."""
-    now = now or utcnow()
-    await db.exec(delete(Revocation).where(col(Revocation.created_at) < now - KEPT_FOR))
-    db.add(Revocation(account_id=account_id, event_id=event_id, reason=reason, created_at=now))
+    db.add(Revocation(account_id=account_id, event_id=event_id, reason=reason, created_at=now or utcnow()))
+
+
+async def prune_revocations(db: AsyncSession, *, now: dt.datetime | None = None) -> None:
+    """Deletes what every process has long read. Live processes do it now and then, apart from the revoking
+    transactions, which would otherwise queue behind one another for the same old rows."""
+    await begin_write(db)
+    await db.exec(delete(Revocation).where(col(Revocation.created_at) < (now or utcnow()) - KEPT_FOR))
+    await db.commit()
 
 
 # Built once: every live process runs it twice a second.

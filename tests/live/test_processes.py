@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -20,10 +21,12 @@ from sqlmodel import select
 
 from server.accounts.admin import set_account_disabled
 from server.accounts.models import Account
+from server.accounts.services import sign_out_everywhere
 from server.db import Database
 from server.live.models import Question, QuestionVote, RoomLog
 from tests.conftest import free_port, port_open, require
 from tests.live.conftest import LiveClient, World, client_id, lost_within
+from tests.ports import wait_for_port
 
 pytestmark = [
     pytest.mark.integration,
@@ -38,14 +41,14 @@ REDIS_URL = os.environ.get("PODIUM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 class ServerProcess:
     """`podium serve`'s application in its own uvicorn process."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, redis_url: str = REDIS_URL) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {
             **os.environ,
             "PODIUM_ENV": "test",
             "PODIUM_DATABASE_URL": database_url,
-            "PODIUM_REDIS_URL": REDIS_URL,
+            "PODIUM_REDIS_URL": redis_url,
         }
         command = [sys.executable, "-m", "uvicorn", "realtime.live.asgi:app_from_env", "--factory"]
         command += ["--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning", "--no-access-log"]
@@ -75,11 +78,11 @@ class ServerProcess:
 
 
 @contextmanager
-def two_processes(database_url: str) -> Iterator[tuple[ServerProcess, ServerProcess]]:
+def two_processes(database_url: str, redis_url: str = REDIS_URL) -> Iterator[tuple[ServerProcess, ServerProcess]]:
     require("Redis", port_open("127.0.0.1", 6379))
-    first = ServerProcess(database_url)
+    first = ServerProcess(database_url, redis_url)
     try:
-        second = ServerProcess(database_url)
+        second = ServerProcess(database_url, redis_url)
     except BaseException:
         first.stop()
         raise
@@ -304,3 +307,44 @@ async def test_disabling_an_account_closes_its_sockets_in_every_process(
     assert lost == ["disconnected", "disconnected"]
     assert [chair.received["revoked"][0]["reason"] for chair in chairs] == ["disabled", "disabled"]
     assert still["ok"] is True
+
+
+@contextmanager
+def private_redis(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A Redis of this test's own, to kill: the shared one serves everybody else."""
+    require("redis-server", shutil.which("redis-server") is not None)
+    port = free_port()
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port, process, "redis-server")
+        yield f"redis://127.0.0.1:{port}/0", process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+
+
+async def test_revocation_reaches_sockets_in_every_process_while_redis_is_down(
+    world: World, database_url: str, database: Database, tmp_path: Path
+) -> None:
+    """The revocations travel through the database, not the bus."""
+    room = world.session.id
+    with private_redis(tmp_path) as (redis_url, redis), two_processes(database_url, redis_url) as (first, second):
+        tabs = [await connected(first.url, world.delegate), await connected(second.url, world.delegate)]
+        try:
+            for tab in tabs:
+                assert (await tab.join(room))["ok"]
+            redis.kill()
+            redis.wait(timeout=10)
+            async with database.session() as db:
+                await sign_out_everywhere(db, account=world.delegate.account)
+            lost = [await lost_within(tab, "chat.history", {"session": room, "before": 1}) for tab in tabs]
+        finally:
+            for tab in tabs:
+                await tab.close()
+
+    assert lost == ["disconnected", "disconnected"]
+    assert [tab.received["revoked"][0]["reason"] for tab in tabs] == ["signed_out", "signed_out"]

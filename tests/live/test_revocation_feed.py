@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from sqlmodel import select
 
-from server.accounts.models import Account
-from server.accounts.revocations import Reason, RevocationFeed, record_revocation
+from server.accounts.models import Account, Revocation, utcnow
+from server.accounts.revocations import KEPT_FOR, Reason, RevocationFeed, prune_revocations, record_revocation
 from server.db import Database
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
@@ -68,3 +69,19 @@ async def test_feed_gives_up_on_a_gap_left_by_a_rollback(database: Database, bac
     assert feed.missing == {}
     # PostgreSQL's sequence skipped the rolled-back id, awaited for a while; SQLite gives it out again.
     assert len(waiting) == (1 if backend == "postgres" else 0)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+async def test_prune_keeps_only_recent_revocations(database: Database) -> None:
+    someone = await account_id(database)
+    now = utcnow()
+    async with database.session() as db:
+        await record_revocation(db, account_id=someone, reason=Reason.disabled, now=now - KEPT_FOR * 2)
+        await record_revocation(db, account_id=someone, reason=Reason.signed_out, now=now)
+        await db.commit()
+
+    async with database.session() as db:
+        await prune_revocations(db, now=now)
+        kept = (await db.exec(select(Revocation.reason))).all()
+
+    assert kept == ["signed_out"]
