@@ -99,21 +99,31 @@ async def test_disabled_moderator_can_no_longer_moderate(world: World, clients, 
 async def test_removed_moderator_stays_as_delegate_when_registered(world: World, clients, database: Database) -> None:
     room = world.session.id
     async with database.session() as db:
+        await factories.set_live_settings(db, world.event, moderated=True)
         chair = await factories.person(db, world.event, "Registered Chair", role=Role.moderator, attendance="online")
     moderating = await clients(chair)
+    asker = await clients(world.delegate)
     joined = await moderating.join(room)
+    assert (await asker.join(room))["ok"]
+    before = await asker.call("question.ask", {"session": room, "text": "For review", "client_id": client_id()})
+    seen = await moderating.wait_for("room_event", lambda event: event["kind"] == "question")
 
     async with database.session() as db:
         await revoke_role(db, event=world.event, email=chair.account.email, role=Role.moderator)
     lost = await lost_within(moderating, "participant.muted", {"session": room})
+    after = await asker.call("question.ask", {"session": room, "text": "Hidden now", "client_id": client_id()})
+    hidden = await moderating.wait_for("room_event", lambda event: event["seq"] > seen["seq"])
     still = await moderating.call("chat.send", {"session": room, "text": "Now a delegate", "client_id": client_id()})
     again = await moderating.join(room)
 
     assert joined["me"]["can_moderate"] is True
+    assert (seen["data"]["text"], seen["data"]["status"]) == ("For review", before["question"]["status"])
     assert lost == "forbidden"
     assert moderating.received["revoked"] == [
         {"session": room, "reason": "role", "left": False, "message": "You can no longer moderate this room."}
     ]
+    assert after["question"]["status"] == "pending"
+    assert (hidden["kind"], hidden["data"]) == ("skip", None)  # the audience's view of it
     assert still["ok"] is True
     assert again["me"]["can_moderate"] is False
 
