@@ -18,6 +18,7 @@ from realtime.live.coalescer import Coalescer
 from realtime.live.payloads import TooLarge, decode
 from realtime.live.person_rooms import PersonRooms, SharedPersonRooms
 from realtime.live.presence import Presence
+from realtime.live.sioserver import LiveSocketServer, foreign_origin
 from server.accounts.services import authenticate
 from server.broadcast import CountsChanged, Message, Outcome
 from server.db import Database
@@ -71,10 +72,12 @@ class LiveServer:
         channel = "podium-live-" + hashlib.sha256(settings.database_url.encode()).hexdigest()[:12]
         manager = SharedPersonRooms(settings.redis_url, channel=channel) if several else PersonRooms()
         manager.resolve = self._connections_of
-        self.sio = socketio.AsyncServer(
+        self.sio = LiveSocketServer(
             async_mode="asgi",
             client_manager=manager,
-            cors_allowed_origins=[settings.base_url],
+            # No CORS at the Engine.IO layer (same-origin pages need none), whose refusal is a bare HTTP 400:
+            # the handshake refuses a foreign Origin itself, with a code (sioserver.foreign_origin).
+            cors_allowed_origins=[],
             # Several processes share no polling state; WebSocket needs no sticky sessions.
             transports=["websocket"] if several else ["websocket", "polling"],
             max_http_buffer_size=MAX_FRAME_BYTES,
@@ -145,6 +148,10 @@ class LiveServer:
 
     async def _handshake(self, sid: str, environ: dict[str, Any], auth: Any, language: Language) -> None:
         self.coalescer.start()
+        if foreign_origin(environ, self.settings.base_url) is not None:
+            raise socketio.exceptions.ConnectionRefusedError(
+                _("Live rooms accept connections from this site's own pages only."), {"code": "forbidden_origin"}
+            )
         auth = auth if auth is not None else {}
         if (
             not isinstance(auth, dict)
