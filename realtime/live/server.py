@@ -15,6 +15,7 @@ import socketio
 import realtime.live.handlers  # noqa: F401 (registers the requests)
 from realtime.live.actions import ACTIONS, Action, Call, Connection
 from realtime.live.coalescer import Coalescer
+from realtime.live.limits import PersonLimits
 from realtime.live.payloads import TooLarge, decode
 from realtime.live.person_rooms import PersonRooms, SharedPersonRooms
 from realtime.live.presence import Presence
@@ -85,6 +86,7 @@ class LiveServer:
             engineio_logger=False,
         )
         self.presence = Presence(settings.redis_url, prefix=channel)
+        self.limits = PersonLimits(settings.redis_url, prefix=channel)
         self.room_cache = RoomCache()
         self.coalescer = Coalescer(
             database,
@@ -108,6 +110,7 @@ class LiveServer:
     async def stop(self) -> None:
         await self.coalescer.stop()
         await self.presence.close()
+        await self.limits.close()
 
     async def _vote_batch(self, ballots: list[Ballot]) -> list[Outcome | PodiumError]:
         async with self.database.session() as db:
@@ -174,7 +177,12 @@ class LiveServer:
                 )
         except Unauthorised as refused:
             raise socketio.exceptions.ConnectionRefusedError(str(refused), {"code": "unauthorised"}) from None
-        self.connections[sid] = Connection(sid=sid, identity=identity, language=language)
+        connection = Connection(sid=sid, identity=identity, language=language, address=environ.get("REMOTE_ADDR", ""))
+        if not await self.limits.connections.claim(sid, connection.owner.caps()):
+            raise socketio.exceptions.ConnectionRefusedError(
+                _("Too many open connections. Please close another tab or window."), {"code": "too_many_connections"}
+            )
+        self.connections[sid] = connection
 
     async def disconnect(self, sid: str, _reason: Any = None) -> None:
         connection = self.connections.pop(sid, None)
@@ -183,6 +191,7 @@ class LiveServer:
         for session_id, participant in connection.rooms.items():
             self.presence.leave(session_id, participant.key)
             self.coalescer.touch_presence(session_id)
+        await self.limits.connections.release(sid)
 
     # Requests
 
@@ -251,7 +260,7 @@ class LiveServer:
         if connection is None:
             return error("This connection is closed.", "forbidden")
         activate(connection.language)
-        if not connection.limits.allow("any"):
+        if not await self.limits.allow(connection.owner, "any", connection.refusals):
             return await self._refused(connection)
         action = ACTIONS.get(event)
         if action is None:
@@ -270,7 +279,7 @@ class LiveServer:
         if action.joined and participant is None:
             return error(_("Please join this room first."), "not_joined")
         limited = action.limit is not None and not (participant is not None and participant.can_moderate)
-        if limited and not connection.limits.allow(action.limit or ""):
+        if limited and not await self.limits.allow(connection.owner, action.limit or "", connection.refusals):
             return await self._refused(connection)
         async with self.database.session() as db:
             call = Call(live=self, connection=connection, db=db, payload=payload, participant=participant)
@@ -279,6 +288,6 @@ class LiveServer:
         return {"ok": True, **outcome.answer}
 
     async def _refused(self, connection: Connection) -> dict[str, Any]:
-        if connection.limits.flooding:
+        if connection.refusals.flooding:
             await self.sio.disconnect(connection.sid, namespace=NAMESPACE)
         return error(_("Too many requests. Please wait a moment."), "rate_limited")

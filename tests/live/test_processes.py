@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import socketio
 from sqlmodel import select
 
 from server.db import Database
@@ -273,3 +274,45 @@ async def test_a_join_shows_changes_made_through_the_other_process(world: World,
     assert after["seq"] == before["seq"] + 2
     assert [(q["text"], q["votes"]) for q in after["questions"]] == [("From afar", 1)]
     assert after["room"]["highlighted"]["id"] == asked["question"]["id"]
+
+
+async def test_limits_hold_per_person_across_processes(world: World, database_url: str, database: Database) -> None:
+    room = world.session.id
+    with two_processes(database_url) as (first, second):
+        tabs = [await connected(process.url, world.delegate) for process in (first, second) * 3]
+        try:
+            for tab in tabs:
+                assert (await tab.join(room))["ok"] is True
+            started = time.monotonic()
+            asked = await asyncio.gather(
+                *(
+                    tab.call("question.ask", {"session": room, "text": f"Tab {n}", "client_id": client_id()})
+                    for n, tab in enumerate(tabs * 2)
+                )
+            )
+            elapsed = time.monotonic() - started
+            more = [await connected(process.url, world.delegate) for process in (first, second) * 7]
+            tabs += more
+            refused = [await _refused_connection(process.url, world.delegate) for process in (first, second)]
+        finally:
+            for tab in tabs:
+                await tab.close()
+
+    accepted = sum(answer["ok"] for answer in asked)
+    # One person's 5 questions a minute, whichever process their tabs are on (per connection: 12).
+    assert 5 <= accepted <= 5 + elapsed / 12 < 12
+    async with database.session() as db:
+        assert len((await db.exec(select(Question))).all()) == accepted
+    # 20 connections per account over both processes: 6 + 14 open, the 21st refused on either.
+    assert len(tabs) == 20
+    assert [error["data"] for error in refused] == [{"code": "too_many_connections"}] * 2
+
+
+async def _refused_connection(url: str, person: Any) -> dict[str, Any]:
+    client = LiveClient()
+    errors: list[dict[str, Any]] = []
+    client.sio.on("connect_error", lambda data: errors.append(data), namespace="/live")
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await client.connect(url, cookie=person.token)
+    await client.sio.shutdown()
+    return errors[0]
