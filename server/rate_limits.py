@@ -1,11 +1,13 @@
-"""Token buckets per person that every process shares through Redis. Redis is asked with a short
-timeout; when it does not answer, the buckets of this process decide at once, and Redis is left alone
-for a moment, so a frozen Redis never holds a request up for longer than one timeout."""
+"""Token buckets per person (or address) that every process shares through Redis: the live rooms' flood
+limits, the forms' throttles and the relay's signalling limit. Redis is asked with a short timeout; when
+it does not answer, the buckets of this process decide at once, and Redis is left alone for a moment, so
+a frozen Redis never holds a request up for longer than one timeout."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import time
 from collections.abc import Sequence
@@ -173,3 +175,26 @@ class TokenBuckets:
             if answer is not None:
                 return bool(answer)
         return self.local.take(claims)
+
+    async def close(self) -> None:
+        if self.redis is not None:
+            await self.redis.close()
+
+
+def installation_buckets(redis_url: str | None, *, database_url: str) -> TokenBuckets:
+    """The buckets of one installation, named apart from other sites' that share the Redis server."""
+    prefix = "podium-limits-" + hashlib.sha256(database_url.encode()).hexdigest()[:12]
+    return TokenBuckets(BoundedRedis(redis_url) if redis_url else None, prefix=prefix)
+
+
+class PerMinute:
+    """At most ``per_minute`` actions per key at once, then one more every ``60 / per_minute`` seconds."""
+
+    def __init__(self, buckets: TokenBuckets, name: str, per_minute: int) -> None:
+        self.buckets = buckets
+        self.name = name
+        self.rate = Rate(per_minute / 60, per_minute)
+
+    async def allow(self, key: str) -> bool:
+        """Counts the action and answers True, or answers False (and counts nothing) when ``key`` is at its limit."""
+        return await self.buckets.take([Claim(f"{self.name}:{key}", self.rate)])
