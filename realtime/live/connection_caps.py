@@ -119,7 +119,10 @@ class ConnectionCaps:
             await asyncio.sleep(RENEW_EVERY)
             entries = [(key, sid) for key, holders in list(self._held.items()) for sid in list(holders)]
             for start in range(0, len(entries), RENEW_BATCH):
-                batch = entries[start : start + RENEW_BATCH]
+                # Not one released since the list was made: renewing it would count it again for a TTL.
+                batch = [(key, sid) for key, sid in entries[start : start + RENEW_BATCH] if sid in self._caps_of]
+                if not batch:
+                    continue
                 keys = [self._set(key) for key, _sid in batch]
                 await self.redis.run(self._renew, keys=keys, args=[TTL, *(self._entry(sid) for _key, sid in batch)])
 

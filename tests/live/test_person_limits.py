@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import time
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,13 +17,15 @@ import pytest
 import socketio
 from sqlmodel import func, select
 
-from realtime.live import limits
+from realtime.live import connection_caps, limits
+from realtime.live.connection_caps import Cap, ConnectionCaps
 from realtime.live.limits import Owner, PersonLimits, Refusals
 from server.db import Database
 from server.live.access import room_token
 from server.live.models import ChatMessage, Question
+from server.rate_limits import BoundedRedis
 from server.settings import Settings
-from tests.conftest import require
+from tests.conftest import port_open, require
 from tests.live import factories
 from tests.live.conftest import LiveClient, LiveRoomsServer, World, client_id
 from tests.ports import free_port, wait_for_port
@@ -193,3 +196,37 @@ async def test_limits_fall_back_to_the_process_at_once_when_redis_freezes_or_die
     assert frozen == dead == [True] * 5 + [False] * 2  # this process's own limits
     # No check waits longer than one Redis timeout (0.2 s), with room for a slow machine.
     assert slowest_frozen < 1.0 and slowest_dead < 1.0
+
+
+async def _claim_within(caps: ConnectionCaps, sid: str, cap: list[Cap], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not await caps.claim(sid, cap):
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.1)
+    return True
+
+
+async def test_connections_of_a_dead_process_stop_counting_and_live_ones_keep_counting(monkeypatch) -> None:
+    require("Redis", port_open("127.0.0.1", 6379))
+    monkeypatch.setattr(connection_caps, "TTL", 1.0)  # 30 s in production
+    monkeypatch.setattr(connection_caps, "RENEW_EVERY", 0.2)
+    prefix = f"test-{uuid.uuid4().hex}"
+    url = os.environ.get("PODIUM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    redis_of = [BoundedRedis(url, timeout=1.0) for _ in range(2)]
+    doomed, survivor = (ConnectionCaps(redis, prefix=prefix) for redis in redis_of)
+    cap = [Cap("a1", 3)]
+    try:
+        held = [await doomed.claim(f"d{n}", cap) for n in range(2)] + [await survivor.claim("s0", cap)]
+        full = await survivor.claim("s1", cap)
+        still_full = await _claim_within(survivor, "s1", cap, 2.5)  # well past the TTL: renewed
+        await doomed.stop()  # dies without releasing
+        freed = await _claim_within(survivor, "s1", cap, 10.0)
+    finally:
+        await survivor.stop()
+        for redis in redis_of:
+            await redis.close()
+
+    assert held == [True, True, True]
+    assert (full, still_full) == (False, False)
+    assert freed is True
