@@ -17,7 +17,7 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 REDIS_TIMEOUT = 0.2  # seconds: a limit check waits no longer for Redis
-REDIS_PAUSE = 1.0  # seconds without asking Redis after it failed to answer
+REDIS_PAUSE = 1.0  # seconds between probes of a Redis that failed to answer
 FORGET_AFTER_KEYS = 10_000  # beyond this many buckets in a process, the full ones are forgotten
 
 
@@ -93,8 +93,9 @@ class LocalBuckets:
 
 
 class BoundedRedis:
-    """Redis scripts that give up after ``timeout`` seconds; after a failure Redis is not asked again
-    for ``pause`` seconds, so during an outage every caller falls back without waiting."""
+    """Redis scripts that give up after ``timeout`` seconds. After a failure no request asks Redis again
+    until a background probe finds it answering (every ``pause`` seconds), so during an outage only the
+    requests already waiting when it began wait, and for one timeout at most."""
 
     def __init__(self, url: str, *, timeout: float = REDIS_TIMEOUT, pause: float = REDIS_PAUSE) -> None:
         import redis.asyncio as redis
@@ -106,24 +107,41 @@ class BoundedRedis:
         self.client: Any = redis.Redis.from_url(
             url, socket_timeout=timeout, socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0)
         )
-        self._quiet_until = 0.0
+        self.answering = True
+        self._probe: asyncio.Task[None] | None = None
 
     def script(self, source: str) -> Any:
         return self.client.register_script(source)
 
     async def run(self, script: Any, *, keys: Sequence[str], args: Sequence[Any]) -> Any | None:
-        """The script's answer, or None when Redis did not give one in time."""
-        if time.monotonic() < self._quiet_until:
+        """The script's answer, or None when Redis did not give one in time (or is known not to)."""
+        if not self.answering:
             return None
         try:
             return await asyncio.wait_for(script(keys=list(keys), args=list(args)), self.timeout)
         except Exception as failure:  # noqa: BLE001 (any failure of Redis means: decide here)
-            if time.monotonic() >= self._quiet_until:
-                logger.warning("Redis did not answer a limit check (%s); using this process's limits", failure)
-            self._quiet_until = time.monotonic() + self.pause
+            if self.answering:
+                self.answering = False
+                logger.warning("Redis did not answer a limit check (%r); using this process's limits", failure)
+                self._probe = asyncio.get_running_loop().create_task(self._wait_until_answering())
             return None
 
+    async def _wait_until_answering(self) -> None:
+        while True:
+            await asyncio.sleep(self.pause)
+            try:
+                await asyncio.wait_for(self.client.ping(), self.timeout)
+            except Exception:  # noqa: BLE001, S112 (still down: probe again later)
+                continue
+            self.answering = True
+            logger.warning("Redis answers limit checks again")
+            return
+
     async def close(self) -> None:
+        if self._probe is not None:
+            self._probe.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._probe
         with contextlib.suppress(Exception):  # closing: nothing to do about a failure
             await asyncio.wait_for(self.client.aclose(), self.timeout)
 

@@ -185,15 +185,21 @@ async def test_limits_fall_back_to_the_process_at_once_when_redis_freezes_or_die
             os.kill(redis_process.pid, signal.SIGSTOP)
             frozen, slowest_frozen = await _timed_answers(shared, Owner(person="a2"), 7)
             os.kill(redis_process.pid, signal.SIGCONT)
+            deadline = time.monotonic() + 10
+            while not (shared.redis and shared.redis.answering) and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            back, _ = await _timed_answers(shared, Owner(person="a3"), 3)
+            back_elsewhere, _ = await _timed_answers(other_process, Owner(person="a3"), 3)
             redis_process.kill()
             redis_process.wait(timeout=10)
-            dead, slowest_dead = await _timed_answers(shared, Owner(person="a3"), 7)
+            dead, slowest_dead = await _timed_answers(shared, Owner(person="a4"), 7)
         finally:
             await shared.close()
             await other_process.close()
 
     assert through_redis + elsewhere == [True] * 5 + [False]  # one person's 5, over two processes
     assert frozen == dead == [True] * 5 + [False] * 2  # this process's own limits
+    assert back + back_elsewhere == [True] * 5 + [False]  # shared again once Redis answers
     # No check waits longer than one Redis timeout (0.2 s), with room for a slow machine.
     assert slowest_frozen < 1.0 and slowest_dead < 1.0
 
