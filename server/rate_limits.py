@@ -104,8 +104,9 @@ class BoundedRedis:
 
         self.timeout = timeout
         self.pause = pause
+        # redis-py's own timeouts only back up ``_answer``'s, which forgives a late wake-up of the loop.
         self.client: Any = redis.Redis.from_url(
-            url, socket_timeout=timeout, socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0)
+            url, socket_timeout=2 * timeout, socket_connect_timeout=2 * timeout, retry=Retry(NoBackoff(), 0)
         )
         self.answering = True
         self._probe: asyncio.Task[None] | None = None
@@ -118,13 +119,25 @@ class BoundedRedis:
         if not self.answering:
             return None
         try:
-            return await asyncio.wait_for(script(keys=list(keys), args=list(args)), self.timeout)
+            return await self._answer(asyncio.ensure_future(script(keys=list(keys), args=list(args))))
         except Exception as failure:  # noqa: BLE001 (any failure of Redis means: decide here)
             if self.answering:
                 self.answering = False
                 logger.warning("Redis did not answer a limit check (%r); using this process's limits", failure)
                 self._probe = asyncio.get_running_loop().create_task(self._wait_until_answering())
             return None
+
+    async def _answer(self, call: asyncio.Future[Any]) -> Any:
+        await asyncio.wait({call}, timeout=self.timeout)
+        if not call.done():
+            # A loop that woke up late (a busy process) may have the answer read already: let it land
+            # rather than call a Redis that answered in time down.
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)
+        if not call.done():
+            call.cancel()
+            raise TimeoutError(f"no answer within {self.timeout} s")
+        return call.result()
 
     async def _wait_until_answering(self) -> None:
         while True:
