@@ -236,3 +236,22 @@ async def test_connections_of_a_dead_process_stop_counting_and_live_ones_keep_co
     assert held == [True, True, True]
     assert (full, still_full) == (False, False)
     assert freed is True
+
+
+async def test_connections_count_per_process_while_redis_is_unreachable() -> None:
+    unreachable = BoundedRedis(f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+    caps = ConnectionCaps(unreachable, prefix="test")
+    cap = [Cap("a1", 2)]
+    try:
+        started = time.monotonic()
+        claims = [await caps.claim(f"s{n}", cap) for n in range(3)]
+        elapsed = time.monotonic() - started
+        await caps.release("s0")
+        after_release = await caps.claim("s3", cap)
+    finally:
+        await caps.stop()
+        await unreachable.close()
+
+    assert claims == [True, True, False]
+    assert after_release is True
+    assert elapsed < 1.0
