@@ -17,6 +17,7 @@ from server.db import Database
 from server.mail.delivery import run_delivery
 from server.ops import health, metrics
 from server.ops.logging import RequestIdMiddleware
+from server.rate_limits import installation_buckets
 from server.settings import Settings
 from server.streams.relay_control import HttpRelayControl
 from server.streams.scheduler import RecordingScheduler
@@ -44,6 +45,7 @@ def create_app(
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        await app.state.rate_limits.close()
         await database.dispose()
 
     routes: list[BaseRoute] = [
@@ -84,4 +86,6 @@ def create_app(
     # (realtime/live/asgi.py), or none (the app alone, as in page tests).
     app.state.relay_control = HttpRelayControl(settings.relay_url, settings.secret_key) if settings.relay_url else None
     app.state.recording_scheduler = RecordingScheduler(database, lambda: app.state.relay_control)
+    # The forms' throttles (server/transport/throttle.py), over every process when Redis is set.
+    app.state.rate_limits = installation_buckets(settings.redis_url, database_url=settings.database_url)
     return app

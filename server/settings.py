@@ -21,6 +21,16 @@ class SettingsError(ValueError):
         super().__init__("\n".join(self.problems))
 
 
+def redis_url_from(environ: Mapping[str, str]) -> str | None:
+    """``PODIUM_REDIS_URL``, shared by the app and relay processes; None when unset."""
+    redis_url = environ.get("PODIUM_REDIS_URL", "").strip() or None
+    if redis_url is not None and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise SettingsError(
+            f"PODIUM_REDIS_URL must be a redis:// URL such as redis://127.0.0.1:6379/0, not {redis_url!r}"
+        )
+    return redis_url
+
+
 def normalise_database_url(url: str) -> str:
     """Map the URLs operators write to the async drivers Podium uses."""
     if url.startswith("sqlite:///"):
@@ -105,11 +115,10 @@ class Settings:
                 f"PODIUM_BASE_URL must be an http(s) URL such as https://podium.example.org, not {base_url!r}"
             )
             base_url = DEFAULT_BASE_URL
-        redis_url = environ.get("PODIUM_REDIS_URL", "").strip() or None
-        if redis_url is not None and not redis_url.startswith(("redis://", "rediss://", "unix://")):
-            problems.append(
-                f"PODIUM_REDIS_URL must be a redis:// URL such as redis://127.0.0.1:6379/0, not {redis_url!r}"
-            )
+        try:
+            redis_url = redis_url_from(environ)
+        except SettingsError as problem:
+            problems.append(str(problem))
             redis_url = None
         try:
             smtp_port = int(environ.get("PODIUM_SMTP_PORT", "") or 587)

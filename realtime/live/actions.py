@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from realtime.live.limits import Limits
+from realtime.live.limits import Owner, Refusals
 from realtime.live.payloads import Field, Kind, required
 from server.accounts.services import Actor
 from server.broadcast import Outcome
@@ -22,17 +22,24 @@ if TYPE_CHECKING:
 
 @dataclass(slots=True)
 class Connection:
-    """One Socket.IO connection: who it is, the rooms it joined and its flood limits."""
+    """One Socket.IO connection: who it is, where from, the rooms it joined and its refused requests."""
 
     sid: str
     identity: Identity
     language: Language
     session_hash: str = ""  # of the session cookie it signed in with: re-checked when its account loses something
-    limits: Limits = field(default_factory=Limits)
+    address: str = ""  # the client's IP address
+    refusals: Refusals = field(default_factory=Refusals)
     rooms: dict[int, Participant] = field(default_factory=dict)
     # Rooms where it receives its own questions; most never ask, and the empty frozenset is shared.
     following: frozenset[int] = frozenset()
     joined_before: bool = False  # it has asked to join a room (and may have written there since)
+
+    @property
+    def owner(self) -> Owner:
+        """Whose flood limits its requests spend (limits.py)."""
+        guest = self.identity.account is None
+        return Owner(person=self.identity.key, guest_address=self.address if guest else None)
 
 
 @dataclass

@@ -1,57 +1,76 @@
-"""Flood limits per connection: token buckets, checked before anything reaches the database."""
+"""Flood limits per person, checked before anything reaches the database: token buckets and a cap on
+open connections, shared by every process through Redis (server/rate_limits.py, connection_caps.py).
+
+A person is their account; a guest is their guest key and, since anyone can start over as a new guest,
+also their address, with room for a hall of guests behind one NAT (PROTOCOL.md, "Limits")."""
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from realtime.live.connection_caps import Cap, ConnectionCaps
+from server.rate_limits import BoundedRedis, Claim, Rate, TokenBuckets
 
-@dataclass(slots=True)
-class Bucket:
-    """``rate`` tokens per second, holding at most ``burst``."""
-
-    rate: float
-    burst: float
-    tokens: float = -1.0
-    updated: float = field(default_factory=time.monotonic)
-
-    def take(self, now: float | None = None) -> bool:
-        now = time.monotonic() if now is None else now
-        if self.tokens < 0:  # first use: a full bucket
-            self.tokens, self.updated = self.burst, now
-        self.tokens = min(self.burst, self.tokens + max(0.0, now - self.updated) * self.rate)
-        self.updated = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return True
-        return False
-
-
-# Requests of any kind, then the writes people make by hand (see PROTOCOL.md, "Limits").
-LIMITS: dict[str, tuple[float, float]] = {
-    "any": (20.0, 40.0),
-    "ask": (5 / 60, 5.0),
-    "chat": (10 / 30, 10.0),
-    "vote": (6.0, 60.0),
+# Requests of any kind, then the writes people make by hand.
+LIMITS: dict[str, Rate] = {
+    "any": Rate(20.0, 40.0),
+    "ask": Rate(5 / 60, 5.0),
+    "chat": Rate(10 / 30, 10.0),
+    "vote": Rate(6.0, 60.0),
 }
+# The guests sharing one address together get this many people's limits.
+GUESTS_PER_ADDRESS = 25
+CONNECTIONS_PER_PERSON = 20  # tabs and devices of one account, or of one guest key
+CONNECTIONS_PER_GUEST_ADDRESS = 500  # a hall of guests behind one NAT, scanning the room's QR code
 # A connection refused this many times keeps flooding: it is disconnected.
 MAX_REFUSALS = 200
 
 
-@dataclass(slots=True)
-class Limits:
-    buckets: dict[str, Bucket] = field(default_factory=dict)  # made on first use: most people only listen
-    refusals: int = 0
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """Whose limits a connection's requests count against: the person, and for a guest the address too."""
 
-    def allow(self, name: str) -> bool:
-        bucket = self.buckets.get(name)
-        if bucket is None:
-            bucket = self.buckets[name] = Bucket(*LIMITS[name])
-        allowed = bucket.take()
-        if not allowed:
-            self.refusals += 1
-        return allowed
+    person: str  # ``Identity.key``: "a<account id>" or "g<guest id>"
+    guest_address: str | None = None
+
+    def claims(self, name: str) -> list[Claim]:
+        rate = LIMITS[name]
+        claims = [Claim(f"{name}:{self.person}", rate)]
+        if self.guest_address is not None:
+            claims.append(Claim(f"{name}:address:{self.guest_address}", rate.times(GUESTS_PER_ADDRESS)))
+        return claims
+
+    def caps(self) -> list[Cap]:
+        caps = [Cap(self.person, CONNECTIONS_PER_PERSON)]
+        if self.guest_address is not None:
+            caps.append(Cap(f"address:{self.guest_address}", CONNECTIONS_PER_GUEST_ADDRESS))
+        return caps
+
+
+@dataclass(slots=True)
+class Refusals:
+    """One connection's refused requests."""
+
+    count: int = 0
 
     @property
     def flooding(self) -> bool:
-        return self.refusals > MAX_REFUSALS
+        return self.count > MAX_REFUSALS
+
+
+class PersonLimits:
+    def __init__(self, redis_url: str | None, *, prefix: str) -> None:
+        self.redis = BoundedRedis(redis_url) if redis_url else None
+        self.buckets = TokenBuckets(self.redis, prefix=prefix)
+        self.connections = ConnectionCaps(self.redis, prefix=prefix)
+
+    async def allow(self, owner: Owner, name: str, refusals: Refusals) -> bool:
+        allowed = await self.buckets.take(owner.claims(name))
+        if not allowed:
+            refusals.count += 1
+        return allowed
+
+    async def close(self) -> None:
+        await self.connections.stop()
+        if self.redis is not None:
+            await self.redis.close()

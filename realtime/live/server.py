@@ -15,10 +15,12 @@ import socketio
 import realtime.live.handlers  # noqa: F401 (registers the requests)
 from realtime.live.actions import ACTIONS, Action, Call, Connection
 from realtime.live.coalescer import Coalescer
+from realtime.live.limits import PersonLimits
 from realtime.live.payloads import TooLarge, decode
 from realtime.live.person_rooms import PersonRooms, SharedPersonRooms
 from realtime.live.presence import Presence
 from realtime.live.revocations import RevocationWatcher
+from realtime.live.sioserver import LiveSocketServer, foreign_origin
 from server.accounts.services import authenticate
 from server.accounts.tokens import token_hash
 from server.broadcast import CountsChanged, Message, Outcome
@@ -73,10 +75,12 @@ class LiveServer:
         channel = "podium-live-" + hashlib.sha256(settings.database_url.encode()).hexdigest()[:12]
         manager = SharedPersonRooms(settings.redis_url, channel=channel) if several else PersonRooms()
         manager.resolve = self._connections_of
-        self.sio = socketio.AsyncServer(
+        self.sio = LiveSocketServer(
             async_mode="asgi",
             client_manager=manager,
-            cors_allowed_origins=[settings.base_url],
+            # No CORS at the Engine.IO layer (same-origin pages need none), whose refusal is a bare HTTP 400:
+            # the handshake refuses a foreign Origin itself, with a code (sioserver.foreign_origin).
+            cors_allowed_origins=[],
             # Several processes share no polling state; WebSocket needs no sticky sessions.
             transports=["websocket"] if several else ["websocket", "polling"],
             max_http_buffer_size=MAX_FRAME_BYTES,
@@ -84,6 +88,7 @@ class LiveServer:
             engineio_logger=False,
         )
         self.presence = Presence(settings.redis_url, prefix=channel)
+        self.limits = PersonLimits(settings.redis_url, prefix=channel)
         self.room_cache = RoomCache()
         self.coalescer = Coalescer(
             database,
@@ -110,6 +115,7 @@ class LiveServer:
         await self.revocations.stop()
         await self.coalescer.stop()
         await self.presence.close()
+        await self.limits.close()
 
     async def _vote_batch(self, ballots: list[Ballot]) -> list[Outcome | PodiumError]:
         async with self.database.session() as db:
@@ -151,6 +157,10 @@ class LiveServer:
     async def _handshake(self, sid: str, environ: dict[str, Any], auth: Any, language: Language) -> None:
         self.coalescer.start()
         self.revocations.start()
+        if foreign_origin(environ, self.settings.base_url) is not None:
+            raise socketio.exceptions.ConnectionRefusedError(
+                _("Live rooms accept connections from this site's own pages only."), {"code": "forbidden_origin"}
+            )
         auth = auth if auth is not None else {}
         if (
             not isinstance(auth, dict)
@@ -175,7 +185,17 @@ class LiveServer:
         except Unauthorised as refused:
             raise socketio.exceptions.ConnectionRefusedError(str(refused), {"code": "unauthorised"}) from None
         session_hash = token_hash(token) if account is not None else ""
-        connection = Connection(sid=sid, identity=identity, language=language, session_hash=session_hash)
+        connection = Connection(
+            sid=sid,
+            identity=identity,
+            language=language,
+            session_hash=session_hash,
+            address=environ.get("REMOTE_ADDR", ""),
+        )
+        if not await self.limits.connections.claim(sid, connection.owner.caps()):
+            raise socketio.exceptions.ConnectionRefusedError(
+                _("Too many open connections. Please close another tab or window."), {"code": "too_many_connections"}
+            )
         self.connections[sid] = connection
         self.revocations.settle(connection, mark)
 
@@ -186,6 +206,7 @@ class LiveServer:
         for session_id, participant in connection.rooms.items():
             self.presence.leave(session_id, participant.key)
             self.coalescer.touch_presence(session_id)
+        await self.limits.connections.release(sid)
 
     # Requests
 
@@ -256,7 +277,7 @@ class LiveServer:
         if connection is None:
             return error("This connection is closed.", "forbidden")
         activate(connection.language)
-        if not connection.limits.allow("any"):
+        if not await self.limits.allow(connection.owner, "any", connection.refusals):
             return await self._refused(connection)
         action = ACTIONS.get(event)
         if action is None:
@@ -275,7 +296,7 @@ class LiveServer:
         if action.joined and participant is None:
             return error(_("Please join this room first."), "not_joined")
         limited = action.limit is not None and not (participant is not None and participant.can_moderate)
-        if limited and not connection.limits.allow(action.limit or ""):
+        if limited and not await self.limits.allow(connection.owner, action.limit or "", connection.refusals):
             return await self._refused(connection)
         async with self.database.session() as db:
             call = Call(live=self, connection=connection, db=db, payload=payload, participant=participant)
@@ -284,6 +305,6 @@ class LiveServer:
         return {"ok": True, **outcome.answer}
 
     async def _refused(self, connection: Connection) -> dict[str, Any]:
-        if connection.limits.flooding:
+        if connection.refusals.flooding:
             await self.sio.disconnect(connection.sid, namespace=NAMESPACE)
         return error(_("Too many requests. Please wait a moment."), "rate_limited")

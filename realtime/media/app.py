@@ -41,6 +41,7 @@ def create_relay_app(
             yield
         finally:
             await relay.close()
+            await app.state.media.limiter.buckets.close()
             if owned is not None:
                 await owned.dispose()
 

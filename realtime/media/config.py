@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from server.settings import DEVELOPMENT_SECRET, SettingsError, media_dir_from, normalise_database_url
+from server.settings import DEVELOPMENT_SECRET, SettingsError, media_dir_from, normalise_database_url, redis_url_from
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,7 @@ class RelaySettings:
     max_viewers_per_account: int = 3
     max_viewers_per_ip: int = 50
     signalling_per_ip_per_minute: int = 120
+    redis_url: str | None = None  # the signalling limit holds over every relay process sharing this Redis
     connect_timeout: float = 20.0
     publisher_stale_after: float = 5.0
     max_sdp_bytes: int = 64 * 1024
@@ -82,6 +83,7 @@ class RelaySettings:
                 number("PODIUM_RELAY_SIGNALLING_PER_IP_PER_MINUTE", cls.signalling_per_ip_per_minute)
             ),
             cors_origins=words("PODIUM_RELAY_CORS_ORIGINS"),
+            redis_url=redis_url_from(environ),
             media_dir=media_dir_from(environ),
         )
 

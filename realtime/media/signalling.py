@@ -13,7 +13,7 @@ from realtime.media.config import RelaySettings
 from realtime.media.offers import OfferError
 from realtime.media.policy import SESSION_KEY, RelayPolicy
 from realtime.media.relay import Relay, RelayError
-from server.sliding_window import SlidingWindow
+from server.rate_limits import PerMinute, installation_buckets
 
 SDP_TYPE = "application/sdp"
 
@@ -26,10 +26,6 @@ class SignallingError(Exception):
         self.headers = dict(headers or {})
 
 
-class RateLimiter(SlidingWindow):
-    """At most ``per_minute`` signalling requests from one address in any sixty seconds."""
-
-
 @dataclass
 class MediaContext:
     """What the endpoints need, kept on ``app.state.media``."""
@@ -37,10 +33,11 @@ class MediaContext:
     relay: Relay
     policy: RelayPolicy
     settings: RelaySettings
-    limiter: RateLimiter = field(init=False)
+    limiter: PerMinute = field(init=False)  # signalling requests per address, over every relay process
 
     def __post_init__(self) -> None:
-        self.limiter = RateLimiter(self.settings.signalling_per_ip_per_minute)
+        buckets = installation_buckets(self.settings.redis_url, database_url=self.settings.database_url)
+        self.limiter = PerMinute(buckets, "signalling", self.settings.signalling_per_ip_per_minute)
 
 
 def media_context(request: Request) -> MediaContext:
@@ -59,8 +56,8 @@ def session_key(request: Request) -> str:
     return key
 
 
-def check_rate(request: Request) -> None:
-    if not media_context(request).limiter.allow(client_ip(request)):
+async def check_rate(request: Request) -> None:
+    if not await media_context(request).limiter.allow(client_ip(request)):
         raise SignallingError(429, "too many signalling requests; slow down", {"Retry-After": "10"})
 
 

@@ -32,7 +32,7 @@ REALM = "podium-whep"
 async def watch(request: Request) -> Response:
     """POST the viewer's offer: 201 with the answer; audio-only viewers simply offer no video."""
     key = session_key(request)
-    check_rate(request)
+    await check_rate(request)
     context = media_context(request)
     if not await context.policy.session_exists(key):
         raise SignallingError(404, "no such session")

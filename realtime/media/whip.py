@@ -40,7 +40,7 @@ async def _authorise(request: Request, key: str) -> None:
 async def publish(request: Request) -> Response:
     """POST the publisher's offer: 201 with the answer and the resource to DELETE when done."""
     key = session_key(request)
-    check_rate(request)
+    await check_rate(request)
     await _authorise(request, key)
     offer = read_offer(await sdp_body(request), role="publish")
     context = media_context(request)

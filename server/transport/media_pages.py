@@ -131,7 +131,7 @@ async def rotate_token(request: Request) -> Response:
     await checked_form(request)
     event, _programme, view, _account, actor = await session_request(request)
     if actor.account is not None:
-        throttle(request.app.state, "rotate_token", ROTATIONS_PER_MINUTE).check(f"a{actor.account.id}")
+        await throttle(request.app.state, "rotate_token", ROTATIONS_PER_MINUTE).check(f"a{actor.account.id}")
     async with database(request).session() as db:
         await rotate_publish_key(
             db, actor=actor, event=event, session_id=view.session.id or 0, secret=settings(request).secret_key
@@ -148,7 +148,9 @@ async def stop_stream(request: Request) -> Response:
     await checked_form(request)
     event, _programme, view, _account, actor = await session_request(request)
     require(actor, Role.organiser)
-    throttle(request.app.state, "stop_stream", STOPS_PER_MINUTE).check(f"a{actor.account.id if actor.account else 0}")
+    await throttle(request.app.state, "stop_stream", STOPS_PER_MINUTE).check(
+        f"a{actor.account.id if actor.account else 0}"
+    )
     control = relay_control(request)
     stopped = control is not None and await control.stop(stream_key(view))
     return see_other(session_path(event, view) + "/moderate?stream=" + ("stopped" if stopped else "none"))

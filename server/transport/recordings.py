@@ -149,7 +149,7 @@ async def upload(request: Request) -> Response:
     async with database(request).session() as db:
         event, view, actor = await _context(request, db)
         require(actor, Role.organiser)  # before reading the body: nobody else may fill the disk
-    throttle(request.app.state, "recording-uploads", UPLOADS_PER_MINUTE).check(
+    await throttle(request.app.state, "recording-uploads", UPLOADS_PER_MINUTE).check(
         f"a{actor.account.id if actor.account else 0}"
     )
     media_dir = settings(request).media_dir
@@ -336,7 +336,7 @@ async def _press(request: Request, *, play: bool) -> Response:
     async with database(request).session() as db:
         event, view, actor = await _context(request, db)
         require(actor, Role.moderator, Role.organiser)
-        throttle(request.app.state, "recording-playback", PLAYBACK_PRESSES_PER_MINUTE).check(
+        await throttle(request.app.state, "recording-playback", PLAYBACK_PRESSES_PER_MINUTE).check(
             f"a{actor.account.id if actor.account else 0}"
         )
         key = str(view.session.id or 0)

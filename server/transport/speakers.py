@@ -37,7 +37,7 @@ async def link_submit(request: Request) -> Response:
         event = await event_of(db, request)
         actor = await current_actor(request, db, event)
         if actor.account is not None:
-            throttle(request.app.state, "link_speaker", LINKS_PER_MINUTE).check(f"a{actor.account.id}")
+            await throttle(request.app.state, "link_speaker", LINKS_PER_MINUTE).check(f"a{actor.account.id}")
         await end_reads(db)
         try:
             await link_speaker(db, actor=actor, event=event, person_id=person_id, email=form_text(form, "email"))

@@ -1,5 +1,6 @@
-"""Bad input answers with an error acknowledgement: no crash, nothing written. Flood limits per
-connection. User text travels as text, never as rendered HTML."""
+"""Bad input answers with an error acknowledgement: no crash, nothing written. Flood limits refuse the
+flooder, not the people next to them (per person: test_person_limits.py). User text travels as text, never
+as rendered HTML."""
 
 from __future__ import annotations
 
@@ -89,7 +90,7 @@ async def test_oversized_frame_closes_only_that_connection(world: World, clients
     assert answer["ok"] is True
 
 
-async def test_flood_limits_per_connection(world: World, clients, database: Database) -> None:
+async def test_flood_limits_refuse_the_flooder_only(world: World, clients, database: Database) -> None:
     room = world.session.id
     flooder, neighbour = await clients(world.delegate), await clients(world.onsite)
     await flooder.join(room)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import socketio
 from sqlmodel import select
 
 from server.accounts.admin import set_account_disabled
@@ -348,3 +349,45 @@ async def test_revocation_reaches_sockets_in_every_process_while_redis_is_down(
 
     assert lost == ["disconnected", "disconnected"]
     assert [tab.received["revoked"][0]["reason"] for tab in tabs] == ["signed_out", "signed_out"]
+
+
+async def test_limits_hold_per_person_across_processes(world: World, database_url: str, database: Database) -> None:
+    room = world.session.id
+    with two_processes(database_url) as (first, second):
+        tabs = [await connected(process.url, world.delegate) for process in (first, second) * 3]
+        try:
+            for tab in tabs:
+                assert (await tab.join(room))["ok"] is True
+            started = time.monotonic()
+            asked = await asyncio.gather(
+                *(
+                    tab.call("question.ask", {"session": room, "text": f"Tab {n}", "client_id": client_id()})
+                    for n, tab in enumerate(tabs * 2)
+                )
+            )
+            elapsed = time.monotonic() - started
+            more = [await connected(process.url, world.delegate) for process in (first, second) * 7]
+            tabs += more
+            refused = [await _refused_connection(process.url, world.delegate) for process in (first, second)]
+        finally:
+            for tab in tabs:
+                await tab.close()
+
+    accepted = sum(answer["ok"] for answer in asked)
+    # One person's 5 questions a minute, whichever process their tabs are on (per connection: 12).
+    assert 5 <= accepted <= 5 + elapsed / 12 < 12
+    async with database.session() as db:
+        assert len((await db.exec(select(Question))).all()) == accepted
+    # 20 connections per account over both processes: 6 + 14 open, the 21st refused on either.
+    assert len(tabs) == 20
+    assert [error["data"] for error in refused] == [{"code": "too_many_connections"}] * 2
+
+
+async def _refused_connection(url: str, person: Any) -> dict[str, Any]:
+    client = LiveClient()
+    errors: list[dict[str, Any]] = []
+    client.sio.on("connect_error", lambda data: errors.append(data), namespace="/live")
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await client.connect(url, cookie=person.token)
+    await client.sio.shutdown()
+    return errors[0]

@@ -5,13 +5,14 @@ from __future__ import annotations
 import pytest
 
 from realtime.live.coalescer import PRESENCE_SENDS_PER_SECOND, Coalescer
-from realtime.live.limits import Bucket, Limits
+from realtime.live.limits import Owner, PersonLimits, Refusals
 from realtime.live.payloads import Kind, TooLarge, decode, optional, required
 from realtime.live.presence import Headcount, Presence
 from server.db import Database
 from server.errors import InvalidInput
 from server.live import audiences
 from server.live.views import AUDIENCE, MODERATORS, Viewer, project
+from server.rate_limits import Bucket, Claim, LocalBuckets, Rate
 
 pytestmark = pytest.mark.unit
 
@@ -60,12 +61,29 @@ def test_bucket_refills_at_its_rate() -> None:
     assert later is True
 
 
-def test_limits_count_refusals() -> None:
-    limits = Limits()
-    answers = [limits.allow("ask") for _ in range(7)]
+def test_local_buckets_take_every_claim_or_none() -> None:
+    buckets = LocalBuckets()
+    person, address = Claim("ask:g1", Rate(0.0, 2.0)), Claim("ask:address:10.0.0.1", Rate(0.0, 3.0))
 
-    assert answers == [True] * 5 + [False] * 2
-    assert limits.refusals == 2 and not limits.flooding
+    answers = [buckets.take([person, address], now=1.0) for _ in range(3)]
+    other_guest = buckets.take([Claim("ask:g2", Rate(0.0, 2.0)), address], now=1.0)
+    full_address = buckets.take([Claim("ask:g3", Rate(0.0, 2.0)), address], now=1.0)
+
+    assert answers == [True, True, False]  # the third took nothing from the address either
+    assert (other_guest, full_address) == (True, False)
+
+
+async def test_limits_hold_per_person_and_count_refusals_per_connection() -> None:
+    limits = PersonLimits(None, prefix="test")
+    first_tab, second_tab = Refusals(), Refusals()
+    person = Owner(person="a1")
+
+    answers = [await limits.allow(person, "ask", tab) for tab in [first_tab, second_tab] * 4]
+    other = await limits.allow(Owner(person="a2"), "ask", Refusals())
+
+    assert answers == [True] * 5 + [False] * 3
+    assert (first_tab.count, second_tab.count) == (1, 2) and not second_tab.flooding
+    assert other is True
 
 
 def test_decode_takes_exactly_the_declared_fields() -> None:

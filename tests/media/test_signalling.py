@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 
@@ -18,6 +20,8 @@ from realtime.media.config import RelaySettings
 from realtime.media.policy import Admission, RelayPolicy, ViewerRequest, signed_policy
 from realtime.media.relay import Relay
 from realtime.media.tokens import PublishTokens, control_token, viewer_pass
+from server.rate_limits import PerMinute
+from tests.conftest import port_open, require
 from tests.media.clients import auth, offline_peer
 from tests.media.conftest import SECRET
 
@@ -205,12 +209,38 @@ async def test_whep_too_many_streams_from_one_address_is_429(client: httpx.Async
 
 
 async def test_signalling_rate_limit_is_429(relay_app: Starlette, make_offer: MakeOffer) -> None:
-    relay_app.state.media.limiter.per_minute = 2
+    media = relay_app.state.media
+    media.limiter = PerMinute(media.limiter.buckets, "signalling", 2)
     transport = httpx.ASGITransport(app=relay_app, client=("127.0.0.9", 4000))
     async with httpx.AsyncClient(transport=transport, base_url="http://relay.test") as client:
         statuses = [(await client.post(WHEP, content="v=0", headers=auth(None))).status_code for _ in range(3)]
 
     assert statuses == [401, 401, 429]
+
+
+async def test_signalling_rate_limit_holds_over_relay_processes_sharing_redis(
+    settings: RelaySettings, tokens: PublishTokens
+) -> None:
+    require("Redis", port_open("127.0.0.1", 6379))
+    shared = replace(
+        settings,
+        signalling_per_ip_per_minute=3,
+        redis_url=os.environ.get("PODIUM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        database_url=f"sqlite+aiosqlite:///installation-{uuid.uuid4().hex}.db",  # this test's own Redis keys
+    )
+    relays = [create_relay_app(shared, policy=signed_policy(SECRET, tokens)) for _ in range(2)]
+    statuses = []
+    try:
+        for n in range(6):  # alternately to each relay, from one address
+            transport = httpx.ASGITransport(app=relays[n % 2], client=("127.0.0.10", 4000))
+            async with httpx.AsyncClient(transport=transport, base_url="http://relay.test") as client:
+                statuses.append((await client.post(WHEP, content="v=0", headers=auth(None))).status_code)
+    finally:
+        for app in relays:
+            await app.state.media.relay.close()
+            await app.state.media.limiter.buckets.close()
+
+    assert statuses == [401, 401, 401, 429, 429, 429]
 
 
 async def test_status_and_stop_need_the_control_token(
