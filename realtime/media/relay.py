@@ -17,10 +17,12 @@ from dataclasses import dataclass, field
 from aiortc import RTCPeerConnection, RTCRtpCodecCapability, RTCRtpSender, RTCSessionDescription
 
 from realtime.media.config import RelaySettings
+from realtime.media.dtls import answer_as_dtls_server
 from realtime.media.fanout import Fanout, PacketTrack
 from realtime.media.ice import rtc_configuration
 from realtime.media.ingest import AudioPipeline, VideoPipeline
 from realtime.media.internals import (
+    accept_rsa_peers,
     restrict_host_addresses,
     route_keyframe_requests,
     send_picture_loss,
@@ -137,6 +139,7 @@ class Relay:
         self.streams: dict[str, Stream] = {}
         self._watchdogs: set[asyncio.Task[None]] = set()
         restrict_host_addresses(settings.host_addresses)
+        accept_rsa_peers()
 
     def _keep(self, task: asyncio.Task[None]) -> None:
         self._watchdogs.add(task)
@@ -227,7 +230,10 @@ class Relay:
 
         try:
             await pc.setRemoteDescription(RTCSessionDescription(sdp=offer.sdp, type="offer"))
-            await pc.setLocalDescription(await pc.createAnswer())
+            answer = await pc.createAnswer()
+            await pc.setLocalDescription(
+                RTCSessionDescription(sdp=answer_as_dtls_server(offer.sdp, answer.sdp), type="answer")
+            )
         except Exception as exc:
             await self._drop(stream, peer)
             raise OfferError(f"the offer could not be negotiated: {exc}") from None

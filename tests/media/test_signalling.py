@@ -64,6 +64,18 @@ async def test_whip_publish_answers_201_with_sdp_and_location(
     assert "a=recvonly" in response.text
 
 
+@pytest.mark.parametrize(("offered", "answered"), [("actpass", "passive"), ("active", "passive"), ("passive", "active")])
+async def test_relay_answers_as_dtls_server_unless_the_offer_insists(
+    client: httpx.AsyncClient, tokens: PublishTokens, make_offer: MakeOffer, offered: str, answered: str
+) -> None:
+    offer = (await make_offer()).replace("a=setup:actpass", f"a=setup:{offered}")
+
+    response = await client.post(WHIP, content=offer, headers=auth(tokens.token(SESSION)))
+
+    assert response.status_code == 201
+    assert {line for line in response.text.splitlines() if line.startswith("a=setup:")} == {f"a=setup:{answered}"}
+
+
 async def test_whip_without_token_is_401_with_a_bearer_challenge(
     client: httpx.AsyncClient, make_offer: MakeOffer
 ) -> None:

@@ -1,0 +1,118 @@
+"""Clients no one here wrote: GStreamer's webrtcbin publishing over WHIP (VP8, H.264) and watching over WHEP.
+
+GStreamer 1.22 holds an RSA certificate; the relay must still complete DTLS with it. The clients run as
+``tests/media/gst_client.py`` under the system Python, which has Debian's GStreamer bindings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+import pytest
+
+from realtime.media.config import RelaySettings
+from realtime.media.relay import Relay
+from realtime.media.status import stream_status
+from realtime.media.tokens import PublishTokens, viewer_pass
+from tests.conftest import require
+from tests.media.conftest import SECRET
+
+pytestmark = pytest.mark.integration
+
+SESSION = "keynote"
+SYSTEM_PYTHON = "/usr/bin/python3"
+CLIENT = Path(__file__).with_name("gst_client.py")
+ELEMENTS = ("webrtcbin", "nicesrc", "dtlssrtpenc", "videotestsrc", "vp8enc", "vp8dec", "x264enc", "rtph264pay")
+PROBE = (
+    "import gi; gi.require_version('Gst', '1.0'); gi.require_version('GstWebRTC', '1.0');"
+    "gi.require_version('GstSdp', '1.0'); from gi.repository import Gst, GstWebRTC, GstSdp; Gst.init(None);"
+    f"raise SystemExit(any(Gst.ElementFactory.find(name) is None for name in {ELEMENTS!r}))"
+)
+
+
+@functools.cache
+def gstreamer_available() -> bool:
+    try:
+        return subprocess.run([SYSTEM_PYTHON, "-c", PROBE], capture_output=True, timeout=60).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+@pytest.fixture(autouse=True)
+def loopback_only() -> Iterator[None]:
+    """Overrides the loopback restriction: libnice offers no loopback candidate, so the relay offers every address."""
+    require("GStreamer 1.22 with webrtcbin and Python bindings", gstreamer_available())
+    yield
+
+
+@pytest.fixture
+def settings(settings: RelaySettings) -> RelaySettings:
+    return replace(settings, host_addresses=())
+
+
+async def start_client(*args: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        SYSTEM_PYTHON, str(CLIENT), *args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+
+
+async def client_result(process: asyncio.subprocess.Process) -> dict[str, object]:
+    """Waits for the client (closing its standard input first) and reads its one-line JSON report."""
+    assert process.stdin is not None
+    process.stdin.close()
+    async with asyncio.timeout(60):
+        stdout, stderr = await process.communicate()
+    lines = stdout.decode().strip().splitlines()
+    assert lines, f"the GStreamer client printed nothing; stderr: {stderr.decode()[-2000:]}"
+    result: dict[str, object] = json.loads(lines[-1])
+    result["stderr"] = stderr.decode()[-3000:]  # for the assertion messages
+    return result
+
+
+async def wait_until_live(relay: Relay, publisher: asyncio.subprocess.Process) -> None:
+    deadline = time.monotonic() + 30
+    while not stream_status(relay, SESSION).live:
+        if time.monotonic() > deadline or publisher.returncode is not None:
+            report = await client_result(publisher)
+            raise AssertionError(f"the GStreamer publisher never went live: {report}")
+        await asyncio.sleep(0.1)
+
+
+def urls(client: httpx.AsyncClient) -> tuple[str, str]:
+    return str(client.base_url.join(f"/whip/{SESSION}")), str(client.base_url.join(f"/whep/{SESSION}"))
+
+
+@pytest.mark.parametrize(
+    ("codec", "setup", "mode"),
+    [
+        pytest.param("vp8", "actpass", "forward", id="vp8"),
+        pytest.param("h264", "actpass", "transcode", id="h264"),
+        # The publisher insists on being the DTLS server: the relay is the client and must offer RSA suites.
+        pytest.param("vp8", "passive", "forward", id="vp8-relay-as-dtls-client"),
+    ],
+)
+async def test_gstreamer_publishes_over_whip_and_a_gstreamer_player_decodes_over_whep(
+    live_client: httpx.AsyncClient, tokens: PublishTokens, relay: Relay, codec: str, setup: str, mode: str
+) -> None:
+    whip, whep = urls(live_client)
+    viewer_token = viewer_pass(SECRET, SESSION, "gstreamer-viewer", expires_at=int(time.time()) + 300)
+
+    publisher = await start_client(
+        "publish", whip, tokens.token(SESSION), "--codec", codec, "--setup", setup, "--seconds", "90"
+    )
+    await wait_until_live(relay, publisher)
+    status = stream_status(relay, SESSION)
+    viewer = await client_result(await start_client("watch", whep, viewer_token, "--frames", "30", "--seconds", "40"))
+    published = await client_result(publisher)
+
+    assert (status.mode, status.width, status.height) == (mode, 320, 240)
+    assert (viewer["state"], viewer["frames_decoded"], viewer["errors"]) == ("connected", 30, []), viewer["stderr"]
+    assert (published["state"], published["errors"]) == ("connected", []), published["stderr"]
