@@ -171,8 +171,7 @@ def test_coturn_uses_rest_secret_and_denies_private_peers():
 
 
 def test_coturn_starts_with_the_shipped_configuration(tmp_path):
-    if shutil.which("turnserver") is None:
-        pytest.skip("coturn is not installed")
+    require("coturn (turnserver)", shutil.which("turnserver") is not None)
     certificate = self_signed_certificate(tmp_path)
     conf = (DEPLOY / "coturn" / "turnserver.conf").read_text(encoding="utf-8")
     conf = re.sub(r"^cert=.*$", f"cert={certificate.cert}", conf, flags=re.MULTILINE)
@@ -204,8 +203,7 @@ def test_coturn_starts_with_the_shipped_configuration(tmp_path):
 
 
 def test_redis_accepts_the_shipped_settings(tmp_path):
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed")
+    require("redis-server", shutil.which("redis-server") is not None)
     port = free_port()
     process = subprocess.Popen(
         ["redis-server", str(DEPLOY / "redis" / "podium.conf"), "--port", str(port), "--dir", str(tmp_path)],
