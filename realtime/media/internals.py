@@ -10,6 +10,9 @@ sender packs without encoding). These need internals:
   own encoder and so does nothing on the packing path; the relay replaces it per sender to ask the stream's source;
 - loopback-only ICE: aioice gathers host candidates through ``aioice.ice.get_host_addresses`` and skips loopback,
   so offline tests and single-host set-ups restrict it to chosen addresses;
+- consent freshness: aioice checks a peer's consent (RFC 7675) every ``CONSENT_INTERVAL`` (5) seconds and gives
+  up after ``CONSENT_FAILURES`` (6) unanswered checks in a row; the relay checks more often so a viewer whose browser
+  vanished without a DELETE is counted out within seconds, not half a minute;
 - RSA peers: ``RTCCertificate._create_ssl_context`` offers only ECDHE-ECDSA suites, so when the relay is the DTLS
   client (an offer of ``a=setup:passive``) a peer with an RSA certificate (GStreamer 1.22) finds no shared cipher;
   the relay adds two ECDHE-RSA suites after aiortc's own (see ``realtime/media/dtls.py`` for the usual case).
@@ -101,6 +104,12 @@ def restrict_host_addresses(addresses: Sequence[str]) -> None:
     aioice.ice.get_host_addresses = host_addresses
 
 
+def check_consent(*, interval: float, failures: int) -> None:
+    """Check every peer's consent every ``interval`` seconds (randomised by 20%); ``failures`` misses in a row end it."""
+    aioice.ice.CONSENT_INTERVAL = interval  # type: ignore[assignment]
+    aioice.ice.CONSENT_FAILURES = failures
+
+
 def _ssl_context_for_rsa_peers(certificate: RTCCertificate, srtp_profiles: list[Any]) -> SSL.Context:
     context = _original_ssl_context(certificate, srtp_profiles)
     context.set_cipher_list(AIORTC_CIPHERS + b":" + RSA_CIPHERS)  # aiortc's suites first, as it orders them
@@ -152,6 +161,11 @@ def problems() -> list[str]:
     gather = inspect.getsource(aioice.ice.Connection.gather_candidates)
     if "get_host_addresses(" not in gather:
         found.append("aioice.ice.Connection.gather_candidates no longer calls get_host_addresses")
+    consent = inspect.getsource(aioice.ice.Connection.query_consent)
+    if "CONSENT_INTERVAL *" not in consent or "failures >= CONSENT_FAILURES" not in consent:
+        found.append("aioice.ice.Connection.query_consent no longer reads CONSENT_INTERVAL and CONSENT_FAILURES")
+    if "return await self.close()" not in consent:
+        found.append("aioice.ice.Connection.query_consent no longer closes the connection when consent expires")
     context_source = inspect.getsource(_original_ssl_context)
     if "set_cipher_list(" not in context_source or AIORTC_CIPHERS.decode() not in context_source:
         found.append("RTCCertificate._create_ssl_context no longer sets the ECDSA cipher list the relay extends")

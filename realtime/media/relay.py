@@ -23,6 +23,7 @@ from realtime.media.ice import rtc_configuration
 from realtime.media.ingest import AudioPipeline, VideoPipeline
 from realtime.media.internals import (
     accept_rsa_peers,
+    check_consent,
     restrict_host_addresses,
     route_keyframe_requests,
     send_picture_loss,
@@ -140,6 +141,7 @@ class Relay:
         self._watchdogs: set[asyncio.Task[None]] = set()
         restrict_host_addresses(settings.host_addresses)
         accept_rsa_peers()
+        check_consent(interval=settings.consent_interval, failures=settings.consent_failures)
 
     def _keep(self, task: asyncio.Task[None]) -> None:
         self._watchdogs.add(task)
