@@ -38,6 +38,11 @@ VIEWER_CODECS = {"video": ("video/vp8", "video/rtx"), "audio": ("audio/opus",)}
 PUBLISH_VP8 = ("video/vp8", "video/rtx")
 
 
+async def _stop_ice(pc: RTCPeerConnection) -> None:
+    for transceiver in pc.getTransceivers():
+        await transceiver.receiver.transport.transport.stop()
+
+
 def codec_capabilities(kind: str, mime_types: tuple[str, ...]) -> list[RTCRtpCodecCapability]:
     return [c for c in RTCRtpSender.getCapabilities(kind).codecs if c.mimeType.lower() in mime_types]
 
@@ -328,11 +333,16 @@ class Relay:
             await stream.close()
 
     async def close(self) -> None:
+        """Shut down. Each peer's ICE transport stops first, so no DTLS close reaches the clients: to them the relay
+        vanished, as in a crash, and they reconnect to the next relay process. A deliberate drop (an organiser's
+        stop, a DELETE) does close DTLS, which the studio takes as "stopped" and does not undo."""
         for watchdog in list(self._watchdogs):
             watchdog.cancel()
         for stream in list(self.streams.values()):
             peers = [stream.publisher] if stream.publisher is not None else []
             for peer in peers + list(stream.viewers.values()):
+                with contextlib.suppress(Exception):
+                    await _stop_ice(peer.pc)
                 with contextlib.suppress(Exception):
                     await self._drop(stream, peer)
             await stream.close()
