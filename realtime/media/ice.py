@@ -41,8 +41,7 @@ def ice_link_headers(settings: RelaySettings, user: str | None) -> list[str]:
     """
     links = []
     for server in settings.ice_servers:
-        credentials = server.username and server.credential
-        if credentials and user is None:
+        if server.username and server.credential and user is None:
             continue
         for url in server.urls:
             link = f'<{url}>; rel="ice-server"'

@@ -39,6 +39,7 @@ PUBLISH_VP8 = ("video/vp8", "video/rtx")
 
 
 async def _stop_ice(pc: RTCPeerConnection) -> None:
+    """Cut the peer's path without a goodbye: a DTLS close can no longer be sent (see Relay.close)."""
     for transceiver in pc.getTransceivers():
         await transceiver.receiver.transport.transport.stop()
 
