@@ -23,7 +23,9 @@ from realtime.media.relay import Relay
 from realtime.media.status import stream_status
 from realtime.media.tokens import PublishTokens, viewer_pass
 from tests.conftest import require
+from tests.media.clients import publish
 from tests.media.conftest import SECRET
+from tests.media.synthetic import HEIGHT, WIDTH, PatternTrack
 
 pytestmark = pytest.mark.integration
 
@@ -116,3 +118,17 @@ async def test_gstreamer_publishes_over_whip_and_a_gstreamer_player_decodes_over
     assert (status.mode, status.width, status.height) == (mode, 320, 240)
     assert (viewer["state"], viewer["frames_decoded"], viewer["errors"]) == ("connected", 30, []), viewer["stderr"]
     assert (published["state"], published["errors"]) == ("connected", []), published["stderr"]
+
+
+async def test_a_gstreamer_player_decodes_an_aiortc_publishers_stream_over_whep(
+    live_client: httpx.AsyncClient, tokens: PublishTokens, relay: Relay
+) -> None:
+    whip, whep = urls(live_client)
+    publisher = await publish(live_client, whip, tokens.token(SESSION), PatternTrack())
+    viewer_token = viewer_pass(SECRET, SESSION, "gstreamer-viewer", expires_at=int(time.time()) + 300)
+
+    viewer = await client_result(await start_client("watch", whep, viewer_token, "--frames", "30", "--seconds", "40"))
+
+    assert (viewer["state"], viewer["frames_decoded"], viewer["errors"]) == ("connected", 30, []), viewer["stderr"]
+    assert (stream_status(relay, SESSION).width, stream_status(relay, SESSION).height) == (WIDTH, HEIGHT)
+    await publisher.close()
