@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import configparser
+import queue
 import re
 import shutil
 import subprocess
+import threading
 import time
 
 import pytest
@@ -186,9 +188,12 @@ def test_coturn_starts_with_the_shipped_configuration(tmp_path):
         deadline = time.monotonic() + 15
         output = []
         assert process.stdout is not None
+        lines: queue.Queue[str] = queue.Queue()  # read in a thread: a silent turnserver must not hang the test
+        threading.Thread(target=lambda: [lines.put(line) for line in process.stdout or ()], daemon=True).start()
         while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line:
+            try:
+                line = lines.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
                 break
             output.append(line)
             if "turn server id=0 created" in line:
