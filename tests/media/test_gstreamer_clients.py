@@ -12,7 +12,7 @@ import json
 import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
@@ -50,7 +50,8 @@ def gstreamer_available() -> bool:
 
 @pytest.fixture(autouse=True)
 def loopback_only() -> Iterator[None]:
-    """Overrides the loopback restriction: libnice offers no loopback candidate, so the relay offers every address."""
+    """Overrides the loopback restriction: GStreamer's libnice offers no loopback candidate, and its checks from an
+    interface address to a loopback one were not answered here, so the relay offers every address, as deployed."""
     require("GStreamer 1.22 with webrtcbin and Python bindings", gstreamer_available())
     yield
 
@@ -60,32 +61,53 @@ def settings(settings: RelaySettings) -> RelaySettings:
     return replace(settings, host_addresses=())
 
 
-async def start_client(*args: str) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        SYSTEM_PYTHON, str(CLIENT), *args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
+@dataclass
+class GstClient:
+    """A running ``gst_client.py``; its standard error goes to a file, so a chatty pipeline never blocks on a pipe."""
+
+    process: asyncio.subprocess.Process
+    log: Path
+
+    @property
+    def running(self) -> bool:
+        return self.process.returncode is None
+
+    async def result(self) -> dict[str, object]:
+        """Waits for the client (closing its standard input first) and reads its one-line JSON report."""
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        async with asyncio.timeout(60):
+            stdout, _ = await self.process.communicate()
+        stderr = self.log.read_text(errors="replace")[-3000:]
+        lines = stdout.decode().strip().splitlines()
+        assert lines, f"the GStreamer client printed nothing; stderr: {stderr}"
+        report: dict[str, object] = json.loads(lines[-1])
+        report["stderr"] = stderr  # for the assertion messages
+        return report
 
 
-async def client_result(process: asyncio.subprocess.Process) -> dict[str, object]:
-    """Waits for the client (closing its standard input first) and reads its one-line JSON report."""
-    assert process.stdin is not None
-    process.stdin.close()
-    async with asyncio.timeout(60):
-        stdout, stderr = await process.communicate()
-    lines = stdout.decode().strip().splitlines()
-    assert lines, f"the GStreamer client printed nothing; stderr: {stderr.decode()[-2000:]}"
-    result: dict[str, object] = json.loads(lines[-1])
-    result["stderr"] = stderr.decode()[-3000:]  # for the assertion messages
-    return result
+async def start_client(log: Path, *args: str) -> GstClient:
+    with log.open("wb") as stderr:  # the client keeps its own copy of the file
+        process = await asyncio.create_subprocess_exec(
+            SYSTEM_PYTHON, str(CLIENT), *args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr
+        )
+    return GstClient(process, log)
 
 
-async def wait_until_live(relay: Relay, publisher: asyncio.subprocess.Process) -> None:
+async def wait_until_live(relay: Relay, publisher: GstClient) -> None:
     deadline = time.monotonic() + 30
     while not stream_status(relay, SESSION).live:
-        if time.monotonic() > deadline or publisher.returncode is not None:
-            report = await client_result(publisher)
+        if time.monotonic() > deadline or not publisher.running:
+            report = await publisher.result()
             raise AssertionError(f"the GStreamer publisher never went live: {report}")
         await asyncio.sleep(0.1)
+
+
+async def watch_with_gstreamer(log_dir: Path, whep: str) -> dict[str, object]:
+    """A GStreamer player's report once it has decoded 30 frames (or given up after 40 s)."""
+    token = viewer_pass(SECRET, SESSION, "gstreamer-viewer", expires_at=int(time.time()) + 300)
+    viewer = await start_client(log_dir / "viewer.log", "watch", whep, token, "--frames", "30", "--seconds", "40")
+    return await viewer.result()
 
 
 def urls(client: httpx.AsyncClient) -> tuple[str, str]:
@@ -102,18 +124,22 @@ def urls(client: httpx.AsyncClient) -> tuple[str, str]:
     ],
 )
 async def test_gstreamer_publishes_over_whip_and_a_gstreamer_player_decodes_over_whep(
-    live_client: httpx.AsyncClient, tokens: PublishTokens, relay: Relay, codec: str, setup: str, mode: str
+    live_client: httpx.AsyncClient,
+    tokens: PublishTokens,
+    relay: Relay,
+    tmp_path: Path,
+    codec: str,
+    setup: str,
+    mode: str,
 ) -> None:
     whip, whep = urls(live_client)
-    viewer_token = viewer_pass(SECRET, SESSION, "gstreamer-viewer", expires_at=int(time.time()) + 300)
+    options = ["--codec", codec, "--setup", setup, "--seconds", "90"]
 
-    publisher = await start_client(
-        "publish", whip, tokens.token(SESSION), "--codec", codec, "--setup", setup, "--seconds", "90"
-    )
+    publisher = await start_client(tmp_path / "publisher.log", "publish", whip, tokens.token(SESSION), *options)
     await wait_until_live(relay, publisher)
     status = stream_status(relay, SESSION)
-    viewer = await client_result(await start_client("watch", whep, viewer_token, "--frames", "30", "--seconds", "40"))
-    published = await client_result(publisher)
+    viewer = await watch_with_gstreamer(tmp_path, whep)
+    published = await publisher.result()
 
     assert (status.mode, status.width, status.height) == (mode, 320, 240)
     assert (viewer["state"], viewer["frames_decoded"], viewer["errors"]) == ("connected", 30, []), viewer["stderr"]
@@ -121,13 +147,12 @@ async def test_gstreamer_publishes_over_whip_and_a_gstreamer_player_decodes_over
 
 
 async def test_a_gstreamer_player_decodes_an_aiortc_publishers_stream_over_whep(
-    live_client: httpx.AsyncClient, tokens: PublishTokens, relay: Relay
+    live_client: httpx.AsyncClient, tokens: PublishTokens, relay: Relay, tmp_path: Path
 ) -> None:
     whip, whep = urls(live_client)
     publisher = await publish(live_client, whip, tokens.token(SESSION), PatternTrack())
-    viewer_token = viewer_pass(SECRET, SESSION, "gstreamer-viewer", expires_at=int(time.time()) + 300)
 
-    viewer = await client_result(await start_client("watch", whep, viewer_token, "--frames", "30", "--seconds", "40"))
+    viewer = await watch_with_gstreamer(tmp_path, whep)
 
     assert (viewer["state"], viewer["frames_decoded"], viewer["errors"]) == ("connected", 30, []), viewer["stderr"]
     assert (stream_status(relay, SESSION).width, stream_status(relay, SESSION).height) == (WIDTH, HEIGHT)
