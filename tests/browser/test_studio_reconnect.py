@@ -123,13 +123,19 @@ async def relayed(
         relay.kill()
 
 
-async def frames_in(relay: RelayProcess, key: str, secret_key: str) -> int:
-    """Video frames the relay process has received for the session (0 when it has no stream)."""
+async def relay_status(relay: RelayProcess, key: str, secret_key: str) -> dict[str, Any]:
+    """The session's stream as the relay process sees it, from its control endpoint."""
     headers = {"Authorization": f"Bearer {control_token(secret_key)}"}
     async with httpx.AsyncClient(base_url=relay.url, timeout=10) as client:
         response = await client.get(f"/relay/status/{key}", headers=headers)
     assert response.status_code == 200, response.text
-    return int(response.json()["frames_in"])
+    status: dict[str, Any] = response.json()
+    return status
+
+
+async def frames_in(relay: RelayProcess, key: str, secret_key: str) -> int:
+    """Video frames the relay process has received for the session (0 when it has no stream)."""
+    return int((await relay_status(relay, key, secret_key))["frames_in"])
 
 
 async def receiving(relay: RelayProcess, key: str, secret: str) -> bool:
@@ -193,10 +199,7 @@ async def test_the_studio_does_not_undo_an_organisers_stop(
     await studio.wait_for_selector("#studio[data-state='ended']", timeout=WAIT)
     await asyncio.sleep(5)  # long enough for a reconnection (the first comes after one second) to have gone live
 
-    async with httpx.AsyncClient(base_url=relay.url) as client:
-        status = (
-            await client.get(f"/relay/status/{key}", headers={"Authorization": f"Bearer {control_token(secret)}"})
-        ).json()
+    status = await relay_status(relay, key, secret)
     assert (status["publisher_state"], status["live"]) == (None, False)
     assert await studio.locator("#studio").get_attribute("data-state") == "ended"
     assert await studio.get_by_role("button", name="Go live").is_enabled()
