@@ -43,6 +43,9 @@ class RelaySettings:
     redis_url: str | None = None  # the signalling limit holds over every relay process sharing this Redis
     connect_timeout: float = 20.0
     publisher_stale_after: float = 5.0
+    # Consent checks (RFC 7675): a peer that leaves this many in a row unanswered is gone, about 7 s after it went.
+    consent_interval: float = 1.0
+    consent_failures: int = 5
     max_sdp_bytes: int = 64 * 1024
     cors_origins: tuple[str, ...] = ()
     media_dir: Path = Path("media")  # recordings to play, shared with the app processes (PODIUM_MEDIA_DIR)

@@ -33,17 +33,23 @@ def _quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def ice_link_headers(settings: RelaySettings, user: str) -> list[str]:
-    """``Link: <url>; rel="ice-server"`` values a WHIP/WHEP client may configure (RFC 9725 section 4.6)."""
+def ice_link_headers(settings: RelaySettings, user: str | None) -> list[str]:
+    """``Link: <url>; rel="ice-server"`` values a WHIP/WHEP client may configure (RFC 9725 section 4.6).
+
+    Servers that need credentials are listed only for an authenticated ``user``: a TURN credential lets its holder
+    relay traffic through the server, so an anonymous ``OPTIONS`` learns the STUN servers alone.
+    """
     links = []
     for server in settings.ice_servers:
+        if server.username and server.credential and user is None:
+            continue
         for url in server.urls:
             link = f'<{url}>; rel="ice-server"'
             if server.username and server.credential:
                 link += f"; username={_quote(server.username)}; credential={_quote(server.credential)}"
                 link += '; credential-type="password"'
             links.append(link)
-    if settings.turn_urls and settings.turn_secret:
+    if settings.turn_urls and settings.turn_secret and user is not None:
         username, credential = turn_credentials(settings.turn_secret, user, ttl=settings.turn_ttl)
         for url in settings.turn_urls:
             links.append(

@@ -9,7 +9,13 @@ sender packs without encoding). These need internals:
 - keyframe requests: on a viewer's PLI/FIR the sender calls its private ``_send_keyframe``, which only affects its
   own encoder and so does nothing on the packing path; the relay replaces it per sender to ask the stream's source;
 - loopback-only ICE: aioice gathers host candidates through ``aioice.ice.get_host_addresses`` and skips loopback,
-  so offline tests and single-host set-ups restrict it to chosen addresses.
+  so offline tests and single-host set-ups restrict it to chosen addresses;
+- consent freshness: aioice checks a peer's consent (RFC 7675) every ``CONSENT_INTERVAL`` (5) seconds and gives
+  up after ``CONSENT_FAILURES`` (6) unanswered checks in a row; the relay checks more often so a viewer whose browser
+  vanished without a DELETE is counted out within seconds, not half a minute;
+- RSA peers: ``RTCCertificate._create_ssl_context`` offers only ECDHE-ECDSA suites, so when the relay is the DTLS
+  client (an offer of ``a=setup:passive``) a peer with an RSA certificate (GStreamer 1.22) finds no shared cipher;
+  the relay adds two ECDHE-RSA suites after aiortc's own (see ``realtime/media/dtls.py`` for the usual case).
 
 ``tests/media/test_internals.py`` runs :func:`problems` and fails loudly when an upgrade changes any of this.
 """
@@ -26,9 +32,10 @@ from typing import Any
 import aioice
 import aioice.ice
 import aiortc
-from aiortc import RTCRtpReceiver, RTCRtpSender
+from aiortc import RTCCertificate, RTCRtpReceiver, RTCRtpSender
 from aiortc.codecs.vpx import Vp8Encoder
 from aiortc.rtcrtpreceiver import decoder_worker
+from OpenSSL import SSL
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +44,11 @@ AIOICE_VERSIONS = ("0.13.0",)
 
 _original_host_addresses = aioice.ice.get_host_addresses
 _DECODER_QUEUE = "_RTCRtpReceiver__decoder_queue"
+_original_ssl_context = RTCCertificate._create_ssl_context
+AIORTC_CIPHERS = (
+    b"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA"
+)
+RSA_CIPHERS = b"ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384"
 
 EncodedFrameHandler = Callable[[str, bytes, int], None]  # codec name, frame data, timestamp in 1/90000 s
 
@@ -92,6 +104,23 @@ def restrict_host_addresses(addresses: Sequence[str]) -> None:
     aioice.ice.get_host_addresses = host_addresses
 
 
+def check_consent(*, interval: float, failures: int) -> None:
+    """Check every peer's consent every ``interval`` seconds (randomised by 20%); ``failures`` misses in a row end it."""
+    aioice.ice.CONSENT_INTERVAL = interval  # type: ignore[assignment]
+    aioice.ice.CONSENT_FAILURES = failures
+
+
+def _ssl_context_for_rsa_peers(certificate: RTCCertificate, srtp_profiles: list[Any]) -> SSL.Context:
+    context = _original_ssl_context(certificate, srtp_profiles)
+    context.set_cipher_list(AIORTC_CIPHERS + b":" + RSA_CIPHERS)  # aiortc's suites first, as it orders them
+    return context
+
+
+def accept_rsa_peers() -> None:
+    """Let DTLS handshakes in this process also agree on ECDHE-RSA suites, for peers holding RSA certificates."""
+    setattr(RTCCertificate, "_create_ssl_context", _ssl_context_for_rsa_peers)  # noqa: B010 (on purpose)
+
+
 def problems() -> list[str]:
     """What no longer matches the internals this module relies on; empty when all is as pinned."""
     found: list[str] = []
@@ -132,6 +161,16 @@ def problems() -> list[str]:
     gather = inspect.getsource(aioice.ice.Connection.gather_candidates)
     if "get_host_addresses(" not in gather:
         found.append("aioice.ice.Connection.gather_candidates no longer calls get_host_addresses")
+    consent = inspect.getsource(aioice.ice.Connection.query_consent)
+    if "CONSENT_INTERVAL *" not in consent or "failures >= CONSENT_FAILURES" not in consent:
+        found.append("aioice.ice.Connection.query_consent no longer reads CONSENT_INTERVAL and CONSENT_FAILURES")
+    if "return await self.close()" not in consent:
+        found.append("aioice.ice.Connection.query_consent no longer closes the connection when consent expires")
+    context_source = inspect.getsource(_original_ssl_context)
+    if "set_cipher_list(" not in context_source or AIORTC_CIPHERS.decode() not in context_source:
+        found.append("RTCCertificate._create_ssl_context no longer sets the ECDSA cipher list the relay extends")
+    if list(inspect.signature(_original_ssl_context).parameters) != ["self", "srtp_profiles"]:
+        found.append("RTCCertificate._create_ssl_context(self, srtp_profiles) changed")
     return found
 
 

@@ -17,10 +17,13 @@ from dataclasses import dataclass, field
 from aiortc import RTCPeerConnection, RTCRtpCodecCapability, RTCRtpSender, RTCSessionDescription
 
 from realtime.media.config import RelaySettings
+from realtime.media.dtls import answer_as_dtls_server
 from realtime.media.fanout import Fanout, PacketTrack
 from realtime.media.ice import rtc_configuration
 from realtime.media.ingest import AudioPipeline, VideoPipeline
 from realtime.media.internals import (
+    accept_rsa_peers,
+    check_consent,
     restrict_host_addresses,
     route_keyframe_requests,
     send_picture_loss,
@@ -33,6 +36,12 @@ logger = logging.getLogger(__name__)
 
 VIEWER_CODECS = {"video": ("video/vp8", "video/rtx"), "audio": ("audio/opus",)}
 PUBLISH_VP8 = ("video/vp8", "video/rtx")
+
+
+async def _stop_ice(pc: RTCPeerConnection) -> None:
+    """Cut the peer's path without a goodbye: a DTLS close can no longer be sent (see Relay.close)."""
+    for transceiver in pc.getTransceivers():
+        await transceiver.receiver.transport.transport.stop()
 
 
 def codec_capabilities(kind: str, mime_types: tuple[str, ...]) -> list[RTCRtpCodecCapability]:
@@ -137,6 +146,8 @@ class Relay:
         self.streams: dict[str, Stream] = {}
         self._watchdogs: set[asyncio.Task[None]] = set()
         restrict_host_addresses(settings.host_addresses)
+        accept_rsa_peers()
+        check_consent(interval=settings.consent_interval, failures=settings.consent_failures)
 
     def _keep(self, task: asyncio.Task[None]) -> None:
         self._watchdogs.add(task)
@@ -227,7 +238,10 @@ class Relay:
 
         try:
             await pc.setRemoteDescription(RTCSessionDescription(sdp=offer.sdp, type="offer"))
-            await pc.setLocalDescription(await pc.createAnswer())
+            answer = await pc.createAnswer()
+            await pc.setLocalDescription(
+                RTCSessionDescription(sdp=answer_as_dtls_server(offer.sdp, answer.sdp), type="answer")
+            )
         except Exception as exc:
             await self._drop(stream, peer)
             raise OfferError(f"the offer could not be negotiated: {exc}") from None
@@ -320,11 +334,16 @@ class Relay:
             await stream.close()
 
     async def close(self) -> None:
+        """Shut down. Each peer's ICE transport stops first, so no DTLS close reaches the clients: to them the relay
+        vanished, as in a crash, and they reconnect to the next relay process. A deliberate drop (an organiser's
+        stop, a DELETE) does close DTLS, which the studio takes as "stopped" and does not undo."""
         for watchdog in list(self._watchdogs):
             watchdog.cancel()
         for stream in list(self.streams.values()):
             peers = [stream.publisher] if stream.publisher is not None else []
             for peer in peers + list(stream.viewers.values()):
+                with contextlib.suppress(Exception):
+                    await _stop_ice(peer.pc)
                 with contextlib.suppress(Exception):
                     await self._drop(stream, peer)
             await stream.close()

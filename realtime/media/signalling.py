@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from starlette.requests import Request
@@ -111,14 +111,17 @@ def cors_headers(request: Request) -> dict[str, str]:
     }
 
 
-def preflight(request: Request, methods: str) -> Response:
-    """OPTIONS: what the endpoint accepts (RFC 9725 section 4.1) and the CORS preflight answer."""
+def preflight(request: Request, methods: str, links: Sequence[str] = ()) -> Response:
+    """OPTIONS: 200 with what the endpoint accepts (RFC 9725 section 4.1), ICE server links, and CORS preflight."""
     headers = {"Allow": methods, "Accept-Post": SDP_TYPE, **cors_headers(request)}
     if "Access-Control-Allow-Origin" in headers:
         headers["Access-Control-Allow-Methods"] = methods
         headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
         headers["Access-Control-Max-Age"] = "600"
-    return Response(status_code=204, headers=headers)
+    response = Response(status_code=200, headers=headers)
+    for link in links:
+        response.headers.append("Link", link)
+    return response
 
 
 def sdp_answer(request: Request, answer: str, location: str, links: list[str]) -> Response:
@@ -150,10 +153,3 @@ def signalling(endpoint: Endpoint) -> Endpoint:
         return PlainTextResponse(detail + "\n", status_code=status, headers={**headers, **cors_headers(request)})
 
     return wrapper
-
-
-@signalling
-async def endpoint_options(request: Request) -> Response:
-    """``OPTIONS`` on a WHIP or WHEP endpoint: what it allows, and CORS for the configured origins."""
-    session_key(request)
-    return preflight(request, "POST, OPTIONS")

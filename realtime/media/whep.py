@@ -8,14 +8,13 @@ from starlette.routing import Route
 
 from realtime.media.ice import ice_link_headers
 from realtime.media.offers import read_offer
-from realtime.media.policy import ViewerRequest
+from realtime.media.policy import Admission, ViewerRequest
 from realtime.media.signalling import (
     SignallingError,
     bearer_token,
     check_rate,
     client_ip,
     cors_headers,
-    endpoint_options,
     invalid_token,
     media_context,
     preflight,
@@ -26,6 +25,25 @@ from realtime.media.signalling import (
 )
 
 REALM = "podium-whep"
+
+
+def _ice_user(admission: Admission, request: Request) -> str:
+    """Whom the TURN credentials handed to a viewer name: the account, or the address of an anonymous one."""
+    return f"watch-{admission.account or client_ip(request)}"
+
+
+@signalling
+async def options(request: Request) -> Response:
+    """OPTIONS: what the endpoint allows, and its ICE servers; TURN credentials only with a pass to watch."""
+    key = session_key(request)
+    context = media_context(request)
+    user = None
+    if bearer_token(request) is not None:
+        check_rate(request)
+        admission = await context.policy.admit_viewer(ViewerRequest(key, bearer_token(request), client_ip(request)))
+        if admission.authenticated and admission.allowed:
+            user = _ice_user(admission, request)
+    return preflight(request, "POST, OPTIONS", ice_link_headers(context.settings, user))
 
 
 @signalling
@@ -46,8 +64,7 @@ async def watch(request: Request) -> Response:
     offer = read_offer(await sdp_body(request), role="watch")
     resource_id, answer = await context.relay.watch(key, offer, client_ip=client_ip(request), account=admission.account)
     location = request.url_for("whep_resource", session_key=key, resource_id=resource_id).path
-    user = admission.account or client_ip(request)
-    return sdp_answer(request, answer, location, ice_link_headers(context.settings, f"watch-{user}"))
+    return sdp_answer(request, answer, location, ice_link_headers(context.settings, _ice_user(admission, request)))
 
 
 @signalling
@@ -65,6 +82,6 @@ async def resource(request: Request) -> Response:
 
 routes = [
     Route("/whep/{session_key}", watch, methods=["POST"], name="whep"),
-    Route("/whep/{session_key}", endpoint_options, methods=["OPTIONS"]),
+    Route("/whep/{session_key}", options, methods=["OPTIONS"]),
     Route("/whep/{session_key}/{resource_id}", resource, methods=["DELETE", "PATCH", "OPTIONS"], name="whep_resource"),
 ]

@@ -10,10 +10,10 @@ from realtime.media.ice import ice_link_headers
 from realtime.media.offers import read_offer
 from realtime.media.signalling import (
     SignallingError,
+    bearer_token,
     check_rate,
     client_ip,
     cors_headers,
-    endpoint_options,
     invalid_token,
     media_context,
     preflight,
@@ -36,6 +36,24 @@ async def _authorise(request: Request, key: str) -> None:
         raise invalid_token(REALM)
 
 
+def _ice_user(key: str) -> str:
+    """Whom the TURN credentials handed to this session's encoder name."""
+    return f"publish-{key}"
+
+
+@signalling
+async def options(request: Request) -> Response:
+    """OPTIONS: what the endpoint allows, and its ICE servers; TURN credentials only with a valid publish token."""
+    key = session_key(request)
+    token = bearer_token(request)
+    user = None
+    if token is not None:
+        check_rate(request)
+        if await media_context(request).policy.verify_publish(key, token):
+            user = _ice_user(key)
+    return preflight(request, "POST, OPTIONS", ice_link_headers(media_context(request).settings, user))
+
+
 @signalling
 async def publish(request: Request) -> Response:
     """POST the publisher's offer: 201 with the answer and the resource to DELETE when done."""
@@ -46,7 +64,7 @@ async def publish(request: Request) -> Response:
     context = media_context(request)
     resource_id, answer = await context.relay.publish(key, offer, client_ip=client_ip(request))
     location = request.url_for("whip_resource", session_key=key, resource_id=resource_id).path
-    return sdp_answer(request, answer, location, ice_link_headers(context.settings, f"publish-{key}"))
+    return sdp_answer(request, answer, location, ice_link_headers(context.settings, _ice_user(key)))
 
 
 @signalling
@@ -65,6 +83,6 @@ async def resource(request: Request) -> Response:
 
 routes = [
     Route("/whip/{session_key}", publish, methods=["POST"], name="whip"),
-    Route("/whip/{session_key}", endpoint_options, methods=["OPTIONS"]),
+    Route("/whip/{session_key}", options, methods=["OPTIONS"]),
     Route("/whip/{session_key}/{resource_id}", resource, methods=["DELETE", "PATCH", "OPTIONS"], name="whip_resource"),
 ]

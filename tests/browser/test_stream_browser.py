@@ -86,7 +86,7 @@ class StreamSite(ThreadedServer):
 
 @dataclass
 class Stage:
-    site: StreamSite
+    site: ThreadedServer
     event: Event
     session: Session
     speaker: Person
@@ -97,10 +97,19 @@ class Stage:
         return f"{self.site.url}/{self.event.slug}/sessions/{self.session.code}/{page}"
 
 
-@pytest.fixture
-async def stage(database_url: str, database: Database, demo_event: str) -> AsyncIterator[Stage]:
+@dataclass
+class Cast:
+    event: Event
+    session: Session
+    speaker: Person
+    delegate: Person
+    moderator: Person
+
+
+async def cast_of(database: Database, slug: str) -> Cast:
+    """The event's first session with a speaker linked to an account, an online delegate and a moderator."""
     async with database.session() as db:
-        event = await factories.event_by_slug(db, demo_event)
+        event = await factories.event_by_slug(db, slug)
         rows = await db.exec(
             select(Session, Speaker)
             .join(SessionSpeaker, col(SessionSpeaker.session_id) == Session.id)
@@ -116,10 +125,16 @@ async def stage(database_url: str, database: Database, demo_event: str) -> Async
         await db.commit()
         delegate = await factories.person(db, event, "Online Delegate", attendance=ONLINE, country="ID")
         moderator = await factories.person(db, event, "Chair Person", role=Role.moderator)
+    return Cast(event, session, speaker, delegate, moderator)
+
+
+@pytest.fixture
+async def stage(database_url: str, database: Database, demo_event: str) -> AsyncIterator[Stage]:
+    cast = await cast_of(database, demo_event)
     site = StreamSite(database_url)
     site.start()
     try:
-        yield Stage(site, event, session, speaker, delegate, moderator)
+        yield Stage(site, cast.event, cast.session, cast.speaker, cast.delegate, cast.moderator)
     finally:
         site.stop()
         restrict_host_addresses([])

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 import pytest
@@ -166,3 +169,31 @@ async def test_status_shows_a_live_stream_with_its_viewers_and_bitrate(
     await wait_for(lambda: not stream_status(relay, SESSION).live)
     assert stream_status(relay, SESSION).viewers == 1
     await viewer.close()
+
+
+async def test_viewer_that_vanishes_without_delete_is_counted_out_within_seconds(
+    live_client: httpx.AsyncClient, tokens: PublishTokens, relay: Relay
+) -> None:
+    publisher = await publish(live_client, WHIP, tokens.token(SESSION), PatternTrack())
+    viewer = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.media.vanishing_viewer",
+        str(live_client.base_url.join(WHEP)),
+        pass_for("leaver"),
+        stdout=subprocess.PIPE,
+        cwd=Path(__file__).parents[2],
+    )
+    assert viewer.stdout is not None
+    async with asyncio.timeout(30):
+        assert await viewer.stdout.readline() == b"connected\n"
+    await wait_for(lambda: stream_status(relay, SESSION).viewers == 1)
+
+    viewer.kill()  # a browser closed without a DELETE: no goodbye of any kind
+    await viewer.wait()
+    vanished = time.monotonic()
+    await wait_for(lambda: stream_status(relay, SESSION).viewers == 0, timeout=30)
+    counted_out_after = time.monotonic() - vanished
+
+    assert counted_out_after < 15  # about 7 s: five unanswered checks a second apart; it was 30 s or more
+    await publisher.close()

@@ -16,7 +16,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from realtime.media.app import create_relay_app
-from realtime.media.config import RelaySettings
+from realtime.media.config import IceServer, RelaySettings
 from realtime.media.policy import Admission, RelayPolicy, ViewerRequest, signed_policy
 from realtime.media.relay import Relay
 from realtime.media.tokens import PublishTokens, control_token, viewer_pass
@@ -66,6 +66,20 @@ async def test_whip_publish_answers_201_with_sdp_and_location(
     assert response.headers["location"].startswith(f"{WHIP}/")
     assert response.text.startswith("v=0")
     assert "a=recvonly" in response.text
+
+
+@pytest.mark.parametrize(
+    ("offered", "answered"), [("actpass", "passive"), ("active", "passive"), ("passive", "active")]
+)
+async def test_relay_answers_as_dtls_server_unless_the_offer_insists(
+    client: httpx.AsyncClient, tokens: PublishTokens, make_offer: MakeOffer, offered: str, answered: str
+) -> None:
+    offer = (await make_offer()).replace("a=setup:actpass", f"a=setup:{offered}")
+
+    response = await client.post(WHIP, content=offer, headers=auth(tokens.token(SESSION)))
+
+    assert response.status_code == 201
+    assert {line for line in response.text.splitlines() if line.startswith("a=setup:")} == {f"a=setup:{answered}"}
 
 
 async def test_whip_without_token_is_401_with_a_bearer_challenge(
@@ -135,7 +149,39 @@ async def test_whip_patch_is_405_and_options_lists_methods(
     options = await client.options(WHIP)
 
     assert patch.status_code == 405
-    assert (options.status_code, options.headers["accept-post"]) == (204, "application/sdp")
+    assert (options.status_code, options.headers["accept-post"]) == (200, "application/sdp")
+
+
+@pytest.mark.parametrize("endpoint", [WHIP, WHEP])
+async def test_options_answers_200_with_the_ice_servers_of_the_post_answer(
+    settings: RelaySettings, tokens: PublishTokens, make_offer: MakeOffer, endpoint: str
+) -> None:
+    with_turn = replace(
+        settings,
+        ice_servers=(IceServer(urls=("stun:stun.example.org:3478",)),),
+        turn_urls=("turn:turn.example.org:3478?transport=udp",),
+        turn_secret="turn-secret",
+    )
+    app = create_relay_app(with_turn, policy=signed_policy(SECRET, tokens))
+    token = tokens.token(SESSION) if endpoint == WHIP else pass_for("delegate")
+    direction = "sendonly" if endpoint == WHIP else "recvonly"
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://relay.test") as client:
+        anonymous = await client.options(endpoint)
+        wrong_token = await client.options(endpoint, headers={"Authorization": "Bearer not-a-token"})
+        authorised = await client.options(endpoint, headers={"Authorization": f"Bearer {token}"})
+        posted = await client.post(endpoint, content=await make_offer(("video",), direction), headers=auth(token))
+    await app.state.media.relay.close()
+
+    stun = '<stun:stun.example.org:3478>; rel="ice-server"'
+    assert (anonymous.status_code, anonymous.headers.get_list("link")) == (200, [stun])
+    assert (wrong_token.status_code, wrong_token.headers.get_list("link")) == (200, [stun])
+    assert authorised.status_code == 200
+    assert posted.status_code == 201
+    assert authorised.headers.get_list("link") == posted.headers.get_list("link")
+    assert [link.split(";")[0] for link in authorised.headers.get_list("link")] == [
+        "<stun:stun.example.org:3478>",
+        "<turn:turn.example.org:3478?transport=udp>",
+    ]
 
 
 async def test_unknown_or_invalid_session_is_404(

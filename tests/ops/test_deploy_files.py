@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import configparser
+import queue
 import re
 import shutil
 import subprocess
+import threading
 import time
 
 import pytest
@@ -171,8 +173,7 @@ def test_coturn_uses_rest_secret_and_denies_private_peers():
 
 
 def test_coturn_starts_with_the_shipped_configuration(tmp_path):
-    if shutil.which("turnserver") is None:
-        pytest.skip("coturn is not installed")
+    require("coturn (turnserver)", shutil.which("turnserver") is not None)
     certificate = self_signed_certificate(tmp_path)
     conf = (DEPLOY / "coturn" / "turnserver.conf").read_text(encoding="utf-8")
     conf = re.sub(r"^cert=.*$", f"cert={certificate.cert}", conf, flags=re.MULTILINE)
@@ -187,9 +188,12 @@ def test_coturn_starts_with_the_shipped_configuration(tmp_path):
         deadline = time.monotonic() + 15
         output = []
         assert process.stdout is not None
+        lines: queue.Queue[str] = queue.Queue()  # read in a thread: a silent turnserver must not hang the test
+        threading.Thread(target=lambda: [lines.put(line) for line in process.stdout or ()], daemon=True).start()
         while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line:
+            try:
+                line = lines.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
                 break
             output.append(line)
             if "turn server id=0 created" in line:
@@ -204,8 +208,7 @@ def test_coturn_starts_with_the_shipped_configuration(tmp_path):
 
 
 def test_redis_accepts_the_shipped_settings(tmp_path):
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed")
+    require("redis-server", shutil.which("redis-server") is not None)
     port = free_port()
     process = subprocess.Popen(
         ["redis-server", str(DEPLOY / "redis" / "podium.conf"), "--port", str(port), "--dir", str(tmp_path)],

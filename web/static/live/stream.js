@@ -2,6 +2,7 @@
 // Unmute button, offers audio only for poor connections, reconnects by itself with backoff, and says
 // plainly when the stream is offline.
 
+import { Backoff, watchConnection } from "./reconnect.js";
 import { negotiate, release } from "./whep.js";
 
 const STALL_CHECK_MS = 2000;
@@ -9,7 +10,6 @@ const STALLED_CHECKS = 2; // no new frames for this many checks: the stream is o
 // Still nothing after this many: connect afresh, in case the relay dropped this viewer (a restart) and the
 // browser has not noticed yet; with the publisher simply away, the backoff spaces these out.
 const RECONNECT_AFTER_CHECKS = 4;
-const BACKOFF_MS = [1000, 2000, 4000, 8000, 15000, 30000];
 const OFFLINE_BACKOFF_MS = 10000; // the relay says there is nothing to watch: look again now and then
 
 const root = document.getElementById("stream");
@@ -27,7 +27,8 @@ function start(root) {
 
   let pc = null;
   let resource = null;
-  let attempt = 0;
+  let unwatch = null;
+  const backoff = new Backoff();
   let retryTimer = null;
   let stallTimer = null;
   let generation = 0;
@@ -48,10 +49,9 @@ function start(root) {
     const location = resource;
     pc = null;
     resource = null;
-    if (previous) {
-      previous.ontrack = null;
-      previous.onconnectionstatechange = null;
-    }
+    if (unwatch) unwatch();
+    unwatch = null;
+    if (previous) previous.ontrack = null;
     // Closed once the relay has let the resource go: closing first makes the relay drop it on its own,
     // and the DELETE that follows finds nothing (a 404 in the console).
     return release(location).finally(() => previous && previous.close());
@@ -60,9 +60,7 @@ function start(root) {
   function retry(delay) {
     close();
     if (leaving) return;
-    const wait = delay ?? BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)];
-    attempt += 1;
-    retryTimer = setTimeout(connect, wait);
+    retryTimer = setTimeout(connect, delay ?? backoff.next());
   }
 
   async function fetchPass() {
@@ -83,7 +81,7 @@ function start(root) {
     close();
     const mine = generation;
     const was = root.dataset.state;
-    if (was !== "offline") show(was === "live" ? "reconnecting" : "connecting");
+    if (was !== "offline") show(was === "live" || was === "reconnecting" ? "reconnecting" : "connecting");
     const peer = new RTCPeerConnection({ iceServers: [] });
     pc = peer;
     const media = new MediaStream();
@@ -95,11 +93,13 @@ function start(root) {
       media.addTrack(event.track);
       if (video.srcObject !== media) video.srcObject = media;
     };
-    peer.onconnectionstatechange = () => {
-      if (mine !== generation) return;
-      if (peer.connectionState === "failed" || peer.connectionState === "closed") retry();
-      if (peer.connectionState === "connected") watchProgress(peer, mine);
-    };
+    unwatch = watchConnection(peer, {
+      connected: () => watchProgress(peer, mine),
+      unsteady: () => show("reconnecting"),
+      lost: () => {
+        if (mine === generation) retry();
+      },
+    });
     try {
       const pass = await fetchPass();
       if (mine !== generation) return;
@@ -147,7 +147,7 @@ function start(root) {
       const count = await progress(peer);
       if (mine !== generation) return;
       if (count > lastProgress && lastProgress >= 0) {
-        attempt = 0;
+        backoff.reset();
         stalled = 0;
         show("live");
         video.play().catch(() => {});
@@ -174,7 +174,7 @@ function start(root) {
     const on = audioOnly.getAttribute("aria-pressed") !== "true";
     audioOnly.setAttribute("aria-pressed", String(on));
     root.classList.toggle("stream-audio-only", on);
-    attempt = 0;
+    backoff.reset();
     connect();
   });
 
@@ -184,7 +184,7 @@ function start(root) {
   });
   window.addEventListener("online", () => {
     if (root.dataset.state !== "live") {
-      attempt = 0;
+      backoff.reset();
       connect();
     }
   });

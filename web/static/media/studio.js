@@ -1,6 +1,8 @@
-// The speakers' studio: choose a camera and a microphone, see the preview, go live over WHIP, stop.
+// The speakers' studio: choose a camera and a microphone, see the preview, go live over WHIP, stop; reconnects by
+// itself when the relay goes away (a restart) and says so meanwhile.
 
-import { negotiate, release } from "../live/whep.js";
+import { Backoff, watchConnection } from "../live/reconnect.js";
+import { negotiate, release, SignallingError } from "../live/whep.js";
 
 const root = document.getElementById("studio");
 
@@ -89,41 +91,92 @@ function start(root) {
     }
   }
 
+  // The speaker wants to be live from Go live until Stop: a connection lost meanwhile (the relay crashed or
+  // restarted, the network dropped) is made again, with backoff (live/reconnect.js, the player's rule), until it
+  // works, the relay refuses this studio's token, or the relay ends the publish on purpose.
+  let wanted = false;
+  let everLive = false;
+  let unwatch = null;
+  let retryTimer = null;
+  const backoff = new Backoff();
+
   async function live() {
-    if (pc) return;
+    if (wanted) return;
+    wanted = true;
+    everLive = false;
+    backoff.reset();
     goLive.disabled = true;
+    stop.disabled = false;
     show("starting");
+    await connect();
+  }
+
+  async function connect() {
     const peer = new RTCPeerConnection({ iceServers: [] });
     pc = peer;
     for (const kind of ["video", "audio"]) {
       const track = media ? media.getTracks().find((t) => t.kind === kind) : undefined;
       peer.addTransceiver(track || kind, { direction: "sendonly", streams: media ? [media] : [] });
     }
-    peer.onconnectionstatechange = () => {
-      if (pc !== peer) return;
-      if (peer.connectionState === "connected") show("live");
-      if (peer.connectionState === "failed") {
-        end("failed");
-      }
-    };
+    unwatch = watchConnection(peer, {
+      connected: () => {
+        everLive = true;
+        backoff.reset();
+        show("live");
+      },
+      unsteady: () => show("reconnecting"),
+      lost: (reason) => lost(peer, reason),
+    });
     try {
-      resource = await negotiate(peer, root.dataset.whipUrl, token);
-      stop.disabled = false;
-    } catch {
-      end("failed");
+      const location = await negotiate(peer, root.dataset.whipUrl, token);
+      if (pc !== peer) {
+        release(location, token);
+        return;
+      }
+      resource = location;
+    } catch (error) {
+      if (pc !== peer) return;
+      // A rotated token or a session gone: trying again cannot help.
+      const refused = error instanceof SignallingError && [401, 403, 404].includes(error.status);
+      if (refused) end("refused");
+      else lost(peer);
     }
   }
 
-  async function end(state) {
+  function lost(peer, reason) {
+    if (pc !== peer || !wanted) return;
+    if (reason === "ended") {
+      // The relay let this publisher go on purpose (an organiser's Stop): coming back would undo it.
+      end("ended");
+      return;
+    }
+    if (!everLive) {
+      end("failed");
+      return;
+    }
+    show("reconnecting");
+    drop();
+    retryTimer = setTimeout(connect, backoff.next());
+  }
+
+  async function drop() {
     const peer = pc;
     const previous = resource;
     pc = null;
     resource = null;
-    stop.disabled = true;
+    clearTimeout(retryTimer);
+    if (unwatch) unwatch();
+    unwatch = null;
     // Release the resource before closing: the relay drops a publisher whose connection closed, and a
     // DELETE that arrives after that answers 404.
     await release(previous, token);
     if (peer) peer.close();
+  }
+
+  async function end(state) {
+    wanted = false;
+    stop.disabled = true;
+    await drop();
     goLive.disabled = false;
     show(state);
   }
