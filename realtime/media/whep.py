@@ -39,7 +39,7 @@ async def options(request: Request) -> Response:
     context = media_context(request)
     user = None
     if bearer_token(request) is not None:
-        check_rate(request)
+        await check_rate(request)
         admission = await context.policy.admit_viewer(ViewerRequest(key, bearer_token(request), client_ip(request)))
         if admission.authenticated and admission.allowed:
             user = _ice_user(admission, request)

@@ -48,7 +48,7 @@ async def options(request: Request) -> Response:
     token = bearer_token(request)
     user = None
     if token is not None:
-        check_rate(request)
+        await check_rate(request)
         if await media_context(request).policy.verify_publish(key, token):
             user = _ice_user(key)
     return preflight(request, "POST, OPTIONS", ice_link_headers(media_context(request).settings, user))
