@@ -6,6 +6,7 @@ const GUEST_KEY = "podium-guest-key";
 const ACK_TIMEOUT_MS = 10000;
 const GAP_WAIT_MS = 1000;
 const REJOIN_DELAY_MS = 2000;
+const RESYNC_SPREAD_MS = 1000;
 const ATTEMPTS = 4;
 
 export function newClientId() {
@@ -83,6 +84,10 @@ export class LiveConnection {
       this.hintSeq = Math.max(this.hintSeq, counts.seq || 0);
       if (this.joined && this.hintSeq > this.lastSeq) this.armGap();
       this.handlers.counts(counts);
+    });
+    // The server's message bus lost messages (PROTOCOL.md): catch up from the database, not all at once.
+    socket.on("resync", () => {
+      if (this.joined) setTimeout(() => this.join(), Math.random() * RESYNC_SPREAD_MS);
     });
     socket.on("announcement", (message) => this.handlers.announcement(message.announcement));
     socket.on("announcement_removed", (message) => this.handlers.announcementRemoved(message.id));
