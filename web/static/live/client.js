@@ -171,7 +171,8 @@ export class LiveConnection {
 
   onRoomEvent(event) {
     if (event.session !== this.session) return;
-    if (!this.joined) {
+    // While a join is in flight its answer decides lastSeq: what arrives meanwhile applies after it.
+    if (!this.joined || this.joining) {
       this.buffered.push(event);
       return;
     }
