@@ -16,7 +16,7 @@ from sqlmodel import select
 
 from server.db import Database
 from server.live.models import Question, RoomLog
-from tests.faults import AppProcess, PrivateRedis
+from tests.faults import AppProcess, PrivatePostgres, PrivateRedis
 from tests.live.conftest import NAMESPACE, LiveClient, World, client_id
 from tests.live.factories import Person
 
@@ -366,3 +366,52 @@ async def test_killed_app_process_restarted_every_client_converges(
 
     assert all(not writer.unacked for writer in writers)
     assert sum(len(writer.acked) for writer in writers) >= 15 + 3 * 30
+
+
+# PostgreSQL: crashed (kill -9 of the postmaster) and restarted under a busy room.
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["private_postgres"], indirect=True)
+async def test_postgres_crash_and_restart_loses_nothing_acknowledged(
+    world: World, database_url: str, database: Database, private_postgres: PrivatePostgres
+) -> None:
+    room = world.session.id or 0
+    app = AppProcess(database_url)
+    followers = [await Follower(room).follow(app.url, person) for person in (world.delegate, world.onsite)]
+    writers: list[Writer] = []
+    try:
+        for person in (world.moderator, world.organiser):
+            client = await connected(app.url, person)
+            await client.join(room)
+            writers.append(Writer(client, room, timeout=10))
+        refused: list[dict[str, Any]] = []
+
+        async def burst(writer: Writer, n: int) -> None:
+            for turn in range(40):
+                answer = await writer.ask(f"Busy {n}.{turn}")
+                if answer is not None and not answer["ok"]:
+                    refused.append(answer)
+                    await asyncio.sleep(0.2)  # the database is away: the client waits and goes on
+
+        tasks = [asyncio.create_task(burst(writer, n)) for n, writer in enumerate(writers)]
+        while sum(len(writer.acked) for writer in writers) < 10:
+            await asyncio.sleep(0.01)
+        private_postgres.crash()
+        await asyncio.sleep(1)
+        private_postgres.start()
+        await asyncio.gather(*tasks)
+        for writer in writers:
+            await writer.retry()
+        for follower in followers:
+            await follower.catch_up()  # what any client does on its next gap or reconnect
+            await converged(follower, database)
+        await assert_nothing_lost_or_doubled(database, room, writers)
+    finally:
+        for client in [*(writer.client for writer in writers), *followers]:
+            with contextlib.suppress(Exception):
+                await client.close()
+        app.stop()
+
+    assert refused and {answer["code"] for answer in refused} == {"server_error"}  # refused, never half-done
+    assert sum(len(writer.acked) for writer in writers) == 2 * 40
