@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
+from realtime.live.person_rooms import SharedPersonRooms
 from server.db import Database
 from server.live.models import Question, RoomLog
 from tests.faults import AppProcess, PrivatePostgres, PrivateRedis
@@ -415,3 +417,44 @@ async def test_postgres_crash_and_restart_loses_nothing_acknowledged(
 
     assert refused and {answer["code"] for answer in refused} == {"server_error"}  # refused, never half-done
     assert sum(len(writer.acked) for writer in writers) == 2 * 40
+
+
+# The publish queue itself: bounded, oldest dropped, and a resync for everyone once Redis takes messages again.
+
+
+async def test_publish_queue_drops_the_oldest_and_asks_for_a_resync_once_redis_is_back() -> None:
+    import redis as sync_redis
+
+    redis = PrivateRedis()
+    manager = SharedPersonRooms(redis.url, channel="podium-fault-test", backlog=3)
+    heard: list[dict[str, Any]] = []
+    try:
+        redis.kill()
+        for n in range(5):
+            await manager.emit("room_event", {"seq": n + 1}, namespace=NAMESPACE, room="somewhere")
+        queued = [message["data"] for message in manager.backlog]
+
+        redis.start()
+        # Subscribed without yielding to the event loop: the queue cannot be sent before we listen.
+        listener = sync_redis.Redis.from_url(redis.url)
+        pubsub = listener.pubsub(ignore_subscribe_messages=True)
+        pubsub.subscribe("podium-fault-test")
+        deadline = time.monotonic() + 10
+        while len(heard) < 4 and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+            while (message := pubsub.get_message()) is not None:
+                heard.append(json.loads(message["data"]))
+        pubsub.close()
+        listener.close()
+    finally:
+        await manager.close()
+        redis.stop()
+
+    assert manager.dropped == 2
+    assert queued == [[{"seq": 3}], [{"seq": 4}], [{"seq": 5}]]  # the newest kept
+    assert [(m["event"], m["data"], m["room"]) for m in heard] == [
+        ("room_event", [{"seq": 3}], "somewhere"),
+        ("room_event", [{"seq": 4}], "somewhere"),
+        ("room_event", [{"seq": 5}], "somewhere"),
+        ("resync", [{}], None),  # to every client of every other process
+    ]
