@@ -329,3 +329,38 @@ async def test_refusal_page_is_clear_and_accessible(browser: Any, room: Room) ->
     assert response is not None and response.status == 403
     await expect_text(page.locator(".entry-message"), "Please sign in to enter the live room.")
     await assert_accessible(page)
+
+
+async def test_resync_brings_a_change_whose_broadcast_was_lost(browser: Any, room: Room) -> None:
+    """What the message bus lost (Redis down between processes), a ``resync`` brings from the database."""
+    import asyncio
+
+    from server.live.access import Participant
+    from server.live.chat import send_message
+
+    delegate, problems = await open_page(browser, room, "room", room.delegate, PHONE)
+    live = room.site.live
+    # The coalesced counts of the delegate's arrival (which carry the room's seq) have come and gone.
+    for _ in range(100):
+        if live.coalescer.flushes:
+            break
+        await asyncio.sleep(0.1)
+    chair = Participant(
+        key=room.moderator.key,
+        name="Chair Person",
+        kind="account",
+        account_id=room.moderator.account.id,
+        event_id=room.event.id or 0,
+        session_id=room.session.id or 0,
+        origin="online",
+        country="",
+        roles=frozenset({Role.moderator}),
+    )
+    async with room.database.session() as db:  # committed, never broadcast
+        await send_message(db, actor=chair, session_id=chair.session_id, text="Lost on the bus", client_id="lost-0001")
+
+    resync = live.sio.emit("resync", {}, namespace="/live")
+    await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(resync, live.loop))
+
+    await expect_contains(delegate.locator("#chat li", has_text="Lost on the bus"), "Lost on the bus")
+    assert problems.messages == []
