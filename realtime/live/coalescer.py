@@ -2,7 +2,8 @@
 as one ``counts`` update per room every ``interval`` (presence alone: every ``presence_every``, longer in
 big rooms), read fresh from the database. With several processes a room's counts are sent once more after
 ``settle`` seconds, so the last update any client gets is read after the last change, whichever process
-flushed first."""
+flushed first. A room whose counts could not be sent (the database away) stays pending until they are; with
+Redis away they still reach this process's clients (presence.py answers with the last headcount)."""
 
 from __future__ import annotations
 

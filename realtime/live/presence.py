@@ -12,13 +12,15 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from realtime.live.redis_client import MAX_PAUSE, redis_options
+from realtime.live.redis_client import redis_options
 from server.registration.models import Attendance
 
 logger = logging.getLogger(__name__)
 
 STALE_AFTER = 30.0  # seconds without a refresh before a process's members stop counting
 REFRESH_EVERY = 10.0
+# Seconds presence leaves Redis alone after a failure: while it hangs, each try costs the counts loop a timeout.
+RETRY_REDIS_AFTER = 5.0
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ class Presence:
         except Exception as failure:  # Redis down or hanging: counts still go out, with the last headcount
             if self._redis_back_at == 0.0:
                 logger.warning("cannot count presence in Redis (%s); using the last count", failure)
-            self._redis_back_at = time.monotonic() + MAX_PAUSE
+            self._redis_back_at = time.monotonic() + RETRY_REDIS_AFTER
             return self.last(session_id)
         self._redis_back_at = 0.0
         online = sum(1 for origin in members.values() if origin == Attendance.online)
