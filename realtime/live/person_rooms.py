@@ -77,13 +77,8 @@ class SharedPersonRooms(PersonRooms, socketio.AsyncRedisManager):
     # Publishing: never awaits Redis.
 
     async def _publish(self, data: Any) -> None:
-        if len(self.backlog) >= self.backlog_limit:
-            dropped = self.backlog.popleft()
-            self._dropped_namespaces.add(dropped.get("namespace") or "/")
-            self.dropped += 1
-            if self.dropped % 1000 == 1:
-                logger.warning("Redis is not taking messages: dropped %d; clients will catch up by seq", self.dropped)
         self.backlog.append(data)
+        self._drop_beyond_limit()
         self._queued.set()
         if self._sender is None or self._sender.done():
             self._sender = asyncio.create_task(self._send_backlog())
@@ -96,7 +91,7 @@ class SharedPersonRooms(PersonRooms, socketio.AsyncRedisManager):
                 self._queued.clear()
                 await self._queued.wait()
                 continue
-            batch = [self.backlog[n] for n in range(min(BATCH, len(self.backlog)))]
+            batch = [self.backlog.popleft() for _ in range(min(BATCH, len(self.backlog)))]
             try:
                 async with self._publisher.pipeline(transaction=False) as pipe:
                     for message in batch:
@@ -106,19 +101,26 @@ class SharedPersonRooms(PersonRooms, socketio.AsyncRedisManager):
                 failures += 1
                 if failures == 1:
                     logger.warning("cannot publish to Redis (%s); retrying", failure)
+                self.backlog.extendleft(reversed(batch))  # first again, ahead of what came meanwhile
+                self._drop_beyond_limit()
                 await asyncio.sleep(retry_pause(failures))
                 continue
             if failures:
                 logger.warning("publishing to Redis again")
                 failures = 0
-            for _ in batch:
-                if self.backlog:
-                    self.backlog.popleft()
             if not self.backlog and self._dropped_namespaces:
                 # Other processes' clients missed what was dropped: they get it from the database.
                 namespaces, self._dropped_namespaces = self._dropped_namespaces, set()
                 for namespace in sorted(namespaces):
                     self.backlog.append(self._resync_message(namespace))
+
+    def _drop_beyond_limit(self) -> None:
+        while len(self.backlog) > self.backlog_limit:
+            dropped = self.backlog.popleft()
+            self._dropped_namespaces.add(dropped.get("namespace") or "/")
+            self.dropped += 1
+            if self.dropped % 1000 == 1:
+                logger.warning("Redis is not taking messages: dropped %d; clients will catch up by seq", self.dropped)
 
     def _resync_message(self, namespace: str) -> dict[str, Any]:
         return {
@@ -147,6 +149,7 @@ class SharedPersonRooms(PersonRooms, socketio.AsyncRedisManager):
                 failures = 0
                 async for message in self.pubsub.listen():
                     yield message
+                raise ConnectionError("the subscription ended")  # subscribe again, after a pause
             except Exception as failure:
                 failures += 1
                 if failures == 1:
