@@ -222,8 +222,7 @@ async def connected(url: str, person: Person) -> LiveClient:
 # Redis: frozen, killed and restarted under two app processes sharing it.
 
 
-@pytest.mark.postgres
-@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
 async def test_frozen_redis_stalls_no_acknowledgement_and_loses_nothing(
     world: World, database_url: str, database: Database
 ) -> None:
@@ -257,8 +256,7 @@ async def test_frozen_redis_stalls_no_acknowledgement_and_loses_nothing(
     assert max(frozen_acks) < 1.0, frozen_acks
 
 
-@pytest.mark.postgres
-@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
 async def test_redis_down_then_back_counts_reach_everyone_and_delivery_resumes_within_2s(
     world: World, database_url: str, database: Database
 ) -> None:
