@@ -50,6 +50,7 @@ export class LiveConnection {
     this.muteNotice = null; // the newest `muted` notice: one that arrives during a join may be newer than it
     this.muteSeq = 0; // the seq the shown mute state is as new as
     this.gapTimer = null;
+    this.resyncAfterJoin = false;
     this.waiting = [];
   }
 
@@ -87,7 +88,7 @@ export class LiveConnection {
     });
     // The server's message bus lost messages (PROTOCOL.md): catch up from the database, not all at once.
     socket.on("resync", () => {
-      if (this.joined) setTimeout(() => this.join(), Math.random() * RESYNC_SPREAD_MS);
+      if (this.joined) setTimeout(() => this.resync(), Math.random() * RESYNC_SPREAD_MS);
     });
     socket.on("announcement", (message) => this.handlers.announcement(message.announcement));
     socket.on("announcement_removed", (message) => this.handlers.announcementRemoved(message.id));
@@ -109,6 +110,15 @@ export class LiveConnection {
     const waiting = this.waiting;
     this.waiting = [];
     waiting.forEach((resolve) => resolve(false));
+  }
+
+  // A join already in flight may have read the room before what was lost: join once more after it.
+  resync() {
+    if (this.joining) {
+      this.resyncAfterJoin = true;
+    } else if (this.joined) {
+      this.join();
+    }
   }
 
   async join() {
@@ -163,6 +173,10 @@ export class LiveConnection {
     this.buffered = [];
     buffered.forEach((event) => this.onRoomEvent(event));
     this.drain();
+    if (this.resyncAfterJoin) {
+      this.resyncAfterJoin = false;
+      this.join();
+    }
     this.handlers.status("live");
     const waiting = this.waiting;
     this.waiting = [];
