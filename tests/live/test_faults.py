@@ -413,7 +413,8 @@ async def test_postgres_crash_and_restart_loses_nothing_acknowledged(
                 await client.close()
         app.stop()
 
-    assert refused and {answer["code"] for answer in refused} == {"server_error"}  # refused, never half-done
+    codes = {answer["code"] for answer in refused}
+    assert "server_error" in codes and codes <= {"server_error", "rate_limited"}  # refused, never half-done
     assert sum(len(writer.acked) for writer in writers) == 2 * 40
 
 
