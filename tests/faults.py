@@ -100,8 +100,7 @@ class PrivatePostgres:
     def crash(self) -> None:
         """kill -9 of the postmaster and its backends: what a power cut or the OOM killer does."""
         pid = self.postmaster_pid()
-        backends = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
-        for victim in [pid, *map(int, backends)]:
+        for victim in [pid, *_children(pid)]:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(victim, signal.SIGKILL)
         eventually(lambda: not _alive(pid), timeout=10, what="the postmaster's death")
@@ -112,12 +111,23 @@ class PrivatePostgres:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def _children(pid: int) -> list[int]:
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            # The command name (2nd field) is in parentheses and may hold spaces: the parent follows it.
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                children.append(int(stat.parent.name))
+    return children
+
+
 def _alive(pid: int) -> bool:
+    """Running, and not a zombie (a container's first process may never reap it)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
         return False
-    return True
+    return state != "Z"
 
 
 class AppProcess:
