@@ -122,12 +122,12 @@ def _children(pid: int) -> list[int]:
 
 
 def _alive(pid: int) -> bool:
-    """Running, and not a zombie (a container's first process may never reap it)."""
+    """Until reaped: PostgreSQL refuses to start while its old postmaster's pid exists, even as a zombie."""
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
+        os.kill(pid, 0)
+    except ProcessLookupError:
         return False
-    return state != "Z"
+    return True
 
 
 class AppProcess:
