@@ -16,7 +16,7 @@ from server.events.models import Event
 from server.live.models import ChatMessage
 from tests.browser.conftest import PageProblems, assert_accessible
 from tests.live import factories
-from tests.live.factories import ONLINE, Person
+from tests.live.factories import ONLINE, Person, moderator_in
 from tests.live_pages.site import LiveSite
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
@@ -335,7 +335,6 @@ async def test_resync_brings_a_change_whose_broadcast_was_lost(browser: Any, roo
     """What the message bus lost (Redis down between processes), a ``resync`` brings from the database."""
     import asyncio
 
-    from server.live.access import Participant
     from server.live.chat import send_message
 
     delegate, problems = await open_page(browser, room, "room", room.delegate, PHONE)
@@ -345,17 +344,7 @@ async def test_resync_brings_a_change_whose_broadcast_was_lost(browser: Any, roo
         if live.coalescer.flushes:
             break
         await asyncio.sleep(0.1)
-    chair = Participant(
-        key=room.moderator.key,
-        name="Chair Person",
-        kind="account",
-        account_id=room.moderator.account.id,
-        event_id=room.event.id or 0,
-        session_id=room.session.id or 0,
-        origin="online",
-        country="",
-        roles=frozenset({Role.moderator}),
-    )
+    chair = moderator_in(room.moderator, event=room.event, session=room.session)
     async with room.database.session() as db:  # committed, never broadcast
         await send_message(db, actor=chair, session_id=chair.session_id, text="Lost on the bus", client_id="lost-0001")
 

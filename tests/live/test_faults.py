@@ -15,12 +15,16 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
+from realtime.live.coalescer import Coalescer
 from realtime.live.person_rooms import SharedPersonRooms
+from realtime.live.presence import Presence
+from server.broadcast import CountsChanged
 from server.db import Database
 from server.live.models import Question, RoomLog
+from server.live.questions import ask_question
 from tests.faults import AppProcess, PrivatePostgres, PrivateRedis
 from tests.live.conftest import NAMESPACE, LiveClient, World, client_id
-from tests.live.factories import Person
+from tests.live.factories import Person, moderator_in
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -416,6 +420,34 @@ async def test_postgres_crash_and_restart_loses_nothing_acknowledged(
     codes = {answer["code"] for answer in refused}
     assert "server_error" in codes and codes <= {"server_error", "rate_limited"}  # refused, never half-done
     assert sum(len(writer.acked) for writer in writers) == 2 * 40
+
+
+# The coalescer: a room's counts that could not be sent stay pending until they are.
+
+
+async def test_counts_that_could_not_be_sent_go_out_at_the_next_flush(world: World, database: Database) -> None:
+    room = world.session.id or 0
+    chair = moderator_in(world.moderator, event=world.event, session=world.session)
+    async with database.session() as db:
+        asked = await ask_question(
+            db, actor=chair, session_id=room, text="Counted?", anonymous=False, client_id=client_id()
+        )
+    question = asked.answer["question"]["id"]
+    sent: list[dict[str, Any]] = []
+    failures = [ConnectionError("the bus is away")]
+
+    async def emit(event: str, data: dict[str, Any], to: str) -> None:
+        if failures:
+            raise failures.pop()
+        sent.append(data)
+
+    coalescer = Coalescer(database, Presence(), emit)
+    coalescer.touch(CountsChanged(session_id=room, questions=frozenset({question})))
+    with contextlib.suppress(ConnectionError):  # (the loop around flush() logs what escapes it)
+        await coalescer.flush()  # the send fails
+    await coalescer.flush()
+
+    assert [counts["votes"] for counts in sent] == [{str(question): 0}, {str(question): 0}]  # moderators, audience
 
 
 # The publish queue itself: bounded, oldest dropped, and a resync for everyone once Redis takes messages again.

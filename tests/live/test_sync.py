@@ -5,12 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlmodel import func, select
 
-from server.accounts.models import Role
 from server.db import Database
-from server.live.access import Participant
 from server.live.chat import send_message
 from server.live.models import ChatMessage, Question, RoomLog
 from tests.live.conftest import World, client_id
+from tests.live.factories import moderator_in
 
 pytestmark = [pytest.mark.integration, pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)]
 
@@ -134,17 +133,7 @@ async def test_rejoins_under_concurrent_writes_never_skip_an_event(world: World,
     room = world.session.id
     rejoiners = [await clients(world.delegate) for _ in range(3)]  # a few, to stay under each one's limit
     last = [(await rejoiner.join(room))["seq"] for rejoiner in rejoiners]
-    chair = Participant(
-        key=world.moderator.key,
-        name="Chair",
-        kind="account",
-        account_id=world.moderator.account.id,
-        event_id=world.event.id or 0,
-        session_id=room,
-        origin="online",
-        country="",
-        roles=frozenset({Role.moderator}),
-    )
+    chair = moderator_in(world.moderator, event=world.event, session=world.session)
     writing = True
 
     async def write() -> None:  # as fast as the database takes them, beside the live server
