@@ -85,7 +85,10 @@ async def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequ
         await upgrade(url)
         yield url
         return
-    admin_url = request.getfixturevalue("postgres_server")
+    if backend == "private_postgres":  # a cluster of the test's own, to crash and restart (tests/faults.py)
+        admin_url = request.getfixturevalue("private_postgres").admin_url
+    else:
+        admin_url = request.getfixturevalue("postgres_server")
     raw = await _create_postgres_database(admin_url)
     url = raw.replace("postgresql://", "postgresql+asyncpg://", 1)
     await upgrade(url)
@@ -93,6 +96,15 @@ async def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequ
         yield url
     finally:
         await _drop_postgres_database(admin_url, raw)
+
+
+@pytest.fixture
+def private_postgres() -> Iterator[Any]:
+    from tests.faults import PrivatePostgres
+
+    cluster = PrivatePostgres()
+    yield cluster
+    cluster.stop()
 
 
 @pytest.fixture

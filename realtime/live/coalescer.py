@@ -2,7 +2,8 @@
 as one ``counts`` update per room every ``interval`` (presence alone: every ``presence_every``, longer in
 big rooms), read fresh from the database. With several processes a room's counts are sent once more after
 ``settle`` seconds, so the last update any client gets is read after the last change, whichever process
-flushed first."""
+flushed first. A room whose counts could not be sent (the database away) stays pending until they are; with
+Redis away they still reach this process's clients (presence.py answers with the last headcount)."""
 
 from __future__ import annotations
 
@@ -66,6 +67,7 @@ class Coalescer:
         self.presence_every = presence_every
         self._task: asyncio.Task[None] | None = None
         self.flushes = 0
+        self.failing = False  # the last send failed: log once until one succeeds
 
     def touch(self, change: CountsChanged) -> None:
         self._dirty.setdefault(change.session_id, Dirty()).merge(
@@ -111,9 +113,11 @@ class Coalescer:
         for session_id, (due, pending) in list(self._settling.items()):
             if due <= now and session_id not in dirty:
                 del self._settling[session_id]
-                await self._send(session_id, pending)
+                if not await self._try_send(session_id, pending):
+                    self._settling[session_id] = (now + self.interval, pending)
         for session_id, change in dirty.items():
-            await self._send(session_id, change)
+            if not await self._try_send(session_id, change):
+                continue
             if self.settle is not None and (change.questions or change.polls):
                 earlier = self._settling.get(session_id, (0.0, Dirty()))[1]
                 earlier.merge(change)
@@ -123,6 +127,19 @@ class Coalescer:
         """Seconds between presence-only updates of a room: longer in big rooms, so that presence costs at
         most about ``PRESENCE_SENDS_PER_SECOND`` messages a second however many people are there."""
         return max(self.presence_every, self.presence.local(session_id).connected / PRESENCE_SENDS_PER_SECOND)
+
+    async def _try_send(self, session_id: int, change: Dirty) -> bool:
+        """Sends the room's counts; if that fails (the database away), keeps the change for the next flush."""
+        try:
+            await self._send(session_id, change)
+        except Exception:
+            if not self.failing:
+                logger.exception("sending coalesced counts failed; retrying")
+            self.failing = True
+            self._dirty.setdefault(session_id, Dirty()).merge(change)
+            return False
+        self.failing = False
+        return True
 
     async def _send(self, session_id: int, change: Dirty) -> None:
         async with self.database.session() as db:

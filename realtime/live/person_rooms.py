@@ -2,7 +2,7 @@
 it is delivered, the manager asks this process's live server for its connections of that person in that
 room: so a personal message (a mute notice, one's own question) reaches every connection of theirs, in
 every process (each resolves its own on receiving the emit from Redis), and the many people who never get
-one cost no memory."""
+one cost no memory. Over Redis, messages between processes go through ``redis_bus.RedisBus``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 
 import socketio
 
+from realtime.live.redis_bus import RedisBus
 from server.live import audiences
 
 # (session id, participant key) -> sids of this process's connections of that person in that room
@@ -32,6 +33,9 @@ class PersonRooms(socketio.AsyncManager):
                     members.setdefault(sid, eio_sid)
         yield from members.items()
 
+    async def close(self) -> None:
+        """Stops what the manager runs in the background (nothing, in one process)."""
 
-class SharedPersonRooms(PersonRooms, socketio.AsyncRedisManager):
+
+class SharedPersonRooms(RedisBus, PersonRooms):  # RedisBus first: its close() is the one that works
     pass

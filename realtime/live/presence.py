@@ -5,16 +5,22 @@ fields still fresh (a crashed process's field ages out)."""
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from realtime.live.redis_client import redis_options
 from server.registration.models import Attendance
+
+logger = logging.getLogger(__name__)
 
 STALE_AFTER = 30.0  # seconds without a refresh before a process's members stop counting
 REFRESH_EVERY = 10.0
+# Seconds presence leaves Redis alone after a failure: while it hangs, each try costs the counts loop a timeout.
+RETRY_REDIS_AFTER = 5.0
 
 
 @dataclass(frozen=True)
@@ -34,10 +40,11 @@ class Presence:
         self._published: dict[int, float] = {}
         self._online: dict[int, int] = {}
         self._last: dict[int, Headcount] = {}
+        self._redis_back_at = 0.0  # after a failure, Redis is left alone until then (monotonic clock)
         if redis_url:
             import redis.asyncio as redis
 
-            self._redis = redis.from_url(redis_url)
+            self._redis = redis.from_url(redis_url, **redis_options())
 
     def enter(self, session_id: int, key: str, origin: str) -> None:
         members = self._connections.setdefault(session_id, Counter())
@@ -73,7 +80,16 @@ class Presence:
         """This room's people across processes; publishes this process's share first."""
         if self._redis is None:
             return self.local(session_id)
-        members = await self._shared(session_id, dict(self._origins.get(session_id, {})))
+        if time.monotonic() < self._redis_back_at:
+            return self.last(session_id)
+        try:
+            members = await self._shared(session_id, dict(self._origins.get(session_id, {})))
+        except Exception as failure:  # Redis down or hanging: counts still go out, with the last headcount
+            if self._redis_back_at == 0.0:
+                logger.warning("cannot count presence in Redis (%s); using the last count", failure)
+            self._redis_back_at = time.monotonic() + RETRY_REDIS_AFTER
+            return self.last(session_id)
+        self._redis_back_at = 0.0
         online = sum(1 for origin in members.values() if origin == Attendance.online)
         self._last[session_id] = Headcount(connected=len(members), online=online)
         return self._last[session_id]
@@ -104,6 +120,9 @@ class Presence:
 
     async def close(self) -> None:
         if self._redis is not None:
-            for session_id in list(self._connections):
-                await self._redis.hdel(f"{self.prefix}:presence:{session_id}", self.process)
+            try:
+                for session_id in list(self._connections):
+                    await self._redis.hdel(f"{self.prefix}:presence:{session_id}", self.process)
+            except Exception:  # Redis away: this process's share ages out by itself (STALE_AFTER)
+                logger.warning("could not withdraw presence from Redis")
             await self._redis.aclose()

@@ -73,8 +73,9 @@ class LiveServer:
         several = settings.redis_url is not None
         # One channel per installation, so sites sharing a Redis server never hear each other.
         channel = "podium-live-" + hashlib.sha256(settings.database_url.encode()).hexdigest()[:12]
-        manager = SharedPersonRooms(settings.redis_url, channel=channel) if several else PersonRooms()
+        manager = SharedPersonRooms(settings.redis_url, channel=channel) if settings.redis_url else PersonRooms()
         manager.resolve = self._connections_of
+        self.manager = manager
         self.sio = LiveSocketServer(
             async_mode="asgi",
             client_manager=manager,
@@ -116,6 +117,7 @@ class LiveServer:
         await self.coalescer.stop()
         await self.presence.close()
         await self.limits.close()
+        await self.manager.close()
 
     async def _vote_batch(self, ballots: list[Ballot]) -> list[Outcome | PodiumError]:
         async with self.database.session() as db:

@@ -139,6 +139,8 @@ async def since(db: AsyncSession, *, session_id: int, seq: int, current: int) ->
     """The entries after ``seq``, in order; None when a snapshot serves better (too many, or bogus)."""
     if seq < 0 or seq > current or current - seq > MAX_CATCH_UP:
         return None
+    if db.in_transaction():  # a read begun earlier (admitting an account) may predate ``current``
+        await db.commit()
     rows = await db.exec(
         select(RoomLog)
         .where(RoomLog.session_id == session_id, col(RoomLog.seq) > seq, col(RoomLog.seq) <= current)

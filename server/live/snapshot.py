@@ -47,6 +47,8 @@ async def join_room(
     else:
         answer["mode"] = "events"
         answer["events"] = [event_for(entry, viewer) for entry in entries or ()]
+        # The client resumes from the answer's seq: never let it run ahead of the last event brought.
+        answer["seq"] = answer["events"][-1]["seq"] if answer["events"] else since_seq
     answer["me"] = me
     if actor.can_moderate:  # the muted list is for moderators only
         answer["muted"] = await muted_people(db, event_id=actor.event_id, session_id=actor.session_id)

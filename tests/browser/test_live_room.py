@@ -16,7 +16,7 @@ from server.events.models import Event
 from server.live.models import ChatMessage
 from tests.browser.conftest import PageProblems, assert_accessible
 from tests.live import factories
-from tests.live.factories import ONLINE, Person
+from tests.live.factories import ONLINE, Person, moderator_in
 from tests.live_pages.site import LiveSite
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
@@ -354,3 +354,27 @@ async def test_revocation_shows_on_the_open_pages_why_they_stopped(browser: Any,
     await expect_text(in_room.locator("#live-status"), "You can no longer moderate this room.")
     assert await in_room.locator("#live-status").get_attribute("data-state") == "live"
     assert delegate_problems.messages + moderator_problems.messages + in_room_problems.messages == []
+
+
+async def test_resync_brings_a_change_whose_broadcast_was_lost(browser: Any, room: Room) -> None:
+    """What the message bus lost (Redis down between processes), a ``resync`` brings from the database."""
+    import asyncio
+
+    from server.live.chat import send_message
+
+    delegate, problems = await open_page(browser, room, "room", room.delegate, PHONE)
+    live = room.site.live
+    # The coalesced counts of the delegate's arrival (which carry the room's seq) have come and gone.
+    for _ in range(100):
+        if live.coalescer.flushes:
+            break
+        await asyncio.sleep(0.1)
+    chair = moderator_in(room.moderator, event=room.event, session=room.session)
+    async with room.database.session() as db:  # committed, never broadcast
+        await send_message(db, actor=chair, session_id=chair.session_id, text="Lost on the bus", client_id="lost-0001")
+
+    resync = live.sio.emit("resync", {}, namespace="/live")
+    await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(resync, live.loop))
+
+    await expect_contains(delegate.locator("#chat li", has_text="Lost on the bus"), "Lost on the bus")
+    assert problems.messages == []

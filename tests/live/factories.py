@@ -13,6 +13,7 @@ from server.accounts.models import Account, AuthSession, EventRole, Role, utcnow
 from server.accounts.tokens import new_token, token_hash
 from server.agenda.models import Room, Session
 from server.events.models import Event
+from server.live.access import Participant
 from server.live.models import LiveSettings
 from server.registration.models import (
     Attendance,
@@ -142,3 +143,19 @@ async def set_live_settings(db: AsyncSession, event: Event, **values: object) ->
 
 
 ONSITE, ONLINE = Attendance.onsite, Attendance.online
+
+
+def moderator_in(person: Person, *, event: Event, session: Session) -> Participant:
+    """A moderator admitted to ``session``'s room, for calling services beside the live server (writes that
+    are committed but never broadcast)."""
+    return Participant(
+        key=person.key,
+        name=person.account.name,
+        kind="account",
+        account_id=person.account.id,
+        event_id=event.id or 0,
+        session_id=session.id or 0,
+        origin="online",
+        country="",
+        roles=frozenset({Role.moderator}),
+    )

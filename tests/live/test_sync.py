@@ -6,8 +6,10 @@ import pytest
 from sqlmodel import func, select
 
 from server.db import Database
+from server.live.chat import send_message
 from server.live.models import ChatMessage, Question, RoomLog
 from tests.live.conftest import World, client_id
+from tests.live.factories import moderator_in
 
 pytestmark = [pytest.mark.integration, pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)]
 
@@ -121,3 +123,44 @@ async def test_seq_has_no_gaps_under_concurrent_writes(world: World, clients, da
     watcher = askers[0]
     await watcher.wait_for("room_event", lambda e: e["seq"] == 20)
     assert sorted(e["seq"] for e in watcher.room_events(room)) == list(range(1, 21))
+
+
+async def test_rejoins_under_concurrent_writes_never_skip_an_event(world: World, clients, database: Database) -> None:
+    """A rejoin's ``seq`` is never ahead of the last event it brings: the client takes that ``seq`` and
+    would never ask for what lies between again."""
+    import asyncio
+
+    room = world.session.id
+    rejoiners = [await clients(world.delegate) for _ in range(3)]  # a few, to stay under each one's limit
+    last = [(await rejoiner.join(room))["seq"] for rejoiner in rejoiners]
+    chair = moderator_in(world.moderator, event=world.event, session=world.session)
+    writing = True
+
+    async def write() -> None:  # as fast as the database takes them, beside the live server
+        n = 0
+        while writing:
+            n += 1
+            async with database.session() as db:
+                await send_message(db, actor=chair, session_id=room, text=f"Busy {n}", client_id=client_id())
+            await asyncio.sleep(0)
+
+    writer = asyncio.create_task(write())
+    ahead = []
+    seen: list[list[int]] = [[], [], []]
+    try:
+        for turn in range(45):
+            which = turn % len(rejoiners)
+            answer = await rejoiners[which].join(room, since_seq=last[which])
+            assert answer["mode"] == "events", answer
+            seqs = [event["seq"] for event in answer["events"]]
+            if answer["seq"] != (seqs[-1] if seqs else last[which]):
+                ahead.append((last[which], answer["seq"], seqs))
+            seen[which] += seqs
+            last[which] = answer["seq"]
+    finally:
+        writing = False
+        await writer
+
+    assert ahead == []
+    for which, seqs in enumerate(seen):
+        assert seqs == list(range(1, last[which] + 1))

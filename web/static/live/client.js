@@ -6,6 +6,7 @@ const GUEST_KEY = "podium-guest-key";
 const ACK_TIMEOUT_MS = 10000;
 const GAP_WAIT_MS = 1000;
 const REJOIN_DELAY_MS = 2000;
+const RESYNC_SPREAD_MS = 1000;
 const ATTEMPTS = 4;
 
 export function newClientId() {
@@ -52,6 +53,7 @@ export class LiveConnection {
     this.muteNotice = null; // the newest `muted` notice: one that arrives during a join may be newer than it
     this.muteSeq = 0; // the seq the shown mute state is as new as
     this.gapTimer = null;
+    this.resyncAfterJoin = false;
     this.waiting = [];
   }
 
@@ -88,6 +90,10 @@ export class LiveConnection {
       this.handlers.counts(counts);
     });
     socket.on("revoked", (notice) => this.onRevoked(notice));
+    // The server's message bus lost messages (PROTOCOL.md): catch up from the database, not all at once.
+    socket.on("resync", () => {
+      if (this.joined) setTimeout(() => this.resync(), Math.random() * RESYNC_SPREAD_MS);
+    });
     socket.on("announcement", (message) => this.handlers.announcement(message.announcement));
     socket.on("announcement_removed", (message) => this.handlers.announcementRemoved(message.id));
   }
@@ -108,6 +114,15 @@ export class LiveConnection {
     const waiting = this.waiting;
     this.waiting = [];
     waiting.forEach((resolve) => resolve(false));
+  }
+
+  // A join already in flight may have read the room before what was lost: join once more after it.
+  resync() {
+    if (this.joining) {
+      this.resyncAfterJoin = true;
+    } else if (this.joined) {
+      this.join();
+    }
   }
 
   async join() {
@@ -162,6 +177,10 @@ export class LiveConnection {
     this.buffered = [];
     buffered.forEach((event) => this.onRoomEvent(event));
     this.drain();
+    if (this.resyncAfterJoin) {
+      this.resyncAfterJoin = false;
+      this.join();
+    }
     this.handlers.status("live", this.notice);
     this.notice = "";
     const waiting = this.waiting;
@@ -171,7 +190,8 @@ export class LiveConnection {
 
   onRoomEvent(event) {
     if (event.session !== this.session) return;
-    if (!this.joined) {
+    // While a join is in flight its answer decides lastSeq: what arrives meanwhile applies after it.
+    if (!this.joined || this.joining) {
       this.buffered.push(event);
       return;
     }
