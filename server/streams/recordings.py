@@ -13,6 +13,7 @@ import datetime as dt
 import enum
 import re
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -188,18 +189,26 @@ async def schedule_recording(
     return recording
 
 
-async def start_now(db: AsyncSession, *, actor: Actor, event: Event, session_id: int) -> Recording:
-    """A moderator's or organiser's Play: marks the recording started, so no schedule starts it again."""
+async def start_now(
+    db: AsyncSession, *, actor: Actor, event: Event, session_id: int, play: Callable[[Recording], Awaitable[object]]
+) -> Recording:
+    """A moderator's or organiser's Play: ``play`` asks the relay first, and only a recording it started is marked
+    started (so no schedule starts it again). A refused Play (already playing, a file the relay cannot open, the
+    relay away) raises before anything is written."""
     if not actor.has(Role.moderator, Role.organiser):
         raise NotFound(_("There is no page at this address."))
     await _session(db, event=event, session_id=session_id)
-    await begin_write(db)
     recording = await recording_of(db, event=event, session_id=session_id)
     if recording is None:
         raise NotFound(_("This session has no recording."))
-    recording.started_at = utcnow()
-    db.add(recording)
+    await db.commit()  # end the read: the relay may take a while to answer
+    await play(recording)
+    started_at = utcnow()
+    await begin_write(db)
+    marked = await db.exec(update(Recording).where(col(Recording.id) == recording.id).values(started_at=started_at))
     await db.commit()
+    if marked.rowcount != 1:  # deleted while the relay started it
+        raise NotFound(_("This session has no recording."))
     await db.refresh(recording)
     return recording
 

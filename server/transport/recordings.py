@@ -345,8 +345,13 @@ async def _press(request: Request, *, play: bool) -> Response:
             raise RelayUnavailable(_("No media relay runs for this site."))
         if play:
             await end_reads(db)
-            recording = await recordings.start_now(db, actor=actor, event=event, session_id=view.session.id or 0)
-            await control.play(key, recording.stored_name)
+            await recordings.start_now(
+                db,
+                actor=actor,
+                event=event,
+                session_id=view.session.id or 0,
+                play=lambda recording: control.play(key, recording.stored_name),
+            )
             message = _("The recording is playing.")
         else:
             stopped = await control.stop_playback(key)

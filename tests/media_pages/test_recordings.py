@@ -282,6 +282,45 @@ async def test_moderators_press_play_and_stop_on_the_relay(site: Site, stage: St
     assert key not in site.relay.streams or site.relay.streams[key].playback is None
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+async def test_a_refused_play_leaves_the_recordings_start_time_as_it_was(
+    site: Site, stage: Stage, database: Database, video: bytes
+) -> None:
+    client, json = site.client, {"Accept": "application/json"}
+    as_person(client, stage.people["organiser"])
+    await upload(client, stage, video)
+    token = await csrf(client)
+    played = await client.post(stage.path("recording/play"), data={"csrf_token": token}, headers=json)
+    first = await recording(database, stage)
+
+    again = await client.post(stage.path("recording/play"), data={"csrf_token": token}, headers=json)
+    after = await recording(database, stage)
+
+    assert played.status_code == 200
+    assert first is not None and first.started_at is not None
+    assert again.status_code == 409
+    assert after is not None and after.started_at == first.started_at
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+async def test_a_play_the_relay_cannot_open_leaves_the_recording_unstarted(
+    site: Site, stage: Stage, database: Database, settings: Settings, video: bytes
+) -> None:
+    client, json = site.client, {"Accept": "application/json"}
+    as_person(client, stage.people["organiser"])
+    await upload(client, stage, video)
+    stored = await recording(database, stage)
+    assert stored is not None
+    (settings.media_dir / stored.stored_name).unlink()  # the shared folder lost the file
+
+    refused = await client.post(stage.path("recording/play"), data={"csrf_token": await csrf(client)}, headers=json)
+    after = await recording(database, stage)
+
+    assert refused.status_code == 400
+    assert refused.json()["error"].startswith("The relay could not play the recording: ")
+    assert after is not None and after.started_at is None
+
+
 @pytest.mark.parametrize("who", ["speaker", "delegate", "other_moderator", None])
 async def test_only_moderators_and_organisers_press_play(
     site: Site, stage: Stage, video: bytes, who: str | None
