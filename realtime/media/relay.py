@@ -228,9 +228,10 @@ class Relay:
         try:
             await pc.setRemoteDescription(RTCSessionDescription(sdp=offer.sdp, type="offer"))
             await pc.setLocalDescription(await pc.createAnswer())
-        except Exception as exc:
+        except Exception:
             await self._drop(stream, peer)
-            raise OfferError(f"the offer could not be negotiated: {exc}") from None
+            logger.warning("session %s: negotiating an offer failed", stream.session_key, exc_info=True)
+            raise OfferError("the offer could not be negotiated") from None  # never aiortc's internal text
         self._keep(asyncio.create_task(self._expire_unconnected(stream, peer)))
         return str(pc.localDescription.sdp)
 
