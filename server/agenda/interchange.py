@@ -25,10 +25,13 @@ from server.agenda.models import Person, Room, Session, SessionKind, SessionSpea
 from server.agenda.services import load_programme, to_zone
 from server.errors import InvalidInput
 from server.events.models import Event
+from server.text import storable
 
 FORMAT = "podium-event/1"
 DEMO_EVENT_FILE = Path(__file__).resolve().parent.parent / "demo" / "asian-dialogue-2021.json"
 _TIME_FORMAT = "%Y-%m-%dT%H:%M"
+LONG_TEXT = 20_000  # descriptions, abstracts and biographies: about ten printed pages
+YEARS = range(1900, 3000)  # dates and times far enough from the ends of the calendar to change time zone
 
 
 class EventFileError(InvalidInput):
@@ -87,6 +90,8 @@ def _text(max_length: int | None = None, *, required: bool = True, pattern: str 
     def check(value: Any, at: _At) -> str:
         if not isinstance(value, str):
             raise at.error(f"expected text, not {_show(value)}")
+        if not storable(value):
+            raise at.error("contains a NUL character (or a lone surrogate), which Podium cannot store")
         if compiled and (value or required) and not compiled.fullmatch(value):
             raise at.error(f"{_show(value)} is not {what}")
         if required and not value.strip():
@@ -103,9 +108,12 @@ def _parsed(regex: str, parse: Callable[[str], Any], what: str) -> Check:
 
     def check(value: Any, at: _At) -> Any:
         try:
-            return parse(shape(value, at))
+            parsed = parse(shape(value, at))
         except ValueError:
             raise at.error(f"{_show(value)} is not {what}") from None
+        if parsed.year not in YEARS:
+            raise at.error(f"{_show(value)} is outside the years {YEARS[0]} to {YEARS[-1]}")
+        return parsed
 
     return check
 
@@ -177,7 +185,7 @@ _EVENT: dict[str, Check] = {
     "slug": _SLUG,
     "title": _text(300),
     "acronym": _text(40, required=False),
-    "description": _text(required=False),
+    "description": _text(LONG_TEXT, required=False),
     "timezone": _zone,
     "start_date": _DATE,
     "end_date": _DATE,
@@ -188,19 +196,19 @@ _EVENT: dict[str, Check] = {
     "attendance": _choice(["hybrid", "on-site", "online"]),
     "url": _text(pattern=r"https?://[^\s]{1,490}", what="a web address starting with https://", required=False),
 }
-_ROOM = {"slug": _SLUG, "name": _text(200), "description": _text(required=False), "capacity": _capacity}
+_ROOM = {"slug": _SLUG, "name": _text(200), "description": _text(LONG_TEXT, required=False), "capacity": _capacity}
 _TRACK = {"slug": _SLUG, "name": _text(200), "color": _text(pattern=r"#[0-9a-fA-F]{6}", what="a colour like #2f855a")}
 _PERSON = {
     "slug": _SLUG,
     "name": _text(200),
     "organisation": _text(200, required=False),
     "country": _COUNTRY,
-    "biography": _text(required=False),
+    "biography": _text(LONG_TEXT, required=False),
 }
 _SESSION: dict[str, Check] = {
     "code": _text(pattern=r"[A-Za-z0-9-]{1,64}", what="a session code (1 to 64 of A-Z, a-z, 0-9 and -)"),
     "title": _text(300),
-    "abstract": _text(required=False),
+    "abstract": _text(LONG_TEXT, required=False),
     "kind": _choice([kind.value for kind in SessionKind]),
     "start": _TIME,
     "end": _TIME,
