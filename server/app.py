@@ -23,6 +23,7 @@ from server.streams.scheduler import RecordingScheduler
 from server.transport import accounts, api, exports, live_pages, media_pages, pages, recordings, registration
 from server.transport.auth import CSRFMiddleware
 from server.transport.errors import EXCEPTION_HANDLERS
+from server.transport.input_guard import UnstorableAddressMiddleware
 from server.transport.language import LanguageMiddleware
 from server.transport.security import SecurityHeadersMiddleware
 from web import NODE_MODULES_DIR, STATIC_DIR
@@ -68,6 +69,7 @@ def create_app(
         Middleware(SecurityHeadersMiddleware, https=settings.base_url.startswith("https://")),
         Middleware(LanguageMiddleware),
         Middleware(CSRFMiddleware, https=settings.base_url.startswith("https://")),
+        Middleware(UnstorableAddressMiddleware),
     ]
     app = Starlette(
         routes=routes,

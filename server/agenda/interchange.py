@@ -26,12 +26,12 @@ from server.agenda.services import load_programme, to_zone
 from server.errors import InvalidInput
 from server.events.models import Event
 from server.text import storable
+from server.years import YEARS
 
 FORMAT = "podium-event/1"
 DEMO_EVENT_FILE = Path(__file__).resolve().parent.parent / "demo" / "asian-dialogue-2021.json"
 _TIME_FORMAT = "%Y-%m-%dT%H:%M"
 LONG_TEXT = 20_000  # descriptions, abstracts and biographies: about ten printed pages
-YEARS = range(1900, 3000)  # dates and times far enough from the ends of the calendar to change time zone
 
 
 class EventFileError(InvalidInput):

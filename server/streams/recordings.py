@@ -29,6 +29,7 @@ from server.errors import InvalidInput, NotFound
 from server.events.models import Event
 from server.i18n import gettext as _
 from server.streams.models import Recording
+from server.years import YEARS
 
 MISSED_AFTER = dt.timedelta(minutes=15)  # a scheduled start missed by longer (every app process was down) is skipped
 INCOMING_PREFIX = ".incoming-"  # uploads being written; never a stored name
@@ -48,6 +49,10 @@ class Upload:
     path: Path
     filename: str
     size: int
+
+
+def out_of_years_message() -> str:
+    return _("Please give a time in the years %(first)s to %(last)s.") % {"first": YEARS[0], "last": YEARS[-1]}
 
 
 def incoming_path(media_dir: Path) -> Path:
@@ -77,7 +82,8 @@ def _stored_name(session_id: int, filename: str) -> str:
 
 
 def _clean_filename(filename: str) -> str:
-    name = " ".join(Path(filename.replace("\\", "/")).name.split())[:200]
+    shown = "".join(char if char.isprintable() else " " for char in filename)  # no NUL, controls or surrogates
+    name = " ".join(Path(shown.replace("\\", "/")).name.split())[:200]
     return name or "video"
 
 
@@ -177,6 +183,8 @@ async def schedule_recording(
             raise InvalidInput(_("Please give the time the recording plays."))
         if at < (now or utcnow()) - dt.timedelta(minutes=1):
             raise InvalidInput(_("That time has passed. Please give a time to come."))
+        if at.year not in YEARS:
+            raise InvalidInput(out_of_years_message())
     await begin_write(db)
     recording = await recording_of(db, event=event, session_id=session_id)
     if recording is None:

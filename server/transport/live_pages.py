@@ -257,5 +257,5 @@ routes: list[BaseRoute] = [
     Route("/{slug}/sessions/{code}/ask", ask_page, methods=["GET"]),
     Route("/{slug}/organiser/announcements", announcements_page, methods=["GET"]),
     Route("/{slug}/organiser/announcements", announcement_post, methods=["POST"]),
-    Route("/{slug}/organiser/announcements/{announcement_id:int}/remove", announcement_remove, methods=["POST"]),
+    Route("/{slug}/organiser/announcements/{announcement_id:id}/remove", announcement_remove, methods=["POST"]),
 ]

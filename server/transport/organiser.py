@@ -146,6 +146,6 @@ routes: list[BaseRoute] = [
     Route("/{slug}/checkin", checkin_submit, methods=["POST"]),
     Route("/{slug}/organiser", organiser_page, methods=["GET"]),
     Route("/{slug}/organiser/registrations.csv", registrations_export, methods=["GET"]),
-    Route("/{slug}/organiser/accounts/{account_id:int}/disable", disable_account, methods=["POST"]),
-    Route("/{slug}/organiser/accounts/{account_id:int}/enable", enable_account, methods=["POST"]),
+    Route("/{slug}/organiser/accounts/{account_id:id}/disable", disable_account, methods=["POST"]),
+    Route("/{slug}/organiser/accounts/{account_id:id}/enable", enable_account, methods=["POST"]),
 ]

@@ -78,6 +78,33 @@ async def test_an_organiser_uploads_a_video_that_plays_at_the_sessions_start(
     assert page.headers["cache-control"] == "private, no-store"
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+async def test_a_file_name_with_a_nul_or_control_characters_is_kept_readable(
+    web: httpx.AsyncClient, stage: Stage, database: Database, video: bytes
+) -> None:
+    as_person(web, stage.people["organiser"])
+    boundary = "podium-raw-form"  # written by hand: httpx would percent-encode the name's control characters
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{await csrf(web)}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="video"; filename="Opening\x00address\t2021.mp4"\r\n'
+            "Content-Type: video/mp4\r\n\r\n"
+        ).encode()
+        + video
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+
+    response = await web.post(
+        stage.path("recording"),
+        content=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}", "Accept": "application/json"},
+    )
+    stored = await recording(database, stage)
+
+    assert response.status_code == 201
+    assert stored is not None and stored.filename == "Opening address 2021.mp4"
+
+
 async def test_uploading_again_replaces_the_file_and_delete_removes_it(
     web: httpx.AsyncClient, stage: Stage, database: Database, settings: Settings, video: bytes, tmp_path: Path
 ) -> None:
