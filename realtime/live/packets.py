@@ -35,12 +35,15 @@ def nesting(text: str) -> int:
 
 
 class BoundedJson:
-    """The ``json`` module python-socketio's packets use, with a bounded ``loads``."""
+    """The ``json`` module python-socketio's packets use, with a bounded ``loads``; its client managers use the
+    packet class's module as well, for the messages between processes."""
 
     dumps = staticmethod(json.dumps)
 
     @staticmethod
-    def loads(text: str, **options: Any) -> Any:
+    def loads(text: str | bytes, **options: Any) -> Any:
+        if isinstance(text, bytes | bytearray):  # the Redis manager reads its messages with this too
+            text = text.decode("utf-8")
         # Counting first keeps the exact scan off every ordinary packet.
         if text.count("[") + text.count("{") > MAX_DEPTH and nesting(text) > MAX_DEPTH:
             raise TooDeep(f"the payload nests deeper than {MAX_DEPTH} levels")

@@ -73,4 +73,5 @@ def test_nesting_ignores_brackets_inside_text() -> None:
 
     assert nesting(text) == 2
     assert BoundedJson.loads(text)["ids"] == [1, 2]
+    assert BoundedJson.loads(text.encode())["ids"] == [1, 2]  # as the Redis manager passes its messages
     assert nesting("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1)) == MAX_DEPTH + 1
