@@ -79,4 +79,4 @@ async def test_the_language_cookie_is_secure_under_https(
 
     [cookie] = [value for value in response.headers.get_list("set-cookie") if value.startswith("podium_lang=")]
     assert ("; Secure" in cookie) == secure
-    assert "SameSite=Lax" in cookie
+    assert "; HttpOnly; SameSite=Lax" in cookie
