@@ -10,7 +10,6 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route
-from starlette.staticfiles import StaticFiles
 
 from server.broadcast import NullBroadcaster
 from server.db import Database
@@ -24,8 +23,10 @@ from server.streams.scheduler import RecordingScheduler
 from server.transport import accounts, admin, api, exports, live_pages, media_pages, pages, recordings, registration
 from server.transport.auth import CSRFMiddleware
 from server.transport.errors import EXCEPTION_HANDLERS
+from server.transport.input_guard import UnstorableAddressMiddleware
 from server.transport.language import LanguageMiddleware
 from server.transport.security import SecurityHeadersMiddleware
+from server.transport.static import PublicFiles
 from web import NODE_MODULES_DIR, STATIC_DIR
 
 
@@ -54,8 +55,8 @@ def create_app(
         *pages.front_routes,
         Route("/readyz", health.readyz),
         Route("/metrics", metrics.metrics_endpoint),
-        Mount("/static/vendor", StaticFiles(directory=NODE_MODULES_DIR, check_dir=False), name="vendor"),
-        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        Mount("/static/vendor", PublicFiles(directory=NODE_MODULES_DIR, check_dir=False), name="vendor"),
+        Mount("/static", PublicFiles(directory=STATIC_DIR), name="static"),
         *api.routes,
         *accounts.routes,
         *admin.routes,
@@ -69,8 +70,9 @@ def create_app(
     middleware = [
         Middleware(RequestIdMiddleware, observe=metrics.observe_request),
         Middleware(SecurityHeadersMiddleware, https=settings.base_url.startswith("https://")),
-        Middleware(LanguageMiddleware),
+        Middleware(LanguageMiddleware, https=settings.base_url.startswith("https://")),
         Middleware(CSRFMiddleware, https=settings.base_url.startswith("https://")),
+        Middleware(UnstorableAddressMiddleware),
     ]
     app = Starlette(
         routes=routes,

@@ -71,6 +71,7 @@ class Settings:
     media_dir: Path = Path("media")  # uploaded recordings, named by Recording.stored_name
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     relay_url: str = ""  # a relay process's internal address for status, stop and play; empty: the embedded relay
+    metrics_token: str = ""  # a bearer token that reads /metrics from anywhere; empty: loopback clients only
 
     @property
     def is_production(self) -> bool:
@@ -157,5 +158,6 @@ class Settings:
             media_dir=media_dir_from(environ),
             max_upload_bytes=max_upload_bytes,
             relay_url=relay_url,
+            metrics_token=environ.get("PODIUM_METRICS_TOKEN", "").strip(),
         )
         return settings, problems

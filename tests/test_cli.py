@@ -136,3 +136,23 @@ def test_serve_answers_live_rooms_over_websocket_without_compression(database_fi
 
     assert opening.startswith('0{"sid":')  # Engine.IO's open packet: the live rooms answered
     assert extensions is None
+
+
+@pytest.mark.parametrize(
+    ("field", "old", "new"),
+    [
+        ("event.start_date", "2021-10-27", "0001-01-01"),
+        ("sessions[0].start", "2021-10-27T09:00", "0001-01-01T00:00"),
+    ],
+)
+def test_cli_the_year_one_is_a_one_line_error(database_file, tmp_path, field, old, new):
+    text = DEMO_EVENT_FILE.read_text(encoding="utf-8")
+    early = tmp_path / "early.json"
+    early.write_text(text.replace(f'"{old}"', f'"{new}"', 1), encoding="utf-8")
+
+    result = podium("import-event", str(early), database=database_file)
+
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"podium: error: {field} (line ")
+    assert result.stderr.endswith(f'"{new}" is outside the years 1900 to 2999\n')

@@ -282,6 +282,42 @@ MALFORMED = {
         ],
         'sessions[0].start (line 20): "2021-03-28T02:30" does not exist in Europe/Berlin: the clocks skip it',
     ),
+    "the first day of the calendar": (
+        [("2021-10-27", "0001-01-01"), ("2021-10-28", "0001-01-01")],
+        'event.start_date (line 5): "0001-01-01" is outside the years 1900 to 2999',
+    ),
+    "a session in the year 1": (
+        [('"start": "2021-10-27T09:00"', '"start": "0001-01-01T00:00"')],
+        'sessions[0].start (line 20): "0001-01-01T00:00" is outside the years 1900 to 2999',
+    ),
+    "a session at the end of the calendar": (
+        [('"end": "2021-10-27T11:00"', '"end": "9999-12-31T23:59"')],
+        'sessions[1].end (line 25): "9999-12-31T23:59" is outside the years 1900 to 2999',
+    ),
+    "a five-megabyte abstract": (
+        [('"abstract": "", "kind": "parallel"', f'"abstract": "{"x" * 5_000_000}", "kind": "parallel"')],
+        "sessions[1].abstract (line 24): is 5000000 characters long; 20000 at most",
+    ),
+    "a long biography": (
+        [('"country": "CN", "biography": ""', f'"country": "CN", "biography": "{"x" * 20_001}"')],
+        "people[1].biography (line 15): is 20001 characters long; 20000 at most",
+    ),
+    "a long event description": (
+        [('"description": "", "timezone"', f'"description": "{"x" * 20_001}", "timezone"')],
+        "event.description (line 4): is 20001 characters long; 20000 at most",
+    ),
+    "a long room description": (
+        [('"name": "Studio", "description": ""', f'"name": "Studio", "description": "{"x" * 20_001}"')],
+        "rooms[1].description (line 10): is 20001 characters long; 20000 at most",
+    ),
+    "a NUL character": (
+        [('"title": "Talk"', '"title": "Ta\\u0000lk"')],
+        "sessions[1].title (line 24): contains a NUL character (or a lone surrogate), which Podium cannot store",
+    ),
+    "a lone surrogate": (
+        [('"name": "Bo Chen"', '"name": "Bo \\ud800Chen"')],
+        "people[1].name (line 15): contains a NUL character (or a lone surrogate), which Podium cannot store",
+    ),
     "not an object": ([(TINY, "[]")], "the file (line 1): expected an object, not a list"),
     "trailing data": (
         [(TINY, TINY + "{}")],
@@ -297,6 +333,20 @@ async def test_malformed_file_is_refused_with_path_and_line(database: Database, 
 
     with pytest.raises(EventFileError) as caught:
         document = parse_event_file(text)
+        async with database.session() as db:
+            await import_event(db, document=document)
+
+    assert caught.value.message == message
+    assert await row_counts(database) == EMPTY
+
+
+@BOTH_BACKENDS
+@pytest.mark.parametrize("case", ["a NUL character", "a lone surrogate", "the first day of the calendar"])
+async def test_text_or_dates_no_database_holds_are_refused_before_importing(database: Database, case: str) -> None:
+    replacements, message = MALFORMED[case]
+
+    with pytest.raises(EventFileError) as caught:
+        document = parse_event_file(edited(*replacements))
         async with database.session() as db:
             await import_event(db, document=document)
 

@@ -43,7 +43,8 @@ class TooLarge(InvalidInput):
 
 def payload_size(payload: Any) -> int:
     try:
-        return len(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+        text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+        return len(text.encode("utf-8", "surrogatepass"))  # a lone surrogate is measured here, dropped by clean_text
     except (TypeError, ValueError):
         return MAX_PAYLOAD_BYTES + 1
 

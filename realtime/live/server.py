@@ -16,6 +16,7 @@ import realtime.live.handlers  # noqa: F401 (registers the requests)
 from realtime.live.actions import ACTIONS, Action, Call, Connection
 from realtime.live.coalescer import Coalescer
 from realtime.live.limits import PersonLimits
+from realtime.live.packets import BoundedPacket
 from realtime.live.payloads import TooLarge, decode
 from realtime.live.person_rooms import PersonRooms, SharedPersonRooms
 from realtime.live.presence import Presence
@@ -85,6 +86,7 @@ class LiveServer:
             # Several processes share no polling state; WebSocket needs no sticky sessions.
             transports=["websocket"] if several else ["websocket", "polling"],
             max_http_buffer_size=MAX_FRAME_BYTES,
+            serializer=BoundedPacket,  # a payload nested too deep is answered, not dropped
             logger=False,
             engineio_logger=False,
         )

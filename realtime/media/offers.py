@@ -14,6 +14,9 @@ PUBLISH_CODECS = {"video": {"vp8", "h264"}, "audio": {"opus", "pcmu", "pcma", "g
 WATCH_CODECS = {"video": {"vp8"}, "audio": {"opus"}}
 DIRECTIONS: dict[Role, set[str | None]] = {"publish": {"sendonly", "sendrecv"}, "watch": {"recvonly", "sendrecv"}}
 MAX_MEDIA_SECTIONS = 4
+MAX_LINE = 4096  # characters in one SDP line; every line a real encoder writes is far shorter
+MAX_MID = 16  # the RTP MID header extension carries at most 16 bytes (RFC 8843, RFC 8285)
+MAX_ICE_CREDENTIAL = 256  # ice-ufrag and ice-pwd (RFC 8839)
 
 
 class OfferError(ValueError):
@@ -31,6 +34,8 @@ def read_offer(text: str, *, role: Role) -> Offer:
     """Validate an SDP offer for publishing or watching; raise OfferError saying what is wrong."""
     if not text.lstrip().startswith("v=0"):
         raise OfferError("the body is not an SDP offer (it must start with v=0)")
+    if any(len(line) > MAX_LINE for line in text.splitlines()):
+        raise OfferError(f"a line of the offer is longer than {MAX_LINE} characters")
     try:
         description = sdp.SessionDescription.parse(text)
     except Exception:  # the parser asserts and indexes freely: any failure means a malformed offer
@@ -45,10 +50,12 @@ def read_offer(text: str, *, role: Role) -> Offer:
             continue
         if media.kind in kinds:
             raise OfferError(f"the offer has more than one {media.kind} section")
-        if not media.rtp.muxId:
-            raise OfferError(f"the {media.kind} section has no a=mid")
+        if not media.rtp.muxId or len(media.rtp.muxId) > MAX_MID:
+            raise OfferError(f"the {media.kind} section needs an a=mid of 1 to {MAX_MID} characters")
         if media.ice is None or not media.ice.usernameFragment or not media.ice.password:
             raise OfferError(f"the {media.kind} section has no ICE username fragment or password")
+        if max(len(media.ice.usernameFragment), len(media.ice.password)) > MAX_ICE_CREDENTIAL:
+            raise OfferError(f"the {media.kind} section's ICE credentials are longer than {MAX_ICE_CREDENTIAL}")
         if media.dtls is None or not media.dtls.fingerprints:
             raise OfferError(f"the {media.kind} section has no DTLS fingerprint")
         if not media.rtcp_mux:
@@ -65,4 +72,13 @@ def read_offer(text: str, *, role: Role) -> Offer:
             video_codecs = frozenset(names)
     if not kinds:
         raise OfferError("the offer has no audio or video section")
+    _check_bundle(description)
     return Offer(sdp=text, kinds=tuple(kinds), video_codecs=video_codecs)
+
+
+def _check_bundle(description: sdp.SessionDescription) -> None:
+    """A BUNDLE group may name only the offer's own media sections (aiortc fails obscurely otherwise)."""
+    mids = {media.rtp.muxId for media in description.media}
+    for group in description.group:
+        if group.semantic == "BUNDLE" and not {str(item) for item in group.items} <= mids:
+            raise OfferError("the BUNDLE group names a media section the offer does not have")

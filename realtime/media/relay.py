@@ -242,9 +242,10 @@ class Relay:
             await pc.setLocalDescription(
                 RTCSessionDescription(sdp=answer_as_dtls_server(offer.sdp, answer.sdp), type="answer")
             )
-        except Exception as exc:
+        except Exception:
             await self._drop(stream, peer)
-            raise OfferError(f"the offer could not be negotiated: {exc}") from None
+            logger.warning("session %s: negotiating an offer failed", stream.session_key, exc_info=True)
+            raise OfferError("the offer could not be negotiated") from None  # never aiortc's internal text
         self._keep(asyncio.create_task(self._expire_unconnected(stream, peer)))
         return str(pc.localDescription.sdp)
 

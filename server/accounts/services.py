@@ -143,7 +143,7 @@ async def use_sign_in_link(
         db.add(account)
         await db.flush()
     if account.disabled:
-        await db.commit()
+        await db.rollback()  # a refused sign-in changes nothing: the link stays as it was
         raise Forbidden(_("This account has been disabled by an administrator."))
     session_token = new_token()
     db.add(

@@ -8,22 +8,32 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import json
-import re
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.agenda.located_json import LineDecoder, LocatedArray, LocatedObject
+from server.agenda.file_checks import (
+    LONG_TEXT,
+    At,
+    Check,
+    EventFileError,
+    capacity_field,
+    choice_of,
+    list_of,
+    load_json,
+    parsed_field,
+    show,
+    text_field,
+    zone_field,
+)
 from server.agenda.models import Person, Room, Session, SessionKind, SessionSpeaker, Track
 from server.agenda.services import load_programme, to_zone
-from server.errors import InvalidInput
 from server.events.models import Event
 
 FORMAT = "podium-event/1"
@@ -31,140 +41,22 @@ DEMO_EVENT_FILE = Path(__file__).resolve().parent.parent / "demo" / "asian-dialo
 _TIME_FORMAT = "%Y-%m-%dT%H:%M"
 
 
-class EventFileError(InvalidInput):
-    def __init__(self, message: str, *, path: str = "", line: int | None = None) -> None:
-        super().__init__(message)
-        self.path = path
-        self.line = line
-
-
-def _load_json(text: str) -> Any:
-    try:
-        return LineDecoder().decode(text.removeprefix("\ufeff"))
-    except json.JSONDecodeError as err:
-        message = f"line {err.lineno}, column {err.colno}: {err.msg.removesuffix(' at')}"
-        raise EventFileError(f"This is not valid JSON: {message}", line=err.lineno) from None
-    except (ValueError, RecursionError) as err:
-        raise EventFileError(f"This is not valid JSON: {err}") from None
-
-
-# --- Validation ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _At:
-    """Where a value sits in the file: its path and line, for error messages."""
-
-    path: str
-    line: int
-
-    def error(self, message: str) -> EventFileError:
-        where = self.path or "the file"
-        return EventFileError(f"{where} (line {self.line}): {message}", path=self.path, line=self.line)
-
-    def key(self, obj: dict[str, Any], name: str) -> _At:
-        lines = obj.lines if isinstance(obj, LocatedObject) else {}
-        return _At(f"{self.path}.{name}" if self.path else name, lines.get(name, self.line))
-
-    def item(self, array: list[Any], index: int) -> _At:
-        line = array.lines[index] if isinstance(array, LocatedArray) else self.line
-        return _At(f"{self.path}[{index}]", line)
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, list | dict):
-        return "a list" if isinstance(value, list) else "an object"
-    return json.dumps(value, ensure_ascii=False)
-
-
-Check = Callable[[Any, _At], Any]
-
-
-def _text(max_length: int | None = None, *, required: bool = True, pattern: str = "", what: str = "") -> Check:
-    """Text, non-blank if ``required``, matching ``pattern`` (described as ``what``) unless optional and empty."""
-    compiled = re.compile(pattern) if pattern else None
-
-    def check(value: Any, at: _At) -> str:
-        if not isinstance(value, str):
-            raise at.error(f"expected text, not {_show(value)}")
-        if compiled and (value or required) and not compiled.fullmatch(value):
-            raise at.error(f"{_show(value)} is not {what}")
-        if required and not value.strip():
-            raise at.error("must not be empty")
-        if max_length is not None and len(value) > max_length:
-            raise at.error(f"is {len(value)} characters long; {max_length} at most")
-        return value
-
-    return check
-
-
-def _parsed(regex: str, parse: Callable[[str], Any], what: str) -> Check:
-    shape = _text(pattern=regex, what=what)
-
-    def check(value: Any, at: _At) -> Any:
-        try:
-            return parse(shape(value, at))
-        except ValueError:
-            raise at.error(f"{_show(value)} is not {what}") from None
-
-    return check
-
-
-def _choice(choices: list[str]) -> Check:
-    def check(value: Any, at: _At) -> str:
-        if value not in choices:
-            raise at.error(f"{_show(value)} is not one of {', '.join(choices)}")
-        return str(value)
-
-    return check
-
-
-def _capacity(value: Any, at: _At) -> int:
-    if type(value) is not int or not 0 <= value <= 1_000_000:
-        raise at.error(f"expected a whole number of seats from 0 to 1000000, not {_show(value)}")
-    return value
-
-
-def _zone(value: Any, at: _At) -> str:
-    _text(64)(value, at)
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise at.error(f"{_show(value)} is not a known time zone; use an IANA name like Asia/Shanghai") from None
-    return str(value)
-
-
-def _list_of(item: Check, *, at_least: int = 0) -> Check:
-    def check(value: Any, at: _At) -> tuple[Any, ...]:
-        if not isinstance(value, list):
-            raise at.error(f"expected a list, not {_show(value)}")
-        if len(value) < at_least:
-            raise at.error(f"needs at least {at_least} entry")
-        items = tuple(item(entry, at.item(value, index)) for index, entry in enumerate(value))
-        for index, entry in enumerate(items):
-            if entry in items[:index]:
-                raise at.item(value, index).error(f"{_show(entry)} is listed twice")
-        return items
-
-    return check
-
-
-_SLUG = _text(pattern=r"[a-z0-9-]{1,64}", what="a slug (1 to 64 of a-z, 0-9 and -)")
-_LANGUAGE = _text(pattern=r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?", what="a language code like en or zh-Hant")
-_COUNTRY = _text(pattern=r"[A-Z]{2}", what="a two-letter country code like CN", required=False)
-_DATE = _parsed(r"\d{4}-\d{2}-\d{2}", dt.date.fromisoformat, "a date like 2021-10-27")
-_TIME = _parsed(
+_SLUG = text_field(pattern=r"[a-z0-9-]{1,64}", what="a slug (1 to 64 of a-z, 0-9 and -)")
+_LANGUAGE = text_field(pattern=r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?", what="a language code like en or zh-Hant")
+_COUNTRY = text_field(pattern=r"[A-Z]{2}", what="a two-letter country code like CN", required=False)
+_DATE = parsed_field(r"\d{4}-\d{2}-\d{2}", dt.date.fromisoformat, "a date like 2021-10-27")
+_TIME = parsed_field(
     r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}",
     lambda text: dt.datetime.strptime(text, _TIME_FORMAT),
     "a time; write the local time of the event like 2021-10-27T09:30, with no offset",
 )
 
 
-def _optional_slug(value: Any, at: _At) -> str | None:
+def _optional_slug(value: Any, at: At) -> str | None:
     return None if value is None else _SLUG(value, at)
 
 
-_FORMAT = _choice([FORMAT])
+_FORMAT = choice_of([FORMAT])
 _TOP: dict[str, Check | None] = {
     "format": _FORMAT,
     "event": None,
@@ -175,46 +67,55 @@ _TOP: dict[str, Check | None] = {
 }
 _EVENT: dict[str, Check] = {
     "slug": _SLUG,
-    "title": _text(300),
-    "acronym": _text(40, required=False),
-    "description": _text(required=False),
-    "timezone": _zone,
+    "title": text_field(300),
+    "acronym": text_field(40, required=False),
+    "description": text_field(LONG_TEXT, required=False),
+    "timezone": zone_field,
     "start_date": _DATE,
     "end_date": _DATE,
-    "venue": _text(300, required=False),
-    "city": _text(120, required=False),
+    "venue": text_field(300, required=False),
+    "city": text_field(120, required=False),
     "country": _COUNTRY,
-    "languages": _list_of(_LANGUAGE, at_least=1),
-    "attendance": _choice(["hybrid", "on-site", "online"]),
-    "url": _text(pattern=r"https?://[^\s]{1,490}", what="a web address starting with https://", required=False),
+    "languages": list_of(_LANGUAGE, at_least=1),
+    "attendance": choice_of(["hybrid", "on-site", "online"]),
+    "url": text_field(pattern=r"https?://[^\s]{1,490}", what="a web address starting with https://", required=False),
 }
-_ROOM = {"slug": _SLUG, "name": _text(200), "description": _text(required=False), "capacity": _capacity}
-_TRACK = {"slug": _SLUG, "name": _text(200), "color": _text(pattern=r"#[0-9a-fA-F]{6}", what="a colour like #2f855a")}
+_ROOM = {
+    "slug": _SLUG,
+    "name": text_field(200),
+    "description": text_field(LONG_TEXT, required=False),
+    "capacity": capacity_field,
+}
+_TRACK = {
+    "slug": _SLUG,
+    "name": text_field(200),
+    "color": text_field(pattern=r"#[0-9a-fA-F]{6}", what="a colour like #2f855a"),
+}
 _PERSON = {
     "slug": _SLUG,
-    "name": _text(200),
-    "organisation": _text(200, required=False),
+    "name": text_field(200),
+    "organisation": text_field(200, required=False),
     "country": _COUNTRY,
-    "biography": _text(required=False),
+    "biography": text_field(LONG_TEXT, required=False),
 }
 _SESSION: dict[str, Check] = {
-    "code": _text(pattern=r"[A-Za-z0-9-]{1,64}", what="a session code (1 to 64 of A-Z, a-z, 0-9 and -)"),
-    "title": _text(300),
-    "abstract": _text(required=False),
-    "kind": _choice([kind.value for kind in SessionKind]),
+    "code": text_field(pattern=r"[A-Za-z0-9-]{1,64}", what="a session code (1 to 64 of A-Z, a-z, 0-9 and -)"),
+    "title": text_field(300),
+    "abstract": text_field(LONG_TEXT, required=False),
+    "kind": choice_of([kind.value for kind in SessionKind]),
     "start": _TIME,
     "end": _TIME,
     "room": _SLUG,
     "track": _optional_slug,
     "language": _LANGUAGE,
-    "speakers": _list_of(_SLUG),
+    "speakers": list_of(_SLUG),
 }
 
 
-def _record(value: Any, at: _At, spec: dict[str, Check | None] | dict[str, Check]) -> dict[str, Any]:
+def _record(value: Any, at: At, spec: dict[str, Check | None] | dict[str, Check]) -> dict[str, Any]:
     """Checks one object against ``spec``: no unknown keys, none missing, each value valid."""
     if not isinstance(value, dict):
-        raise at.error(f"expected an object, not {_show(value)}")
+        raise at.error(f"expected an object, not {show(value)}")
     for key in value:
         if key not in spec:
             close = difflib.get_close_matches(key, list(spec), n=1)
@@ -226,19 +127,19 @@ def _record(value: Any, at: _At, spec: dict[str, Check | None] | dict[str, Check
     return {key: check(value[key], at.key(value, key)) if check else value[key] for key, check in spec.items()}
 
 
-def _records(value: Any, at: _At, spec: dict[str, Check], unique: str) -> list[tuple[dict[str, Any], _At]]:
+def _records(value: Any, at: At, spec: dict[str, Check], unique: str) -> list[tuple[dict[str, Any], At]]:
     """A list of records whose ``unique`` field is unique, each with where it is."""
     if not isinstance(value, list):
-        raise at.error(f"expected a list, not {_show(value)}")
-    records: list[tuple[dict[str, Any], _At]] = []
-    seen: dict[str, _At] = {}
+        raise at.error(f"expected a list, not {show(value)}")
+    records: list[tuple[dict[str, Any], At]] = []
+    seen: dict[str, At] = {}
     for index, entry in enumerate(value):
         where = at.item(value, index)
         record = _record(entry, where, spec)
         if record[unique] in seen:
             first = seen[record[unique]]
             key_at = where.key(entry, unique)
-            raise key_at.error(f"{_show(record[unique])} is already used by {first.path} (line {first.line})")
+            raise key_at.error(f"{show(record[unique])} is already used by {first.path} (line {first.line})")
         seen[record[unique]] = where
         records.append((record, where))
     return records
@@ -277,7 +178,7 @@ class EventDocument:
         return str(self.event["slug"])
 
 
-def _to_utc(local: dt.datetime, zone: ZoneInfo, at: _At) -> dt.datetime:
+def _to_utc(local: dt.datetime, zone: ZoneInfo, at: At) -> dt.datetime:
     utc = local.replace(tzinfo=zone).astimezone(dt.UTC)
     if utc.astimezone(zone).replace(tzinfo=None) != local:
         raise at.error(f'"{local.strftime(_TIME_FORMAT)}" does not exist in {zone.key}: the clocks skip it')
@@ -285,21 +186,21 @@ def _to_utc(local: dt.datetime, zone: ZoneInfo, at: _At) -> dt.datetime:
 
 
 def _session(
-    record: dict[str, Any], at: _At, raw: dict[str, Any], event: dict[str, Any], names: dict[str, set[str]]
+    record: dict[str, Any], at: At, raw: dict[str, Any], event: dict[str, Any], names: dict[str, set[str]]
 ) -> SessionEntry:
     zone = ZoneInfo(event["timezone"])
     start, end = (_to_utc(record[key], zone, at.key(raw, key)) for key in ("start", "end"))
     if end <= start:
-        raise at.key(raw, "end").error(f"{_show(raw['end'])} is not after the start, {_show(raw['start'])}")
+        raise at.key(raw, "end").error(f"{show(raw['end'])} is not after the start, {show(raw['start'])}")
     for key in ("start", "end"):
         if not event["start_date"] <= record[key].date() <= event["end_date"]:
             span = f"{event['start_date']} to {event['end_date']}"
-            raise at.key(raw, key).error(f"{_show(raw[key])} is outside the event's dates, {span}")
+            raise at.key(raw, key).error(f"{show(raw[key])} is outside the event's dates, {span}")
     if record["language"] not in event["languages"].split(","):
-        raise at.key(raw, "language").error(f"{_show(record['language'])} is not one of the event's languages")
+        raise at.key(raw, "language").error(f"{show(record['language'])} is not one of the event's languages")
     for key, section in (("room", "rooms"), ("track", "tracks")):
         if record[key] is not None and record[key] not in names[section]:
-            raise at.key(raw, key).error(f'there is no {key} {_show(record[key])} in "{section}"')
+            raise at.key(raw, key).error(f'there is no {key} {show(record[key])} in "{section}"')
     for index, slug in enumerate(record["speakers"]):
         if slug not in names["people"]:
             raise at.key(raw, "speakers").item(raw["speakers"], index).error(f'there is no person "{slug}" in "people"')
@@ -308,15 +209,15 @@ def _session(
 
 def parse_event_file(text: str) -> EventDocument:
     """Parse and validate a "podium-event/1" file; the first problem found raises EventFileError."""
-    raw = _load_json(text)
-    root = _At("", 1)
+    raw = load_json(text)
+    root = At("", 1)
     if isinstance(raw, dict) and "format" in raw:  # a newer format should say so, not list its new keys
         _FORMAT(raw["format"], root.key(raw, "format"))
     top = _record(raw, root, _TOP)
     event_at = root.key(raw, "event")
     event = _record(top["event"], event_at, _EVENT)
     if event["end_date"] < event["start_date"]:
-        dates = f"{_show(raw['event']['end_date'])} is before the start_date, {_show(raw['event']['start_date'])}"
+        dates = f"{show(raw['event']['end_date'])} is before the start_date, {show(raw['event']['start_date'])}"
         raise event_at.key(raw["event"], "end_date").error(dates)
     event["languages"] = ",".join(event["languages"])
     if len(event["languages"]) > 200:
@@ -354,8 +255,8 @@ def session_guid(event_slug: str, code: str) -> uuid.UUID:
 
 
 def _slug_taken(document: EventDocument) -> EventFileError:
-    at = _At("", 1).key(document.raw, "event").key(document.raw["event"], "slug")
-    return at.error(f"an event called {_show(document.slug)} already exists")
+    at = At("", 1).key(document.raw, "event").key(document.raw["event"], "slug")
+    return at.error(f"an event called {show(document.slug)} already exists")
 
 
 def _id(row: Room | Track | Person | Session) -> int:

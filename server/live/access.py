@@ -3,6 +3,7 @@ by the room token of the QR code, anonymous guests where the event allows them."
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -24,6 +25,10 @@ from server.registration.models import Attendance, ChoiceStatus, Registration, R
 ROOM_TOKEN_SALT = "podium-live-room"  # noqa: S105 (a salt, not a secret)
 GUEST_KEY_SALT = "podium-live-guest"  # noqa: S105
 MAX_TOKEN_LENGTH = 500
+# A room token (the screen's QR code) is accepted this long after it was made; the screen shows a fresh one
+# every ROOM_CODE_REFRESH_SECONDS, so a photo of the code, or a link passed on, stops working within hours.
+ROOM_TOKEN_LIFETIME_SECONDS = 2 * 60 * 60
+ROOM_CODE_REFRESH_SECONDS = 10 * 60
 STAFF = (Role.speaker, Role.moderator, Role.organiser)
 
 
@@ -79,19 +84,24 @@ class Participant:
         return Role.organiser in self.roles
 
 
-def room_token(secret: str, *, event_id: int, session_id: int) -> str:
-    """The token in the room screen's QR code: it admits people in the hall to this room."""
-    return str(URLSafeSerializer(secret, salt=ROOM_TOKEN_SALT).dumps({"e": event_id, "s": session_id}))
+def room_token(secret: str, *, event_id: int, session_id: int, issued_at: float | None = None) -> str:
+    """The token in the room screen's QR code: it admits people in the hall to this room for a while."""
+    issued = int(time.time() if issued_at is None else issued_at)
+    return str(URLSafeSerializer(secret, salt=ROOM_TOKEN_SALT).dumps({"e": event_id, "s": session_id, "t": issued}))
 
 
-def read_room_token(secret: str, token: str) -> RoomGrant:
+def read_room_token(secret: str, token: str, *, now: float | None = None) -> RoomGrant:
+    """The room a token admits to; InvalidInput when it is forged, malformed or expired."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
         raise InvalidInput(_("This room code is not valid."))
     try:
         data = URLSafeSerializer(secret, salt=ROOM_TOKEN_SALT).loads(token)
-        return RoomGrant(event_id=int(data["e"]), session_id=int(data["s"]))
-    except (BadSignature, KeyError, TypeError, ValueError):
+        grant, issued = RoomGrant(event_id=int(data["e"]), session_id=int(data["s"])), int(data["t"])
+    except (BadSignature, KeyError, TypeError, ValueError):  # tokens made before they expired have no "t"
         raise InvalidInput(_("This room code is not valid.")) from None
+    if not 0 <= (time.time() if now is None else now) - issued <= ROOM_TOKEN_LIFETIME_SECONDS:
+        raise InvalidInput(_("This room code has expired. Please scan the code on the room's screen again."))
+    return grant
 
 
 def guest_key(secret: str, guest_id: str) -> str:
@@ -159,18 +169,7 @@ async def admit(db: AsyncSession, *, identity: Identity, session_id: int, secret
             raise NotFound(_("There is no such session."))
         if not in_hall:
             raise Forbidden(_("Your room code is for another room."))
-        return Participant(
-            key=identity.key,
-            name=_("Guest"),
-            kind="guest",
-            account_id=None,
-            event_id=event_id,
-            session_id=session_id,
-            origin=Attendance.onsite,
-            country="",
-            roles=frozenset(),
-            guest_key=guest_key(secret, identity.guest_id or ""),
-        )
+        return _guest(identity, event_id=event_id, session_id=session_id, secret=secret)
     event = await db.get_one(Event, event_id)
     account = identity.account
     roles = await roles_in(db, account=account, event=event)
@@ -183,6 +182,11 @@ async def admit(db: AsyncSession, *, identity: Identity, session_id: int, secret
             )
         )
     ).first()
+    if in_hall and registration is None and not roles.intersection(STAFF):
+        # A hall code proves where a phone is, not that its account may enter: it counts as a guest's.
+        if not (await current_rules(db, event_id=event_id)).anonymous_guests:
+            raise Forbidden(_("This room is open to people registered for the event."))
+        return _guest(identity, event_id=event_id, session_id=session_id, secret=secret)
     if not (in_hall or roles.intersection(STAFF)):
         if registration is None:
             if identity.grant is not None and identity.grant.event_id == event.id:
@@ -202,6 +206,23 @@ async def admit(db: AsyncSession, *, identity: Identity, session_id: int, secret
         origin=origin,
         country=registration.country if registration else "",
         roles=roles,
+    )
+
+
+def _guest(identity: Identity, *, event_id: int, session_id: int, secret: str) -> Participant:
+    """Someone in the hall by the room's code alone: asks and votes, never chats. A signed-in account keeps its
+    own key, so what it asked stays its own after a reconnect."""
+    return Participant(
+        key=identity.key,
+        name=_("Guest"),
+        kind="guest",
+        account_id=None,
+        event_id=event_id,
+        session_id=session_id,
+        origin=Attendance.onsite,
+        country="",
+        roles=frozenset(),
+        guest_key=guest_key(secret, identity.guest_id) if identity.guest_id else None,
     )
 
 

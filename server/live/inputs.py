@@ -12,8 +12,9 @@ CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
 def clean_text(text: str, *, limit: int, minimum: int = 1) -> str:
-    """Trimmed, without control characters (line breaks kept), within ``minimum``..``limit`` characters."""
-    kept = "".join(char for char in text if char in "\n\t" or unicodedata.category(char) != "Cc")
+    """Trimmed, without control characters (line breaks kept) or lone surrogates (no database stores them),
+    within ``minimum``..``limit`` characters."""
+    kept = "".join(char for char in text if char in "\n\t" or unicodedata.category(char) not in ("Cc", "Cs"))
     kept = kept.strip()
     if len(kept) < minimum:
         raise InvalidInput(_("Please write something first."))

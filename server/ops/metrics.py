@@ -10,12 +10,15 @@ Three sources:
   and the relay's viewers and bitrate from ``app.state.stream_statuses`` (a callable returning stream statuses,
   set by the relay application).
 
-Scrape each app and relay process on its own port; nginx keeps ``/metrics`` from the public.
+Scrape each app and relay process on its own port: only loopback clients, or a client with ``PODIUM_METRICS_TOKEN``
+as its bearer token, read it (and nginx keeps ``/metrics`` from the public as well).
 """
 
 from __future__ import annotations
 
 import asyncio
+import hmac
+import ipaddress
 import logging
 from collections import Counter as Tally
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -33,6 +36,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily, Metric
 from sqlalchemy import func
 from sqlmodel import col, select
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -220,8 +224,24 @@ async def exposition(
     return generate_latest(REGISTRY) + generate_latest(_Families(families))
 
 
+def may_read(request: Request) -> bool:
+    """A client on this host (Prometheus next to the processes), or one showing ``PODIUM_METRICS_TOKEN``. Behind
+    nginx the client is the visitor (uvicorn reads X-Forwarded-For from the proxy), never the loopback proxy."""
+    token: str = request.app.state.settings.metrics_token
+    sent = request.headers.get("authorization", "")
+    if token and hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
+        return True
+    try:
+        return ipaddress.ip_address(request.client.host if request.client else "").is_loopback
+    except ValueError:
+        return False
+
+
 async def metrics_endpoint(request: Request) -> Response:
-    """For the app and for a relay process alike: each source is read when its ``app.state`` holds it."""
+    """For the app and for a relay process alike: each source is read when its ``app.state`` holds it. Anyone
+    else gets the 404 of an address that does not exist."""
+    if not may_read(request):
+        raise HTTPException(404)
     state = request.app.state
     body = await exposition(
         database=getattr(state, "database", None),

@@ -13,6 +13,7 @@ import datetime as dt
 import enum
 import re
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from server.errors import InvalidInput, NotFound
 from server.events.models import Event
 from server.i18n import gettext as _
 from server.streams.models import Recording
+from server.years import YEARS
 
 MISSED_AFTER = dt.timedelta(minutes=15)  # a scheduled start missed by longer (every app process was down) is skipped
 INCOMING_PREFIX = ".incoming-"  # uploads being written; never a stored name
@@ -47,6 +49,10 @@ class Upload:
     path: Path
     filename: str
     size: int
+
+
+def out_of_years_message() -> str:
+    return _("Please give a time in the years %(first)s to %(last)s.") % {"first": YEARS[0], "last": YEARS[-1]}
 
 
 def incoming_path(media_dir: Path) -> Path:
@@ -76,7 +82,8 @@ def _stored_name(session_id: int, filename: str) -> str:
 
 
 def _clean_filename(filename: str) -> str:
-    name = " ".join(Path(filename.replace("\\", "/")).name.split())[:200]
+    shown = "".join(char if char.isprintable() else " " for char in filename)  # no NUL, controls or surrogates
+    name = " ".join(Path(shown.replace("\\", "/")).name.split())[:200]
     return name or "video"
 
 
@@ -176,6 +183,8 @@ async def schedule_recording(
             raise InvalidInput(_("Please give the time the recording plays."))
         if at < (now or utcnow()) - dt.timedelta(minutes=1):
             raise InvalidInput(_("That time has passed. Please give a time to come."))
+        if at.year not in YEARS:
+            raise InvalidInput(out_of_years_message())
     await begin_write(db)
     recording = await recording_of(db, event=event, session_id=session_id)
     if recording is None:
@@ -188,18 +197,26 @@ async def schedule_recording(
     return recording
 
 
-async def start_now(db: AsyncSession, *, actor: Actor, event: Event, session_id: int) -> Recording:
-    """A moderator's or organiser's Play: marks the recording started, so no schedule starts it again."""
+async def start_now(
+    db: AsyncSession, *, actor: Actor, event: Event, session_id: int, play: Callable[[Recording], Awaitable[object]]
+) -> Recording:
+    """A moderator's or organiser's Play: ``play`` asks the relay first, and only a recording it started is marked
+    started (so no schedule starts it again). A refused Play (already playing, a file the relay cannot open, the
+    relay away) raises before anything is written."""
     if not actor.has(Role.moderator, Role.organiser):
         raise NotFound(_("There is no page at this address."))
     await _session(db, event=event, session_id=session_id)
-    await begin_write(db)
     recording = await recording_of(db, event=event, session_id=session_id)
     if recording is None:
         raise NotFound(_("This session has no recording."))
-    recording.started_at = utcnow()
-    db.add(recording)
+    await db.commit()  # end the read: the relay may take a while to answer
+    await play(recording)
+    started_at = utcnow()
+    await begin_write(db)
+    marked = await db.exec(update(Recording).where(col(Recording.id) == recording.id).values(started_at=started_at))
     await db.commit()
+    if marked.rowcount != 1:  # deleted while the relay started it
+        raise NotFound(_("This session has no recording."))
     await db.refresh(recording)
     return recording
 

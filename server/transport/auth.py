@@ -18,6 +18,7 @@ from server.accounts.services import Actor, actor_in, authenticate
 from server.errors import Forbidden, InvalidInput
 from server.events.models import Event
 from server.i18n import gettext as _
+from server.text import storable
 
 SESSION_COOKIE = "podium_session"
 CSRF_COOKIE = "podium_csrf"
@@ -111,6 +112,8 @@ async def checked_form(request: Request) -> FormData:
     cookie = request.cookies.get(CSRF_COOKIE, "")
     if not isinstance(sent, str) or not cookie or not hmac.compare_digest(sent, cookie):
         raise Forbidden(_("This form has expired. Please go back, reload the page and try again."))
+    if not all(storable(key) and (not isinstance(value, str) or storable(value)) for key, value in form.multi_items()):
+        raise InvalidInput(_("The form contains characters Podium cannot accept, such as a NUL byte."))
     return form
 
 

@@ -26,8 +26,9 @@ def chosen_language(cookie_header: str, accept_language: str) -> i18n.Language:
 
 
 class LanguageMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, https: bool = False) -> None:
         self.app = app
+        self.secure = "; Secure" if https else ""  # set as the session and CSRF cookies are
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -54,7 +55,9 @@ class LanguageMiddleware:
 
         async def send_with_cookie(message: Message) -> None:
             if remember and message["type"] == "http.response.start":
-                cookie_value = f"{COOKIE}={language.code}; Path=/; Max-Age=31536000; SameSite=Lax"
+                cookie_value = (
+                    f"{COOKIE}={language.code}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax{self.secure}"
+                )
                 message.setdefault("headers", []).append((b"set-cookie", cookie_value.encode("latin-1")))
             await send(message)
 

@@ -4,15 +4,15 @@ page that code leads to, and the organisers' announcements. The pages are shells
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import secrets
 from typing import Any
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
-from markupsafe import Markup
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from server.accounts.models import Account, Role
@@ -22,7 +22,16 @@ from server.broadcast import Broadcaster, publish
 from server.errors import Forbidden, InvalidInput, NotFound
 from server.events.models import Event
 from server.i18n import gettext as _
-from server.live.access import Identity, Participant, admit, live_settings, read_room_token, room_token
+from server.live.access import (
+    ROOM_CODE_REFRESH_SECONDS,
+    Identity,
+    Participant,
+    RoomGrant,
+    admit,
+    live_settings,
+    read_room_token,
+    room_token,
+)
 from server.live.announcements import current_announcements, post_announcement, remove_announcement
 from server.registration.badges import qr_svg
 from server.transport.auth import checked_form, current_account, current_actor, form_text
@@ -67,11 +76,16 @@ async def session_request(request: Request) -> tuple[Event, Programme, SessionVi
     return event, programme, view, account, actor
 
 
-async def _admitted(request: Request, account: Account, view: SessionView) -> Participant:
+async def _admitted(
+    request: Request, account: Account, view: SessionView, *, grant: RoomGrant | None = None
+) -> Participant:
     """The same rule the live room applies on ``join``: raises Forbidden with the reason."""
     async with database(request).session() as db:
         return await admit(
-            db, identity=Identity(account=account), session_id=view.session.id or 0, secret=settings(request).secret_key
+            db,
+            identity=Identity(account=account, grant=grant),
+            session_id=view.session.id or 0,
+            secret=settings(request).secret_key,
         )
 
 
@@ -128,9 +142,14 @@ async def moderate_page(request: Request) -> Response:
 
 
 def guest_url(request: Request, event: Event, view: SessionView) -> str:
-    """Where the room screen's QR code leads: the ask page, with this room's token."""
+    """Where the room screen's QR code leads: the ask page, with a fresh token for this room."""
     token = room_token(settings(request).secret_key, event_id=event.id or 0, session_id=view.session.id or 0)
     return f"{base_url(request)}{session_path(event, view)}/ask?" + urlencode({"token": token})
+
+
+def qr_image(url: str) -> str:
+    """The QR code of ``url`` as an image address the page (and its script) can set, within the CSP."""
+    return "data:image/svg+xml;base64," + base64.b64encode(qr_svg(url).encode()).decode("ascii")
 
 
 def now_and_next(
@@ -161,10 +180,20 @@ async def screen_page(request: Request) -> Response:
         running=running,
         following=following,
         guest_url=url,
-        qr=Markup(qr_svg(url)),  # noqa: S704 (segno's own SVG, no user text in it)
+        qr=qr_image(url),
+        code_url=session_path(event, view) + "/screen/code",
+        code_refresh_seconds=ROOM_CODE_REFRESH_SECONDS,
         refresh_at=min(upcoming).isoformat() if upcoming else "",
     )
     return private(render(request, "live/screen.html", context))
+
+
+async def screen_code(request: Request) -> Response:
+    """A fresh room code for the screen, which asks for one every few minutes: room tokens expire."""
+    event, _programme, view, _account, actor = await session_request(request)
+    require(actor, Role.moderator, Role.organiser)
+    url = guest_url(request, event, view)
+    return JSONResponse({"url": url, "qr": qr_image(url)}, headers={"Cache-Control": "private, no-store"})
 
 
 async def ask_page(request: Request) -> Response:
@@ -173,11 +202,16 @@ async def ask_page(request: Request) -> Response:
     token = request.query_params.get("token", "")
     try:
         grant = read_room_token(settings(request).secret_key, token)
-    except InvalidInput:
-        raise NotFound(_("This room code is not valid.")) from None
+    except InvalidInput as error:
+        raise NotFound(error.message) from None
     if grant.event_id != event.id or grant.session_id != view.session.id:
         raise NotFound(_("This room code is not valid."))
-    if account is None:
+    if account is not None:
+        try:
+            await _admitted(request, account, view, grant=grant)
+        except Forbidden as error:
+            return refused(request, event, view, message=error.message, actor=actor)
+    else:
         async with database(request).session() as db:
             rules = await live_settings(db, event_id=event.id or 0)
         if not rules.anonymous_guests:
@@ -254,8 +288,9 @@ routes: list[BaseRoute] = [
     Route("/{slug}/sessions/{code}/room", room_page, methods=["GET"]),
     Route("/{slug}/sessions/{code}/moderate", moderate_page, methods=["GET"]),
     Route("/{slug}/sessions/{code}/screen", screen_page, methods=["GET"]),
+    Route("/{slug}/sessions/{code}/screen/code", screen_code, methods=["GET"]),
     Route("/{slug}/sessions/{code}/ask", ask_page, methods=["GET"]),
     Route("/{slug}/organiser/announcements", announcements_page, methods=["GET"]),
     Route("/{slug}/organiser/announcements", announcement_post, methods=["POST"]),
-    Route("/{slug}/organiser/announcements/{announcement_id:int}/remove", announcement_remove, methods=["POST"]),
+    Route("/{slug}/organiser/announcements/{announcement_id:id}/remove", announcement_remove, methods=["POST"]),
 ]

@@ -143,5 +143,5 @@ routes: list[BaseRoute] = [
     Route("/{slug}/checkin", checkin_submit, methods=["POST"]),
     Route("/{slug}/organiser", organiser_page, methods=["GET"]),
     Route("/{slug}/organiser/registrations.csv", registrations_export, methods=["GET"]),
-    Route("/{slug}/organiser/people/{account_id:int}/remove", remove_person, methods=["POST"]),
+    Route("/{slug}/organiser/people/{account_id:id}/remove", remove_person, methods=["POST"]),
 ]

@@ -13,6 +13,7 @@ import hmac
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
+from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
@@ -35,6 +36,7 @@ from server.transport.errors import wants_json
 from server.transport.live_pages import page_context, session_path
 from server.transport.rendering import render
 from server.transport.throttle import throttle
+from server.years import YEARS
 
 PLAYBACK_PRESSES_PER_MINUTE = 10  # Play and Stop, per person
 UPLOADS_PER_MINUTE = 5
@@ -181,12 +183,16 @@ async def receive_upload(request: Request, *, media_dir: Any, limit: int) -> Upl
     path = recordings.incoming_path(media_dir)
     cookie = request.cookies.get(CSRF_COOKIE, "")
     state = _Parts(path=path, limit=limit, cookie=cookie)
-    parser = MultipartParser(boundary, state.callbacks())  # type: ignore[arg-type]
     try:
-        async for chunk in request.stream():
-            if chunk:
-                await asyncio.to_thread(parser.write, chunk)
-        parser.finalize()
+        try:
+            parser = MultipartParser(boundary, state.callbacks())  # type: ignore[arg-type]
+            async for chunk in request.stream():
+                if chunk:
+                    await asyncio.to_thread(parser.write, chunk)
+            parser.finalize()
+        except FormParserError:
+            message = _("The upload was not a well-formed form. Please send it again with the upload form.")
+            raise InvalidInput(message) from None
         state.close()
         if not state.csrf_ok():
             raise Forbidden(_("This form has expired. Please go back, reload the page and try again."))
@@ -312,6 +318,8 @@ def _local_time(text: str, zone: ZoneInfo) -> dt.datetime | None:
         local = dt.datetime.fromisoformat(text.strip())
     except ValueError:
         raise InvalidInput(_("Please give the time as year, month, day, hour and minute.")) from None
+    if local.year not in YEARS:  # 0001-01-01 or 9999-12-31 would overflow on the way to UTC
+        raise InvalidInput(recordings.out_of_years_message())
     if local.tzinfo is None:
         local = local.replace(tzinfo=zone)
     return local.astimezone(dt.UTC)
@@ -345,8 +353,13 @@ async def _press(request: Request, *, play: bool) -> Response:
             raise RelayUnavailable(_("No media relay runs for this site."))
         if play:
             await end_reads(db)
-            recording = await recordings.start_now(db, actor=actor, event=event, session_id=view.session.id or 0)
-            await control.play(key, recording.stored_name)
+            await recordings.start_now(
+                db,
+                actor=actor,
+                event=event,
+                session_id=view.session.id or 0,
+                play=lambda recording: control.play(key, recording.stored_name),
+            )
             message = _("The recording is playing.")
         else:
             stopped = await control.stop_playback(key)

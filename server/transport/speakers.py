@@ -59,6 +59,6 @@ async def unlink_submit(request: Request) -> Response:
 
 routes: list[BaseRoute] = [
     Route("/{slug}/organiser/speakers", speakers_page, methods=["GET"]),
-    Route("/{slug}/organiser/speakers/{person_id:int}/link", link_submit, methods=["POST"]),
-    Route("/{slug}/organiser/speakers/{person_id:int}/unlink", unlink_submit, methods=["POST"]),
+    Route("/{slug}/organiser/speakers/{person_id:id}/link", link_submit, methods=["POST"]),
+    Route("/{slug}/organiser/speakers/{person_id:id}/unlink", unlink_submit, methods=["POST"]),
 ]

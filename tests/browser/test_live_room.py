@@ -378,3 +378,27 @@ async def test_resync_brings_a_change_whose_broadcast_was_lost(browser: Any, roo
 
     await expect_contains(delegate.locator("#chat li", has_text="Lost on the bus"), "Lost on the bus")
     assert problems.messages == []
+
+
+async def test_the_screen_shows_a_fresh_room_code_every_ten_minutes(browser: Any, room: Room) -> None:
+    from playwright.async_api import expect
+
+    context = await browser.new_context(viewport=PROJECTOR, locale="en-GB")
+    await context.add_cookies([{"name": "podium_session", "value": room.moderator.token, "url": room.site.url}])
+    screen = await context.new_page()
+    problems = PageProblems(screen)
+    await screen.clock.install()  # the page's own timers, fast-forwarded: no test waits ten minutes
+    await screen.goto(room.path("screen"))
+    await live(screen)
+    await assert_accessible(screen)
+
+    async with screen.expect_response(lambda response: response.url.endswith("/screen/code")) as answered:
+        await screen.clock.run_for("10:01")
+    code = await (await answered.value).json()
+
+    await expect(screen.locator("#guest-url")).to_have_attribute("href", code["url"], timeout=WAIT)
+    await expect(screen.locator("#guest-url")).to_have_text(code["url"], timeout=WAIT)
+    await expect(screen.locator("#screen-qr")).to_have_attribute("src", code["qr"], timeout=WAIT)
+    assert code["url"].startswith(room.path("ask?token="))
+    assert [message for message in problems.messages if "screen/code" in message or "page error" in message] == []
+    await context.close()

@@ -106,9 +106,11 @@ async def test_room_token_refused_when_event_disallows_guests(
     with pytest.raises(socketio.exceptions.ConnectionError):
         await forged.connect(live_rooms.url, auth={"room_token": token[:-3] + "abc"})
     await forged.sio.shutdown()
-    # A signed-in outsider holding the room's code is in the hall: admitted to that room only.
+    # A signed-in outsider holding the room's code is not let in by it: the code shows where a phone is, and
+    # the event takes no guests (where it does, the outsider enters as a guest: tests/live_pages/test_room_codes.py).
     outsider = await clients(world.outsider, auth={"room_token": token})
-    assert (await outsider.join(world.session.id))["me"]["origin"] == "onsite"
+    refused = await outsider.join(world.session.id)
+    assert (refused["code"], refused["error"]) == ("forbidden", "This room is open to people registered for the event.")
     assert (await outsider.join(world.second.id))["code"] == "forbidden"
 
 

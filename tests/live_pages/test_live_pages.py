@@ -3,8 +3,9 @@ the guest page it leads to; the organisers' announcement form."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
-import re
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import lxml.html
@@ -37,7 +38,7 @@ EXPECTED = {
     "other_moderator": (403, 404, 404),
     "admin": (403, 404, 404),  # an instance admin has no say in an event's rooms without a role there
 }
-QR = re.compile(r'<div class="screen-qr"[^>]*>(.*?)</div>', re.S)
+QR_IMAGE = "data:image/svg+xml;base64,"
 
 
 def html(response: httpx.Response) -> lxml.html.HtmlElement:
@@ -149,21 +150,25 @@ async def test_live_pages_have_no_inline_scripts_or_styles(web: httpx.AsyncClien
         assert document.xpath("//*[@style]") == []
 
 
+def qr_shown(image_address: str) -> str:
+    assert image_address.startswith(QR_IMAGE)
+    return base64.b64decode(image_address.removeprefix(QR_IMAGE)).decode()
+
+
 async def test_screen_qr_code_encodes_a_working_guest_url(
     web: httpx.AsyncClient, world: World, database: Database, settings: Settings
 ) -> None:
     async with database.session() as db:
         await factories.set_live_settings(db, world.event, anonymous_guests=True)
-    token = room_token(settings.secret_key, event_id=world.event.id or 0, session_id=world.session.id or 0)
-    expected = f"{settings.base_url}{world.path('ask')}?token={token}"
 
     screen = await as_person(web, world.people["moderator"]).get(world.path("screen"))
     shown = html(screen).get_element_by_id("guest-url").get("href")
-    qr = QR.search(screen.text)
+    qr = html(screen).get_element_by_id("screen-qr").get("src")
+    token = parse_qs(urlsplit(shown).query)["token"][0]
     guest_page = await as_person(web, None).get(shown.removeprefix(settings.base_url))
 
-    assert shown == expected
-    assert qr is not None and qr.group(1) == qr_svg(expected)
+    assert shown == f"{settings.base_url}{world.path('ask')}?token={token}"
+    assert qr_shown(qr) == qr_svg(shown)
     assert guest_page.status_code == 200
     assert html(guest_page).get_element_by_id("live").get("data-room-token") == token
     async with database.session() as db:
@@ -179,11 +184,14 @@ async def test_guest_page_asks_anonymous_people_to_sign_in_where_guests_are_not_
     path = f"{world.path('ask')}?token={token}"
 
     anonymous = await as_person(web, None).get(path)
-    signed_in = await as_person(web, world.people["outsider"]).get(path)
+    unregistered = await as_person(web, world.people["outsider"]).get(path)
+    registered = await as_person(web, world.people["delegate"]).get(path)
 
     assert anonymous.status_code == 403
     assert text_of(anonymous, "entry-message") == "Please sign in to ask questions and vote in this room."
-    assert signed_in.status_code == 200
+    assert unregistered.status_code == 403
+    assert text_of(unregistered, "entry-message") == "This room is open to people registered for the event."
+    assert registered.status_code == 200
 
 
 @pytest.mark.parametrize("case", ["another-room", "another-event", "forged", "missing"])

@@ -111,3 +111,37 @@ async def test_oversized_and_non_utf8_offers(client: httpx.AsyncClient, tokens: 
     binary = await client.post(f"/whip/{SESSION}", content=b"v=0\r\n\xff\xfe\xfd", headers=headers)
 
     assert (huge.status_code, binary.status_code) == (413, 400)
+
+
+def lengthened(sdp: str, attribute: str, extra: int) -> str:
+    """``sdp`` with the value of its first ``attribute`` line made ``extra`` characters longer."""
+    return re.sub(f"({re.escape(attribute)})", lambda found: found.group(1) + "x" * extra, sdp, count=1)
+
+
+async def test_over_long_attributes_are_400_with_the_relays_own_words(
+    client: httpx.AsyncClient, tokens: PublishTokens, relay: Relay, peers: list[RTCPeerConnection]
+) -> None:
+    good = await offer_from(peers, ("audio", "video"), "sendonly")
+    headers = auth(tokens.token(SESSION))
+    corpus = {
+        "long mid": (lengthened(good, "a=mid:", 300), "the audio section needs an a=mid of 1 to 16 characters"),
+        "bundle of unknown mids": (
+            lengthened(good, "a=group:BUNDLE ", 3000),
+            "the BUNDLE group names a media section the offer does not have",
+        ),
+        "long ice-ufrag": (
+            lengthened(good, "a=ice-ufrag:", 3000),
+            "the audio section's ICE credentials are longer than 256",
+        ),
+        "long line": (lengthened(good, "s=", 5000), "a line of the offer is longer than 4096 characters"),
+    }
+
+    answers = {
+        name: await client.post(f"/whip/{SESSION}", content=body, headers=headers) for name, (body, _) in corpus.items()
+    }
+
+    assert {name: (r.status_code, r.text.strip()) for name, r in answers.items()} == {
+        name: (400, message) for name, (_, message) in corpus.items()
+    }
+    assert SESSION not in relay.streams
+    assert (await client.post(f"/whip/{SESSION}", content=good, headers=headers)).status_code == 201

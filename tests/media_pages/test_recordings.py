@@ -78,6 +78,33 @@ async def test_an_organiser_uploads_a_video_that_plays_at_the_sessions_start(
     assert page.headers["cache-control"] == "private, no-store"
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+async def test_a_file_name_with_a_nul_or_control_characters_is_kept_readable(
+    web: httpx.AsyncClient, stage: Stage, database: Database, video: bytes
+) -> None:
+    as_person(web, stage.people["organiser"])
+    boundary = "podium-raw-form"  # written by hand: httpx would percent-encode the name's control characters
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{await csrf(web)}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="video"; filename="Opening\x00address\t2021.mp4"\r\n'
+            "Content-Type: video/mp4\r\n\r\n"
+        ).encode()
+        + video
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+
+    response = await web.post(
+        stage.path("recording"),
+        content=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}", "Accept": "application/json"},
+    )
+    stored = await recording(database, stage)
+
+    assert response.status_code == 201
+    assert stored is not None and stored.filename == "Opening address 2021.mp4"
+
+
 async def test_uploading_again_replaces_the_file_and_delete_removes_it(
     web: httpx.AsyncClient, stage: Stage, database: Database, settings: Settings, video: bytes, tmp_path: Path
 ) -> None:
@@ -280,6 +307,45 @@ async def test_moderators_press_play_and_stop_on_the_relay(site: Site, stage: St
     assert stopped.status_code == 200
     assert stopped.json()["message"] == "The recording was stopped; the room is live."
     assert key not in site.relay.streams or site.relay.streams[key].playback is None
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+async def test_a_refused_play_leaves_the_recordings_start_time_as_it_was(
+    site: Site, stage: Stage, database: Database, video: bytes
+) -> None:
+    client, json = site.client, {"Accept": "application/json"}
+    as_person(client, stage.people["organiser"])
+    await upload(client, stage, video)
+    token = await csrf(client)
+    played = await client.post(stage.path("recording/play"), data={"csrf_token": token}, headers=json)
+    first = await recording(database, stage)
+
+    again = await client.post(stage.path("recording/play"), data={"csrf_token": token}, headers=json)
+    after = await recording(database, stage)
+
+    assert played.status_code == 200
+    assert first is not None and first.started_at is not None
+    assert again.status_code == 409
+    assert after is not None and after.started_at == first.started_at
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+async def test_a_play_the_relay_cannot_open_leaves_the_recording_unstarted(
+    site: Site, stage: Stage, database: Database, settings: Settings, video: bytes
+) -> None:
+    client, json = site.client, {"Accept": "application/json"}
+    as_person(client, stage.people["organiser"])
+    await upload(client, stage, video)
+    stored = await recording(database, stage)
+    assert stored is not None
+    (settings.media_dir / stored.stored_name).unlink()  # the shared folder lost the file
+
+    refused = await client.post(stage.path("recording/play"), data={"csrf_token": await csrf(client)}, headers=json)
+    after = await recording(database, stage)
+
+    assert refused.status_code == 400
+    assert refused.json()["error"].startswith("The relay could not play the recording: ")
+    assert after is not None and after.started_at is None
 
 
 @pytest.mark.parametrize("who", ["speaker", "delegate", "other_moderator", None])

@@ -9,8 +9,14 @@ from sqlmodel import col, select, update
 
 from server.accounts.admin import grant_admin
 from server.accounts.models import Account, AuthSession, SignInLink
-from server.accounts.services import LINKS_PER_EMAIL_PER_HOUR, LINKS_PER_IP_PER_10_MINUTES
+from server.accounts.services import (
+    LINKS_PER_EMAIL_PER_HOUR,
+    LINKS_PER_IP_PER_10_MINUTES,
+    create_sign_in_link,
+    use_sign_in_link,
+)
 from server.accounts.tokens import token_hash
+from server.errors import Forbidden
 from server.mail.models import OutboxMail
 from server.registration.models import Registration
 from server.transport.auth import SESSION_COOKIE
@@ -252,3 +258,21 @@ async def test_register_rate_limited_writes_nothing(client, database, demo_event
     assert await count(database, Registration) == 0
     async with database.session() as db:
         assert (await db.exec(select(SignInLink).where(col(SignInLink.email) != EMAIL))).all() == []
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+async def test_a_refused_sign_in_of_a_disabled_account_changes_nothing(database):
+    async with database.session() as db:
+        db.add(Account(email="disabled@example.org", name="Disabled", disabled=True))
+        token = await create_sign_in_link(db, email="disabled@example.org", requester_ip="192.0.2.1")
+        await db.commit()
+
+    async with database.session() as db:
+        with pytest.raises(Forbidden):
+            await use_sign_in_link(db, token=token)
+    async with database.session() as db:
+        link = (await db.exec(select(SignInLink).where(SignInLink.token_hash == token_hash(token)))).one()
+        sessions = (await db.exec(select(AuthSession))).all()
+
+    assert link.used_at is None
+    assert sessions == []
