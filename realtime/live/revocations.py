@@ -32,6 +32,7 @@ INTERVAL = 0.5
 # A handshake or join that read the database before a revocation and registers its connection after the
 # watcher handled it is re-checked; none takes this long.
 REMEMBERED_FOR = 60.0
+STOP_WAIT = 5.0  # seconds a round may take to finish when the server stops
 PRUNE_EVERY = 300.0  # seconds; each process prunes, so the table stays small whichever processes run
 
 
@@ -45,18 +46,26 @@ class RevocationWatcher:
         self.recent: dict[int, tuple[int, float]] = {}  # account id -> (mark, monotonic time) of its last
         self.pending: set[str] = set()  # connections to re-check on the next round
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
         self.failing = False
         self.pruned_at = time.monotonic()
 
     def start(self) -> None:
         if self._task is None:
+            self._stopping = asyncio.Event()
             self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
+        """Ends the loop between rounds: a round cancelled inside a query would leave its database connection
+        to the garbage collector, unclosed."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            self._stopping.set()
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), timeout=STOP_WAIT)
+            except TimeoutError:
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
             self._task = None
 
     def mark(self) -> int:
@@ -84,7 +93,10 @@ class RevocationWatcher:
                 if self.failing:
                     logger.warning("reading revocations works again")
                 self.failing = False
-            await asyncio.sleep(self.interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), timeout=self.interval)
+            if self._stopping.is_set():
+                return
 
     async def round(self) -> None:
         now = time.monotonic()
