@@ -27,7 +27,35 @@ from server.transport.input_guard import UnstorableAddressMiddleware
 from server.transport.language import LanguageMiddleware
 from server.transport.security import SecurityHeadersMiddleware
 from server.transport.static import PublicFiles
+from server.transport.urls import RoutePaths, SiteUrls
 from web import NODE_MODULES_DIR, STATIC_DIR
+
+
+def site_routes() -> list[BaseRoute]:
+    """Every route of the site, each named: paths are built from the names (server/transport/urls.py)."""
+    return [
+        Route("/healthz", health.healthz, name="healthz"),
+        # The two busiest pages first: every route tried before a match costs a regex on each request.
+        *pages.front_routes,
+        Route("/readyz", health.readyz, name="readyz"),
+        Route("/metrics", metrics.metrics_endpoint, name="metrics"),
+        Mount("/static/vendor", PublicFiles(directory=NODE_MODULES_DIR, check_dir=False), name="vendor"),
+        Mount("/static", PublicFiles(directory=STATIC_DIR), name="static"),
+        *api.routes,
+        *accounts.routes,
+        *admin.routes,
+        *registration.routes,
+        *exports.routes,
+        *live_pages.routes,
+        *media_pages.routes,
+        *recordings.routes,
+        *pages.routes,
+    ]
+
+
+def site_urls(base_url: str) -> SiteUrls:
+    """The site's absolute addresses without a running app: for the command line (mail sent by ``load-demo``)."""
+    return SiteUrls(RoutePaths(site_routes()), base_url)
 
 
 def create_app(
@@ -49,24 +77,7 @@ def create_app(
         await app.state.rate_limits.close()
         await database.dispose()
 
-    routes: list[BaseRoute] = [
-        Route("/healthz", health.healthz),
-        # The two busiest pages first: every route tried before a match costs a regex on each request.
-        *pages.front_routes,
-        Route("/readyz", health.readyz),
-        Route("/metrics", metrics.metrics_endpoint),
-        Mount("/static/vendor", PublicFiles(directory=NODE_MODULES_DIR, check_dir=False), name="vendor"),
-        Mount("/static", PublicFiles(directory=STATIC_DIR), name="static"),
-        *api.routes,
-        *accounts.routes,
-        *admin.routes,
-        *registration.routes,
-        *exports.routes,
-        *live_pages.routes,
-        *media_pages.routes,
-        *recordings.routes,
-        *pages.routes,
-    ]
+    routes = site_routes()
     middleware = [
         Middleware(RequestIdMiddleware, observe=metrics.observe_request),
         Middleware(SecurityHeadersMiddleware, https=settings.base_url.startswith("https://")),

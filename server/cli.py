@@ -161,6 +161,7 @@ def cmd_export_event(args: argparse.Namespace) -> None:
 
 async def _load_demo(settings: Settings) -> list[str]:
     from server.agenda.interchange import DEMO_EVENT_FILE
+    from server.app import site_urls
     from server.db import Database
     from server.demo import load_demo
 
@@ -168,16 +169,17 @@ async def _load_demo(settings: Settings) -> list[str]:
     database = Database(settings.database_url)
     try:
         async with database.session() as db:
-            return await load_demo(db, base_url=settings.base_url, event_text=event_text)
+            return await load_demo(db, links=site_urls(settings.base_url), event_text=event_text)
     finally:
         await database.dispose()
 
 
 def cmd_load_demo(_args: argparse.Namespace) -> None:
+    from server.app import site_urls
     from server.demo import sign_in_help
 
     settings = _settings()
-    for line in [*asyncio.run(_load_demo(settings)), *sign_in_help(settings.base_url)]:
+    for line in [*asyncio.run(_load_demo(settings)), *sign_in_help(site_urls(settings.base_url).url("signin"))]:
         print(line)
 
 

@@ -18,6 +18,7 @@ from lxml import etree
 from server.agenda import frab
 from server.agenda.models import Person, Room, Session, Track
 from server.agenda.services import Programme, SessionView, load_programme
+from server.app import site_urls
 from server.db import Database
 from server.events.models import Event
 from server.events.services import get_event
@@ -182,8 +183,8 @@ def test_frab_export_copes_with_unicode_titles_and_control_characters() -> None:
         event=event, rooms=(room,), tracks=(track,), people=(person,), sessions=(view,), by_code={"x-1": view}
     )
 
-    document = etree.fromstring(frab.schedule_xml(programme, base_url=BASE_URL))
-    data = frab.schedule_json(programme, base_url=BASE_URL)
+    document = etree.fromstring(frab.schedule_xml(programme, links=site_urls(BASE_URL)))
+    data = frab.schedule_json(programme, links=site_urls(BASE_URL))
 
     schema = frab_xml_schema()
     assert schema.validate(document), schema.error_log

@@ -133,8 +133,8 @@ async def playback(request: Request) -> Response:
 
 
 routes = [
-    Route("/relay/status", statuses, methods=["GET"]),
-    Route("/relay/status/{session_key}", one_status, methods=["GET"]),
-    Route("/relay/streams/{session_key}/stop", stop, methods=["POST"]),
-    Route("/relay/streams/{session_key}/playback", playback, methods=["POST", "DELETE"]),
+    Route("/relay/status", statuses, methods=["GET"], name="relay_statuses"),
+    Route("/relay/status/{session_key}", one_status, methods=["GET"], name="relay_status"),
+    Route("/relay/streams/{session_key}/stop", stop, methods=["POST"], name="relay_stop"),
+    Route("/relay/streams/{session_key}/playback", playback, methods=["POST", "DELETE"], name="relay_playback"),
 ]

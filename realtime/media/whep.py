@@ -82,6 +82,6 @@ async def resource(request: Request) -> Response:
 
 routes = [
     Route("/whep/{session_key}", watch, methods=["POST"], name="whep"),
-    Route("/whep/{session_key}", options, methods=["OPTIONS"]),
+    Route("/whep/{session_key}", options, methods=["OPTIONS"], name="whep"),
     Route("/whep/{session_key}/{resource_id}", resource, methods=["DELETE", "PATCH", "OPTIONS"], name="whep_resource"),
 ]

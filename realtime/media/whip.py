@@ -83,6 +83,6 @@ async def resource(request: Request) -> Response:
 
 routes = [
     Route("/whip/{session_key}", publish, methods=["POST"], name="whip"),
-    Route("/whip/{session_key}", options, methods=["OPTIONS"]),
+    Route("/whip/{session_key}", options, methods=["OPTIONS"], name="whip"),
     Route("/whip/{session_key}/{resource_id}", resource, methods=["DELETE", "PATCH", "OPTIONS"], name="whip_resource"),
 ]

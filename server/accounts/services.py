@@ -16,6 +16,7 @@ from server.db import begin_write
 from server.errors import Forbidden, InvalidInput, NotFound, RateLimited
 from server.events.models import Event
 from server.i18n import gettext as _
+from server.links import Links
 from server.mail.services import queue_mail
 
 LINK_LIFETIME = dt.timedelta(minutes=30)
@@ -91,13 +92,13 @@ async def create_sign_in_link(
 
 
 async def request_sign_in(
-    db: AsyncSession, *, email: str, requester_ip: str, next_path: str, base_url: str, now: dt.datetime | None = None
+    db: AsyncSession, *, email: str, requester_ip: str, next_path: str, links: Links, now: dt.datetime | None = None
 ) -> str:
     """Mails a one-time link. Answers the same whether or not the address has an account."""
     email = normalise_email(email)
     await begin_write(db)
     token = await create_sign_in_link(db, email=email, requester_ip=requester_ip, next_path=next_path, now=now)
-    link = f"{base_url}/signin/{token}"
+    link = links.sign_in(token)
     await queue_mail(
         db,
         recipient=email,

@@ -7,8 +7,9 @@ from collections.abc import Iterable
 
 import icalendar
 
-from server.agenda.services import Programme, SessionView, session_url
+from server.agenda.services import Programme, SessionView
 from server.events.models import Event
+from server.links import Links
 
 PRODID = "-//Podium//Agenda//EN"
 # The VTIMEZONE covers a year either side of the event: compact, yet right for every session.
@@ -34,7 +35,7 @@ def description(view: SessionView) -> str:
     return "\n\n".join(part for part in parts if part)
 
 
-def session_component(view: SessionView, programme: Programme, *, base_url: str, stamp: dt.datetime) -> icalendar.Event:
+def session_component(view: SessionView, programme: Programme, *, links: Links, stamp: dt.datetime) -> icalendar.Event:
     event = programme.event
     component = icalendar.Event()
     component.add("uid", session_uid(view))
@@ -49,7 +50,7 @@ def session_component(view: SessionView, programme: Programme, *, base_url: str,
     place = location(view, event)
     if place:
         component.add("location", place)
-    component.add("url", session_url(base_url, event_slug=event.slug, code=view.session.code))
+    component.add("url", links.session_page(event.slug, view.session.code))
     if view.track is not None:
         component.add("categories", [view.track.name])
     component.add("status", "CONFIRMED")
@@ -60,7 +61,7 @@ def build_calendar(
     programme: Programme,
     views: Iterable[SessionView],
     *,
-    base_url: str,
+    links: Links,
     feed: bool,
     now: dt.datetime | None = None,
     name: str = "",
@@ -78,25 +79,23 @@ def build_calendar(
         if event.description:
             calendar.add("x-wr-caldesc", event.description)
     for view in views:
-        calendar.add_component(session_component(view, programme, base_url=base_url, stamp=stamp))
+        calendar.add_component(session_component(view, programme, links=links, stamp=stamp))
     calendar.add_missing_timezones(first_date=event.start_date - ZONE_MARGIN, last_date=event.end_date + ZONE_MARGIN)
     return calendar
 
 
-def session_calendar(
-    programme: Programme, view: SessionView, *, base_url: str, now: dt.datetime | None = None
-) -> bytes:
+def session_calendar(programme: Programme, view: SessionView, *, links: Links, now: dt.datetime | None = None) -> bytes:
     """One session, as a file to open in a calendar application."""
-    return build_calendar(programme, [view], base_url=base_url, feed=False, now=now).to_ical()
+    return build_calendar(programme, [view], links=links, feed=False, now=now).to_ical()
 
 
-def event_calendar(programme: Programme, *, base_url: str, now: dt.datetime | None = None) -> bytes:
+def event_calendar(programme: Programme, *, links: Links, now: dt.datetime | None = None) -> bytes:
     """Every session of the event, as a feed a calendar application can subscribe to."""
-    return build_calendar(programme, programme.sessions, base_url=base_url, feed=True, now=now).to_ical()
+    return build_calendar(programme, programme.sessions, links=links, feed=True, now=now).to_ical()
 
 
 def agenda_calendar(
-    programme: Programme, views: Iterable[SessionView], *, name: str, base_url: str, now: dt.datetime | None = None
+    programme: Programme, views: Iterable[SessionView], *, name: str, links: Links, now: dt.datetime | None = None
 ) -> bytes:
     """A delegate's own picks, as a feed their calendar application subscribes to."""
-    return build_calendar(programme, views, base_url=base_url, feed=True, now=now, name=name).to_ical()
+    return build_calendar(programme, views, links=links, feed=True, now=now, name=name).to_ical()

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from server.agenda.models import Person, Room, Track
-from server.agenda.services import Programme, SessionView, session_url
+from server.agenda.services import Programme, SessionView
+from server.links import Links
 
 GENERATOR = "podium"
 JSON_SCHEMA_URL = "https://c3voc.de/schedule/schema.json"
@@ -90,9 +91,9 @@ def schedule_days(programme: Programme) -> list[Day]:
     return days
 
 
-def conference_url(programme: Programme, base_url: str) -> str:
+def conference_url(programme: Programme, links: Links) -> str:
     url = programme.event.url
-    return url if url.startswith(("http://", "https://")) else f"{base_url}/{programme.event.slug}/"
+    return url if url.startswith(("http://", "https://")) else links.event_page(programme.event.slug)
 
 
 # schedule.json
@@ -127,7 +128,7 @@ def json_person(programme: Programme, person: Person) -> dict[str, Any]:
     }
 
 
-def json_event(programme: Programme, view: SessionView, *, base_url: str) -> dict[str, Any]:
+def json_event(programme: Programme, view: SessionView, *, links: Links) -> dict[str, Any]:
     session = view.session
     start = view.local_start(programme.zone)
     data: dict[str, Any] = {
@@ -139,7 +140,7 @@ def json_event(programme: Programme, view: SessionView, *, base_url: str) -> dic
         "duration": hhmm(view.duration),
         "room": view.room.name,
         "slug": session_slug(programme, view),
-        "url": session_url(base_url, event_slug=programme.event.slug, code=session.code),
+        "url": links.session_page(programme.event.slug, session.code),
         "title": session.title,
         "subtitle": "",
         "track": view.track.name if view.track else None,
@@ -156,11 +157,11 @@ def json_event(programme: Programme, view: SessionView, *, base_url: str) -> dic
     return data
 
 
-def json_day(programme: Programme, day: Day, *, base_url: str) -> dict[str, Any]:
+def json_day(programme: Programme, day: Day, *, links: Links) -> dict[str, Any]:
     rooms: dict[str, list[dict[str, Any]]] = {}
     for room, views in day.rooms:
         # setdefault: two rooms with the same name share one list rather than hiding each other.
-        rooms.setdefault(room.name, []).extend(json_event(programme, view, base_url=base_url) for view in views)
+        rooms.setdefault(room.name, []).extend(json_event(programme, view, links=links) for view in views)
     return {
         "index": day.index,
         "date": day.date.isoformat(),
@@ -170,7 +171,7 @@ def json_day(programme: Programme, day: Day, *, base_url: str) -> dict[str, Any]
     }
 
 
-def schedule_json(programme: Programme, *, base_url: str) -> dict[str, Any]:
+def schedule_json(programme: Programme, *, links: Links) -> dict[str, Any]:
     event = programme.event
     days = schedule_days(programme)
     conference: dict[str, Any] = {
@@ -181,17 +182,17 @@ def schedule_json(programme: Programme, *, base_url: str) -> dict[str, Any]:
         "daysCount": len(days),
         "timeslot_duration": TIMESLOT,
         "time_zone_name": event.timezone,
-        "url": conference_url(programme, base_url),
+        "url": conference_url(programme, links),
         "tracks": [json_track(track) for track in programme.tracks],
         "rooms": [json_room(programme, room) for room in programme.rooms],
-        "days": [json_day(programme, day, base_url=base_url) for day in days],
+        "days": [json_day(programme, day, links=links) for day in days],
     }
     if event.description:
         conference["description"] = event.description
     return {
         "$schema": JSON_SCHEMA_URL,
         "generator": {"name": GENERATOR},
-        "schedule": {"version": str(event.version), "base_url": f"{base_url}/", "conference": conference},
+        "schedule": {"version": str(event.version), "base_url": links.site(), "conference": conference},
     }
 
 
@@ -204,7 +205,7 @@ def _text(parent: ET.Element, tag: str, value: str, **attributes: str) -> ET.Ele
     return element
 
 
-def xml_event(parent: ET.Element, programme: Programme, view: SessionView, *, base_url: str) -> None:
+def xml_event(parent: ET.Element, programme: Programme, view: SessionView, *, links: Links) -> None:
     session = view.session
     start = view.local_start(programme.zone)
     attributes = {"id": str(session.id), "guid": str(session.guid)}
@@ -230,10 +231,10 @@ def xml_event(parent: ET.Element, programme: Programme, view: SessionView, *, ba
     _text(element, "description", "")
     ET.SubElement(element, "links")
     ET.SubElement(element, "attachments")
-    _text(element, "url", session_url(base_url, event_slug=programme.event.slug, code=session.code))
+    _text(element, "url", links.session_page(programme.event.slug, session.code))
 
 
-def xml_conference(root: ET.Element, programme: Programme, days: list[Day], *, base_url: str) -> None:
+def xml_conference(root: ET.Element, programme: Programme, days: list[Day], *, links: Links) -> None:
     event = programme.event
     conference = ET.SubElement(root, "conference")
     _text(conference, "title", event.title)
@@ -242,8 +243,8 @@ def xml_conference(root: ET.Element, programme: Programme, days: list[Day], *, b
     _text(conference, "end", days[-1].date.isoformat() if days else event.end_date.isoformat())
     _text(conference, "days", str(len(days)))
     _text(conference, "timeslot_duration", TIMESLOT)
-    _text(conference, "base_url", f"{base_url}/")
-    _text(conference, "url", conference_url(programme, base_url))
+    _text(conference, "base_url", links.site())
+    _text(conference, "url", conference_url(programme, links))
     _text(conference, "time_zone_name", event.timezone)
     for track in programme.tracks:
         attributes = {"name": track.name}
@@ -254,13 +255,13 @@ def xml_conference(root: ET.Element, programme: Programme, days: list[Day], *, b
         _text(conference, "track", track.name, **attributes)
 
 
-def schedule_xml(programme: Programme, *, base_url: str) -> bytes:
+def schedule_xml(programme: Programme, *, links: Links) -> bytes:
     days = schedule_days(programme)
     root = ET.Element("schedule")
     ET.SubElement(root, "generator", {"name": GENERATOR})
-    _text(root, "url", f"{base_url}/{programme.event.slug}/schedule.xml")
+    _text(root, "url", links.schedule_xml(programme.event.slug))
     _text(root, "version", str(programme.event.version))
-    xml_conference(root, programme, days, base_url=base_url)
+    xml_conference(root, programme, days, links=links)
     for day in days:
         day_element = ET.SubElement(
             root,
@@ -277,6 +278,6 @@ def schedule_xml(programme: Programme, *, base_url: str) -> bytes:
                 day_element, "room", {"name": room.name, "guid": named_uuid(programme, "room", room.slug)}
             )
             for view in views:
-                xml_event(room_element, programme, view, base_url=base_url)
+                xml_event(room_element, programme, view, links=links)
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
@@ -73,11 +72,6 @@ class AgendaFilter:
     @property
     def is_empty(self) -> bool:
         return not (self.query or self.day or self.track or self.room or self.kind)
-
-
-def session_url(base_url: str, *, event_slug: str, code: str) -> str:
-    """The public page of a session; every export links to it."""
-    return f"{base_url}/{quote(event_slug, safe='')}/sessions/{quote(code, safe='')}"
 
 
 def to_zone(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:

@@ -11,6 +11,7 @@ from server.accounts.services import grant_role
 from server.agenda.interchange import import_event, parse_event_file
 from server.agenda.models import Person
 from server.events.models import Event
+from server.links import Links
 from server.registration.models import Attendance
 from server.registration.services import RegistrationInput, find_registration, register
 
@@ -24,7 +25,7 @@ DEMO_DELEGATE = "delegate@example.org"
 DEMO_SPEAKER_PERSON = "qiao-wenxin"
 
 
-async def load_demo(db: AsyncSession, *, base_url: str, event_text: str) -> list[str]:
+async def load_demo(db: AsyncSession, *, links: Links, event_text: str) -> list[str]:
     """Loads the demo event into an empty database, with its demo accounts; says what it did."""
     if (await db.exec(select(Event))).first() is not None:
         return ["The database already holds events: the demo was not loaded again."]
@@ -46,8 +47,8 @@ async def load_demo(db: AsyncSession, *, base_url: str, event_text: str) -> list
             attendance=Attendance.onsite,
             listed=True,
         )
-        await register(db, event=event, account=delegate, data=data, requester_ip="", base_url=base_url)
-    return [f"Loaded the demo event {event.title!r} at {base_url}/{event.slug}/"]
+        await register(db, event=event, account=delegate, data=data, requester_ip="", links=links)
+    return [f"Loaded the demo event {event.title!r} at {links.event_page(event.slug)}"]
 
 
 async def _speak_as(db: AsyncSession, *, event: Event, account_id: int, slug: str) -> None:
@@ -57,9 +58,9 @@ async def _speak_as(db: AsyncSession, *, event: Event, account_id: int, slug: st
     await db.commit()
 
 
-def sign_in_help(base_url: str) -> list[str]:
+def sign_in_help(sign_in_page: str) -> list[str]:
     accounts = [*(email for email, _name in DEMO_ACCOUNTS.values()), DEMO_DELEGATE]
     return [
-        f"Sign in at {base_url}/signin with one of the demo accounts: {', '.join(accounts)}.",
+        f"Sign in at {sign_in_page} with one of the demo accounts: {', '.join(accounts)}.",
         "Without SMTP settings, the sign-in link is written to this log (look for 'outbox:').",
     ]

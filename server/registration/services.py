@@ -18,6 +18,7 @@ from server.db import begin_write
 from server.errors import Conflict, InvalidInput, NotFound
 from server.events.models import Event
 from server.i18n import gettext as _
+from server.links import Links
 from server.mail.services import queue_mail
 from server.registration.countries import is_country
 from server.registration.models import Attendance, ChoiceStatus, Registration, RegistrationStatus, SessionChoice
@@ -119,7 +120,7 @@ async def register(
     account: Account | None,
     data: RegistrationInput,
     requester_ip: str,
-    base_url: str,
+    links: Links,
 ) -> Registered:
     """Signed-in people are confirmed at once (their address is proven); others confirm by the emailed link."""
     email = account.email if account is not None else data.email
@@ -165,7 +166,7 @@ async def register(
     registration.confirmed_at = utcnow() if confirmed else None
     db.add(registration)
     await db.flush()
-    page = f"{base_url}/{event.slug}/registration"
+    page = links.registration_page(event.slug)
     if confirmed:
         body = _("You are registered for {event} ({mode}). Your registration, badge and agenda:\n\n{page}\n")
         await queue_mail(
@@ -179,7 +180,7 @@ async def register(
             db,
             email=email,
             requester_ip=requester_ip,
-            next_path=f"/{event.slug}/registration",
+            next_path=links.registration_path(event.slug),
             confirms_registration_id=registration.id,
         )
         body = _(
@@ -190,7 +191,7 @@ async def register(
             db,
             recipient=email,
             subject=_("Confirm your registration: {event}").format(event=event.title),
-            body=body.format(event=event.title, link=f"{base_url}/signin/{token}"),
+            body=body.format(event=event.title, link=links.sign_in(token)),
         )
     await db.commit()
     return Registered(registration=registration, needs_confirmation=not confirmed)

@@ -26,9 +26,10 @@ from server.transport.auth import (
     form_text,
     set_session_cookie,
 )
-from server.transport.context import base_url, database, next_from, private, see_other, sign_in_redirect
+from server.transport.context import database, next_from, private, see_other, sign_in_redirect
 from server.transport.labels import attendance_labels, status_labels
 from server.transport.rendering import render
+from server.transport.urls import SiteUrls, path_for
 
 MAX_TOKEN = 100
 
@@ -45,12 +46,12 @@ async def signin_request(request: Request) -> Response:
     async with database(request).session() as db:
         try:
             await request_sign_in(
-                db, email=email, requester_ip=client_ip(request), next_path=next_path, base_url=base_url(request)
+                db, email=email, requester_ip=client_ip(request), next_path=next_path, links=SiteUrls.of(request)
             )
         except (InvalidInput, RateLimited) as error:
             context = {"next": next_path, "email": email[:254], "error": error.message}
             return render(request, "accounts/signin.html", context, error.status_code)
-    return see_other("/signin/sent")
+    return see_other(path_for(request, "signin_sent"))
 
 
 async def signin_sent(request: Request) -> Response:
@@ -109,7 +110,7 @@ async def signout(request: Request) -> Response:
     if token:
         async with database(request).session() as db:
             await sign_out(db, session_token=token)
-    response = see_other("/signout/done")
+    response = see_other(path_for(request, "signed_out"))
     clear_session_cookie(response)
     return response
 
@@ -120,7 +121,7 @@ async def signout_everywhere(request: Request) -> Response:
         account = await current_account(request, db)
         if account is not None:
             await sign_out_everywhere(db, account=account)
-    response = see_other("/signout/done")
+    response = see_other(path_for(request, "signed_out"))
     clear_session_cookie(response)
     return response
 
@@ -130,13 +131,13 @@ async def signed_out(request: Request) -> Response:
 
 
 routes: list[BaseRoute] = [
-    Route("/signin", signin_form, methods=["GET"]),
-    Route("/signin", signin_request, methods=["POST"]),
-    Route("/signin/sent", signin_sent, methods=["GET"]),
-    Route("/signin/{token}", signin_confirm, methods=["GET"]),
-    Route("/signin/{token}", signin_use, methods=["POST"]),
-    Route("/account", account_page, methods=["GET"]),
-    Route("/signout", signout, methods=["POST"]),
-    Route("/signout/everywhere", signout_everywhere, methods=["POST"]),
-    Route("/signout/done", signed_out, methods=["GET"]),
+    Route("/signin", signin_form, methods=["GET"], name="signin"),
+    Route("/signin", signin_request, methods=["POST"], name="signin"),
+    Route("/signin/sent", signin_sent, methods=["GET"], name="signin_sent"),
+    Route("/signin/{token}", signin_confirm, methods=["GET"], name="signin_link"),
+    Route("/signin/{token}", signin_use, methods=["POST"], name="signin_link"),
+    Route("/account", account_page, methods=["GET"], name="account"),
+    Route("/signout", signout, methods=["POST"], name="signout"),
+    Route("/signout/everywhere", signout_everywhere, methods=["POST"], name="signout_everywhere"),
+    Route("/signout/done", signed_out, methods=["GET"], name="signed_out"),
 ]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -12,8 +10,7 @@ from server.accounts.admin import find_accounts, require_admin, set_account_disa
 from server.transport.auth import checked_form, current_account, form_text
 from server.transport.context import database, end_reads, private, see_other
 from server.transport.rendering import render
-
-ACCOUNTS_PATH = "/admin/accounts"
+from server.transport.urls import path_for, with_query
 
 
 async def accounts_page(request: Request) -> Response:
@@ -32,7 +29,7 @@ async def _set_disabled(request: Request, *, disabled: bool) -> Response:
         await end_reads(db)
         await set_account_disabled(db, actor=admin, account_id=request.path_params["account_id"], disabled=disabled)
     query = form_text(form, "q").strip()
-    return see_other(ACCOUNTS_PATH + (f"?{urlencode({'q': query})}" if query else ""))
+    return see_other(with_query(path_for(request, "admin_accounts"), q=query))
 
 
 async def disable_account(request: Request) -> Response:
@@ -44,7 +41,7 @@ async def enable_account(request: Request) -> Response:
 
 
 routes: list[BaseRoute] = [
-    Route(ACCOUNTS_PATH, accounts_page, methods=["GET"]),
-    Route(ACCOUNTS_PATH + "/{account_id:int}/disable", disable_account, methods=["POST"]),
-    Route(ACCOUNTS_PATH + "/{account_id:int}/enable", enable_account, methods=["POST"]),
+    Route("/admin/accounts", accounts_page, methods=["GET"], name="admin_accounts"),
+    Route("/admin/accounts/{account_id:int}/disable", disable_account, methods=["POST"], name="admin_disable"),
+    Route("/admin/accounts/{account_id:int}/enable", enable_account, methods=["POST"], name="admin_enable"),
 ]

@@ -16,17 +16,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from server.agenda.models import Person, Room, Track
-from server.agenda.services import Programme, SessionView, parse_filter, select_sessions, session_url
+from server.agenda.services import Programme, SessionView, parse_filter, select_sessions
 from server.events.models import Event
 from server.events.services import list_events
+from server.links import Links
 from server.transport.page_cache import serve_cached
+from server.transport.urls import SiteUrls
 
 # Query parameter → parse_filter argument; the same names the agenda page uses.
 FILTER_PARAMETERS = {"q": "query", "day": "day", "track": "track", "room": "room", "kind": "kind"}
-
-
-def _base_url(request: Request) -> str:
-    return str(request.app.state.settings.base_url)
 
 
 def _isoformat(moment: dt.datetime) -> str:
@@ -36,7 +34,7 @@ def _isoformat(moment: dt.datetime) -> str:
 # Output shapes
 
 
-def event_out(event: Event, *, base_url: str) -> dict[str, Any]:
+def event_out(event: Event, *, links: Links) -> dict[str, Any]:
     return {
         "slug": event.slug,
         "title": event.title,
@@ -49,7 +47,7 @@ def event_out(event: Event, *, base_url: str) -> dict[str, Any]:
         "country": event.country,
         "languages": event.language_list,
         "attendance": event.attendance,
-        "url": f"{base_url}/{event.slug}/",
+        "url": links.event_page(event.slug),
     }
 
 
@@ -71,7 +69,7 @@ def speaker_out(person: Person) -> dict[str, Any]:
     return {"slug": person.slug, "name": person.name, "organisation": person.organisation, "country": person.country}
 
 
-def session_out(view: SessionView, *, zone: ZoneInfo, event_slug: str, base_url: str) -> dict[str, Any]:
+def session_out(view: SessionView, *, zone: ZoneInfo, event_slug: str, links: Links) -> dict[str, Any]:
     session = view.session
     return {
         "code": session.code,
@@ -85,14 +83,14 @@ def session_out(view: SessionView, *, zone: ZoneInfo, event_slug: str, base_url:
         "track": track_out(view.track),
         "language": session.language,
         "speakers": [speaker_out(person) for person in view.speakers],
-        "url": session_url(base_url, event_slug=event_slug, code=session.code),
+        "url": links.session_page(event_slug, session.code),
     }
 
 
-def event_detail_out(programme: Programme, *, base_url: str) -> dict[str, Any]:
+def event_detail_out(programme: Programme, *, links: Links) -> dict[str, Any]:
     event = programme.event
     return {
-        **event_out(event, base_url=base_url),
+        **event_out(event, links=links),
         "description": event.description,
         "days": [day.isoformat() for day in event.days],
         "rooms": [room_detail_out(room) for room in programme.rooms],
@@ -113,8 +111,8 @@ def _dumps(document: Any) -> str:
 async def events_index(request: Request) -> Response:
     async with request.app.state.database.session() as db:
         events = await list_events(db)
-    base_url = _base_url(request)
-    return JSONResponse({"events": [event_out(event, base_url=base_url) for event in events]})
+    links = SiteUrls.of(request)
+    return JSONResponse({"events": [event_out(event, links=links) for event in events]})
 
 
 # The event's documents are served from the page cache: a hit reads one statement, however many sessions.
@@ -122,7 +120,7 @@ async def events_index(request: Request) -> Response:
 
 async def event_detail(request: Request) -> Response:
     def build(programme: Programme, _tz: str) -> str:
-        return _dumps(event_detail_out(programme, base_url=_base_url(request)))
+        return _dumps(event_detail_out(programme, links=SiteUrls.of(request)))
 
     return await serve_cached(request, "api-event", build, media_type=JSON)
 
@@ -131,9 +129,9 @@ async def sessions_index(request: Request) -> Response:
     def build(programme: Programme, _tz: str) -> str:
         arguments = {name: request.query_params.get(param, "") for param, name in FILTER_PARAMETERS.items()}
         chosen = select_sessions(programme, parse_filter(programme, **arguments))
-        base_url = _base_url(request)
+        links = SiteUrls.of(request)
         event_slug = programme.event.slug
-        sessions = [session_out(view, zone=programme.zone, event_slug=event_slug, base_url=base_url) for view in chosen]
+        sessions = [session_out(view, zone=programme.zone, event_slug=event_slug, links=links) for view in chosen]
         return _dumps({"count": len(sessions), "sessions": sessions})
 
     return await serve_cached(request, "api-sessions", build, media_type=JSON)
@@ -143,15 +141,15 @@ async def session_detail(request: Request) -> Response:
     def build(programme: Programme, _tz: str) -> str:
         view = programme.session(request.path_params["code"])
         return _dumps(
-            session_out(view, zone=programme.zone, event_slug=programme.event.slug, base_url=_base_url(request))
+            session_out(view, zone=programme.zone, event_slug=programme.event.slug, links=SiteUrls.of(request))
         )
 
     return await serve_cached(request, "api-session", build, media_type=JSON)
 
 
 routes: list[BaseRoute] = [
-    Route("/api/v1/events", events_index, methods=["GET"]),
-    Route("/api/v1/events/{slug}", event_detail, methods=["GET"]),
-    Route("/api/v1/events/{slug}/sessions", sessions_index, methods=["GET"]),
-    Route("/api/v1/events/{slug}/sessions/{code}", session_detail, methods=["GET"]),
+    Route("/api/v1/events", events_index, methods=["GET"], name="api_events"),
+    Route("/api/v1/events/{slug}", event_detail, methods=["GET"], name="api_event"),
+    Route("/api/v1/events/{slug}/sessions", sessions_index, methods=["GET"], name="api_sessions"),
+    Route("/api/v1/events/{slug}/sessions/{code}", session_detail, methods=["GET"], name="api_session"),
 ]

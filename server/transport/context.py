@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.datastructures import FormData
@@ -15,6 +15,7 @@ from server.events.models import Event
 from server.events.services import get_event
 from server.settings import Settings
 from server.transport.auth import form_text
+from server.transport.urls import sign_in_path
 
 
 def database(request: Request) -> Database:
@@ -25,11 +26,6 @@ def database(request: Request) -> Database:
 def settings(request: Request) -> Settings:
     configured: Settings = request.app.state.settings
     return configured
-
-
-def base_url(request: Request) -> str:
-    """The configured address, never the Host header: links in mail must not follow a forged host."""
-    return settings(request).base_url
 
 
 def see_other(url: str) -> RedirectResponse:
@@ -43,7 +39,7 @@ def here(request: Request) -> str:
 
 
 def sign_in_redirect(request: Request, next_path: str | None = None) -> RedirectResponse:
-    return see_other("/signin?" + urlencode({"next": safe_next_path(next_path or here(request))}))
+    return see_other(sign_in_path(request, safe_next_path(next_path or here(request))))
 
 
 def next_from(form: FormData, default: str) -> str:

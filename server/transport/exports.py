@@ -11,6 +11,7 @@ from starlette.routing import BaseRoute, Route
 from server.agenda import calendar, frab
 from server.agenda.services import Programme, load_programme
 from server.events.services import get_event
+from server.transport.urls import SiteUrls
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -22,10 +23,6 @@ async def _programme(request: Request) -> Programme:
         return await load_programme(db, event=event)
 
 
-def _base_url(request: Request) -> str:
-    return str(request.app.state.settings.base_url)
-
-
 def _attachment(filename: str) -> dict[str, str]:
     safe = UNSAFE_IN_FILENAME.sub("-", filename)
     return {"Content-Disposition": f'attachment; filename="{safe}"'}
@@ -33,31 +30,31 @@ def _attachment(filename: str) -> dict[str, str]:
 
 async def event_ics(request: Request) -> Response:
     programme = await _programme(request)
-    body = calendar.event_calendar(programme, base_url=_base_url(request))
+    body = calendar.event_calendar(programme, links=SiteUrls.of(request))
     return Response(body, media_type=CALENDAR_TYPE, headers=_attachment(f"{programme.event.slug}.ics"))
 
 
 async def session_ics(request: Request) -> Response:
     programme = await _programme(request)
     view = programme.session(request.path_params["code"])
-    body = calendar.session_calendar(programme, view, base_url=_base_url(request))
+    body = calendar.session_calendar(programme, view, links=SiteUrls.of(request))
     filename = f"{programme.event.slug}-{view.session.code}.ics"
     return Response(body, media_type=CALENDAR_TYPE, headers=_attachment(filename))
 
 
 async def schedule_xml(request: Request) -> Response:
     programme = await _programme(request)
-    return Response(frab.schedule_xml(programme, base_url=_base_url(request)), media_type="application/xml")
+    return Response(frab.schedule_xml(programme, links=SiteUrls.of(request)), media_type="application/xml")
 
 
 async def schedule_json(request: Request) -> Response:
     programme = await _programme(request)
-    return JSONResponse(frab.schedule_json(programme, base_url=_base_url(request)))
+    return JSONResponse(frab.schedule_json(programme, links=SiteUrls.of(request)))
 
 
 routes: list[BaseRoute] = [
-    Route("/{slug}/schedule.ics", event_ics, methods=["GET"]),
-    Route("/{slug}/sessions/{code}.ics", session_ics, methods=["GET"]),
-    Route("/{slug}/schedule.xml", schedule_xml, methods=["GET"]),
-    Route("/{slug}/schedule.json", schedule_json, methods=["GET"]),
+    Route("/{slug}/schedule.ics", event_ics, methods=["GET"], name="schedule_ics"),
+    Route("/{slug}/sessions/{code}.ics", session_ics, methods=["GET"], name="session_ics"),
+    Route("/{slug}/schedule.xml", schedule_xml, methods=["GET"], name="schedule_xml"),
+    Route("/{slug}/schedule.json", schedule_json, methods=["GET"], name="schedule_json"),
 ]

@@ -8,7 +8,6 @@ import base64
 import datetime as dt
 import secrets
 from typing import Any
-from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
@@ -35,19 +34,12 @@ from server.live.access import (
 from server.live.announcements import current_announcements, post_announcement, remove_announcement
 from server.registration.badges import qr_svg
 from server.transport.auth import checked_form, current_account, current_actor, form_text
-from server.transport.context import base_url, database, end_reads, event_of, here, private, see_other, settings
+from server.transport.context import database, end_reads, event_of, here, private, see_other, settings
 from server.transport.live_text import client_text
 from server.transport.rendering import render
+from server.transport.urls import SiteUrls, path_for, relay_path, session_path, sign_in_path, with_query
 
 MAX_ANNOUNCEMENT = 1000
-
-
-def session_path(event: Event, view: SessionView) -> str:
-    return f"/{event.slug}/sessions/{quote(view.session.code, safe='')}"
-
-
-def sign_in_url(next_path: str) -> str:
-    return "/signin?" + urlencode({"next": next_path})
 
 
 def page_context(request: Request, event: Event, view: SessionView, **extra: Any) -> dict[str, Any]:
@@ -56,7 +48,7 @@ def page_context(request: Request, event: Event, view: SessionView, **extra: Any
     return {
         "event": event,
         "view": view,
-        "session_url": session_path(event, view),
+        "session_url": session_path(request, "session", event, view),
         "start": view.local_start(zone),
         "end": view.local_end(zone),
         "zone": zone,
@@ -98,9 +90,9 @@ def refused(request: Request, event: Event, view: SessionView, *, message: str, 
         message=message,
         signed_in=not actor.is_anonymous,
         registered=actor.has(Role.delegate),
-        sign_in_url=sign_in_url(here(request)),
-        register_url=f"/{event.slug}/register",
-        pick_url=session_path(event, view) + "/pick",
+        sign_in_url=sign_in_path(request, here(request)),
+        register_url=path_for(request, "register", slug=event.slug),
+        pick_url=session_path(request, "pick", event, view),
     )
     return private(render(request, "live/entry.html", context, status_code=403))
 
@@ -118,9 +110,9 @@ async def room_page(request: Request) -> Response:
         event,
         view,
         participant=participant,
-        whep_url=f"/whep/{view.session.id}",
-        console_url=session_path(event, view) + "/moderate",
-        screen_url=session_path(event, view) + "/screen",
+        whep_url=relay_path("whep", str(view.session.id)),
+        console_url=session_path(request, "moderate", event, view),
+        screen_url=session_path(request, "screen", event, view),
     )
     return private(render(request, "live/room.html", context))
 
@@ -132,9 +124,9 @@ async def moderate_page(request: Request) -> Response:
         request,
         event,
         view,
-        room_url=session_path(event, view) + "/room",
-        screen_url=session_path(event, view) + "/screen",
-        announcements_url=f"/{event.slug}/organiser/announcements" if actor.has(Role.organiser) else "",
+        room_url=session_path(request, "room", event, view),
+        screen_url=session_path(request, "screen", event, view),
+        announcements_url=path_for(request, "announcements", slug=event.slug) if actor.has(Role.organiser) else "",
         organiser=actor.has(Role.organiser),
         stream_notice=request.query_params.get("stream", ""),
     )
@@ -144,7 +136,7 @@ async def moderate_page(request: Request) -> Response:
 def guest_url(request: Request, event: Event, view: SessionView) -> str:
     """Where the room screen's QR code leads: the ask page, with a fresh token for this room."""
     token = room_token(settings(request).secret_key, event_id=event.id or 0, session_id=view.session.id or 0)
-    return f"{base_url(request)}{session_path(event, view)}/ask?" + urlencode({"token": token})
+    return with_query(SiteUrls.of(request).url("ask", slug=event.slug, code=view.session.code), token=token)
 
 
 def qr_image(url: str) -> str:
@@ -181,7 +173,7 @@ async def screen_page(request: Request) -> Response:
         following=following,
         guest_url=url,
         qr=qr_image(url),
-        code_url=session_path(event, view) + "/screen/code",
+        code_url=session_path(request, "screen_code", event, view),
         code_refresh_seconds=ROOM_CODE_REFRESH_SECONDS,
         refresh_at=min(upcoming).isoformat() if upcoming else "",
     )
@@ -270,7 +262,7 @@ async def announcement_post(request: Request) -> Response:
     except InvalidInput as problem:
         return await _announcements_form(request, event, error=problem.message, text=text[:MAX_ANNOUNCEMENT])
     await publish(broadcaster(request), outcome)
-    return see_other(f"/{event.slug}/organiser/announcements?posted=1")
+    return see_other(with_query(path_for(request, "announcements", slug=event.slug), posted="1"))
 
 
 async def announcement_remove(request: Request) -> Response:
@@ -281,16 +273,21 @@ async def announcement_remove(request: Request) -> Response:
             db, actor=actor, event=event, announcement_id=request.path_params["announcement_id"]
         )
     await publish(broadcaster(request), outcome)
-    return see_other(f"/{event.slug}/organiser/announcements")
+    return see_other(path_for(request, "announcements", slug=event.slug))
 
 
 routes: list[BaseRoute] = [
-    Route("/{slug}/sessions/{code}/room", room_page, methods=["GET"]),
-    Route("/{slug}/sessions/{code}/moderate", moderate_page, methods=["GET"]),
-    Route("/{slug}/sessions/{code}/screen", screen_page, methods=["GET"]),
-    Route("/{slug}/sessions/{code}/screen/code", screen_code, methods=["GET"]),
-    Route("/{slug}/sessions/{code}/ask", ask_page, methods=["GET"]),
-    Route("/{slug}/organiser/announcements", announcements_page, methods=["GET"]),
-    Route("/{slug}/organiser/announcements", announcement_post, methods=["POST"]),
-    Route("/{slug}/organiser/announcements/{announcement_id:id}/remove", announcement_remove, methods=["POST"]),
+    Route("/{slug}/sessions/{code}/room", room_page, methods=["GET"], name="room"),
+    Route("/{slug}/sessions/{code}/moderate", moderate_page, methods=["GET"], name="moderate"),
+    Route("/{slug}/sessions/{code}/screen", screen_page, methods=["GET"], name="screen"),
+    Route("/{slug}/sessions/{code}/screen/code", screen_code, methods=["GET"], name="screen_code"),
+    Route("/{slug}/sessions/{code}/ask", ask_page, methods=["GET"], name="ask"),
+    Route("/{slug}/organiser/announcements", announcements_page, methods=["GET"], name="announcements"),
+    Route("/{slug}/organiser/announcements", announcement_post, methods=["POST"], name="announcements"),
+    Route(
+        "/{slug}/organiser/announcements/{announcement_id:id}/remove",
+        announcement_remove,
+        methods=["POST"],
+        name="announcement_remove",
+    ),
 ]

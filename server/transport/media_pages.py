@@ -26,10 +26,11 @@ from server.streams.keys import publish_key, rotate_publish_key
 from server.streams.recordings import recording_of
 from server.transport.auth import checked_form
 from server.transport.context import database, private, see_other, settings
-from server.transport.live_pages import page_context, session_path, session_request
+from server.transport.live_pages import page_context, session_request
 from server.transport.recordings import recording_json, relay_control, relay_status
 from server.transport.rendering import render
 from server.transport.throttle import throttle
+from server.transport.urls import relay_path, session_path, with_query
 
 VIEWER_PASS_SECONDS = 10 * 60  # a pass only opens a WHEP session; the player asks for a new one to reconnect
 NO_STORE = {"Cache-Control": "no-store"}
@@ -65,9 +66,9 @@ async def studio_page(request: Request) -> Response:
         request,
         event,
         view,
-        whip_url=f"/whip/{stream_key(view)}",
+        whip_url=relay_path("whip", stream_key(view)),
         publish_token=await publish_token(request, view),
-        room_url=session_path(event, view) + "/room",
+        room_url=session_path(request, "room", event, view),
     )
     return private(render(request, "media/studio.html", context))
 
@@ -89,7 +90,7 @@ async def viewer_pass_json(request: Request) -> Response:
         return JSONResponse({"error": refusal.message}, status_code=403, headers=NO_STORE)
     expires_at = int(time.time()) + VIEWER_PASS_SECONDS
     token = viewer_pass(settings(request).secret_key, stream_key(view), viewer_account(account), expires_at=expires_at)
-    body: dict[str, Any] = {"url": f"/whep/{stream_key(view)}", "token": token, "expires_at": expires_at}
+    body: dict[str, Any] = {"url": relay_path("whep", stream_key(view)), "token": token, "expires_at": expires_at}
     return JSONResponse(body, headers=NO_STORE)
 
 
@@ -101,7 +102,10 @@ async def status_json(request: Request) -> Response:
     if not actor.has(Role.moderator, Role.organiser):
         raise NotFound(_("There is no such page."))
     key = stream_key(view)
-    publishing: dict[str, Any] = {"whip_url": f"/whip/{key}", "publish_token": await publish_token(request, view)}
+    publishing: dict[str, Any] = {
+        "whip_url": relay_path("whip", key),
+        "publish_token": await publish_token(request, view),
+    }
     async with database(request).session() as db:
         recording = await recording_of(db, event=_event, session_id=view.session.id or 0)
     publishing["recording"] = recording_json(recording)
@@ -136,7 +140,7 @@ async def rotate_token(request: Request) -> Response:
         await rotate_publish_key(
             db, actor=actor, event=event, session_id=view.session.id or 0, secret=settings(request).secret_key
         )
-    return see_other(session_path(event, view) + "/moderate#stream-panel")
+    return see_other(session_path(request, "moderate", event, view) + "#stream-panel")
 
 
 STOPS_PER_MINUTE = 10  # per person
@@ -153,13 +157,15 @@ async def stop_stream(request: Request) -> Response:
     )
     control = relay_control(request)
     stopped = control is not None and await control.stop(stream_key(view))
-    return see_other(session_path(event, view) + "/moderate?stream=" + ("stopped" if stopped else "none"))
+    return see_other(
+        with_query(session_path(request, "moderate", event, view), stream="stopped" if stopped else "none")
+    )
 
 
 routes: list[BaseRoute] = [
-    Route("/{slug}/sessions/{code}/stream/token", rotate_token, methods=["POST"]),
-    Route("/{slug}/sessions/{code}/stream/stop", stop_stream, methods=["POST"]),
-    Route("/{slug}/sessions/{code}/studio", studio_page, methods=["GET"]),
-    Route("/{slug}/sessions/{code}/stream/pass", viewer_pass_json, methods=["GET"]),
-    Route("/{slug}/sessions/{code}/stream/status", status_json, methods=["GET"]),
+    Route("/{slug}/sessions/{code}/stream/token", rotate_token, methods=["POST"], name="stream_token"),
+    Route("/{slug}/sessions/{code}/stream/stop", stop_stream, methods=["POST"], name="stream_stop"),
+    Route("/{slug}/sessions/{code}/studio", studio_page, methods=["GET"], name="studio"),
+    Route("/{slug}/sessions/{code}/stream/pass", viewer_pass_json, methods=["GET"], name="stream_pass"),
+    Route("/{slug}/sessions/{code}/stream/status", status_json, methods=["GET"], name="stream_status"),
 ]

@@ -32,6 +32,7 @@ from server.transport.labels import (
     role_labels,
 )
 from server.transport.rendering import render
+from server.transport.urls import path_for
 
 MODES = (Attendance.onsite, Attendance.online)
 STATUSES = (RegistrationStatus.confirmed, RegistrationStatus.unconfirmed, RegistrationStatus.cancelled)
@@ -134,14 +135,14 @@ async def remove_person(request: Request) -> Response:
         actor = await current_actor(request, db, event)
         await end_reads(db)
         await remove_from_event(db, actor=actor, event=event, account_id=request.path_params["account_id"])
-    return see_other(f"/{event.slug}/organiser#registrations")
+    return see_other(path_for(request, "organiser", slug=event.slug) + "#registrations")
 
 
 routes: list[BaseRoute] = [
-    Route("/{slug}/participants", participants_page, methods=["GET"]),
-    Route("/{slug}/checkin", checkin_desk, methods=["GET"]),
-    Route("/{slug}/checkin", checkin_submit, methods=["POST"]),
-    Route("/{slug}/organiser", organiser_page, methods=["GET"]),
-    Route("/{slug}/organiser/registrations.csv", registrations_export, methods=["GET"]),
-    Route("/{slug}/organiser/people/{account_id:id}/remove", remove_person, methods=["POST"]),
+    Route("/{slug}/participants", participants_page, methods=["GET"], name="participants"),
+    Route("/{slug}/checkin", checkin_desk, methods=["GET"], name="checkin"),
+    Route("/{slug}/checkin", checkin_submit, methods=["POST"], name="checkin"),
+    Route("/{slug}/organiser", organiser_page, methods=["GET"], name="organiser"),
+    Route("/{slug}/organiser/registrations.csv", registrations_export, methods=["GET"], name="registrations_csv"),
+    Route("/{slug}/organiser/people/{account_id:id}/remove", remove_person, methods=["POST"], name="remove_person"),
 ]

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_interval
@@ -34,6 +33,7 @@ from server.transport.agenda_view import (
 )
 from server.transport.page_cache import serve_cached
 from server.transport.rendering import render_text
+from server.transport.urls import RoutePaths, paths_of, with_query
 
 FILTER_FIELDS = ("q", "day", "track", "room", "kind")
 INDENTATION = re.compile(r"\n\s+")
@@ -44,6 +44,7 @@ class PageState:
     """The visitor's choices a page depends on, which its links and forms carry on."""
 
     path: str
+    paths: RoutePaths = field(compare=False)  # the site's named routes, to link to other pages
     lang: str  # "" unless the URL asks for a language
     tz: str  # "" for the event's own time zone
     filters: tuple[tuple[str, str], ...] = ()
@@ -54,8 +55,7 @@ class PageState:
         if with_filters:
             query.update(self.filters)
         query.update(params)
-        encoded = urlencode([(name, value) for name, value in query.items() if value])
-        return f"{path}?{encoded}" if encoded else path
+        return with_query(path, **query)
 
     def language_links(self) -> list[dict[str, Any]]:
         current = i18n.current_language()
@@ -71,11 +71,11 @@ class PageState:
 
 def page_state(request: Request, *, tz: str = "", filters: tuple[tuple[str, str], ...] = ()) -> PageState:
     lang = request.state.language.code if request.query_params.get("lang") else ""
-    return PageState(path=request.url.path, lang=lang, tz=tz, filters=filters)
+    return PageState(path=request.url.path, lang=lang, tz=tz, filters=filters, paths=paths_of(request.app.router))
 
 
 def base_context(state: PageState) -> dict[str, Any]:
-    return {"state": state, "lang_links": state.language_links(), "home_url": state.url("/")}
+    return {"state": state, "lang_links": state.language_links(), "home_url": state.url(state.paths.path("events"))}
 
 
 def event_dates(event: Event) -> str:
@@ -91,7 +91,10 @@ async def events_index(request: Request) -> Response:
     async with database(request).session() as db:
         events = await list_events(db)
     state = page_state(request)
-    listed = [{"event": event, "dates": event_dates(event), "href": state.url(f"/{event.slug}/")} for event in events]
+    listed = [
+        {"event": event, "dates": event_dates(event), "href": state.url(state.paths.path("agenda", slug=event.slug))}
+        for event in events
+    ]
     html = render_text(request, "events.html", {**base_context(state), "events": listed})
     return HTMLResponse(html)
 
@@ -123,6 +126,7 @@ def agenda_context(programme: Programme, agenda_filter: AgendaFilter, state: Pag
     )
     hidden_for_filters = [(name, value) for name, value in (("lang", state.lang), ("tz", state.tz)) if value]
     hidden_for_zone = [(name, value) for name, value in (("lang", state.lang), *state.filters) if value]
+    session_path = state.paths.template("session", "code", slug=event.slug)  # reversed once for every card
     return {
         **base_context(state),
         "event": event,
@@ -143,8 +147,8 @@ def agenda_context(programme: Programme, agenda_filter: AgendaFilter, state: Pag
         "hidden_for_zone": hidden_for_zone,
         "event_time_url": state.url(state.path, with_filters=True, tz=""),
         "clear_url": state.url(state.path),
-        "session_href": lambda code: state.url(f"/{event.slug}/sessions/{quote(code, safe='')}"),
-        "exports": {ext: f"/{event.slug}/schedule.{ext}" for ext in ("ics", "xml", "json")},
+        "session_href": lambda code: state.url(session_path(code)),
+        "exports": {ext: state.paths.path(f"schedule_{ext}", slug=event.slug) for ext in ("ics", "xml", "json")},
     }
 
 
@@ -165,7 +169,7 @@ def session_context(programme: Programme, view: SessionView, state: PageState) -
     event = programme.event
     shown_zone = ZoneInfo(state.tz) if state.tz else programme.zone
     event_day = view.local_start(programme.zone).date()
-    code = quote(view.session.code, safe="")
+    event_home = state.paths.path("agenda", slug=event.slug)
     return {
         **base_context(state),
         "event": event,
@@ -179,9 +183,9 @@ def session_context(programme: Programme, view: SessionView, state: PageState) -
         "language": language_name(view.session.language),
         "abstract": paragraphs(view.session.abstract),
         "speakers": [{"person": person, "country": country_name(person.country)} for person in view.speakers],
-        "calendar_url": f"/{event.slug}/sessions/{code}.ics",
-        "agenda_url": state.url(f"/{event.slug}/") + f"#day-{event_day.isoformat()}",
-        "event_home": state.url(f"/{event.slug}/"),
+        "calendar_url": state.paths.path("session_ics", slug=event.slug, code=view.session.code),
+        "agenda_url": state.url(event_home) + f"#day-{event_day.isoformat()}",
+        "event_home": state.url(event_home),
     }
 
 

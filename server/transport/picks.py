@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 from typing import Any
-from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -20,10 +19,7 @@ from server.transport.auth import checked_form, current_account
 from server.transport.context import database, end_reads, event_of, next_from, private, see_other, sign_in_redirect
 from server.transport.labels import attendance_labels, choice_labels
 from server.transport.rendering import render
-
-
-def pick_path(slug: str, code: str, action: str = "pick") -> str:
-    return f"/{slug}/sessions/{quote(code, safe='')}/{action}"
+from server.transport.urls import path_for, paths_of
 
 
 async def choose_page(request: Request) -> Response:
@@ -35,7 +31,7 @@ async def choose_page(request: Request) -> Response:
             return sign_in_redirect(request)
         registration = await find_registration(db, event=event, account=account)
         if registration is None or registration.status != RegistrationStatus.confirmed:
-            return see_other(f"/{event.slug}/registration")
+            return see_other(path_for(request, "registration", slug=event.slug))
         programme = await load_programme(db, event=event)
         chosen = await agenda_of(db, registration=registration)
     zone = programme.zone
@@ -43,6 +39,7 @@ async def choose_page(request: Request) -> Response:
     days = [
         (day, list(views)) for day, views in itertools.groupby(pickable, key=lambda view: view.local_start(zone).date())
     ]
+    paths = paths_of(request.app.router)
     context: dict[str, Any] = {
         "event": event,
         "registration": registration,
@@ -52,9 +49,9 @@ async def choose_page(request: Request) -> Response:
         "kinds": kind_labels(),
         "choice_labels": choice_labels(),
         "attendance_labels": attendance_labels(),
-        "pick_path": lambda code: pick_path(event.slug, code),
-        "unpick_path": lambda code: pick_path(event.slug, code, "unpick"),
-        "session_path": lambda code: f"/{event.slug}/sessions/{quote(code, safe='')}",
+        "pick_path": paths.template("pick", "code", slug=event.slug),
+        "unpick_path": paths.template("unpick", "code", slug=event.slug),
+        "session_path": paths.template("session", "code", slug=event.slug),
         "here": request.url.path,
     }
     return private(render(request, "registration/choose.html", context))
@@ -83,9 +80,9 @@ async def pick_page(request: Request) -> Response:
         "kinds": kind_labels(),
         "choice_labels": choice_labels(),
         "attendance_labels": attendance_labels(),
-        "pick_path": pick_path(event.slug, code),
-        "unpick_path": pick_path(event.slug, code, "unpick"),
-        "session_path": f"/{event.slug}/sessions/{quote(code, safe='')}",
+        "pick_path": path_for(request, "pick", slug=event.slug, code=code),
+        "unpick_path": path_for(request, "unpick", slug=event.slug, code=code),
+        "session_path": path_for(request, "session", slug=event.slug, code=code),
     }
     return private(render(request, "registration/pick.html", context))
 
@@ -95,10 +92,10 @@ async def _change_pick(request: Request, *, add: bool) -> Response:
     code = request.path_params["code"]
     async with database(request).session() as db:
         event = await event_of(db, request)
-        back = next_from(form, pick_path(event.slug, code))
+        back = next_from(form, path_for(request, "pick", slug=event.slug, code=code))
         account = await current_account(request, db)
         if account is None:
-            return sign_in_redirect(request, pick_path(event.slug, code))
+            return sign_in_redirect(request, path_for(request, "pick", slug=event.slug, code=code))
         session = await find_session(db, event=event, code=code)
         await end_reads(db)
         change = pick_session if add else unpick_session
@@ -115,8 +112,8 @@ async def unpick_submit(request: Request) -> Response:
 
 
 routes: list[BaseRoute] = [
-    Route("/{slug}/registration/sessions", choose_page, methods=["GET"]),
-    Route("/{slug}/sessions/{code}/pick", pick_page, methods=["GET"]),
-    Route("/{slug}/sessions/{code}/pick", pick_submit, methods=["POST"]),
-    Route("/{slug}/sessions/{code}/unpick", unpick_submit, methods=["POST"]),
+    Route("/{slug}/registration/sessions", choose_page, methods=["GET"], name="choose_sessions"),
+    Route("/{slug}/sessions/{code}/pick", pick_page, methods=["GET"], name="pick"),
+    Route("/{slug}/sessions/{code}/pick", pick_submit, methods=["POST"], name="pick"),
+    Route("/{slug}/sessions/{code}/unpick", unpick_submit, methods=["POST"], name="unpick"),
 ]

@@ -33,9 +33,10 @@ from server.streams.relay_control import RelayControl, RelayUnavailable
 from server.transport.auth import CSRF_COOKIE, CSRF_FIELD, checked_form, current_actor, form_text
 from server.transport.context import database, end_reads, event_of, private, see_other, settings
 from server.transport.errors import wants_json
-from server.transport.live_pages import page_context, session_path
+from server.transport.live_pages import page_context
 from server.transport.rendering import render
 from server.transport.throttle import throttle
+from server.transport.urls import session_path, with_query
 from server.years import YEARS
 
 PLAYBACK_PRESSES_PER_MINUTE = 10  # Play and Stop, per person
@@ -87,10 +88,6 @@ async def _context(request: Request, db: AsyncSession) -> tuple[Event, SessionVi
     return event, view, actor
 
 
-def _page_url(event: Event, view: SessionView) -> str:
-    return session_path(event, view) + "/recording"
-
-
 # The organisers' page
 
 
@@ -129,8 +126,8 @@ def _render_page(
             if when == "at" and recording and recording.play_at
             else ""
         ),
-        page_url=_page_url(event, view),
-        console_url=session_path(event, view) + "/moderate",
+        page_url=session_path(request, "recording", event, view),
+        console_url=session_path(request, "moderate", event, view),
         max_upload_mb=settings(request).max_upload_bytes // (1024 * 1024),
         uploaded=request.query_params.get("done", ""),
         error=error,
@@ -168,7 +165,7 @@ async def upload(request: Request) -> Response:
         return await _refusal_page(request, error)
     if wants_json(request):
         return JSONResponse(recording_json(recording), status_code=201)
-    return see_other(_page_url(event, view) + "?done=uploaded")
+    return see_other(with_query(session_path(request, "recording", event, view), done="uploaded"))
 
 
 async def receive_upload(request: Request, *, media_dir: Any, limit: int) -> Upload:
@@ -307,7 +304,7 @@ async def schedule(request: Request) -> Response:
         except InvalidInput as error:
             await db.rollback()
             return await _refusal_page(request, error)
-    return see_other(_page_url(event, view) + "?done=scheduled")
+    return see_other(with_query(session_path(request, "recording", event, view), done="scheduled"))
 
 
 def _local_time(text: str, zone: ZoneInfo) -> dt.datetime | None:
@@ -333,7 +330,7 @@ async def delete(request: Request) -> Response:
         await recordings.delete_recording(
             db, actor=actor, event=event, session_id=view.session.id or 0, media_dir=settings(request).media_dir
         )
-    return see_other(_page_url(event, view) + "?done=deleted")
+    return see_other(with_query(session_path(request, "recording", event, view), done="deleted"))
 
 
 # The console's buttons
@@ -366,7 +363,7 @@ async def _press(request: Request, *, play: bool) -> Response:
             message = _("The recording was stopped; the room is live.") if stopped else _("No recording is playing.")
     if wants_json(request):
         return JSONResponse({"message": message, "status": await relay_status(request, key)})
-    return see_other(session_path(event, view) + "/moderate#stream-heading")
+    return see_other(session_path(request, "moderate", event, view) + "#stream-heading")
 
 
 async def play(request: Request) -> Response:
@@ -378,10 +375,10 @@ async def stop(request: Request) -> Response:
 
 
 routes: list[BaseRoute] = [
-    Route("/{slug}/sessions/{code}/recording", recording_page, methods=["GET"]),
-    Route("/{slug}/sessions/{code}/recording", upload, methods=["POST"]),
-    Route("/{slug}/sessions/{code}/recording/schedule", schedule, methods=["POST"]),
-    Route("/{slug}/sessions/{code}/recording/delete", delete, methods=["POST"]),
-    Route("/{slug}/sessions/{code}/recording/play", play, methods=["POST"]),
-    Route("/{slug}/sessions/{code}/recording/stop", stop, methods=["POST"]),
+    Route("/{slug}/sessions/{code}/recording", recording_page, methods=["GET"], name="recording"),
+    Route("/{slug}/sessions/{code}/recording", upload, methods=["POST"], name="recording"),
+    Route("/{slug}/sessions/{code}/recording/schedule", schedule, methods=["POST"], name="recording_schedule"),
+    Route("/{slug}/sessions/{code}/recording/delete", delete, methods=["POST"], name="recording_delete"),
+    Route("/{slug}/sessions/{code}/recording/play", play, methods=["POST"], name="recording_play"),
+    Route("/{slug}/sessions/{code}/recording/stop", stop, methods=["POST"], name="recording_stop"),
 ]

@@ -38,7 +38,6 @@ from server.registration.services import (
 from server.transport import organiser, picks, speakers
 from server.transport.auth import checked_form, client_ip, current_account, form_text
 from server.transport.context import (
-    base_url,
     database,
     end_reads,
     event_of,
@@ -50,6 +49,7 @@ from server.transport.context import (
 )
 from server.transport.labels import attendance_labels, choice_labels, status_labels
 from server.transport.rendering import render
+from server.transport.urls import SiteUrls, path_for
 
 FIELDS = ("name", "email", "country", "organisation", "job_title", "attendance", "language", "accessibility_needs")
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
@@ -73,7 +73,7 @@ async def register_form(request: Request) -> Response:
         account = await current_account(request, db)
         registration = await find_registration(db, event=event, account=account)
     if registration is not None and registration.status == RegistrationStatus.confirmed:
-        return see_other(f"/{event.slug}/registration")
+        return see_other(path_for(request, "registration", slug=event.slug))
     values: dict[str, Any] = {"language": i18n.current_language().code, "listed": False}
     if account is not None:
         values.update(name=account.name, email=account.email)
@@ -95,7 +95,7 @@ async def register_submit(request: Request) -> Response:
         try:
             data = RegistrationInput.parse(**{**values, "email": account.email if account else values["email"]})
             registered = await register(
-                db, event=event, account=account, data=data, requester_ip=client_ip(request), base_url=base_url(request)
+                db, event=event, account=account, data=data, requester_ip=client_ip(request), links=SiteUrls.of(request)
             )
             metrics.registration_created(data.attendance)
         except (InvalidInput, Conflict, RateLimited) as error:
@@ -104,8 +104,8 @@ async def register_submit(request: Request) -> Response:
             context = form_context(event, account, shown, error.message)
             return render(request, "registration/register.html", context, error.status_code)
     if registered.needs_confirmation:
-        return see_other(f"/{event.slug}/register/sent")
-    return see_other(f"/{event.slug}/registration")
+        return see_other(path_for(request, "register_sent", slug=event.slug))
+    return see_other(path_for(request, "registration", slug=event.slug))
 
 
 async def register_sent(request: Request) -> Response:
@@ -115,7 +115,7 @@ async def register_sent(request: Request) -> Response:
 
 
 def feed_urls(request: Request, event: Event, registration: Registration) -> dict[str, str]:
-    https = f"{base_url(request)}/{event.slug}/agenda/{registration.feed_token}.ics"
+    https = SiteUrls.of(request).url("agenda_feed", slug=event.slug, token=registration.feed_token)
     return {"https": https, "webcal": webcal_url(https)}
 
 
@@ -155,7 +155,7 @@ async def _signed_in_change(request: Request, change: str) -> Response:
         event = await event_of(db, request)
         account = await current_account(request, db)
         if account is None:
-            return sign_in_redirect(request, f"/{event.slug}/registration")
+            return sign_in_redirect(request, path_for(request, "registration", slug=event.slug))
         await end_reads(db)
         if change == "attendance":
             await change_attendance(db, event=event, account=account, attendance=form_text(form, "attendance"))
@@ -165,7 +165,7 @@ async def _signed_in_change(request: Request, change: str) -> Response:
             await cancel_registration(db, event=event, account=account)
         else:
             await rotate_feed_token(db, event=event, account=account)
-    return see_other(f"/{event.slug}/registration")
+    return see_other(path_for(request, "registration", slug=event.slug))
 
 
 async def attendance_submit(request: Request) -> Response:
@@ -188,7 +188,7 @@ async def agenda_feed(request: Request) -> Response:
         chosen = await agenda_of(db, registration=registration)
     views = [view for view in programme.sessions if view.session.id in chosen]
     name = _("{event}: my agenda").format(event=event.title)
-    body = calendar.agenda_calendar(programme, views, name=name, base_url=base_url(request))
+    body = calendar.agenda_calendar(programme, views, name=name, links=SiteUrls.of(request))
     # A secret address: no shared caches, and a rotated token stops working at once.
     return Response(body, media_type=CALENDAR_TYPE, headers={"cache-control": "private, no-cache"})
 
@@ -223,15 +223,15 @@ async def badge_page(request: Request) -> Response:
 
 
 routes: list[BaseRoute] = [
-    Route("/{slug}/register", register_form, methods=["GET"]),
-    Route("/{slug}/register", register_submit, methods=["POST"]),
-    Route("/{slug}/register/sent", register_sent, methods=["GET"]),
-    Route("/{slug}/registration", registration_page, methods=["GET"]),
-    Route("/{slug}/registration/attendance", attendance_submit, methods=["POST"]),
-    Route("/{slug}/registration/cancel", cancel_submit, methods=["POST"]),
-    Route("/{slug}/registration/feed", feed_rotate, methods=["POST"]),
-    Route("/{slug}/agenda/{token}.ics", agenda_feed, methods=["GET"]),
-    Route("/{slug}/badge", badge_page, methods=["GET"]),
+    Route("/{slug}/register", register_form, methods=["GET"], name="register"),
+    Route("/{slug}/register", register_submit, methods=["POST"], name="register"),
+    Route("/{slug}/register/sent", register_sent, methods=["GET"], name="register_sent"),
+    Route("/{slug}/registration", registration_page, methods=["GET"], name="registration"),
+    Route("/{slug}/registration/attendance", attendance_submit, methods=["POST"], name="registration_attendance"),
+    Route("/{slug}/registration/cancel", cancel_submit, methods=["POST"], name="registration_cancel"),
+    Route("/{slug}/registration/feed", feed_rotate, methods=["POST"], name="registration_feed"),
+    Route("/{slug}/agenda/{token}.ics", agenda_feed, methods=["GET"], name="agenda_feed"),
+    Route("/{slug}/badge", badge_page, methods=["GET"], name="badge"),
     *picks.routes,
     *organiser.routes,
     *speakers.routes,

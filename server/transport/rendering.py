@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from server import i18n
+from server.transport.urls import paths_of
 from web import TEMPLATES_DIR
 
 
@@ -30,6 +31,12 @@ def _zone_name(zone: Any) -> str:
     return get_timezone_name(zone, locale=i18n.current_locale())
 
 
+@jinja2.pass_context
+def _url_for(context: jinja2.runtime.Context, name: str, /, **params: Any) -> str:
+    """The path of the route ``name``: every link, form action and script address in the templates."""
+    return paths_of(context["request"].app.router).path(name, **params)
+
+
 def build_environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
@@ -46,7 +53,7 @@ def build_environment() -> jinja2.Environment:
         format_datetime=_format_datetime,
         zone_name=_zone_name,
     )
-    env.globals.update(languages=i18n.LANGUAGES, current_language=i18n.current_language)
+    env.globals.update(languages=i18n.LANGUAGES, current_language=i18n.current_language, url_for=_url_for)
     return env
 
 

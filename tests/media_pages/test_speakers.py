@@ -11,6 +11,7 @@ from server.accounts.models import Account, EventRole, Role
 from server.agenda.interchange import DEMO_EVENT_FILE, dump_event_file, export_event
 from server.agenda.models import Person as Speaker
 from server.agenda.models import Session, SessionSpeaker
+from server.app import site_urls
 from server.db import Database
 from server.demo import DEMO_ACCOUNTS, DEMO_SPEAKER_PERSON, load_demo
 from server.events.services import get_event
@@ -142,7 +143,9 @@ async def test_the_demo_speaker_opens_their_studio_and_the_demo_exports_unchange
     web: httpx.AsyncClient, database: Database
 ) -> None:
     async with database.session() as db:
-        await load_demo(db, base_url="http://podium.test", event_text=DEMO_EVENT_FILE.read_text(encoding="utf-8"))
+        await load_demo(
+            db, links=site_urls("http://podium.test"), event_text=DEMO_EVENT_FILE.read_text(encoding="utf-8")
+        )
         event = await get_event(db, slug="asian-dialogue-2021")
         exported = dump_event_file(await export_event(db, event=event))
         speaker = (await db.exec(select(Speaker).where(Speaker.slug == DEMO_SPEAKER_PERSON))).one()

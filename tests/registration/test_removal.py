@@ -8,6 +8,7 @@ from sqlmodel import col, select
 
 from server.accounts.admin import grant_admin
 from server.accounts.models import Account, EventRole, Role
+from server.app import site_urls
 from server.events.services import get_event
 from server.mail.models import OutboxMail
 from server.registration.models import ChoiceStatus, Registration, RegistrationStatus, SessionChoice
@@ -103,7 +104,9 @@ async def test_demo_organiser_is_also_the_instance_admin(client, database):
     from server.demo import DEMO_ACCOUNTS, load_demo
 
     async with database.session() as db:
-        await load_demo(db, base_url="http://podium.test", event_text=DEMO_EVENT_FILE.read_text(encoding="utf-8"))
+        await load_demo(
+            db, links=site_urls("http://podium.test"), event_text=DEMO_EVENT_FILE.read_text(encoding="utf-8")
+        )
     await signed_in_as(client, database, DEMO_ACCOUNTS[Role.organiser][0])
 
     account_page = page(await client.get("/account"))
