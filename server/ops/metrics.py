@@ -45,6 +45,7 @@ from server.db import Database
 from server.events.models import Event
 from server.live.models import ChatMessage, Question, QuestionVote
 from server.registration.models import Registration
+from server.transport.app_services import services_of
 
 SCRAPE_TIMEOUT = 5.0
 logger = logging.getLogger(__name__)
@@ -227,7 +228,7 @@ async def exposition(
 def may_read(request: Request) -> bool:
     """A client on this host (Prometheus next to the processes), or one showing ``PODIUM_METRICS_TOKEN``. Behind
     nginx the client is the visitor (uvicorn reads X-Forwarded-For from the proxy), never the loopback proxy."""
-    token: str = request.app.state.settings.metrics_token
+    token = services_of(request.app).settings.metrics_token
     sent = request.headers.get("authorization", "")
     if token and hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
         return True
@@ -238,14 +239,10 @@ def may_read(request: Request) -> bool:
 
 
 async def metrics_endpoint(request: Request) -> Response:
-    """For the app and for a relay process alike: each source is read when its ``app.state`` holds it. Anyone
-    else gets the 404 of an address that does not exist."""
+    """Each source is read when the app's services hold it (the live server and the relay only when they run in
+    this process). Anyone else gets the 404 of an address that does not exist."""
     if not may_read(request):
         raise HTTPException(404)
-    state = request.app.state
-    body = await exposition(
-        database=getattr(state, "database", None),
-        live=getattr(state, "live", None),
-        stream_statuses=getattr(state, "stream_statuses", None),
-    )
+    services = services_of(request.app)
+    body = await exposition(database=services.database, live=services.live, stream_statuses=services.stream_statuses)
     return Response(body, media_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})

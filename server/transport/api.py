@@ -19,6 +19,7 @@ from server.agenda.models import Person, Room, Track
 from server.agenda.services import Programme, SessionView, parse_filter, select_sessions, session_url
 from server.events.models import Event
 from server.events.services import list_events
+from server.transport.app_services import services_of
 from server.transport.page_cache import serve_cached
 
 # Query parameter → parse_filter argument; the same names the agenda page uses.
@@ -26,7 +27,7 @@ FILTER_PARAMETERS = {"q": "query", "day": "day", "track": "track", "room": "room
 
 
 def _base_url(request: Request) -> str:
-    return str(request.app.state.settings.base_url)
+    return str(services_of(request.app).settings.base_url)
 
 
 def _isoformat(moment: dt.datetime) -> str:
@@ -111,7 +112,7 @@ def _dumps(document: Any) -> str:
 
 
 async def events_index(request: Request) -> Response:
-    async with request.app.state.database.session() as db:
+    async with services_of(request.app).database.session() as db:
         events = await list_events(db)
     base_url = _base_url(request)
     return JSONResponse({"events": [event_out(event, base_url=base_url) for event in events]})

@@ -11,19 +11,20 @@ from starlette.routing import BaseRoute, Route
 from server.agenda import calendar, frab
 from server.agenda.services import Programme, load_programme
 from server.events.services import get_event
+from server.transport.app_services import services_of
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 async def _programme(request: Request) -> Programme:
-    async with request.app.state.database.session() as db:
+    async with services_of(request.app).database.session() as db:
         event = await get_event(db, slug=request.path_params["slug"])
         return await load_programme(db, event=event)
 
 
 def _base_url(request: Request) -> str:
-    return str(request.app.state.settings.base_url)
+    return str(services_of(request.app).settings.base_url)
 
 
 def _attachment(filename: str) -> dict[str, str]:
