@@ -6,9 +6,9 @@ Three sources:
   :func:`votes_cast`, :func:`registration_created`) and by the request middleware (:func:`observe_request`);
 - the database, counted at scrape time: registrations, questions, votes and chat messages per event. Every app
   process reports the same totals; aggregate them with ``max``, not ``sum``;
-- the process's own live state, read at scrape time: Socket.IO clients per live room from ``app.state.live``,
-  and the relay's viewers and bitrate from ``app.state.stream_statuses`` (a callable returning stream statuses,
-  set by the relay application).
+- the process's own live state, read at scrape time: Socket.IO clients per live room from ``Services.live``,
+  and the relay's viewers and bitrate from ``Services.stream_statuses`` (a callable returning stream statuses,
+  set when the relay runs in this process).
 
 Scrape each app and relay process on its own port: only loopback clients, or a client with ``PODIUM_METRICS_TOKEN``
 as its bearer token, read it (and nginx keeps ``/metrics`` from the public as well).
@@ -99,7 +99,7 @@ class LiveConnection(Protocol):
 
 
 class LiveRooms(Protocol):
-    """What ``app.state.live`` (realtime.live's server) offers: its Socket.IO connections and the rooms each joined."""
+    """What ``Services.live`` (realtime.live's server) offers: its Socket.IO connections and the rooms each joined."""
 
     @property
     def connections(self) -> Mapping[str, LiveConnection]: ...

@@ -16,6 +16,7 @@ from server.streams.relay_control import RelayControl
 from server.streams.scheduler import RecordingScheduler
 
 if TYPE_CHECKING:  # these modules read the services themselves: their types only, or the imports go round
+    from server.ops.metrics import LiveRooms
     from server.transport.event_stamps import EventStamps
     from server.transport.page_cache import PageCache
     from server.transport.throttle import Throttle
@@ -31,7 +32,7 @@ class Services:
     # The relay that plays recordings and reports status: a relay process, the embedded one, or none (the app
     # alone, as in page tests).
     relay_control: RelayControl | None = None
-    live: Any = None  # realtime.live's server, read by the metrics (server/ops/metrics.py: LiveRooms)
+    live: LiveRooms | None = None  # realtime.live's server, whose connections the metrics count
     stream_statuses: Callable[[], Iterable[Any]] | None = None  # the embedded relay's streams, for metrics
     throttles: dict[str, Throttle] = field(default_factory=dict)
     page_cache: PageCache | None = None
