@@ -11,7 +11,6 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route
 
-from server.broadcast import NullBroadcaster
 from server.db import Database
 from server.mail.delivery import run_delivery
 from server.ops import health, metrics
@@ -19,8 +18,8 @@ from server.ops.logging import RequestIdMiddleware
 from server.rate_limits import installation_buckets
 from server.settings import Settings
 from server.streams.relay_control import HttpRelayControl
-from server.streams.scheduler import RecordingScheduler
 from server.transport import accounts, admin, api, exports, live_pages, media_pages, pages, recordings, registration
+from server.transport.app_services import Services
 from server.transport.auth import CSRFMiddleware
 from server.transport.errors import EXCEPTION_HANDLERS
 from server.transport.input_guard import UnstorableAddressMiddleware
@@ -67,14 +66,14 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         delivery = asyncio.create_task(run_delivery(database, settings)) if deliver_mail else None
-        scheduling = asyncio.create_task(app.state.recording_scheduler.run())
+        scheduling = asyncio.create_task(services.recording_scheduler.run())
         yield
         for task in (delivery, scheduling):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-        await app.state.rate_limits.close()
+        await services.rate_limits.close()
         await database.dispose()
 
     routes = site_routes()
@@ -91,14 +90,11 @@ def create_app(
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
-    app.state.settings = settings
-    app.state.database = database
-    # Replaced by the live server when Socket.IO is mounted (realtime/live/asgi.py).
-    app.state.broadcaster = NullBroadcaster()
-    # The relay that plays recordings and reports status: a relay process, or the embedded one
-    # (realtime/live/asgi.py), or none (the app alone, as in page tests).
-    app.state.relay_control = HttpRelayControl(settings.relay_url, settings.secret_key) if settings.relay_url else None
-    app.state.recording_scheduler = RecordingScheduler(database, lambda: app.state.relay_control)
-    # The forms' throttles (server/transport/throttle.py), over every process when Redis is set.
-    app.state.rate_limits = installation_buckets(settings.redis_url, database_url=settings.database_url)
+    services = Services(
+        settings=settings,
+        database=database,
+        rate_limits=installation_buckets(settings.redis_url, database_url=settings.database_url),
+        relay_control=HttpRelayControl(settings.relay_url, settings.secret_key) if settings.relay_url else None,
+    )
+    app.state.services = services
     return app

@@ -11,10 +11,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from realtime.live.limits import Owner, Refusals
 from realtime.live.payloads import Field, Kind, required
-from server.accounts.services import Actor
+from server.accounts.actors import Actor
 from server.broadcast import Outcome
 from server.i18n import Language
-from server.live.access import Identity, Participant, as_actor
+from server.live.access import Identity, Participant
 
 if TYPE_CHECKING:
     from realtime.live.server import LiveServer
@@ -62,7 +62,8 @@ class Call:
         return int(self.payload["session"])
 
     async def event_actor(self) -> Actor:
-        return await as_actor(self.db, self.actor)
+        """The participant is the actor event-wide services ask for: a refusal in the room says why."""
+        return self.actor
 
 
 Handler = Callable[[Call], Awaitable[Outcome]]

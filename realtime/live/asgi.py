@@ -18,6 +18,7 @@ from realtime.media.relay import Relay
 from server.app import create_app
 from server.db import Database
 from server.settings import Settings
+from server.transport.app_services import services_of
 
 
 def settle_garbage_collector() -> None:
@@ -72,8 +73,9 @@ def create_asgi(
     database = database or Database(settings.database_url)
     app = create_app(settings, database, deliver_mail=deliver_mail)
     live = LiveServer(settings, database)
-    app.state.broadcaster = live
-    app.state.live = live
+    services = services_of(app)
+    services.broadcaster = live
+    services.live = live
     relay = embed_media_relay(app, settings) if embed_relay else None
     return LiveASGIApp(live, other_asgi_app=app, settle_gc=settle_gc, relay=relay)
 
@@ -90,12 +92,13 @@ def embed_media_relay(app: Starlette, settings: Settings) -> Relay:
             "PODIUM_MEDIA_DIR": str(settings.media_dir),
         }
     )
-    relay_app = create_relay_app(relay_settings, database=app.state.database)
+    services = services_of(app)
+    relay_app = create_relay_app(relay_settings, database=services.database)
     media = relay_app.state.media
-    app.state.media = media
-    app.state.stream_statuses = lambda: status.all_statuses(media.relay)
+    app.state.media = media  # the relay's endpoints, mounted below, read their own context from the app
+    services.stream_statuses = lambda: status.all_statuses(media.relay)
     if not settings.relay_url:  # a relay process answers the control calls when one is configured
-        app.state.relay_control = LocalRelayControl(media.relay)
+        services.relay_control = LocalRelayControl(media.relay)
     app.router.routes[0:0] = relay_app.routes
     relay: Relay = media.relay
     return relay

@@ -6,30 +6,26 @@ from __future__ import annotations
 from sqlmodel import col, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from server.accounts.actors import Actor
 from server.accounts.emails import normalise_email
 from server.accounts.models import Account
 from server.accounts.revocations import Reason
+from server.accounts.rules import can_disable_accounts
 from server.accounts.services import revoke_sessions
 from server.db import begin_write
 from server.errors import InvalidInput, NotFound
 from server.i18n import gettext as _
+from server.permissions import require
 
 MAX_LISTED = 100
 MAX_QUERY = 254
 
 
-def require_admin(account: Account | None) -> Account:
-    """Account-wide actions are for instance admins; to everyone else the pages do not exist."""
-    if account is None or not account.admin or account.disabled:
-        raise NotFound(_("There is no page at this address."))
-    return account
-
-
-async def set_account_disabled(db: AsyncSession, *, actor: Account | None, account_id: int, disabled: bool) -> Account:
+async def set_account_disabled(db: AsyncSession, *, actor: Actor, account_id: int, disabled: bool) -> Account:
     """An instance admin disables (or re-enables) an account; its sessions end at once, and its open live
     connections close within a second or two."""
-    admin = require_admin(actor)
-    if account_id == admin.id:
+    require(actor, can_disable_accounts)
+    if account_id == actor.account_id:
         raise InvalidInput(_("You cannot disable your own account."))
     await begin_write(db)
     account = (await db.exec(select(Account).where(col(Account.id) == account_id).with_for_update())).first()
@@ -56,9 +52,9 @@ async def grant_admin(db: AsyncSession, *, email: str, name: str = "") -> Accoun
     return account
 
 
-async def find_accounts(db: AsyncSession, *, actor: Account | None, query: str = "") -> list[Account]:
+async def find_accounts(db: AsyncSession, *, actor: Actor, query: str = "") -> list[Account]:
     """Accounts whose address or name contains ``query`` (all when empty), newest first, at most ``MAX_LISTED``."""
-    require_admin(actor)
+    require(actor, can_disable_accounts)
     query = query.replace("\x00", "").strip()[:MAX_QUERY].lower()
     statement = select(Account).order_by(col(Account.id).desc()).limit(MAX_LISTED)
     if query:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlmodel import col, delete, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from server.accounts.actors import Actor
 from server.accounts.emails import normalise_email
 from server.accounts.models import Account, AuthSession, EventRole, Role, SignInLink, utcnow
 from server.accounts.revocations import Reason, record_revocation
@@ -23,24 +24,6 @@ LINK_LIFETIME = dt.timedelta(minutes=30)
 SESSION_LIFETIME = dt.timedelta(days=30)
 LINKS_PER_EMAIL_PER_HOUR = 5
 LINKS_PER_IP_PER_10_MINUTES = 30
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is acting, and what they may do in the event at hand."""
-
-    account: Account | None
-    roles: frozenset[Role] = frozenset()
-
-    @property
-    def is_anonymous(self) -> bool:
-        return self.account is None
-
-    def has(self, *roles: Role) -> bool:
-        return bool(self.roles.intersection(roles))
-
-
-ANONYMOUS = Actor(account=None)
 
 
 def safe_next_path(path: str) -> str:
@@ -243,12 +226,6 @@ async def roles_in(db: AsyncSession, *, account: Account | None, event: Event) -
 
 async def actor_in(db: AsyncSession, *, account: Account | None, event: Event) -> Actor:
     return Actor(account=account, roles=await roles_in(db, account=account, event=event))
-
-
-def require(actor: Actor, *roles: Role) -> None:
-    """Anonymous visitors and people without the role see "not found": nothing hints the page exists."""
-    if not actor.has(*roles):
-        raise NotFound(_("There is no page at this address."))
 
 
 async def grant_role(db: AsyncSession, *, event: Event, email: str, role: Role, name: str = "") -> Account:

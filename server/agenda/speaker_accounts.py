@@ -8,15 +8,16 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from server.accounts.actors import Actor
 from server.accounts.emails import normalise_email
 from server.accounts.models import Account, EventRole, Role
-from server.accounts.services import Actor, require
 from server.agenda.models import Person
-from server.agenda.services import SessionView
+from server.agenda.rules import can_link_speakers
 from server.db import begin_write
 from server.errors import NotFound
 from server.events.models import Event
 from server.i18n import gettext as _
+from server.permissions import require
 
 
 @dataclass(frozen=True)
@@ -25,17 +26,9 @@ class SpeakerLink:
     account: Account | None
 
 
-def speaks_in(actor: Actor, view: SessionView) -> bool:
-    """A speaker of this session: the speaker role in the event, and an agenda speaker of the session linked to
-    the account. Names prove nothing: two people may share one."""
-    if actor.account is None or actor.account.id is None or not actor.has(Role.speaker):
-        return False
-    return any(person.account_id == actor.account.id for person in view.speakers)
-
-
 async def speaker_links(db: AsyncSession, *, actor: Actor, event: Event) -> list[SpeakerLink]:
     """Every agenda speaker of the event, in agenda order, with the account linked to it. Organisers only."""
-    require(actor, Role.organiser)
+    require(actor, can_link_speakers)
     rows = await db.exec(
         select(Person, Account)
         .outerjoin(Account, col(Account.id) == col(Person.account_id))
@@ -48,7 +41,7 @@ async def speaker_links(db: AsyncSession, *, actor: Actor, event: Event) -> list
 async def link_speaker(db: AsyncSession, *, actor: Actor, event: Event, person_id: int, email: str) -> Account:
     """Links the speaker to the account with this email, creating the account (as signing in would) when there is
     none, and gives it the speaker role in the event, so the speaker can sign in and open their studio."""
-    require(actor, Role.organiser)
+    require(actor, can_link_speakers)
     email = normalise_email(email)
     await begin_write(db)
     person = await _person(db, event=event, person_id=person_id)
@@ -72,7 +65,7 @@ async def link_speaker(db: AsyncSession, *, actor: Actor, event: Event, person_i
 
 async def unlink_speaker(db: AsyncSession, *, actor: Actor, event: Event, person_id: int) -> None:
     """The account no longer speaks as this person; its speaker role stays (it may speak as another)."""
-    require(actor, Role.organiser)
+    require(actor, can_link_speakers)
     await begin_write(db)
     person = await _person(db, event=event, person_id=person_id)
     person.account_id = None

@@ -12,13 +12,15 @@ from sqlalchemy import bindparam
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.accounts.models import Account, Role
-from server.accounts.services import Actor, roles_in
+from server.accounts.actors import Actor
+from server.accounts.models import Account
+from server.accounts.services import roles_in
 from server.agenda.models import Session
 from server.db import read_latest
 from server.errors import Forbidden, InvalidInput, NotFound
 from server.events.models import Event
 from server.i18n import gettext as _
+from server.live import rules as live_rules
 from server.live.models import LiveSettings, Mute, OnlineEntry
 from server.registration.models import Attendance, ChoiceStatus, Registration, RegistrationStatus, SessionChoice
 
@@ -29,7 +31,6 @@ MAX_TOKEN_LENGTH = 500
 # every ROOM_CODE_REFRESH_SECONDS, so a photo of the code, or a link passed on, stops working within hours.
 ROOM_TOKEN_LIFETIME_SECONDS = 2 * 60 * 60
 ROOM_CODE_REFRESH_SECONDS = 10 * 60
-STAFF = (Role.speaker, Role.moderator, Role.organiser)
 
 
 class Unauthorised(Exception):
@@ -60,28 +61,30 @@ class Identity:
         return f"g{self.guest_id}"
 
 
-@dataclass(frozen=True, slots=True)
-class Participant:
-    """Someone admitted to one room; the proof services ask for."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Participant(Actor):
+    """The actor admitted to one room (``account`` is None for a guest); the proof services ask for."""
 
     key: str
     name: str
     kind: str  # "account" or "guest"
-    account_id: int | None
     event_id: int
     session_id: int
     origin: str
     country: str
-    roles: frozenset[Role]
     guest_key: str | None = None
 
     @property
+    def in_room(self) -> bool:
+        return True
+
+    @property
     def can_moderate(self) -> bool:
-        return bool(self.roles & {Role.moderator, Role.organiser})
+        return live_rules.can_moderate(self)
 
     @property
     def can_announce(self) -> bool:
-        return Role.organiser in self.roles
+        return live_rules.can_announce(self)
 
 
 def room_token(secret: str, *, event_id: int, session_id: int, issued_at: float | None = None) -> str:
@@ -173,6 +176,7 @@ async def admit(db: AsyncSession, *, identity: Identity, session_id: int, secret
     event = await db.get_one(Event, event_id)
     account = identity.account
     roles = await roles_in(db, account=account, event=event)
+    staff = live_rules.enters_every_room(Actor(account=account, roles=roles))
     registration = (
         await db.exec(
             select(Registration).where(
@@ -182,12 +186,12 @@ async def admit(db: AsyncSession, *, identity: Identity, session_id: int, secret
             )
         )
     ).first()
-    if in_hall and registration is None and not roles.intersection(STAFF):
+    if in_hall and registration is None and not staff:
         # A hall code proves where a phone is, not that its account may enter: it counts as a guest's.
         if not (await current_rules(db, event_id=event_id)).anonymous_guests:
             raise Forbidden(_("This room is open to people registered for the event."))
         return _guest(identity, event_id=event_id, session_id=session_id, secret=secret)
-    if not (in_hall or roles.intersection(STAFF)):
+    if not (in_hall or staff):
         if registration is None:
             if identity.grant is not None and identity.grant.event_id == event.id:
                 raise Forbidden(_("Your room code is for another room."))
@@ -200,7 +204,7 @@ async def admit(db: AsyncSession, *, identity: Identity, session_id: int, secret
         key=identity.key,
         name=(registration.name if registration else "") or account.name or _("Participant"),
         kind="account",
-        account_id=account.id,
+        account=account,
         event_id=event.id or 0,
         session_id=session_id,
         origin=origin,
@@ -216,7 +220,7 @@ def _guest(identity: Identity, *, event_id: int, session_id: int, secret: str) -
         key=identity.key,
         name=_("Guest"),
         kind="guest",
-        account_id=None,
+        account=None,
         event_id=event_id,
         session_id=session_id,
         origin=Attendance.onsite,
@@ -242,20 +246,3 @@ async def _picked(db: AsyncSession, registration: Registration, session_id: int)
 async def is_muted(db: AsyncSession, *, session_id: int, key: str) -> bool:
     row = (await db.exec(select(Mute.id).where(Mute.session_id == session_id, Mute.participant_key == key))).first()
     return row is not None
-
-
-def require_moderator(actor: Participant) -> None:
-    if not actor.can_moderate:
-        raise Forbidden(_("Only the room's moderators may do this."))
-
-
-def require_room(actor: Participant, session_id: int) -> None:
-    """A participant admitted to one room cannot act in another through it."""
-    if actor.session_id != session_id:
-        raise NotFound(_("There is no such session."))
-
-
-async def as_actor(db: AsyncSession, participant: Participant) -> Actor:
-    """The participant as the event-wide services know actors."""
-    account = await db.get(Account, participant.account_id) if participant.account_id is not None else None
-    return Actor(account=account, roles=participant.roles)

@@ -9,17 +9,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.accounts.models import Role, utcnow
-from server.accounts.services import Actor
+from server.accounts.actors import Actor
+from server.accounts.models import utcnow
 from server.broadcast import Message, Outcome
 from server.db import read_latest
-from server.errors import Forbidden, NotFound
+from server.errors import NotFound
 from server.events.models import Event
 from server.i18n import gettext as _
 from server.live import audiences
 from server.live.inputs import check_client_id, clean_text
 from server.live.models import Announcement
+from server.live.rules import can_announce
 from server.live.views import JSON, timestamp
+from server.permissions import require
 
 MAX_TEXT = 1000
 CURRENT = 20
@@ -34,9 +36,8 @@ def _view(announcement_id: int, text: str, created_at: dt.datetime) -> JSON:
 
 
 def _author_key(actor: Actor) -> str:
-    if actor.account is None or not actor.has(Role.organiser):
-        raise Forbidden(_("Only the event's organisers may make announcements."))
-    return f"a{actor.account.id}"
+    require(actor, can_announce)
+    return f"a{actor.account_id}"
 
 
 async def post_announcement(db: AsyncSession, *, actor: Actor, event: Event, text: str, client_id: str) -> Outcome:

@@ -10,11 +10,13 @@ from server.accounts.models import utcnow
 from server.broadcast import Outcome
 from server.errors import Forbidden, NotFound
 from server.i18n import gettext as _
-from server.live.access import Participant, is_muted, require_moderator, require_room
+from server.live.access import Participant, is_muted
 from server.live.inputs import check_client_id, clean_text
 from server.live.models import ChatMessage
 from server.live.room_log import append, fanout, room_write
+from server.live.rules import can_moderate, in_room
 from server.live.views import JSON, chat_view
+from server.permissions import require
 
 MAX_MESSAGE = 1000
 PAGE = 50
@@ -28,7 +30,7 @@ async def _existing(db: AsyncSession, *, actor: Participant, session_id: int, cl
 
 
 async def send_message(db: AsyncSession, *, actor: Participant, session_id: int, text: str, client_id: str) -> Outcome:
-    require_room(actor, session_id)
+    require(actor, in_room, session_id)
     if actor.account_id is None:
         raise Forbidden(_("Please sign in to chat."))
     text = clean_text(text, limit=MAX_MESSAGE)
@@ -69,8 +71,8 @@ async def send_message(db: AsyncSession, *, actor: Participant, session_id: int,
 
 
 async def delete_message(db: AsyncSession, *, actor: Participant, session_id: int, message_id: int) -> Outcome:
-    require_room(actor, session_id)
-    require_moderator(actor)
+    require(actor, in_room, session_id)
+    require(actor, can_moderate)
     async with room_write(db, session_id=session_id) as room:
         message = (
             await db.exec(
@@ -102,6 +104,6 @@ async def recent_messages(db: AsyncSession, *, session_id: int, before: int | No
 
 
 async def chat_history(db: AsyncSession, *, actor: Participant, session_id: int, before: int) -> Outcome:
-    require_room(actor, session_id)
+    require(actor, in_room, session_id)
     messages, more = await recent_messages(db, session_id=session_id, before=before)
     return Outcome(answer={"messages": messages, "more": more})

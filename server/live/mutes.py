@@ -11,10 +11,12 @@ from server.accounts.models import Account
 from server.broadcast import Outcome
 from server.errors import InvalidInput, NotFound
 from server.i18n import gettext as _
-from server.live.access import Participant, is_muted, require_moderator, require_room
+from server.live.access import Participant, is_muted
 from server.live.models import ChatMessage, Mute, Question
 from server.live.room_log import append, fanout, room_write
+from server.live.rules import can_moderate, in_room
 from server.live.views import JSON, timestamp
+from server.permissions import require
 from server.registration.models import Registration, RegistrationStatus
 
 PARTICIPANT_KEY_LIMIT = 40
@@ -25,8 +27,8 @@ async def mute_participant(
 ) -> Outcome:
     """Mute (or unmute) someone who wrote in this room's chat or Q&A; whoever is muted can be unmuted.
     Setting the state it already has changes nothing, so a retry is harmless."""
-    require_room(actor, session_id)
-    require_moderator(actor)
+    require(actor, in_room, session_id)
+    require(actor, can_moderate)
     if not participant or len(participant) > PARTICIPANT_KEY_LIMIT or participant[0] not in "ag":
         raise InvalidInput(_("There is no such participant."))
     if participant == actor.key:
@@ -53,8 +55,8 @@ async def mute_participant(
 
 
 async def list_muted(db: AsyncSession, *, actor: Participant, session_id: int) -> Outcome:
-    require_room(actor, session_id)
-    require_moderator(actor)
+    require(actor, in_room, session_id)
+    require(actor, can_moderate)
     return Outcome(answer={"muted": await muted_people(db, event_id=actor.event_id, session_id=session_id)})
 
 

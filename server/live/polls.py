@@ -10,11 +10,13 @@ from server.broadcast import CountsChanged, Outcome
 from server.db import begin_write
 from server.errors import Conflict, InvalidInput, NotFound
 from server.i18n import gettext as _
-from server.live.access import Participant, require_moderator, require_room
+from server.live.access import Participant
 from server.live.inputs import check_client_id, clean_text
 from server.live.models import LiveRoom, Poll, PollKind, PollOption, PollStatus, PollVote, RoomLog
 from server.live.room_log import append, fanout, room_write
+from server.live.rules import can_moderate, in_room
 from server.live.views import JSON, Viewer, poll_for, poll_view
+from server.permissions import require
 
 MAX_QUESTION = 300
 MAX_OPTION = 200
@@ -52,8 +54,8 @@ async def create_poll(
     client_id: str,
 ) -> Outcome:
     """A draft poll: only moderators see it until it opens."""
-    require_room(actor, session_id)
-    require_moderator(actor)
+    require(actor, in_room, session_id)
+    require(actor, can_moderate)
     question = clean_text(question, limit=MAX_QUESTION)
     if kind not in set(PollKind):
         raise InvalidInput(_("A poll is single or multiple choice."))
@@ -107,8 +109,8 @@ async def _locked_poll(db: AsyncSession, *, session_id: int, poll_id: int) -> Po
 
 
 async def _change(db: AsyncSession, *, actor: Participant, session_id: int, poll_id: int, **values: object) -> Outcome:
-    require_room(actor, session_id)
-    require_moderator(actor)
+    require(actor, in_room, session_id)
+    require(actor, can_moderate)
     async with room_write(db, session_id=session_id) as room:
         poll = await _locked_poll(db, session_id=session_id, poll_id=poll_id)
         entries: list[RoomLog] = []
@@ -157,7 +159,7 @@ async def vote_poll(
 ) -> Outcome:
     """Casts (or replaces) the actor's ballot on an open poll. The poll row is locked, so one voter's
     ballots in two tabs cannot both count."""
-    require_room(actor, session_id)
+    require(actor, in_room, session_id)
     chosen = set(option_ids)
     if not chosen or len(chosen) != len(option_ids):
         raise InvalidInput(_("Please choose one or more different options."))

@@ -12,11 +12,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from server.broadcast import Outcome
 from server.errors import Conflict, Forbidden, NotFound
 from server.i18n import gettext as _
-from server.live.access import Participant, require_moderator, require_room
+from server.live.access import Participant
 from server.live.inputs import check_client_id, clean_text
 from server.live.models import LiveRoom, Question, QuestionStatus, QuestionVote, RoomLog
 from server.live.room_log import append, fanout, question_entry, room_entry, room_write
+from server.live.rules import can_moderate, in_room
 from server.live.views import Viewer, is_public, question_for, question_view, room_for
+from server.permissions import require
 
 MAX_QUESTION = 500
 MAX_LABEL = 40
@@ -41,7 +43,7 @@ async def ask_question(
     db: AsyncSession, *, actor: Participant, session_id: int, text: str, anonymous: bool, client_id: str
 ) -> Outcome:
     """Ask; in a moderated room the question waits for review, seen by its asker and the moderators."""
-    require_room(actor, session_id)
+    require(actor, in_room, session_id)
     text = clean_text(text, limit=MAX_QUESTION)
     check_client_id(client_id)
     earlier = await _existing(db, actor=actor, session_id=session_id, client_id=client_id)
@@ -86,8 +88,8 @@ async def _moderate(
     db: AsyncSession, *, actor: Participant, session_id: int, question_id: int, change: Change
 ) -> Outcome:
     """One moderator action on one question: the change, its log entries and the highlight kept right."""
-    require_room(actor, session_id)
-    require_moderator(actor)
+    require(actor, in_room, session_id)
+    require(actor, can_moderate)
     async with room_write(db, session_id=session_id) as room:
         question = await _question(db, session_id=session_id, question_id=question_id)
         was_public = {question.id: is_public(question)}
@@ -227,8 +229,8 @@ async def highlight_question(
     db: AsyncSession, *, actor: Participant, session_id: int, question_id: int | None
 ) -> Outcome:
     """Put one published question on the room screen (``None`` clears it): one at a time."""
-    require_room(actor, session_id)
-    require_moderator(actor)
+    require(actor, in_room, session_id)
+    require(actor, can_moderate)
     async with room_write(db, session_id=session_id) as room:
         if question_id is not None:
             question = await _question(db, session_id=session_id, question_id=question_id)

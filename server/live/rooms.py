@@ -5,9 +5,11 @@ from __future__ import annotations
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.broadcast import Outcome
-from server.live.access import Participant, require_moderator, require_room
+from server.live.access import Participant
 from server.live.room_log import append, fanout, room_entry, room_write
+from server.live.rules import can_moderate, in_room
 from server.live.views import Viewer, room_for
+from server.permissions import require
 
 
 async def update_room(
@@ -20,8 +22,8 @@ async def update_room(
     chat_open: bool | None = None,
 ) -> Outcome:
     """Review questions before they are shown (``moderated``), open or close Q&A and chat."""
-    require_room(actor, session_id)
-    require_moderator(actor)
+    require(actor, in_room, session_id)
+    require(actor, can_moderate)
     async with room_write(db, session_id=session_id) as room:
         for name, value in (("moderated", moderated), ("qa_open", qa_open), ("chat_open", chat_open)):
             if value is not None:

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from server.db import Database
+from server.transport.app_services import services_of
 
 CHECK_TIMEOUT = 3.0  # seconds; a probe that hangs is as bad as one that fails
 
@@ -50,8 +51,9 @@ async def redis_ready(url: str) -> bool:
 
 async def readyz(request: Request) -> Response:
     """200 ``{"status": "ready", "checks": {"database": "ok", "redis": "ok"}}``, or 503 naming what is down."""
-    database: Database = request.app.state.database
-    redis_url: str | None = request.app.state.settings.redis_url
+    services = services_of(request.app)
+    database = services.database
+    redis_url = services.settings.redis_url
     names = ["database"]
     probes = [database_ready(database)]
     if redis_url:

@@ -6,9 +6,9 @@ Three sources:
   :func:`votes_cast`, :func:`registration_created`) and by the request middleware (:func:`observe_request`);
 - the database, counted at scrape time: registrations, questions, votes and chat messages per event. Every app
   process reports the same totals; aggregate them with ``max``, not ``sum``;
-- the process's own live state, read at scrape time: Socket.IO clients per live room from ``app.state.live``,
-  and the relay's viewers and bitrate from ``app.state.stream_statuses`` (a callable returning stream statuses,
-  set by the relay application).
+- the process's own live state, read at scrape time: Socket.IO clients per live room from ``Services.live``,
+  and the relay's viewers and bitrate from ``Services.stream_statuses`` (a callable returning stream statuses,
+  set when the relay runs in this process).
 
 Scrape each app and relay process on its own port: only loopback clients, or a client with ``PODIUM_METRICS_TOKEN``
 as its bearer token, read it (and nginx keeps ``/metrics`` from the public as well).
@@ -45,6 +45,7 @@ from server.db import Database
 from server.events.models import Event
 from server.live.models import ChatMessage, Question, QuestionVote
 from server.registration.models import Registration
+from server.transport.app_services import services_of
 
 SCRAPE_TIMEOUT = 5.0
 logger = logging.getLogger(__name__)
@@ -98,7 +99,7 @@ class LiveConnection(Protocol):
 
 
 class LiveRooms(Protocol):
-    """What ``app.state.live`` (realtime.live's server) offers: its Socket.IO connections and the rooms each joined."""
+    """What ``Services.live`` (realtime.live's server) offers: its Socket.IO connections and the rooms each joined."""
 
     @property
     def connections(self) -> Mapping[str, LiveConnection]: ...
@@ -227,7 +228,7 @@ async def exposition(
 def may_read(request: Request) -> bool:
     """A client on this host (Prometheus next to the processes), or one showing ``PODIUM_METRICS_TOKEN``. Behind
     nginx the client is the visitor (uvicorn reads X-Forwarded-For from the proxy), never the loopback proxy."""
-    token: str = request.app.state.settings.metrics_token
+    token = services_of(request.app).settings.metrics_token
     sent = request.headers.get("authorization", "")
     if token and hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
         return True
@@ -238,14 +239,10 @@ def may_read(request: Request) -> bool:
 
 
 async def metrics_endpoint(request: Request) -> Response:
-    """For the app and for a relay process alike: each source is read when its ``app.state`` holds it. Anyone
-    else gets the 404 of an address that does not exist."""
+    """Each source is read when the app's services hold it (the live server and the relay only when they run in
+    this process). Anyone else gets the 404 of an address that does not exist."""
     if not may_read(request):
         raise HTTPException(404)
-    state = request.app.state
-    body = await exposition(
-        database=getattr(state, "database", None),
-        live=getattr(state, "live", None),
-        stream_statuses=getattr(state, "stream_statuses", None),
-    )
+    services = services_of(request.app)
+    body = await exposition(database=services.database, live=services.live, stream_statuses=services.stream_statuses)
     return Response(body, media_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})

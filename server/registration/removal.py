@@ -6,21 +6,23 @@ from __future__ import annotations
 from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.accounts.models import Account, EventRole, Role
+from server.accounts.actors import Actor
+from server.accounts.models import Account, EventRole
 from server.accounts.revocations import Reason, record_revocation
-from server.accounts.services import Actor, require
 from server.agenda.models import Person
 from server.db import begin_write
 from server.errors import InvalidInput, NotFound
 from server.events.models import Event
 from server.i18n import gettext as _
+from server.permissions import require
 from server.registration.models import Registration, RegistrationStatus
+from server.registration.rules import can_remove_people
 from server.registration.services import cancel_locked
 
 
 async def remove_from_event(db: AsyncSession, *, actor: Actor, event: Event, account_id: int) -> Account:
     """Only the event's own people: anyone else (another event's, or nobody's) is "not found"."""
-    require(actor, Role.organiser)
+    require(actor, can_remove_people)
     if actor.account is not None and actor.account.id == account_id:
         raise InvalidInput(_("You cannot remove yourself from the event."))
     await begin_write(db)

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from server.accounts.actors import Actor
 from server.accounts.models import Account, EventRole, Role
-from server.accounts.services import Actor, require
 from server.agenda.models import Room, Session
 from server.events.models import Event
+from server.permissions import require
 from server.registration.models import Attendance, ChoiceStatus, Registration, RegistrationStatus, SessionChoice
+from server.registration.rules import can_manage_registrations, can_see_participants
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ class Dashboard:
 
 
 async def dashboard(db: AsyncSession, *, actor: Actor, event: Event) -> Dashboard:
-    require(actor, Role.organiser)
+    require(actor, can_manage_registrations)
     grouped = (
         await db.exec(
             select(Registration.attendance, Registration.status, func.count())
@@ -133,7 +135,7 @@ def _csv_safe(value: object) -> str:
 
 
 async def registrations_csv(db: AsyncSession, *, actor: Actor, event: Event) -> str:
-    require(actor, Role.organiser)
+    require(actor, can_manage_registrations)
     rows = (
         await db.exec(select(Registration).where(Registration.event_id == event.id).order_by(col(Registration.id)))
     ).all()
@@ -147,7 +149,7 @@ async def registrations_csv(db: AsyncSession, *, actor: Actor, event: Event) -> 
 
 async def participant_list(db: AsyncSession, *, actor: Actor, event: Event) -> list[Registration]:
     """Confirmed delegates who consented to be listed; for the event's own people only."""
-    require(actor, Role.delegate, Role.speaker, Role.moderator, Role.organiser)
+    require(actor, can_see_participants)
     return list(
         (
             await db.exec(
@@ -165,7 +167,7 @@ async def participant_list(db: AsyncSession, *, actor: Actor, event: Event) -> l
 
 async def registration_list(db: AsyncSession, *, actor: Actor, event: Event) -> list[tuple[Registration, Account]]:
     """Every registration of the event with its account, for the organiser's table."""
-    require(actor, Role.organiser)
+    require(actor, can_manage_registrations)
     rows = await db.exec(
         select(Registration, Account)
         .join(Account, col(Account.id) == col(Registration.account_id))
@@ -177,7 +179,7 @@ async def registration_list(db: AsyncSession, *, actor: Actor, event: Event) -> 
 
 async def event_team(db: AsyncSession, *, actor: Actor, event: Event) -> list[tuple[Account, list[Role]]]:
     """The accounts holding a role in the event (speakers, moderators, organisers), with their roles."""
-    require(actor, Role.organiser)
+    require(actor, can_manage_registrations)
     rows = await db.exec(
         select(Account, EventRole.role)
         .join(EventRole, col(EventRole.account_id) == col(Account.id))

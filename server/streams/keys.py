@@ -15,14 +15,16 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from realtime.media.tokens import publish_token
-from server.accounts.models import Role, utcnow
-from server.accounts.services import Actor
+from server.accounts.actors import Actor
+from server.accounts.models import utcnow
 from server.agenda.models import Session
 from server.db import begin_write
 from server.errors import NotFound, RateLimited
 from server.events.models import Event
 from server.i18n import gettext as _
+from server.permissions import require
 from server.streams.models import StreamKey
+from server.streams.rules import can_rotate_token
 
 ROTATE_AT_MOST_EVERY = dt.timedelta(seconds=10)  # a double click, or a script, cannot churn the token
 
@@ -63,17 +65,12 @@ async def publish_key(db: AsyncSession, *, secret: str, session_id: int) -> Publ
     )
 
 
-def may_rotate(actor: Actor) -> bool:
-    return actor.has(Role.moderator, Role.organiser)
-
-
 async def rotate_publish_key(
     db: AsyncSession, *, actor: Actor, event: Event, session_id: int, secret: str, now: dt.datetime | None = None
 ) -> PublishKey:
     """A new token for the session; every earlier one is refused from now on. Moderators and organisers only;
     another event's session is "not found"."""
-    if not may_rotate(actor):
-        raise NotFound(_("There is no such page."))
+    require(actor, can_rotate_token)
     now = now or utcnow()
     await begin_write(db)
     session = (await db.exec(select(Session).where(Session.id == session_id, Session.event_id == event.id))).first()

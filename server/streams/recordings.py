@@ -21,14 +21,16 @@ import av
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.accounts.models import Role, utcnow
-from server.accounts.services import Actor
+from server.accounts.actors import Actor
+from server.accounts.models import utcnow
 from server.agenda.models import Session
 from server.db import begin_write
 from server.errors import InvalidInput, NotFound
 from server.events.models import Event
 from server.i18n import gettext as _
+from server.permissions import require
 from server.streams.models import Recording
+from server.streams.rules import can_play_recording, can_upload_recording
 from server.years import YEARS
 
 MISSED_AFTER = dt.timedelta(minutes=15)  # a scheduled start missed by longer (every app process was down) is skipped
@@ -94,11 +96,6 @@ async def _session(db: AsyncSession, *, event: Event, session_id: int) -> Sessio
     return session
 
 
-def _require_organiser(actor: Actor) -> None:
-    if not actor.has(Role.organiser):
-        raise NotFound(_("There is no page at this address."))
-
-
 async def recording_of(db: AsyncSession, *, event: Event, session_id: int) -> Recording | None:
     return (
         await db.exec(select(Recording).where(Recording.session_id == session_id, Recording.event_id == event.id))
@@ -112,7 +109,7 @@ async def store_recording(
 
     The upload's file is moved into place or removed: a refused upload leaves nothing behind."""
     try:
-        _require_organiser(actor)
+        require(actor, can_upload_recording)
         session = await _session(db, event=event, session_id=session_id)
         if upload.size == 0:
             raise InvalidInput(_("Please choose a video file to upload."))
@@ -149,7 +146,7 @@ async def store_recording(
 
 
 async def delete_recording(db: AsyncSession, *, actor: Actor, event: Event, session_id: int, media_dir: Path) -> None:
-    _require_organiser(actor)
+    require(actor, can_upload_recording)
     await _session(db, event=event, session_id=session_id)
     await begin_write(db)
     recording = await recording_of(db, event=event, session_id=session_id)
@@ -172,7 +169,7 @@ async def schedule_recording(
     now: dt.datetime | None = None,
 ) -> Recording:
     """When the recording plays: at the session's start, at ``at``, or only when a moderator presses play."""
-    _require_organiser(actor)
+    require(actor, can_upload_recording)
     session = await _session(db, event=event, session_id=session_id)
     try:
         choice = PlayWhen(when)
@@ -203,8 +200,7 @@ async def start_now(
     """A moderator's or organiser's Play: ``play`` asks the relay first, and only a recording it started is marked
     started (so no schedule starts it again). A refused Play (already playing, a file the relay cannot open, the
     relay away) raises before anything is written."""
-    if not actor.has(Role.moderator, Role.organiser):
-        raise NotFound(_("There is no page at this address."))
+    require(actor, can_play_recording)
     await _session(db, event=event, session_id=session_id)
     recording = await recording_of(db, event=event, session_id=session_id)
     if recording is None:

@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from server.accounts.actors import Actor
 from server.accounts.services import (
     SESSION_LIFETIME,
     request_sign_in,
@@ -97,6 +98,7 @@ async def account_page(request: Request) -> Response:
         registrations = await registrations_of(db, account=account)
     context = {
         "account": account,
+        "actor": Actor(account=account),
         "registrations": registrations,
         "status_labels": status_labels(),
         "attendance_labels": attendance_labels(),

@@ -20,6 +20,7 @@ from server.agenda.services import Programme, SessionView, parse_filter, select_
 from server.events.models import Event
 from server.events.services import list_events
 from server.links import Links
+from server.transport.app_services import services_of
 from server.transport.page_cache import serve_cached
 from server.transport.urls import SiteUrls
 
@@ -109,7 +110,7 @@ def _dumps(document: Any) -> str:
 
 
 async def events_index(request: Request) -> Response:
-    async with request.app.state.database.session() as db:
+    async with services_of(request.app).database.session() as db:
         events = await list_events(db)
     links = SiteUrls.of(request)
     return JSONResponse({"events": [event_out(event, links=links) for event in events]})

@@ -13,12 +13,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from server.accounts.actors import Actor
 from server.accounts.models import Account
-from server.accounts.services import Actor, actor_in, authenticate
+from server.accounts.services import actor_in, authenticate
 from server.errors import Forbidden, InvalidInput
 from server.events.models import Event
 from server.i18n import gettext as _
 from server.text import storable
+from server.transport.app_services import services_of
 
 SESSION_COOKIE = "podium_session"
 CSRF_COOKIE = "podium_csrf"
@@ -27,7 +29,7 @@ MAX_FORM_BYTES = 64 * 1024
 
 
 def _https(request: Request) -> bool:
-    return bool(request.app.state.settings.base_url.startswith("https://"))
+    return bool(services_of(request.app).settings.base_url.startswith("https://"))
 
 
 def set_session_cookie(request: Request, response: Response, token: str, *, max_age: int) -> None:

@@ -14,18 +14,22 @@ from server.db import Database
 from server.events.models import Event
 from server.events.services import get_event
 from server.settings import Settings
+from server.transport.app_services import Services, services_of
 from server.transport.auth import form_text
 from server.transport.urls import sign_in_path
 
 
+def services(request: Request) -> Services:
+    """The application's services (server/transport/app_services.py)."""
+    return services_of(request.app)
+
+
 def database(request: Request) -> Database:
-    db: Database = request.app.state.database
-    return db
+    return services(request).database
 
 
 def settings(request: Request) -> Settings:
-    configured: Settings = request.app.state.settings
-    return configured
+    return services(request).settings
 
 
 def see_other(url: str) -> RedirectResponse:

@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 
 from server.db import Database, count_statement
 from server.events.models import Event
+from server.transport.app_services import services_of
 
 
 @dataclass(frozen=True)
@@ -67,8 +68,7 @@ class EventStamps:
 
 def for_app(app: Starlette) -> EventStamps:
     """One reader per application, on the application's database."""
-    stamps: EventStamps | None = getattr(app.state, "event_stamps", None)
-    if stamps is None:
-        stamps = EventStamps(app.state.database)
-        app.state.event_stamps = stamps
-    return stamps
+    services = services_of(app)
+    if services.event_stamps is None:
+        services.event_stamps = EventStamps(services.database)
+    return services.event_stamps

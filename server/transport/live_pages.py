@@ -14,9 +14,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from server.accounts.models import Account, Role
-from server.accounts.services import Actor, require
-from server.agenda.services import Programme, SessionView, load_programme
+from server.accounts.models import Account
+from server.accounts.rules import is_delegate
+from server.accounts.services import Actor
+from server.agenda.services import Programme, SessionView
 from server.broadcast import Broadcaster, publish
 from server.errors import Forbidden, InvalidInput, NotFound
 from server.events.models import Event
@@ -32,10 +33,13 @@ from server.live.access import (
     room_token,
 )
 from server.live.announcements import current_announcements, post_announcement, remove_announcement
+from server.live.rules import can_announce, can_moderate
+from server.permissions import allows
 from server.registration.badges import qr_svg
-from server.transport.auth import checked_form, current_account, current_actor, form_text
-from server.transport.context import database, end_reads, event_of, here, private, see_other, settings
+from server.transport.auth import checked_form, form_text
+from server.transport.context import database, here, private, see_other, services, settings
 from server.transport.live_text import client_text
+from server.transport.loaders import EventPage, SessionPage, load_event_page, load_session_page, requires
 from server.transport.rendering import render
 from server.transport.urls import SiteUrls, path_for, relay_path, session_path, sign_in_path, with_query
 
@@ -55,17 +59,6 @@ def page_context(request: Request, event: Event, view: SessionView, **extra: Any
         "text": client_text(),
         **extra,
     }
-
-
-async def session_request(request: Request) -> tuple[Event, Programme, SessionView, Account | None, Actor]:
-    """The event, its programme, the session named in the path, and who is asking: what every session page needs."""
-    async with database(request).session() as db:
-        event = await event_of(db, request)
-        programme = await load_programme(db, event=event)
-        view = programme.session(request.path_params["code"])
-        account = await current_account(request, db)
-        actor = await current_actor(request, db, event)
-    return event, programme, view, account, actor
 
 
 async def _admitted(
@@ -89,7 +82,7 @@ def refused(request: Request, event: Event, view: SessionView, *, message: str, 
         view,
         message=message,
         signed_in=not actor.is_anonymous,
-        registered=actor.has(Role.delegate),
+        registered=allows(actor, is_delegate),
         sign_in_url=sign_in_path(request, here(request)),
         register_url=path_for(request, "register", slug=event.slug),
         pick_url=session_path(request, "pick", event, view),
@@ -98,7 +91,8 @@ def refused(request: Request, event: Event, view: SessionView, *, message: str, 
 
 
 async def room_page(request: Request) -> Response:
-    event, _programme, view, account, actor = await session_request(request)
+    page = await load_session_page(request)
+    event, view, actor, account = page.event, page.view, page.actor, page.actor.account
     if account is None:
         return refused(request, event, view, message=_("Please sign in to enter the live room."), actor=actor)
     try:
@@ -117,17 +111,17 @@ async def room_page(request: Request) -> Response:
     return private(render(request, "live/room.html", context))
 
 
-async def moderate_page(request: Request) -> Response:
-    event, _programme, view, _account, actor = await session_request(request)
-    require(actor, Role.moderator, Role.organiser)
+@requires(can_moderate, load_session_page)
+async def moderate_page(request: Request, page: SessionPage) -> Response:
+    event, view, actor = page.event, page.view, page.actor
     context = page_context(
         request,
         event,
         view,
         room_url=session_path(request, "room", event, view),
         screen_url=session_path(request, "screen", event, view),
-        announcements_url=path_for(request, "announcements", slug=event.slug) if actor.has(Role.organiser) else "",
-        organiser=actor.has(Role.organiser),
+        announcements_url=path_for(request, "announcements", slug=event.slug) if allows(actor, can_announce) else "",
+        actor=actor,
         stream_notice=request.query_params.get("stream", ""),
     )
     return private(render(request, "live/moderate.html", context))
@@ -156,9 +150,9 @@ def now_and_next(
     return current, running is not None, (later[0] if later else None)
 
 
-async def screen_page(request: Request) -> Response:
-    event, programme, view, _account, actor = await session_request(request)
-    require(actor, Role.moderator, Role.organiser)
+@requires(can_moderate, load_session_page)
+async def screen_page(request: Request, page: SessionPage) -> Response:
+    event, programme, view = page.event, page.programme, page.view
     moment = dt.datetime.now(dt.UTC)
     current, running, following = now_and_next(programme, view, moment)
     boundaries = [current.session.end, *([following.session.start] if following else [])]
@@ -180,17 +174,17 @@ async def screen_page(request: Request) -> Response:
     return private(render(request, "live/screen.html", context))
 
 
-async def screen_code(request: Request) -> Response:
+@requires(can_moderate, load_session_page)
+async def screen_code(request: Request, page: SessionPage) -> Response:
     """A fresh room code for the screen, which asks for one every few minutes: room tokens expire."""
-    event, _programme, view, _account, actor = await session_request(request)
-    require(actor, Role.moderator, Role.organiser)
-    url = guest_url(request, event, view)
+    url = guest_url(request, page.event, page.view)
     return JSONResponse({"url": url, "qr": qr_image(url)}, headers={"Cache-Control": "private, no-store"})
 
 
 async def ask_page(request: Request) -> Response:
     """The phone page behind the QR code: any valid token for this very room opens it."""
-    event, _programme, view, account, actor = await session_request(request)
+    page = await load_session_page(request)
+    event, view, actor, account = page.event, page.view, page.actor, page.actor.account
     token = request.query_params.get("token", "")
     try:
         grant = read_room_token(settings(request).secret_key, token)
@@ -217,8 +211,7 @@ async def ask_page(request: Request) -> Response:
 
 def broadcaster(request: Request) -> Broadcaster:
     """The live server when the app runs with Socket.IO; otherwise the rooms catch up when they join."""
-    found: Broadcaster = request.app.state.broadcaster
-    return found
+    return services(request).broadcaster
 
 
 async def _announcements_form(request: Request, event: Event, *, error: str = "", text: str = "") -> Response:
@@ -236,23 +229,15 @@ async def _announcements_form(request: Request, event: Event, *, error: str = ""
     return private(render(request, "live/announcements.html", context, status_code=400 if error else 200))
 
 
-async def _organiser(request: Request) -> tuple[Event, Actor]:
-    async with database(request).session() as db:
-        event = await event_of(db, request)
-        actor = await current_actor(request, db, event)
-        require(actor, Role.organiser)
-        await end_reads(db)
-    return event, actor
+@requires(can_announce, load_event_page)
+async def announcements_page(request: Request, page: EventPage) -> Response:
+    return await _announcements_form(request, page.event)
 
 
-async def announcements_page(request: Request) -> Response:
-    event, _actor = await _organiser(request)
-    return await _announcements_form(request, event)
-
-
-async def announcement_post(request: Request) -> Response:
+@requires(can_announce, load_event_page)
+async def announcement_post(request: Request, page: EventPage) -> Response:
     form = await checked_form(request)
-    event, actor = await _organiser(request)
+    event, actor = page.event, page.actor
     text = form_text(form, "text")
     try:
         async with database(request).session() as db:
@@ -265,9 +250,10 @@ async def announcement_post(request: Request) -> Response:
     return see_other(with_query(path_for(request, "announcements", slug=event.slug), posted="1"))
 
 
-async def announcement_remove(request: Request) -> Response:
+@requires(can_announce, load_event_page)
+async def announcement_remove(request: Request, page: EventPage) -> Response:
     await checked_form(request)
-    event, actor = await _organiser(request)
+    event, actor = page.event, page.actor
     async with database(request).session() as db:
         outcome = await remove_announcement(
             db, actor=actor, event=event, announcement_id=request.path_params["announcement_id"]

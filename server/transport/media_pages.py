@@ -15,18 +15,18 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from realtime.media.tokens import viewer_pass
-from server.accounts.models import Account, Role
-from server.accounts.services import Actor, require
+from server.accounts.models import Account
 from server.agenda.services import SessionView
-from server.agenda.speaker_accounts import speaks_in
-from server.errors import Forbidden, NotFound
+from server.errors import Forbidden
 from server.i18n import gettext as _
 from server.live.access import Identity, admit
 from server.streams.keys import publish_key, rotate_publish_key
 from server.streams.recordings import recording_of
+from server.streams.rules import can_publish, can_rotate_token, can_see_stream, can_stop_stream
 from server.transport.auth import checked_form
-from server.transport.context import database, private, see_other, settings
-from server.transport.live_pages import page_context, session_request
+from server.transport.context import database, private, see_other, services, settings
+from server.transport.live_pages import page_context
+from server.transport.loaders import SessionPage, load_session_page, requires
 from server.transport.recordings import recording_json, relay_control, relay_status
 from server.transport.rendering import render
 from server.transport.throttle import throttle
@@ -46,10 +46,6 @@ def viewer_account(account: Account) -> str:
     return f"a{account.id}"
 
 
-def may_publish(actor: Actor, view: SessionView) -> bool:
-    return actor.has(Role.moderator, Role.organiser) or speaks_in(actor, view)
-
-
 async def publish_token(request: Request, view: SessionView) -> str:
     """The session's WHIP bearer token now: the secret key and the generation stored for the session."""
     async with database(request).session() as db:
@@ -57,11 +53,10 @@ async def publish_token(request: Request, view: SessionView) -> str:
     return key.token
 
 
-async def studio_page(request: Request) -> Response:
+@requires(can_publish, load_session_page)
+async def studio_page(request: Request, page: SessionPage) -> Response:
     """Camera and microphone, a preview, Go live and Stop: for this session's speakers, moderators, organisers."""
-    event, _programme, view, _account, actor = await session_request(request)
-    if not may_publish(actor, view):
-        raise NotFound(_("There is no such page."))
+    event, view = page.event, page.view
     context = page_context(
         request,
         event,
@@ -75,7 +70,8 @@ async def studio_page(request: Request) -> Response:
 
 async def viewer_pass_json(request: Request) -> Response:
     """A fresh viewer pass for someone admitted to the room; the player asks for one on each (re)connection."""
-    _event, _programme, view, account, _actor = await session_request(request)
+    page = await load_session_page(request)
+    view, account = page.view, page.actor.account
     if account is None:
         return JSONResponse({"error": _("Please sign in to enter the live room.")}, status_code=401, headers=NO_STORE)
     try:
@@ -94,20 +90,19 @@ async def viewer_pass_json(request: Request) -> Response:
     return JSONResponse(body, headers=NO_STORE)
 
 
-async def status_json(request: Request) -> Response:
+@requires(can_see_stream, load_session_page)
+async def status_json(request: Request, page: SessionPage) -> Response:
     """Live or offline, viewers and bitrate, or the recording's position while it plays, from the relay
-    (``app.state.relay_control``: the embedded one or a relay process); the session's recording; and the WHIP
+    (``Services.relay_control``: the embedded one or a relay process); the session's recording; and the WHIP
     address and publish token an encoder needs."""
-    _event, _programme, view, _account, actor = await session_request(request)
-    if not actor.has(Role.moderator, Role.organiser):
-        raise NotFound(_("There is no such page."))
+    view = page.view
     key = stream_key(view)
     publishing: dict[str, Any] = {
         "whip_url": relay_path("whip", key),
         "publish_token": await publish_token(request, view),
     }
     async with database(request).session() as db:
-        recording = await recording_of(db, event=_event, session_id=view.session.id or 0)
+        recording = await recording_of(db, event=page.event, session_id=page.session_id)
     publishing["recording"] = recording_json(recording)
     found = await relay_status(request, key)
     if found is None:
@@ -129,13 +124,14 @@ async def status_json(request: Request) -> Response:
 ROTATIONS_PER_MINUTE = 6  # per person, over every session; one session also waits between rotations (keys.py)
 
 
-async def rotate_token(request: Request) -> Response:
+@requires(can_rotate_token, load_session_page)
+async def rotate_token(request: Request, page: SessionPage) -> Response:
     """Rotate the session's publish token (moderators, organisers): encoders holding the old one are refused on
     their next connection; one publishing now goes on until it stops (organisers can stop it)."""
     await checked_form(request)
-    event, _programme, view, _account, actor = await session_request(request)
+    event, view, actor = page.event, page.view, page.actor
     if actor.account is not None:
-        await throttle(request.app.state, "rotate_token", ROTATIONS_PER_MINUTE).check(f"a{actor.account.id}")
+        await throttle(services(request), "rotate_token", ROTATIONS_PER_MINUTE).check(f"a{actor.account.id}")
     async with database(request).session() as db:
         await rotate_publish_key(
             db, actor=actor, event=event, session_id=view.session.id or 0, secret=settings(request).secret_key
@@ -146,13 +142,13 @@ async def rotate_token(request: Request) -> Response:
 STOPS_PER_MINUTE = 10  # per person
 
 
-async def stop_stream(request: Request) -> Response:
+@requires(can_stop_stream, load_session_page)
+async def stop_stream(request: Request, page: SessionPage) -> Response:
     """An organiser ends the stream: the relay disconnects its publisher, viewers see it go offline. The encoder
     may come back with the same token; rotate the token to keep it out."""
     await checked_form(request)
-    event, _programme, view, _account, actor = await session_request(request)
-    require(actor, Role.organiser)
-    await throttle(request.app.state, "stop_stream", STOPS_PER_MINUTE).check(
+    event, view, actor = page.event, page.view, page.actor
+    await throttle(services(request), "stop_stream", STOPS_PER_MINUTE).check(
         f"a{actor.account.id if actor.account else 0}"
     )
     control = relay_control(request)

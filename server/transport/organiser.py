@@ -1,6 +1,6 @@
 """The event's own people: the participant list, and for organisers the check-in desk, dashboard and export.
 
-Anonymous visitors and people without the role get "not found" from the services' ``require``.
+Anonymous visitors and people without the role get "not found": the pages and the services ask the same rules.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from server.accounts.models import Role
-from server.accounts.services import require
 from server.agenda.services import to_zone
 from server.events.models import Event
 from server.registration.badges import CheckIn, check_in
@@ -21,9 +19,10 @@ from server.registration.countries import country_name
 from server.registration.models import Attendance, RegistrationStatus
 from server.registration.removal import remove_from_event
 from server.registration.reports import dashboard, event_team, participant_list, registration_list, registrations_csv
+from server.registration.rules import can_check_in, can_manage_registrations, can_remove_people, can_see_participants
 from server.registration.seats import holds_seat
-from server.transport.auth import checked_form, current_actor, form_text
-from server.transport.context import database, end_reads, event_of, private, see_other, settings
+from server.transport.auth import checked_form, form_text
+from server.transport.context import database, private, see_other, settings
 from server.transport.labels import (
     attendance_labels,
     check_in_advice,
@@ -31,6 +30,7 @@ from server.transport.labels import (
     organiser_status_labels,
     role_labels,
 )
+from server.transport.loaders import EventPage, load_event_page, requires
 from server.transport.rendering import render
 from server.transport.urls import path_for
 
@@ -38,10 +38,10 @@ MODES = (Attendance.onsite, Attendance.online)
 STATUSES = (RegistrationStatus.confirmed, RegistrationStatus.unconfirmed, RegistrationStatus.cancelled)
 
 
-async def participants_page(request: Request) -> Response:
+@requires(can_see_participants, load_event_page)
+async def participants_page(request: Request, page: EventPage) -> Response:
+    event, actor = page.event, page.actor
     async with database(request).session() as db:
-        event = await event_of(db, request)
-        actor = await current_actor(request, db, event)
         listed = await participant_list(db, actor=actor, event=event)
     people = [(registration, country_name(registration.country)) for registration in listed]
     return private(render(request, "registration/participants.html", {"event": event, "people": people}))
@@ -63,30 +63,27 @@ def desk_context(event: Event, result: CheckIn | None = None, code: str = "") ->
     return context
 
 
-async def checkin_desk(request: Request) -> Response:
-    async with database(request).session() as db:
-        event = await event_of(db, request)
-        require(await current_actor(request, db, event), Role.organiser)
-    return private(render(request, "registration/checkin.html", desk_context(event)))
+@requires(can_check_in, load_event_page)
+async def checkin_desk(request: Request, page: EventPage) -> Response:
+    return private(render(request, "registration/checkin.html", desk_context(page.event)))
 
 
-async def checkin_submit(request: Request) -> Response:
+@requires(can_check_in, load_event_page)
+async def checkin_submit(request: Request, page: EventPage) -> Response:
     form = await checked_form(request)
     code = form_text(form, "code").strip()
+    event, actor = page.event, page.actor
     async with database(request).session() as db:
-        event = await event_of(db, request)
-        actor = await current_actor(request, db, event)
-        await end_reads(db)
         result = await check_in(db, actor=actor, event=event, code=code, secret=settings(request).secret_key)
     # Answered on the spot rather than by redirect: the desk reads the outcome, then scans the next badge.
     shown = code[:100] if result.registration is None else ""
     return private(render(request, "registration/checkin.html", desk_context(event, result, shown)))
 
 
-async def organiser_page(request: Request) -> Response:
+@requires(can_manage_registrations, load_event_page)
+async def organiser_page(request: Request, page: EventPage) -> Response:
+    event, actor = page.event, page.actor
     async with database(request).session() as db:
-        event = await event_of(db, request)
-        actor = await current_actor(request, db, event)
         report = await dashboard(db, actor=actor, event=event)
         registrations = await registration_list(db, actor=actor, event=event)
         team = await event_team(db, actor=actor, event=event)
@@ -112,10 +109,11 @@ async def organiser_page(request: Request) -> Response:
     return private(render(request, "registration/organiser.html", context))
 
 
-async def registrations_export(request: Request) -> Response:
+@requires(can_manage_registrations, load_event_page)
+async def registrations_export(request: Request, page: EventPage) -> Response:
+    event = page.event
     async with database(request).session() as db:
-        event = await event_of(db, request)
-        text = await registrations_csv(db, actor=await current_actor(request, db, event), event=event)
+        text = await registrations_csv(db, actor=page.actor, event=event)
     # The byte order mark lets spreadsheet programs read the UTF-8 names (Chinese, Thai, ...) correctly.
     return Response(
         "\ufeff" + text,
@@ -127,13 +125,12 @@ async def registrations_export(request: Request) -> Response:
     )
 
 
-async def remove_person(request: Request) -> Response:
+@requires(can_remove_people, load_event_page)
+async def remove_person(request: Request, page: EventPage) -> Response:
     """Removes the person from this event only: their roles here end and their registration is cancelled."""
     await checked_form(request)
+    event, actor = page.event, page.actor
     async with database(request).session() as db:
-        event = await event_of(db, request)
-        actor = await current_actor(request, db, event)
-        await end_reads(db)
         await remove_from_event(db, actor=actor, event=event, account_id=request.path_params["account_id"])
     return see_other(path_for(request, "organiser", slug=event.slug) + "#registrations")
 

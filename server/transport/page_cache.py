@@ -19,6 +19,7 @@ from server.agenda.services import Programme, load_programme
 from server.events.services import get_event
 from server.transport import event_stamps
 from server.transport.agenda_view import parse_zone
+from server.transport.app_services import services_of
 
 HTML = "text/html; charset=utf-8"
 INDENTATION = re.compile(r"\n\s+")
@@ -117,11 +118,10 @@ class PageCache:
 
 def for_app(app: Starlette) -> PageCache:
     """One cache per application, so two apps on two databases never share pages."""
-    cache: PageCache | None = getattr(app.state, "page_cache", None)
-    if cache is None:
-        cache = PageCache()
-        app.state.page_cache = cache
-    return cache
+    services = services_of(app)
+    if services.page_cache is None:
+        services.page_cache = PageCache()
+    return services.page_cache
 
 
 async def serve_cached(
@@ -142,7 +142,7 @@ async def serve_cached(
         cached = cache.get((stamp.id, stamp.version, asked))
         if cached is not None:
             return page_response(request, cached)
-    async with request.app.state.database.session() as db:
+    async with services_of(request.app).database.session() as db:
         event = await get_event(db, slug=request.path_params["slug"])
         programme = await load_programme(db, event=event)
     tz = parse_zone(request.query_params.get("tz", ""), event_zone=event.timezone)

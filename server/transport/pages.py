@@ -31,6 +31,7 @@ from server.transport.agenda_view import (
     zone_choices,
     zone_label,
 )
+from server.transport.app_services import services_of
 from server.transport.page_cache import serve_cached
 from server.transport.rendering import render_text
 from server.transport.urls import RoutePaths, paths_of, with_query
@@ -83,7 +84,7 @@ def event_dates(event: Event) -> str:
 
 
 def database(request: Request) -> Database:
-    db: Database = request.app.state.database
+    db = services_of(request.app).database
     return db
 
 

@@ -15,14 +15,11 @@ from zoneinfo import ZoneInfo
 
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
-from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from server.accounts.models import Role
-from server.accounts.services import Actor, require
-from server.agenda.services import SessionView, load_programme
+from server.agenda.services import SessionView
 from server.errors import Forbidden, InvalidInput, PodiumError
 from server.events.models import Event
 from server.i18n import gettext as _
@@ -30,10 +27,12 @@ from server.streams import recordings
 from server.streams.models import Recording
 from server.streams.recordings import Upload
 from server.streams.relay_control import RelayControl, RelayUnavailable
-from server.transport.auth import CSRF_COOKIE, CSRF_FIELD, checked_form, current_actor, form_text
-from server.transport.context import database, end_reads, event_of, private, see_other, settings
+from server.streams.rules import can_play_recording, can_upload_recording
+from server.transport.auth import CSRF_COOKIE, CSRF_FIELD, checked_form, form_text
+from server.transport.context import database, end_reads, private, see_other, services, settings
 from server.transport.errors import wants_json
 from server.transport.live_pages import page_context
+from server.transport.loaders import SessionPage, load_session_page, requires
 from server.transport.rendering import render
 from server.transport.throttle import throttle
 from server.transport.urls import session_path, with_query
@@ -50,8 +49,7 @@ class UploadTooLarge(PodiumError):
 
 
 def relay_control(request: Request) -> RelayControl | None:
-    control: RelayControl | None = getattr(request.app.state, "relay_control", None)
-    return control
+    return services(request).relay_control
 
 
 async def relay_status(request: Request, key: str) -> dict[str, Any] | None:
@@ -62,7 +60,7 @@ async def relay_status(request: Request, key: str) -> dict[str, Any] | None:
             return await control.status(key)
         except RelayUnavailable:
             return None
-    statuses = getattr(request.app.state, "stream_statuses", None)  # a relay object in this process, as in tests
+    statuses = services(request).stream_statuses  # a relay object in this process, as in tests
     if statuses is None:
         return None
     found = next((status for status in statuses() if status.session_key == key), None)
@@ -80,23 +78,14 @@ def recording_json(recording: Recording | None) -> dict[str, Any] | None:
     }
 
 
-async def _context(request: Request, db: AsyncSession) -> tuple[Event, SessionView, Actor]:
-    event = await event_of(db, request)
-    programme = await load_programme(db, event=event)
-    view = programme.session(request.path_params["code"])
-    actor = await current_actor(request, db, event)
-    return event, view, actor
-
-
 # The organisers' page
 
 
-async def recording_page(request: Request) -> Response:
+@requires(can_upload_recording, load_session_page)
+async def recording_page(request: Request, page: SessionPage) -> Response:
     async with database(request).session() as db:
-        event, view, actor = await _context(request, db)
-        require(actor, Role.organiser)
-        recording = await recordings.recording_of(db, event=event, session_id=view.session.id or 0)
-    return private(_render_page(request, event, view, recording))
+        recording = await recordings.recording_of(db, event=page.event, session_id=page.session_id)
+    return private(_render_page(request, page.event, page.view, recording))
 
 
 def _render_page(
@@ -137,18 +126,19 @@ def _render_page(
 
 async def _refusal_page(request: Request, error: PodiumError) -> Response:
     """The page again with the message, at the error's status (a form's refusal stays readable)."""
+    page = await load_session_page(request)
     async with database(request).session() as db:
-        event, view, _actor = await _context(request, db)
-        recording = await recordings.recording_of(db, event=event, session_id=view.session.id or 0)
-    return private(_render_page(request, event, view, recording, error=error.message, status=error.status_code))
+        recording = await recordings.recording_of(db, event=page.event, session_id=page.session_id)
+    return private(
+        _render_page(request, page.event, page.view, recording, error=error.message, status=error.status_code)
+    )
 
 
-async def upload(request: Request) -> Response:
+@requires(can_upload_recording, load_session_page)  # before reading the body: nobody else may fill the disk
+async def upload(request: Request, page: SessionPage) -> Response:
     """POST multipart/form-data with ``csrf_token`` and ``video``: 303 to the page, or 201 with JSON."""
-    async with database(request).session() as db:
-        event, view, actor = await _context(request, db)
-        require(actor, Role.organiser)  # before reading the body: nobody else may fill the disk
-    await throttle(request.app.state, "recording-uploads", UPLOADS_PER_MINUTE).check(
+    event, view, actor = page.event, page.view, page.actor
+    await throttle(services(request), "recording-uploads", UPLOADS_PER_MINUTE).check(
         f"a{actor.account.id if actor.account else 0}"
     )
     media_dir = settings(request).media_dir
@@ -289,11 +279,11 @@ class _Parts:
         }
 
 
-async def schedule(request: Request) -> Response:
+@requires(can_upload_recording, load_session_page)
+async def schedule(request: Request, page: SessionPage) -> Response:
     form = await checked_form(request)
+    event, view, actor = page.event, page.view, page.actor
     async with database(request).session() as db:
-        event, view, actor = await _context(request, db)
-        require(actor, Role.organiser)
         when = form_text(form, "when")
         at = _local_time(form_text(form, "at"), ZoneInfo(event.timezone)) if when == "at" else None
         await end_reads(db)
@@ -322,11 +312,11 @@ def _local_time(text: str, zone: ZoneInfo) -> dt.datetime | None:
     return local.astimezone(dt.UTC)
 
 
-async def delete(request: Request) -> Response:
+@requires(can_upload_recording, load_session_page)
+async def delete(request: Request, page: SessionPage) -> Response:
     await checked_form(request)
+    event, view, actor = page.event, page.view, page.actor
     async with database(request).session() as db:
-        event, view, actor = await _context(request, db)
-        await end_reads(db)
         await recordings.delete_recording(
             db, actor=actor, event=event, session_id=view.session.id or 0, media_dir=settings(request).media_dir
         )
@@ -336,12 +326,11 @@ async def delete(request: Request) -> Response:
 # The console's buttons
 
 
-async def _press(request: Request, *, play: bool) -> Response:
+async def _press(request: Request, page: SessionPage, *, play: bool) -> Response:
     await checked_form(request)
+    event, view, actor = page.event, page.view, page.actor
     async with database(request).session() as db:
-        event, view, actor = await _context(request, db)
-        require(actor, Role.moderator, Role.organiser)
-        await throttle(request.app.state, "recording-playback", PLAYBACK_PRESSES_PER_MINUTE).check(
+        await throttle(services(request), "recording-playback", PLAYBACK_PRESSES_PER_MINUTE).check(
             f"a{actor.account.id if actor.account else 0}"
         )
         key = str(view.session.id or 0)
@@ -366,12 +355,14 @@ async def _press(request: Request, *, play: bool) -> Response:
     return see_other(session_path(request, "moderate", event, view) + "#stream-heading")
 
 
-async def play(request: Request) -> Response:
-    return await _press(request, play=True)
+@requires(can_play_recording, load_session_page)
+async def play(request: Request, page: SessionPage) -> Response:
+    return await _press(request, page, play=True)
 
 
-async def stop(request: Request) -> Response:
-    return await _press(request, play=False)
+@requires(can_play_recording, load_session_page)
+async def stop(request: Request, page: SessionPage) -> Response:
+    return await _press(request, page, play=False)
 
 
 routes: list[BaseRoute] = [

@@ -10,7 +10,7 @@ from babel.dates import format_date, format_datetime, format_time, get_timezone_
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from server import i18n
+from server import i18n, rules
 from server.transport.urls import paths_of
 from web import TEMPLATES_DIR
 
@@ -53,7 +53,10 @@ def build_environment() -> jinja2.Environment:
         format_datetime=_format_datetime,
         zone_name=_zone_name,
     )
-    env.globals.update(languages=i18n.LANGUAGES, current_language=i18n.current_language, url_for=_url_for)
+    # Templates ask the same rules as services and pages (server/rules.py).
+    env.globals.update(
+        languages=i18n.LANGUAGES, current_language=i18n.current_language, url_for=_url_for, can=rules.can
+    )
     return env
 
 

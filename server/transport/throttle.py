@@ -3,11 +3,10 @@ every process through Redis when ``PODIUM_REDIS_URL`` is set (server/rate_limits
 
 from __future__ import annotations
 
-from starlette.datastructures import State
-
 from server.errors import RateLimited
 from server.i18n import gettext as _
-from server.rate_limits import PerMinute, TokenBuckets
+from server.rate_limits import PerMinute
+from server.transport.app_services import Services
 
 
 class Throttle(PerMinute):
@@ -16,11 +15,7 @@ class Throttle(PerMinute):
             raise RateLimited(_("Too many requests. Please wait a minute and try again."))
 
 
-def throttle(state: State, name: str, per_minute: int) -> Throttle:
-    """The app's throttle for ``name``, on the app's buckets (``app.state.rate_limits``, so each app, and
+def throttle(services: Services, name: str, per_minute: int) -> Throttle:
+    """The app's throttle for ``name``, on the app's buckets (``Services.rate_limits``, so each app, and
     each test, has its own)."""
-    throttles: dict[str, Throttle] | None = getattr(state, "throttles", None)
-    if throttles is None:
-        throttles = state.throttles = {}
-    buckets: TokenBuckets = state.rate_limits
-    return throttles.setdefault(name, Throttle(buckets, name, per_minute))
+    return services.throttles.setdefault(name, Throttle(services.rate_limits, name, per_minute))

@@ -15,6 +15,8 @@ from weakref import finalize
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Mount, NoMatchFound, Router
 
+from server.transport.app_services import services_of
+
 if TYPE_CHECKING:
     from server.agenda.services import SessionView
     from server.events.models import Event
@@ -108,7 +110,7 @@ class SiteUrls:
 
     @classmethod
     def of(cls, request: Request) -> SiteUrls:
-        return cls(paths_of(request.app.router), request.app.state.settings.base_url)
+        return cls(paths_of(request.app.router), services_of(request.app).settings.base_url)
 
     def url(self, name: str, /, **params: Any) -> str:
         return self.base_url + self.paths.path(name, **params)

@@ -74,13 +74,14 @@ class StreamSite(ThreadedServer):
         port = free_port()
         settings = site_settings(database_url, port)
         live = create_asgi(settings, deliver_mail=False, settle_gc=False)
+        services = live.other_asgi_app.state.services
         relay = create_relay_app(
             RelaySettings(secret_key=settings.secret_key, host_addresses=("127.0.0.1",), media_dir=settings.media_dir),
-            database=live.other_asgi_app.state.database,  # publish tokens are checked against their rotations
+            database=services.database,  # publish tokens are checked against their rotations
         )
         # One process holds both, so the moderator console reads the relay's status directly.
-        live.other_asgi_app.state.stream_statuses = lambda: all_statuses(relay.state.media.relay)
-        live.other_asgi_app.state.relay_control = LocalRelayControl(relay.state.media.relay)  # status, play, stop
+        services.stream_statuses = lambda: all_statuses(relay.state.media.relay)
+        services.relay_control = LocalRelayControl(relay.state.media.relay)  # status, play, stop
         super().__init__(SameOrigin(live, relay), port=port)
 
 

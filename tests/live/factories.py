@@ -152,7 +152,7 @@ def moderator_in(person: Person, *, event: Event, session: Session) -> Participa
         key=person.key,
         name=person.account.name,
         kind="account",
-        account_id=person.account.id,
+        account=person.account,
         event_id=event.id or 0,
         session_id=session.id or 0,
         origin="online",

@@ -270,8 +270,8 @@ async def test_other_events_objects_are_not_found(world: World, clients, databas
 
 
 async def test_live_settings_only_for_organisers(world: World, database: Database) -> None:
+    from server.accounts.actors import Actor
     from server.accounts.models import Account, Role
-    from server.accounts.services import Actor
     from server.errors import InvalidInput, NotFound
     from server.live.access import live_settings
     from server.live.event_settings import update_live_settings

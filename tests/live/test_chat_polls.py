@@ -7,8 +7,8 @@ import asyncio
 import pytest
 from sqlmodel import select
 
+from server.accounts.actors import Actor
 from server.accounts.models import Role
-from server.accounts.services import Actor
 from server.db import Database
 from server.live import announcements
 from server.live.models import ChatMessage, PollOption, PollVote

@@ -20,6 +20,7 @@ import pytest
 import socketio
 from sqlmodel import select
 
+from server.accounts.actors import Actor
 from server.accounts.admin import set_account_disabled
 from server.accounts.models import Account
 from server.accounts.services import sign_out_everywhere
@@ -298,7 +299,9 @@ async def test_disabling_an_account_closes_its_sockets_in_every_process(
             for client in (*chairs, asker):
                 assert (await client.join(room))["ok"]
             async with database.session() as db:
-                await set_account_disabled(db, actor=admin, account_id=world.moderator.account.id or 0, disabled=True)
+                await set_account_disabled(
+                    db, actor=Actor(account=admin), account_id=world.moderator.account.id or 0, disabled=True
+                )
             lost = [await lost_within(chair, "participant.muted", {"session": room}) for chair in chairs]
             still = await asker.call("chat.send", {"session": room, "text": "Still here", "client_id": client_id()})
         finally:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from server.accounts.actors import Actor
 from server.accounts.admin import set_account_disabled
 from server.accounts.models import Account, Role
 from server.accounts.services import actor_in, revoke_role, sign_out, sign_out_everywhere
@@ -81,7 +82,7 @@ async def test_disabled_moderator_can_no_longer_moderate(world: World, clients, 
 
     async with database.session() as db:
         await set_account_disabled(
-            db, actor=await admin(database), account_id=world.moderator.account.id, disabled=True
+            db, actor=Actor(account=await admin(database)), account_id=world.moderator.account.id, disabled=True
         )
     lost = await lost_within(chair, "participant.muted", {"session": room})
     asker_still = await asker.call("chat.history", {"session": room, "before": said["message"]["id"] + 1})

@@ -74,7 +74,7 @@ def recorder() -> Recorder:
 @pytest.fixture
 async def web(settings: Settings, database: Database, recorder: Recorder) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings, database, deliver_mail=False)
-    app.state.broadcaster = recorder
+    app.state.services.broadcaster = recorder
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=ORIGIN) as client:
         yield client
 

@@ -403,7 +403,9 @@ async def test_the_scheduler_of_two_app_processes_starts_a_due_recording_exactly
         await db.commit()
     try:
         rounds = [
-            await asyncio.gather(*(app.other_asgi_app.state.recording_scheduler.tick() for _, app in processes))
+            await asyncio.gather(
+                *(app.other_asgi_app.state.services.recording_scheduler.tick() for _, app in processes)
+            )
             for _ in range(3)
         ]
         relays = [app.relay for _, app in processes]
@@ -432,7 +434,7 @@ async def test_a_recording_whose_time_passed_long_ago_is_not_started(
         db.add(row)
         await db.commit()
 
-    started = await site.starlette.state.recording_scheduler.tick()
+    started = await site.starlette.state.services.recording_scheduler.tick()
 
     assert started == []
     assert str(stage.session.id) not in site.relay.streams

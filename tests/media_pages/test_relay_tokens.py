@@ -14,8 +14,8 @@ from realtime.media.app import create_relay_app
 from realtime.media.config import RelaySettings
 from realtime.media.stored_tokens import GENERATION_CACHE_SECONDS
 from realtime.media.tokens import publish_token
+from server.accounts.actors import Actor
 from server.accounts.models import Role
-from server.accounts.services import Actor
 from server.agenda.models import Session
 from server.db import Database
 from server.events.models import Event

@@ -116,7 +116,7 @@ async def test_stream_status_reads_the_relay_held_by_this_process(
     key = str(stage.session.id)
     app = create_app(settings, database, deliver_mail=False)
     offline = StreamStatus("other", False, 9, 0, None, None, None, 0, 0, 0, 0, 0, 0, 0)
-    app.state.stream_statuses = lambda: [
+    app.state.services.stream_statuses = lambda: [
         offline,
         replace(offline, session_key=key, live=True, viewers=3, bitrate=512_000),
     ]
