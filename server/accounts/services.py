@@ -9,9 +9,10 @@ from sqlmodel import col, delete, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.accounts.emails import normalise_email
-from server.accounts.models import Account, AuthSession, EventRole, Role, SignInLink, utcnow
+from server.accounts.models import Account, AuthSession, EventRole, Role, SignInLink
 from server.accounts.revocations import Reason, record_revocation
 from server.accounts.tokens import new_token, token_hash
+from server.clock import utcnow
 from server.db import begin_write
 from server.errors import Forbidden, InvalidInput, NotFound, RateLimited
 from server.events.models import Event

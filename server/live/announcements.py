@@ -9,9 +9,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.accounts.models import Role, utcnow
+from server.accounts.models import Role
 from server.accounts.services import Actor
 from server.broadcast import Message, Outcome
+from server.clock import utcnow
 from server.db import read_latest
 from server.errors import Forbidden, NotFound
 from server.events.models import Event

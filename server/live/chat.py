@@ -6,8 +6,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.accounts.models import utcnow
 from server.broadcast import Outcome
+from server.clock import utcnow
 from server.errors import Forbidden, NotFound
 from server.i18n import gettext as _
 from server.live.access import Participant, is_muted, require_moderator, require_room

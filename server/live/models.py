@@ -8,7 +8,7 @@ import enum
 from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from server.accounts.models import utcnow
+from server.clock import utcnow
 
 
 class OnlineEntry(enum.StrEnum):

@@ -8,7 +8,7 @@ from email.message import EmailMessage
 
 from sqlmodel import col, select, update
 
-from server.accounts.models import utcnow
+from server.clock import utcnow
 from server.db import Database, begin_write
 from server.mail.models import OutboxMail
 from server.settings import Settings

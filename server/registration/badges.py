@@ -14,8 +14,9 @@ import segno
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.accounts.models import Role, utcnow
+from server.accounts.models import Role
 from server.accounts.services import Actor, require
+from server.clock import utcnow
 from server.db import begin_write
 from server.events.models import Event
 from server.registration.models import Registration, RegistrationStatus

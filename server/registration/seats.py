@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.accounts.models import Account, utcnow
+from server.accounts.models import Account
 from server.accounts.revocations import Reason, record_revocation
 from server.agenda.models import Room, Session, SessionKind
+from server.clock import utcnow
 from server.errors import Conflict, InvalidInput, NotFound
 from server.events.models import Event
 from server.i18n import gettext as _

@@ -11,9 +11,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server import i18n
 from server.accounts.emails import normalise_email
-from server.accounts.models import Account, utcnow
+from server.accounts.models import Account
 from server.accounts.revocations import Reason, record_revocation
 from server.accounts.services import create_sign_in_link
+from server.clock import utcnow
 from server.db import begin_write
 from server.errors import Conflict, InvalidInput, NotFound
 from server.events.models import Event

@@ -15,9 +15,10 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from realtime.media.tokens import publish_token
-from server.accounts.models import Role, utcnow
+from server.accounts.models import Role
 from server.accounts.services import Actor
 from server.agenda.models import Session
+from server.clock import utcnow
 from server.db import begin_write
 from server.errors import NotFound, RateLimited
 from server.events.models import Event

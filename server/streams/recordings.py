@@ -21,9 +21,10 @@ import av
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.accounts.models import Role, utcnow
+from server.accounts.models import Role
 from server.accounts.services import Actor
 from server.agenda.models import Session
+from server.clock import utcnow
 from server.db import begin_write
 from server.errors import InvalidInput, NotFound
 from server.events.models import Event
