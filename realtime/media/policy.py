@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from realtime.media.tokens import PublishTokens, PublishVerifier, read_viewer_pass
+from server.streams.tokens import PublishTokens, PublishVerifier, read_viewer_pass
 
 SESSION_KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 

@@ -14,7 +14,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from realtime.media.tokens import publish_token
 from server.accounts.models import Role
 from server.accounts.services import Actor
 from server.agenda.models import Session
@@ -24,6 +23,7 @@ from server.errors import NotFound, RateLimited
 from server.events.models import Event
 from server.i18n import gettext as _
 from server.streams.models import StreamKey
+from server.streams.tokens import publish_token
 
 ROTATE_AT_MOST_EVERY = dt.timedelta(seconds=10)  # a double click, or a script, cannot churn the token
 

@@ -14,7 +14,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from realtime.media.tokens import viewer_pass
 from server.accounts.models import Account, Role
 from server.accounts.services import Actor, require
 from server.agenda.services import SessionView
@@ -24,6 +23,7 @@ from server.i18n import gettext as _
 from server.live.access import Identity, admit
 from server.streams.keys import publish_key, rotate_publish_key
 from server.streams.recordings import recording_of
+from server.streams.tokens import viewer_pass
 from server.transport.auth import checked_form
 from server.transport.context import database, private, see_other, settings
 from server.transport.live_pages import page_context, session_path, session_request

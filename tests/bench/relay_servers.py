@@ -23,7 +23,7 @@ from realtime.media.app import create_relay_app
 from realtime.media.config import RelaySettings
 from realtime.media.internals import restrict_host_addresses
 from realtime.media.policy import open_policy
-from realtime.media.tokens import PublishTokens
+from server.streams.tokens import PublishTokens
 
 SECRET = "relay-benchmark-secret"
 SESSION = "bench"

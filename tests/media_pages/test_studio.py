@@ -9,10 +9,10 @@ import pytest
 from lxml import html as lxml_html
 
 from realtime.media.status import StreamStatus
-from realtime.media.tokens import PublishTokens, read_viewer_pass
 from server.app import create_app
 from server.db import Database
 from server.settings import Settings
+from server.streams.tokens import PublishTokens, read_viewer_pass
 from tests.live_pages.conftest import ORIGIN, as_person
 from tests.media_pages.conftest import Stage
 
