@@ -7,7 +7,6 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import Sequence
-from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
 import socketio
@@ -25,6 +24,7 @@ from realtime.live.sioserver import LiveSocketServer, foreign_origin
 from server.accounts.services import authenticate
 from server.accounts.tokens import token_hash
 from server.broadcast import CountsChanged, Message, Outcome
+from server.cookies import SESSION_COOKIE, chosen_language, cookie_value
 from server.db import Database
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound, PodiumError, RateLimited
 from server.i18n import Language, activate, deactivate
@@ -35,8 +35,6 @@ from server.live.room_cache import RoomCache
 from server.live.snapshot import join_room
 from server.live.votes import Ballot, GroupCommit, vote_questions
 from server.settings import Settings
-from server.transport.auth import SESSION_COOKIE
-from server.transport.language import chosen_language
 
 logger = logging.getLogger(__name__)
 
@@ -55,14 +53,6 @@ CODES: list[tuple[type[PodiumError], str]] = [
 
 def error(message: str, code: str) -> dict[str, Any]:
     return {"ok": False, "error": message, "code": code}
-
-
-def _session_cookie(environ: dict[str, Any]) -> str:
-    try:
-        morsel = SimpleCookie(environ.get("HTTP_COOKIE", "")).get(SESSION_COOKIE)
-    except CookieError:
-        return ""
-    return morsel.value if morsel is not None else ""
 
 
 class LiveServer:
@@ -177,7 +167,7 @@ class LiveServer:
         mark = self.revocations.mark()
         try:
             async with self.database.session() as db:
-                token = _session_cookie(environ)
+                token = cookie_value(environ.get("HTTP_COOKIE", ""), SESSION_COOKIE)
                 account = await authenticate(db, session_token=token) if token else None
                 identity = await identify(
                     db,

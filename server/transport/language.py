@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import i18n
+from server.cookies import LANGUAGE_COOKIE, chosen_language
 from server.i18n import gettext as _
-
-COOKIE = "podium_lang"
-
-
-def chosen_language(cookie_header: str, accept_language: str) -> i18n.Language:
-    """The language remembered in the cookie, else the best match of the browser's Accept-Language. Pages
-    and the live rooms' Socket.IO handshake both choose with this."""
-    try:
-        chosen = SimpleCookie(cookie_header).get(COOKIE) if COOKIE in cookie_header else None
-    except CookieError:
-        chosen = None
-    language = i18n.find_language(chosen.value) if chosen else None
-    return language or (i18n.negotiate(accept_language) if accept_language else i18n.DEFAULT_LANGUAGE)
 
 
 class LanguageMiddleware:
@@ -56,7 +43,7 @@ class LanguageMiddleware:
         async def send_with_cookie(message: Message) -> None:
             if remember and message["type"] == "http.response.start":
                 cookie_value = (
-                    f"{COOKIE}={language.code}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax{self.secure}"
+                    f"{LANGUAGE_COOKIE}={language.code}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax{self.secure}"
                 )
                 message.setdefault("headers", []).append((b"set-cookie", cookie_value.encode("latin-1")))
             await send(message)
