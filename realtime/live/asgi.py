@@ -9,6 +9,7 @@ from typing import Any
 import socketio
 from starlette.applications import Starlette
 
+from realtime.live.handlers import ACTIONS
 from realtime.live.server import LiveServer
 from realtime.media import status
 from realtime.media.app import create_relay_app
@@ -71,7 +72,7 @@ def create_asgi(
     settings = settings or Settings.from_env()
     database = database or Database(settings.database_url)
     app = create_app(settings, database, deliver_mail=deliver_mail)
-    live = LiveServer(settings, database)
+    live = LiveServer(settings, database, actions=ACTIONS)
     app.state.broadcaster = live
     app.state.live = live
     relay = embed_media_relay(app, settings) if embed_relay else None

@@ -6,13 +6,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import socketio
 
-import realtime.live.handlers  # noqa: F401 (registers the requests)
-from realtime.live.actions import ACTIONS, Action, Call, Connection
+from realtime.live.actions import Action, Call, Connection
 from realtime.live.coalescer import Coalescer
 from realtime.live.limits import PersonLimits
 from realtime.live.packets import BoundedPacket
@@ -58,9 +57,17 @@ def error(message: str, code: str) -> dict[str, Any]:
 class LiveServer:
     """Implements ``server.broadcast.Broadcaster`` for the Starlette app's HTTP actions too."""
 
-    def __init__(self, settings: Settings, database: Database, *, counts_interval: float = 0.3) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        database: Database,
+        *,
+        actions: Mapping[str, Action],
+        counts_interval: float = 0.3,
+    ) -> None:
         self.settings = settings
         self.database = database
+        self.actions = actions  # the requests it answers (handlers.ACTIONS)
         several = settings.redis_url is not None
         # One channel per installation, so sites sharing a Redis server never hear each other.
         channel = "podium-live-" + hashlib.sha256(settings.database_url.encode()).hexdigest()[:12]
@@ -273,7 +280,7 @@ class LiveServer:
         activate(connection.language)
         if not await self.limits.allow(connection.owner, "any", connection.refusals):
             return await self._refused(connection)
-        action = ACTIONS.get(event)
+        action = self.actions.get(event)
         if action is None:
             return error(_("There is no such request."), "unknown_event")
         try:
