@@ -114,16 +114,15 @@ class SignedIn:
     account: Account
     session_token: str
     next_path: str
-    confirmed_registration_id: int | None
+    confirmed_registration_id: int | None = None
 
 
-async def use_sign_in_link(
-    db: AsyncSession, *, token: str, user_agent: str = "", now: dt.datetime | None = None
-) -> SignedIn:
-    """Consumes the link (once), creates the account on first use, and opens a server-side session."""
-    from server.registration.services import confirm_registration
-
-    now = now or utcnow()
+async def claim_sign_in_link(
+    db: AsyncSession, *, token: str, user_agent: str = "", now: dt.datetime
+) -> tuple[SignedIn, SignInLink]:
+    """Consumes the link (once), creates the account on first use, and opens a server-side session. The
+    caller commits, after confirming the registration the link was mailed for
+    (``server.registration.services.use_sign_in_link``)."""
     await begin_write(db)
     # The conditional update consumes the link atomically: of two concurrent uses, one wins.
     claimed = await db.exec(
@@ -156,13 +155,7 @@ async def use_sign_in_link(
             user_agent=user_agent[:300],
         )
     )
-    confirmed = None
-    if link.confirms_registration_id is not None:
-        confirmed = await confirm_registration(db, registration_id=link.confirms_registration_id, now=now)
-    await db.commit()
-    return SignedIn(
-        account=account, session_token=session_token, next_path=link.next_path, confirmed_registration_id=confirmed
-    )
+    return SignedIn(account=account, session_token=session_token, next_path=link.next_path), link
 
 
 async def authenticate(db: AsyncSession, *, session_token: str, now: dt.datetime | None = None) -> Account | None:
@@ -215,34 +208,6 @@ async def revoke_sessions(db: AsyncSession, *, account_id: int, reason: Reason) 
         .values(revoked_at=utcnow())
     )
     await record_revocation(db, account_id=account_id, reason=reason)
-
-
-async def roles_in(db: AsyncSession, *, account: Account | None, event: Event) -> frozenset[Role]:
-    """Roles granted in the event; a confirmed registration makes a delegate."""
-    if account is None:
-        return frozenset()
-    from server.registration.models import Registration, RegistrationStatus
-
-    granted = (
-        await db.exec(select(EventRole.role).where(EventRole.event_id == event.id, EventRole.account_id == account.id))
-    ).all()
-    roles = {Role(role) for role in granted}
-    registered = (
-        await db.exec(
-            select(Registration.id).where(
-                Registration.event_id == event.id,
-                Registration.account_id == account.id,
-                Registration.status == RegistrationStatus.confirmed,
-            )
-        )
-    ).first()
-    if registered is not None:
-        roles.add(Role.delegate)
-    return frozenset(roles)
-
-
-async def actor_in(db: AsyncSession, *, account: Account | None, event: Event) -> Actor:
-    return Actor(account=account, roles=await roles_in(db, account=account, event=event))
 
 
 def require(actor: Actor, *roles: Role) -> None:

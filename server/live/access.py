@@ -13,7 +13,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.accounts.models import Account, Role
-from server.accounts.services import Actor, roles_in
+from server.accounts.services import Actor
 from server.agenda.models import Session
 from server.db import read_latest
 from server.errors import Forbidden, InvalidInput, NotFound
@@ -21,6 +21,7 @@ from server.events.models import Event
 from server.i18n import gettext as _
 from server.live.models import LiveSettings, Mute, OnlineEntry
 from server.registration.models import Attendance, ChoiceStatus, Registration, RegistrationStatus, SessionChoice
+from server.registration.roles import roles_in
 
 ROOM_TOKEN_SALT = "podium-live-room"  # noqa: S105 (a salt, not a secret)
 GUEST_KEY_SALT = "podium-live-guest"  # noqa: S105

@@ -13,11 +13,12 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.accounts.models import Account
-from server.accounts.services import Actor, actor_in, authenticate
+from server.accounts.services import Actor, authenticate
 from server.cookies import SESSION_COOKIE, cookie_value
 from server.errors import Forbidden, InvalidInput
 from server.events.models import Event
 from server.i18n import gettext as _
+from server.registration.roles import actor_in
 from server.text import storable
 
 CSRF_COOKIE = "podium_csrf"
