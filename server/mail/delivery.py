@@ -18,7 +18,7 @@ POLL_SECONDS = 1.0
 
 
 async def _send_smtp(settings: Settings, mail: OutboxMail) -> None:
-    import aiosmtplib
+    import aiosmtplib  # noqa: PLC0415 -- loaded only where SMTP is configured (else the outbox)
 
     message = EmailMessage()
     message["From"] = settings.mail_from

@@ -34,7 +34,7 @@ async def database_ready(database: Database) -> bool:
 
 
 async def redis_ready(url: str) -> bool:
-    import redis.asyncio as redis
+    import redis.asyncio as redis  # noqa: PLC0415 -- loaded only where Redis is configured
 
     client = redis.from_url(url, socket_connect_timeout=CHECK_TIMEOUT, socket_timeout=CHECK_TIMEOUT)
     try:

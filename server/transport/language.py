@@ -10,6 +10,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from server import i18n
 from server.cookies import LANGUAGE_COOKIE, chosen_language
 from server.i18n import gettext as _
+from server.transport.errors import error_response
 
 
 class LanguageMiddleware:
@@ -55,8 +56,6 @@ class LanguageMiddleware:
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, fallback: i18n.Language, asked: str) -> None:
         """An unknown ``?lang=`` is a 400 page, written in the language the visitor would otherwise get."""
-        from server.transport.errors import error_response
-
         token = i18n.activate(fallback)
         try:
             known = ", ".join(lang.code for lang in i18n.LANGUAGES)
