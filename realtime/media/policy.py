@@ -63,12 +63,3 @@ def signed_policy(secret: str, tokens: PublishTokenSource | None = None) -> Rela
         return Admission(allowed=True, account=account)
 
     return RelayPolicy(verify_publish=publish_tokens.verify, admit_viewer=admit)
-
-
-def open_policy(tokens: PublishTokens) -> RelayPolicy:
-    """Anyone may watch (each client counted by address); for benchmarks and local trials."""
-
-    async def admit(request: ViewerRequest) -> Admission:
-        return Admission(allowed=True, account=None)
-
-    return RelayPolicy(verify_publish=tokens.verify, admit_viewer=admit)

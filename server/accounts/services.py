@@ -40,9 +40,6 @@ class Actor:
         return bool(self.roles.intersection(roles))
 
 
-ANONYMOUS = Actor(account=None)
-
-
 def safe_next_path(path: str) -> str:
     """Only paths on this site: never an open redirect to another host."""
     if not path.startswith("/") or path.startswith("//") or "\\" in path or len(path) > 500:

@@ -40,10 +40,6 @@ class CachedPage:
         gzipped = gzip.compress(body, compresslevel=6, mtime=0)
         return cls(body=body, gzipped=gzipped, etag=f'W/"{digest}"', media_type=media_type)
 
-    @classmethod
-    def from_html(cls, html: str) -> CachedPage:
-        return cls.from_text(html)
-
     @property
     def size(self) -> int:
         return len(self.body) + len(self.gzipped)
