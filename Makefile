@@ -31,6 +31,7 @@ $(NODE_STAMP): web/package.json web/package-lock.json
 lint: install
 	$(BIN)/ruff check server realtime web tests
 	$(BIN)/ruff format --check server realtime web tests
+	$(BIN)/lint-imports --no-cache
 
 typecheck: install
 	$(BIN)/mypy

@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route
 
+from server.app_services import Services
 from server.db import Database
 from server.mail.delivery import run_delivery
 from server.ops import health, metrics
@@ -19,7 +20,6 @@ from server.rate_limits import installation_buckets
 from server.settings import Settings
 from server.streams.relay_control import HttpRelayControl
 from server.transport import accounts, admin, api, exports, live_pages, media_pages, pages, recordings, registration
-from server.transport.app_services import Services
 from server.transport.auth import CSRFMiddleware
 from server.transport.errors import EXCEPTION_HANDLERS
 from server.transport.input_guard import UnstorableAddressMiddleware

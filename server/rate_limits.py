@@ -98,9 +98,10 @@ class BoundedRedis:
     requests already waiting when it began wait, and for one timeout at most."""
 
     def __init__(self, url: str, *, timeout: float = REDIS_TIMEOUT, pause: float = REDIS_PAUSE) -> None:
-        import redis.asyncio as redis
-        from redis.asyncio.retry import Retry
-        from redis.backoff import NoBackoff
+        # Loaded only where Redis is configured: a single process without it never imports the client.
+        import redis.asyncio as redis  # noqa: PLC0415
+        from redis.asyncio.retry import Retry  # noqa: PLC0415
+        from redis.backoff import NoBackoff  # noqa: PLC0415
 
         self.timeout = timeout
         self.pause = pause

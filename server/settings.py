@@ -54,6 +54,61 @@ def media_dir_from(environ: Mapping[str, str]) -> Path:
     return Path.cwd() / "media"
 
 
+class Environment:
+    """The ``PODIUM_*`` variables, read by one rule each for the app's settings and the relay's alike. A value
+    with a problem falls back to its default and the problem is kept, so one start-up names every problem."""
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        self.values = dict(os.environ if environ is None else environ)
+        self.problems: list[str] = []
+
+    def get(self, name: str, default: str = "") -> str:
+        return self.values.get(name, "") or default
+
+    def env(self) -> str:
+        env = self.values.get("PODIUM_ENV", "development").strip().lower()
+        if env not in {"development", "production", "test"}:
+            self.problems.append(f"PODIUM_ENV must be development, production or test, not {env!r}")
+            return "development"
+        return env
+
+    def secret_key(self, *, env: str) -> str:
+        secret_key = self.get("PODIUM_SECRET_KEY") or DEVELOPMENT_SECRET
+        if env == "production" and secret_key == DEVELOPMENT_SECRET:
+            self.problems.append("PODIUM_SECRET_KEY must be set to a secret of your own when PODIUM_ENV=production")
+        elif env == "production" and len(secret_key) < 32:
+            self.problems.append("PODIUM_SECRET_KEY must be at least 32 characters long in production")
+        return secret_key
+
+    def database_url(self) -> str:
+        """The async driver's URL; empty when it names another database."""
+        database_url = normalise_database_url(
+            self.get("PODIUM_DATABASE_URL") or f"sqlite:///{Path.cwd() / 'podium.db'}"
+        )
+        if not database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            self.problems.append("PODIUM_DATABASE_URL must be an sqlite:/// or postgresql:// URL")
+            return ""
+        return database_url
+
+    def redis_url(self) -> str | None:
+        try:
+            return redis_url_from(self.values)
+        except SettingsError as problem:
+            self.problems.append(str(problem))
+            return None
+
+    def media_dir(self) -> Path:
+        return media_dir_from(self.values)
+
+    def number(self, name: str, default: float) -> float:
+        raw = self.values.get(name, "").strip()
+        try:
+            return float(raw) if raw else default
+        except ValueError:
+            self.problems.append(f"{name} must be a number, not {raw!r}")
+            return default
+
+
 @dataclass(frozen=True)
 class Settings:
     env: str
@@ -93,22 +148,11 @@ class Settings:
     def examine(cls, environ: Mapping[str, str] | None = None) -> tuple[Settings, list[str]]:
         """The settings the environment describes and every problem with them. A value with a problem falls back
         to its default, except the database URL, which becomes empty: ``podium check`` goes on checking the rest."""
-        environ = dict(os.environ if environ is None else environ)
-        problems: list[str] = []
-        env = environ.get("PODIUM_ENV", "development").strip().lower()
-        if env not in {"development", "production", "test"}:
-            problems.append(f"PODIUM_ENV must be development, production or test, not {env!r}")
-            env = "development"
-        default_db = f"sqlite:///{Path.cwd() / 'podium.db'}"
-        database_url = normalise_database_url(environ.get("PODIUM_DATABASE_URL", "") or default_db)
-        if not database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
-            problems.append("PODIUM_DATABASE_URL must be an sqlite:/// or postgresql:// URL")
-            database_url = ""
-        secret_key = environ.get("PODIUM_SECRET_KEY", "") or DEVELOPMENT_SECRET
-        if env == "production" and secret_key == DEVELOPMENT_SECRET:
-            problems.append("PODIUM_SECRET_KEY must be set to a secret of your own when PODIUM_ENV=production")
-        elif env == "production" and len(secret_key) < 32:
-            problems.append("PODIUM_SECRET_KEY must be at least 32 characters long in production")
+        read = Environment(environ)
+        environ, problems = read.values, read.problems
+        env = read.env()
+        database_url = read.database_url()
+        secret_key = read.secret_key(env=env)
         base_url = (environ.get("PODIUM_BASE_URL", "") or DEFAULT_BASE_URL).rstrip("/")
         parts = urlsplit(base_url)
         if parts.scheme not in {"http", "https"} or not parts.netloc:
@@ -116,11 +160,7 @@ class Settings:
                 f"PODIUM_BASE_URL must be an http(s) URL such as https://podium.example.org, not {base_url!r}"
             )
             base_url = DEFAULT_BASE_URL
-        try:
-            redis_url = redis_url_from(environ)
-        except SettingsError as problem:
-            problems.append(str(problem))
-            redis_url = None
+        redis_url = read.redis_url()
         try:
             smtp_port = int(environ.get("PODIUM_SMTP_PORT", "") or 587)
         except ValueError:
@@ -155,7 +195,7 @@ class Settings:
             smtp_starttls=environ.get("PODIUM_SMTP_STARTTLS", "true").lower() not in {"0", "false", "no"},
             mail_from=environ.get("PODIUM_MAIL_FROM", "") or f"Podium <podium@{urlsplit(base_url).hostname}>",
             log_format=log_format,
-            media_dir=media_dir_from(environ),
+            media_dir=read.media_dir(),
             max_upload_bytes=max_upload_bytes,
             relay_url=relay_url,
             metrics_token=environ.get("PODIUM_METRICS_TOKEN", "").strip(),

@@ -1,23 +1,27 @@
-"""The registry of requests and the decorator that keeps their handlers thin: it decodes the payload,
-checks the connection joined the room, applies the flood limit, and passes one database session."""
+"""What a request handler is: the decorator that keeps handlers thin (the server decodes the payload, checks
+the connection joined the room, applies the flood limit, and passes one database session) and the part of the
+live server handlers see. handlers.py lists the requests; the server is given that list."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from realtime.live.coalescer import Coalescer
 from realtime.live.limits import Owner, Refusals
 from realtime.live.payloads import Field, Kind, required
+from realtime.live.presence import Presence
+from realtime.live.sioserver import LiveSocketServer
 from server.accounts.actors import Actor
 from server.broadcast import Outcome
+from server.db import Database
 from server.i18n import Language
 from server.live.access import Identity, Participant
-
-if TYPE_CHECKING:
-    from realtime.live.server import LiveServer
+from server.live.votes import Ballot, GroupCommit
+from server.settings import Settings
 
 
 @dataclass(slots=True)
@@ -42,11 +46,29 @@ class Connection:
         return Owner(person=self.identity.key, guest_address=self.address if guest else None)
 
 
+class LiveRooms(Protocol):
+    """What handlers and the revocation watcher use of the live server (server.py implements it)."""
+
+    settings: Settings
+    database: Database
+    sio: LiveSocketServer
+    connections: dict[str, Connection]
+    presence: Presence
+    coalescer: Coalescer
+    votes: GroupCommit[Ballot, Outcome]
+
+    async def join(self, connection: Connection, session_id: int, since_seq: int | None) -> dict[str, Any]: ...
+
+    async def leave(self, connection: Connection, session_id: int) -> None: ...
+
+    async def follow_own_questions(self, connection: Connection, participant: Participant) -> None: ...
+
+
 @dataclass
 class Call:
     """What a handler gets: the payload, the participant in the named room, a database session."""
 
-    live: LiveServer
+    live: LiveRooms
     connection: Connection
     db: AsyncSession
     payload: dict[str, Any]
@@ -78,23 +100,25 @@ class Action:
     limit: str | None
 
 
-ACTIONS: dict[str, Action] = {}
-
-
 def room_action(
     name: str, *, limit: str | None = None, joined: bool = True, **fields: Field
-) -> Callable[[Handler], Handler]:
-    """Registers a handler for request ``name`` taking ``session`` and ``fields``. Moderator and
-    organiser checks belong to the services, which never trust the transport."""
+) -> Callable[[Handler], Action]:
+    """Makes a handler the request ``name`` taking ``session`` and ``fields``. Moderator and organiser checks
+    belong to the services, which never trust the transport."""
 
-    def register(handler: Handler) -> Handler:
-        ACTIONS[name] = Action(
-            name=name,
-            handler=handler,
-            fields={"session": required(Kind.int), **fields},
-            joined=joined,
-            limit=limit,
+    def define(handler: Handler) -> Action:
+        return Action(
+            name=name, handler=handler, fields={"session": required(Kind.int), **fields}, joined=joined, limit=limit
         )
-        return handler
 
-    return register
+    return define
+
+
+def by_name(actions: Iterable[Action]) -> Mapping[str, Action]:
+    """The requests a live server answers, by name; a name defined twice is a mistake caught at start-up."""
+    table: dict[str, Action] = {}
+    for action in actions:
+        if action.name in table:
+            raise ValueError(f"two handlers for the live request {action.name!r}")
+        table[action.name] = action
+    return table

@@ -9,6 +9,7 @@ from typing import Any
 import socketio
 from starlette.applications import Starlette
 
+from realtime.live.handlers import ACTIONS
 from realtime.live.server import LiveServer
 from realtime.media import status
 from realtime.media.app import create_relay_app
@@ -16,9 +17,9 @@ from realtime.media.config import RelaySettings
 from realtime.media.control import LocalRelayControl
 from realtime.media.relay import Relay
 from server.app import create_app
+from server.app_services import services_of
 from server.db import Database
 from server.settings import Settings
-from server.transport.app_services import services_of
 
 
 def settle_garbage_collector() -> None:
@@ -72,7 +73,7 @@ def create_asgi(
     settings = settings or Settings.from_env()
     database = database or Database(settings.database_url)
     app = create_app(settings, database, deliver_mail=deliver_mail)
-    live = LiveServer(settings, database)
+    live = LiveServer(settings, database, actions=ACTIONS)
     services = services_of(app)
     services.broadcaster = live
     services.live = live

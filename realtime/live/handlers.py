@@ -1,8 +1,11 @@
-"""Socket.IO requests of live rooms: each decodes its fields and calls one service (PROTOCOL.md)."""
+"""Socket.IO requests of live rooms: each decodes its fields and calls one service (PROTOCOL.md). ``ACTIONS``
+at the end lists them for the live server."""
 
 from __future__ import annotations
 
-from realtime.live.actions import Call, room_action
+from collections.abc import Mapping
+
+from realtime.live.actions import Action, Call, by_name, room_action
 from realtime.live.payloads import Kind, optional, required
 from server.broadcast import Outcome
 from server.events.models import Event
@@ -216,3 +219,34 @@ async def remove_announcement(call: Call) -> Outcome:
     return await announcements.remove_announcement(
         call.db, actor=await call.event_actor(), event=event, announcement_id=call.payload["announcement"]
     )
+
+
+ACTIONS: Mapping[str, Action] = by_name(
+    [
+        join,
+        leave,
+        ask,
+        vote,
+        approve,
+        reject,
+        edit,
+        merge,
+        label,
+        highlight,
+        answer,
+        archive,
+        send,
+        history,
+        delete,
+        mute,
+        muted,
+        update_room,
+        create_poll,
+        open_poll,
+        close_poll,
+        show_results,
+        vote_poll,
+        post_announcement,
+        remove_announcement,
+    ]
+)

@@ -42,7 +42,7 @@ class Presence:
         self._last: dict[int, Headcount] = {}
         self._redis_back_at = 0.0  # after a failure, Redis is left alone until then (monotonic clock)
         if redis_url:
-            import redis.asyncio as redis
+            import redis.asyncio as redis  # noqa: PLC0415 -- loaded only where Redis is configured
 
             self._redis = redis.from_url(redis_url, **redis_options())
 

@@ -11,8 +11,9 @@ import contextlib
 import dataclasses
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from realtime.live.actions import Connection, LiveRooms
 from server.accounts.models import Account
 from server.accounts.revocations import RevocationFeed, prune_revocations
 from server.accounts.services import session_account
@@ -21,10 +22,6 @@ from server.i18n import activate, deactivate
 from server.i18n import gettext as _
 from server.live import audiences
 from server.live.access import Participant, admit
-
-if TYPE_CHECKING:
-    from realtime.live.actions import Connection
-    from realtime.live.server import LiveServer
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +34,7 @@ PRUNE_EVERY = 300.0  # seconds; each process prunes, so the table stays small wh
 
 
 class RevocationWatcher:
-    def __init__(self, live: LiveServer, *, namespace: str, interval: float = INTERVAL) -> None:
+    def __init__(self, live: LiveRooms, *, namespace: str, interval: float = INTERVAL) -> None:
         self.live = live
         self.namespace = namespace
         self.interval = interval

@@ -6,14 +6,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Sequence
-from http.cookies import CookieError, SimpleCookie
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import socketio
 
-import realtime.live.handlers  # noqa: F401 (registers the requests)
-from realtime.live.actions import ACTIONS, Action, Call, Connection
+from realtime.live.actions import Action, Call, Connection
 from realtime.live.coalescer import Coalescer
 from realtime.live.limits import PersonLimits
 from realtime.live.packets import BoundedPacket
@@ -25,6 +23,7 @@ from realtime.live.sioserver import LiveSocketServer, foreign_origin
 from server.accounts.services import authenticate
 from server.accounts.tokens import token_hash
 from server.broadcast import CountsChanged, Message, Outcome
+from server.cookies import SESSION_COOKIE, chosen_language, cookie_value
 from server.db import Database
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound, PodiumError, RateLimited
 from server.i18n import Language, activate, deactivate
@@ -35,8 +34,6 @@ from server.live.room_cache import RoomCache
 from server.live.snapshot import join_room
 from server.live.votes import Ballot, GroupCommit, vote_questions
 from server.settings import Settings
-from server.transport.auth import SESSION_COOKIE
-from server.transport.language import chosen_language
 
 logger = logging.getLogger(__name__)
 
@@ -57,20 +54,20 @@ def error(message: str, code: str) -> dict[str, Any]:
     return {"ok": False, "error": message, "code": code}
 
 
-def _session_cookie(environ: dict[str, Any]) -> str:
-    try:
-        morsel = SimpleCookie(environ.get("HTTP_COOKIE", "")).get(SESSION_COOKIE)
-    except CookieError:
-        return ""
-    return morsel.value if morsel is not None else ""
-
-
 class LiveServer:
     """Implements ``server.broadcast.Broadcaster`` for the Starlette app's HTTP actions too."""
 
-    def __init__(self, settings: Settings, database: Database, *, counts_interval: float = 0.3) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        database: Database,
+        *,
+        actions: Mapping[str, Action],
+        counts_interval: float = 0.3,
+    ) -> None:
         self.settings = settings
         self.database = database
+        self.actions = actions  # the requests it answers (handlers.ACTIONS)
         several = settings.redis_url is not None
         # One channel per installation, so sites sharing a Redis server never hear each other.
         channel = "podium-live-" + hashlib.sha256(settings.database_url.encode()).hexdigest()[:12]
@@ -177,7 +174,7 @@ class LiveServer:
         mark = self.revocations.mark()
         try:
             async with self.database.session() as db:
-                token = _session_cookie(environ)
+                token = cookie_value(environ.get("HTTP_COOKIE", ""), SESSION_COOKIE)
                 account = await authenticate(db, session_token=token) if token else None
                 identity = await identify(
                     db,
@@ -283,7 +280,7 @@ class LiveServer:
         activate(connection.language)
         if not await self.limits.allow(connection.owner, "any", connection.refusals):
             return await self._refused(connection)
-        action = ACTIONS.get(event)
+        action = self.actions.get(event)
         if action is None:
             return error(_("There is no such request."), "unknown_event")
         try:

@@ -52,7 +52,7 @@ def create_relay_app(
 
 def serve(*, host: str, port: int) -> None:
     """What ``podium relay`` runs: settings from the environment, one uvicorn process."""
-    import uvicorn
+    import uvicorn  # noqa: PLC0415 -- only the relay command serves; tests build the app alone
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_relay_app(RelaySettings.from_env())

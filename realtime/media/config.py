@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from server.settings import DEVELOPMENT_SECRET, SettingsError, media_dir_from, normalise_database_url, redis_url_from
+from server.settings import Environment, SettingsError
 
 
 @dataclass(frozen=True)
@@ -51,44 +51,45 @@ class RelaySettings:
     media_dir: Path = Path("media")  # recordings to play, shared with the app processes (PODIUM_MEDIA_DIR)
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> RelaySettings:
-        environ = dict(os.environ if environ is None else environ)
-        env = environ.get("PODIUM_ENV", "development").strip().lower()
-        secret_key = environ.get("PODIUM_SECRET_KEY", "") or DEVELOPMENT_SECRET
-        if env == "production" and secret_key == DEVELOPMENT_SECRET:
-            raise SettingsError("PODIUM_SECRET_KEY must be set to a secret of your own when PODIUM_ENV=production")
-
-        def number(name: str, default: float) -> float:
-            raw = environ.get(name, "").strip()
-            try:
-                return float(raw) if raw else default
-            except ValueError:
-                raise SettingsError(f"{name} must be a number, not {raw!r}") from None
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> RelaySettings:
+        """The relay's settings, or a SettingsError naming every problem; the variables it shares with the app
+        (``server.settings.Environment``) mean the same here."""
+        read = Environment(environ)
+        env = read.env()
 
         def words(name: str) -> tuple[str, ...]:
-            return tuple(word for word in environ.get(name, "").replace(",", " ").split() if word)
+            return tuple(word for word in read.get(name).replace(",", " ").split() if word)
 
-        return cls(
-            secret_key=secret_key,
+        def count(name: str, default: int) -> int:
+            return int(read.number(name, default))
+
+        try:
+            ice_servers = parse_ice_servers(read.get("PODIUM_RELAY_ICE_SERVERS"))
+        except SettingsError as problem:
+            read.problems.extend(problem.problems)
+            ice_servers = ()
+        settings = cls(
+            secret_key=read.secret_key(env=env),
             env=env,
-            database_url=normalise_database_url(
-                environ.get("PODIUM_DATABASE_URL", "") or f"sqlite:///{Path.cwd() / 'podium.db'}"
-            ),
-            ice_servers=parse_ice_servers(environ.get("PODIUM_RELAY_ICE_SERVERS", "")),
+            database_url=read.database_url(),
+            ice_servers=ice_servers,
             host_addresses=words("PODIUM_RELAY_HOST_ADDRESSES"),
             turn_urls=words("PODIUM_RELAY_TURN_URLS"),
-            turn_secret=environ.get("PODIUM_RELAY_TURN_SECRET", ""),
-            video_bitrate=int(number("PODIUM_RELAY_VIDEO_BITRATE", cls.video_bitrate)),
-            max_viewers=int(number("PODIUM_RELAY_MAX_VIEWERS", cls.max_viewers)),
-            max_viewers_per_account=int(number("PODIUM_RELAY_MAX_VIEWERS_PER_ACCOUNT", cls.max_viewers_per_account)),
-            max_viewers_per_ip=int(number("PODIUM_RELAY_MAX_VIEWERS_PER_IP", cls.max_viewers_per_ip)),
-            signalling_per_ip_per_minute=int(
-                number("PODIUM_RELAY_SIGNALLING_PER_IP_PER_MINUTE", cls.signalling_per_ip_per_minute)
+            turn_secret=read.get("PODIUM_RELAY_TURN_SECRET"),
+            video_bitrate=count("PODIUM_RELAY_VIDEO_BITRATE", cls.video_bitrate),
+            max_viewers=count("PODIUM_RELAY_MAX_VIEWERS", cls.max_viewers),
+            max_viewers_per_account=count("PODIUM_RELAY_MAX_VIEWERS_PER_ACCOUNT", cls.max_viewers_per_account),
+            max_viewers_per_ip=count("PODIUM_RELAY_MAX_VIEWERS_PER_IP", cls.max_viewers_per_ip),
+            signalling_per_ip_per_minute=count(
+                "PODIUM_RELAY_SIGNALLING_PER_IP_PER_MINUTE", cls.signalling_per_ip_per_minute
             ),
             cors_origins=words("PODIUM_RELAY_CORS_ORIGINS"),
-            redis_url=redis_url_from(environ),
-            media_dir=media_dir_from(environ),
+            redis_url=read.redis_url(),
+            media_dir=read.media_dir(),
         )
+        if read.problems:
+            raise SettingsError(read.problems)
+        return settings
 
 
 def parse_ice_servers(raw: str) -> tuple[IceServer, ...]:

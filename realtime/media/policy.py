@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from realtime.media.tokens import PublishTokens, PublishVerifier, read_viewer_pass
+from server.streams.tokens import PublishTokens, PublishVerifier, read_viewer_pass
 
 SESSION_KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -63,12 +63,3 @@ def signed_policy(secret: str, tokens: PublishTokenSource | None = None) -> Rela
         return Admission(allowed=True, account=account)
 
     return RelayPolicy(verify_publish=publish_tokens.verify, admit_viewer=admit)
-
-
-def open_policy(tokens: PublishTokens) -> RelayPolicy:
-    """Anyone may watch (each client counted by address); for benchmarks and local trials."""
-
-    async def admit(request: ViewerRequest) -> Admission:
-        return Admission(allowed=True, account=None)
-
-    return RelayPolicy(verify_publish=tokens.verify, admit_viewer=admit)

@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from realtime.media.relay import Relay, Stream
 from realtime.media.signalling import SignallingError, media_context, require_bearer, session_key, signalling
-from realtime.media.tokens import control_token
+from server.streams.tokens import control_token
 
 LIVE_WITHIN = 2.0  # seconds since the last frame for a stream to count as live
 

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from sqlalchemy.exc import SQLAlchemyError
 
 from realtime.media.relay import RelayError
-from realtime.media.tokens import check_publish_token
 from server.db import Database
 from server.streams.keys import current_generation, session_id_of
+from server.streams.tokens import check_publish_token
 
 # How long a relay trusts the generation it read: a rotated token is refused on every relay within this.
 GENERATION_CACHE_SECONDS = 2.0

@@ -6,9 +6,7 @@ import enum
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+from server.clock import utcnow
 
 
 class Role(enum.StrEnum):

@@ -11,7 +11,8 @@ from sqlalchemy import bindparam, delete, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.accounts.models import Revocation, utcnow
+from server.accounts.models import Revocation
+from server.clock import utcnow
 from server.db import begin_write, read_latest
 
 # Long enough for every process to have read a row (they poll twice a second), short enough to keep the table tiny.

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from sqlmodel import col, delete, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.accounts.actors import Actor
 from server.accounts.emails import normalise_email
-from server.accounts.models import Account, AuthSession, EventRole, Role, SignInLink, utcnow
+from server.accounts.models import Account, AuthSession, EventRole, Role, SignInLink
 from server.accounts.revocations import Reason, record_revocation
 from server.accounts.tokens import new_token, token_hash
+from server.clock import utcnow
 from server.db import begin_write
 from server.errors import Forbidden, InvalidInput, NotFound, RateLimited
 from server.events.models import Event
@@ -97,16 +97,15 @@ class SignedIn:
     account: Account
     session_token: str
     next_path: str
-    confirmed_registration_id: int | None
+    confirmed_registration_id: int | None = None
 
 
-async def use_sign_in_link(
-    db: AsyncSession, *, token: str, user_agent: str = "", now: dt.datetime | None = None
-) -> SignedIn:
-    """Consumes the link (once), creates the account on first use, and opens a server-side session."""
-    from server.registration.services import confirm_registration
-
-    now = now or utcnow()
+async def claim_sign_in_link(
+    db: AsyncSession, *, token: str, user_agent: str = "", now: dt.datetime
+) -> tuple[SignedIn, SignInLink]:
+    """Consumes the link (once), creates the account on first use, and opens a server-side session. The
+    caller commits, after confirming the registration the link was mailed for
+    (``server.registration.services.use_sign_in_link``)."""
     await begin_write(db)
     # The conditional update consumes the link atomically: of two concurrent uses, one wins.
     claimed = await db.exec(
@@ -139,13 +138,7 @@ async def use_sign_in_link(
             user_agent=user_agent[:300],
         )
     )
-    confirmed = None
-    if link.confirms_registration_id is not None:
-        confirmed = await confirm_registration(db, registration_id=link.confirms_registration_id, now=now)
-    await db.commit()
-    return SignedIn(
-        account=account, session_token=session_token, next_path=link.next_path, confirmed_registration_id=confirmed
-    )
+    return SignedIn(account=account, session_token=session_token, next_path=link.next_path), link
 
 
 async def authenticate(db: AsyncSession, *, session_token: str, now: dt.datetime | None = None) -> Account | None:
@@ -198,34 +191,6 @@ async def revoke_sessions(db: AsyncSession, *, account_id: int, reason: Reason) 
         .values(revoked_at=utcnow())
     )
     await record_revocation(db, account_id=account_id, reason=reason)
-
-
-async def roles_in(db: AsyncSession, *, account: Account | None, event: Event) -> frozenset[Role]:
-    """Roles granted in the event; a confirmed registration makes a delegate."""
-    if account is None:
-        return frozenset()
-    from server.registration.models import Registration, RegistrationStatus
-
-    granted = (
-        await db.exec(select(EventRole.role).where(EventRole.event_id == event.id, EventRole.account_id == account.id))
-    ).all()
-    roles = {Role(role) for role in granted}
-    registered = (
-        await db.exec(
-            select(Registration.id).where(
-                Registration.event_id == event.id,
-                Registration.account_id == account.id,
-                Registration.status == RegistrationStatus.confirmed,
-            )
-        )
-    ).first()
-    if registered is not None:
-        roles.add(Role.delegate)
-    return frozenset(roles)
-
-
-async def actor_in(db: AsyncSession, *, account: Account | None, event: Event) -> Actor:
-    return Actor(account=account, roles=await roles_in(db, account=account, event=event))
 
 
 async def grant_role(db: AsyncSession, *, event: Event, email: str, role: Role, name: str = "") -> Account:

@@ -14,7 +14,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.accounts.actors import Actor
 from server.accounts.models import Account
-from server.accounts.services import roles_in
 from server.agenda.models import Session
 from server.db import read_latest
 from server.errors import Forbidden, InvalidInput, NotFound
@@ -23,6 +22,7 @@ from server.i18n import gettext as _
 from server.live import rules as live_rules
 from server.live.models import LiveSettings, Mute, OnlineEntry
 from server.registration.models import Attendance, ChoiceStatus, Registration, RegistrationStatus, SessionChoice
+from server.registration.roles import roles_in
 
 ROOM_TOKEN_SALT = "podium-live-room"  # noqa: S105 (a salt, not a secret)
 GUEST_KEY_SALT = "podium-live-guest"  # noqa: S105

@@ -5,20 +5,20 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import bindparam
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.accounts.actors import Actor
-from server.accounts.models import utcnow
 from server.broadcast import Message, Outcome
+from server.clock import utcnow
 from server.db import read_latest
 from server.errors import NotFound
 from server.events.models import Event
 from server.i18n import gettext as _
 from server.live import audiences
-from server.live.inputs import check_client_id, clean_text
+from server.live.inputs import clean_text
 from server.live.models import Announcement
+from server.live.once import create_once
 from server.live.rules import can_announce
 from server.live.views import JSON, timestamp
 from server.permissions import require
@@ -44,28 +44,25 @@ async def post_announcement(db: AsyncSession, *, actor: Actor, event: Event, tex
     """Sends ``text`` to every live room of ``event``; join answers carry it from then on."""
     author_key = _author_key(actor)
     text = clean_text(text, limit=MAX_TEXT)
-    check_client_id(client_id)
-    find = select(Announcement).where(
-        Announcement.event_id == event.id, Announcement.author_key == author_key, Announcement.client_id == client_id
-    )
-    earlier = (await db.exec(find)).first()
-    if earlier is not None:
-        return Outcome(answer={"announcement": announcement_view(earlier), "duplicate": True})
-    announcement = Announcement(event_id=event.id or 0, author_key=author_key, text=text, client_id=client_id)
-    db.add(announcement)
-    try:
+    event_id = event.id or 0
+
+    async def create() -> Outcome:
+        announcement = Announcement(event_id=event_id, author_key=author_key, text=text, client_id=client_id)
+        db.add(announcement)
         await db.commit()
-    except IntegrityError:
-        await db.rollback()
-        earlier = (await db.exec(find)).first()
-        if earlier is None:
-            raise
-        return Outcome(answer={"announcement": announcement_view(earlier), "duplicate": True})
-    view = announcement_view(announcement)
-    message = Message(
-        to=audiences.event(event.id or 0), event="announcement", data={"event": event.id, "announcement": view}
+        view = announcement_view(announcement)
+        message = Message(
+            to=audiences.event(event_id), event="announcement", data={"event": event_id, "announcement": view}
+        )
+        return Outcome(answer={"announcement": view}, messages=[message])
+
+    async def answer(announcement: Announcement) -> JSON:
+        return {"announcement": announcement_view(announcement)}
+
+    earlier = select(Announcement).where(
+        Announcement.event_id == event_id, Announcement.author_key == author_key, Announcement.client_id == client_id
     )
-    return Outcome(answer={"announcement": view}, messages=[message])
+    return await create_once(db, client_id=client_id, earlier=earlier, create=create, answer=answer)
 
 
 async def remove_announcement(db: AsyncSession, *, actor: Actor, event: Event, announcement_id: int) -> Outcome:

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
-from server.accounts.models import utcnow
 from server.broadcast import Outcome
+from server.clock import utcnow
 from server.errors import Forbidden, NotFound
 from server.i18n import gettext as _
 from server.live.access import Participant, is_muted
-from server.live.inputs import check_client_id, clean_text
+from server.live.authors import authored_by
+from server.live.inputs import clean_text
 from server.live.models import ChatMessage
+from server.live.once import create_once
 from server.live.room_log import append, fanout, room_write
 from server.live.rules import can_moderate, in_room
 from server.live.views import JSON, chat_view
@@ -22,11 +24,10 @@ MAX_MESSAGE = 1000
 PAGE = 50
 
 
-async def _existing(db: AsyncSession, *, actor: Participant, session_id: int, client_id: str) -> ChatMessage | None:
-    statement = select(ChatMessage).where(
+def _earlier(*, actor: Participant, session_id: int, client_id: str) -> SelectOfScalar[ChatMessage]:
+    return select(ChatMessage).where(
         ChatMessage.session_id == session_id, ChatMessage.author_key == actor.key, ChatMessage.client_id == client_id
     )
-    return (await db.exec(statement)).first()
 
 
 async def send_message(db: AsyncSession, *, actor: Participant, session_id: int, text: str, client_id: str) -> Outcome:
@@ -34,40 +35,27 @@ async def send_message(db: AsyncSession, *, actor: Participant, session_id: int,
     if actor.account_id is None:
         raise Forbidden(_("Please sign in to chat."))
     text = clean_text(text, limit=MAX_MESSAGE)
-    check_client_id(client_id)
-    earlier = await _existing(db, actor=actor, session_id=session_id, client_id=client_id)
-    if earlier is not None:
-        return Outcome(answer={"message": chat_view(earlier), "duplicate": True})
-    await db.rollback()
-    try:
+
+    async def create() -> Outcome:
+        await db.rollback()
         async with room_write(db, session_id=session_id) as room:
             if not room.chat_open and not actor.can_moderate:
                 raise Forbidden(_("The chat is closed in this room."))
             if await is_muted(db, session_id=session_id, key=actor.key):
                 raise Forbidden(_("A moderator has muted you in this room's chat."))
-            message = ChatMessage(
-                event_id=actor.event_id,
-                session_id=session_id,
-                author_key=actor.key,
-                account_id=actor.account_id,
-                author_name=actor.name,
-                origin=actor.origin,
-                country=actor.country,
-                text=text,
-                client_id=client_id,
-            )
+            message = ChatMessage(**authored_by(actor), text=text, client_id=client_id)
             db.add(message)
             await db.flush()
             view = chat_view(message)
             entry = append(db, room, kind="chat", data=view)
             await db.commit()
-    except IntegrityError:
-        await db.rollback()
-        earlier = await _existing(db, actor=actor, session_id=session_id, client_id=client_id)
-        if earlier is None:
-            raise
-        return Outcome(answer={"message": chat_view(earlier), "duplicate": True})
-    return Outcome(answer={"message": view}, messages=fanout([entry]))
+        return Outcome(answer={"message": view}, messages=fanout([entry]))
+
+    async def answer(message: ChatMessage) -> JSON:
+        return {"message": chat_view(message)}
+
+    earlier = _earlier(actor=actor, session_id=session_id, client_id=client_id)
+    return await create_once(db, client_id=client_id, earlier=earlier, create=create, answer=answer)
 
 
 async def delete_message(db: AsyncSession, *, actor: Participant, session_id: int, message_id: int) -> Outcome:

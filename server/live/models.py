@@ -8,7 +8,7 @@ import enum
 from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from server.accounts.models import utcnow
+from server.clock import utcnow
 
 
 class OnlineEntry(enum.StrEnum):
@@ -71,21 +71,26 @@ class RoomLog(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 
-class Question(SQLModel, table=True):
+class AuthoredInRoom(SQLModel):
+    """Who wrote a row of a room (a question, a chat message) and from where; ``authors.authored_by`` fills it."""
+
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    session_id: int = Field(foreign_key="session.id", ondelete="CASCADE")
+    # "a<account id>" or "g<guest id>": who wrote it, for votes, mutes and "mine".
+    author_key: str = Field(max_length=40)
+    account_id: int | None = Field(default=None, foreign_key="account.id", ondelete="SET NULL")
+    author_name: str = Field(default="", max_length=200)
+    origin: str = Field(max_length=10)
+    country: str = Field(default="", max_length=2)
+
+
+class Question(AuthoredInRoom, table=True):
     __table_args__ = (
         UniqueConstraint("session_id", "author_key", "client_id"),
         Index("ix_question_session_status", "session_id", "status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
-    session_id: int = Field(foreign_key="session.id", ondelete="CASCADE")
-    # "a<account id>" or "g<guest id>": who asked, for votes, mutes and "mine".
-    author_key: str = Field(max_length=40)
-    account_id: int | None = Field(default=None, foreign_key="account.id", ondelete="SET NULL")
-    author_name: str = Field(default="", max_length=200)
-    origin: str = Field(max_length=10)
-    country: str = Field(default="", max_length=2)
     text: str = Field(max_length=500)
     original_text: str = Field(default="", max_length=500)  # as asked, when a moderator fixed it
     anonymous: bool = Field(default=False)
@@ -110,20 +115,13 @@ class QuestionVote(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 
-class ChatMessage(SQLModel, table=True):
+class ChatMessage(AuthoredInRoom, table=True):
     __table_args__ = (
         UniqueConstraint("session_id", "author_key", "client_id"),
         Index("ix_chatmessage_session_id_id", "session_id", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
-    session_id: int = Field(foreign_key="session.id", ondelete="CASCADE")
-    author_key: str = Field(max_length=40)
-    account_id: int | None = Field(default=None, foreign_key="account.id", ondelete="SET NULL")
-    author_name: str = Field(default="", max_length=200)
-    origin: str = Field(max_length=10)
-    country: str = Field(default="", max_length=2)
     text: str = Field(max_length=1000)
     client_id: str = Field(max_length=64)
     created_at: dt.datetime = Field(default_factory=utcnow)

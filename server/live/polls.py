@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from server.broadcast import CountsChanged, Outcome
 from server.db import begin_write
 from server.errors import Conflict, InvalidInput, NotFound
 from server.i18n import gettext as _
 from server.live.access import Participant
-from server.live.inputs import check_client_id, clean_text
+from server.live.inputs import clean_text
 from server.live.models import LiveRoom, Poll, PollKind, PollOption, PollStatus, PollVote, RoomLog
+from server.live.once import create_once
 from server.live.room_log import append, fanout, room_write
 from server.live.rules import can_moderate, in_room
 from server.live.views import JSON, Viewer, poll_for, poll_view
@@ -36,11 +37,8 @@ async def full_view(db: AsyncSession, poll: Poll) -> JSON:
     return poll_view(poll, await _options(db, poll.id or 0))
 
 
-async def _existing(db: AsyncSession, *, actor: Participant, session_id: int, client_id: str) -> Poll | None:
-    statement = select(Poll).where(
-        Poll.session_id == session_id, Poll.created_by == actor.key, Poll.client_id == client_id
-    )
-    return (await db.exec(statement)).first()
+def _earlier(*, actor: Participant, session_id: int, client_id: str) -> SelectOfScalar[Poll]:
+    return select(Poll).where(Poll.session_id == session_id, Poll.created_by == actor.key, Poll.client_id == client_id)
 
 
 async def create_poll(
@@ -62,12 +60,9 @@ async def create_poll(
     if not MIN_OPTIONS <= len(options) <= MAX_OPTIONS:
         raise InvalidInput(_("A poll has 2 to 10 options."))
     texts = [clean_text(option, limit=MAX_OPTION) for option in options]
-    check_client_id(client_id)
-    earlier = await _existing(db, actor=actor, session_id=session_id, client_id=client_id)
-    if earlier is not None:
-        return Outcome(answer={"poll": await full_view(db, earlier), "duplicate": True})
-    await db.rollback()
-    try:
+
+    async def create() -> Outcome:
+        await db.rollback()
         async with room_write(db, session_id=session_id) as room:
             poll = Poll(
                 event_id=actor.event_id,
@@ -85,13 +80,13 @@ async def create_poll(
             view = await full_view(db, poll)
             entry = append(db, room, kind="poll", data=view)
             await db.commit()
-    except IntegrityError:
-        await db.rollback()
-        earlier = await _existing(db, actor=actor, session_id=session_id, client_id=client_id)
-        if earlier is None:
-            raise
-        return Outcome(answer={"poll": await full_view(db, earlier), "duplicate": True})
-    return Outcome(answer={"poll": view}, messages=fanout([entry]))
+        return Outcome(answer={"poll": view}, messages=fanout([entry]))
+
+    async def answer(poll: Poll) -> JSON:
+        return {"poll": await full_view(db, poll)}
+
+    earlier = _earlier(actor=actor, session_id=session_id, client_id=client_id)
+    return await create_once(db, client_id=client_id, earlier=earlier, create=create, answer=answer)
 
 
 async def _locked_poll(db: AsyncSession, *, session_id: int, poll_id: int) -> Poll:

@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from sqlalchemy import func, insert, literal
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from server.broadcast import Outcome
 from server.errors import Conflict, Forbidden, NotFound
 from server.i18n import gettext as _
 from server.live.access import Participant
-from server.live.inputs import check_client_id, clean_text
+from server.live.authors import authored_by
+from server.live.inputs import clean_text
 from server.live.models import LiveRoom, Question, QuestionStatus, QuestionVote, RoomLog
+from server.live.once import create_once
 from server.live.room_log import append, fanout, question_entry, room_entry, room_write
 from server.live.rules import can_moderate, in_room
 from server.live.views import Viewer, is_public, question_for, question_view, room_for
@@ -32,11 +34,10 @@ def _answer(question: Question, actor: Participant, **extra: object) -> dict[str
     return {"question": question_for(question_view(question), _viewer(actor)), **extra}
 
 
-async def _existing(db: AsyncSession, *, actor: Participant, session_id: int, client_id: str) -> Question | None:
-    statement = select(Question).where(
+def _earlier(*, actor: Participant, session_id: int, client_id: str) -> SelectOfScalar[Question]:
+    return select(Question).where(
         Question.session_id == session_id, Question.author_key == actor.key, Question.client_id == client_id
     )
-    return (await db.exec(statement)).first()
 
 
 async def ask_question(
@@ -45,23 +46,14 @@ async def ask_question(
     """Ask; in a moderated room the question waits for review, seen by its asker and the moderators."""
     require(actor, in_room, session_id)
     text = clean_text(text, limit=MAX_QUESTION)
-    check_client_id(client_id)
-    earlier = await _existing(db, actor=actor, session_id=session_id, client_id=client_id)
-    if earlier is not None:
-        return Outcome(answer=_answer(earlier, actor, duplicate=True))
-    await db.rollback()
-    try:
+
+    async def create() -> Outcome:
+        await db.rollback()
         async with room_write(db, session_id=session_id) as room:
             if not room.qa_open and not actor.can_moderate:
                 raise Forbidden(_("Questions are closed in this room."))
             question = Question(
-                event_id=actor.event_id,
-                session_id=session_id,
-                author_key=actor.key,
-                account_id=actor.account_id,
-                author_name=actor.name,
-                origin=actor.origin,
-                country=actor.country,
+                **authored_by(actor),
                 text=text,
                 anonymous=anonymous,
                 status=QuestionStatus.pending if room.moderated else QuestionStatus.approved,
@@ -71,14 +63,13 @@ async def ask_question(
             await db.flush()
             entry = append(db, room, kind="question", data=question_entry(question, was_public=False))
             await db.commit()
-    except IntegrityError:
-        # The same retry raced itself (PostgreSQL): the first one won, answer with it.
-        await db.rollback()
-        earlier = await _existing(db, actor=actor, session_id=session_id, client_id=client_id)
-        if earlier is None:
-            raise
-        return Outcome(answer=_answer(earlier, actor, duplicate=True))
-    return Outcome(answer=_answer(question, actor), messages=fanout([entry]))
+        return Outcome(answer=_answer(question, actor), messages=fanout([entry]))
+
+    async def answer(question: Question) -> dict[str, object]:
+        return _answer(question, actor)
+
+    earlier = _earlier(actor=actor, session_id=session_id, client_id=client_id)
+    return await create_once(db, client_id=client_id, earlier=earlier, create=create, answer=answer)
 
 
 Change = Callable[[Question, LiveRoom], Awaitable[list[Question]]]

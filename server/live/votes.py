@@ -29,18 +29,6 @@ class Ballot:
     vote: bool
 
 
-async def vote_question(
-    db: AsyncSession, *, actor: Participant, session_id: int, question_id: int, vote: bool
-) -> Outcome:
-    """Sets the actor's upvote on a published question of the room."""
-    (result,) = await vote_questions(
-        db, ballots=[Ballot(actor=actor, session_id=session_id, question_id=question_id, vote=vote)]
-    )
-    if isinstance(result, PodiumError):
-        raise result
-    return result
-
-
 async def vote_questions(db: AsyncSession, *, ballots: Sequence[Ballot]) -> list[Outcome | PodiumError]:
     """Applies ``ballots`` in order in one transaction; each gets its outcome or its own error."""
     results: list[Outcome | PodiumError | None] = [None] * len(ballots)

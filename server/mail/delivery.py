@@ -8,7 +8,7 @@ from email.message import EmailMessage
 
 from sqlmodel import col, select, update
 
-from server.accounts.models import utcnow
+from server.clock import utcnow
 from server.db import Database, begin_write
 from server.mail.models import OutboxMail
 from server.settings import Settings
@@ -18,7 +18,7 @@ POLL_SECONDS = 1.0
 
 
 async def _send_smtp(settings: Settings, mail: OutboxMail) -> None:
-    import aiosmtplib
+    import aiosmtplib  # noqa: PLC0415 -- loaded only where SMTP is configured (else the outbox)
 
     message = EmailMessage()
     message["From"] = settings.mail_from

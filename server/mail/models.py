@@ -4,7 +4,7 @@ import datetime as dt
 
 from sqlmodel import Field, SQLModel
 
-from server.accounts.models import utcnow
+from server.clock import utcnow
 
 
 class OutboxMail(SQLModel, table=True):

@@ -64,7 +64,7 @@ async def _database_problems(settings: Settings) -> list[str]:
 
 
 async def _redis_problems(url: str) -> list[str]:
-    import redis.asyncio as redis
+    import redis.asyncio as redis  # noqa: PLC0415 -- loaded only where Redis is configured
 
     client = redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
     try:

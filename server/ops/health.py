@@ -12,8 +12,8 @@ from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
+from server.app_services import services_of
 from server.db import Database
-from server.transport.app_services import services_of
 
 CHECK_TIMEOUT = 3.0  # seconds; a probe that hangs is as bad as one that fails
 
@@ -35,7 +35,7 @@ async def database_ready(database: Database) -> bool:
 
 
 async def redis_ready(url: str) -> bool:
-    import redis.asyncio as redis
+    import redis.asyncio as redis  # noqa: PLC0415 -- loaded only where Redis is configured
 
     client = redis.from_url(url, socket_connect_timeout=CHECK_TIMEOUT, socket_timeout=CHECK_TIMEOUT)
     try:

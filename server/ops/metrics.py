@@ -41,11 +41,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from server.agenda.models import Session
+from server.app_services import services_of
 from server.db import Database
 from server.events.models import Event
 from server.live.models import ChatMessage, Question, QuestionVote
 from server.registration.models import Registration
-from server.transport.app_services import services_of
 
 SCRAPE_TIMEOUT = 5.0
 logger = logging.getLogger(__name__)

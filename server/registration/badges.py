@@ -15,7 +15,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.accounts.actors import Actor
-from server.accounts.models import utcnow
+from server.clock import utcnow
 from server.db import begin_write
 from server.events.models import Event
 from server.permissions import require

@@ -6,7 +6,7 @@ import enum
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from server.accounts.models import utcnow
+from server.clock import utcnow
 
 
 class Attendance(enum.StrEnum):

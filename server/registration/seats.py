@@ -11,15 +11,16 @@ from dataclasses import dataclass
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.accounts.models import Account, utcnow
+from server.accounts.models import Account
 from server.accounts.revocations import Reason, record_revocation
 from server.agenda.models import Room, Session, SessionKind
+from server.clock import utcnow
 from server.errors import Conflict, InvalidInput, NotFound
 from server.events.models import Event
 from server.i18n import gettext as _
 from server.mail.services import queue_mail
+from server.registration.locking import locked_registration
 from server.registration.models import Attendance, ChoiceStatus, Registration, RegistrationStatus, SessionChoice
-from server.registration.services import _locked_registration
 
 # Exhibitions run for days and breaks are for everyone: neither holds a seat or clashes with a pick.
 SEATLESS_KINDS = {SessionKind.exhibition.value, SessionKind.break_.value}
@@ -101,7 +102,7 @@ async def _seat_or_waitlist(db: AsyncSession, *, registration: Registration, ses
 
 async def pick_session(db: AsyncSession, *, event: Event, account: Account, session_id: int) -> SessionChoice:
     """Adds a session to the delegate's agenda; picking it again changes nothing."""
-    registration = await _locked_registration(db, event=event, account=account)
+    registration = await locked_registration(db, event=event, account=account)
     if registration.status != RegistrationStatus.confirmed:
         raise Conflict(_("Please confirm your registration first: the link is in your email."))
     session, room = await _locked_session(db, event=event, session_id=session_id)
@@ -136,7 +137,7 @@ async def pick_session(db: AsyncSession, *, event: Event, account: Account, sess
 
 
 async def unpick_session(db: AsyncSession, *, event: Event, account: Account, session_id: int) -> None:
-    registration = await _locked_registration(db, event=event, account=account)
+    registration = await locked_registration(db, event=event, account=account)
     choice = (
         await db.exec(
             select(SessionChoice).where(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import secrets
 from dataclasses import dataclass
@@ -11,9 +12,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server import i18n
 from server.accounts.emails import normalise_email
-from server.accounts.models import Account, utcnow
+from server.accounts.models import Account
 from server.accounts.revocations import Reason, record_revocation
-from server.accounts.services import create_sign_in_link
+from server.accounts.services import SignedIn, claim_sign_in_link, create_sign_in_link
+from server.clock import utcnow
 from server.db import begin_write
 from server.errors import Conflict, InvalidInput, NotFound
 from server.events.models import Event
@@ -21,7 +23,9 @@ from server.i18n import gettext as _
 from server.links import Links
 from server.mail.services import queue_mail
 from server.registration.countries import is_country
+from server.registration.locking import locked_registration
 from server.registration.models import Attendance, ChoiceStatus, Registration, RegistrationStatus, SessionChoice
+from server.registration.seats import release_seat, take_seats_for
 
 LIMITS = {"name": 200, "organisation": 200, "job_title": 200, "accessibility_needs": 1000}
 
@@ -201,6 +205,19 @@ def attendance_label(mode: str) -> str:
     return _("on site") if mode == Attendance.onsite else _("online")
 
 
+async def use_sign_in_link(
+    db: AsyncSession, *, token: str, user_agent: str = "", now: dt.datetime | None = None
+) -> SignedIn:
+    """Signs in by an emailed link and confirms the registration it was mailed for, in one transaction."""
+    now = now or utcnow()
+    signed_in, link = await claim_sign_in_link(db, token=token, user_agent=user_agent, now=now)
+    if link.confirms_registration_id is not None:
+        confirmed = await confirm_registration(db, registration_id=link.confirms_registration_id, now=now)
+        signed_in = dataclasses.replace(signed_in, confirmed_registration_id=confirmed)
+    await db.commit()
+    return signed_in
+
+
 async def confirm_registration(db: AsyncSession, *, registration_id: int, now: dt.datetime) -> int | None:
     """Part of using a confirmation link (the caller commits)."""
     registration = await db.get(Registration, registration_id)
@@ -212,29 +229,13 @@ async def confirm_registration(db: AsyncSession, *, registration_id: int, now: d
     return registration_id
 
 
-async def _locked_registration(db: AsyncSession, *, event: Event, account: Account) -> Registration:
-    await begin_write(db)
-    registration = (
-        await db.exec(
-            select(Registration)
-            .where(Registration.event_id == event.id, Registration.account_id == account.id)
-            .with_for_update()
-        )
-    ).first()
-    if registration is None or registration.status == RegistrationStatus.cancelled:
-        raise NotFound(_("You are not registered for this event."))
-    return registration
-
-
 async def change_attendance(db: AsyncSession, *, event: Event, account: Account, attendance: str) -> Registration:
     """On site → online frees every seat; online → on site only when each picked session has a seat left."""
-    from server.registration.seats import release_seat, take_seats_for
-
     try:
         mode = Attendance(attendance)
     except ValueError:
         raise InvalidInput(_("Please choose whether you attend on site or online.")) from None
-    registration = await _locked_registration(db, event=event, account=account)
+    registration = await locked_registration(db, event=event, account=account)
     if registration.attendance == mode:
         await db.rollback()
         return registration
@@ -258,7 +259,7 @@ async def change_attendance(db: AsyncSession, *, event: Event, account: Account,
 async def cancel_registration(db: AsyncSession, *, event: Event, account: Account) -> Registration:
     """Frees every seat (promoting the waitlists) and keeps the record, marked cancelled. The person's open
     live connections lose the rooms they entered as registered people within a second or two."""
-    registration = await _locked_registration(db, event=event, account=account)
+    registration = await locked_registration(db, event=event, account=account)
     await cancel_locked(db, event=event, registration=registration)
     await record_revocation(db, account_id=account.id or 0, event_id=event.id, reason=Reason.cancelled)
     await db.commit()
@@ -267,8 +268,6 @@ async def cancel_registration(db: AsyncSession, *, event: Event, account: Accoun
 
 async def cancel_locked(db: AsyncSession, *, event: Event, registration: Registration) -> None:
     """Cancels a registration the caller locked (not committed): frees its seats, promoting the waitlists."""
-    from server.registration.seats import release_seat
-
     choices = (await db.exec(select(SessionChoice).where(SessionChoice.registration_id == registration.id))).all()
     for choice in choices:
         seated = choice.attendance == Attendance.onsite and choice.status == ChoiceStatus.confirmed
@@ -282,7 +281,7 @@ async def cancel_locked(db: AsyncSession, *, event: Event, registration: Registr
 
 
 async def rotate_feed_token(db: AsyncSession, *, event: Event, account: Account) -> Registration:
-    registration = await _locked_registration(db, event=event, account=account)
+    registration = await locked_registration(db, event=event, account=account)
     registration.feed_token = secrets.token_urlsafe(24)
     db.add(registration)
     await db.commit()

@@ -14,10 +14,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from realtime.media.tokens import publish_token
 from server.accounts.actors import Actor
-from server.accounts.models import utcnow
 from server.agenda.models import Session
+from server.clock import utcnow
 from server.db import begin_write
 from server.errors import NotFound, RateLimited
 from server.events.models import Event
@@ -25,6 +24,7 @@ from server.i18n import gettext as _
 from server.permissions import require
 from server.streams.models import StreamKey
 from server.streams.rules import can_rotate_token
+from server.streams.tokens import publish_token
 
 ROTATE_AT_MOST_EVERY = dt.timedelta(seconds=10)  # a double click, or a script, cannot churn the token
 

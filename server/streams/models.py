@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlmodel import Field, SQLModel
 
-from server.accounts.models import utcnow
+from server.clock import utcnow
 
 
 class StreamKey(SQLModel, table=True):

@@ -22,8 +22,8 @@ from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.accounts.actors import Actor
-from server.accounts.models import utcnow
 from server.agenda.models import Session
+from server.clock import utcnow
 from server.db import begin_write
 from server.errors import InvalidInput, NotFound
 from server.events.models import Event

@@ -12,9 +12,9 @@ from typing import Any, Protocol
 
 import httpx
 
-from realtime.media.tokens import control_token
 from server.errors import Conflict, InvalidInput, PodiumError
 from server.i18n import gettext as _
+from server.streams.tokens import control_token
 
 log = logging.getLogger(__name__)
 

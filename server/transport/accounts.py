@@ -13,11 +13,10 @@ from server.accounts.services import (
     safe_next_path,
     sign_out,
     sign_out_everywhere,
-    use_sign_in_link,
 )
 from server.errors import InvalidInput, RateLimited
 from server.i18n import gettext as _
-from server.registration.services import registrations_of
+from server.registration.services import registrations_of, use_sign_in_link
 from server.transport.auth import (
     SESSION_COOKIE,
     checked_form,

@@ -17,10 +17,10 @@ from starlette.routing import BaseRoute, Route
 
 from server.agenda.models import Person, Room, Track
 from server.agenda.services import Programme, SessionView, parse_filter, select_sessions
+from server.app_services import services_of
 from server.events.models import Event
 from server.events.services import list_events
 from server.links import Links
-from server.transport.app_services import services_of
 from server.transport.page_cache import serve_cached
 from server.transport.urls import SiteUrls
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from http.cookies import SimpleCookie
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -15,14 +14,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.accounts.actors import Actor
 from server.accounts.models import Account
-from server.accounts.services import actor_in, authenticate
+from server.accounts.services import authenticate
+from server.app_services import services_of
+from server.cookies import SESSION_COOKIE, cookie_value
 from server.errors import Forbidden, InvalidInput
 from server.events.models import Event
 from server.i18n import gettext as _
+from server.registration.roles import actor_in
 from server.text import storable
-from server.transport.app_services import services_of
 
-SESSION_COOKIE = "podium_session"
 CSRF_COOKIE = "podium_csrf"
 CSRF_FIELD = "csrf_token"
 MAX_FORM_BYTES = 64 * 1024
@@ -88,10 +88,10 @@ class CSRFMiddleware:
             return
         existing = None
         for key, value in scope["headers"]:
-            if key == b"cookie" and CSRF_COOKIE.encode() in value:
-                morsel = SimpleCookie(value.decode("latin-1")).get(CSRF_COOKIE)
-                if morsel is not None and 20 <= len(morsel.value) <= 100:
-                    existing = morsel.value
+            if key == b"cookie":
+                candidate = cookie_value(value.decode("latin-1"), CSRF_COOKIE)
+                if 20 <= len(candidate) <= 100:
+                    existing = candidate
         token = CSRFToken(existing)
         scope.setdefault("state", {})["csrf_token"] = token
 

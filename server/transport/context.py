@@ -10,17 +10,17 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from server.accounts.services import safe_next_path
+from server.app_services import Services, services_of
 from server.db import Database
 from server.events.models import Event
 from server.events.services import get_event
 from server.settings import Settings
-from server.transport.app_services import Services, services_of
 from server.transport.auth import form_text
 from server.transport.urls import sign_in_path
 
 
 def services(request: Request) -> Services:
-    """The application's services (server/transport/app_services.py)."""
+    """The application's services (server/app_services.py)."""
     return services_of(request.app)
 
 

@@ -11,9 +11,9 @@ from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlmodel import select
 from starlette.applications import Starlette
 
+from server.app_services import services_of
 from server.db import Database, count_statement
 from server.events.models import Event
-from server.transport.app_services import services_of
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from starlette.routing import BaseRoute, Route
 
 from server.agenda import calendar, frab
 from server.agenda.services import Programme, load_programme
+from server.app_services import services_of
 from server.events.services import get_event
-from server.transport.app_services import services_of
 from server.transport.urls import SiteUrls
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"

@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import i18n
+from server.cookies import LANGUAGE_COOKIE, chosen_language
 from server.i18n import gettext as _
-
-COOKIE = "podium_lang"
-
-
-def chosen_language(cookie_header: str, accept_language: str) -> i18n.Language:
-    """The language remembered in the cookie, else the best match of the browser's Accept-Language. Pages
-    and the live rooms' Socket.IO handshake both choose with this."""
-    try:
-        chosen = SimpleCookie(cookie_header).get(COOKIE) if COOKIE in cookie_header else None
-    except CookieError:
-        chosen = None
-    language = i18n.find_language(chosen.value) if chosen else None
-    return language or (i18n.negotiate(accept_language) if accept_language else i18n.DEFAULT_LANGUAGE)
+from server.transport.errors import error_response
 
 
 class LanguageMiddleware:
@@ -56,7 +44,7 @@ class LanguageMiddleware:
         async def send_with_cookie(message: Message) -> None:
             if remember and message["type"] == "http.response.start":
                 cookie_value = (
-                    f"{COOKIE}={language.code}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax{self.secure}"
+                    f"{LANGUAGE_COOKIE}={language.code}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax{self.secure}"
                 )
                 message.setdefault("headers", []).append((b"set-cookie", cookie_value.encode("latin-1")))
             await send(message)
@@ -68,8 +56,6 @@ class LanguageMiddleware:
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, fallback: i18n.Language, asked: str) -> None:
         """An unknown ``?lang=`` is a 400 page, written in the language the visitor would otherwise get."""
-        from server.transport.errors import error_response
-
         token = i18n.activate(fallback)
         try:
             known = ", ".join(lang.code for lang in i18n.LANGUAGES)

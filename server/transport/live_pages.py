@@ -14,9 +14,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from server.accounts.actors import Actor
 from server.accounts.models import Account
 from server.accounts.rules import is_delegate
-from server.accounts.services import Actor
 from server.agenda.services import Programme, SessionView
 from server.broadcast import Broadcaster, publish
 from server.errors import Forbidden, InvalidInput, NotFound

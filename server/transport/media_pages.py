@@ -14,7 +14,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from realtime.media.tokens import viewer_pass
 from server.accounts.models import Account
 from server.agenda.services import SessionView
 from server.errors import Forbidden
@@ -23,6 +22,7 @@ from server.live.access import Identity, admit
 from server.streams.keys import publish_key, rotate_publish_key
 from server.streams.recordings import recording_of
 from server.streams.rules import can_publish, can_rotate_token, can_see_stream, can_stop_stream
+from server.streams.tokens import viewer_pass
 from server.transport.auth import checked_form
 from server.transport.context import database, private, see_other, services, settings
 from server.transport.live_pages import page_context

@@ -16,10 +16,10 @@ from starlette.responses import Response
 
 from server import i18n
 from server.agenda.services import Programme, load_programme
+from server.app_services import services_of
 from server.events.services import get_event
 from server.transport import event_stamps
 from server.transport.agenda_view import parse_zone
-from server.transport.app_services import services_of
 
 HTML = "text/html; charset=utf-8"
 INDENTATION = re.compile(r"\n\s+")
@@ -40,10 +40,6 @@ class CachedPage:
         digest = hashlib.blake2b(body, digest_size=12).hexdigest()
         gzipped = gzip.compress(body, compresslevel=6, mtime=0)
         return cls(body=body, gzipped=gzipped, etag=f'W/"{digest}"', media_type=media_type)
-
-    @classmethod
-    def from_html(cls, html: str) -> CachedPage:
-        return cls.from_text(html)
 
     @property
     def size(self) -> int:

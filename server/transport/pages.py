@@ -20,6 +20,7 @@ from server.agenda.services import (
     parse_filter,
     select_sessions,
 )
+from server.app_services import services_of
 from server.db import Database
 from server.events.models import Event
 from server.events.services import list_events
@@ -31,7 +32,6 @@ from server.transport.agenda_view import (
     zone_choices,
     zone_label,
 )
-from server.transport.app_services import services_of
 from server.transport.page_cache import serve_cached
 from server.transport.rendering import render_text
 from server.transport.urls import RoutePaths, paths_of, with_query

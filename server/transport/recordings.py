@@ -55,16 +55,12 @@ def relay_control(request: Request) -> RelayControl | None:
 async def relay_status(request: Request, key: str) -> dict[str, Any] | None:
     """The relay's status of one stream, or None when no relay can be asked (the app alone, a relay down)."""
     control = relay_control(request)
-    if control is not None:
-        try:
-            return await control.status(key)
-        except RelayUnavailable:
-            return None
-    statuses = services(request).stream_statuses  # a relay object in this process, as in tests
-    if statuses is None:
+    if control is None:
         return None
-    found = next((status for status in statuses() if status.session_key == key), None)
-    return found.as_json() if found is not None else {}
+    try:
+        return await control.status(key)
+    except RelayUnavailable:
+        return None
 
 
 def recording_json(recording: Recording | None) -> dict[str, Any] | None:

@@ -3,10 +3,10 @@ every process through Redis when ``PODIUM_REDIS_URL`` is set (server/rate_limits
 
 from __future__ import annotations
 
+from server.app_services import Services
 from server.errors import RateLimited
 from server.i18n import gettext as _
 from server.rate_limits import PerMinute
-from server.transport.app_services import Services
 
 
 class Throttle(PerMinute):

@@ -15,7 +15,7 @@ from weakref import finalize
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Mount, NoMatchFound, Router
 
-from server.transport.app_services import services_of
+from server.app_services import services_of
 
 if TYPE_CHECKING:
     from server.agenda.services import SessionView

@@ -51,9 +51,10 @@ async def prepare_podium(env: dict[str, str]) -> tuple[int, dict[str, str], str]
     """Guests allowed in the demo event, a moderator signed in: (session id, guests' auth, cookie)."""
     from sqlmodel import col, select
 
-    from server.accounts.models import Account, AuthSession, EventRole, Role, utcnow
+    from server.accounts.models import Account, AuthSession, EventRole, Role
     from server.accounts.tokens import new_token, token_hash
     from server.agenda.models import Session
+    from server.clock import utcnow
     from server.db import Database
     from server.events.models import Event
     from server.live.access import room_token

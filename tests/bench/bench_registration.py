@@ -34,10 +34,11 @@ from typing import Any
 import httpx
 from sqlmodel import col, delete, func, select
 
-from server.accounts.models import Account, AuthSession, utcnow
+from server.accounts.models import Account, AuthSession
 from server.accounts.services import LINKS_PER_IP_PER_10_MINUTES
 from server.accounts.tokens import token_hash
 from server.agenda.models import Room, Session
+from server.clock import utcnow
 from server.db import Database, begin_write
 from server.registration.models import Attendance, ChoiceStatus, Registration, RegistrationStatus, SessionChoice
 from server.settings import normalise_database_url

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from realtime.media.tokens import control_token, publish_token
+from server.streams.tokens import control_token, publish_token
 from tests.bench.relay_servers import SECRET, SESSION
 from tests.bench.serving import ROOT
 from tests.ports import free_port, wait_for_port

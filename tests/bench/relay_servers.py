@@ -22,11 +22,20 @@ from starlette.routing import Route
 from realtime.media.app import create_relay_app
 from realtime.media.config import RelaySettings
 from realtime.media.internals import restrict_host_addresses
-from realtime.media.policy import open_policy
-from realtime.media.tokens import PublishTokens
+from realtime.media.policy import Admission, RelayPolicy, ViewerRequest
+from server.streams.tokens import PublishTokens
 
 SECRET = "relay-benchmark-secret"
 SESSION = "bench"
+
+
+def open_policy(tokens: PublishTokens) -> RelayPolicy:
+    """Anyone may watch (each client counted by address): the benchmark's viewers hold no pass."""
+
+    async def admit(request: ViewerRequest) -> Admission:
+        return Admission(allowed=True, account=None)
+
+    return RelayPolicy(verify_publish=tokens.verify, admit_viewer=admit)
 
 
 def podium_app() -> Starlette:

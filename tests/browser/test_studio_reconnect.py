@@ -20,8 +20,8 @@ import httpx
 import pytest
 
 from realtime.live.asgi import create_asgi
-from realtime.media.tokens import control_token
 from server.db import Database
+from server.streams.tokens import control_token
 from tests.browser.test_stream_browser import RELAY_PATHS, WAIT, Stage, cast_of, media_browser, open_as
 from tests.conftest import ThreadedServer
 from tests.live_pages.site import site_settings

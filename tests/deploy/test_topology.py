@@ -215,7 +215,7 @@ async def test_production_topology_serves_an_event_end_to_end(site: Site, browse
     from playwright.async_api import expect
 
     from realtime.media.internals import restrict_host_addresses
-    from realtime.media.tokens import PublishTokens, viewer_pass
+    from server.streams.tokens import PublishTokens, viewer_pass
     from tests.media.clients import publish, wait_connected
     from tests.media.synthetic import PatternTrack
 

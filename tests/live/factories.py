@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.accounts.models import Account, AuthSession, EventRole, Role, utcnow
+from server.accounts.models import Account, AuthSession, EventRole, Role
 from server.accounts.tokens import new_token, token_hash
 from server.agenda.models import Room, Session
+from server.clock import utcnow
 from server.events.models import Event
 from server.live.access import Participant
 from server.live.models import LiveSettings

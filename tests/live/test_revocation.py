@@ -9,9 +9,10 @@ import pytest
 from server.accounts.actors import Actor
 from server.accounts.admin import set_account_disabled
 from server.accounts.models import Account, Role
-from server.accounts.services import actor_in, revoke_role, sign_out, sign_out_everywhere
+from server.accounts.services import revoke_role, sign_out, sign_out_everywhere
 from server.db import Database
 from server.registration.removal import remove_from_event
+from server.registration.roles import actor_in
 from server.registration.seats import unpick_session
 from server.registration.services import cancel_registration
 from tests.live import factories

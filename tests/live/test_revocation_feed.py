@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from server.accounts.models import Account, Revocation, utcnow
+from server.accounts.models import Account, Revocation
 from server.accounts.revocations import KEPT_FOR, Reason, RevocationFeed, prune_revocations, record_revocation
+from server.clock import utcnow
 from server.db import Database
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]

@@ -16,7 +16,7 @@ from realtime.media.config import RelaySettings
 from realtime.media.internals import restrict_host_addresses
 from realtime.media.policy import signed_policy
 from realtime.media.relay import Relay
-from realtime.media.tokens import PublishTokens
+from server.streams.tokens import PublishTokens
 
 SECRET = "media-test-secret"
 

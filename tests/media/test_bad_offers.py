@@ -11,7 +11,7 @@ import pytest
 from aiortc import RTCPeerConnection
 
 from realtime.media.relay import Relay
-from realtime.media.tokens import PublishTokens, viewer_pass
+from server.streams.tokens import PublishTokens, viewer_pass
 from tests.media.clients import auth, offline_peer
 from tests.media.conftest import SECRET
 

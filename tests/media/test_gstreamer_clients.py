@@ -21,7 +21,7 @@ import pytest
 from realtime.media.config import RelaySettings
 from realtime.media.relay import Relay
 from realtime.media.status import stream_status
-from realtime.media.tokens import PublishTokens, viewer_pass
+from server.streams.tokens import PublishTokens, viewer_pass
 from tests.conftest import require
 from tests.media.clients import publish
 from tests.media.conftest import SECRET

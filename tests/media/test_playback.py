@@ -19,7 +19,7 @@ from av import AudioFrame, VideoFrame
 from realtime.media.config import RelaySettings
 from realtime.media.relay import PlaybackConflict, PlaybackRefused, Relay
 from realtime.media.status import stream_status
-from realtime.media.tokens import PublishTokens, viewer_pass
+from server.streams.tokens import PublishTokens, viewer_pass
 from tests.media import synthetic
 from tests.media.clients import publish, wait_connected, watch
 from tests.media.conftest import SECRET

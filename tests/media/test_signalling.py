@@ -19,8 +19,8 @@ from realtime.media.app import create_relay_app
 from realtime.media.config import IceServer, RelaySettings
 from realtime.media.policy import Admission, RelayPolicy, ViewerRequest, signed_policy
 from realtime.media.relay import Relay
-from realtime.media.tokens import PublishTokens, control_token, viewer_pass
 from server.rate_limits import PerMinute
+from server.streams.tokens import PublishTokens, control_token, viewer_pass
 from tests.conftest import port_open, require
 from tests.media.clients import auth, offline_peer
 from tests.media.conftest import SECRET

@@ -12,9 +12,9 @@ import pytest
 from realtime.media.config import IceServer, RelaySettings, parse_ice_servers
 from realtime.media.ice import ice_link_headers, rtc_configuration, turn_credentials
 from realtime.media.stored_tokens import StoredPublishTokens, TokensUnavailable
-from realtime.media.tokens import PublishTokens, check_publish_token, publish_token, read_viewer_pass, viewer_pass
 from server.db import Database
 from server.settings import SettingsError
+from server.streams.tokens import PublishTokens, check_publish_token, publish_token, read_viewer_pass, viewer_pass
 
 pytestmark = pytest.mark.unit
 

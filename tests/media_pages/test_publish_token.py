@@ -8,12 +8,12 @@ import httpx
 import pytest
 from lxml import html as lxml_html
 
-from realtime.media.tokens import publish_token
 from server.agenda.models import Session
 from server.db import Database
 from server.events.models import Event
 from server.settings import Settings
 from server.streams.models import StreamKey
+from server.streams.tokens import publish_token
 from tests.live_pages.conftest import as_person, csrf
 from tests.media_pages.conftest import Stage
 

@@ -13,7 +13,6 @@ from starlette.applications import Starlette
 from realtime.media.app import create_relay_app
 from realtime.media.config import RelaySettings
 from realtime.media.stored_tokens import GENERATION_CACHE_SECONDS
-from realtime.media.tokens import publish_token
 from server.accounts.actors import Actor
 from server.accounts.models import Role
 from server.agenda.models import Session
@@ -21,6 +20,7 @@ from server.db import Database
 from server.events.models import Event
 from server.settings import Settings
 from server.streams.keys import rotate_publish_key
+from server.streams.tokens import publish_token
 from tests.live import factories
 from tests.media.clients import Peer, auth, publish
 from tests.media.synthetic import PatternTrack

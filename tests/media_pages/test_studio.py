@@ -9,10 +9,10 @@ import pytest
 from lxml import html as lxml_html
 
 from realtime.media.status import StreamStatus
-from realtime.media.tokens import PublishTokens, read_viewer_pass
 from server.app import create_app
 from server.db import Database
 from server.settings import Settings
+from server.streams.tokens import PublishTokens, read_viewer_pass
 from tests.live_pages.conftest import ORIGIN, as_person
 from tests.media_pages.conftest import Stage
 
@@ -110,16 +110,26 @@ async def test_stream_status_is_for_moderators_and_organisers(
         }
 
 
+class StatusesRelay:
+    """The status calls of a relay held by this process (as realtime.media.control.LocalRelayControl answers
+    them), over given stream statuses."""
+
+    def __init__(self, statuses: list[StreamStatus]) -> None:
+        self.statuses = statuses
+
+    async def status(self, session_key: str) -> dict[str, object]:
+        return next(status for status in self.statuses if status.session_key == session_key).as_json()
+
+
 async def test_stream_status_reads_the_relay_held_by_this_process(
     settings: Settings, database: Database, stage: Stage
 ) -> None:
     key = str(stage.session.id)
     app = create_app(settings, database, deliver_mail=False)
     offline = StreamStatus("other", False, 9, 0, None, None, None, 0, 0, 0, 0, 0, 0, 0)
-    app.state.services.stream_statuses = lambda: [
-        offline,
-        replace(offline, session_key=key, live=True, viewers=3, bitrate=512_000),
-    ]
+    app.state.services.relay_control = StatusesRelay(
+        [offline, replace(offline, session_key=key, live=True, viewers=3, bitrate=512_000)]
+    )
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=ORIGIN) as client:
         response = await as_person(client, stage.people["moderator"]).get(stage.path("stream/status"))
 

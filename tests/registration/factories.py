@@ -7,8 +7,9 @@ import secrets
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.accounts.models import Account, EventRole, Role, utcnow
+from server.accounts.models import Account, EventRole, Role
 from server.agenda.models import Room, Session
+from server.clock import utcnow
 from server.events.models import Event
 from server.registration.models import Attendance, Registration, RegistrationStatus
 

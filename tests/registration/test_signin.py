@@ -13,12 +13,12 @@ from server.accounts.services import (
     LINKS_PER_EMAIL_PER_HOUR,
     LINKS_PER_IP_PER_10_MINUTES,
     create_sign_in_link,
-    use_sign_in_link,
 )
 from server.accounts.tokens import token_hash
 from server.errors import Forbidden
 from server.mail.models import OutboxMail
 from server.registration.models import Registration
+from server.registration.services import use_sign_in_link
 from server.transport.auth import SESSION_COOKIE
 from tests.registration.factories import delegates
 from tests.registration.web import (

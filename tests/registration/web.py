@@ -12,13 +12,14 @@ import lxml.html
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.accounts.services import create_sign_in_link, use_sign_in_link
+from server.accounts.services import create_sign_in_link
 from server.agenda.interchange import DEMO_EVENT_FILE, import_event, parse_event_file
 from server.app import create_app
 from server.db import Database
 from server.events.models import Event
 from server.events.services import get_event
 from server.mail.models import OutboxMail
+from server.registration.services import use_sign_in_link
 from server.settings import Settings
 from server.transport.auth import CSRF_COOKIE, SESSION_COOKIE
 

@@ -1,0 +1,38 @@
+"""An account's roles in an event: those granted (moderator, organiser, ...) and delegate for a confirmed
+registration. Here rather than in accounts, which registration builds on."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from server.accounts.actors import Actor
+from server.accounts.models import Account, EventRole, Role
+from server.events.models import Event
+from server.registration.models import Registration, RegistrationStatus
+
+
+async def roles_in(db: AsyncSession, *, account: Account | None, event: Event) -> frozenset[Role]:
+    """Roles granted in the event; a confirmed registration makes a delegate."""
+    if account is None:
+        return frozenset()
+    granted = (
+        await db.exec(select(EventRole.role).where(EventRole.event_id == event.id, EventRole.account_id == account.id))
+    ).all()
+    roles = {Role(role) for role in granted}
+    registered = (
+        await db.exec(
+            select(Registration.id).where(
+                Registration.event_id == event.id,
+                Registration.account_id == account.id,
+                Registration.status == RegistrationStatus.confirmed,
+            )
+        )
+    ).first()
+    if registered is not None:
+        roles.add(Role.delegate)
+    return frozenset(roles)
+
+
+async def actor_in(db: AsyncSession, *, account: Account | None, event: Event) -> Actor:
+    return Actor(account=account, roles=await roles_in(db, account=account, event=event))
