@@ -10,11 +10,9 @@ import httpx
 import pytest
 from playwright.async_api import expect
 
-from tests.browser.test_stream_browser import WAIT, Stage, frames_decoded, media_browser, open_as, stage
+from tests.support.stream_site import WAIT, Stage, frames_decoded, open_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
-
-__all__ = ["media_browser", "stage"]  # fixtures, used by name
 
 AUDIO_PACKETS = """async () => {
   let packets = 0;

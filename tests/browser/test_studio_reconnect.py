@@ -22,14 +22,11 @@ import pytest
 from realtime.live.asgi import create_asgi
 from realtime.media.tokens import control_token
 from server.db import Database
-from tests.browser.test_stream_browser import RELAY_PATHS, WAIT, Stage, cast_of, media_browser, open_as
-from tests.conftest import ThreadedServer
-from tests.live_pages.site import site_settings
-from tests.ports import free_port, wait_for_port
+from tests.support.ports import free_port, wait_for_port
+from tests.support.servers import ThreadedServer, site_settings
+from tests.support.stream_site import RELAY_PATHS, WAIT, Stage, cast_of, open_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
-
-__all__ = ["media_browser"]  # a fixture, used by name
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
