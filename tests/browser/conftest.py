@@ -11,7 +11,7 @@ from realtime.media.internals import restrict_host_addresses
 from server.db import Database
 from tests.support.browser import AXE, chromium
 from tests.support.requirements import require
-from tests.support.stream_site import MEDIA_ARGS, Stage, StreamSite, cast_of
+from tests.support.stream_site import MEDIA_ARGS, StreamSite, StreamStage, cast_of
 
 
 @pytest.fixture
@@ -22,12 +22,12 @@ async def browser() -> AsyncIterator[Any]:
 
 
 @pytest.fixture
-async def stage(database_url: str, database: Database, demo_event: str) -> AsyncIterator[Stage]:
+async def stage(database_url: str, database: Database, demo_event: str) -> AsyncIterator[StreamStage]:
     cast = await cast_of(database, demo_event)
     site = StreamSite(database_url)
     site.start()
     try:
-        yield Stage(site, cast.event, cast.session, cast.speaker, cast.delegate, cast.moderator)
+        yield StreamStage(site, cast.event, cast.session, cast.speaker, cast.delegate, cast.moderator)
     finally:
         site.stop()
         restrict_host_addresses([])

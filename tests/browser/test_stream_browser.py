@@ -14,13 +14,13 @@ from server.accounts.models import Role
 from server.db import Database
 from tests.support import factories
 from tests.support.browser import assert_accessible
-from tests.support.stream_site import WAIT, Stage, frames_decoded, open_as
+from tests.support.stream_site import WAIT, StreamStage, frames_decoded, open_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 
 async def test_a_speaker_goes_live_in_the_studio_and_a_late_viewer_decodes_frames(
-    stage: Stage, media_browser: Any
+    stage: StreamStage, media_browser: Any
 ) -> None:
     from playwright.async_api import expect
 
@@ -59,7 +59,7 @@ async def test_a_speaker_goes_live_in_the_studio_and_a_late_viewer_decodes_frame
     assert console_problems.messages == []
 
 
-async def test_the_console_shows_copies_and_rotates_the_publish_token(stage: Stage, media_browser: Any) -> None:
+async def test_the_console_shows_copies_and_rotates_the_publish_token(stage: StreamStage, media_browser: Any) -> None:
     from playwright.async_api import expect
 
     console, problems = await open_as(media_browser, stage, stage.moderator, "moderate")
@@ -92,7 +92,7 @@ async def test_the_console_shows_copies_and_rotates_the_publish_token(stage: Sta
 
 
 async def test_an_organiser_uploads_a_video_address_and_the_moderators_play_reaches_a_viewer(
-    stage: Stage, media_browser: Any, database: Database, tmp_path: Any
+    stage: StreamStage, media_browser: Any, database: Database, tmp_path: Any
 ) -> None:
     from playwright.async_api import expect
 

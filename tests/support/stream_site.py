@@ -78,7 +78,7 @@ class StreamSite(ThreadedServer):
 
 
 @dataclass
-class Stage:
+class StreamStage:
     site: ThreadedServer
     event: Event
     session: Session
@@ -121,7 +121,7 @@ async def cast_of(database: Database, slug: str) -> Cast:
     return Cast(event, session, speaker, delegate, moderator)
 
 
-async def open_as(browser: Any, stage: Stage, person: Person, page_name: str) -> tuple[Any, PageProblems]:
+async def open_as(browser: Any, stage: StreamStage, person: Person, page_name: str) -> tuple[Any, PageProblems]:
     context = await browser.new_context(locale="en-GB")
     await context.add_cookies([{"name": "podium_session", "value": person.token, "url": stage.site.url}])
     page = await context.new_page()
