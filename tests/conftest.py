@@ -3,73 +3,30 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import threading
-import time
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from server.app import create_app
 from server.db import Database
 from server.migrations import upgrade
 from server.settings import Settings
-from tests.ports import free_port
-
-IN_CI = os.environ.get("CI", "").lower() == "true"
-POSTGRES_ADMIN_URL = os.environ.get("PODIUM_TEST_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/test")
-
-
-def require(service: str, available: bool) -> None:
-    """Skip on a bare machine; in CI a missing service is a failure, never a skip."""
-    if available:
-        return
-    if IN_CI:
-        pytest.fail(f"{service} is required when CI=true but is not reachable")
-    pytest.skip(f"{service} is not available on this machine")
-
-
-def port_open(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=1):
-            return True
-    except OSError:
-        return False
+from tests.support.databases import POSTGRES_ADMIN_URL, create_postgres_database, drop_postgres_database
+from tests.support.http import ORIGIN, Recorder
+from tests.support.ports import port_open
+from tests.support.private_services import PrivatePostgres
+from tests.support.requirements import require
+from tests.support.servers import LiveServer
+from tests.support.world import World, build_world
 
 
 @pytest.fixture(scope="session")
 def postgres_server() -> str:
     require("PostgreSQL", port_open("127.0.0.1", 5432))
     return POSTGRES_ADMIN_URL
-
-
-async def _create_postgres_database(admin_url: str) -> str:
-    import asyncpg
-
-    name = f"podium_test_{uuid.uuid4().hex[:12]}"
-    connection = await asyncpg.connect(admin_url)
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-    return admin_url.rsplit("/", 1)[0] + f"/{name}"
-
-
-async def _drop_postgres_database(admin_url: str, url: str) -> None:
-    import asyncpg
-
-    name = url.rsplit("/", 1)[1]
-    connection = await asyncpg.connect(admin_url)
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
 
 
 @pytest.fixture(params=["sqlite"])
@@ -85,23 +42,23 @@ async def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequ
         await upgrade(url)
         yield url
         return
-    if backend == "private_postgres":  # a cluster of the test's own, to crash and restart (tests/faults.py)
+    if (
+        backend == "private_postgres"
+    ):  # a cluster of the test's own, to crash and restart (tests/support/private_services.py)
         admin_url = request.getfixturevalue("private_postgres").admin_url
     else:
         admin_url = request.getfixturevalue("postgres_server")
-    raw = await _create_postgres_database(admin_url)
+    raw = await create_postgres_database(admin_url)
     url = raw.replace("postgresql://", "postgresql+asyncpg://", 1)
     await upgrade(url)
     try:
         yield url
     finally:
-        await _drop_postgres_database(admin_url, raw)
+        await drop_postgres_database(admin_url, raw)
 
 
 @pytest.fixture
 def private_postgres() -> Iterator[Any]:
-    from tests.faults import PrivatePostgres
-
     cluster = PrivatePostgres()
     yield cluster
     cluster.stop()
@@ -138,37 +95,6 @@ async def client(settings: Settings, database: Database) -> AsyncIterator[httpx.
         yield http
 
 
-class ThreadedServer:
-    """A real uvicorn server in a thread, for browsers and socket clients."""
-
-    def __init__(self, app: Any, *, port: int | None = None) -> None:
-        self.app = app
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def start(self) -> None:
-        self.thread.start()
-        deadline = time.monotonic() + 15
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError(f"the server on port {self.port} did not start")
-            time.sleep(0.02)
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
-
-class LiveServer(ThreadedServer):
-    """The Starlette app alone (no Socket.IO), as the agenda and registration pages need it."""
-
-    def __init__(self, settings: Settings) -> None:
-        super().__init__(create_app(settings))
-
-
 @pytest.fixture
 def live_server(settings: Settings, demo_event: str) -> Iterator[LiveServer]:
     server = LiveServer(settings)
@@ -180,3 +106,23 @@ def live_server(settings: Settings, demo_event: str) -> Iterator[LiveServer]:
 @pytest.fixture(scope="session")
 def event_loop_policy() -> asyncio.AbstractEventLoopPolicy:
     return asyncio.DefaultEventLoopPolicy()
+
+
+@pytest.fixture
+async def world(database: Database, demo_event: str) -> World:
+    """The demo event with people in every role around one session, and another event (tests/support/world.py)."""
+    return await build_world(database, demo_event)
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+async def web(settings: Settings, database: Database, recorder: Recorder) -> AsyncIterator[httpx.AsyncClient]:
+    """The pages over HTTP, with a recorder standing in for the live server's broadcaster."""
+    app = create_app(settings, database, deliver_mail=False)
+    app.state.services.broadcaster = recorder
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=ORIGIN) as client:
+        yield client

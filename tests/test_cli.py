@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from server.agenda.interchange import DEMO_EVENT_FILE
-from tests.ports import free_port, wait_for_port
+from tests.support.ports import free_port, wait_for_port
 
 pytestmark = pytest.mark.integration
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from server.streams.tokens import control_token, publish_token
 from tests.bench.relay_servers import SECRET, SESSION
 from tests.bench.serving import ROOT
-from tests.ports import free_port, wait_for_port
+from tests.support.ports import free_port, wait_for_port
 
 TICKS = os.sysconf("SC_CLK_TCK")
 RESULTS = Path(__file__).with_name("RESULTS.md")

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-from tests.ports import free_port, wait_for_port
+from tests.support.ports import free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "server" / "demo" / "asian-dialogue-2021.json"

@@ -10,10 +10,10 @@ from server.accounts.admin import grant_admin
 from server.accounts.models import Role
 from server.db import Database
 from server.events.services import get_event
-from tests.browser.conftest import PageProblems, assert_accessible
-from tests.conftest import LiveServer
-from tests.live import factories
-from tests.live.factories import ONLINE
+from tests.support import factories
+from tests.support.browser import PageProblems, assert_accessible
+from tests.support.factories import ONLINE
+from tests.support.servers import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import PageProblems, assert_accessible
-from tests.conftest import LiveServer
+from tests.support.browser import PageProblems, assert_accessible
+from tests.support.servers import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 

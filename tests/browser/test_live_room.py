@@ -14,10 +14,10 @@ from server.agenda.models import Session
 from server.db import Database
 from server.events.models import Event
 from server.live.models import ChatMessage
-from tests.browser.conftest import PageProblems, assert_accessible
-from tests.live import factories
-from tests.live.factories import ONLINE, Person, moderator_in
-from tests.live_pages.site import LiveSite
+from tests.support import factories
+from tests.support.browser import PageProblems, assert_accessible
+from tests.support.factories import ONLINE, Person, moderator_in
+from tests.support.servers import LiveSite
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 

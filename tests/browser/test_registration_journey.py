@@ -11,10 +11,10 @@ import pytest
 from server.accounts.models import Role
 from server.db import Database
 from server.events.services import get_event
-from tests.browser.conftest import PageProblems, assert_accessible
-from tests.conftest import LiveServer
-from tests.registration.factories import staff
-from tests.registration.web import last_link
+from tests.support.browser import PageProblems, assert_accessible
+from tests.support.factories import staff
+from tests.support.http import last_link
+from tests.support.servers import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 DELEGATE = "lin.mei@example.org"

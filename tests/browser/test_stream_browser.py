@@ -6,171 +6,21 @@ The app and the relay share one origin here, as nginx gives them in production."
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from sqlmodel import col, select
 
-from realtime.live.asgi import create_asgi
-from realtime.media.app import create_relay_app
-from realtime.media.config import RelaySettings
-from realtime.media.control import LocalRelayControl
-from realtime.media.internals import restrict_host_addresses
-from realtime.media.status import all_statuses
 from server.accounts.models import Role
-from server.agenda.models import Person as Speaker
-from server.agenda.models import Session, SessionSpeaker
 from server.db import Database
-from server.events.models import Event
-from tests.browser.conftest import PageProblems, assert_accessible, chromium
-from tests.conftest import ThreadedServer, free_port
-from tests.live import factories
-from tests.live.factories import ONLINE, Person
-from tests.live_pages.site import site_settings
+from tests.support import factories
+from tests.support.browser import assert_accessible
+from tests.support.stream_site import WAIT, StreamStage, frames_decoded, open_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
-MEDIA_ARGS = [
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--allow-loopback-in-peer-connection",
-]
-WAIT = 20_000
-RELAY_PATHS = ("/whip/", "/whep/")
-
-Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
-
-
-class SameOrigin:
-    """WHIP and WHEP to the relay, everything else to the app; the relay closes when the app shuts down."""
-
-    def __init__(self, app: Any, relay_app: Any) -> None:
-        self.app = app
-        self.relay_app = relay_app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and str(scope["path"]).startswith(RELAY_PATHS):
-            await self.relay_app(scope, receive, send)
-            return
-        if scope["type"] == "lifespan":
-
-            async def receive_closing() -> MutableMapping[str, Any]:
-                message = await receive()
-                if message["type"] == "lifespan.shutdown":
-                    await self.relay_app.state.media.relay.close()
-                return message
-
-            await self.app(scope, receive_closing, send)
-            return
-        await self.app(scope, receive, send)
-
-
-class StreamSite(ThreadedServer):
-    def __init__(self, database_url: str) -> None:
-        port = free_port()
-        settings = site_settings(database_url, port)
-        live = create_asgi(settings, deliver_mail=False, settle_gc=False)
-        services = live.other_asgi_app.state.services
-        relay = create_relay_app(
-            RelaySettings(secret_key=settings.secret_key, host_addresses=("127.0.0.1",), media_dir=settings.media_dir),
-            database=services.database,  # publish tokens are checked against their rotations
-        )
-        # One process holds both, so the moderator console reads the relay's status directly.
-        services.stream_statuses = lambda: all_statuses(relay.state.media.relay)
-        services.relay_control = LocalRelayControl(relay.state.media.relay)  # status, play, stop
-        super().__init__(SameOrigin(live, relay), port=port)
-
-
-@dataclass
-class Stage:
-    site: ThreadedServer
-    event: Event
-    session: Session
-    speaker: Person
-    delegate: Person
-    moderator: Person
-
-    def path(self, page: str) -> str:
-        return f"{self.site.url}/{self.event.slug}/sessions/{self.session.code}/{page}"
-
-
-@dataclass
-class Cast:
-    event: Event
-    session: Session
-    speaker: Person
-    delegate: Person
-    moderator: Person
-
-
-async def cast_of(database: Database, slug: str) -> Cast:
-    """The event's first session with a speaker linked to an account, an online delegate and a moderator."""
-    async with database.session() as db:
-        event = await factories.event_by_slug(db, slug)
-        rows = await db.exec(
-            select(Session, Speaker)
-            .join(SessionSpeaker, col(SessionSpeaker.session_id) == Session.id)
-            .join(Speaker, col(Speaker.id) == SessionSpeaker.person_id)
-            .where(Session.event_id == event.id)
-            .order_by(col(Session.start), col(Session.id))
-        )
-        session, agenda_speaker = rows.first() or (None, None)
-        assert session is not None and agenda_speaker is not None
-        speaker = await factories.person(db, event, agenda_speaker.name, role=Role.speaker)
-        agenda_speaker.account_id = speaker.account.id  # as an organiser links them on the Speakers page
-        db.add(agenda_speaker)
-        await db.commit()
-        delegate = await factories.person(db, event, "Online Delegate", attendance=ONLINE, country="ID")
-        moderator = await factories.person(db, event, "Chair Person", role=Role.moderator)
-    return Cast(event, session, speaker, delegate, moderator)
-
-
-@pytest.fixture
-async def stage(database_url: str, database: Database, demo_event: str) -> AsyncIterator[Stage]:
-    cast = await cast_of(database, demo_event)
-    site = StreamSite(database_url)
-    site.start()
-    try:
-        yield Stage(site, cast.event, cast.session, cast.speaker, cast.delegate, cast.moderator)
-    finally:
-        site.stop()
-        restrict_host_addresses([])
-
-
-@pytest.fixture
-async def media_browser() -> AsyncIterator[Any]:
-    async with chromium(*MEDIA_ARGS) as launched:
-        yield launched
-
-
-async def open_as(browser: Any, stage: Stage, person: Person, page_name: str) -> tuple[Any, PageProblems]:
-    context = await browser.new_context(locale="en-GB")
-    await context.add_cookies([{"name": "podium_session", "value": person.token, "url": stage.site.url}])
-    page = await context.new_page()
-    problems = PageProblems(page)
-    await page.goto(stage.path(page_name))
-    return page, problems
-
-
-FRAMES_DECODED = """async () => {
-  let decoded = 0;
-  (await window.podiumStream.stats()).forEach((report) => {
-    if (report.type === "inbound-rtp" && report.kind === "video") decoded = report.framesDecoded || 0;
-  });
-  return decoded;
-}"""
-
-
-async def frames_decoded(page: Any) -> int:
-    return int(await page.evaluate(FRAMES_DECODED))
-
 
 async def test_a_speaker_goes_live_in_the_studio_and_a_late_viewer_decodes_frames(
-    stage: Stage, media_browser: Any
+    stage: StreamStage, media_browser: Any
 ) -> None:
     from playwright.async_api import expect
 
@@ -209,7 +59,7 @@ async def test_a_speaker_goes_live_in_the_studio_and_a_late_viewer_decodes_frame
     assert console_problems.messages == []
 
 
-async def test_the_console_shows_copies_and_rotates_the_publish_token(stage: Stage, media_browser: Any) -> None:
+async def test_the_console_shows_copies_and_rotates_the_publish_token(stage: StreamStage, media_browser: Any) -> None:
     from playwright.async_api import expect
 
     console, problems = await open_as(media_browser, stage, stage.moderator, "moderate")
@@ -242,7 +92,7 @@ async def test_the_console_shows_copies_and_rotates_the_publish_token(stage: Sta
 
 
 async def test_an_organiser_uploads_a_video_address_and_the_moderators_play_reaches_a_viewer(
-    stage: Stage, media_browser: Any, database: Database, tmp_path: Any
+    stage: StreamStage, media_browser: Any, database: Database, tmp_path: Any
 ) -> None:
     from playwright.async_api import expect
 

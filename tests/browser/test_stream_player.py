@@ -10,11 +10,9 @@ import httpx
 import pytest
 from playwright.async_api import expect
 
-from tests.browser.test_stream_browser import WAIT, Stage, frames_decoded, media_browser, open_as, stage
+from tests.support.stream_site import WAIT, StreamStage, frames_decoded, open_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
-
-__all__ = ["media_browser", "stage"]  # fixtures, used by name
 
 AUDIO_PACKETS = """async () => {
   let packets = 0;
@@ -27,7 +25,7 @@ AUDIO_PACKETS = """async () => {
 }"""
 
 
-async def go_live(browser: Any, stage: Stage) -> Any:
+async def go_live(browser: Any, stage: StreamStage) -> Any:
     studio, _problems = await open_as(browser, stage, stage.moderator, "studio")
     await studio.wait_for_selector("#studio-camera option:nth-child(2)", state="attached", timeout=WAIT)
     await studio.get_by_role("button", name="Go live").click()
@@ -41,7 +39,7 @@ async def growing(read: Any) -> tuple[int, int]:
     return first, await read()
 
 
-async def test_audio_only_drops_the_picture_and_keeps_the_sound(stage: Stage, media_browser: Any) -> None:
+async def test_audio_only_drops_the_picture_and_keeps_the_sound(stage: StreamStage, media_browser: Any) -> None:
     await go_live(media_browser, stage)
     room, problems = await open_as(media_browser, stage, stage.delegate, "room")
     await room.wait_for_selector("#stream[data-state='live']", timeout=WAIT)
@@ -67,7 +65,7 @@ async def test_audio_only_drops_the_picture_and_keeps_the_sound(stage: Stage, me
     assert problems.messages == []
 
 
-async def test_the_player_reconnects_when_the_relay_drops_it(stage: Stage, media_browser: Any) -> None:
+async def test_the_player_reconnects_when_the_relay_drops_it(stage: StreamStage, media_browser: Any) -> None:
     await go_live(media_browser, stage)
     room, _problems = await open_as(media_browser, stage, stage.delegate, "room")
     await room.wait_for_selector("#stream[data-state='live']", timeout=WAIT)

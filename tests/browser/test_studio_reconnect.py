@@ -22,14 +22,11 @@ import pytest
 from realtime.live.asgi import create_asgi
 from server.db import Database
 from server.streams.tokens import control_token
-from tests.browser.test_stream_browser import RELAY_PATHS, WAIT, Stage, cast_of, media_browser, open_as
-from tests.conftest import ThreadedServer
-from tests.live_pages.site import site_settings
-from tests.ports import free_port, wait_for_port
+from tests.support.ports import free_port, wait_for_port
+from tests.support.servers import ThreadedServer, site_settings
+from tests.support.stream_site import RELAY_PATHS, WAIT, StreamStage, cast_of, open_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
-
-__all__ = ["media_browser"]  # a fixture, used by name
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -110,14 +107,14 @@ class ProxiedStreamSite(ThreadedServer):
 @pytest.fixture
 async def relayed(
     database_url: str, database: Database, demo_event: str, tmp_path: Path
-) -> AsyncIterator[tuple[Stage, RelayProcess]]:
+) -> AsyncIterator[tuple[StreamStage, RelayProcess]]:
     cast = await cast_of(database, demo_event)
     relay = RelayProcess(database_url, site_settings(database_url, 0).secret_key, tmp_path / "relay.log")
     relay.start()
     site = ProxiedStreamSite(database_url, relay)
     site.start()
     try:
-        yield Stage(site, cast.event, cast.session, cast.speaker, cast.delegate, cast.moderator), relay
+        yield StreamStage(site, cast.event, cast.session, cast.speaker, cast.delegate, cast.moderator), relay
     finally:
         site.stop()
         relay.kill()
@@ -149,7 +146,7 @@ async def until(condition: Callable[[], Awaitable[bool]], seconds: float) -> Non
         await asyncio.sleep(0.25)
 
 
-async def go_live(browser: Any, stage: Stage, relay: RelayProcess, secret: str) -> Any:
+async def go_live(browser: Any, stage: StreamStage, relay: RelayProcess, secret: str) -> Any:
     studio, _problems = await open_as(browser, stage, stage.speaker, "studio")
     await studio.wait_for_selector("#studio-camera option:nth-child(2)", state="attached", timeout=WAIT)
     await studio.get_by_role("button", name="Go live").click()
@@ -160,7 +157,7 @@ async def go_live(browser: Any, stage: Stage, relay: RelayProcess, secret: str) 
 
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM], ids=["killed", "restarted"])
 async def test_the_studio_reconnects_after_the_relay_is_killed_or_restarted(
-    relayed: tuple[Stage, RelayProcess], media_browser: Any, database_url: str, how: signal.Signals
+    relayed: tuple[StreamStage, RelayProcess], media_browser: Any, database_url: str, how: signal.Signals
 ) -> None:
     from playwright.async_api import expect
 
@@ -184,7 +181,7 @@ async def test_the_studio_reconnects_after_the_relay_is_killed_or_restarted(
 
 
 async def test_the_studio_does_not_undo_an_organisers_stop(
-    relayed: tuple[Stage, RelayProcess], media_browser: Any, database_url: str
+    relayed: tuple[StreamStage, RelayProcess], media_browser: Any, database_url: str
 ) -> None:
     stage, relay = relayed
     key = str(stage.session.id)

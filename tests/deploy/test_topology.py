@@ -21,8 +21,6 @@ from sqlmodel import select
 from server.accounts.models import Account
 from server.agenda.interchange import DEMO_EVENT_FILE
 from server.db import Database
-from tests.browser.conftest import chromium
-from tests.conftest import _create_postgres_database, _drop_postgres_database, free_port, port_open, require
 from tests.deploy.topology import (
     Processes,
     example_environment,
@@ -34,9 +32,13 @@ from tests.deploy.topology import (
     wait_for_port,
     wait_ready,
 )
-from tests.live import factories
-from tests.ops.rendering import render_nginx, render_site, self_signed_certificate
-from tests.registration.web import last_link
+from tests.support import factories
+from tests.support.browser import chromium
+from tests.support.databases import create_postgres_database, drop_postgres_database
+from tests.support.deploy_config import render_nginx, render_site, self_signed_certificate
+from tests.support.http import last_link
+from tests.support.ports import free_port, port_open
+from tests.support.requirements import require
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser, pytest.mark.postgres]
 
@@ -66,9 +68,9 @@ class Site:
 
 @pytest.fixture
 async def postgres_database(postgres_server: str) -> AsyncIterator[str]:
-    raw = await _create_postgres_database(postgres_server)
+    raw = await create_postgres_database(postgres_server)
     yield raw
-    await _drop_postgres_database(postgres_server, raw)
+    await drop_postgres_database(postgres_server, raw)
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import httpx
 
-from tests import ports
-from tests.ops.rendering import DEPLOY, ROOT
+from tests.support import ports
+from tests.support.deploy_config import DEPLOY, ROOT
 
 # Which app process a browser reaches: test-only, on top of the shipped site (which balances round robin).
 PIN_MAP = """
@@ -63,7 +63,7 @@ def example_environment() -> dict[str, str]:
 
 
 def wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path, timeout: float = 30) -> None:
-    """Like ``tests.ports.wait_for_port``, with the end of the process's log in the error."""
+    """Like ``tests.support.ports.wait_for_port``, with the end of the process's log in the error."""
     try:
         ports.wait_for_port(port, process, repr(process.args), timeout)
     except RuntimeError as failure:

@@ -3,36 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from realtime.live.asgi import create_asgi
 from server.accounts.models import Role
-from server.agenda.models import Session
 from server.db import Database
-from server.events.models import Event
 from server.settings import Settings
-from tests.live import factories
-from tests.live.factories import Person
-
-ORIGIN = "http://podium.test"
-
-
-@dataclass
-class Site:
-    app: Any
-    client: httpx.AsyncClient
-    event: Event
-    session: Session
-    organiser: Person
-    media_dir: Path
-
-    def media_files(self) -> list[str]:
-        return sorted(path.name for path in self.media_dir.iterdir()) if self.media_dir.exists() else []
+from tests.support import factories
+from tests.support.hostile import Site
+from tests.support.http import ORIGIN
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 from starlette.routing import Route
 
 from server.transport.auth import CSRF_COOKIE, SESSION_COOKIE
-from tests.hostile.conftest import Site
+from tests.support.hostile import Site
 
 pytestmark = pytest.mark.integration
 BOTH_BACKENDS = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)

@@ -14,8 +14,10 @@ from server.db import Database
 from server.live.access import room_token
 from server.live.models import Announcement, RoomLog
 from server.settings import Settings
-from tests.live import factories
-from tests.live.conftest import LiveClient, LiveRoomsServer, World, client_id
+from tests.support import factories
+from tests.support.live_clients import LiveClient, client_id
+from tests.support.servers import LiveRoomsServer
+from tests.support.world import World
 
 pytestmark = pytest.mark.integration
 

@@ -12,8 +12,10 @@ from sqlmodel import func, select
 
 from server.db import Database
 from server.live.models import ChatMessage, Question, RoomLog
-from tests.live import factories
-from tests.live.conftest import LiveClient, LiveRoomsServer, World, client_id
+from tests.support import factories
+from tests.support.live_clients import LiveClient, client_id
+from tests.support.servers import LiveRoomsServer
+from tests.support.world import World
 
 pytestmark = pytest.mark.integration
 

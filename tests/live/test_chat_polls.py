@@ -12,7 +12,9 @@ from server.accounts.models import Role
 from server.db import Database
 from server.live import announcements
 from server.live.models import ChatMessage, PollOption, PollVote
-from tests.live.conftest import LiveClient, LiveRoomsServer, World, client_id
+from tests.support.live_clients import LiveClient, client_id
+from tests.support.servers import LiveRoomsServer
+from tests.support.world import World
 
 pytestmark = [pytest.mark.integration, pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)]
 

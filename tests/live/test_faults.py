@@ -22,9 +22,11 @@ from server.broadcast import CountsChanged
 from server.db import Database
 from server.live.models import Question, RoomLog
 from server.live.questions import ask_question
-from tests.faults import AppProcess, PrivatePostgres, PrivateRedis
-from tests.live.conftest import NAMESPACE, LiveClient, World, client_id
-from tests.live.factories import Person, moderator_in
+from tests.support.app_processes import AppProcess
+from tests.support.factories import Person, moderator_in
+from tests.support.live_clients import NAMESPACE, LiveClient, client_id
+from tests.support.private_services import PrivatePostgres, PrivateRedis
+from tests.support.world import World
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -13,8 +13,10 @@ from server.db import Database, read_latest
 from server.live.access import room_token
 from server.live.models import LiveRoom, LiveSettings
 from server.settings import Settings
-from tests.live import factories
-from tests.live.conftest import LiveRoomsServer, World, client_id
+from tests.support import factories
+from tests.support.live_clients import client_id
+from tests.support.servers import LiveRoomsServer
+from tests.support.world import World
 
 pytestmark = [pytest.mark.integration, pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)]
 

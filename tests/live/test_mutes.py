@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.live.conftest import LiveClient, World, client_id
+from tests.support.live_clients import LiveClient, client_id
+from tests.support.world import World
 
 pytestmark = [pytest.mark.integration, pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)]
 

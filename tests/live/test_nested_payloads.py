@@ -10,7 +10,9 @@ import pytest
 import socketio
 
 from realtime.live.packets import MAX_DEPTH, BoundedJson, nesting
-from tests.live.conftest import NAMESPACE, LiveClient, LiveRoomsServer, World
+from tests.support.live_clients import NAMESPACE, LiveClient
+from tests.support.servers import LiveRoomsServer
+from tests.support.world import World
 
 pytestmark = pytest.mark.integration
 

@@ -25,10 +25,12 @@ from server.live.access import room_token
 from server.live.models import ChatMessage, Question
 from server.rate_limits import BoundedRedis
 from server.settings import Settings
-from tests.conftest import port_open, require
-from tests.live import factories
-from tests.live.conftest import LiveClient, LiveRoomsServer, World, client_id
-from tests.ports import free_port, wait_for_port
+from tests.support import factories
+from tests.support.live_clients import LiveClient, client_id
+from tests.support.ports import free_port, port_open, wait_for_port
+from tests.support.requirements import require
+from tests.support.servers import LiveRoomsServer
+from tests.support.world import World
 
 pytestmark = pytest.mark.integration
 

@@ -6,10 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,9 +23,11 @@ from server.accounts.models import Account
 from server.accounts.services import sign_out_everywhere
 from server.db import Database
 from server.live.models import Question, QuestionVote, RoomLog
-from tests.conftest import free_port, port_open, require
-from tests.live.conftest import LiveClient, World, client_id, lost_within
-from tests.ports import wait_for_port
+from tests.support.app_processes import AppProcess
+from tests.support.live_clients import LiveClient, client_id, lost_within
+from tests.support.ports import free_port, port_open, wait_for_port
+from tests.support.requirements import require
+from tests.support.world import World
 
 pytestmark = [
     pytest.mark.integration,
@@ -36,55 +35,15 @@ pytestmark = [
     pytest.mark.parametrize("backend", ["postgres"], indirect=True),
 ]
 
-ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("PODIUM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
-class ServerProcess:
-    """`podium serve`'s application in its own uvicorn process."""
-
-    def __init__(self, database_url: str, redis_url: str = REDIS_URL) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {
-            **os.environ,
-            "PODIUM_ENV": "test",
-            "PODIUM_DATABASE_URL": database_url,
-            "PODIUM_REDIS_URL": redis_url,
-        }
-        command = [sys.executable, "-m", "uvicorn", "realtime.live.asgi:app_from_env", "--factory"]
-        command += ["--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning", "--no-access-log"]
-        self.process = subprocess.Popen(command, env=env, cwd=ROOT)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    self.stop()
-                    raise RuntimeError("the server process did not start") from None
-                time.sleep(0.05)
-
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-
 @contextmanager
-def two_processes(database_url: str, redis_url: str = REDIS_URL) -> Iterator[tuple[ServerProcess, ServerProcess]]:
+def two_processes(database_url: str, redis_url: str = REDIS_URL) -> Iterator[tuple[AppProcess, AppProcess]]:
     require("Redis", port_open("127.0.0.1", 6379))
-    first = ServerProcess(database_url, redis_url)
+    first = AppProcess(database_url, redis_url=redis_url)
     try:
-        second = ServerProcess(database_url, redis_url)
+        second = AppProcess(database_url, redis_url=redis_url)
     except BaseException:
         first.stop()
         raise

@@ -7,7 +7,8 @@ from sqlmodel import select
 
 from server.db import Database
 from server.live.models import Question, QuestionVote
-from tests.live.conftest import World, client_id
+from tests.support.live_clients import client_id
+from tests.support.world import World
 
 pytestmark = [pytest.mark.integration, pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)]
 

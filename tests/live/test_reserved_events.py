@@ -15,7 +15,9 @@ from sqlmodel import func, select
 from server.db import Database
 from server.live.models import Question
 from server.settings import Settings
-from tests.live.conftest import LiveClient, LiveRoomsServer, World, client_id
+from tests.support.live_clients import LiveClient, client_id
+from tests.support.servers import LiveRoomsServer
+from tests.support.world import World
 
 pytestmark = pytest.mark.integration
 

@@ -15,8 +15,9 @@ from server.registration.removal import remove_from_event
 from server.registration.roles import actor_in
 from server.registration.seats import unpick_session
 from server.registration.services import cancel_registration
-from tests.live import factories
-from tests.live.conftest import World, client_id, lost_within
+from tests.support import factories
+from tests.support.live_clients import client_id, lost_within
+from tests.support.world import World
 
 pytestmark = [pytest.mark.integration, pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)]
 

@@ -8,8 +8,9 @@ from sqlmodel import func, select
 from server.db import Database
 from server.live.chat import send_message
 from server.live.models import ChatMessage, Question, RoomLog
-from tests.live.conftest import World, client_id
-from tests.live.factories import moderator_in
+from tests.support.factories import moderator_in
+from tests.support.live_clients import client_id
+from tests.support.world import World
 
 pytestmark = [pytest.mark.integration, pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)]
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.live.conftest import World, client_id
+from tests.support.live_clients import client_id
+from tests.support.world import World
 
 pytestmark = pytest.mark.integration
 

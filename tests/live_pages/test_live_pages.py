@@ -20,8 +20,9 @@ from server.live.models import Announcement
 from server.registration.badges import qr_svg
 from server.settings import Settings
 from server.transport.live_pages import now_and_next
-from tests.live import factories
-from tests.live_pages.conftest import Recorder, World, as_person, csrf
+from tests.support import factories
+from tests.support.http import Recorder, as_person, csrf
+from tests.support.world import World
 
 pytestmark = pytest.mark.integration
 

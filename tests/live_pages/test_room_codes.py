@@ -25,8 +25,9 @@ from server.live.access import (
 )
 from server.registration.badges import qr_svg
 from server.settings import Settings
-from tests.live import factories
-from tests.live_pages.conftest import World, as_person
+from tests.support import factories
+from tests.support.http import as_person
+from tests.support.world import World
 
 pytestmark = pytest.mark.integration
 BOTH_BACKENDS = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)

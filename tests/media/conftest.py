@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
@@ -13,20 +12,18 @@ from starlette.applications import Starlette
 
 from realtime.media.app import create_relay_app
 from realtime.media.config import RelaySettings
-from realtime.media.internals import restrict_host_addresses
 from realtime.media.policy import signed_policy
 from realtime.media.relay import Relay
 from server.streams.tokens import PublishTokens
-
-SECRET = "media-test-secret"
+from tests.support.media import SECRET, loopback_only
+from tests.support.ports import free_port
 
 
 @pytest.fixture(autouse=True)
-def loopback_only() -> Iterator[None]:
+def loopback() -> Iterator[None]:
     """Every peer in these tests, relay and clients alike, offers only 127.0.0.1."""
-    restrict_host_addresses(["127.0.0.1"])
-    yield
-    restrict_host_addresses([])
+    with loopback_only():
+        yield
 
 
 @pytest.fixture
@@ -64,12 +61,6 @@ async def client(relay_app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=relay_app, client=("127.0.0.1", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://relay.test") as client:
         yield client
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from aiortc import RTCPeerConnection
 from realtime.media.relay import Relay
 from server.streams.tokens import PublishTokens, viewer_pass
 from tests.media.clients import auth, offline_peer
-from tests.media.conftest import SECRET
+from tests.support.media import SECRET
 
 pytestmark = pytest.mark.integration
 

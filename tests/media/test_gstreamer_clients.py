@@ -22,10 +22,10 @@ from realtime.media.config import RelaySettings
 from realtime.media.relay import Relay
 from realtime.media.status import stream_status
 from server.streams.tokens import PublishTokens, viewer_pass
-from tests.conftest import require
 from tests.media.clients import publish
-from tests.media.conftest import SECRET
 from tests.media.synthetic import HEIGHT, WIDTH, PatternTrack
+from tests.support.media import SECRET
+from tests.support.requirements import require
 
 pytestmark = pytest.mark.integration
 

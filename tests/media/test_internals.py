@@ -12,8 +12,8 @@ from realtime.media import internals
 from realtime.media.relay import Relay
 from server.streams.tokens import PublishTokens, viewer_pass
 from tests.media.clients import publish, video_frames, watch
-from tests.media.conftest import SECRET
 from tests.media.synthetic import PatternTrack
+from tests.support.media import SECRET
 
 
 @pytest.mark.unit

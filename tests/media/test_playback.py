@@ -22,8 +22,8 @@ from realtime.media.status import stream_status
 from server.streams.tokens import PublishTokens, viewer_pass
 from tests.media import synthetic
 from tests.media.clients import publish, wait_connected, watch
-from tests.media.conftest import SECRET
 from tests.media.recordings import HEIGHT, WIDTH, counter_level, make_video
+from tests.support.media import SECRET
 
 pytestmark = pytest.mark.integration
 

@@ -14,9 +14,10 @@ from realtime.media.app import create_relay_app
 from realtime.media.config import RelaySettings
 from server.errors import Conflict, InvalidInput
 from server.streams.relay_control import HttpRelayControl, RelayUnavailable
-from tests.conftest import ThreadedServer, free_port
-from tests.media.conftest import SECRET
 from tests.media.recordings import make_video
+from tests.support.media import SECRET
+from tests.support.ports import free_port
+from tests.support.servers import ThreadedServer
 
 pytestmark = pytest.mark.integration
 

@@ -18,8 +18,8 @@ from realtime.media.relay import Relay
 from realtime.media.status import stream_status
 from server.streams.tokens import PublishTokens, viewer_pass
 from tests.media.clients import SignallingFailed, publish, video_frames, wait_connected, watch
-from tests.media.conftest import SECRET
 from tests.media.synthetic import HEIGHT, WIDTH, PatternTrack
+from tests.support.media import SECRET
 
 pytestmark = pytest.mark.integration
 

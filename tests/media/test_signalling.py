@@ -21,9 +21,10 @@ from realtime.media.policy import Admission, RelayPolicy, ViewerRequest, signed_
 from realtime.media.relay import Relay
 from server.rate_limits import PerMinute
 from server.streams.tokens import PublishTokens, control_token, viewer_pass
-from tests.conftest import port_open, require
 from tests.media.clients import auth, offline_peer
-from tests.media.conftest import SECRET
+from tests.support.media import SECRET
+from tests.support.ports import port_open
+from tests.support.requirements import require
 
 pytestmark = pytest.mark.integration
 

@@ -14,8 +14,8 @@ from server.events.models import Event
 from server.settings import Settings
 from server.streams.models import StreamKey
 from server.streams.tokens import publish_token
-from tests.live_pages.conftest import as_person, csrf
-from tests.media_pages.conftest import Stage
+from tests.support.http import as_person, csrf
+from tests.support.speaker_stage import Stage
 
 pytestmark = pytest.mark.integration
 

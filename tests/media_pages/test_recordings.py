@@ -19,9 +19,9 @@ from realtime.media.relay import Relay
 from server.db import Database
 from server.settings import Settings
 from server.streams.models import Recording
-from tests.live_pages.conftest import ORIGIN, as_person, csrf
 from tests.media.recordings import make_video
-from tests.media_pages.conftest import Stage
+from tests.support.http import ORIGIN, as_person, csrf
+from tests.support.speaker_stage import Stage
 
 
 @pytest.fixture
@@ -447,7 +447,7 @@ async def test_with_a_relay_process_the_app_plays_through_its_control_endpoints(
     from realtime.media.app import create_relay_app
     from realtime.media.config import RelaySettings
     from server.app import create_app
-    from tests.conftest import ThreadedServer
+    from tests.support.servers import ThreadedServer
 
     relay_process = ThreadedServer(
         create_relay_app(RelaySettings(secret_key=settings.secret_key, media_dir=settings.media_dir))

@@ -21,9 +21,9 @@ from server.events.models import Event
 from server.settings import Settings
 from server.streams.keys import rotate_publish_key
 from server.streams.tokens import publish_token
-from tests.live import factories
 from tests.media.clients import Peer, auth, publish
 from tests.media.synthetic import PatternTrack
+from tests.support import factories
 
 pytestmark = pytest.mark.integration
 

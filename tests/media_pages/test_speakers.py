@@ -15,9 +15,8 @@ from server.app import site_urls
 from server.db import Database
 from server.demo import DEMO_ACCOUNTS, DEMO_SPEAKER_PERSON, load_demo
 from server.events.services import get_event
-from tests.live_pages.conftest import as_person, csrf
-from tests.media_pages.conftest import Stage
-from tests.registration.web import sign_in
+from tests.support.http import as_person, csrf, sign_in
+from tests.support.speaker_stage import Stage
 
 pytestmark = pytest.mark.integration
 

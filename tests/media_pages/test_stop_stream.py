@@ -12,10 +12,10 @@ import pytest
 from realtime.live.asgi import create_asgi
 from server.db import Database
 from server.settings import Settings
-from tests.live_pages.conftest import ORIGIN, as_person, csrf
 from tests.media.clients import Peer, publish, wait_connected
 from tests.media.synthetic import PatternTrack
-from tests.media_pages.conftest import Stage
+from tests.support.http import ORIGIN, as_person, csrf
+from tests.support.speaker_stage import Stage
 
 pytestmark = pytest.mark.integration
 

@@ -13,8 +13,8 @@ from server.app import create_app
 from server.db import Database
 from server.settings import Settings
 from server.streams.tokens import PublishTokens, read_viewer_pass
-from tests.live_pages.conftest import ORIGIN, as_person
-from tests.media_pages.conftest import Stage
+from tests.support.http import ORIGIN, as_person
+from tests.support.speaker_stage import Stage
 
 STUDIO = {
     "speaker": 200,

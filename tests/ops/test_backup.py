@@ -13,7 +13,7 @@ from sqlmodel import func, select
 
 from server.db import Database
 from server.mail.models import OutboxMail
-from tests.ops.test_check import podium
+from tests.support.commands import podium
 
 pytestmark = pytest.mark.integration
 

@@ -3,60 +3,14 @@ development secret. Both run as an operator runs them: real processes, real data
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from server.settings import Settings, SettingsError
-from tests.conftest import free_port
+from tests.support.commands import podium
+from tests.support.ports import free_port
 
-ROOT = Path(__file__).resolve().parents[2]
-GOOD_SECRET = "s" * 40
-
-
-def podium(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    kept = {name: value for name, value in os.environ.items() if not name.startswith("PODIUM_")}
-    return subprocess.run(
-        [sys.executable, "-m", "server.cli", *args],
-        capture_output=True,
-        text=True,
-        env={**kept, **env},
-        cwd=ROOT,
-        timeout=timeout,
-        check=False,
-    )
-
-
-@pytest.mark.unit
-def test_settings_every_problem_is_named_at_once():
-    with pytest.raises(SettingsError) as raised:
-        Settings.from_env(
-            {
-                "PODIUM_ENV": "production",
-                "PODIUM_DATABASE_URL": "mysql://db/podium",
-                "PODIUM_BASE_URL": "podium.example.org",
-                "PODIUM_SMTP_PORT": "many",
-            }
-        )
-
-    assert raised.value.problems == [
-        "PODIUM_DATABASE_URL must be an sqlite:/// or postgresql:// URL",
-        "PODIUM_SECRET_KEY must be set to a secret of your own when PODIUM_ENV=production",
-        "PODIUM_BASE_URL must be an http(s) URL such as https://podium.example.org, not 'podium.example.org'",
-        "PODIUM_SMTP_PORT must be a port number such as 587",
-    ]
-    assert str(raised.value) == "\n".join(raised.value.problems)
-
-
-@pytest.mark.unit
-def test_settings_log_format_defaults_to_json_in_production():
-    production = Settings.from_env({"PODIUM_ENV": "production", "PODIUM_SECRET_KEY": GOOD_SECRET})
-    development = Settings.from_env({})
-    assert (production.log_format, development.log_format) == ("json", "text")
+GOOD_SECRET = "s" * 40  # long enough for production
 
 
 @pytest.mark.integration

@@ -13,8 +13,9 @@ import time
 import pytest
 import yaml
 
-from tests.conftest import free_port, require
-from tests.ops.rendering import DEPLOY, ROOT, render_nginx, render_site, self_signed_certificate
+from tests.support.deploy_config import DEPLOY, ROOT, render_nginx, render_site, self_signed_certificate
+from tests.support.ports import free_port
+from tests.support.requirements import require
 
 pytestmark = pytest.mark.integration
 UNIT_NAMES = ("podium@.service", "podium-relay@.service")

@@ -17,8 +17,9 @@ from server.ops import metrics
 from server.ops.logging import JsonFormatter, current_request_id
 from server.registration.models import Attendance
 from server.settings import Settings
-from tests.conftest import free_port, port_open, require
-from tests.live import factories
+from tests.support import factories
+from tests.support.ports import free_port, port_open
+from tests.support.requirements import require
 
 pytestmark = pytest.mark.integration
 REDIS_URL = "redis://127.0.0.1:6379/0"

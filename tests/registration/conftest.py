@@ -6,7 +6,7 @@ import pytest
 
 from server.db import Database
 from server.settings import Settings
-from tests.registration.web import ClientMaker, client_maker
+from tests.support.http import ClientMaker, client_maker
 
 
 @pytest.fixture

@@ -15,20 +15,9 @@ from server.registration.badges import check_in_code
 from server.registration.models import Registration, RegistrationStatus, SessionChoice
 from server.registration.seats import pick_session
 from server.transport.auth import SESSION_COOKIE
-from tests.registration.factories import delegates, session_with_capacity, staff
-from tests.registration.web import (
-    OTHER_SLUG,
-    error_message,
-    event,
-    last_link,
-    other_event,
-    page,
-    post,
-    sign_in,
-    signed_in_as,
-    text_of,
-    with_class,
-)
+from tests.support.factories import OTHER_SLUG, delegates, event_by_slug, other_event, session_with_capacity, staff
+from tests.support.html import error_message, page, text_of, with_class
+from tests.support.http import last_link, post, sign_in, signed_in_as
 
 pytestmark = pytest.mark.integration
 EMAIL = "mei.lin@example.org"
@@ -133,7 +122,7 @@ async def test_pick_sessions_and_overlap_409(client, database, demo_event):
 
 async def test_pick_full_session_waitlist_position(client, database, demo_event):
     async with database.session() as db:
-        current = await event(db, demo_event)
+        current = await event_by_slug(db, demo_event)
         session = await session_with_capacity(db, current, 1)
         (first,) = await delegates(db, current, 1)
     async with database.session() as db:
@@ -169,7 +158,7 @@ async def test_change_attendance_frees_and_retakes_seats(client, database, demo_
 
     # Someone else takes the only seat left in the room.
     async with database.session() as db:
-        current = await event(db, demo_event)
+        current = await event_by_slug(db, demo_event)
         session = await db.get_one(Session, choice.session_id)
         await db.exec(update(Room).where(col(Room.id) == session.room_id).values(capacity=1))
         await db.commit()
@@ -230,10 +219,10 @@ async def checked(client, slug, code):
 async def test_checkin_outcomes(client, database, settings, demo_event, browsers):
     secret = settings.secret_key
     async with database.session() as db:
-        current = await event(db, demo_event)
+        current = await event_by_slug(db, demo_event)
         arriving, leaving, late = await delegates(db, current, 3)
         await staff(db, current, Role.organiser, "desk@example.org")
-        elsewhere = await other_event(database)
+        elsewhere, _ = await other_event(db, copy_of_demo=True)
         (foreign,) = await delegates(db, elsewhere, 1, prefix="foreign")
         await db.exec(update(Registration).where(Registration.account_id == late.id).values(status="unconfirmed"))
         await db.commit()
@@ -288,7 +277,8 @@ async def test_feed_lists_picks_and_rotation_ends_old_address(client, database, 
     assert fresh != https_url
     assert (await client.get(fresh.removeprefix("http://127.0.0.1:8000"))).status_code == 200
 
-    await other_event(database)
+    async with database.session() as db:
+        await other_event(db, copy_of_demo=True)
     token = fresh.rsplit("/", 1)[1]
     assert (await client.get(f"/{OTHER_SLUG}/agenda/{token}")).status_code == 404
 
@@ -297,7 +287,7 @@ async def test_csv_export_neutralises_formulas(client, database, demo_event, bro
     async with browsers() as attacker:
         await registered(attacker, database, demo_event, name='=HYPERLINK("http://evil")', email="x@example.org")
     async with database.session() as db:
-        await staff(db, await event(db, demo_event), Role.organiser, "organiser@example.org")
+        await staff(db, await event_by_slug(db, demo_event), Role.organiser, "organiser@example.org")
     await signed_in_as(client, database, "organiser@example.org")
 
     export = await client.get(f"/{demo_event}/organiser/registrations.csv")
@@ -324,7 +314,7 @@ async def test_participants_lists_only_consenting(client, database, demo_event, 
 
 async def test_dashboard_counts_countries_and_fill(client, database, demo_event):
     async with database.session() as db:
-        current = await event(db, demo_event)
+        current = await event_by_slug(db, demo_event)
         session = await session_with_capacity(db, current, 2)
         people = await delegates(db, current, 3)
         await delegates(db, current, 1, attendance="online", prefix="remote")

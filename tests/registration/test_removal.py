@@ -13,8 +13,9 @@ from server.events.services import get_event
 from server.mail.models import OutboxMail
 from server.registration.models import ChoiceStatus, Registration, RegistrationStatus, SessionChoice
 from server.registration.seats import pick_session
-from tests.registration.factories import delegates, session_with_capacity, staff
-from tests.registration.web import page, post, signed_in_as
+from tests.support.factories import delegates, session_with_capacity, staff
+from tests.support.html import page
+from tests.support.http import post, signed_in_as
 
 pytestmark = [pytest.mark.integration, pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)]
 

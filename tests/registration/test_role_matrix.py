@@ -16,8 +16,9 @@ from server.accounts.admin import grant_admin
 from server.accounts.models import Account, Role
 from server.registration.badges import check_in_code
 from server.registration.models import Registration
-from tests.registration.factories import delegates, staff
-from tests.registration.web import OTHER_SLUG, event, other_event, page, post, signed_in_as
+from tests.support.factories import OTHER_SLUG, delegates, event_by_slug, other_event, staff
+from tests.support.html import page
+from tests.support.http import post, signed_in_as
 
 pytestmark = pytest.mark.integration
 ROLES = ("anonymous", "delegate", "speaker", "moderator", "organiser", "admin")
@@ -56,7 +57,7 @@ class World:
 
 async def build_world(database, settings, slug) -> World:
     async with database.session() as db:
-        current = await event(db, slug)
+        current = await event_by_slug(db, slug)
         (delegate, target) = await delegates(db, current, 2)
         for role in (Role.speaker, Role.moderator, Role.organiser):
             await staff(db, current, role, f"{role.value}@example.org")
@@ -110,8 +111,8 @@ async def test_role_matrix_own_event(client, database, settings, demo_event, rol
 
 async def test_role_matrix_organiser_against_another_event_is_not_found(client, database, settings, demo_event):
     world = await build_world(database, settings, demo_event)
-    elsewhere = await other_event(database)
     async with database.session() as db:
+        elsewhere, _ = await other_event(db, copy_of_demo=True)
         (stranger,) = await delegates(db, elsewhere, 1, prefix="stranger")
         registration = (await db.exec(select(Registration).where(Registration.account_id == stranger.id))).one()
     their_world = World(slug=OTHER_SLUG, target=stranger, code=check_in_code(registration, secret=settings.secret_key))
@@ -133,7 +134,8 @@ async def test_role_matrix_organiser_against_another_event_is_not_found(client, 
 
 async def test_role_matrix_delegate_against_another_event_is_not_found(client, database, settings, demo_event):
     await build_world(database, settings, demo_event)
-    await other_event(database)
+    async with database.session() as db:
+        await other_event(db, copy_of_demo=True)
     await signed_in_as(client, database, "delegate0@example.org")
 
     assert (await client.get(f"/{OTHER_SLUG}/badge")).status_code == 404

@@ -12,7 +12,7 @@ from server.mail.models import OutboxMail
 from server.registration.models import ChoiceStatus, SessionChoice
 from server.registration.seats import pick_session, unpick_session
 from server.registration.services import cancel_registration, change_attendance
-from tests.registration.factories import delegates, session_with_capacity
+from tests.support.factories import delegates, session_with_capacity
 
 pytestmark = pytest.mark.integration
 BOTH = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)

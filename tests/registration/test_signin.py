@@ -20,17 +20,9 @@ from server.mail.models import OutboxMail
 from server.registration.models import Registration
 from server.registration.services import use_sign_in_link
 from server.transport.auth import SESSION_COOKIE
-from tests.registration.factories import delegates
-from tests.registration.web import (
-    count,
-    csrf,
-    error_message,
-    event,
-    last_link,
-    post,
-    sign_in,
-    signed_in_as,
-)
+from tests.support.factories import delegates, event_by_slug
+from tests.support.html import error_message
+from tests.support.http import count, csrf, last_link, post, sign_in, signed_in_as
 
 pytestmark = pytest.mark.integration
 EMAIL = "amara@example.org"
@@ -156,7 +148,7 @@ async def test_sign_out_everywhere_ends_other_sessions(client, database, browser
 
 async def test_disabled_account_sessions_end_at_once(client, database, demo_event, browsers):
     async with database.session() as db:
-        current = await event(db, demo_event)
+        current = await event_by_slug(db, demo_event)
         (delegate,) = await delegates(db, current, 1)
         await grant_admin(db, email="admin@example.org")
     await signed_in_as(client, database, delegate.email)

@@ -19,7 +19,7 @@ from server.mail.models import OutboxMail
 from server.settings import Settings
 from server.transport.auth import SESSION_COOKIE
 from server.transport.urls import RoutePaths, relay_path
-from tests.live import factories
+from tests.support import factories
 
 ORIGIN = "http://podium.test"
 PREFIX = "/moved"

@@ -1,6 +1,7 @@
 // The room's chat with its history; in the moderator console each message also offers delete and mute.
 
-import { T, byId, el, failure, flash, order, timeOf, whereFrom } from "./dom.js";
+import { act, flash, keyedList } from "../common/ui.js";
+import { T, byId, el, timeOf, whereFrom } from "./dom.js";
 
 export function mountChat({ state, connection, moderate = false }) {
   const list = byId("chat");
@@ -8,48 +9,36 @@ export function mountChat({ state, connection, moderate = false }) {
   const empty = byId("chat-empty");
   const earlier = byId("chat-earlier");
   const status = byId("chat-status");
-  const items = new Map();
+  const items = keyedList({
+    make: (message) => messageItem(message, moderate ? actions : null),
+    update: moderate ? (item, message) => updateModeration(item, message, state) : undefined,
+  });
 
   function draw() {
     const nearBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 80;
-    const nodes = state.chat.map((message) => {
-      let item = items.get(message.id);
-      if (!item) {
-        item = messageItem(message, moderate ? actions : null);
-        items.set(message.id, item);
-      }
-      if (moderate) updateModeration(item, message, state);
-      return item;
-    });
-    const shown = new Set(state.chat.map((message) => message.id));
-    for (const id of Array.from(items.keys())) if (!shown.has(id)) items.delete(id);
-    order(list, nodes);
+    const nodes = items.draw(list, state.chat);
     empty.hidden = nodes.length > 0;
     if (earlier) earlier.hidden = state.chatComplete || nodes.length === 0;
     if (nearBottom) log.scrollTop = log.scrollHeight;
   }
 
-  async function actions(kind, message) {
-    const answer =
+  function actions(kind, message) {
+    const request =
       kind === "delete"
-        ? await connection.request("chat.delete", { message: message.id })
-        : await connection.request("participant.mute", {
-            participant: message.author.key,
-            muted: !state.muted.has(message.author.key),
-          });
-    if (!answer.ok) flash(status, failure(answer), "error");
+        ? () => connection.request("chat.delete", { message: message.id })
+        : () =>
+            connection.request("participant.mute", {
+              participant: message.author.key,
+              muted: !state.muted.has(message.author.key),
+            });
+    return act(null, request, { status });
   }
 
   if (earlier) {
     earlier.addEventListener("click", async () => {
       if (!state.chat.length) return;
-      earlier.disabled = true;
-      const answer = await connection.request("chat.history", { before: state.chat[0].id });
-      earlier.disabled = false;
-      if (!answer.ok) {
-        flash(status, failure(answer), "error");
-        return;
-      }
+      const answer = await act(earlier, () => connection.request("chat.history", { before: state.chat[0].id }), { status });
+      if (!answer.ok) return;
       state.addHistory(answer.messages, answer.more);
       log.scrollTop = 0; // the oldest just loaded come first
       if (earlier.hidden) log.focus(); // the button went away with the focus on it
@@ -125,13 +114,10 @@ function mountChatForm({ state, connection, status }) {
     if (!text) return;
     sending = true;
     refresh();
-    const answer = await connection.write("chat.send", { text });
+    const answer = await act(null, () => connection.write("chat.send", { text }), { status });
     sending = false;
     refresh();
-    if (!answer.ok) {
-      flash(status, failure(answer), "error");
-      return;
-    }
+    if (!answer.ok) return;
     input.value = "";
     input.focus();
   });

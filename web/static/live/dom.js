@@ -1,4 +1,7 @@
-// Small DOM helpers for the live pages. Text people type is only ever set with textContent.
+// Small DOM helpers for the live pages and their strings (#live-text). Text people type is only ever set with
+// textContent; acting on buttons, status lines and keyed lists are in ../common/ui.js.
+
+import { fill, whenRefusedSay } from "../common/ui.js";
 
 const LANG = document.documentElement.lang || "en";
 
@@ -11,10 +14,11 @@ function readText() {
 }
 
 export const T = readText();
+whenRefusedSay(T.failed);
 
 // `T` with `{name}` placeholders filled in.
 export function say(key, values = {}) {
-  return (T[key] || key).replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+  return fill(T[key] || key, values);
 }
 
 // el("button", {class: "vote", type: "button", aria: {pressed: "false"}}, "text", child, ...)
@@ -72,34 +76,6 @@ export function originText(origin) {
 // "On site · Indonesia": where someone takes part from.
 export function whereFrom(item) {
   return [originText(item.origin), countryName(item.country)].filter(Boolean).join(" · ");
-}
-
-// Keeps `list`'s children in the order of `nodes`, moving only what is out of place, and keeps the focus
-// on the element that had it (moving a node in the DOM drops its focus).
-export function order(list, nodes) {
-  const focused = document.activeElement;
-  let moved = false;
-  nodes.forEach((node, index) => {
-    if (list.children[index] !== node) {
-      list.insertBefore(node, list.children[index] || null);
-      moved = true;
-    }
-  });
-  while (list.children.length > nodes.length) list.lastElementChild.remove();
-  if (moved && focused && focused !== document.activeElement && list.contains(focused)) focused.focus();
-}
-
-// Shows `message` in a status line (role="status") for a while.
-export function flash(node, message, kind = "info") {
-  if (!node) return;
-  node.textContent = message || "";
-  node.dataset.kind = kind;
-  clearTimeout(node._flashTimer);
-  if (message && kind !== "error") node._flashTimer = setTimeout(() => (node.textContent = ""), 6000);
-}
-
-export function failure(answer) {
-  return (answer && answer.error) || T.failed;
 }
 
 export function byId(id) {

@@ -1,7 +1,8 @@
 // The moderators' list of who is muted in the room's chat (name, where from, since when, by whom), kept
 // current by the room's `mute` events, with an Unmute button each.
 
-import { T, byId, clear, el, failure, flash, say, timeOf, whereFrom } from "./dom.js";
+import { act, flash } from "../common/ui.js";
+import { T, byId, clear, el, say, timeOf, whereFrom } from "./dom.js";
 
 export function mountModMutes({ state, connection }) {
   const list = byId("muted");
@@ -11,11 +12,10 @@ export function mountModMutes({ state, connection }) {
   if (!list) return;
 
   async function unmute(person, button) {
-    button.disabled = true;
-    const answer = await connection.request("participant.mute", { participant: person.key, muted: false });
-    button.disabled = false;
-    if (!answer.ok) flash(status, failure(answer), "error");
-    else flash(status, say("unmuted", { name: person.name || person.key }), "success");
+    const answer = await act(button, () => connection.request("participant.mute", { participant: person.key, muted: false }), {
+      status,
+    });
+    if (answer.ok) flash(status, say("unmuted", { name: person.name || person.key }), "success");
   }
 
   function draw() {

@@ -1,6 +1,7 @@
 // The moderators' polls: create single or multiple choice polls, open and close them, show the results.
 
-import { T, byId, clear, el, failure, flash, order } from "./dom.js";
+import { act, keyedList } from "../common/ui.js";
+import { T, byId, clear, el } from "./dom.js";
 import { resultsView } from "./polls.js";
 
 const STATUS = { draft: "poll_draft", open: "poll_open", closed: "poll_closed_status" };
@@ -9,28 +10,16 @@ export function mountModPolls({ state, connection }) {
   const list = byId("polls");
   const empty = byId("polls-empty");
   const status = byId("poll-status");
-  const items = new Map();
-
-  async function act(name, fields) {
-    const answer = await connection.request(name, fields);
-    if (!answer.ok) flash(status, failure(answer), "error");
-  }
+  const send = (name, fields) => act(null, () => connection.request(name, fields), { status });
+  const items = keyedList({
+    make: (poll) => pollItem(poll, send),
+    update: (item, poll) => item._results._draw(poll),
+    shape: (poll) => `${poll.status}:${poll.results_visible}`,
+  });
 
   function draw() {
     const polls = Array.from(state.polls.values()).sort((a, b) => b.id - a.id);
-    const nodes = polls.map((poll) => {
-      let item = items.get(poll.id);
-      const shape = `${poll.status}:${poll.results_visible}`;
-      if (!item || item._shape !== shape) {
-        item = pollItem(poll, act);
-        item._shape = shape;
-        items.set(poll.id, item);
-      } else {
-        item._results._draw(poll);
-      }
-      return item;
-    });
-    order(list, nodes);
+    const nodes = items.draw(list, polls);
     empty.hidden = nodes.length > 0;
   }
 
@@ -40,11 +29,11 @@ export function mountModPolls({ state, connection }) {
   });
 }
 
-function pollItem(poll, act) {
+function pollItem(poll, send) {
   const controls = [];
   const add = (label, name, fields, kind = "") => {
     const node = el("button", { type: "button", class: kind }, label);
-    node.addEventListener("click", () => act(name, { poll: poll.id, ...fields }));
+    node.addEventListener("click", () => send(name, { poll: poll.id, ...fields }));
     controls.push(node);
   };
   if (poll.status === "open") add(T.close_poll, "poll.close", {}, "button-danger");
@@ -83,13 +72,9 @@ function mountCreateForm({ state, connection, status }) {
       .split("\n")
       .map((line) => line.trim())
       .filter(Boolean);
-    fieldset.disabled = true;
-    const answer = await connection.write("poll.create", { question: question.value.trim(), kind: kind.value, options: choices });
-    fieldset.disabled = false;
-    if (!answer.ok) {
-      flash(status, failure(answer), "error");
-      return;
-    }
+    const poll = { question: question.value.trim(), kind: kind.value, options: choices };
+    const answer = await act(fieldset, () => connection.write("poll.create", poll), { status });
+    if (!answer.ok) return;
     form.reset();
     clear(status);
   });

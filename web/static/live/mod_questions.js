@@ -1,7 +1,8 @@
 // The moderators' Q&A: the review queue, the published questions and what was set aside, with
 // approve, reject, edit, label, merge, highlight, answered, archive and restore.
 
-import { T, byId, clear, el, failure, flash, order, say, whereFrom } from "./dom.js";
+import { act, flash, keyedList } from "../common/ui.js";
+import { T, byId, clear, el, say, whereFrom } from "./dom.js";
 import { byVotes } from "./questions.js";
 
 const LISTS = {
@@ -12,40 +13,29 @@ const LISTS = {
 
 export function mountModQuestions({ state, connection }) {
   const status = byId("mod-status");
-  const items = new Map();
-
-  async function act(name, fields) {
-    const answer = await connection.request(name, fields);
-    if (!answer.ok) {
-      flash(status, failure(answer), "error");
-      return false;
-    }
-    return true; // the room event of the change, sent to this connection too, redraws the lists
-  }
+  // The room event of a change, sent to this connection too, redraws the lists; true when it was accepted.
+  const send = async (name, fields) => (await act(null, () => connection.request(name, fields), { status })).ok;
+  let highlighted = null;
+  // One node per question across the three lists: a question moving between them keeps its node.
+  const items = keyedList({
+    make: (question) => questionItem(question),
+    update: (item, question) => updateItem(item, question, highlighted, state, send),
+  });
 
   function draw() {
-    const highlighted = state.room && state.room.highlighted ? state.room.highlighted.id : null;
+    highlighted = state.room && state.room.highlighted ? state.room.highlighted.id : null;
     const all = Array.from(state.questions.values());
     for (const [name, rule] of Object.entries(LISTS)) {
       const shown = all.filter(rule.filter).sort(rule.sort);
-      const nodes = shown.map((question) => {
-        let item = items.get(question.id);
-        if (!item) {
-          item = questionItem(question);
-          items.set(question.id, item);
-        }
-        updateItem(item, question, highlighted, state, act);
-        return item;
-      });
-      order(byId(name), nodes);
+      const nodes = items.draw(byId(name), shown, { forget: false });
       byId(`${name}-empty`).hidden = nodes.length > 0;
       document.querySelectorAll(`[data-count="${name}"]`).forEach((node) => (node.textContent = String(nodes.length)));
     }
-    drawHighlight(state, act);
+    drawHighlight(state, send);
   }
 
   const clearButton = byId("highlight-clear");
-  clearButton.addEventListener("click", () => act("question.highlight", { question: null }));
+  clearButton.addEventListener("click", () => send("question.highlight", { question: null }));
   state.subscribe((parts) => {
     if (parts.has("questions") || parts.has("room") || parts.has("counts")) draw();
   });
@@ -71,7 +61,7 @@ function questionItem(question) {
   return item;
 }
 
-function updateItem(item, question, highlighted, state, act) {
+function updateItem(item, question, highlighted, state, send) {
   const parts = item._parts;
   parts.text.textContent = question.text;
   const author = question.author ? question.author.name : T.anonymous;
@@ -93,7 +83,7 @@ function updateItem(item, question, highlighted, state, act) {
   if (shape === parts.shape) return;
   parts.shape = shape;
   clear(parts.actions);
-  parts.actions.append(...buttons(item, question, highlighted, state, act));
+  parts.actions.append(...buttons(item, question, highlighted, state, send));
 }
 
 function button(label, handler, kind = "") {
@@ -102,15 +92,15 @@ function button(label, handler, kind = "") {
   return node;
 }
 
-function buttons(item, question, highlighted, state, act) {
+function buttons(item, question, highlighted, state, send) {
   const id = question.id;
-  const edit = () => openEditor(item, "edit", question, state, act);
-  const label = () => openEditor(item, "label", question, state, act);
-  const merge = () => openEditor(item, "merge", question, state, act);
+  const edit = () => openEditor(item, "edit", question, state, send);
+  const label = () => openEditor(item, "label", question, state, send);
+  const merge = () => openEditor(item, "merge", question, state, send);
   if (question.status === "pending") {
     return [
-      button(T.approve, () => act("question.approve", { question: id })),
-      button(T.reject, () => act("question.reject", { question: id }), "button-danger"),
+      button(T.approve, () => send("question.approve", { question: id })),
+      button(T.reject, () => send("question.reject", { question: id }), "button-danger"),
       button(T.edit, edit, "button-secondary"),
       button(T.label, label, "button-secondary"),
       button(T.merge, merge, "button-secondary"),
@@ -119,22 +109,22 @@ function buttons(item, question, highlighted, state, act) {
   if (question.status === "approved" && !question.archived) {
     const onScreen = id === highlighted;
     return [
-      button(onScreen ? T.unhighlight : T.highlight, () => act("question.highlight", { question: onScreen ? null : id })),
+      button(onScreen ? T.unhighlight : T.highlight, () => send("question.highlight", { question: onScreen ? null : id })),
       button(question.answered ? T.mark_unanswered : T.mark_answered, () =>
-        act("question.answer", { question: id, answered: !question.answered }),
+        send("question.answer", { question: id, answered: !question.answered }),
       "button-secondary"),
       button(T.edit, edit, "button-secondary"),
       button(T.label, label, "button-secondary"),
       button(T.merge, merge, "button-secondary"),
-      button(T.archive, () => act("question.archive", { question: id, archived: true }), "button-secondary"),
+      button(T.archive, () => send("question.archive", { question: id, archived: true }), "button-secondary"),
     ];
   }
-  if (question.archived) return [button(T.restore, () => act("question.archive", { question: id, archived: false }))];
-  if (question.status === "rejected") return [button(T.restore, () => act("question.approve", { question: id }))];
+  if (question.archived) return [button(T.restore, () => send("question.archive", { question: id, archived: false }))];
+  if (question.status === "rejected") return [button(T.restore, () => send("question.approve", { question: id }))];
   return [];
 }
 
-function openEditor(item, kind, question, state, act) {
+function openEditor(item, kind, question, state, send) {
   const editor = item._parts.editor;
   const current = state.questions.get(question.id) || question;
   const fieldId = `${kind}-${question.id}`;
@@ -178,7 +168,7 @@ function openEditor(item, kind, question, state, act) {
         : kind === "label"
           ? { question: question.id, label: field.value.trim() }
           : { question: question.id, into: Number(field.value) };
-    if (await act(`question.${kind}`, fields)) close();
+    if (await send(`question.${kind}`, fields)) close();
   });
   clear(editor).append(form);
   editor.hidden = false;

@@ -1,8 +1,9 @@
 // The moderator console: live counts, room settings, what is on the screen, the Q&A queue, polls and
 // chat moderation with the muted list. Made for a phone on stage too: every control is a large button.
 
+import { act } from "../common/ui.js";
 import { mountChat } from "./chat.js";
-import { byId, failure, flash } from "./dom.js";
+import { byId } from "./dom.js";
 import { mountModMutes } from "./mod_mutes.js";
 import { mountModPolls } from "./mod_polls.js";
 import { mountModQuestions } from "./mod_questions.js";
@@ -19,13 +20,8 @@ mountModMutes({ state, connection });
 SETTINGS.forEach((name) => {
   const box = byId(`setting-${name}`);
   box.addEventListener("change", async () => {
-    box.disabled = true;
-    const answer = await connection.request("room.update", { [name]: box.checked });
-    box.disabled = false;
-    if (!answer.ok) {
-      box.checked = !box.checked;
-      flash(byId("mod-status"), failure(answer), "error");
-    }
+    const answer = await act(box, () => connection.request("room.update", { [name]: box.checked }), { status: byId("mod-status") });
+    if (!answer.ok) box.checked = !box.checked;
   });
 });
 

@@ -1,7 +1,8 @@
 // Polls as the audience sees them: vote in the open poll, and live results once moderators show them.
 // `resultsView` is shared with the moderator console and the room screen.
 
-import { T, byId, clear, el, failure, flash, say } from "./dom.js";
+import { act, flash } from "../common/ui.js";
+import { T, byId, clear, el, say } from "./dom.js";
 
 export function resultsView(poll) {
   const list = el("ul", { class: "poll-results" });
@@ -79,13 +80,8 @@ function ballotForm(poll, state, connection) {
     event.preventDefault();
     const options = Array.from(form.querySelectorAll("input:checked"), (input) => Number(input.value));
     if (!options.length) return;
-    submit.disabled = true;
-    const answer = await connection.request("poll.vote", { poll: poll.id, options }, { retry: true });
-    submit.disabled = false;
-    if (!answer.ok) {
-      flash(status, failure(answer), "error");
-      return;
-    }
+    const answer = await act(submit, () => connection.request("poll.vote", { poll: poll.id, options }, { retry: true }), { status });
+    if (!answer.ok) return;
     state.setBallot(poll.id, answer.options);
     submit.textContent = T.change_vote;
     flash(status, T.voted, "success");

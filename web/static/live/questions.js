@@ -1,7 +1,8 @@
 // The audience's Q&A: ask (optionally anonymous to the audience), upvote once, sort by votes or time.
 // One list for on-site and online askers; the asker also sees their own questions still in review.
 
-import { T, byId, clear, el, failure, flash, order, whereFrom } from "./dom.js";
+import { act, flash, keyedList } from "../common/ui.js";
+import { T, byId, clear, el, whereFrom } from "./dom.js";
 
 const STATUS_TAG = { pending: "pending", rejected: "rejected", merged: "merged" };
 
@@ -17,25 +18,16 @@ export function mountQuestions({ state, connection }) {
   const list = byId("questions");
   const empty = byId("questions-empty");
   const onScreen = byId("on-screen");
-  const items = new Map();
+  const items = keyedList({
+    make: (question) => questionItem(question, vote),
+    update: (item, question) => updateItem(item, question, state),
+  });
   let sort = "votes";
 
   function draw() {
     const shown = Array.from(state.questions.values()).filter((q) => q.mine || (q.status === "approved" && !q.archived));
     shown.sort(sort === "votes" ? byVotes : byTime);
-    const nodes = shown.map((question) => {
-      let item = items.get(question.id);
-      if (!item) {
-        item = questionItem(question, vote);
-        items.set(question.id, item);
-      }
-      updateItem(item, question, state);
-      return item;
-    });
-    for (const id of Array.from(items.keys())) {
-      if (!state.questions.has(id)) items.delete(id);
-    }
-    order(list, nodes);
+    const nodes = items.draw(list, shown);
     empty.hidden = nodes.length > 0;
   }
 
@@ -48,11 +40,10 @@ export function mountQuestions({ state, connection }) {
 
   async function vote(question, button) {
     const voted = !state.hasVoted(question.id);
-    button.disabled = true;
-    const answer = await connection.request("question.vote", { question: question.id, vote: voted });
-    button.disabled = false;
+    const answer = await act(button, () => connection.request("question.vote", { question: question.id, vote: voted }), {
+      status: byId("qa-status"),
+    });
     if (answer.ok) state.setVoted(question.id, answer.voted, answer.votes);
-    else flash(byId("qa-status"), failure(answer), "error");
   }
 
   document.querySelectorAll("[data-sort]").forEach((button) => {
@@ -127,13 +118,10 @@ function mountAskForm({ state, connection }) {
     event.preventDefault();
     const question = text.value.trim();
     if (!question) return;
-    submit.disabled = true;
-    const answer = await connection.write("question.ask", { text: question, anonymous: anonymous.checked });
-    submit.disabled = false;
-    if (!answer.ok) {
-      flash(status, failure(answer), "error");
-      return;
-    }
+    const answer = await act(submit, () => connection.write("question.ask", { text: question, anonymous: anonymous.checked }), {
+      status,
+    });
+    if (!answer.ok) return;
     text.value = "";
     anonymous.checked = false;
     flash(status, answer.question.status === "pending" ? T.asked_pending : T.asked, "success");

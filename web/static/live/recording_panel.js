@@ -1,6 +1,7 @@
 // The moderator console's recorded-video panel: what the session's recording is and when it plays, its position
 // while it plays, and Play / Stop buttons that post without leaving the console (the forms work without script too).
 
+import { act, textsOf } from "../common/ui.js";
 import { onStreamStatus, refreshStreamStatus } from "./stream_feed.js";
 
 const panel = document.getElementById("recording-panel");
@@ -9,10 +10,7 @@ if (panel) start(panel);
 
 function start(panel) {
   const field = (name) => panel.querySelector(`[data-recording="${name}"]`);
-  const words = (key, values = {}) =>
-    (panel.dataset["text" + key[0].toUpperCase() + key.slice(1)] || key).replace(/\{(\w+)\}/g, (whole, name) =>
-      name in values ? String(values[name]) : whole,
-    );
+  const words = textsOf(panel);
 
   function clock(seconds) {
     if (seconds === null || seconds === undefined) return "–";
@@ -38,23 +36,23 @@ function start(panel) {
   for (const form of panel.querySelectorAll("form[data-recording-action]")) {
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
-      const button = form.querySelector("button");
-      button.disabled = true;
-      try {
-        const response = await fetch(form.action, {
-          method: "POST",
-          body: new URLSearchParams(new FormData(form)),
-          credentials: "same-origin",
-          headers: { Accept: "application/json" },
-        });
-        const body = await response.json();
-        field("message").textContent = body.message || body.error || "";
-      } catch {
-        field("message").textContent = "";
-      } finally {
-        button.disabled = false;
-        refreshStreamStatus();
-      }
+      // The panel's own message line shows the answer, accepted or not (a network failure clears it).
+      await act(form.querySelector("button"), async () => {
+        try {
+          const response = await fetch(form.action, {
+            method: "POST",
+            body: new URLSearchParams(new FormData(form)),
+            credentials: "same-origin",
+            headers: { Accept: "application/json" },
+          });
+          const body = await response.json();
+          field("message").textContent = body.message || body.error || "";
+        } catch {
+          field("message").textContent = "";
+        }
+        return { ok: true };
+      });
+      refreshStreamStatus();
     });
   }
 

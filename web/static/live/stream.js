@@ -2,6 +2,7 @@
 // Unmute button, offers audio only for poor connections, reconnects by itself with backoff, and says
 // plainly when the stream is offline.
 
+import { textsOf } from "../common/ui.js";
 import { Backoff, watchConnection } from "./reconnect.js";
 import { negotiate, release } from "./whep.js";
 
@@ -23,7 +24,7 @@ function start(root) {
   const status = root.querySelector("[data-stream-status]");
   const unmute = root.querySelector("[data-stream-unmute]");
   const audioOnly = root.querySelector("[data-stream-audio-only]");
-  const words = (key) => root.dataset["text" + key[0].toUpperCase() + key.slice(1)] || key;
+  const words = textsOf(root);
 
   let pc = null;
   let resource = null;

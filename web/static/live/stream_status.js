@@ -1,6 +1,7 @@
 // The moderator console's stream panel: live or offline, viewers, bitrate and the publisher's
 // connection, read every few seconds (stream_feed.js); the WHIP address and token for an encoder (the token shown on request).
 
+import { textsOf } from "../common/ui.js";
 import { onStreamStatus } from "./stream_feed.js";
 
 const panel = document.getElementById("stream-panel");
@@ -9,7 +10,7 @@ if (panel) start(panel);
 
 function start(panel) {
   const field = (name) => panel.querySelector(`[data-stream="${name}"]`);
-  const words = (key) => panel.dataset["text" + key[0].toUpperCase() + key.slice(1)] || key;
+  const words = textsOf(panel);
 
   function kbps(bits) {
     return `${Math.round(bits / 1000)} kbit/s`;

@@ -1,6 +1,7 @@
 // The speakers' studio: choose a camera and a microphone, see the preview, go live over WHIP, stop; reconnects by
 // itself when the relay goes away (a restart) and says so meanwhile.
 
+import { textsOf } from "../common/ui.js";
 import { Backoff, watchConnection } from "../live/reconnect.js";
 import { negotiate, release, SignallingError } from "../live/whep.js";
 
@@ -15,7 +16,7 @@ function start(root) {
   const goLive = document.getElementById("studio-go-live");
   const stop = document.getElementById("studio-stop");
   const status = document.getElementById("studio-status");
-  const words = (key) => root.dataset["text" + key[0].toUpperCase() + key.slice(1)] || key;
+  const words = textsOf(root);
   const token = root.dataset.token;
 
   let media = null;

@@ -1,16 +1,18 @@
-"""Factories for live-room tests: events, sessions, people with roles and signed-in browsers."""
+"""Factories: events, sessions, people with roles and signed-in browsers, delegates and staff inserted directly."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets
 from dataclasses import dataclass
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.accounts.models import Account, AuthSession, EventRole, Role
 from server.accounts.tokens import new_token, token_hash
+from server.agenda.interchange import DEMO_EVENT_FILE, import_event, parse_event_file
 from server.agenda.models import Room, Session
 from server.clock import utcnow
 from server.events.models import Event
@@ -102,12 +104,25 @@ async def event_by_slug(db: AsyncSession, slug: str) -> Event:
 
 
 async def sessions_of(db: AsyncSession, event: Event) -> list[Session]:
-    rows = await db.exec(select(Session).where(Session.event_id == event.id).order_by(Session.start, Session.id))
+    rows = await db.exec(
+        select(Session).where(Session.event_id == event.id).order_by(col(Session.start), col(Session.id))
+    )
     return list(rows.all())
 
 
-async def other_event(db: AsyncSession) -> tuple[Event, Session]:
-    """A second event with one session: its objects must look "not found" from the first."""
+OTHER_SLUG = "asian-dialogue-2022"  # the demo event's copy from ``other_event(copy_of_demo=True)``
+
+
+async def other_event(db: AsyncSession, *, copy_of_demo: bool = False) -> tuple[Event, Session]:
+    """A second event and its first session: its objects must look "not found" from the first. A copy of the
+    demo event under ``OTHER_SLUG`` has the same session codes, so any leak would show; otherwise the event is
+    small: one session in one room."""
+    if copy_of_demo:
+        raw = json.loads(DEMO_EVENT_FILE.read_text(encoding="utf-8"))
+        raw["event"]["slug"] = OTHER_SLUG
+        raw["event"]["title"] = "Asian Dialogue 2022"
+        copied = await import_event(db, document=parse_event_file(json.dumps(raw)))
+        return copied, (await sessions_of(db, copied))[0]
     event = Event(
         slug=f"other-{secrets.token_hex(3)}",
         title="Another Forum",
@@ -160,3 +175,52 @@ def moderator_in(person: Person, *, event: Event, session: Session) -> Participa
         country="",
         roles=frozenset({Role.moderator}),
     )
+
+
+async def delegates(
+    db: AsyncSession, event: Event, count: int, *, attendance: str = Attendance.onsite, prefix: str = "delegate"
+) -> list[Account]:
+    accounts = [Account(email=f"{prefix}{n}@example.org", name=f"Delegate {n}") for n in range(count)]
+    db.add_all(accounts)
+    await db.flush()
+    db.add_all(
+        Registration(
+            event_id=event.id or 0,
+            account_id=account.id or 0,
+            name=account.name,
+            email=account.email,
+            country="ID",
+            attendance=attendance,
+            status=RegistrationStatus.confirmed,
+            confirmed_at=utcnow(),
+            badge_nonce=secrets.token_hex(8),
+            feed_token=secrets.token_urlsafe(24),
+        )
+        for account in accounts
+    )
+    await db.commit()
+    return accounts
+
+
+async def staff(db: AsyncSession, event: Event, role: Role, email: str) -> Account:
+    account = Account(email=email, name=role.value.title())
+    db.add(account)
+    await db.flush()
+    db.add(EventRole(event_id=event.id or 0, account_id=account.id or 0, role=role))
+    await db.commit()
+    return account
+
+
+async def session_with_capacity(db: AsyncSession, event: Event, capacity: int, *, kind: str = "parallel") -> Session:
+    """The first session of ``kind`` in the event, its room resized to ``capacity`` seats."""
+    session = (
+        await db.exec(
+            select(Session).where(Session.event_id == event.id, Session.kind == kind).order_by(col(Session.start))
+        )
+    ).first()
+    assert session is not None
+    room = await db.get_one(Room, session.room_id)
+    room.capacity = capacity
+    db.add(room)
+    await db.commit()
+    return session

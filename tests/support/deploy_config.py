@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.support.ports import free_port
 from web import NODE_MODULES_DIR, STATIC_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,12 +34,6 @@ def self_signed_certificate(directory: Path, host: str = "127.0.0.1") -> Certifi
     return Certificate(cert, key)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _replace_upstream(site: str, name: str, servers: list[str]) -> str:
     block = re.compile(r"(upstream " + name + r" \{\n)(.*?)(\n\})", re.DOTALL)
     match = block.search(site)
@@ -61,7 +55,7 @@ def render_site(
 ) -> str:
     """The shipped site with this machine's ports, paths and certificate; nothing else changed."""
     site = SITE.read_text(encoding="utf-8")
-    site = site.replace("listen 127.0.0.1:8100;", f"listen 127.0.0.1:{control_port or _free_port()};")
+    site = site.replace("listen 127.0.0.1:8100;", f"listen 127.0.0.1:{control_port or free_port()};")
     site = site.replace("listen 80;", f"listen 127.0.0.1:{http_port};").replace("listen [::]:80;", "")
     site = site.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;")
     site = site.replace("listen [::]:443 ssl http2;", "")

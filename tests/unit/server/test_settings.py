@@ -86,3 +86,29 @@ def test_settings_name_a_bad_relay_address_and_upload_limit():
         "PODIUM_MEDIA_MAX_UPLOAD_BYTES must be a positive number of bytes such as 4294967296",
         "PODIUM_RELAY_URL must be an http(s) URL such as http://127.0.0.1:8100, not 'relay:8100'",
     ]
+
+
+def test_settings_every_problem_is_named_at_once():
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env(
+            {
+                "PODIUM_ENV": "production",
+                "PODIUM_DATABASE_URL": "mysql://db/podium",
+                "PODIUM_BASE_URL": "podium.example.org",
+                "PODIUM_SMTP_PORT": "many",
+            }
+        )
+
+    assert raised.value.problems == [
+        "PODIUM_DATABASE_URL must be an sqlite:/// or postgresql:// URL",
+        "PODIUM_SECRET_KEY must be set to a secret of your own when PODIUM_ENV=production",
+        "PODIUM_BASE_URL must be an http(s) URL such as https://podium.example.org, not 'podium.example.org'",
+        "PODIUM_SMTP_PORT must be a port number such as 587",
+    ]
+    assert str(raised.value) == "\n".join(raised.value.problems)
+
+
+def test_settings_log_format_defaults_to_json_in_production():
+    production = Settings.from_env({"PODIUM_ENV": "production", "PODIUM_SECRET_KEY": "s" * 40})
+    development = Settings.from_env({})
+    assert (production.log_format, development.log_format) == ("json", "text")

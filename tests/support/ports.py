@@ -1,4 +1,5 @@
-"""Ports for the servers tests and benchmarks start: a free one, and waiting until a process listens on it."""
+"""Ports for the servers tests and benchmarks start: a free one, whether one is open, and waiting until a process
+listens on it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,14 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
 
 
 def wait_for_port(port: int, process: subprocess.Popen[bytes], what: str, timeout: float = 30) -> None:

@@ -1,31 +1,28 @@
-"""Helpers for the registration HTTP tests: browsers as httpx clients, sign-in links read from the outbox."""
+"""HTTP helpers: browsers as httpx clients on the ASGI app, CSRF-carrying posts, signing in (through the pages
+with the link read from the outbox, or directly), and a recorder standing in for the live server."""
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
 
 import httpx
-import lxml.html
 from sqlmodel import col, func, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.accounts.services import create_sign_in_link
-from server.agenda.interchange import DEMO_EVENT_FILE, import_event, parse_event_file
 from server.app import create_app
+from server.broadcast import CountsChanged, Message
 from server.db import Database
-from server.events.models import Event
-from server.events.services import get_event
 from server.mail.models import OutboxMail
 from server.registration.services import use_sign_in_link
 from server.settings import Settings
 from server.transport.auth import CSRF_COOKIE, SESSION_COOKIE
+from tests.support.factories import Person
 
 ORIGIN = "http://podium.test"
 LINK = re.compile(r"https?://[^/\s]+(/signin/[A-Za-z0-9_-]+)")
-OTHER_SLUG = "asian-dialogue-2022"
 
 ClientMaker = Callable[[], AbstractAsyncContextManager[httpx.AsyncClient]]
 
@@ -92,34 +89,19 @@ async def count(database: Database, table: type) -> int:
         return int((await db.exec(select(func.count()).select_from(table))).one())
 
 
-async def other_event(database: Database) -> Event:
-    """The demo event again under another slug: the same session codes, so any leak would show."""
-    raw = json.loads(DEMO_EVENT_FILE.read_text(encoding="utf-8"))
-    raw["event"]["slug"] = OTHER_SLUG
-    raw["event"]["title"] = "Asian Dialogue 2022"
-    async with database.session() as db:
-        return await import_event(db, document=parse_event_file(json.dumps(raw)))
+def as_person(client: httpx.AsyncClient, person: Person | None) -> httpx.AsyncClient:
+    """The client signed in as ``person`` (a factory's session cookie), or anonymous for ``None``."""
+    client.cookies.delete(SESSION_COOKIE)
+    if person is not None:
+        client.cookies.set(SESSION_COOKIE, person.token)
+    return client
 
 
-async def event(db: AsyncSession, slug: str) -> Event:
-    return await get_event(db, slug=slug)
+@dataclass
+class Recorder:
+    """Stands in for the live server: what HTTP actions publish to the rooms."""
 
+    messages: list[Message] = field(default_factory=list)
 
-def page(response: httpx.Response) -> lxml.html.HtmlElement:
-    return lxml.html.fromstring(response.text)
-
-
-def with_class(response: httpx.Response, name: str) -> list[lxml.html.HtmlElement]:
-    return list(page(response).xpath(f"//*[contains(concat(' ', normalize-space(@class), ' '), ' {name} ')]"))
-
-
-def text_of(response: httpx.Response, class_name: str) -> str:
-    """The whitespace-normalised text of the first element with the class."""
-    found = with_class(response, class_name)
-    assert found, f"no element of class {class_name!r} in:\n{response.text}"
-    return " ".join(found[0].text_content().split())
-
-
-def error_message(response: httpx.Response) -> str:
-    found = with_class(response, "error-message") or with_class(response, "message-error")
-    return " ".join(found[0].text_content().split()) if found else ""
+    async def publish(self, messages: Sequence[Message], counts: Sequence[CountsChanged] = ()) -> None:
+        self.messages.extend(messages)
