@@ -46,6 +46,6 @@ async def enable_account(request: Request, page: AccountPage) -> Response:
 
 routes: list[BaseRoute] = [
     Route("/admin/accounts", accounts_page, methods=["GET"], name="admin_accounts"),
-    Route("/admin/accounts/{account_id:int}/disable", disable_account, methods=["POST"], name="admin_disable"),
-    Route("/admin/accounts/{account_id:int}/enable", enable_account, methods=["POST"], name="admin_enable"),
+    Route("/admin/accounts/{account_id:id}/disable", disable_account, methods=["POST"], name="admin_disable"),
+    Route("/admin/accounts/{account_id:id}/enable", enable_account, methods=["POST"], name="admin_enable"),
 ]

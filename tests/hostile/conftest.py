@@ -28,7 +28,8 @@ async def site(settings: Settings, database: Database, demo_event: str) -> Async
     async with database.session() as db:
         event = await factories.event_by_slug(db, demo_event)
         session = (await factories.sessions_of(db, event))[1]
-        organiser = await factories.person(db, event, "Organiser One", role=Role.organiser)
+        # Also an instance admin, so the sweep of every route reaches the admin pages too.
+        organiser = await factories.person(db, event, "Organiser One", role=Role.organiser, admin=True)
     app = create_asgi(settings, database, deliver_mail=False, settle_gc=False)
     # A crash must show as a 500 here, as a browser would see it, not as an exception in the test.
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)

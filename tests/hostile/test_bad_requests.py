@@ -100,8 +100,7 @@ async def test_a_nul_in_any_registration_field_is_a_400_with_a_message(site: Sit
 @pytest.mark.parametrize(
     "page",
     [
-        "organiser/accounts/{id}/disable",
-        "organiser/accounts/{id}/enable",
+        "organiser/people/{id}/remove",
         "organiser/announcements/{id}/remove",
         "organiser/speakers/{id}/link",
         "organiser/speakers/{id}/unlink",
