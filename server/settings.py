@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 DEVELOPMENT_SECRET = "podium-development-secret-do-not-use-in-production"  # noqa: S105 (refused in production)
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 DEFAULT_MAX_UPLOAD_BYTES = 4 * 1024**3  # nginx's client_max_body_size in deploy/nginx/podium.conf
+DEFAULT_LIVE_GUESTS_PER_ADDRESS = 500  # a hall of guests behind one NAT
 
 
 class SettingsError(ValueError):
@@ -127,6 +128,8 @@ class Settings:
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     relay_url: str = ""  # a relay process's internal address for status, stop and play; empty: the embedded relay
     metrics_token: str = ""  # a bearer token that reads /metrics from anywhere; empty: loopback clients only
+    # Live-room guests behind one address (a venue's NAT): at most this many connections, and their share of limits.
+    live_guests_per_address: int = DEFAULT_LIVE_GUESTS_PER_ADDRESS
 
     @property
     def is_production(self) -> bool:
@@ -177,6 +180,15 @@ class Settings:
         except ValueError:
             problems.append("PODIUM_MEDIA_MAX_UPLOAD_BYTES must be a positive number of bytes such as 4294967296")
             max_upload_bytes = DEFAULT_MAX_UPLOAD_BYTES
+        try:
+            live_guests_per_address = int(
+                environ.get("PODIUM_LIVE_GUESTS_PER_ADDRESS", "") or DEFAULT_LIVE_GUESTS_PER_ADDRESS
+            )
+            if not 1 <= live_guests_per_address <= 1_000_000:
+                raise ValueError
+        except ValueError:
+            problems.append("PODIUM_LIVE_GUESTS_PER_ADDRESS must be a whole number from 1 to 1000000, such as 500")
+            live_guests_per_address = DEFAULT_LIVE_GUESTS_PER_ADDRESS
         relay_url = environ.get("PODIUM_RELAY_URL", "").strip().rstrip("/")
         relay_parts = urlsplit(relay_url)
         if relay_url and (relay_parts.scheme not in {"http", "https"} or not relay_parts.netloc):
@@ -199,5 +211,6 @@ class Settings:
             max_upload_bytes=max_upload_bytes,
             relay_url=relay_url,
             metrics_token=environ.get("PODIUM_METRICS_TOKEN", "").strip(),
+            live_guests_per_address=live_guests_per_address,
         )
         return settings, problems

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from realtime.live.connection_caps import Cap, ConnectionCaps
 from server.rate_limits import BoundedRedis, Claim, Rate, TokenBuckets
+from server.settings import DEFAULT_LIVE_GUESTS_PER_ADDRESS
 
 # Requests of any kind, then the writes people make by hand.
 LIMITS: dict[str, Rate] = {
@@ -18,10 +19,10 @@ LIMITS: dict[str, Rate] = {
     "chat": Rate(10 / 30, 10.0),
     "vote": Rate(6.0, 60.0),
 }
-# The guests sharing one address together get this many people's limits.
-GUESTS_PER_ADDRESS = 25
 CONNECTIONS_PER_PERSON = 20  # tabs and devices of one account, or of one guest key
-CONNECTIONS_PER_GUEST_ADDRESS = 500  # a hall of guests behind one NAT, scanning the room's QR code
+# The guests behind one address (a hall on the venue's NAT, scanning the room's QR code) share one person's
+# limits for every this many of them; how many guests that is, PODIUM_LIVE_GUESTS_PER_ADDRESS says.
+GUESTS_PER_PERSONS_SHARE = 20
 # A connection refused this many times keeps flooding: it is disconnected.
 MAX_REFUSALS = 200
 
@@ -32,19 +33,6 @@ class Owner:
 
     person: str  # ``Identity.key``: "a<account id>" or "g<guest id>"
     guest_address: str | None = None
-
-    def claims(self, name: str) -> list[Claim]:
-        rate = LIMITS[name]
-        claims = [Claim(f"{name}:{self.person}", rate)]
-        if self.guest_address is not None:
-            claims.append(Claim(f"{name}:address:{self.guest_address}", rate.times(GUESTS_PER_ADDRESS)))
-        return claims
-
-    def caps(self) -> list[Cap]:
-        caps = [Cap(self.person, CONNECTIONS_PER_PERSON)]
-        if self.guest_address is not None:
-            caps.append(Cap(f"address:{self.guest_address}", CONNECTIONS_PER_GUEST_ADDRESS))
-        return caps
 
 
 @dataclass(slots=True)
@@ -59,13 +47,30 @@ class Refusals:
 
 
 class PersonLimits:
-    def __init__(self, redis_url: str | None, *, prefix: str) -> None:
+    def __init__(
+        self, redis_url: str | None, *, prefix: str, guests_per_address: int = DEFAULT_LIVE_GUESTS_PER_ADDRESS
+    ) -> None:
         self.redis = BoundedRedis(redis_url) if redis_url else None
         self.buckets = TokenBuckets(self.redis, prefix=prefix)
         self.connections = ConnectionCaps(self.redis, prefix=prefix)
+        self.guests_per_address = guests_per_address
+
+    def claims(self, owner: Owner, name: str) -> list[Claim]:
+        rate = LIMITS[name]
+        claims = [Claim(f"{name}:{owner.person}", rate)]
+        if owner.guest_address is not None:
+            shares = max(1.0, self.guests_per_address / GUESTS_PER_PERSONS_SHARE)
+            claims.append(Claim(f"{name}:address:{owner.guest_address}", rate.times(shares)))
+        return claims
+
+    def caps(self, owner: Owner) -> list[Cap]:
+        caps = [Cap(owner.person, CONNECTIONS_PER_PERSON)]
+        if owner.guest_address is not None:
+            caps.append(Cap(f"address:{owner.guest_address}", self.guests_per_address))
+        return caps
 
     async def allow(self, owner: Owner, name: str, refusals: Refusals) -> bool:
-        allowed = await self.buckets.take(owner.claims(name))
+        allowed = await self.buckets.take(self.claims(owner, name))
         if not allowed:
             refusals.count += 1
         return allowed

@@ -88,7 +88,9 @@ class LiveServer:
             engineio_logger=False,
         )
         self.presence = Presence(settings.redis_url, prefix=channel)
-        self.limits = PersonLimits(settings.redis_url, prefix=channel)
+        self.limits = PersonLimits(
+            settings.redis_url, prefix=channel, guests_per_address=settings.live_guests_per_address
+        )
         self.room_cache = RoomCache()
         self.coalescer = Coalescer(
             database,
@@ -193,7 +195,7 @@ class LiveServer:
             session_hash=session_hash,
             address=environ.get("REMOTE_ADDR", ""),
         )
-        if not await self.limits.connections.claim(sid, connection.owner.caps()):
+        if not await self.limits.connections.claim(sid, self.limits.caps(connection.owner)):
             raise socketio.exceptions.ConnectionRefusedError(
                 _("Too many open connections. Please close another tab or window."), {"code": "too_many_connections"}
             )

@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,7 +22,8 @@ from server.db import Database
 from server.live.models import Question, QuestionVote, RoomLog
 from tests.support.app_processes import AppProcess
 from tests.support.live_clients import LiveClient, client_id, lost_within
-from tests.support.ports import free_port, port_open, wait_for_port
+from tests.support.ports import port_open
+from tests.support.private_services import private_redis
 from tests.support.requirements import require
 from tests.support.world import World
 
@@ -272,36 +270,17 @@ async def test_disabling_an_account_closes_its_sockets_in_every_process(
     assert still["ok"] is True
 
 
-@contextmanager
-def private_redis(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """A Redis of this test's own, to kill: the shared one serves everybody else."""
-    require("redis-server", shutil.which("redis-server") is not None)
-    port = free_port()
-    process = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        wait_for_port(port, process, "redis-server")
-        yield f"redis://127.0.0.1:{port}/0", process
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=10)
-
-
 async def test_revocation_reaches_sockets_in_every_process_while_redis_is_down(
-    world: World, database_url: str, database: Database, tmp_path: Path
+    world: World, database_url: str, database: Database
 ) -> None:
     """The revocations travel through the database, not the bus."""
     room = world.session.id
-    with private_redis(tmp_path) as (redis_url, redis), two_processes(database_url, redis_url) as (first, second):
+    with private_redis() as redis, two_processes(database_url, redis.url) as (first, second):
         tabs = [await connected(first.url, world.delegate), await connected(second.url, world.delegate)]
         try:
             for tab in tabs:
                 assert (await tab.join(room))["ok"]
             redis.kill()
-            redis.wait(timeout=10)
             async with database.session() as db:
                 await sign_out_everywhere(db, account=world.delegate.account)
             lost = [await lost_within(tab, "chat.history", {"session": room, "before": 1}) for tab in tabs]

@@ -11,7 +11,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from tests.support.ports import free_port, wait_for_port
@@ -61,6 +61,16 @@ class PrivateRedis:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGCONT)
             self.kill()
+
+
+@contextlib.contextmanager
+def private_redis() -> Iterator[PrivateRedis]:
+    """A running PrivateRedis for the block, stopped after it whatever state the test left it in."""
+    redis = PrivateRedis()
+    try:
+        yield redis
+    finally:
+        redis.stop()
 
 
 class PrivatePostgres:

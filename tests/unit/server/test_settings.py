@@ -112,3 +112,18 @@ def test_settings_log_format_defaults_to_json_in_production():
     production = Settings.from_env({"PODIUM_ENV": "production", "PODIUM_SECRET_KEY": "s" * 40})
     development = Settings.from_env({})
     assert (production.log_format, development.log_format) == ("json", "text")
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "many", "1000001"])
+def test_settings_guests_per_address_must_be_a_sensible_whole_number(value):
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env({"PODIUM_LIVE_GUESTS_PER_ADDRESS": value})
+
+    assert refused.value.problems == [
+        "PODIUM_LIVE_GUESTS_PER_ADDRESS must be a whole number from 1 to 1000000, such as 500"
+    ]
+
+
+def test_settings_guests_per_address_defaults_to_a_hall_of_500():
+    assert Settings.from_env({}).live_guests_per_address == 500
+    assert Settings.from_env({"PODIUM_LIVE_GUESTS_PER_ADDRESS": "2000"}).live_guests_per_address == 2000
