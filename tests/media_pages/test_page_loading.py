@@ -7,8 +7,8 @@ import httpx
 import pytest
 
 from server.db import QueryCounter
-from tests.media_pages.conftest import Stage
 from tests.support.http import as_person, csrf
+from tests.support.speaker_stage import Stage
 
 pytestmark = pytest.mark.integration
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.media_pages.conftest import Stage
 from tests.support.http import as_person, csrf
+from tests.support.speaker_stage import Stage
 
 pytestmark = pytest.mark.integration
 JSON = {"Accept": "application/json"}
