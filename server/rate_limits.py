@@ -18,7 +18,10 @@ logger = logging.getLogger(__name__)
 
 REDIS_TIMEOUT = 0.2  # seconds: a limit check waits no longer for Redis
 REDIS_PAUSE = 1.0  # seconds between probes of a Redis that failed to answer
-FORGET_AFTER_KEYS = 10_000  # beyond this many buckets in a process, the full ones are forgotten
+# Beyond this many buckets in a process, the full ones are forgotten, at most once a second (a scan of them all):
+# a crowd joining leaves a bucket per guest that is full again a moment later.
+FORGET_AFTER_KEYS = 1_000
+FORGET_EVERY = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +69,12 @@ class LocalBuckets:
 
     def __init__(self) -> None:
         self._buckets: dict[str, Bucket] = {}
+        self._forgotten_at = 0.0
 
     def take(self, claims: Sequence[Claim], now: float | None = None) -> bool:
         now = time.monotonic() if now is None else now
-        if len(self._buckets) > FORGET_AFTER_KEYS:
+        if len(self._buckets) > FORGET_AFTER_KEYS and now - self._forgotten_at >= FORGET_EVERY:
+            self._forgotten_at = now
             self._forget_full(now)
         buckets = []
         for claim in claims:

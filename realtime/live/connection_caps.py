@@ -66,7 +66,9 @@ class ConnectionCaps:
         self.redis = redis
         self.prefix = prefix
         self.process = uuid.uuid4().hex
-        self._held: dict[str, set[str]] = {}  # key -> this process's connections holding it
+        # key -> how many of this process's connections hold it; a count, not a set of them: a crowd of guests
+        # is a key each, and a set apiece would cost each connection some 300 bytes (tests/bench, memory).
+        self._held: dict[str, int] = {}
         self._caps_of: dict[str, tuple[Cap, ...]] = {}  # connection -> what it holds
         self._renewing: asyncio.Task[None] | None = None
         if redis is not None:
@@ -85,7 +87,7 @@ class ConnectionCaps:
     async def claim(self, sid: str, caps: Sequence[Cap]) -> bool:
         """Counts connection ``sid`` against every cap and answers True, or answers False and counts nothing
         when one of them is full."""
-        if any(len(self._held.get(cap.key, ())) >= cap.most for cap in caps):
+        if any(self._held.get(cap.key, 0) >= cap.most for cap in caps):
             return False
         if self.redis is not None:
             self._start_renewing()
@@ -95,17 +97,17 @@ class ConnectionCaps:
                 return False
         self._caps_of[sid] = tuple(caps)
         for cap in caps:
-            self._held.setdefault(cap.key, set()).add(sid)
+            self._held[cap.key] = self._held.get(cap.key, 0) + 1
         return True
 
     async def release(self, sid: str) -> None:
         caps = self._caps_of.pop(sid, ())
         for cap in caps:
-            holders = self._held.get(cap.key)
-            if holders is not None:
-                holders.discard(sid)
-                if not holders:
-                    del self._held[cap.key]
+            holders = self._held.get(cap.key, 0) - 1
+            if holders > 0:
+                self._held[cap.key] = holders
+            else:
+                self._held.pop(cap.key, None)
         if caps and self.redis is not None:  # if Redis misses this, the entry expires unrenewed
             await self.redis.run(self._release, keys=[self._set(cap.key) for cap in caps], args=[self._entry(sid)])
 
@@ -117,7 +119,7 @@ class ConnectionCaps:
         assert self.redis is not None
         while True:
             await asyncio.sleep(RENEW_EVERY)
-            entries = [(key, sid) for key, holders in list(self._held.items()) for sid in list(holders)]
+            entries = [(cap.key, sid) for sid, caps in list(self._caps_of.items()) for cap in caps]
             for start in range(0, len(entries), RENEW_BATCH):
                 # Not one released since the list was made: renewing it would count it again for a TTL.
                 batch = [(key, sid) for key, sid in entries[start : start + RENEW_BATCH] if sid in self._caps_of]

@@ -29,3 +29,17 @@ def test_local_buckets_take_every_claim_or_none() -> None:
 
     assert answers == [True, True, False]  # the third took nothing from the address either
     assert (other_guest, full_address) == (True, False)
+
+
+def test_a_crowds_full_buckets_are_forgotten_and_the_others_still_limit() -> None:
+    buckets = LocalBuckets()
+    for n in range(1500):  # a crowd joining: each guest's bucket is full again half a second later
+        buckets.take([Claim(f"any:g{n}", Rate(2.0, 40.0))], now=10.0)
+    flooder = Claim("ask:g-flood", Rate(1 / 60, 2.0))
+    answers = [buckets.take([flooder], now=10.0) for _ in range(3)]
+
+    after = buckets.take([flooder], now=12.0)  # the first take past a second forgets the full buckets
+
+    assert answers == [True, True, False]
+    assert after is False  # a bucket that is not full is kept: its person stays limited
+    assert len(buckets._buckets) == 1
