@@ -11,7 +11,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -43,58 +43,42 @@ class Claim:
     rate: Rate
 
 
-@dataclass(slots=True)
-class Bucket:
-    rate: float
-    burst: float
-    tokens: float = -1.0
-    updated: float = field(default_factory=time.monotonic)
+NEVER = 1e9  # seconds: the refill interval of a bucket that does not refill (a rate of zero)
 
-    def refill(self, now: float) -> None:
-        if self.tokens < 0:  # first use: a full bucket
-            self.tokens, self.updated = self.burst, now
-        self.tokens = min(self.burst, self.tokens + max(0.0, now - self.updated) * self.rate)
-        self.updated = now
 
-    def take(self, now: float | None = None) -> bool:
-        self.refill(time.monotonic() if now is None else now)
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return True
-        return False
+def _interval(rate: Rate) -> float:
+    return 1 / rate.per_second if rate.per_second > 0 else NEVER
 
 
 class LocalBuckets:
-    """This process's buckets: all the claims' tokens are taken, or none."""
+    """This process's buckets: all the claims' tokens are taken, or none.
+
+    Each bucket is one number, the moment it would be full again (the generic cell rate algorithm): with
+    ``burst`` tokens refilled one every ``interval``, the bucket holds ``burst - (full_at - now) / interval``.
+    A crowd's buckets cost a float each, and one whose moment has passed is what a new one would be: it is
+    forgotten, at most once a second (a scan of them all) once there are many."""
 
     def __init__(self) -> None:
-        self._buckets: dict[str, Bucket] = {}
+        self._full_at: dict[str, float] = {}
         self._forgotten_at = 0.0
 
     def take(self, claims: Sequence[Claim], now: float | None = None) -> bool:
         now = time.monotonic() if now is None else now
-        if len(self._buckets) > FORGET_AFTER_KEYS and now - self._forgotten_at >= FORGET_EVERY:
+        if len(self._full_at) > FORGET_AFTER_KEYS and now - self._forgotten_at >= FORGET_EVERY:
             self._forgotten_at = now
-            self._forget_full(now)
-        buckets = []
+            self._full_at = {key: full_at for key, full_at in self._full_at.items() if full_at > now}
+        taken = []
         for claim in claims:
-            bucket = self._buckets.get(claim.key)
-            if bucket is None:
-                bucket = self._buckets[claim.key] = Bucket(claim.rate.per_second, claim.rate.burst)
-            bucket.refill(now)
-            buckets.append(bucket)
-        if any(bucket.tokens < 1 for bucket in buckets):
-            return False
-        for bucket in buckets:
-            bucket.tokens -= 1
+            interval = _interval(claim.rate)
+            full_at = max(self._full_at.get(claim.key, now), now)
+            if full_at - now > (claim.rate.burst - 1) * interval + 1e-9:  # less than one token left
+                return False
+            taken.append((claim.key, full_at + interval))
+        self._full_at.update(taken)
         return True
 
-    def _forget_full(self, now: float) -> None:
-        """A full bucket is what a new one would be."""
-        for key, bucket in list(self._buckets.items()):
-            bucket.refill(now)
-            if bucket.tokens >= bucket.burst:
-                del self._buckets[key]
+    def __len__(self) -> int:
+        return len(self._full_at)
 
 
 class BoundedRedis:

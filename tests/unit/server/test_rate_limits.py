@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from server.rate_limits import Bucket, Claim, LocalBuckets, Rate
+from server.rate_limits import Claim, LocalBuckets, Rate
 
 pytestmark = pytest.mark.unit
 
 
 def test_bucket_refills_at_its_rate() -> None:
-    bucket = Bucket(rate=2.0, burst=3.0)
+    buckets, claim = LocalBuckets(), Claim("ask:a1", Rate(2.0, 3.0))
 
-    taken = [bucket.take(now=100.0) for _ in range(4)]
-    later = bucket.take(now=100.5)
+    taken = [buckets.take([claim], now=100.0) for _ in range(4)]
+    later = buckets.take([claim], now=100.5)
 
     assert taken == [True, True, True, False]
     assert later is True
@@ -42,4 +42,4 @@ def test_a_crowds_full_buckets_are_forgotten_and_the_others_still_limit() -> Non
 
     assert answers == [True, True, False]
     assert after is False  # a bucket that is not full is kept: its person stays limited
-    assert len(buckets._buckets) == 1
+    assert len(buckets) == 1
