@@ -233,35 +233,45 @@ async def connected(url: str, person: Person) -> LiveClient:
 # Redis: frozen, killed and restarted under two app processes sharing it.
 
 
+@asynccontextmanager
+async def room_over_one_redis(
+    world: World, database_url: str
+) -> AsyncIterator[tuple[PrivateRedis, LiveClient, Follower, Follower]]:
+    """Two app processes on a private Redis: the chair and a delegate on the first, a delegate on the second."""
+    room = world.session.id or 0
+    redis = PrivateRedis()
+    first, second = AppProcess(database_url, redis_url=redis.url), AppProcess(database_url, redis_url=redis.url)
+    try:
+        chair = await connected(first.url, world.moderator)
+        near = await Follower(room).follow(first.url, world.delegate)
+        far = await Follower(room).follow(second.url, world.onsite)
+        async with opened(chair, near, far):
+            await chair.join(room)
+            yield redis, chair, near, far
+    finally:
+        redis.stop()
+        first.stop()
+        second.stop()
+
+
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
 async def test_frozen_redis_stalls_no_acknowledgement_and_loses_nothing(
     world: World, database_url: str, database: Database
 ) -> None:
     room = world.session.id or 0
-    redis = PrivateRedis()
-    first, second = AppProcess(database_url, redis_url=redis.url), AppProcess(database_url, redis_url=redis.url)
-    chair = await connected(first.url, world.moderator)
-    near = await Follower(room).follow(first.url, world.delegate)
-    far = await Follower(room).follow(second.url, world.onsite)
-    try:
-        async with opened(chair, near, far):
-            await chair.join(room)
-            writer = Writer(chair, room)
-            await writer.ask("Before the freeze")
-            await converged(far, database)
+    async with room_over_one_redis(world, database_url) as (redis, chair, near, far):
+        writer = Writer(chair, room)
+        await writer.ask("Before the freeze")
+        await converged(far, database)
 
-            redis.freeze()
-            for n in range(5):
-                await writer.ask(f"While Redis hangs {n}")
-            frozen_acks = list(writer.ack_times)
-            await converged(near, database, timeout=5)  # this process's clients: at once, without Redis
-            redis.thaw()
-            await converged(far, database)
-            await assert_nothing_lost_or_doubled(database, room, [writer])
-    finally:
-        redis.stop()
-        first.stop()
-        second.stop()
+        redis.freeze()
+        for n in range(5):
+            await writer.ask(f"While Redis hangs {n}")
+        frozen_acks = list(writer.ack_times)
+        await converged(near, database, timeout=5)  # this process's clients: at once, without Redis
+        redis.thaw()
+        await converged(far, database)
+        await assert_nothing_lost_or_doubled(database, room, [writer])
 
     assert len(writer.acked) == 6
     assert max(frozen_acks) < 1.0, frozen_acks
@@ -272,47 +282,36 @@ async def test_redis_down_then_back_counts_reach_everyone_and_delivery_resumes_w
     world: World, database_url: str, database: Database
 ) -> None:
     room = world.session.id or 0
-    redis = PrivateRedis()
-    first, second = AppProcess(database_url, redis_url=redis.url), AppProcess(database_url, redis_url=redis.url)
-    chair = await connected(first.url, world.moderator)
-    near = await Follower(room).follow(first.url, world.delegate)
-    far = await Follower(room).follow(second.url, world.onsite)
-    try:
-        async with opened(chair, near, far):
-            await chair.join(room)
-            writer = Writer(chair, room)
-            asked = await writer.ask("Vote for me")
-            assert asked is not None
-            question = str(asked["question"]["id"])
-            await converged(far, database)
+    async with room_over_one_redis(world, database_url) as (redis, chair, near, far):
+        writer = Writer(chair, room)
+        asked = await writer.ask("Vote for me")
+        assert asked is not None
+        question = str(asked["question"]["id"])
+        await converged(far, database)
 
-            redis.kill()
-            vote = await chair.call("question.vote", {"session": room, "question": int(question), "vote": True})
-            await writer.ask("While Redis is down")
-            counted = await near.wait_for("counts", lambda c: c["votes"].get(question) == 1, timeout=5)
-            await converged(near, database, timeout=5)
-            await asyncio.sleep(8)  # long enough for a doubling retry pause to pass 4 seconds
+        redis.kill()
+        vote = await chair.call("question.vote", {"session": room, "question": int(question), "vote": True})
+        await writer.ask("While Redis is down")
+        counted = await near.wait_for("counts", lambda c: c["votes"].get(question) == 1, timeout=5)
+        await converged(near, database, timeout=5)
+        await asyncio.sleep(8)  # long enough for a doubling retry pause to pass 4 seconds
 
-            redis.start()
-            back_at = time.monotonic()
-            sent: dict[str, float] = {}
-            while time.monotonic() - back_at < 6:
-                answer = await writer.ask(f"After Redis returned {len(sent)}")
-                assert answer is not None
-                sent[answer["question"]["text"]] = time.monotonic()
-                await asyncio.sleep(0.2)
-            live_after = [
-                at
-                for at, event in far.live
-                if event["kind"] == "question" and event["data"]["text"] in sent and at > back_at
-            ]
-            await converged(far, database)
-            await converged(near, database)
-            await assert_nothing_lost_or_doubled(database, room, [writer])
-    finally:
-        redis.stop()
-        first.stop()
-        second.stop()
+        redis.start()
+        back_at = time.monotonic()
+        sent: dict[str, float] = {}
+        while time.monotonic() - back_at < 6:
+            answer = await writer.ask(f"After Redis returned {len(sent)}")
+            assert answer is not None
+            sent[answer["question"]["text"]] = time.monotonic()
+            await asyncio.sleep(0.2)
+        live_after = [
+            at
+            for at, event in far.live
+            if event["kind"] == "question" and event["data"]["text"] in sent and at > back_at
+        ]
+        await converged(far, database)
+        await converged(near, database)
+        await assert_nothing_lost_or_doubled(database, room, [writer])
 
     assert vote["ok"] and counted["votes"][question] == 1  # the chair's own process, while Redis was down
     assert far.votes[question] == 1 and far.resyncs >= 1  # the other process's client, once Redis returned
