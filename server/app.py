@@ -19,7 +19,18 @@ from server.ops.logging import RequestIdMiddleware
 from server.rate_limits import installation_buckets
 from server.settings import Settings
 from server.streams.relay_control import HttpRelayControl
-from server.transport import accounts, admin, api, exports, live_pages, media_pages, pages, recordings, registration
+from server.transport import (
+    accounts,
+    admin,
+    api,
+    backoffice,
+    exports,
+    live_pages,
+    media_pages,
+    pages,
+    recordings,
+    registration,
+)
 from server.transport.auth import CSRFMiddleware
 from server.transport.errors import EXCEPTION_HANDLERS
 from server.transport.input_guard import UnstorableAddressMiddleware
@@ -44,6 +55,7 @@ def site_routes() -> list[BaseRoute]:
         *accounts.routes,
         *admin.routes,
         *registration.routes,
+        *backoffice.routes,
         *exports.routes,
         *live_pages.routes,
         *media_pages.routes,

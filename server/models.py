@@ -2,6 +2,7 @@
 
 from server.accounts.models import Account, AuthSession, EventRole, Revocation, SignInLink
 from server.agenda.models import Person, Room, Session, SessionKind, SessionSpeaker, Track
+from server.audit.models import AuditEntry
 from server.events.models import Event
 from server.live.models import (
     Announcement,
@@ -22,6 +23,7 @@ from server.streams.models import Recording, StreamKey
 
 __all__ = [
     "Account",
+    "AuditEntry",
     "Announcement",
     "AuthSession",
     "ChatMessage",

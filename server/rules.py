@@ -8,6 +8,7 @@ from typing import Any
 from server.accounts import rules as accounts
 from server.agenda import rules as agenda
 from server.live import rules as live
+from server.organising import rules as organising
 from server.permissions import RULES, Rule
 from server.registration import rules as registration
 from server.streams import rules as streams
@@ -18,6 +19,7 @@ DOMAINS = {
     "registration": registration,
     "live": live,
     "streams": streams,
+    "organising": organising,
 }
 
 

@@ -10,6 +10,7 @@ from server.accounts.actors import Actor
 from server.accounts.models import Account, EventRole
 from server.accounts.revocations import Reason, record_revocation
 from server.agenda.models import Person
+from server.audit.services import record
 from server.db import begin_write
 from server.errors import InvalidInput, NotFound
 from server.events.models import Event
@@ -36,9 +37,11 @@ async def remove_from_event(db: AsyncSession, *, actor: Actor, event: Event, acc
     roles = await db.exec(
         delete(EventRole)
         .where(col(EventRole.event_id) == event.id, col(EventRole.account_id) == account_id)
-        .returning(col(EventRole.id))
+        .returning(col(EventRole.role))
     )
-    had_role = bool(roles.all())
+    roles_held = list(roles.scalars().all())
+    had_role = bool(roles_held)
+    status_before = registration.status if registration is not None else None
     active = registration is not None and registration.status != RegistrationStatus.cancelled
     if not (had_role or active):
         await db.rollback()
@@ -53,5 +56,16 @@ async def remove_from_event(db: AsyncSession, *, actor: Actor, event: Event, acc
     )
     await record_revocation(db, account_id=account_id, event_id=event.id, reason=Reason.removed)
     account = await db.get_one(Account, account_id)
+    record(
+        db,
+        actor=actor,
+        event=event,
+        action="person.remove",
+        target_type="account",
+        target_id=account_id,
+        target_label=account.email,
+        before={"roles": sorted(roles_held), "registration": status_before},
+        after={"roles": [], "registration": registration.status if registration else None},
+    )
     await db.commit()
     return account

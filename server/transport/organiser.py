@@ -22,6 +22,7 @@ from server.registration.reports import dashboard, event_team, participant_list,
 from server.registration.rules import can_check_in, can_manage_registrations, can_remove_people, can_see_participants
 from server.registration.seats import holds_seat
 from server.transport.auth import checked_form, form_text
+from server.transport.backoffice import render_backoffice
 from server.transport.context import database, private, see_other, settings
 from server.transport.labels import (
     attendance_labels,
@@ -89,8 +90,6 @@ async def organiser_page(request: Request, page: EventPage) -> Response:
         team = await event_team(db, actor=actor, event=event)
     zone = ZoneInfo(event.timezone)
     context = {
-        "event": event,
-        "actor": actor,
         "report": report,
         "modes": MODES,
         "statuses": STATUSES,
@@ -106,7 +105,7 @@ async def organiser_page(request: Request, page: EventPage) -> Response:
         "status_labels": organiser_status_labels(),
         "role_labels": role_labels(),
     }
-    return private(render(request, "registration/organiser.html", context))
+    return render_backoffice(request, page, "registration/organiser.html", context, section="organiser")
 
 
 @requires(can_manage_registrations, load_event_page)

@@ -1,0 +1,7 @@
+"""Who may run an event's back office."""
+
+from __future__ import annotations
+
+from server.accounts.rules import is_organiser
+
+can_read_audit_log = is_organiser.named("can_read_audit_log")
