@@ -18,11 +18,13 @@ from server.live.models import (
     RoomLog,
 )
 from server.mail.models import OutboxMail
+from server.organising.models import ApiToken, PendingImport
 from server.registration.models import Registration, SessionChoice
 from server.streams.models import Recording, StreamKey
 
 __all__ = [
     "Account",
+    "ApiToken",
     "AuditEntry",
     "Announcement",
     "AuthSession",
@@ -33,6 +35,7 @@ __all__ = [
     "LiveSettings",
     "Mute",
     "OutboxMail",
+    "PendingImport",
     "Person",
     "Poll",
     "PollOption",

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from collections import defaultdict
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -22,25 +20,13 @@ from server.app import site_urls
 from server.db import Database
 from server.events.models import Event
 from server.events.services import get_event
+from tests.support.standards import frab_json_errors, frab_json_schema, frab_xml_schema
 
 pytestmark = pytest.mark.integration
 
-# The frab maintainers' published schemas, in the shared folder beside the repository.
-STANDARDS = Path(__file__).resolve().parents[2] / "shared" / "standards"
 BASE_URL = "http://127.0.0.1:8000"
 # The demo's first parallel slot, 13:30 on the first day, is held in these three rooms.
 PARALLEL_ROOMS = {"Jade Room", "Silk Road Room", "Lotus Room"}
-
-
-def frab_json_schema() -> dict[str, object]:
-    # The published schema is annotated with // comments in some versions; JSON has none.
-    text = (STANDARDS / "frab-schedule.schema.json").read_text(encoding="utf-8")
-    lines = [line for line in text.splitlines() if not line.lstrip().startswith("//")]
-    return dict(json.loads("\n".join(lines)))
-
-
-def frab_xml_schema() -> etree.XMLSchema:
-    return etree.XMLSchema(etree.parse(str(STANDARDS / "frab-schedule.xml.xsd")))
 
 
 async def programme_of(database: Database, slug: str) -> Programme:
@@ -108,9 +94,7 @@ async def test_schedule_json_validates_against_the_frab_schema(client: httpx.Asy
 
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
-    validator = jsonschema.Draft6Validator(frab_json_schema(), format_checker=jsonschema.Draft6Validator.FORMAT_CHECKER)
-    errors = [f"{list(error.absolute_path)}: {error.message}" for error in validator.iter_errors(response.json())]
-    assert errors == []
+    assert frab_json_errors(response.json()) == []
 
 
 async def test_schedule_json_has_one_event_per_session_on_midnight_days(

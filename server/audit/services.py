@@ -67,14 +67,16 @@ def record(
     target_label: str = "",
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
+    actor_label: str = "",
 ) -> AuditEntry:
-    """Adds the entry to ``db`` (the caller commits it with the change) and writes it to the structured log."""
+    """Adds the entry to ``db`` (the caller commits it with the change) and writes it to the structured log.
+    ``actor_label`` describes an actor that is not a person signed in (an integration's API token, by name)."""
     old, new = changes(before, after)
     account = actor.account
     entry = AuditEntry(
         event_id=event.id if event is not None else None,
         account_id=account.id if account is not None else None,
-        actor_email=account.email if account is not None else "",
+        actor_email=(actor_label or (account.email if account is not None else ""))[:254],
         action=action,
         target_type=target_type,
         target_id=str(target_id)[:64],
