@@ -19,6 +19,12 @@ class InvalidInput(PodiumError):
     status_code = 400
 
 
+class Unauthorized(PodiumError):
+    """No credentials, or ones that are unknown, revoked or expired (an API token)."""
+
+    status_code = 401
+
+
 class Forbidden(PodiumError):
     status_code = 403
 

@@ -207,6 +207,43 @@ def _session(
     return SessionEntry(**{**record, "kind": SessionKind(record["kind"]), "start": start, "end": end})
 
 
+def check_session(raw: Any, *, event: Event, names: dict[str, set[str]], at: At) -> SessionEntry:
+    """One session in the file's shape, checked by the file's rules against ``event`` and the slugs in ``names``
+    ("rooms", "tracks", "people"): what the API's session writes accept."""
+    record = _record(raw, at, _SESSION)
+    fields = {
+        "timezone": event.timezone,
+        "start_date": event.start_date,
+        "end_date": event.end_date,
+        "languages": event.languages,
+    }
+    return _session(record, at, raw, fields, names)
+
+
+def check_person(raw: Any, *, at: At) -> dict[str, Any]:
+    """One person in the file's shape (slug, name, organisation, country, biography), checked by its rules."""
+    return _record(raw, at, _PERSON)
+
+
+def session_fields(
+    session: Session, *, zone: ZoneInfo, room: str, track: str | None, speakers: list[str]
+) -> dict[str, Any]:
+    """A session in the file's shape, with its times in the event's zone."""
+    return _fields(
+        session,
+        _SESSION,
+        start=to_zone(session.start, zone).strftime(_TIME_FORMAT),
+        end=to_zone(session.end, zone).strftime(_TIME_FORMAT),
+        room=room,
+        track=track,
+        speakers=speakers,
+    )
+
+
+def person_fields(person: Person) -> dict[str, Any]:
+    return _fields(person, _PERSON)
+
+
 def parse_event_file(text: str) -> EventDocument:
     """Parse and validate a "podium-event/1" file; the first problem found raises EventFileError."""
     raw = load_json(text)
@@ -331,11 +368,9 @@ async def export_event(db: AsyncSession, *, event: Event) -> dict[str, Any]:
         "tracks": [_fields(track, _TRACK) for track in programme.tracks],
         "people": [_fields(person, _PERSON) for person in programme.people],
         "sessions": [
-            _fields(
+            session_fields(
                 view.session,
-                _SESSION,
-                start=to_zone(view.session.start, zone).strftime(_TIME_FORMAT),
-                end=to_zone(view.session.end, zone).strftime(_TIME_FORMAT),
+                zone=zone,
                 room=view.room.slug,
                 track=view.track.slug if view.track is not None else None,
                 speakers=[person.slug for person in view.speakers],

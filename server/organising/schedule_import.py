@@ -218,7 +218,9 @@ async def _plan_sessions(db: AsyncSession, plan: ImportPlan, event: Event | None
             **{name: getattr(row, name) for name in ("code", "title", "abstract", "kind", "start", "end", "language")},
             "room": file_slug["room"].get(room_slugs.get(row.room_id, ""), ""),
             "track": file_slug["track"].get(track_slugs.get(row.track_id, ""), "") if row.track_id else None,
-            "speakers": [file_slug["person"].get(people_slugs.get(pid, ""), "") for pid in speakers.get(row.id or 0, [])],
+            "speakers": [
+                file_slug["person"].get(people_slugs.get(pid, ""), "") for pid in speakers.get(row.id or 0, [])
+            ],
         }
         differs = tuple(name for name in SESSION_FIELDS if current[name] != getattr(entry, name))
         if differs:
@@ -289,11 +291,12 @@ async def apply_import(
     action: str = "import.apply",
     label: str = "",
     actor_label: str = "",
+    keep_picked: bool = True,
 ) -> tuple[Event, ImportPlan]:
     """Makes the event's programme what ``wanted`` says, in one transaction, and bumps the event's version so
     cached pages refresh. The plan is made again inside the transaction; when ``digest`` (the preview's) no
     longer matches it, nothing is written (Conflict). ``event`` ``None`` creates the event, with ``actor``
-    as its organiser."""
+    as its organiser. ``keep_picked`` False refuses, rather than keeps, removing a session people picked (the API)."""
     require(actor, can_import_new_event if event is None else can_import_schedule, event)
     await begin_write(db)
     if event is not None:
@@ -303,6 +306,10 @@ async def apply_import(
     if digest is not None and plan.digest() != digest:
         await db.rollback()
         raise Conflict(_("The programme changed since this preview. Check the new preview and apply it again."))
+    if plan.kept and not keep_picked:
+        await db.rollback()
+        picked = ", ".join(f"{change.key} ({change.fields[0]})" for change in plan.kept)
+        raise Conflict(_("People picked these sessions, so they stay: %(sessions)s.") % {"sessions": picked})
     if event is None:
         assert plan.new_event is not None
         event = Event(**plan.new_event, version=1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlmodel import col, select
@@ -27,6 +28,8 @@ from server.registration.locking import locked_registration
 from server.registration.models import Attendance, ChoiceStatus, Registration, RegistrationStatus, SessionChoice
 from server.registration.seats import release_seat, take_seats_for
 
+# Records a change made on someone's behalf in the change's own transaction (the caller's audit entry).
+Audit = Callable[[AsyncSession, Registration], object]
 LIMITS = {"name": 200, "organisation": 200, "job_title": 200, "accessibility_needs": 1000}
 
 
@@ -125,8 +128,10 @@ async def register(
     data: RegistrationInput,
     requester_ip: str,
     links: Links,
+    audit: Audit | None = None,
 ) -> Registered:
-    """Signed-in people are confirmed at once (their address is proven); others confirm by the emailed link."""
+    """Signed-in people are confirmed at once (their address is proven); others confirm by the emailed link.
+    ``audit`` records the change in its transaction when someone else makes it (an integration's API token)."""
     email = account.email if account is not None else data.email
     await begin_write(db)
     owner = account or (await db.exec(select(Account).where(Account.email == email))).first()
@@ -197,6 +202,8 @@ async def register(
             subject=_("Confirm your registration: {event}").format(event=event.title),
             body=body.format(event=event.title, link=links.sign_in(token)),
         )
+    if audit is not None:
+        audit(db, registration)
     await db.commit()
     return Registered(registration=registration, needs_confirmation=not confirmed)
 
@@ -229,7 +236,9 @@ async def confirm_registration(db: AsyncSession, *, registration_id: int, now: d
     return registration_id
 
 
-async def change_attendance(db: AsyncSession, *, event: Event, account: Account, attendance: str) -> Registration:
+async def change_attendance(
+    db: AsyncSession, *, event: Event, account: Account, attendance: str, audit: Audit | None = None
+) -> Registration:
     """On site → online frees every seat; online → on site only when each picked session has a seat left."""
     try:
         mode = Attendance(attendance)
@@ -252,16 +261,22 @@ async def change_attendance(db: AsyncSession, *, event: Event, account: Account,
         await take_seats_for(db, event=event, choices=list(choices))
     registration.attendance = mode
     db.add(registration)
+    if audit is not None:
+        audit(db, registration)
     await db.commit()
     return registration
 
 
-async def cancel_registration(db: AsyncSession, *, event: Event, account: Account) -> Registration:
+async def cancel_registration(
+    db: AsyncSession, *, event: Event, account: Account, audit: Audit | None = None
+) -> Registration:
     """Frees every seat (promoting the waitlists) and keeps the record, marked cancelled. The person's open
     live connections lose the rooms they entered as registered people within a second or two."""
     registration = await locked_registration(db, event=event, account=account)
     await cancel_locked(db, event=event, registration=registration)
     await record_revocation(db, account_id=account.id or 0, event_id=event.id, reason=Reason.cancelled)
+    if audit is not None:
+        audit(db, registration)
     await db.commit()
     return registration
 

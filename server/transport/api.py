@@ -1,4 +1,4 @@
-"""The read-only JSON API of the agenda, ``/api/v1/``.
+"""The public, read-only JSON API of the agenda, ``/api/v1/`` (writes with a token: ``api_write``).
 
 Each output shape is built by its own small function from the read model, so a new column never
 leaks into the API by accident. Errors are rendered as JSON by ``server.transport.errors``.
@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from server.agenda.models import Person, Room, Track
 from server.agenda.services import Programme, SessionView, parse_filter, select_sessions
@@ -21,6 +21,7 @@ from server.app_services import services_of
 from server.events.models import Event
 from server.events.services import list_events
 from server.links import Links
+from server.transport.api_spec import Endpoint, routes_of
 from server.transport.page_cache import serve_cached
 from server.transport.urls import SiteUrls
 
@@ -148,9 +149,87 @@ async def session_detail(request: Request) -> Response:
     return await serve_cached(request, "api-session", build, media_type=JSON)
 
 
-routes: list[BaseRoute] = [
-    Route("/api/v1/events", events_index, methods=["GET"], name="api_events"),
-    Route("/api/v1/events/{slug}", event_detail, methods=["GET"], name="api_event"),
-    Route("/api/v1/events/{slug}/sessions", sessions_index, methods=["GET"], name="api_sessions"),
-    Route("/api/v1/events/{slug}/sessions/{code}", session_detail, methods=["GET"], name="api_session"),
+def _ref(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+_TEXT = {"type": "string"}
+# The output shapes above as JSON Schema, for the OpenAPI description (server/transport/api_spec.py).
+SCHEMAS: dict[str, Any] = {
+    "Event": {
+        "type": "object",
+        "properties": {
+            **{name: _TEXT for name in ("slug", "title", "acronym", "timezone", "venue", "city", "country")},
+            "start_date": {"type": "string", "format": "date"},
+            "end_date": {"type": "string", "format": "date"},
+            "languages": {"type": "array", "items": _TEXT},
+            "attendance": {"enum": ["hybrid", "on-site", "online"]},
+            "url": {"type": "string", "format": "uri"},
+        },
+    },
+    "Room": {"type": "object", "properties": {"slug": _TEXT, "name": _TEXT}},
+    "Track": {"type": ["object", "null"], "properties": {"slug": _TEXT, "name": _TEXT, "color": _TEXT}},
+    "Speaker": {
+        "type": "object",
+        "properties": {"slug": _TEXT, "name": _TEXT, "organisation": _TEXT, "country": _TEXT},
+    },
+    "Session": {
+        "type": "object",
+        "properties": {
+            **{name: _TEXT for name in ("code", "title", "abstract", "kind", "language")},
+            "guid": {"type": "string", "format": "uuid"},
+            "start": {"type": "string", "format": "date-time"},
+            "end": {"type": "string", "format": "date-time"},
+            "room": _ref("Room"),
+            "track": _ref("Track"),
+            "speakers": {"type": "array", "items": _ref("Speaker")},
+            "url": {"type": "string", "format": "uri"},
+        },
+    },
+}
+_FILTERS = (
+    ("q", "words in the title, abstract or speakers"),
+    ("day", "a day of the event, YYYY-MM-DD"),
+    ("track", "a track's slug"),
+    ("room", "a room's slug"),
+    ("kind", "a session kind"),
+)
+ENDPOINTS: list[Endpoint] = [
+    Endpoint(
+        "GET",
+        "/api/v1/events",
+        "api_events",
+        events_index,
+        "The events",
+        response={"type": "object", "properties": {"events": {"type": "array", "items": _ref("Event")}}},
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/events/{slug}",
+        "api_event",
+        event_detail,
+        "One event with its rooms, tracks and days",
+        response=_ref("Event"),
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/events/{slug}/sessions",
+        "api_sessions",
+        sessions_index,
+        "The event's sessions, filtered as the programme page filters them",
+        response={
+            "type": "object",
+            "properties": {"count": {"type": "integer"}, "sessions": {"type": "array", "items": _ref("Session")}},
+        },
+        query=_FILTERS,
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/events/{slug}/sessions/{code}",
+        "api_session",
+        session_detail,
+        "One session",
+        response=_ref("Session"),
+    ),
 ]
+routes: list[BaseRoute] = routes_of(ENDPOINTS)
