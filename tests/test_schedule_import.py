@@ -92,8 +92,8 @@ async def test_pretalx_example_imports_as_a_new_event_with_every_session_room_an
     assert counts(preview)["person"] == [str(expected["speakers"]), "0", "0"]
     notes = [" ".join(li.text_content().split()) for li in with_class(preview, "import-notes")[0].xpath("li")]
     assert notes == [
-        '27 session(s) of type "Talk" become "parallel": Podium has no such kind',
-        '9 session(s) of type "Workshop" become "parallel": Podium has no such kind',
+        '27 sessions of type "Talk" become "parallel": Podium has no such kind.',
+        '9 sessions of type "Workshop" become "parallel": Podium has no such kind.',
     ]
     assert (applied.status_code, applied.headers["location"]) == (303, "/democon/organiser/import?applied=1")
     assert await programme_counts(database, "democon") == {**expected, "tracks": 2}

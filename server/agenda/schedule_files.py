@@ -19,6 +19,7 @@ from server.agenda.frab import ascii_slug
 from server.agenda.interchange import FORMAT, EventDocument, parse_event_file
 from server.agenda.models import SessionKind
 from server.errors import InvalidInput
+from server.i18n import ngettext
 from server.years import YEARS
 
 MAX_ERRORS = 50  # a file broken everywhere is named by its first fifty problems
@@ -227,7 +228,12 @@ class FrabReader:
             people=list(self.people.values()),
             sessions=sessions,
             notes=[
-                f'{count} session(s) of type "{name}" become "{DEFAULT_KIND.value}": Podium has no such kind'
+                ngettext(
+                    '%(count)d session of type "%(type)s" becomes "%(kind)s": Podium has no such kind.',
+                    '%(count)d sessions of type "%(type)s" become "%(kind)s": Podium has no such kind.',
+                    count,
+                )
+                % {"count": count, "type": name, "kind": DEFAULT_KIND.value}
                 for name, count in self.defaulted_types.items()
             ],
         )
