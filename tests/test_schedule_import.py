@@ -7,6 +7,7 @@ import json
 
 import httpx
 import pytest
+from lxml import etree
 from sqlmodel import col, func, select
 
 from server.accounts.admin import grant_admin
@@ -22,7 +23,7 @@ from server.registration.seats import pick_session
 from tests.support.factories import delegates, other_event, staff
 from tests.support.html import page, with_class
 from tests.support.http import csrf, signed_in_as
-from tests.support.standards import PRETALX_EXAMPLE, frab_json_errors
+from tests.support.standards import PRETALX_EXAMPLE, frab_json_errors, frab_xml_schema
 
 pytestmark = [pytest.mark.integration, pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)]
 
@@ -99,6 +100,10 @@ async def test_pretalx_example_imports_as_a_new_event_with_every_session_room_an
     assert await programme_counts(database, "democon") == {**expected, "tracks": 2}
     schedule = await client.get("/democon/schedule.json")
     assert frab_json_errors(schedule.json()) == []
+    xml_schema = frab_xml_schema()
+    assert xml_schema.validate(etree.fromstring((await client.get("/democon/schedule.xml")).content)), (
+        xml_schema.error_log
+    )
     guids = {e["guid"] for d in pretalx()["schedule"]["conference"]["days"] for r in d["rooms"].values() for e in r}
     exported = schedule.json()["schedule"]["conference"]["days"]
     assert {e["guid"] for d in exported for r in d["rooms"].values() for e in r} == guids
@@ -257,3 +262,24 @@ async def test_import_pages_are_organisers_only_and_another_events_upload_is_not
     assert other_apply.status_code == 404
     async with database.session() as db:
         assert (await db.exec(select(func.count()).select_from(Event))).one() == 2
+
+
+async def test_event_file_into_the_event_previews_its_changes_and_names_its_error(client, database, demo_event):
+    async with database.session() as db:
+        await staff(db, await get_event(db, slug=demo_event), Role.organiser, ORGANISER)
+    await signed_in_as(client, database, ORGANISER)
+    text = DEMO_EVENT_FILE.read_text(encoding="utf-8")
+    renamed = text.replace('"title": "Opening Ceremony / 开幕式"', '"title": "Opening"', 1)
+    broken = text.replace('"kind": "ceremony"', '"kind": "gala"', 1)
+
+    preview = await upload(client, f"/{demo_event}/organiser/import", renamed)
+    refused = await upload(client, f"/{demo_event}/organiser/import", broken)
+
+    changed = [" ".join(li.text_content().split()) for li in with_class(preview, "import-changed")[0].xpath("li")]
+    assert changed == ["Sessions: Opening (OPEN) – title"]
+    line = next(n for n, t in enumerate(broken.splitlines(), 1) if '"kind": "gala"' in t)
+    errors = [" ".join(li.text_content().split()) for li in with_class(refused, "import-error-list")[0].xpath("li")]
+    assert refused.status_code == 400
+    assert errors == [
+        f'sessions[0].kind (line {line}): "gala" is not one of plenary, parallel, ceremony, video-address, exhibition, break'
+    ]

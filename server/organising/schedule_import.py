@@ -326,7 +326,11 @@ async def apply_import(
             setattr(event, name, new)
         event.version += 1
         db.add(event)
-    await _write(db, event, plan)
+    try:
+        await _write(db, event, plan)
+    except IntegrityError:  # two sessions trading codes, or a slug the file gives twice after matching by name
+        await db.rollback()
+        raise Conflict(_("The file's codes or slugs clash with the event's in a way Podium cannot apply.")) from None
     record(
         db,
         actor=actor,
