@@ -283,3 +283,29 @@ async def test_event_file_into_the_event_previews_its_changes_and_names_its_erro
     assert errors == [
         f'sessions[0].kind (line {line}): "gala" is not one of plenary, parallel, ceremony, video-address, exhibition, break'
     ]
+
+
+async def test_apply_after_the_programme_changed_shows_the_new_preview_and_writes_nothing(client, database, demo_event):
+    async with database.session() as db:
+        event = await get_event(db, slug=demo_event)
+        await staff(db, event, Role.organiser, ORGANISER)
+    await signed_in_as(client, database, ORGANISER)
+    preview = await upload(client, f"/{demo_event}/organiser/import", PRETALX_EXAMPLE.read_text())
+    async with database.session() as db:
+        opening = (await db.exec(select(Session).where(Session.event_id == event.id, Session.code == "OPEN"))).one()
+        [delegate] = await delegates(db, event, 1)
+    async with database.session() as db:
+        await pick_session(db, event=event, account=delegate, session_id=opening.id or 0)
+    before = await programme_counts(database, demo_event)
+
+    refused = await apply(client, preview)
+
+    assert refused.status_code == 409
+    assert " ".join(with_class(refused, "message-error")[0].text_content().split()) == (
+        "The programme changed since this preview. Check the new preview and apply it again."
+    )
+    kept = [" ".join(li.text_content().split()) for li in with_class(refused, "import-kept")[0].xpath("li")]
+    assert kept == [
+        "Opening Ceremony / 开幕式 (OPEN): 1 people picked it, so it stays; cancel it in the programme instead."
+    ]
+    assert await programme_counts(database, demo_event) == before

@@ -31,6 +31,7 @@ from server.registration.models import Registration
 from server.registration.services import RegistrationInput, cancel_registration, change_attendance, register
 from server.text import storable
 from server.transport import api
+from server.transport.api_schemas import REGISTRATION_TEXT, SCHEMAS, ref
 from server.transport.api_spec import PUBLIC, READ, WRITE, Endpoint, openapi_document, routes_of
 from server.transport.auth import client_ip
 from server.transport.context import database, services
@@ -40,8 +41,6 @@ from server.transport.urls import SiteUrls
 MAX_BODY_BYTES = 256 * 1024
 REQUESTS_PER_MINUTE = 300  # per token, across processes with Redis
 MAX_INTEGER_DIGITS = 15
-REGISTRATION_FIELDS = ("name", "email", "country", "organisation", "job_title", "attendance", "language")
-REGISTRATION_TEXT = (*REGISTRATION_FIELDS, "accessibility_needs")
 
 
 # Input
@@ -305,76 +304,6 @@ async def openapi(request: Request) -> Response:
     return JSONResponse(document)
 
 
-def _ref(name: str) -> dict[str, Any]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-_TEXT: dict[str, Any] = {"type": "string"}
-_SESSION_PROPERTIES: dict[str, Any] = {
-    "code": {"type": "string", "pattern": "^[A-Za-z0-9-]{1,64}$"},
-    "title": {"type": "string", "maxLength": 300},
-    "abstract": {"type": "string", "maxLength": 20000},
-    "kind": {"enum": ["plenary", "parallel", "ceremony", "video-address", "exhibition", "break"]},
-    "start": {"type": "string", "description": "the event's local time, 2021-10-27T09:30"},
-    "end": {"type": "string", "description": "the event's local time, 2021-10-27T10:30"},
-    "room": {"type": "string", "description": "a room's slug"},
-    "track": {"type": ["string", "null"], "description": "a track's slug"},
-    "language": {"type": "string", "description": "one of the event's languages"},
-    "speakers": {"type": "array", "items": {"type": "string", "description": "a person's slug"}},
-}
-_PERSON_PROPERTIES: dict[str, Any] = {
-    "slug": {"type": "string", "pattern": "^[a-z0-9-]{1,64}$"},
-    "name": {"type": "string", "maxLength": 200},
-    "organisation": {"type": "string", "maxLength": 200},
-    "country": {"type": "string", "description": "ISO 3166 two-letter code, or empty"},
-    "biography": {"type": "string", "maxLength": 20000},
-}
-_REGISTRATION_INPUT: dict[str, Any] = {
-    **{name: _TEXT for name in REGISTRATION_TEXT},
-    "attendance": {"enum": ["onsite", "online"]},
-    "listed": {"type": "boolean"},
-}
-SCHEMAS: dict[str, Any] = {
-    **api.SCHEMAS,
-    "SessionInput": {
-        "type": "object",
-        "additionalProperties": False,
-        "properties": _SESSION_PROPERTIES,
-        "required": ["code", "title", "kind", "start", "end", "room"],
-    },
-    "SessionChange": {"type": "object", "additionalProperties": False, "properties": _SESSION_PROPERTIES},
-    "Person": {"type": "object", "properties": _PERSON_PROPERTIES},
-    "PersonInput": {
-        "type": "object",
-        "additionalProperties": False,
-        "properties": _PERSON_PROPERTIES,
-        "required": ["slug", "name"],
-    },
-    "PersonChange": {"type": "object", "additionalProperties": False, "properties": _PERSON_PROPERTIES},
-    "Registration": {
-        "type": "object",
-        "properties": {
-            **_REGISTRATION_INPUT,
-            "id": {"type": "integer"},
-            "status": {"enum": ["unconfirmed", "confirmed", "cancelled"]},
-            **{
-                name: {"type": ["string", "null"], "format": "date-time"}
-                for name in ("created_at", "confirmed_at", "cancelled_at", "checked_in_at")
-            },
-        },
-    },
-    "RegistrationInput": {
-        "type": "object",
-        "additionalProperties": False,
-        "properties": _REGISTRATION_INPUT,
-        "required": ["name", "email", "country", "attendance"],
-    },
-    "RegistrationChange": {
-        "type": "object",
-        "additionalProperties": False,
-        "properties": {"attendance": {"enum": ["onsite", "online"]}, "status": {"const": "cancelled"}},
-    },
-}
 _SESSIONS = "/api/v1/events/{slug}/sessions"
 _PEOPLE = "/api/v1/events/{slug}/people"
 _REGISTRATIONS = "/api/v1/events/{slug}/registrations"
@@ -387,8 +316,8 @@ ENDPOINTS: list[Endpoint] = [
         session_create,
         "Add a session",
         WRITE,
-        body=_ref("SessionInput"),
-        response=_ref("Session"),
+        body=ref("SessionInput"),
+        response=ref("Session"),
         status=201,
     ),
     Endpoint(
@@ -398,8 +327,8 @@ ENDPOINTS: list[Endpoint] = [
         session_update,
         "Change a session: only the fields sent",
         WRITE,
-        body=_ref("SessionChange"),
-        response=_ref("Session"),
+        body=ref("SessionChange"),
+        response=ref("Session"),
     ),
     Endpoint(
         "DELETE",
@@ -417,7 +346,7 @@ ENDPOINTS: list[Endpoint] = [
         people_index,
         "The event's speakers",
         PUBLIC,
-        response={"type": "object", "properties": {"people": {"type": "array", "items": _ref("Person")}}},
+        response={"type": "object", "properties": {"people": {"type": "array", "items": ref("Person")}}},
     ),
     Endpoint(
         "POST",
@@ -426,8 +355,8 @@ ENDPOINTS: list[Endpoint] = [
         person_create,
         "Add a speaker",
         WRITE,
-        body=_ref("PersonInput"),
-        response=_ref("Person"),
+        body=ref("PersonInput"),
+        response=ref("Person"),
         status=201,
     ),
     Endpoint(
@@ -437,8 +366,8 @@ ENDPOINTS: list[Endpoint] = [
         person_update,
         "Change a speaker: only the fields sent",
         WRITE,
-        body=_ref("PersonChange"),
-        response=_ref("Person"),
+        body=ref("PersonChange"),
+        response=ref("Person"),
     ),
     Endpoint(
         "DELETE",
@@ -456,7 +385,7 @@ ENDPOINTS: list[Endpoint] = [
         registrations_index,
         "The event's registrations",
         READ,
-        response={"type": "object", "properties": {"registrations": {"type": "array", "items": _ref("Registration")}}},
+        response={"type": "object", "properties": {"registrations": {"type": "array", "items": ref("Registration")}}},
     ),
     Endpoint(
         "POST",
@@ -465,8 +394,8 @@ ENDPOINTS: list[Endpoint] = [
         registration_create,
         "Register someone, as the register form does: they confirm by the mailed link",
         WRITE,
-        body=_ref("RegistrationInput"),
-        response=_ref("Registration"),
+        body=ref("RegistrationInput"),
+        response=ref("Registration"),
         status=201,
     ),
     Endpoint(
@@ -476,8 +405,8 @@ ENDPOINTS: list[Endpoint] = [
         registration_update,
         "Change the attendance mode (seats follow) or cancel",
         WRITE,
-        body=_ref("RegistrationChange"),
-        response=_ref("Registration"),
+        body=ref("RegistrationChange"),
+        response=ref("Registration"),
     ),
 ]
 routes: list[BaseRoute] = routes_of(ENDPOINTS)

@@ -73,14 +73,16 @@ async def _upload(request: Request, page: Page) -> Response:
     return _preview(request, page, plan, pending.id or 0, filename)
 
 
-def _preview(request: Request, page: Page, plan: Any, pending_id: int, filename: str, **extra: Any) -> Response:
+def _preview(
+    request: Request, page: Page, plan: Any, pending_id: int, filename: str, status_code: int = 200, **extra: Any
+) -> Response:
     event = _event(page)
     apply_url = (
         path_for(request, "import_apply", slug=event.slug, import_id=pending_id)
         if event is not None
         else path_for(request, "admin_import_apply", import_id=pending_id)
     )
-    return _render(request, page, {"plan": plan, "filename": filename, "apply_url": apply_url, **extra})
+    return _render(request, page, {"plan": plan, "filename": filename, "apply_url": apply_url, **extra}, status_code)
 
 
 async def _apply(request: Request, page: Page) -> Response:
@@ -88,7 +90,7 @@ async def _apply(request: Request, page: Page) -> Response:
     event = _event(page)
     async with database(request).session() as db:
         pending = await load_pending(db, actor=page.actor, event=event, pending_id=request.path_params["import_id"])
-        wanted = read_schedule_file(pending.text)
+        wanted, pending_id, filename = read_schedule_file(pending.text), pending.id or 0, pending.filename
         try:
             result, _plan = await apply_import(
                 db,
@@ -96,12 +98,15 @@ async def _apply(request: Request, page: Page) -> Response:
                 event=event,
                 wanted=wanted,
                 digest=form_text(form, "digest"),
-                label=pending.filename,
+                label=filename,
             )
         except (Conflict, InvalidInput) as refusal:
             async with database(request).session() as again:
-                plan = await plan_import(again, event=event, wanted=wanted)
-            return _preview(request, page, plan, pending.id or 0, pending.filename, conflict=refusal.message)
+                try:
+                    plan = await plan_import(again, event=event, wanted=wanted)
+                except InvalidInput as failure:  # a new event's address taken since the preview
+                    return _render(request, page, {"errors": [failure.message], "filename": filename}, 409)
+            return _preview(request, page, plan, pending_id, filename, conflict=refusal.message, status_code=409)
     return see_other(with_query(path_for(request, "import", slug=result.slug), applied="1"))
 
 
