@@ -309,3 +309,20 @@ async def test_apply_after_the_programme_changed_shows_the_new_preview_and_write
         "Opening Ceremony / 开幕式 (OPEN): 1 people picked it, so it stays; cancel it in the programme instead."
     ]
     assert await programme_counts(database, demo_event) == before
+
+
+async def test_the_same_pretalx_file_in_two_events_gives_each_its_own_guids(client, database, demo_event):
+    async with database.session() as db:
+        await staff(db, await get_event(db, slug=demo_event), Role.organiser, ADMIN)
+        await grant_admin(db, email=ADMIN)
+    await signed_in_as(client, database, ADMIN)
+    await apply(client, await upload(client, f"/{demo_event}/organiser/import", PRETALX_EXAMPLE.read_text()))
+
+    created = await apply(client, await upload(client, "/admin/import", PRETALX_EXAMPLE.read_text()))
+    again = await upload(client, "/democon/organiser/import", PRETALX_EXAMPLE.read_text())
+
+    assert created.status_code == 303
+    assert with_class(again, "import-nothing") != []
+    async with database.session() as db:
+        guids = (await db.exec(select(Session.guid))).all()
+    assert len(guids) == len(set(guids)) == 2 * pretalx_counts()["sessions"]
