@@ -18,7 +18,13 @@ from server.live.models import (
     RoomLog,
 )
 from server.mail.models import OutboxMail
-from server.registration.models import Registration, SessionChoice
+from server.registration.models import (
+    Registration,
+    RegistrationAnswer,
+    RegistrationQuestion,
+    RegistrationSettings,
+    SessionChoice,
+)
 from server.streams.models import Recording, StreamKey
 
 __all__ = [
@@ -42,6 +48,9 @@ __all__ = [
     "Recording",
     "Revocation",
     "Registration",
+    "RegistrationAnswer",
+    "RegistrationQuestion",
+    "RegistrationSettings",
     "Room",
     "RoomLog",
     "Session",
