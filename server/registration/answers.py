@@ -207,6 +207,8 @@ async def update_question(
     await begin_write(db)
     question = await find_question(db, event=event, question_id=question_id, lock=True)
     if question.version != version:
+        if question in db:
+            db.expunge(question)  # keeps the values read, which the refusal shows
         await db.rollback()
         raise StaleQuestion(question)
     before = _audit(question)

@@ -212,6 +212,8 @@ async def update_settings(
     if settings is None:
         settings = RegistrationSettings(event_id=event.id or 0, version=0)
     if settings.version != version:
+        if settings in db:
+            db.expunge(settings)  # keeps the values read, which the refusal shows
         await db.rollback()
         raise StaleSettings(settings)
     errors = {}

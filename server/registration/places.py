@@ -13,11 +13,30 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.clock import utcnow
+from server.errors import Conflict
 from server.events.models import Event
 from server.i18n import gettext as _
 from server.mail.services import queue_mail
 from server.registration.models import Attendance, Registration, RegistrationSettings, RegistrationStatus
 from server.registration.translations import in_language, translated
+
+
+def require_confirmed(registration: Registration) -> None:
+    """Badges, session picks and the rooms are for confirmed registrations only: the others are told why not."""
+    if registration.status == RegistrationStatus.confirmed:
+        return
+    reasons: dict[str, str] = {
+        RegistrationStatus.pending: _(
+            "Your registration waits for the organisers' approval: your badge and session picks come once it is approved."
+        ),
+        RegistrationStatus.waitlisted: _(
+            "You are on the waitlist: your badge and session picks come once a place is yours."
+        ),
+        RegistrationStatus.rejected: _("The organisers declined your registration for this event."),
+    }
+    raise Conflict(
+        reasons.get(registration.status, _("Please confirm your registration first: the link is in your email."))
+    )
 
 
 def limit_for(settings: RegistrationSettings, mode: str) -> int | None:

@@ -29,7 +29,7 @@ from server.registration.badges import check_in_code, qr_svg
 from server.registration.configuration import InvalidFields, Window, field_modes, registration_settings, window
 from server.registration.countries import countries, country_name
 from server.registration.models import Registration, RegistrationQuestion, RegistrationSettings, RegistrationStatus
-from server.registration.places import waitlist_position
+from server.registration.places import require_confirmed, waitlist_position
 from server.registration.seats import agenda_of
 from server.registration.services import (
     cancel_registration,
@@ -285,7 +285,7 @@ async def answers_submit(request: Request) -> Response:
         try:
             await change_answers(db, event=event, account=account, submitted=answers)
         except InvalidFields as error:
-            await db.rollback()
+            # Read in the refused change's transaction, which ends unwritten with the session.
             registration = await find_registration(db, event=event, account=account)
             assert registration is not None  # change_answers found it
             context: dict[str, Any] = {
@@ -353,8 +353,7 @@ async def confirmed_registration(db: AsyncSession, *, event: Event, account: Acc
     registration = await find_registration(db, event=event, account=account)
     if registration is None or registration.status == RegistrationStatus.cancelled:
         raise NotFound(_("You are not registered for this event."))
-    if registration.status != RegistrationStatus.confirmed:
-        raise Conflict(_("Please confirm your registration first: the link is in your email."))
+    require_confirmed(registration)
     return registration
 
 
