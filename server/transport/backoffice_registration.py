@@ -156,7 +156,7 @@ async def settings_page(
         "field_labels": field_labels(),
         "mode_labels": mode_labels(),
         "kind_labels": kind_labels(),
-        "languages": [(code, language_name(code)) for code in event.language_list],
+        "event_languages": [(code, language_name(code)) for code in event.language_list],
         "questions": [(question, translated(question.label, event)) for question in questions],
         "previews": await previews(event, preview_of or settings),
         "zone": event.timezone,
@@ -268,7 +268,7 @@ def question_page(
         "errors": errors or {},
         "error": message,
         "kind_labels": kind_labels(),
-        "languages": [(code, language_name(code)) for code in page.event.language_list],
+        "event_languages": [(code, language_name(code)) for code in page.event.language_list],
     }
     return render_backoffice(
         request, page, "backoffice/question.html", context, section=SECTION, status_code=status_code

@@ -24,7 +24,7 @@ from server.registration.models import (
 )
 from tests.support.factories import delegates, other_event, staff
 from tests.support.html import error_message, page, text_of
-from tests.support.http import post, signed_in_as
+from tests.support.http import last_link, post, signed_in_as
 
 pytestmark = [pytest.mark.integration, pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)]
 ORGANISER = "organiser@example.org"
@@ -446,3 +446,48 @@ async def test_new_routes_are_not_found_for_others_and_for_another_events_questi
     assert (foreign_edit.status_code, foreign_delete.status_code) == (404, 404)
     async with database.session() as db:
         assert (await db.get_one(RegistrationQuestion, foreign.id)).label == {"en": "Elsewhere"}
+
+
+async def test_a_change_of_mode_or_a_removal_frees_a_place_and_a_full_mode_is_refused(client, database, demo_event):
+    event = await organiser(database, demo_event)
+    await configure(database, event, onsite_limit=1, online_limit=1)
+    people = ["moving@example.org", "waiting@example.org", "later@example.org"]
+    for email in people:
+        assert (await register_signed_in(client, database, demo_event, email)).status_code == 303
+
+    await signed_in_as(client, database, people[0])
+    moved = await post(client, f"/{demo_event}/registration/attendance", {"attendance": "online"})
+    await signed_in_as(client, database, people[1])
+    full = await post(client, f"/{demo_event}/registration/attendance", {"attendance": "online"})
+
+    assert (moved.status_code, full.status_code) == (303, 409)
+    assert error_message(full) == "Every online place is taken: you keep your registration as it is."
+    assert [await status_of(database, email) for email in people] == ["confirmed", "confirmed", "waitlisted"]
+    assert (await mails_to(database, people[1]))[-1][0].startswith("A place is yours")
+
+    async with database.session() as db:
+        promoted = (await db.exec(select(Registration).where(Registration.email == people[1]))).one()
+    await signed_in_as(client, database, ORGANISER)
+    removed = await post(client, f"/{demo_event}/organiser/people/{promoted.account_id}/remove")
+
+    assert removed.status_code == 303
+    assert [await status_of(database, email) for email in people] == ["confirmed", "cancelled", "confirmed"]
+    assert (await mails_to(database, people[2]))[-1][0].startswith("A place is yours")
+
+
+async def test_a_registration_confirmed_by_the_mailed_link_joins_the_waitlist_and_is_told(client, database, demo_event):
+    async with database.session() as db:
+        event = await get_event(db, slug=demo_event)
+    await configure(database, event, online_limit=0)
+    registered = await post(
+        client, f"/{demo_event}/register", {**FORM, "email": "link@example.org", "attendance": "online"}
+    )
+    link = await last_link(database, "link@example.org")
+
+    confirmed = await post(client, link)
+
+    assert (registered.status_code, confirmed.status_code) == (303, 303)
+    assert await status_of(database, "link@example.org") == "waitlisted"
+    subject, body = (await mails_to(database, "link@example.org"))[-1]
+    assert subject == "On the waitlist: Asian Dialogue for Cultural Heritage Conservation"
+    assert "number 1" in body
