@@ -19,6 +19,7 @@ from server.permissions import require
 from server.registration.answers import event_answers, questions_of
 from server.registration.models import Attendance, ChoiceStatus, Registration, RegistrationStatus, SessionChoice
 from server.registration.rules import can_manage_registrations, can_see_participants
+from server.registration.translations import translated
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,11 @@ async def dashboard(db: AsyncSession, *, actor: Actor, event: Event) -> Dashboar
     countries = (
         await db.exec(
             select(Registration.country, func.count())
-            .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.confirmed)
+            .where(
+                Registration.event_id == event.id,
+                Registration.status == RegistrationStatus.confirmed,
+                Registration.country != "",  # where the form does not ask for it
+            )
             .group_by(col(Registration.country))
             .order_by(func.count().desc(), col(Registration.country))
         )
@@ -146,7 +151,7 @@ async def registrations_csv(db: AsyncSession, *, actor: Actor, event: Event) -> 
     first = event.language_list[0] if event.language_list else ""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([*CSV_FIELDS, *(_csv_safe(question.label.get(first, "")) for question in questions)])
+    writer.writerow([*CSV_FIELDS, *(_csv_safe(translated(question.label, event, first)) for question in questions)])
     for registration in rows:
         given = answers.get(registration.id or 0, {})
         writer.writerow(

@@ -305,6 +305,7 @@ async def test_approval_pending_then_approved_or_rejected_with_mail(client, data
     mine = await client.get(f"/{demo_event}/registration")
     badge = await client.get(f"/{demo_event}/badge")
     pick = await post(client, f"/{demo_event}/sessions/SD-1/pick")
+    participants = await client.get(f"/{demo_event}/participants")  # the delegate role comes with approval
     async with database.session() as db:
         ids = {row.email: row.id for row in (await db.exec(select(Registration))).all()}
 
@@ -321,7 +322,7 @@ async def test_approval_pending_then_approved_or_rejected_with_mail(client, data
     again = await post(client, f"/{demo_event}/organiser/registrations/{ids['reject@example.org']}/approve")
 
     assert text_of(mine, "message-warning").startswith("Your registration waits for the organisers' approval")
-    assert (badge.status_code, pick.status_code) == (409, 409)
+    assert (badge.status_code, pick.status_code, participants.status_code) == (409, 409, 404)
     assert "waits for the organisers' approval" in error_message(pick)
     assert len(listed.xpath("//form[contains(@class, 'decide-form')]")) == 2
     assert (approved.status_code, rejected.status_code, again.status_code) == (303, 303, 409)
@@ -338,6 +339,7 @@ async def test_approval_pending_then_approved_or_rejected_with_mail(client, data
     assert actions == ["registration.approve", "registration.reject"]
     await signed_in_as(client, database, "approve@example.org")
     assert (await client.get(f"/{demo_event}/badge")).status_code == 200
+    assert (await client.get(f"/{demo_event}/participants")).status_code == 200
 
 
 async def test_bad_input_is_shown_again_with_messages(client, database, demo_event):
