@@ -19,7 +19,13 @@ from server.live.models import (
 )
 from server.mail.models import OutboxMail
 from server.organising.models import ApiToken, PendingImport
-from server.registration.models import Registration, SessionChoice
+from server.registration.models import (
+    Registration,
+    RegistrationAnswer,
+    RegistrationQuestion,
+    RegistrationSettings,
+    SessionChoice,
+)
 from server.streams.models import Recording, StreamKey
 
 __all__ = [
@@ -45,6 +51,9 @@ __all__ = [
     "Recording",
     "Revocation",
     "Registration",
+    "RegistrationAnswer",
+    "RegistrationQuestion",
+    "RegistrationSettings",
     "Room",
     "RoomLog",
     "Session",

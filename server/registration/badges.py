@@ -91,7 +91,7 @@ async def check_in(db: AsyncSession, *, actor: Actor, event: Event, code: str, s
         return CheckIn(CheckInOutcome.invalid)
     if registration.status == RegistrationStatus.cancelled:
         return CheckIn(CheckInOutcome.cancelled, registration)
-    if registration.status == RegistrationStatus.unconfirmed:
+    if registration.status != RegistrationStatus.confirmed:  # unconfirmed, pending approval, waitlisted, rejected
         return CheckIn(CheckInOutcome.unconfirmed, registration)
     if registration.checked_in_at is not None:
         return CheckIn(CheckInOutcome.already, registration)

@@ -16,6 +16,7 @@ from server.errors import InvalidInput, NotFound
 from server.events.models import Event
 from server.i18n import gettext as _
 from server.permissions import require
+from server.registration.locking import lock_event
 from server.registration.models import Registration, RegistrationStatus
 from server.registration.rules import can_remove_people
 from server.registration.services import cancel_locked
@@ -27,6 +28,7 @@ async def remove_from_event(db: AsyncSession, *, actor: Actor, event: Event, acc
     if actor.account is not None and actor.account.id == account_id:
         raise InvalidInput(_("You cannot remove yourself from the event."))
     await begin_write(db)
+    await lock_event(db, event=event)  # the registration's place may go to the waitlist
     registration = (
         await db.exec(
             select(Registration)

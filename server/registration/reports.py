@@ -16,8 +16,10 @@ from server.accounts.models import Account, EventRole, Role
 from server.agenda.models import Room, Session
 from server.events.models import Event
 from server.permissions import require
+from server.registration.answers import event_answers, questions_of
 from server.registration.models import Attendance, ChoiceStatus, Registration, RegistrationStatus, SessionChoice
 from server.registration.rules import can_manage_registrations, can_see_participants
+from server.registration.translations import translated
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,11 @@ async def dashboard(db: AsyncSession, *, actor: Actor, event: Event) -> Dashboar
     countries = (
         await db.exec(
             select(Registration.country, func.count())
-            .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.confirmed)
+            .where(
+                Registration.event_id == event.id,
+                Registration.status == RegistrationStatus.confirmed,
+                Registration.country != "",  # where the form does not ask for it
+            )
             .group_by(col(Registration.country))
             .order_by(func.count().desc(), col(Registration.country))
         )
@@ -139,11 +145,21 @@ async def registrations_csv(db: AsyncSession, *, actor: Actor, event: Event) -> 
     rows = (
         await db.exec(select(Registration).where(Registration.event_id == event.id).order_by(col(Registration.id)))
     ).all()
+    # The event's own questions follow, headed by their label in the event's first language.
+    questions = await questions_of(db, event=event)
+    answers = await event_answers(db, event=event)
+    first = event.language_list[0] if event.language_list else ""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(CSV_FIELDS)
+    writer.writerow([*CSV_FIELDS, *(_csv_safe(translated(question.label, event, first)) for question in questions)])
     for registration in rows:
-        writer.writerow([_csv_safe(getattr(registration, field)) for field in CSV_FIELDS])
+        given = answers.get(registration.id or 0, {})
+        writer.writerow(
+            [
+                *(_csv_safe(getattr(registration, field)) for field in CSV_FIELDS),
+                *(_csv_safe(given.get(question.id or 0, "")) for question in questions),
+            ]
+        )
     return buffer.getvalue()
 
 

@@ -20,7 +20,8 @@ from server.events.models import Event
 from server.i18n import gettext as _
 from server.mail.services import queue_mail
 from server.registration.locking import locked_registration
-from server.registration.models import Attendance, ChoiceStatus, Registration, RegistrationStatus, SessionChoice
+from server.registration.models import Attendance, ChoiceStatus, Registration, SessionChoice
+from server.registration.places import require_confirmed
 
 # Exhibitions run for days and breaks are for everyone: neither holds a seat or clashes with a pick.
 SEATLESS_KINDS = {SessionKind.exhibition.value, SessionKind.break_.value}
@@ -103,8 +104,7 @@ async def _seat_or_waitlist(db: AsyncSession, *, registration: Registration, ses
 async def pick_session(db: AsyncSession, *, event: Event, account: Account, session_id: int) -> SessionChoice:
     """Adds a session to the delegate's agenda; picking it again changes nothing."""
     registration = await locked_registration(db, event=event, account=account)
-    if registration.status != RegistrationStatus.confirmed:
-        raise Conflict(_("Please confirm your registration first: the link is in your email."))
+    require_confirmed(registration)
     session, room = await _locked_session(db, event=event, session_id=session_id)
     if session.kind == SessionKind.break_:
         raise InvalidInput(_("Breaks are for everyone: there is nothing to pick."))

@@ -15,7 +15,10 @@ def attendance_labels() -> dict[str, str]:
 def status_labels() -> dict[str, str]:
     return {
         RegistrationStatus.unconfirmed: _("Waiting for your confirmation by email"),
+        RegistrationStatus.pending: _("Waiting for the organisers' approval"),
+        RegistrationStatus.waitlisted: _("On the waitlist"),
         RegistrationStatus.confirmed: _("Confirmed"),
+        RegistrationStatus.rejected: _("Declined by the organisers"),
         RegistrationStatus.cancelled: _("Cancelled"),
     }
 
@@ -23,7 +26,10 @@ def status_labels() -> dict[str, str]:
 def organiser_status_labels() -> dict[str, str]:
     return {
         RegistrationStatus.unconfirmed: _("Unconfirmed"),
+        RegistrationStatus.pending: _("Pending approval"),
+        RegistrationStatus.waitlisted: _("Waitlisted"),
         RegistrationStatus.confirmed: _("Confirmed"),
+        RegistrationStatus.rejected: _("Rejected"),
         RegistrationStatus.cancelled: _("Cancelled"),
     }
 

@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Route
 
 from server.agenda.services import to_zone
 from server.events.models import Event
+from server.registration.answers import event_answers, questions_of
 from server.registration.badges import CheckIn, check_in
 from server.registration.countries import country_name
 from server.registration.models import Attendance, RegistrationStatus
@@ -21,6 +22,7 @@ from server.registration.removal import remove_from_event
 from server.registration.reports import dashboard, event_team, participant_list, registration_list, registrations_csv
 from server.registration.rules import can_check_in, can_manage_registrations, can_remove_people, can_see_participants
 from server.registration.seats import holds_seat
+from server.registration.translations import translated
 from server.transport.auth import checked_form, form_text
 from server.transport.backoffice import render_backoffice
 from server.transport.context import database, private, see_other, settings
@@ -36,7 +38,14 @@ from server.transport.rendering import render
 from server.transport.urls import path_for
 
 MODES = (Attendance.onsite, Attendance.online)
-STATUSES = (RegistrationStatus.confirmed, RegistrationStatus.unconfirmed, RegistrationStatus.cancelled)
+STATUSES = (
+    RegistrationStatus.confirmed,
+    RegistrationStatus.pending,
+    RegistrationStatus.waitlisted,
+    RegistrationStatus.unconfirmed,
+    RegistrationStatus.rejected,
+    RegistrationStatus.cancelled,
+)
 
 
 @requires(can_see_participants, load_event_page)
@@ -88,6 +97,8 @@ async def organiser_page(request: Request, page: EventPage) -> Response:
         report = await dashboard(db, actor=actor, event=event)
         registrations = await registration_list(db, actor=actor, event=event)
         team = await event_team(db, actor=actor, event=event)
+        questions = await questions_of(db, event=event)
+        answers = await event_answers(db, event=event)
     zone = ZoneInfo(event.timezone)
     context = {
         "report": report,
@@ -97,6 +108,8 @@ async def organiser_page(request: Request, page: EventPage) -> Response:
         "registrations": [
             (registration, account, country_name(registration.country)) for registration, account in registrations
         ],
+        "questions": [(question, translated(question.label, event)) for question in questions],
+        "answers": answers,
         "team": team,
         "fills": [
             (fill, to_zone(fill.session.start, zone), holds_seat(fill.session, fill.room)) for fill in report.sessions

@@ -5,7 +5,9 @@ The session picks and the organisers' pages live in ``picks``, ``organiser`` and
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -17,25 +19,29 @@ from starlette.routing import BaseRoute, Route
 from server import i18n
 from server.accounts.models import Account
 from server.agenda import calendar
-from server.agenda.services import load_programme
+from server.agenda.services import load_programme, to_zone
 from server.errors import Conflict, InvalidInput, NotFound, RateLimited
 from server.events.models import Event
 from server.i18n import gettext as _
 from server.ops import metrics
+from server.registration.answers import answer_field, answers_of, change_answers, questions_of
 from server.registration.badges import check_in_code, qr_svg
+from server.registration.configuration import InvalidFields, Window, field_modes, registration_settings, window
 from server.registration.countries import countries, country_name
-from server.registration.models import Registration, RegistrationStatus
+from server.registration.models import Registration, RegistrationQuestion, RegistrationSettings, RegistrationStatus
+from server.registration.places import require_confirmed, waitlist_position
 from server.registration.seats import agenda_of
 from server.registration.services import (
-    RegistrationInput,
     cancel_registration,
     change_attendance,
     find_registration,
+    parse_registration_form,
     register,
     registration_by_feed_token,
     rotate_feed_token,
 )
-from server.transport import organiser, picks, speakers
+from server.registration.translations import translated
+from server.transport import backoffice_registration, organiser, picks, speakers
 from server.transport.auth import checked_form, client_ip, current_account, form_text
 from server.transport.context import (
     database,
@@ -55,12 +61,59 @@ FIELDS = ("name", "email", "country", "organisation", "job_title", "attendance",
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 
 
-def form_context(event: Event, account: Account | None, values: dict[str, Any], error: str = "") -> dict[str, Any]:
+def question_views(event: Event, questions: list[RegistrationQuestion]) -> list[dict[str, Any]]:
+    """The questions as the reader sees them: label, help and options in their language."""
+    first = event.language_list[0] if event.language_list else ""
+    return [
+        {
+            "id": question.id,
+            "field": answer_field(question),
+            "kind": question.kind,
+            "label": translated(question.label, event),
+            "help": translated(question.help, event),
+            "required": question.required,
+            "options": [(option.get(first, ""), translated(option, event)) for option in question.options],
+        }
+        for question in questions
+    ]
+
+
+@dataclass(frozen=True)
+class RegisterForm:
+    """What the register page shows besides the values: the event's settings and questions."""
+
+    settings: RegistrationSettings
+    questions: list[RegistrationQuestion]
+
+    @classmethod
+    async def of(cls, db: AsyncSession, event: Event) -> RegisterForm:
+        return cls(await registration_settings(db, event=event), await questions_of(db, event=event))
+
+
+def form_context(
+    event: Event,
+    account: Account | None,
+    values: dict[str, Any],
+    error: str = "",
+    *,
+    form: RegisterForm,
+    errors: dict[str, str] | None = None,
+    answers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    zone = ZoneInfo(event.timezone)
+    settings = form.settings
     return {
         "event": event,
         "account": account,
         "values": values,
         "error": error,
+        "errors": errors or {},
+        "answers": answers or {},
+        "modes": field_modes(settings),
+        "questions": question_views(event, form.questions),
+        "window": window(settings),
+        "opens_local": to_zone(settings.opens_at, zone) if settings.opens_at else None,
+        "closes_local": to_zone(settings.closes_at, zone) if settings.closes_at else None,
         "countries": countries(),
         "languages": i18n.LANGUAGES,
         "attendance_labels": attendance_labels(),
@@ -72,18 +125,28 @@ async def register_form(request: Request) -> Response:
         event = await event_of(db, request)
         account = await current_account(request, db)
         registration = await find_registration(db, event=event, account=account)
-    if registration is not None and registration.status == RegistrationStatus.confirmed:
+        form = await RegisterForm.of(db, event)
+        answers = await answers_of(db, registration=registration) if registration is not None else {}
+    if registration is not None and registration.status not in {
+        RegistrationStatus.unconfirmed,
+        RegistrationStatus.cancelled,
+    }:
         return see_other(path_for(request, "registration", slug=event.slug))
     values: dict[str, Any] = {"language": i18n.current_language().code, "listed": False}
     if account is not None:
         values.update(name=account.name, email=account.email)
     if registration is not None:  # cancelled or never confirmed: offer what was given last time
         values.update({field: getattr(registration, field) for field in (*FIELDS, "listed")})
-    return render(request, "registration/register.html", form_context(event, account, values))
+    given = {f"q{question_id}": value for question_id, value in answers.items()}
+    return render(request, "registration/register.html", form_context(event, account, values, form=form, answers=given))
 
 
 def submitted(form: FormData) -> dict[str, Any]:
     return {**{field: form_text(form, field) for field in FIELDS}, "listed": form_text(form, "listed") == "yes"}
+
+
+def submitted_answers(form: FormData, questions: list[RegistrationQuestion]) -> dict[str, str]:
+    return {answer_field(question): form_text(form, answer_field(question)) for question in questions}
 
 
 async def register_submit(request: Request) -> Response:
@@ -92,16 +155,39 @@ async def register_submit(request: Request) -> Response:
     async with database(request).session() as db:
         event = await event_of(db, request)
         account = await current_account(request, db)
+        register_form_ = await RegisterForm.of(db, event)
+        answers = submitted_answers(form, register_form_.questions)
         try:
-            data = RegistrationInput.parse(**{**values, "email": account.email if account else values["email"]})
+            data, parsed = parse_registration_form(
+                event=event,
+                settings=register_form_.settings,
+                questions=register_form_.questions,
+                values={**values, "email": account.email if account else values["email"]},
+                answers=answers,
+            )
+            await end_reads(db)
             registered = await register(
-                db, event=event, account=account, data=data, requester_ip=client_ip(request), links=SiteUrls.of(request)
+                db,
+                event=event,
+                account=account,
+                data=data,
+                answers=parsed,
+                requester_ip=client_ip(request),
+                links=SiteUrls.of(request),
             )
             metrics.registration_created(data.attendance)
         except (InvalidInput, Conflict, RateLimited) as error:
             # Shown again with what was typed (cut to the field limits), so nothing needs retyping.
             shown = {name: value[:1000] if isinstance(value, str) else value for name, value in values.items()}
-            context = form_context(event, account, shown, error.message)
+            context = form_context(
+                event,
+                account,
+                shown,
+                error.message,
+                form=register_form_,
+                errors=getattr(error, "errors", None),
+                answers={name: value[:2000] for name, value in answers.items()},
+            )
             return render(request, "registration/register.html", context, error.status_code)
     if registered.needs_confirmation:
         return see_other(path_for(request, "register_sent", slug=event.slug))
@@ -134,6 +220,13 @@ async def registration_page(request: Request) -> Response:
             "attendance_labels": attendance_labels(),
             "choice_labels": choice_labels(),
         }
+        if registration is not None and registration.status not in {
+            RegistrationStatus.cancelled,
+            RegistrationStatus.rejected,
+        }:
+            context.update(await answers_context(db, event, registration))
+        if registration is not None and registration.status == RegistrationStatus.waitlisted:
+            context["waitlist_position"] = await waitlist_position(db, registration=registration)
         if registration is not None and registration.status == RegistrationStatus.confirmed:
             programme = await load_programme(db, event=event)
             chosen = await agenda_of(db, registration=registration)
@@ -146,6 +239,69 @@ async def registration_page(request: Request) -> Response:
                 country=country_name(registration.country),
             )
     return private(render(request, "registration/registration.html", context))
+
+
+def shown_answer(question: dict[str, Any], answers: dict[str, str]) -> str:
+    """An answer as the reader reads it: a choice's label in their language, a ticked box as "Yes"."""
+    value = answers.get(question["field"], "")
+    if question["kind"] == "checkbox":
+        return _("Yes") if value else _("No")
+    return next((label for option, label in question["options"] if option == value), value)
+
+
+async def answers_context(
+    db: AsyncSession,
+    event: Event,
+    registration: Registration,
+    *,
+    answers: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The registration page's answers: shown always, editable while registration is open."""
+    form = await RegisterForm.of(db, event)
+    questions = question_views(event, form.questions)
+    given = await answers_of(db, registration=registration)
+    shown = answers if answers is not None else {f"q{question_id}": value for question_id, value in given.items()}
+    return {
+        "questions": questions,
+        "answers": shown,
+        "errors": errors or {},
+        "answers_editable": bool(questions) and window(form.settings) == Window.open,
+        "answered": [(question["label"], shown_answer(question, shown)) for question in questions],
+    }
+
+
+async def answers_submit(request: Request) -> Response:
+    """The delegate changes their answers; a refused one shows the page again with the message by the field."""
+    form = await checked_form(request)
+    async with database(request).session() as db:
+        event = await event_of(db, request)
+        account = await current_account(request, db)
+        if account is None:
+            return sign_in_redirect(request, path_for(request, "registration", slug=event.slug))
+        questions = await questions_of(db, event=event)
+        answers = submitted_answers(form, questions)
+        await end_reads(db)
+        try:
+            await change_answers(db, event=event, account=account, submitted=answers)
+        except InvalidFields as error:
+            # Read in the refused change's transaction, which ends unwritten with the session.
+            registration = await find_registration(db, event=event, account=account)
+            assert registration is not None  # change_answers found it
+            context: dict[str, Any] = {
+                "event": event,
+                "account": account,
+                "registration": registration,
+                "status_labels": status_labels(),
+                "attendance_labels": attendance_labels(),
+                "choice_labels": choice_labels(),
+                "error": error.message,
+                "answers_only": True,
+                "waitlist_position": await waitlist_position(db, registration=registration),
+                **await answers_context(db, event, registration, answers=answers, errors=error.errors),
+            }
+            return private(render(request, "registration/registration.html", context, 400))
+    return see_other(path_for(request, "registration", slug=event.slug) + "#answers")
 
 
 async def _signed_in_change(request: Request, change: str) -> Response:
@@ -197,8 +353,7 @@ async def confirmed_registration(db: AsyncSession, *, event: Event, account: Acc
     registration = await find_registration(db, event=event, account=account)
     if registration is None or registration.status == RegistrationStatus.cancelled:
         raise NotFound(_("You are not registered for this event."))
-    if registration.status != RegistrationStatus.confirmed:
-        raise Conflict(_("Please confirm your registration first: the link is in your email."))
+    require_confirmed(registration)
     return registration
 
 
@@ -230,9 +385,11 @@ routes: list[BaseRoute] = [
     Route("/{slug}/registration/attendance", attendance_submit, methods=["POST"], name="registration_attendance"),
     Route("/{slug}/registration/cancel", cancel_submit, methods=["POST"], name="registration_cancel"),
     Route("/{slug}/registration/feed", feed_rotate, methods=["POST"], name="registration_feed"),
+    Route("/{slug}/registration/answers", answers_submit, methods=["POST"], name="registration_answers"),
     Route("/{slug}/agenda/{token}.ics", agenda_feed, methods=["GET"], name="agenda_feed"),
     Route("/{slug}/badge", badge_page, methods=["GET"], name="badge"),
     *picks.routes,
     *organiser.routes,
     *speakers.routes,
+    *backoffice_registration.routes,
 ]
