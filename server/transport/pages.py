@@ -23,7 +23,6 @@ from server.agenda.services import (
 from server.app_services import services_of
 from server.db import Database
 from server.events.models import Event
-from server.events.services import list_events
 from server.transport.agenda_view import (
     build_days,
     country_name,
@@ -32,6 +31,7 @@ from server.transport.agenda_view import (
     zone_choices,
     zone_label,
 )
+from server.transport.context import listed_events
 from server.transport.page_cache import serve_cached
 from server.transport.rendering import render_text
 from server.transport.urls import RoutePaths, paths_of, with_query
@@ -90,7 +90,7 @@ def database(request: Request) -> Database:
 
 async def events_index(request: Request) -> Response:
     async with database(request).session() as db:
-        events = await list_events(db)
+        events = await listed_events(db)
     state = page_state(request)
     listed = [
         {"event": event, "dates": event_dates(event), "href": state.url(state.paths.path("agenda", slug=event.slug))}
