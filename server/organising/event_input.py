@@ -63,7 +63,7 @@ class EventFields:
     def values(self) -> dict[str, object]:
         """As the Event's columns hold them."""
         return {
-            **{name: getattr(self, name) for name in self.__slots__ if name != "languages"},  # type: ignore[attr-defined]
+            **{name: getattr(self, name) for name in self.__slots__ if name != "languages"},
             "languages": ",".join(self.languages),
         }
 

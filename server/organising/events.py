@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.accounts.actors import Actor
-from server.accounts.models import EventRole, Role
+from server.accounts.models import Account, EventRole, Role
 from server.agenda.interchange import session_guid
 from server.agenda.models import Person, Room, Session, SessionSpeaker, Track
 from server.audit.services import record, snapshot
@@ -48,7 +48,9 @@ class StaleEdit(Conflict):
 
 
 def _slug_taken(slug: str) -> FieldErrors:
-    return FieldErrors({"slug": _("An event called '%(slug)s' exists already; please choose another.") % {"slug": slug}})
+    return FieldErrors(
+        {"slug": _("An event called '%(slug)s' exists already; please choose another.") % {"slug": slug}}
+    )
 
 
 async def _slug_exists(db: AsyncSession, slug: str) -> bool:
@@ -277,3 +279,18 @@ async def _copy_rows(db: AsyncSession, table: Any, source: Event, event: Event, 
     db.add_all(copies.values())
     await db.flush()
     return copies
+
+
+async def staff_events(db: AsyncSession, *, account: Account) -> list[tuple[Event, list[str]]]:
+    """The events the account helps run (any role but a delegate's), drafts included, with its roles in each:
+    where its account page leads it to their back office."""
+    rows = await db.exec(
+        select(Event, EventRole.role)
+        .join(EventRole, col(EventRole.event_id) == col(Event.id))
+        .where(EventRole.account_id == account.id, EventRole.role != Role.delegate)
+        .order_by(col(Event.start_date).desc(), col(Event.id), col(EventRole.role))
+    )
+    events: dict[int, tuple[Event, list[str]]] = {}
+    for event, role in rows.all():
+        events.setdefault(event.id or 0, (event, []))[1].append(role)
+    return list(events.values())

@@ -104,16 +104,23 @@ class CSRFMiddleware:
         await self.app(scope, receive, send_with_cookie)
 
 
-async def checked_form(request: Request) -> FormData:
-    """The posted form, after the CSRF check and a size limit; refuses before anything is written."""
+async def checked_form(
+    request: Request, *, max_bytes: int = MAX_FORM_BYTES, max_files: int = 0, by_field: bool = False
+) -> FormData:
+    """The posted form, after the CSRF check and a size limit; refuses before anything is written. A form with a
+    file says how large it may be and how many files; ``by_field`` leaves unstorable text (a NUL byte) to the
+    form's own checks, which name the field."""
     length = request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > MAX_FORM_BYTES):
+    if length is not None and (not length.isdigit() or int(length) > max_bytes):
         raise InvalidInput(_("The form is too large."))
-    form = await request.form(max_files=0, max_fields=100)
+    form = await request.form(max_files=max_files, max_fields=100)
     sent = form.get(CSRF_FIELD)
     cookie = request.cookies.get(CSRF_COOKIE, "")
     if not isinstance(sent, str) or not cookie or not hmac.compare_digest(sent, cookie):
+        await form.close()  # an uploaded file's temporary copy
         raise Forbidden(_("This form has expired. Please go back, reload the page and try again."))
+    if by_field:
+        return form
     if not all(storable(key) and (not isinstance(value, str) or storable(value)) for key, value in form.multi_items()):
         raise InvalidInput(_("The form contains characters Podium cannot accept, such as a NUL byte."))
     return form
