@@ -119,7 +119,7 @@ async def update_event(
     require(actor, can_edit_event, event)
     current = await _locked(db, event)
     if current.edit_version != edit_version:
-        await db.rollback()
+        await db.commit()  # nothing written; unlike a rollback, a commit leaves their values readable
         raise StaleEdit(current)
     before = snapshot(current, AUDITED)
     for name, value in fields.values().items():
@@ -156,7 +156,7 @@ async def set_published(db: AsyncSession, *, actor: Actor, event: Event, publish
     require(actor, can_publish_event, event)
     current = await _locked(db, event)
     if current.published == published:
-        await db.rollback()
+        await db.commit()  # nothing to change (a second click)
         return current
     current.published = published
     current.version += 1
@@ -207,8 +207,8 @@ async def clone_event(
     require(actor, can_create_events, creators)
     await begin_write(db)
     shift = dt.timedelta(days=(start_date - source.start_date).days)
-    values = _copy(source, slug=slug, title=title, start_date=start_date, end_date=end_date)
-    for name in ("published", "version", "edit_version"):
+    values = _copy(source, title=title, start_date=start_date, end_date=end_date)
+    for name in ("slug", "published", "version", "edit_version"):
         values.pop(name)
     event = await _insert_event(db, actor=actor, slug=slug, values=values)
     assert event.id is not None

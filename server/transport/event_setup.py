@@ -40,7 +40,7 @@ from server.organising.event_input import (
 )
 from server.organising.events import StaleEdit, clone_event, create_event, event_logo, set_published, update_event
 from server.organising.rules import can_clone_event, can_create_events, can_edit_event, can_publish_event
-from server.permissions import require
+from server.permissions import allows, require
 from server.settings import EventCreators
 from server.text import storable
 from server.transport.auth import checked_form, current_account, form_text
@@ -212,7 +212,12 @@ def render_settings(
     request: Request, page: EventPage, values: dict[str, Any], *, errors: dict[str, str] | None = None,
     message: str = "", status_code: int = 200,
 ) -> Response:  # fmt: skip
-    context = {**form_context(values, errors, message), "event": page.event, "saved": request.query_params.get("saved")}
+    context = {
+        **form_context(values, errors, message),
+        "event": page.event,
+        "saved": request.query_params.get("saved"),
+        "may_clone": allows(page.actor, can_create_events, settings(request).event_creators),
+    }
     return render_backoffice(
         request, page, "backoffice/event.html", context, section="event_settings", status_code=status_code
     )
@@ -311,11 +316,13 @@ def render_clone(
 
 @requires(can_clone_event, load_event_page)
 async def clone_form(request: Request, page: EventPage) -> Response:
+    require(page.actor, can_create_events, settings(request).event_creators)  # a clone is a new event
     return render_clone(request, page, clone_suggestion(page.event))
 
 
 @requires(can_clone_event, load_event_page)
 async def clone_submit(request: Request, page: EventPage) -> Response:
+    require(page.actor, can_create_events, settings(request).event_creators)
     form = await checked_form(request, by_field=True)
     values = {name: form_text(form, name)[:400] for name in ("title", "slug", "start_date", "end_date")}
     errors: dict[str, str] = {}
