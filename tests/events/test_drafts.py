@@ -11,7 +11,7 @@ from server.audit.models import AuditEntry
 from server.db import Database
 from server.events.models import Event, EventLogo
 from server.registration.models import Registration
-from tests.events.conftest import PNG
+from tests.support.event_forms import PNG
 from tests.support.html import page
 from tests.support.http import as_person, post
 from tests.support.world import World

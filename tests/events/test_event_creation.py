@@ -11,7 +11,7 @@ from server.accounts.models import EventRole, Role
 from server.audit.models import AuditEntry
 from server.events.models import Event, EventLogo
 from server.organising.event_input import MAX_LOGO_BYTES
-from tests.events.conftest import PNG, event_form, send_event_form
+from tests.support.event_forms import PNG, event_form, send_event_form
 from tests.support.html import page
 from tests.support.http import count, signed_in_as
 

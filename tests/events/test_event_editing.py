@@ -10,7 +10,7 @@ from server.accounts.models import Role
 from server.audit.models import AuditEntry
 from server.events.models import Event, EventLogo
 from server.events.services import get_event
-from tests.events.conftest import PNG, event_form, send_event_form
+from tests.support.event_forms import PNG, event_form, send_event_form
 from tests.support.factories import staff
 from tests.support.html import page
 from tests.support.http import ClientMaker, client_maker, signed_in_as
