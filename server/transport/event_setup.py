@@ -5,7 +5,6 @@ public pages show."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -42,7 +41,7 @@ from server.organising.events import StaleEdit, clone_event, create_event, event
 from server.organising.rules import can_clone_event, can_create_events, can_edit_event, can_publish_event
 from server.permissions import allows, require
 from server.settings import EventCreators
-from server.text import storable
+from server.text import UNSTORABLE, storable
 from server.transport.auth import checked_form, current_account, form_text
 from server.transport.backoffice import render_backoffice
 from server.transport.context import database, event_of, private, see_other, settings, sign_in_redirect
@@ -120,9 +119,8 @@ def event_values(event: Event) -> dict[str, Any]:
 
 def typed_values(form: FormData) -> dict[str, Any]:
     """What was typed, to show again (cut to a length the page can carry, without characters it cannot)."""
-    values: dict[str, Any] = {name: form_text(form, name)[: MAX_DESCRIPTION + 1] for name in TEXT_FIELDS}
-    values = {
-        name: value if storable(value) else re.sub("[\x00\ud800-\udfff]", "", value) for name, value in values.items()
+    values: dict[str, Any] = {
+        name: UNSTORABLE.sub("", form_text(form, name)[: MAX_DESCRIPTION + 1]) for name in TEXT_FIELDS
     }
     values["languages"] = [code for code in form.getlist("languages") if isinstance(code, str)][:100]
     return values
@@ -346,7 +344,7 @@ async def clone_submit(request: Request, page: EventPage) -> Response:
                 end_date=end,
             )
     except FieldErrors as problems:
-        shown = {name: value if storable(value) else "" for name, value in values.items()}
+        shown = {name: UNSTORABLE.sub("", value) for name, value in values.items()}
         return render_clone(request, page, shown, problems.errors, status_code=400)
     return see_other(path_for(request, "event_settings", slug=copy.slug))
 
