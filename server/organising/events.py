@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.accounts.actors import Actor
 from server.accounts.models import Account, EventRole, Role
+from server.accounts.revocations import Reason, record_revocation
 from server.agenda.interchange import session_guid
 from server.agenda.models import Person, Room, Session, SessionSpeaker, Track
 from server.audit.services import record, snapshot
@@ -25,6 +26,7 @@ from server.live.models import LiveRoom, LiveSettings
 from server.organising.event_input import EventFields, FieldErrors, Logo
 from server.organising.rules import can_clone_event, can_create_events, can_edit_event, can_publish_event
 from server.permissions import require
+from server.registration.models import Registration
 from server.settings import EventCreators
 
 # What the audit log keeps of an event's own fields (the logo by whether there is one).
@@ -162,6 +164,11 @@ async def set_published(db: AsyncSession, *, actor: Actor, event: Event, publish
     current.version += 1
     current.edit_version += 1
     db.add(current)
+    if not published:
+        # The registered people's open live connections are checked again at once: all but the staff leave.
+        registered = await db.exec(select(Registration.account_id).where(Registration.event_id == current.id))
+        for account_id in set(registered.all()):
+            await record_revocation(db, account_id=account_id, event_id=current.id, reason=Reason.unpublished)
     record(
         db,
         actor=actor,

@@ -7,8 +7,11 @@ import pytest
 from server.db import Database
 from server.events.models import Event
 from server.live.access import room_token
+from server.organising.events import set_published
+from server.registration.roles import actor_in
 from server.settings import Settings
 from tests.support import factories
+from tests.support.live_clients import lost_within
 from tests.support.world import World
 
 pytestmark = pytest.mark.integration
@@ -38,3 +41,22 @@ async def test_only_staff_join_a_draft_events_rooms(world: World, clients, datab
         "organiser": True,
     }
     assert guest["code"] == "not_found"
+
+
+async def test_taking_an_event_back_to_a_draft_sends_its_delegates_out_of_the_rooms(
+    world: World, clients, database: Database
+) -> None:
+    room = world.session.id
+    delegate = await clients(world.onsite)
+    moderator = await clients(world.moderator)
+    assert (await delegate.join(room))["ok"] and (await moderator.join(room))["ok"]
+
+    async with database.session() as db:
+        organiser = await actor_in(db, account=world.organiser.account, event=world.event)
+        await set_published(db, actor=organiser, event=world.event, published=False)
+    lost = await lost_within(delegate, "chat.history", {"session": room, "before": 1})
+
+    assert lost == "not_joined"
+    assert [(entry["session"], entry["left"]) for entry in delegate.received["revoked"]] == [(room, True)]
+    assert moderator.received["revoked"] == []
+    assert (await moderator.call("chat.history", {"session": room, "before": 1}))["ok"] is True
