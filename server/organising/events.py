@@ -161,8 +161,7 @@ async def set_published(db: AsyncSession, *, actor: Actor, event: Event, publish
         await db.commit()  # nothing to change (a second click)
         return current
     current.published = published
-    current.version += 1
-    current.edit_version += 1
+    current.version += 1  # cached pages were rendered for everyone (or for its staff): none of them is served again
     db.add(current)
     if not published:
         # The registered people's open live connections are checked again at once: all but the staff leave.
