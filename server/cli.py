@@ -208,7 +208,19 @@ async def _grant_role(settings: Settings, slug: str, email: str, role: str, name
         await database.dispose()
 
 
+INSTANCE_ROLE = "admin"  # ``podium grant-role EMAIL admin``: an instance admin, in no event
+
+
 def cmd_grant_role(args: argparse.Namespace) -> None:
+    if args.role is None:  # two arguments: EMAIL and an instance-wide role
+        email, role = args.slug, args.email
+        if role != INSTANCE_ROLE:
+            raise CommandError(
+                f"without an event the only role is {INSTANCE_ROLE!r}: podium grant-role EMAIL admin, "
+                "or podium grant-role SLUG EMAIL ROLE for a role in an event"
+            )
+        print(asyncio.run(_grant_admin(_settings(), email, args.name)))
+        return
     print(asyncio.run(_grant_role(_settings(), args.slug, args.email, args.role, args.name)))
 
 
@@ -295,10 +307,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("load-demo", help="load the demo event and its demo accounts into an empty database")
     demo.set_defaults(handler=cmd_load_demo)
 
-    granter = commands.add_parser("grant-role", help="give an account (created if needed) a role in an event")
-    granter.add_argument("slug", metavar="SLUG", help="the event's slug")
-    granter.add_argument("email", metavar="EMAIL", help="the person's email address")
-    granter.add_argument("role", metavar="ROLE", help="delegate, speaker, moderator or organiser")
+    granter = commands.add_parser(
+        "grant-role",
+        help="give an account (created if needed) a role in an event, or make it an instance admin",
+        usage="podium grant-role SLUG EMAIL ROLE | podium grant-role EMAIL admin",
+        description="SLUG EMAIL ROLE gives a role in an event (delegate, speaker, moderator or organiser); "
+        "EMAIL admin makes an instance admin, who may create events and disable accounts.",
+    )
+    granter.add_argument("slug", metavar="SLUG", help="the event's slug (or EMAIL, to make an instance admin)")
+    granter.add_argument("email", metavar="EMAIL", help="the person's email address (or admin)")
+    granter.add_argument("role", metavar="ROLE", nargs="?", help="delegate, speaker, moderator or organiser")
     granter.add_argument("--name", default="", help="the person's name, for a new account")
     granter.set_defaults(handler=cmd_grant_role)
 

@@ -3,7 +3,7 @@
 from server.accounts.models import Account, AuthSession, EventRole, Revocation, SignInLink
 from server.agenda.models import Person, Room, Session, SessionKind, SessionSpeaker, Track
 from server.audit.models import AuditEntry
-from server.events.models import Event
+from server.events.models import Event, EventLogo
 from server.live.models import (
     Announcement,
     ChatMessage,
@@ -36,6 +36,7 @@ __all__ = [
     "AuthSession",
     "ChatMessage",
     "Event",
+    "EventLogo",
     "EventRole",
     "LiveRoom",
     "LiveSettings",

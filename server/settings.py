@@ -14,6 +14,34 @@ DEFAULT_MAX_UPLOAD_BYTES = 4 * 1024**3  # nginx's client_max_body_size in deploy
 DEFAULT_LIVE_GUESTS_PER_ADDRESS = 500  # a hall of guests behind one NAT
 
 
+ANYONE = "anyone"
+
+
+@dataclass(frozen=True)
+class EventCreators:
+    """Who may create events, besides instance admins: ``PODIUM_EVENT_CREATORS``, ``anyone`` signed in or a list
+    of addresses (none by default)."""
+
+    anyone: bool = False
+    emails: frozenset[str] = frozenset()
+
+    def include(self, email: str) -> bool:
+        return self.anyone or email.strip().lower() in self.emails
+
+    @classmethod
+    def parse(cls, raw: str) -> EventCreators:
+        """Raises ValueError naming a value that is not an address."""
+        raw = raw.strip()
+        if raw.lower() == ANYONE:
+            return cls(anyone=True)
+        emails = [part.strip().lower() for part in raw.split(",") if part.strip()]
+        for email in emails:
+            local, at, domain = email.partition("@")
+            if not (local and at and domain) or any(char.isspace() for char in email):
+                raise ValueError(email)
+        return cls(emails=frozenset(emails))
+
+
 class SettingsError(ValueError):
     """The environment describes a configuration Podium refuses to run with: every problem, one a line."""
 
@@ -130,6 +158,7 @@ class Settings:
     metrics_token: str = ""  # a bearer token that reads /metrics from anywhere; empty: loopback clients only
     # Live-room guests behind one address (a venue's NAT): at most this many connections, and their share of limits.
     live_guests_per_address: int = DEFAULT_LIVE_GUESTS_PER_ADDRESS
+    event_creators: EventCreators = EventCreators()
 
     @property
     def is_production(self) -> bool:
@@ -194,6 +223,13 @@ class Settings:
         if relay_url and (relay_parts.scheme not in {"http", "https"} or not relay_parts.netloc):
             problems.append(f"PODIUM_RELAY_URL must be an http(s) URL such as http://127.0.0.1:8100, not {relay_url!r}")
             relay_url = ""
+        try:
+            event_creators = EventCreators.parse(environ.get("PODIUM_EVENT_CREATORS", ""))
+        except ValueError as bad:
+            problems.append(
+                f"PODIUM_EVENT_CREATORS must be anyone or email addresses separated by commas, not {str(bad)!r}"
+            )
+            event_creators = EventCreators()
         settings = cls(
             env=env,
             database_url=database_url,
@@ -212,5 +248,6 @@ class Settings:
             relay_url=relay_url,
             metrics_token=environ.get("PODIUM_METRICS_TOKEN", "").strip(),
             live_guests_per_address=live_guests_per_address,
+            event_creators=event_creators,
         )
         return settings, problems

@@ -26,6 +26,7 @@ class Reason(enum.StrEnum):
     removed = "removed"  # an organiser removed the person from an event: roles and registration
     cancelled = "cancelled"  # the person cancelled their registration
     unpicked = "unpicked"  # the person took a session out of their agenda (rooms may be open to its pickers only)
+    unpublished = "unpublished"  # the event went back to a draft: only its staff may be in its rooms
 
 
 @dataclass(frozen=True, slots=True)

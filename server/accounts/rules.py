@@ -26,5 +26,21 @@ def _instance_admin(actor: Actor, _obj: Any) -> bool:
 
 
 is_instance_admin = _instance_admin.named("is_instance_admin")
+
+
+@predicate("the event's staff (organiser, moderator, speaker, check-in staff)")
+def is_event_staff(actor: Actor, _obj: Any) -> bool:
+    """Any role in the event but a delegate's: the people who prepare it."""
+    return any(role != Role.delegate for role in actor.roles)
+
+
+@predicate("anyone, once the event is published")
+def _published(_actor: Actor, event: Any) -> bool:
+    return bool(event.published)
+
+
+# A draft event is "not found" to everyone else, on every page, export, feed, API document and live room of it;
+# transport asks this once where it loads the event (server/transport/context.py::event_of).
+can_see_event = (_published | is_event_staff | is_instance_admin).named("can_see_event", hides=True)
 # Account-wide actions on any account, whatever the event; an event's organiser cannot take them.
 can_disable_accounts = is_instance_admin.named("can_disable_accounts")

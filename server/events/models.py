@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlmodel import Field, SQLModel
+from sqlalchemy import LargeBinary
+from sqlmodel import Column, Field, SQLModel
 
 
 class Event(SQLModel, table=True):
@@ -23,6 +24,15 @@ class Event(SQLModel, table=True):
     url: str = Field(default="", max_length=500)
     # Bumped on every agenda change; keys the rendered-page cache across processes.
     version: int = Field(default=1)
+    # Set up in the browser (server/organising/events.py): a draft is seen by its staff only (can_see_event).
+    published: bool = Field(default=True)
+    address: str = Field(default="", max_length=500)
+    contact_email: str = Field(default="", max_length=254)
+    primary_color: str = Field(default="", max_length=7)  # "#rrggbb", or "" for Podium's own
+    secondary_color: str = Field(default="", max_length=7)
+    has_logo: bool = Field(default=False)  # its bytes are in EventLogo
+    # Bumped on every save of the event's own fields: a save carrying an older number is refused.
+    edit_version: int = Field(default=1)
 
     @property
     def language_list(self) -> list[str]:
@@ -32,3 +42,11 @@ class Event(SQLModel, table=True):
     def days(self) -> list[dt.date]:
         span = (self.end_date - self.start_date).days
         return [self.start_date + dt.timedelta(days=offset) for offset in range(span + 1)]
+
+
+class EventLogo(SQLModel, table=True):
+    """The event's logo, checked to be a PNG, JPEG or WebP image before it is stored (one row per event)."""
+
+    event_id: int = Field(foreign_key="event.id", primary_key=True, ondelete="CASCADE")
+    content_type: str = Field(max_length=20)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))

@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.accounts.actors import Actor
 from server.accounts.models import Account
+from server.accounts.rules import can_see_event
 from server.agenda.models import Session
 from server.db import read_latest
 from server.errors import Forbidden, InvalidInput, NotFound
@@ -21,6 +22,7 @@ from server.events.models import Event
 from server.i18n import gettext as _
 from server.live import rules as live_rules
 from server.live.models import LiveSettings, Mute, OnlineEntry
+from server.permissions import require
 from server.registration.models import Attendance, ChoiceStatus, Registration, RegistrationStatus, SessionChoice
 from server.registration.roles import roles_in
 
@@ -166,16 +168,17 @@ async def admit(db: AsyncSession, *, identity: Identity, session_id: int, secret
     if not found:
         raise NotFound(_("There is no such session."))
     event_id: int = found[0].event_id
+    event = await db.get_one(Event, event_id)
+    account = identity.account
+    roles = await roles_in(db, account=account, event=event)
+    require(Actor(account=account, roles=roles), can_see_event, event)  # a draft's rooms are its staff's
     in_hall = identity.grant is not None and identity.grant.session_id == session_id
-    if identity.account is None:
+    if account is None:
         if identity.grant is None or identity.grant.event_id != event_id:
             raise NotFound(_("There is no such session."))
         if not in_hall:
             raise Forbidden(_("Your room code is for another room."))
         return _guest(identity, event_id=event_id, session_id=session_id, secret=secret)
-    event = await db.get_one(Event, event_id)
-    account = identity.account
-    roles = await roles_in(db, account=account, event=event)
     staff = live_rules.enters_every_room(Actor(account=account, roles=roles))
     registration = (
         await db.exec(

@@ -1,10 +1,30 @@
-"""Who may run an event's back office."""
+"""Who may run an event's back office, and who may create events."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from server.accounts.actors import Actor
 from server.accounts.rules import is_instance_admin, is_organiser
+from server.permissions import predicate
 
 can_read_audit_log = is_organiser.named("can_read_audit_log")
+
+
+@predicate("an account PODIUM_EVENT_CREATORS names (or anyone signed in, when it says anyone)")
+def _listed_creator(actor: Actor, creators: Any) -> bool:
+    """``creators`` is the instance's ``EventCreators`` (server/settings.py)."""
+    account = actor.account
+    return account is not None and not account.disabled and creators is not None and creators.include(account.email)
+
+
+# Asked about the instance's EventCreators setting, not about an event.
+can_create_events = (is_instance_admin | _listed_creator).named("can_create_events")
+# The event's own fields (name, dates, logo, ...), publishing it or taking it back to a draft.
+can_edit_event = is_organiser.named("can_edit_event")
+can_publish_event = is_organiser.named("can_publish_event")
+# Next year's edition: the programme's structure without its people's registrations.
+can_clone_event = is_organiser.named("can_clone_event")
 # Importing a schedule file into the event (its preview and "Apply"), and exporting the event file.
 can_import_schedule = is_organiser.named("can_import_schedule")
 # Importing a schedule as a new event: the importer becomes its organiser.

@@ -16,6 +16,7 @@ from server.accounts.services import (
 )
 from server.errors import InvalidInput, RateLimited
 from server.i18n import gettext as _
+from server.organising.events import staff_events
 from server.registration.services import registrations_of, use_sign_in_link
 from server.transport.auth import (
     SESSION_COOKIE,
@@ -26,8 +27,8 @@ from server.transport.auth import (
     form_text,
     set_session_cookie,
 )
-from server.transport.context import database, next_from, private, see_other, sign_in_redirect
-from server.transport.labels import attendance_labels, status_labels
+from server.transport.context import database, next_from, private, see_other, settings, sign_in_redirect
+from server.transport.labels import attendance_labels, role_labels, status_labels
 from server.transport.rendering import render
 from server.transport.urls import SiteUrls, path_for
 
@@ -95,12 +96,16 @@ async def account_page(request: Request) -> Response:
         if account is None:
             return sign_in_redirect(request)
         registrations = await registrations_of(db, account=account)
+        helping = await staff_events(db, account=account)
     context = {
+        "staff_events": helping,
+        "event_creators": settings(request).event_creators,
         "account": account,
         "actor": Actor(account=account),
         "registrations": registrations,
         "status_labels": status_labels(),
         "attendance_labels": attendance_labels(),
+        "role_labels": role_labels(),
     }
     return private(render(request, "accounts/account.html", context))
 

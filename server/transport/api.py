@@ -19,9 +19,9 @@ from server.agenda.models import Person, Room, Track
 from server.agenda.services import Programme, SessionView, parse_filter, select_sessions
 from server.app_services import services_of
 from server.events.models import Event
-from server.events.services import list_events
 from server.links import Links
 from server.transport.api_spec import Endpoint, routes_of
+from server.transport.context import listed_events
 from server.transport.page_cache import serve_cached
 from server.transport.urls import SiteUrls
 
@@ -112,7 +112,7 @@ def _dumps(document: Any) -> str:
 
 async def events_index(request: Request) -> Response:
     async with services_of(request.app).database.session() as db:
-        events = await list_events(db)
+        events = await listed_events(db)
     links = SiteUrls.of(request)
     return JSONResponse({"events": [event_out(event, links=links) for event in events]})
 

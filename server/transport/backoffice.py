@@ -18,7 +18,7 @@ from server.errors import InvalidInput
 from server.events.models import Event
 from server.i18n import gettext as _
 from server.organising.audit_log import PAGE_SIZE, AuditFilter, audit_choices, audit_entries
-from server.organising.rules import can_import_schedule, can_read_audit_log
+from server.organising.rules import can_edit_event, can_import_schedule, can_read_audit_log
 from server.permissions import Rule, allows
 from server.registration.rules import can_change_registration_settings, can_manage_registrations
 from server.transport.context import database, private
@@ -36,6 +36,7 @@ class Section:
 
 SECTIONS: tuple[Section, ...] = (
     Section("organiser", lambda: _("Dashboard"), can_manage_registrations),
+    Section("event_settings", lambda: _("Event"), can_edit_event),
     Section("registration_settings", lambda: _("Registration"), can_change_registration_settings),
     Section("audit_log", lambda: _("Audit log"), can_read_audit_log),
     Section("import", lambda: _("Import and API"), can_import_schedule),

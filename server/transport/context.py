@@ -9,13 +9,16 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from server.accounts.actors import Actor
+from server.accounts.rules import can_see_event
 from server.accounts.services import safe_next_path
 from server.app_services import Services, services_of
 from server.db import Database
 from server.events.models import Event
-from server.events.services import get_event
+from server.events.services import get_event, list_events
+from server.permissions import allows, require
 from server.settings import Settings
-from server.transport.auth import form_text
+from server.transport.auth import current_actor, form_text
 from server.transport.urls import sign_in_path
 
 
@@ -53,7 +56,19 @@ def next_from(form: FormData, default: str) -> str:
 
 
 async def event_of(db: AsyncSession, request: Request) -> Event:
-    return await get_event(db, slug=request.path_params["slug"])
+    """The event of ``{slug}``, for those who may see it: every page, export, feed and API document of an event
+    loads it here, so a draft is "not found" to everyone but its staff (``can_see_event``). Who is asking is read
+    only when the rule does not already allow anybody."""
+    event = await get_event(db, slug=request.path_params["slug"])
+    if not allows(Actor(account=None), can_see_event, event):
+        require(await current_actor(request, db, event), can_see_event, event)
+    return event
+
+
+async def listed_events(db: AsyncSession) -> list[Event]:
+    """The events anybody may see (``can_see_event``): the events page and the API's list leave drafts out."""
+    anybody = Actor(account=None)
+    return [event for event in await list_events(db) if allows(anybody, can_see_event, event)]
 
 
 async def end_reads(db: AsyncSession) -> None:

@@ -1,4 +1,4 @@
-"""The one read a cached page needs per request: its event's id and version, by slug."""
+"""The one read a cached page needs per request: its event's id, version and whether it is published, by slug."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ class EventStamp:
 
     id: int
     version: int
+    published: bool
 
 
 class EventStamps:
@@ -38,7 +39,7 @@ class EventStamps:
         self._sqlite: sqlite3.Connection | None = None
         path = database.engine.url.database
         self._sqlite_path = path if database.is_sqlite and path and path != ":memory:" else None
-        query = select(Event.id, Event.version).where(Event.slug == bindparam("slug"))
+        query = select(Event.id, Event.version, Event.published).where(Event.slug == bindparam("slug"))
         self._sqlite_sql = str(query.compile(dialect=sqlite_dialect()))
 
     async def get(self, slug: str) -> EventStamp | None:
@@ -46,13 +47,13 @@ class EventStamps:
             row = self._read_sqlite(slug)
         else:
             async with self.database.session() as db:
-                query = select(Event.id, Event.version).where(Event.slug == slug)
+                query = select(Event.id, Event.version, Event.published).where(Event.slug == slug)
                 row = (await db.exec(query)).first()
         if row is None or row[0] is None:
             return None
-        return EventStamp(id=row[0], version=row[1])
+        return EventStamp(id=row[0], version=row[1], published=bool(row[2]))
 
-    def _read_sqlite(self, slug: str) -> tuple[int | None, int] | None:
+    def _read_sqlite(self, slug: str) -> tuple[int | None, int, bool] | None:
         if self._sqlite is None:
             assert self._sqlite_path is not None
             # Autocommit, so every read sees the latest commit rather than an old snapshot.
@@ -62,7 +63,7 @@ class EventStamps:
             weakref.finalize(self, connection.close)
             self._sqlite = connection
         count_statement()
-        row: tuple[int | None, int] | None = self._sqlite.execute(self._sqlite_sql, (slug,)).fetchone()
+        row: tuple[int | None, int, bool] | None = self._sqlite.execute(self._sqlite_sql, (slug,)).fetchone()
         return row
 
 

@@ -11,7 +11,7 @@ from starlette.routing import BaseRoute, Route
 from server.agenda import calendar, frab
 from server.agenda.services import Programme, load_programme
 from server.app_services import services_of
-from server.events.services import get_event
+from server.transport.context import event_of
 from server.transport.urls import SiteUrls
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
@@ -20,7 +20,7 @@ UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 async def _programme(request: Request) -> Programme:
     async with services_of(request.app).database.session() as db:
-        event = await get_event(db, slug=request.path_params["slug"])
+        event = await event_of(db, request)
         return await load_programme(db, event=event)
 
 

@@ -17,9 +17,9 @@ from starlette.responses import Response
 from server import i18n
 from server.agenda.services import Programme, load_programme
 from server.app_services import services_of
-from server.events.services import get_event
 from server.transport import event_stamps
 from server.transport.agenda_view import parse_zone
+from server.transport.context import event_of
 
 HTML = "text/html; charset=utf-8"
 INDENTATION = re.compile(r"\n\s+")
@@ -134,17 +134,18 @@ async def serve_cached(
     asked = (kind, scope["path"], scope["query_string"], i18n.current_language().code)
     cache = for_app(request.app)
     stamp = await event_stamps.for_app(request.app).get(request.path_params["slug"])
-    if stamp is not None:
+    if stamp is not None and stamp.published:  # a draft's pages are its staff's alone: never cached
         cached = cache.get((stamp.id, stamp.version, asked))
         if cached is not None:
             return page_response(request, cached)
     async with services_of(request.app).database.session() as db:
-        event = await get_event(db, slug=request.path_params["slug"])
+        event = await event_of(db, request)
         programme = await load_programme(db, event=event)
     tz = parse_zone(request.query_params.get("tz", ""), event_zone=event.timezone)
     text = build(programme, tz)
     page = CachedPage.from_text(compact(text) if media_type == HTML else text, media_type=media_type)
-    cache.put((event.id, event.version, asked), page)
+    if event.published:
+        cache.put((event.id, event.version, asked), page)
     return page_response(request, page)
 
 

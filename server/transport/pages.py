@@ -13,6 +13,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from server import i18n
+from server.accounts.actors import Actor
 from server.agenda.services import (
     AgendaFilter,
     Programme,
@@ -23,7 +24,8 @@ from server.agenda.services import (
 from server.app_services import services_of
 from server.db import Database
 from server.events.models import Event
-from server.events.services import list_events
+from server.organising.rules import can_create_events
+from server.permissions import allows
 from server.transport.agenda_view import (
     build_days,
     country_name,
@@ -32,6 +34,8 @@ from server.transport.agenda_view import (
     zone_choices,
     zone_label,
 )
+from server.transport.auth import current_account
+from server.transport.context import listed_events
 from server.transport.page_cache import serve_cached
 from server.transport.rendering import render_text
 from server.transport.urls import RoutePaths, paths_of, with_query
@@ -90,13 +94,15 @@ def database(request: Request) -> Database:
 
 async def events_index(request: Request) -> Response:
     async with database(request).session() as db:
-        events = await list_events(db)
+        events = await listed_events(db)
+        actor = Actor(account=await current_account(request, db))
     state = page_state(request)
     listed = [
         {"event": event, "dates": event_dates(event), "href": state.url(state.paths.path("agenda", slug=event.slug))}
         for event in events
     ]
-    html = render_text(request, "events.html", {**base_context(state), "events": listed})
+    may_create = allows(actor, can_create_events, services_of(request.app).settings.event_creators)
+    html = render_text(request, "events.html", {**base_context(state), "events": listed, "may_create": may_create})
     return HTMLResponse(html)
 
 

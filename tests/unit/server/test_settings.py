@@ -127,3 +127,22 @@ def test_settings_guests_per_address_must_be_a_sensible_whole_number(value):
 def test_settings_guests_per_address_defaults_to_a_hall_of_500():
     assert Settings.from_env({}).live_guests_per_address == 500
     assert Settings.from_env({"PODIUM_LIVE_GUESTS_PER_ADDRESS": "2000"}).live_guests_per_address == 2000
+
+
+def test_settings_event_creators_are_anyone_or_addresses_and_none_by_default():
+    nobody = Settings.from_env({}).event_creators
+    anyone = Settings.from_env({"PODIUM_EVENT_CREATORS": " Anyone "}).event_creators
+    listed = Settings.from_env({"PODIUM_EVENT_CREATORS": "Chair@Example.org, desk@example.org,"}).event_creators
+
+    assert (nobody.include("chair@example.org"), anyone.include("chair@example.org")) == (False, True)
+    assert listed.emails == frozenset({"chair@example.org", "desk@example.org"})
+    assert (listed.include("CHAIR@example.org"), listed.include("other@example.org")) == (True, False)
+
+
+def test_settings_event_creators_refuse_what_is_not_an_address():
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env({"PODIUM_EVENT_CREATORS": "chair@example.org, everyone"})
+
+    assert refused.value.problems == [
+        "PODIUM_EVENT_CREATORS must be anyone or email addresses separated by commas, not 'everyone'"
+    ]
