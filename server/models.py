@@ -1,7 +1,16 @@
 """Every table, imported in one place so the metadata (and Alembic) sees them all."""
 
 from server.accounts.models import Account, AuthSession, EventRole, Revocation, SignInLink
-from server.agenda.models import Person, Room, Session, SessionKind, SessionSpeaker, Track
+from server.agenda.models import (
+    EventSessionKind,
+    Person,
+    Room,
+    Session,
+    SessionKind,
+    SessionMaterial,
+    SessionSpeaker,
+    Track,
+)
 from server.audit.models import AuditEntry
 from server.events.models import Event
 from server.live.models import (
@@ -28,6 +37,7 @@ __all__ = [
     "AuthSession",
     "ChatMessage",
     "Event",
+    "EventSessionKind",
     "EventRole",
     "LiveRoom",
     "LiveSettings",
@@ -47,6 +57,7 @@ __all__ = [
     "Session",
     "SessionChoice",
     "SessionKind",
+    "SessionMaterial",
     "SessionSpeaker",
     "SignInLink",
     "StreamKey",

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from server.accounts.actors import Actor
+from server.agenda.rules import can_edit_programme_parts
 from server.errors import InvalidInput
 from server.events.models import Event
 from server.i18n import gettext as _
@@ -36,6 +37,8 @@ class Section:
 
 SECTIONS: tuple[Section, ...] = (
     Section("organiser", lambda: _("Dashboard"), can_manage_registrations),
+    Section("programme_parts", lambda: _("Rooms, tracks and kinds"), can_edit_programme_parts),
+    Section("people_list", lambda: _("People"), can_edit_programme_parts),
     Section("audit_log", lambda: _("Audit log"), can_read_audit_log),
 )
 
