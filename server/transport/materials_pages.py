@@ -129,8 +129,7 @@ async def material(request: Request) -> Response:
         raise NotFound(_("There is no such material in this event."))
     headers = {
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(found.filename)}",
-        "X-Content-Type-Options": "nosniff",
-        "Cache-Control": cache,
+        "Cache-Control": cache,  # X-Content-Type-Options: nosniff comes from SecurityHeadersMiddleware
     }
     return FileResponse(path, media_type=found.content_type, headers=headers)
 

@@ -146,7 +146,7 @@ async def photo(request: Request) -> Response:
     path = photo_path(settings(request).media_dir, stored, size)
     if found is None or not path.is_file():
         raise NotFound(_("There is no page at this address."))
-    headers = {"Cache-Control": "public, max-age=31536000, immutable", "X-Content-Type-Options": "nosniff"}
+    headers = {"Cache-Control": "public, max-age=31536000, immutable"}  # nosniff: SecurityHeadersMiddleware
     return FileResponse(path, media_type="image/jpeg", headers=headers)
 
 

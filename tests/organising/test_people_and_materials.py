@@ -1,0 +1,125 @@
+"""People with photos and accounts, and session materials: shown on the public session page; non-images,
+disguised files, over-size uploads and javascript: links refused with nothing stored."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+from sqlmodel import func, select
+
+from server.accounts.models import Role
+from server.agenda.models import Person, SessionMaterial
+from server.events.services import get_event
+from server.mail.models import OutboxMail
+from tests.support.factories import staff
+from tests.support.html import page
+from tests.support.http import csrf, signed_in_as
+
+pytestmark = [pytest.mark.integration, pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)]
+
+PERSON = {"name": "Mei Tan", "slug": "mei-tan", "organisation": "Heritage Lab", "country": "SG", "biography": ""}
+
+
+def png(size=(800, 600)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+async def organiser(client, database, slug):
+    async with database.session() as db:
+        await staff(db, await get_event(db, slug=slug), Role.organiser, "organiser@example.org")
+    await signed_in_as(client, database, "organiser@example.org")
+
+
+async def send(client, path, data, files=None):
+    return await client.post(path, data={"csrf_token": await csrf(client), **data}, files=files or {"none": ("", b"")})
+
+
+async def people(database):
+    async with database.session() as db:
+        return (await db.exec(select(func.count()).select_from(Person))).one()
+
+
+async def test_person_with_photo_and_account_is_invited_and_shown(client, database, demo_event, settings):
+    await organiser(client, database, demo_event)
+
+    response = await send(
+        client,
+        f"/{demo_event}/organiser/programme-people/new",
+        {**PERSON, "email": "mei@example.org"},
+        {"photo": ("mei.png", png(), "image/png")},
+    )
+
+    async with database.session() as db:
+        person = (await db.exec(select(Person).where(Person.slug == "mei-tan"))).one()
+        mail = (await db.exec(select(OutboxMail).where(OutboxMail.recipient == "mei@example.org"))).one()
+    photo = await client.get(f"/{demo_event}/photos/{person.photo}/photo.jpg")
+    assert response.status_code == 303
+    assert (person.organisation, person.country, person.account_id is not None) == ("Heritage Lab", "SG", True)
+    assert mail.subject.startswith("You are speaking at")
+    assert photo.status_code == 200
+    assert photo.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert Image.open(io.BytesIO(photo.content)).size == (400, 300)
+    assert Image.open(io.BytesIO(photo.content)).info.get("exif") is None
+
+
+@pytest.mark.parametrize(
+    ("upload", "message"),
+    [
+        (("notes.png", b"not an image at all", "image/png"), "Please choose a photo in JPEG, PNG or WebP format."),
+        (
+            ("fake.jpg", b"%PDF-1.4 posing as a photo", "image/jpeg"),
+            "Please choose a photo in JPEG, PNG or WebP format.",
+        ),
+        (("huge.png", b"\x89PNG" + b"0" * (6 * 1024 * 1024), "image/png"), "This file is larger than 5 MB."),
+    ],
+)
+async def test_photo_that_is_not_a_small_image_is_refused_with_nothing_stored(
+    client, database, demo_event, settings, upload, message
+):
+    await organiser(client, database, demo_event)
+    before = await people(database)
+
+    response = await send(client, f"/{demo_event}/organiser/programme-people/new", PERSON, {"photo": upload})
+
+    assert response.status_code in (400, 413)
+    assert page(response).xpath("//p[@id='person-photo-error']/text()") == [message]
+    assert await people(database) == before
+    photos = settings.media_dir / "photos"
+    assert not photos.exists() or list(photos.iterdir()) == []
+
+
+async def test_bad_country_comes_back_with_the_message(client, database, demo_event):
+    await organiser(client, database, demo_event)
+
+    response = await send(client, f"/{demo_event}/organiser/programme-people/new", {**PERSON, "country": "XX"})
+
+    assert response.status_code == 400
+    assert page(response).xpath("//p[@id='person-country-error']/text()") == ["Please choose a country from the list."]
+
+
+async def test_materials_file_and_link_are_listed_and_served_as_attachments(client, database, demo_event, settings):
+    await organiser(client, database, demo_event)
+    base = f"/{demo_event}/organiser/sessions/OPEN/materials"
+
+    await send(client, base, {"title": "Slides"}, {"file": ("slides.pdf", b"%PDF-1.4 slides", "application/pdf")})
+    await send(client, base, {"title": "Paper", "url": "https://example.org/paper"})
+    refused = await send(client, base, {"title": "Bad", "url": "javascript:alert(1)"})
+    disguised = await send(client, base, {"title": "X"}, {"file": ("x.pdf", b"MZ\x90 an exe", "application/pdf")})
+    public = page(await client.get(f"/{demo_event}/sessions/OPEN"))
+    links = public.xpath("//ul[@class='material-list']//a/@href")
+    download = await client.get(links[0])
+
+    assert (refused.status_code, disguised.status_code) == (400, 400)
+    assert page(refused).xpath("//p[@id='material-url-error']/text()") == [
+        "Write a web address starting with https:// or http://."
+    ]
+    assert public.xpath("//ul[@class='material-list']//a/text()") == ["Slides", "Paper"]
+    assert download.headers["content-disposition"] == "attachment; filename*=UTF-8''slides.pdf"
+    assert download.headers["x-content-type-options"] == "nosniff"
+    assert download.content == b"%PDF-1.4 slides"
+    async with database.session() as db:
+        assert (await db.exec(select(func.count()).select_from(SessionMaterial))).one() == 2
