@@ -54,4 +54,22 @@ def behaviour_of(slug: str, kinds: dict[str, EventSessionKind]) -> SessionKind:
     """The built-in behaviour of the kind ``slug``: its kind's, or the built-in of that name, else an ordinary one."""
     kind = kinds.get(slug)
     value = kind.behaviour if kind is not None else slug
-    return SessionKind(value) if value in SessionKind.__members__.values() else SessionKind.parallel
+    return SessionKind(value) if value in {known.value for known in SessionKind} else SessionKind.parallel
+
+
+# Exhibitions run for days and breaks are for everyone: a session of a kind behaving as either holds no seat and
+# clashes with no pick; a break cannot be picked at all.
+SEATLESS = frozenset({SessionKind.exhibition, SessionKind.break_})
+UNPICKABLE = frozenset({SessionKind.break_})
+
+
+async def slugs_behaving_as(db: AsyncSession, *, event_id: int, behaviours: frozenset[SessionKind]) -> frozenset[str]:
+    """The slugs of the event's kinds that behave as one of ``behaviours`` (and those built-in slugs the event
+    does not define otherwise, for events made before kinds were per event)."""
+    query = select(EventSessionKind.slug, EventSessionKind.behaviour).where(EventSessionKind.event_id == event_id)
+    rows = (await db.exec(query)).all()
+    defined = {slug for slug, _behaviour in rows}
+    return frozenset(
+        {slug for slug, behaviour in rows if behaviour in behaviours}
+        | {kind.value for kind in behaviours if kind.value not in defined}
+    )

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from server.agenda.kinds import behaviour_of
 from server.agenda.models import (
     EventSessionKind,
     Person,
@@ -32,6 +33,12 @@ class SessionView:
     room: Room
     track: Track | None
     speakers: tuple[Person, ...]
+    behaviour: SessionKind = SessionKind.parallel  # what its kind behaves as (server/agenda/kinds.py)
+
+    @property
+    def pickable(self) -> bool:
+        """Whether a delegate can add it to their agenda: everything but breaks (and kinds behaving as them)."""
+        return self.behaviour != SessionKind.break_
 
     def local_start(self, zone: ZoneInfo) -> dt.datetime:
         return to_zone(self.session.start, zone)
@@ -138,6 +145,7 @@ async def load_programme(db: AsyncSession, *, event: Event) -> Programme:
     )
     for material in material_rows.all():
         materials.setdefault(material.session_id, []).append(material)
+    kinds_by_slug = {kind.slug: kind for kind in kinds}
     rooms_by_id = {room.id: room for room in rooms}
     tracks_by_id = {track.id: track for track in tracks}
     people_by_id = {person.id: person for person in people}
@@ -150,6 +158,7 @@ async def load_programme(db: AsyncSession, *, event: Event) -> Programme:
             room=rooms_by_id[session.room_id],
             track=tracks_by_id.get(session.track_id) if session.track_id is not None else None,
             speakers=tuple(speakers.get(session.id or 0, ())),
+            behaviour=behaviour_of(session.kind, kinds_by_slug),
         )
         for session in sessions
     )

@@ -106,17 +106,28 @@ class CSRFMiddleware:
 
 async def checked_form(request: Request) -> FormData:
     """The posted form, after the CSRF check and a size limit; refuses before anything is written."""
+    form = await posted_form(request)
+    if not all(storable(key) and (not isinstance(value, str) or storable(value)) for key, value in form.multi_items()):
+        raise InvalidInput(_("The form contains characters Podium cannot accept, such as a NUL byte."))
+    return form
+
+
+async def posted_form(request: Request) -> FormData:
+    """The posted form after the size limit and the CSRF check, its text as sent: for forms whose service checks
+    each field and names the one holding a NUL byte beside it."""
     length = request.headers.get("content-length")
     if length is not None and (not length.isdigit() or int(length) > MAX_FORM_BYTES):
         raise InvalidInput(_("The form is too large."))
     form = await request.form(max_files=0, max_fields=100)
+    check_csrf(request, form)
+    return form
+
+
+def check_csrf(request: Request, form: FormData) -> None:
     sent = form.get(CSRF_FIELD)
     cookie = request.cookies.get(CSRF_COOKIE, "")
     if not isinstance(sent, str) or not cookie or not hmac.compare_digest(sent, cookie):
         raise Forbidden(_("This form has expired. Please go back, reload the page and try again."))
-    if not all(storable(key) and (not isinstance(value, str) or storable(value)) for key, value in form.multi_items()):
-        raise InvalidInput(_("The form contains characters Podium cannot accept, such as a NUL byte."))
-    return form
 
 
 def form_text(form: FormData, name: str) -> str:

@@ -29,7 +29,7 @@ from server.transport.auth import checked_form, current_actor, form_text
 from server.transport.backoffice import render_backoffice
 from server.transport.context import database, event_of, private, see_other, settings
 from server.transport.loaders import SessionPage, load_session_page, requires
-from server.transport.uploads import upload_form
+from server.transport.uploads import as_typed, upload_form
 from server.transport.urls import path_for
 
 
@@ -41,7 +41,7 @@ async def _render(
     context = {
         "view": page.view,
         "materials": materials,
-        "values": values or {},
+        "values": as_typed(values or {}),
         "errors": errors or {},
         "types": ", ".join(sorted(ALLOWED)),
         "max_mb": MAX_MATERIAL_BYTES // (1024 * 1024),

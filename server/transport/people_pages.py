@@ -23,7 +23,7 @@ from server.transport.auth import checked_form
 from server.transport.backoffice import render_backoffice
 from server.transport.context import database, event_of, see_other, settings
 from server.transport.loaders import EventPage, load_event_page, requires
-from server.transport.uploads import upload_form
+from server.transport.uploads import as_typed, upload_form
 from server.transport.urls import SiteUrls, path_for
 
 SECTION = "people_list"
@@ -47,7 +47,7 @@ def _render_form(
     request: Request, page: EventPage, *, values: dict[str, Any], person_id: int | None, **extra: Any
 ) -> Response:
     context = {
-        "values": values,
+        "values": as_typed(values),
         "person_id": person_id,
         "errors": extra.get("errors", {}),
         "stale": extra.get("stale", ""),

@@ -13,11 +13,13 @@ from server.agenda.rules import can_edit_programme_parts
 from server.errors import Conflict, FieldErrors, NotFound, StaleVersion
 from server.i18n import gettext as _
 from server.organising.catalogue import PARTS, Part, delete_part, form_of, move_part, part_of, parts_of, save_part
+from server.text import storable
 from server.transport.agenda_view import kind_labels
-from server.transport.auth import checked_form, form_text
+from server.transport.auth import checked_form, form_text, posted_form
 from server.transport.backoffice import render_backoffice
 from server.transport.context import database, see_other
 from server.transport.loaders import EventPage, load_event_page, requires
+from server.transport.uploads import as_typed
 from server.transport.urls import path_for
 
 SECTION = "programme_parts"
@@ -55,7 +57,7 @@ def _render_form(
     context = {
         "part": part.name,
         "part_label": part.label(),
-        "values": values,
+        "values": as_typed(values),
         "part_id": part_id,
         "errors": extra.get("errors", {}),
         "stale": extra.get("stale", ""),
@@ -93,8 +95,11 @@ async def edit_form(request: Request, page: EventPage) -> Response:
 
 async def _save(request: Request, page: EventPage, part_id: int | None) -> Response:
     part = _part(request)
-    form = await checked_form(request)
-    typed = {key: form_text(form, key) for key in form}
+    if part_id is not None:  # another event's: 404 before the form is read
+        async with database(request).session() as db:
+            await part_of(db, actor=page.actor, event=page.event, part=part, part_id=part_id)
+    form = await posted_form(request)
+    typed = {key: form_text(form, key) for key in form if storable(key)}
     try:
         async with database(request).session() as db:
             row = await save_part(db, actor=page.actor, event=page.event, part=part, part_id=part_id, form=typed)

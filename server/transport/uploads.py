@@ -3,23 +3,28 @@ before the body is read, then the CSRF token, as ``checked_form`` does for other
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass
 from typing import Any
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
-from server.errors import Forbidden, InvalidInput
+from server.errors import InvalidInput
 from server.i18n import gettext as _
-from server.text import storable
-from server.transport.auth import CSRF_COOKIE, CSRF_FIELD
+from server.text import UNSTORABLE, storable
+from server.transport.auth import check_csrf
 
 FORM_OVERHEAD = 64 * 1024  # the other fields and the multipart framing around the file
 
 
 class UploadTooLarge(InvalidInput):
     status_code = 413
+
+
+def as_typed(values: dict[str, Any]) -> dict[str, Any]:
+    """A refused form's values to show again: what cannot be stored (a NUL byte) shown as the replacement
+    character, so the page renders and the field's message says what was wrong."""
+    return {key: UNSTORABLE.sub("\ufffd", value) if isinstance(value, str) else value for key, value in values.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,10 +44,7 @@ async def upload_form(request: Request, *, file_field: str, limit: int) -> Uploa
         raise UploadTooLarge(too_large)
     form = await request.form(max_files=1, max_fields=30)
     try:
-        sent = form.get(CSRF_FIELD)
-        cookie = request.cookies.get(CSRF_COOKIE, "")
-        if not isinstance(sent, str) or not cookie or not hmac.compare_digest(sent, cookie):
-            raise Forbidden(_("This form has expired. Please go back, reload the page and try again."))
+        check_csrf(request, form)
         fields: dict[str, str] = {}
         upload: Any = None
         for key, value in form.multi_items():
