@@ -11,6 +11,7 @@ from sqlmodel import func, select
 
 from server.accounts.models import Role
 from server.agenda.models import Person, SessionMaterial
+from server.agenda.services import load_programme
 from server.events.services import get_event
 from server.mail.models import OutboxMail
 from tests.support.factories import staff
@@ -123,3 +124,57 @@ async def test_materials_file_and_link_are_listed_and_served_as_attachments(clie
     assert download.content == b"%PDF-1.4 slides"
     async with database.session() as db:
         assert (await db.exec(select(func.count()).select_from(SessionMaterial))).one() == 2
+
+
+async def speaker_of_opening(database, slug):
+    async with database.session() as db:
+        event = await get_event(db, slug=slug)
+        programme = await load_programme(db, event=event)
+        return programme.session("OPEN").speakers[0]
+
+
+def form_of(person, **changes):
+    values = {key: getattr(person, key) for key in ("name", "slug", "organisation", "country", "biography")}
+    return {**values, "version": str(person.version), **changes}
+
+
+async def test_speakers_new_photo_shows_on_their_session_page(client, database, demo_event):
+    await organiser(client, database, demo_event)
+    speaker = await speaker_of_opening(database, demo_event)
+
+    saved = await send(
+        client,
+        f"/{demo_event}/organiser/programme-people/{speaker.id}",
+        form_of(speaker),
+        {"photo": ("me.png", png((300, 900)), "image/png")},
+    )
+    session_page = page(await client.get(f"/{demo_event}/sessions/OPEN"))
+    source = session_page.xpath("//ul[@class='speaker-list']/li[1]/img/@src")
+    thumbnail = await client.get(source[0])
+
+    assert saved.status_code == 303
+    assert Image.open(io.BytesIO(thumbnail.content)).size == (32, 96)
+
+
+async def test_second_save_of_a_person_is_refused_with_the_first_ones_values(client, database, demo_event):
+    await organiser(client, database, demo_event)
+    speaker = await speaker_of_opening(database, demo_event)
+    address = f"/{demo_event}/organiser/programme-people/{speaker.id}"
+    await send(client, address, form_of(speaker, organisation="First Institute"))
+
+    second = await send(client, address, form_of(speaker, organisation="Second Institute"))
+
+    assert second.status_code == 409
+    assert page(second).xpath("//input[@id='person-organisation']/@value") == ["First Institute"]
+    async with database.session() as db:
+        assert (await db.get_one(Person, speaker.id)).organisation == "First Institute"
+
+
+async def test_organisers_dashboard_links_each_session_to_its_materials(client, database, demo_event):
+    await organiser(client, database, demo_event)
+
+    dashboard = page(await client.get(f"/{demo_event}/organiser"))
+
+    assert dashboard.xpath("//tr[@data-code='OPEN']//a[@class='row-action']/@href") == [
+        f"/{demo_event}/organiser/sessions/OPEN/materials"
+    ]

@@ -10,8 +10,10 @@ from server.accounts.models import Role
 from server.agenda.kinds import session_kind_choices
 from server.agenda.models import EventSessionKind, Room, Session, Track
 from server.audit.models import AuditEntry
+from server.errors import InvalidInput
 from server.events.services import get_event
-from tests.support.factories import other_event, staff
+from server.registration.seats import pick_session
+from tests.support.factories import delegates, other_event, session_with_capacity, staff
 from tests.support.html import page
 from tests.support.http import post, signed_in_as
 
@@ -179,3 +181,27 @@ async def test_kinds_are_per_event_and_a_renamed_kind_filters_the_agenda(client,
     assert choices[0] == ("keynote", "Keynote")
     assert keynotes > 0
     assert "Keynote" in filtered.xpath("//select[@id='filter-kind']/option/text()")
+
+
+async def test_a_kind_behaving_as_a_break_cannot_be_picked(client, database, demo_event):
+    await organiser(client, database, demo_event)
+    await post(
+        client,
+        f"/{demo_event}/organiser/programme-parts/kind/new",
+        {"name": "Coffee", "slug": "coffee", "color": "#663300", "behaviour": "break"},
+    )
+    async with database.session() as db:
+        event = await get_event(db, slug=demo_event)
+        session = await session_with_capacity(db, event, 10)
+        session.kind = "coffee"  # as the session editor would set it
+        db.add(session)
+        await db.commit()
+        (delegate,) = await delegates(db, event, 1)
+
+    with pytest.raises(InvalidInput) as refused:
+        async with database.session() as db:
+            await pick_session(db, event=event, account=delegate, session_id=session.id)
+
+    assert refused.value.message == "Breaks are for everyone: there is nothing to pick."
+    session_page = page(await client.get(f"/{demo_event}/sessions/{session.code}"))
+    assert session_page.xpath("//p[@class='pick-link']") == []

@@ -68,14 +68,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_sessionmaterial_event_id"), ["event_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_sessionmaterial_session_id"), ["session_id"], unique=False)
 
-    with op.batch_alter_table("person", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("photo", AutoString(length=64), nullable=False, server_default=""))
-        batch_op.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
-    with op.batch_alter_table("room", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("streamed", sa.Boolean(), nullable=False, server_default=sa.false()))
-        batch_op.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
-    with op.batch_alter_table("track", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
+    # Plain ADD COLUMN (no batch): rebuilding these tables on SQLite would drop rows that sessions refer to.
+    op.add_column("person", sa.Column("photo", AutoString(length=64), nullable=False, server_default=""))
+    op.add_column("person", sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
+    op.add_column("room", sa.Column("streamed", sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column("room", sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
+    op.add_column("track", sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
 
     _seed_kinds(kinds)
 
@@ -110,14 +108,11 @@ def _seed_kinds(kinds: sa.Table) -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("track", schema=None) as batch_op:
-        batch_op.drop_column("version")
-    with op.batch_alter_table("room", schema=None) as batch_op:
-        batch_op.drop_column("version")
-        batch_op.drop_column("streamed")
-    with op.batch_alter_table("person", schema=None) as batch_op:
-        batch_op.drop_column("version")
-        batch_op.drop_column("photo")
+    op.drop_column("track", "version")
+    op.drop_column("room", "version")
+    op.drop_column("room", "streamed")
+    op.drop_column("person", "version")
+    op.drop_column("person", "photo")
 
     with op.batch_alter_table("sessionmaterial", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_sessionmaterial_session_id"))
