@@ -25,6 +25,7 @@ from server.i18n import gettext as _
 from server.organising.fields import LONG_TEXT, MAX_SEATS, Fields
 from server.organising.published import programme_changed
 from server.permissions import require
+from server.registration.models import Attendance, ChoiceStatus, SessionChoice
 
 MAX_PER_EVENT = 500  # rooms, tracks or kinds in one event: more is a mistake, or a flood
 
@@ -135,6 +136,8 @@ async def save_part(
                 raise StaleVersion(
                     _("Someone else saved this %(thing)s while you were editing it.") % {"thing": part.label()}
                 )
+            if part is ROOMS and values["capacity"] < row.capacity:
+                await _keep_taken_seats(db, room=row, capacity=values["capacity"], fields=fields)
             before = snapshot(row, part.fields)
             old_slug = row.slug
             for key, value in values.items():
@@ -166,6 +169,28 @@ async def save_part(
         await db.rollback()
         raise
     return row
+
+
+async def _keep_taken_seats(db: AsyncSession, *, room: Room, capacity: int, fields: Fields) -> None:
+    """Refuses a room's capacity below the seats already taken on site in one of its sessions, naming it."""
+    taken = (
+        await db.exec(
+            select(Session.title, func.count())
+            .join(SessionChoice, col(SessionChoice.session_id) == col(Session.id))
+            .where(
+                col(Session.room_id) == room.id,
+                col(SessionChoice.attendance) == Attendance.onsite,
+                col(SessionChoice.status) == ChoiceStatus.confirmed,
+            )
+            .group_by(col(Session.id), col(Session.title))
+            .order_by(func.count().desc())
+            .limit(1)
+        )
+    ).first()
+    if taken is not None and taken[1] > capacity:
+        message = _("%(count)d seats are already taken in “%(title)s”: the room needs at least %(count)d.")
+        fields.refuse("capacity", message % {"count": taken[1], "title": taken[0]})
+        fields.done()
 
 
 async def _users(db: AsyncSession, *, event: Event, part: Part, row: Any) -> int:

@@ -178,3 +178,33 @@ async def test_organisers_dashboard_links_each_session_to_its_materials(client, 
     assert dashboard.xpath("//tr[@data-code='OPEN']//a[@class='row-action']/@href") == [
         f"/{demo_event}/organiser/sessions/OPEN/materials"
     ]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("name", "Mei\x00Tan", "This contains characters Podium cannot accept, such as a NUL byte."),
+        ("organisation", "x" * 201, "This is 201 characters long; 200 at most."),
+        ("slug", "ana-lim", "Another person of this event has this slug."),
+        ("email", "not-an-address", "This is not a valid email address."),
+    ],
+)
+async def test_bad_person_field_comes_back_with_its_message_and_nothing_stored(
+    client, database, demo_event, field, value, message
+):
+    await organiser(client, database, demo_event)
+    async with database.session() as db:
+        taken = (await db.exec(select(Person.slug))).first()
+    before = await people(database)
+
+    response = await send(
+        client,
+        f"/{demo_event}/organiser/programme-people/new",
+        {**PERSON, field: taken if value == "ana-lim" else value},
+    )
+
+    assert response.status_code == 400
+    assert page(response).xpath(f"//p[@id='person-{field}-error']/text()") == [message]
+    assert await people(database) == before
+    async with database.session() as db:
+        assert (await db.exec(select(func.count()).select_from(OutboxMail))).one() == 0

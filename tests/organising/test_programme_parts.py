@@ -205,3 +205,26 @@ async def test_a_kind_behaving_as_a_break_cannot_be_picked(client, database, dem
     assert refused.value.message == "Breaks are for everyone: there is nothing to pick."
     session_page = page(await client.get(f"/{demo_event}/sessions/{session.code}"))
     assert session_page.xpath("//p[@class='pick-link']") == []
+
+
+async def test_room_capacity_below_the_seats_taken_is_refused_with_the_count(client, database, demo_event):
+    await organiser(client, database, demo_event)
+    async with database.session() as db:
+        event = await get_event(db, slug=demo_event)
+        session = await session_with_capacity(db, event, 5)
+        seated = await delegates(db, event, 2)
+    for account in seated:
+        async with database.session() as db:
+            await pick_session(db, event=event, account=account, session_id=session.id)
+    room = next(r for r in await rooms(database, demo_event) if r.id == session.room_id)
+    form = {"name": room.name, "slug": room.slug, "description": room.description, "version": str(room.version)}
+
+    refused = await post(client, f"/{demo_event}/organiser/programme-parts/room/{room.id}", {**form, "capacity": "1"})
+    accepted = await post(client, f"/{demo_event}/organiser/programme-parts/room/{room.id}", {**form, "capacity": "2"})
+
+    assert refused.status_code == 400
+    assert page(refused).xpath("//p[@id='part-capacity-error']/text()") == [
+        f"2 seats are already taken in “{session.title}”: the room needs at least 2."
+    ]
+    assert accepted.status_code == 303
+    assert [r.capacity for r in await rooms(database, demo_event) if r.id == room.id] == [2]
