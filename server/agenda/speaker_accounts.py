@@ -107,6 +107,17 @@ async def unlink_speaker(db: AsyncSession, *, actor: Actor, event: Event, person
     require(actor, can_link_speakers)
     await begin_write(db)
     person = await _person(db, event=event, person_id=person_id)
+    record(
+        db,
+        actor=actor,
+        event=event,
+        action="person.unlink",
+        target_type="person",
+        target_id=person.id,
+        target_label=person.name,
+        before={"account": person.account_id},
+        after={"account": None},
+    )
     person.account_id = None
     db.add(person)
     await db.commit()

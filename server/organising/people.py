@@ -15,7 +15,7 @@ from server.accounts.models import Account
 from server.agenda.models import Person
 from server.agenda.photos import discard_photo, store_photo
 from server.agenda.rules import can_edit_programme_parts
-from server.agenda.speaker_accounts import link_speaker
+from server.agenda.speaker_accounts import link_speaker, unlink_speaker
 from server.audit.services import record, snapshot
 from server.db import begin_write
 from server.errors import Conflict, InvalidInput, NotFound, StaleVersion
@@ -94,7 +94,9 @@ async def save_person(
             stored = store_photo(photo, media_dir=media_dir)
         except InvalidInput as refusal:
             fields.refuse("photo", refusal.message)
-    fields.done()
+    if fields.errors:
+        discard_photo(stored, media_dir=media_dir)
+        fields.done()
     try:
         person, replaced = await _write(
             db,
@@ -112,6 +114,8 @@ async def save_person(
     discard_photo(replaced, media_dir=media_dir)
     if email and (person.account_id is None or email != await _linked_email(db, person)):
         await link_speaker(db, actor=actor, event=event, person_id=person.id or 0, email=email, invite=links)
+    elif not email and person.account_id is not None:  # the address was cleared: they no longer speak as this person
+        await unlink_speaker(db, actor=actor, event=event, person_id=person.id or 0)
     return person
 
 

@@ -28,7 +28,7 @@ from server.permissions import allows
 from server.transport.auth import checked_form, current_actor, form_text
 from server.transport.backoffice import render_backoffice
 from server.transport.context import database, event_of, private, see_other, settings
-from server.transport.loaders import SessionPage, load_session_page, requires
+from server.transport.loaders import EventPage, SessionPage, load_session_page, requires
 from server.transport.uploads import as_typed, upload_form
 from server.transport.urls import path_for
 
@@ -46,7 +46,11 @@ async def _render(
         "types": ", ".join(sorted(ALLOWED)),
         "max_mb": MAX_MATERIAL_BYTES // (1024 * 1024),
     }
-    return render_backoffice(request, page, "backoffice/materials.html", context, section="", status_code=status)  # type: ignore[arg-type]
+    # Reached from the dashboard's list of sessions: that section stays marked.
+    shown = EventPage(event=page.event, actor=page.actor)
+    return render_backoffice(
+        request, shown, "backoffice/materials.html", context, section="organiser", status_code=status
+    )
 
 
 @requires(can_edit_programme_parts, load_session_page)

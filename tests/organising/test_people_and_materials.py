@@ -12,6 +12,7 @@ from sqlmodel import func, select
 from server.accounts.models import Role
 from server.agenda.models import Person, SessionMaterial
 from server.agenda.services import load_programme
+from server.audit.models import AuditEntry
 from server.events.services import get_event
 from server.mail.models import OutboxMail
 from tests.support.factories import staff
@@ -190,7 +191,7 @@ async def test_organisers_dashboard_links_each_session_to_its_materials(client, 
     ],
 )
 async def test_bad_person_field_comes_back_with_its_message_and_nothing_stored(
-    client, database, demo_event, field, value, message
+    client, database, demo_event, settings, field, value, message
 ):
     await organiser(client, database, demo_event)
     async with database.session() as db:
@@ -201,10 +202,29 @@ async def test_bad_person_field_comes_back_with_its_message_and_nothing_stored(
         client,
         f"/{demo_event}/organiser/programme-people/new",
         {**PERSON, field: taken if value == "ana-lim" else value},
+        {"photo": ("fine.png", png(), "image/png")},  # a good photo is not kept from a refused form
     )
 
     assert response.status_code == 400
+    photos = settings.media_dir / "photos"
+    assert not photos.exists() or list(photos.iterdir()) == []
     assert page(response).xpath(f"//p[@id='person-{field}-error']/text()") == [message]
     assert await people(database) == before
     async with database.session() as db:
         assert (await db.exec(select(func.count()).select_from(OutboxMail))).one() == 0
+
+
+async def test_clearing_a_persons_email_unlinks_their_account(client, database, demo_event):
+    await organiser(client, database, demo_event)
+    speaker = await speaker_of_opening(database, demo_event)
+    address = f"/{demo_event}/organiser/programme-people/{speaker.id}"
+    await send(client, address, form_of(speaker, email="speaker@example.org"))
+    async with database.session() as db:
+        linked = await db.get_one(Person, speaker.id)
+
+    await send(client, address, form_of(linked, email=""))
+
+    async with database.session() as db:
+        assert (await db.get_one(Person, speaker.id)).account_id is None
+        actions = (await db.exec(select(AuditEntry.action).order_by(AuditEntry.id))).all()
+    assert actions == ["person.update", "person.link", "person.update", "person.unlink"]
