@@ -27,7 +27,7 @@ from server.organising.materials import (
 from server.permissions import allows
 from server.transport.auth import checked_form, current_actor, form_text
 from server.transport.backoffice import render_backoffice
-from server.transport.context import database, event_of, private, see_other, settings
+from server.transport.context import database, event_of, private, see_other, settings, sign_in_redirect
 from server.transport.loaders import EventPage, SessionPage, load_session_page, requires
 from server.transport.uploads import as_typed, upload_form
 from server.transport.urls import path_for
@@ -120,14 +120,13 @@ async def material(request: Request) -> Response:
         found = await material_of(db, event=event, material_id=request.path_params["material_id"])
         actor = await current_actor(request, db, event)
     if found.delegates_only and not allows(actor, can_read_delegate_materials, event):
+        if actor.account is None:  # perhaps a delegate who has not signed in on this browser
+            return sign_in_redirect(request)
         raise NotFound(_("There is no such material in this event."))
     cache = "private, max-age=300" if found.delegates_only else "public, max-age=300"
     if found.kind == MaterialKind.link:
-        return (
-            private(RedirectResponse(found.url, status_code=303))
-            if found.delegates_only
-            else RedirectResponse(found.url, status_code=303)
-        )
+        redirect = RedirectResponse(found.url, status_code=303)
+        return private(redirect) if found.delegates_only else redirect
     path = material_path(settings(request).media_dir, found.stored_name)
     if not path.is_file():
         raise NotFound(_("There is no such material in this event."))
