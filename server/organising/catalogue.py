@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, col, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -19,7 +20,7 @@ from server.agenda.models import EventSessionKind, Room, Session, SessionKind, T
 from server.agenda.rules import can_edit_programme_parts
 from server.audit.services import record, snapshot
 from server.db import begin_write
-from server.errors import Conflict, NotFound, StaleVersion
+from server.errors import Conflict, FieldErrors, NotFound, StaleVersion
 from server.events.models import Event
 from server.i18n import gettext as _
 from server.organising.fields import LONG_TEXT, MAX_SEATS, Fields
@@ -128,7 +129,8 @@ async def save_part(
             count = (await db.exec(select(func.count()).select_from(model).where(model.event_id == event.id))).one()
             if count >= MAX_PER_EVENT:
                 raise Conflict(_("An event has at most %(count)d of these.") % {"count": MAX_PER_EVENT})
-            row = model(event_id=event.id, position=count, **values)
+            last = (await db.exec(select(func.max(model.position)).where(model.event_id == event.id))).one()
+            row = model(event_id=event.id, position=(last if last is not None else -1) + 1, **values)
             before = None
         else:
             row = await _row(db, event=event, part=part, part_id=part_id)
@@ -165,6 +167,11 @@ async def save_part(
         )
         await programme_changed(db, event=event)
         await db.commit()
+    except IntegrityError:  # another organiser took the slug at the same moment
+        await db.rollback()
+        raise FieldErrors(
+            {"slug": _("Another %(thing)s of this event has this slug.") % {"thing": part.label()}}
+        ) from None
     except BaseException:
         await db.rollback()
         raise

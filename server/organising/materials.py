@@ -154,7 +154,11 @@ async def add_material(
         ).one()
         if count >= MAX_PER_SESSION:
             raise Conflict(_("A session has at most %(count)d materials.") % {"count": MAX_PER_SESSION})
-        material = SessionMaterial(event_id=event.id or 0, session_id=session.id or 0, position=count, **values)
+        last = (
+            await db.exec(select(func.max(SessionMaterial.position)).where(SessionMaterial.session_id == session.id))
+        ).one()
+        position = (last if last is not None else -1) + 1
+        material = SessionMaterial(event_id=event.id or 0, session_id=session.id or 0, position=position, **values)
         db.add(material)
         await db.flush()
         record(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,7 +19,7 @@ from server.agenda.rules import can_edit_programme_parts
 from server.agenda.speaker_accounts import link_speaker, unlink_speaker
 from server.audit.services import record, snapshot
 from server.db import begin_write
-from server.errors import Conflict, InvalidInput, NotFound, StaleVersion
+from server.errors import Conflict, FieldErrors, InvalidInput, NotFound, StaleVersion
 from server.events.models import Event
 from server.i18n import gettext as _
 from server.links import Links
@@ -150,7 +151,9 @@ async def _write(
             count = (await db.exec(select(func.count()).select_from(Person).where(Person.event_id == event.id))).one()
             if count >= MAX_PEOPLE:
                 raise Conflict(_("An event has at most %(count)d people.") % {"count": MAX_PEOPLE})
-            person = Person(event_id=event.id or 0, position=count, photo=photo, **values)
+            last = (await db.exec(select(func.max(Person.position)).where(Person.event_id == event.id))).one()
+            position = (last if last is not None else -1) + 1
+            person = Person(event_id=event.id or 0, position=position, photo=photo, **values)
             before = None
         else:
             person = await _person(db, event=event, person_id=person_id)
@@ -177,6 +180,9 @@ async def _write(
         )
         await programme_changed(db, event=event)
         await db.commit()
+    except IntegrityError:  # another organiser took the slug at the same moment
+        await db.rollback()
+        raise FieldErrors({"slug": _("Another person of this event has this slug.")}) from None
     except BaseException:
         await db.rollback()
         raise
