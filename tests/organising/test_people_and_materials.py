@@ -228,3 +228,21 @@ async def test_clearing_a_persons_email_unlinks_their_account(client, database, 
         assert (await db.get_one(Person, speaker.id)).account_id is None
         actions = (await db.exec(select(AuditEntry.action).order_by(AuditEntry.id))).all()
     assert actions == ["person.update", "person.link", "person.update", "person.unlink"]
+
+
+async def test_material_over_the_size_limit_is_refused_with_nothing_stored(client, database, demo_event, settings):
+    await organiser(client, database, demo_event)
+
+    response = await send(
+        client,
+        f"/{demo_event}/organiser/sessions/OPEN/materials",
+        {"title": "Huge"},
+        {"file": ("huge.pdf", b"%PDF-" + b"0" * (21 * 1024 * 1024), "application/pdf")},
+    )
+
+    assert response.status_code == 413
+    assert page(response).xpath("//p[@id='material-file-error']/text()") == ["This file is larger than 20 MB."]
+    async with database.session() as db:
+        assert (await db.exec(select(func.count()).select_from(SessionMaterial))).one() == 0
+    materials = settings.media_dir / "materials"
+    assert not materials.exists() or list(materials.iterdir()) == []

@@ -228,3 +228,19 @@ async def test_room_capacity_below_the_seats_taken_is_refused_with_the_count(cli
     ]
     assert accepted.status_code == 303
     assert [r.capacity for r in await rooms(database, demo_event) if r.id == room.id] == [2]
+
+
+async def test_kind_in_use_is_not_deleted_and_says_how_many_sessions(client, database, demo_event):
+    await organiser(client, database, demo_event)
+    async with database.session() as db:
+        kind = (await db.exec(select(EventSessionKind).where(EventSessionKind.slug == "parallel"))).one()
+        used = (await db.exec(select(func.count()).select_from(Session).where(Session.kind == "parallel"))).one()
+
+    response = await post(client, f"/{demo_event}/organiser/programme-parts/kind/{kind.id}/delete")
+
+    assert response.status_code == 409
+    assert page(response).xpath("//p[@role='alert']/text()") == [
+        f"{used} sessions are of this kind. Give them another kind first."
+    ]
+    async with database.session() as db:
+        assert (await db.get(EventSessionKind, kind.id)) is not None
