@@ -37,3 +37,15 @@ class Conflict(PodiumError):
 
 class RateLimited(PodiumError):
     status_code = 429
+
+
+class FieldErrors(InvalidInput):
+    """A form's input refused field by field: ``errors`` maps each field's name to its message, shown beside it."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(next(iter(errors.values()), ""))
+        self.errors = errors
+
+
+class StaleVersion(Conflict):
+    """Someone else saved the same thing since this form was opened: the save is refused, never merged."""

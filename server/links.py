@@ -34,6 +34,10 @@ class Links(Protocol):
         """A delegate's registration, as a path on this site (where a sign-in link leads)."""
         ...
 
+    def sign_in_page(self) -> str:
+        """The page where anyone asks for a sign-in link, absolute."""
+        ...
+
     def sign_in(self, token: str) -> str:
         """A mailed sign-in link, absolute."""
         ...

@@ -1,7 +1,16 @@
 """Every table, imported in one place so the metadata (and Alembic) sees them all."""
 
 from server.accounts.models import Account, AuthSession, EventRole, Revocation, SignInLink
-from server.agenda.models import Person, Room, Session, SessionKind, SessionSpeaker, Track
+from server.agenda.models import (
+    EventSessionKind,
+    Person,
+    Room,
+    Session,
+    SessionKind,
+    SessionMaterial,
+    SessionSpeaker,
+    Track,
+)
 from server.audit.models import AuditEntry
 from server.events.models import Event, EventLogo
 from server.live.models import (
@@ -37,6 +46,7 @@ __all__ = [
     "ChatMessage",
     "Event",
     "EventLogo",
+    "EventSessionKind",
     "EventRole",
     "LiveRoom",
     "LiveSettings",
@@ -60,6 +70,7 @@ __all__ = [
     "Session",
     "SessionChoice",
     "SessionKind",
+    "SessionMaterial",
     "SessionSpeaker",
     "SignInLink",
     "StreamKey",

@@ -277,8 +277,8 @@ async def test_whole_programme_reads_take_a_fixed_number_of_queries(
         response = await client.get(path.format(slug=demo_event))
 
     assert response.status_code == 200
-    # The event, then rooms, tracks, people, sessions and speakers: never one query per session.
-    assert counted.count == one_query.count + 5
+    # The event, then rooms, tracks, kinds, materials, people, sessions and speakers: never one query per session.
+    assert counted.count == one_query.count + 7
 
 
 @pytest.mark.parametrize("path", ["/api/v1/events/{slug}/sessions", "/api/v1/events/{slug}/sessions/OPEN"])
@@ -301,7 +301,7 @@ async def test_api_documents_are_cached_until_the_event_changes(
     changed = await client.get(path.format(slug=demo_event))
 
     # A miss reads the event's stamp, then the event and its programme; a hit reads the stamp alone.
-    assert miss.count == one_query.count + 6
+    assert miss.count == one_query.count + 8
     assert hit.count == 1
     assert second.json() == first.json()
     assert "Opening, renamed" in changed.text

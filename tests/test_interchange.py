@@ -19,6 +19,7 @@ from server.agenda.interchange import (
     import_event,
     parse_event_file,
 )
+from server.agenda.kinds import session_kind_choices
 from server.agenda.models import Person, Room, Session, SessionKind, SessionSpeaker, Track
 from server.agenda.services import load_programme
 from server.db import Database
@@ -400,3 +401,56 @@ async def test_export_returns_what_was_imported(database: Database) -> None:
 
     assert exported == json.loads(TINY)
     assert list(exported) == ["format", "event", "rooms", "tracks", "people", "sessions"]
+
+
+# --- Kinds of session and streamed rooms ---------------------------------------------------------------------
+
+WITH_KINDS = edited(
+    ('"capacity": 100}', '"capacity": 100, "streamed": true}'),
+    (
+        '  "tracks": [{"slug": "craft", "name": "Craft", "color": "#2f855a"}],\n',
+        '  "tracks": [{"slug": "craft", "name": "Craft", "color": "#2f855a"}],\n'
+        '  "kinds": [\n'
+        '    {"slug": "ceremony", "name": "Ceremony", "color": "#aa3300", "behaviour": "ceremony"},\n'
+        '    {"slug": "workshop", "name": "Workshop", "color": "", "behaviour": "parallel"}\n'
+        "  ],\n",
+    ),
+    ('"kind": "parallel"', '"kind": "workshop"'),
+)
+
+
+@BOTH_BACKENDS
+async def test_file_with_its_own_kinds_and_a_streamed_room_comes_back_byte_for_byte(database: Database) -> None:
+    text = dump_event_file(json.loads(WITH_KINDS))
+
+    async with database.session() as db:
+        event = await import_event(db, document=parse_event_file(text))
+    async with database.session() as db:
+        exported = dump_event_file(await export_event(db, event=event))
+        choices = await session_kind_choices(db, event)
+
+    assert exported == text
+    assert choices == [("ceremony", "Ceremony"), ("workshop", "Workshop")]
+
+
+async def test_file_without_kinds_gives_the_event_the_six_built_in_ones(database: Database) -> None:
+    async with database.session() as db:
+        event = await import_event(db, document=parse_event_file(TINY))
+    async with database.session() as db:
+        choices = await session_kind_choices(db, event)
+
+    assert [slug for slug, _name in choices] == [
+        "plenary",
+        "parallel",
+        "ceremony",
+        "video-address",
+        "exhibition",
+        "break",
+    ]
+
+
+def test_session_of_a_kind_the_file_does_not_list_is_refused() -> None:
+    with pytest.raises(EventFileError) as caught:
+        parse_event_file(WITH_KINDS.replace('"kind": "ceremony"', '"kind": "plenary"'))
+
+    assert caught.value.message.endswith('"plenary" is not one of ceremony, workshop')

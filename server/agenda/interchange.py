@@ -32,7 +32,8 @@ from server.agenda.file_checks import (
     text_field,
     zone_field,
 )
-from server.agenda.models import Person, Room, Session, SessionKind, SessionSpeaker, Track
+from server.agenda.kinds import default_kinds, event_kinds, is_default
+from server.agenda.models import EventSessionKind, Person, Room, Session, SessionKind, SessionSpeaker, Track
 from server.agenda.services import load_programme, to_zone
 from server.events.models import Event
 
@@ -52,6 +53,12 @@ _TIME = parsed_field(
 )
 
 
+def _flag(value: Any, at: At) -> bool:
+    if type(value) is not bool:
+        raise at.error(f"expected true or false, not {show(value)}")
+    return value
+
+
 def _optional_slug(value: Any, at: At) -> str | None:
     return None if value is None else _SLUG(value, at)
 
@@ -62,9 +69,13 @@ _TOP: dict[str, Check | None] = {
     "event": None,
     "rooms": None,
     "tracks": None,
+    "kinds": None,
     "people": None,
     "sessions": None,
 }
+# Keys a file may leave out, and what it then means; the export leaves them out when they hold just that, so a
+# file written before they existed comes back byte for byte. Without "kinds", the event has the six built-in kinds.
+_OPTIONAL: dict[str, Any] = {"kinds": None, "streamed": False}
 _EVENT: dict[str, Check] = {
     "slug": _SLUG,
     "title": text_field(300),
@@ -85,11 +96,18 @@ _ROOM = {
     "name": text_field(200),
     "description": text_field(LONG_TEXT, required=False),
     "capacity": capacity_field,
+    "streamed": _flag,
 }
 _TRACK = {
     "slug": _SLUG,
     "name": text_field(200),
     "color": text_field(pattern=r"#[0-9a-fA-F]{6}", what="a colour like #2f855a"),
+}
+_KIND = {
+    "slug": text_field(pattern=r"[a-z0-9-]{1,20}", what="a kind's slug (1 to 20 of a-z, 0-9 and -)"),
+    "name": text_field(200),
+    "color": text_field(pattern=r"#[0-9a-fA-F]{6}", what="a colour like #2f855a, or empty", required=False),
+    "behaviour": choice_of([kind.value for kind in SessionKind]),
 }
 _PERSON = {
     "slug": _SLUG,
@@ -102,7 +120,7 @@ _SESSION: dict[str, Check] = {
     "code": text_field(pattern=r"[A-Za-z0-9-]{1,64}", what="a session code (1 to 64 of A-Z, a-z, 0-9 and -)"),
     "title": text_field(300),
     "abstract": text_field(LONG_TEXT, required=False),
-    "kind": choice_of([kind.value for kind in SessionKind]),
+    "kind": text_field(pattern=r"[a-z0-9-]{1,20}", what="a kind of session"),
     "start": _TIME,
     "end": _TIME,
     "room": _SLUG,
@@ -122,9 +140,12 @@ def _record(value: Any, at: At, spec: dict[str, Check | None] | dict[str, Check]
             hint = f' (did you mean "{close[0]}"?)' if close else f"; expected {', '.join(spec)}"
             raise at.key(value, key).error(f"unknown field{hint}")
     for key in spec:
-        if key not in value:
+        if key not in value and key not in _OPTIONAL:
             raise at.key(value, key).error("this field is missing")
-    return {key: check(value[key], at.key(value, key)) if check else value[key] for key, check in spec.items()}
+    return {
+        key: (check(value[key], at.key(value, key)) if check else value[key]) if key in value else _OPTIONAL[key]
+        for key, check in spec.items()
+    }
 
 
 def _records(value: Any, at: At, spec: dict[str, Check], unique: str) -> list[tuple[dict[str, Any], At]]:
@@ -153,7 +174,7 @@ class SessionEntry:
     code: str
     title: str
     abstract: str
-    kind: SessionKind
+    kind: str  # the slug of one of the file's kinds (the built-in ones when it lists none)
     start: dt.datetime  # UTC, aware
     end: dt.datetime
     room: str
@@ -170,6 +191,7 @@ class EventDocument:
     event: dict[str, Any]  # Event columns
     rooms: tuple[dict[str, Any], ...]  # Room columns, in file order
     tracks: tuple[dict[str, Any], ...]
+    kinds: tuple[dict[str, Any], ...] | None  # EventSessionKind columns; None: the built-in kinds
     people: tuple[dict[str, Any], ...]
     sessions: tuple[SessionEntry, ...]
 
@@ -186,7 +208,12 @@ def _to_utc(local: dt.datetime, zone: ZoneInfo, at: At) -> dt.datetime:
 
 
 def _session(
-    record: dict[str, Any], at: At, raw: dict[str, Any], event: dict[str, Any], names: dict[str, set[str]]
+    record: dict[str, Any],
+    at: At,
+    raw: dict[str, Any],
+    event: dict[str, Any],
+    names: dict[str, set[str]],
+    kinds: list[str],
 ) -> SessionEntry:
     zone = ZoneInfo(event["timezone"])
     start, end = (_to_utc(record[key], zone, at.key(raw, key)) for key in ("start", "end"))
@@ -198,16 +225,18 @@ def _session(
             raise at.key(raw, key).error(f"{show(raw[key])} is outside the event's dates, {span}")
     if record["language"] not in event["languages"].split(","):
         raise at.key(raw, "language").error(f"{show(record['language'])} is not one of the event's languages")
+    if record["kind"] not in kinds:
+        raise at.key(raw, "kind").error(f"{show(record['kind'])} is not one of {', '.join(kinds)}")
     for key, section in (("room", "rooms"), ("track", "tracks")):
         if record[key] is not None and record[key] not in names[section]:
             raise at.key(raw, key).error(f'there is no {key} {show(record[key])} in "{section}"')
     for index, slug in enumerate(record["speakers"]):
         if slug not in names["people"]:
             raise at.key(raw, "speakers").item(raw["speakers"], index).error(f'there is no person "{slug}" in "people"')
-    return SessionEntry(**{**record, "kind": SessionKind(record["kind"]), "start": start, "end": end})
+    return SessionEntry(**{**record, "start": start, "end": end})
 
 
-def check_session(raw: Any, *, event: Event, names: dict[str, set[str]], at: At) -> SessionEntry:
+def check_session(raw: Any, *, event: Event, names: dict[str, set[str]], kinds: list[str], at: At) -> SessionEntry:
     """One session in the file's shape, checked by the file's rules against ``event`` and the slugs in ``names``
     ("rooms", "tracks", "people"): what the API's session writes accept."""
     record = _record(raw, at, _SESSION)
@@ -217,7 +246,7 @@ def check_session(raw: Any, *, event: Event, names: dict[str, set[str]], at: At)
         "end_date": event.end_date,
         "languages": event.languages,
     }
-    return _session(record, at, raw, fields, names)
+    return _session(record, at, raw, fields, names, kinds)
 
 
 def check_person(raw: Any, *, at: At) -> dict[str, Any]:
@@ -268,9 +297,13 @@ def parse_event_file(text: str) -> EventDocument:
             ("sessions", _SESSION, "code"),
         )
     }
+    kinds = None
+    if top["kinds"] is not None:
+        kinds = tuple(record for record, _ in _records(raw["kinds"], root.key(raw, "kinds"), _KIND, "slug"))
     names = {name: {record["slug"] for record, _ in sections[name]} for name in ("rooms", "tracks", "people")}
+    kind_slugs = [kind["slug"] for kind in kinds] if kinds is not None else [kind.value for kind in SessionKind]
     sessions = tuple(
-        _session(record, at, raw["sessions"][index], event, names)
+        _session(record, at, raw["sessions"][index], event, names, kind_slugs)
         for index, (record, at) in enumerate(sections["sessions"])
     )
     return EventDocument(
@@ -278,6 +311,7 @@ def parse_event_file(text: str) -> EventDocument:
         event=event,
         rooms=tuple(record for record, _ in sections["rooms"]),
         tracks=tuple(record for record, _ in sections["tracks"]),
+        kinds=kinds,
         people=tuple(record for record, _ in sections["people"]),
         sessions=sessions,
     )
@@ -317,13 +351,18 @@ async def import_event(db: AsyncSession, *, document: EventDocument) -> Event:
         rooms = {r["slug"]: Room(event_id=event.id, position=i, **r) for i, r in enumerate(document.rooms)}
         tracks = {t["slug"]: Track(event_id=event.id, position=i, **t) for i, t in enumerate(document.tracks)}
         people = {p["slug"]: Person(event_id=event.id, position=i, **p) for i, p in enumerate(document.people)}
-        db.add_all([*rooms.values(), *tracks.values(), *people.values()])
+        kinds = (
+            [EventSessionKind(event_id=event.id, position=i, **k) for i, k in enumerate(document.kinds)]
+            if document.kinds is not None
+            else default_kinds(event.id)
+        )
+        db.add_all([*rooms.values(), *tracks.values(), *kinds, *people.values()])
         await db.flush()
         sessions = [
             Session(
                 event_id=event.id,
                 guid=session_guid(document.slug, entry.code),
-                kind=entry.kind.value,
+                kind=entry.kind,
                 room_id=_id(rooms[entry.room]),
                 track_id=_id(tracks[entry.track]) if entry.track is not None else None,
                 position=position,
@@ -351,8 +390,10 @@ async def import_event(db: AsyncSession, *, document: EventDocument) -> Event:
 
 
 def _fields(row: object, spec: dict[str, Check], **converted: Any) -> dict[str, Any]:
-    """The file's keys for ``row``, in the spec's order; ``converted`` replaces values that need it."""
-    return {key: converted[key] if key in converted else getattr(row, key) for key in spec}
+    """The file's keys for ``row``, in the spec's order (an optional key left out when it holds its default);
+    ``converted`` replaces values that need it."""
+    values = {key: converted[key] if key in converted else getattr(row, key) for key in spec}
+    return {key: value for key, value in values.items() if key not in _OPTIONAL or value != _OPTIONAL[key]}
 
 
 async def export_event(db: AsyncSession, *, event: Event) -> dict[str, Any]:
@@ -361,11 +402,13 @@ async def export_event(db: AsyncSession, *, event: Event) -> dict[str, Any]:
     zone = programme.zone
     views = sorted(programme.sessions, key=lambda view: (view.session.position, view.session.id or 0))
     dates = {"start_date": event.start_date.isoformat(), "end_date": event.end_date.isoformat()}
+    kinds = await event_kinds(db, event_id=event.id or 0)
     return {
         "format": FORMAT,
         "event": _fields(event, _EVENT, languages=event.language_list, **dates),
         "rooms": [_fields(room, _ROOM) for room in programme.rooms],
         "tracks": [_fields(track, _TRACK) for track in programme.tracks],
+        **({} if is_default(kinds) else {"kinds": [_fields(kind, _KIND) for kind in kinds]}),
         "people": [_fields(person, _PERSON) for person in programme.people],
         "sessions": [
             session_fields(

@@ -9,6 +9,9 @@ from sqlmodel import Field, SQLModel
 
 
 class SessionKind(enum.StrEnum):
+    """The built-in kinds of session, and the behaviour each gives the event's own kinds (``EventSessionKind``):
+    breaks cannot be picked and hold no seat, exhibitions hold no seat, the others are ordinary sessions."""
+
     plenary = "plenary"
     parallel = "parallel"
     ceremony = "ceremony"
@@ -28,6 +31,8 @@ class Room(SQLModel, table=True):
     # Seats on site; 0 means a virtual room with no physical seats.
     capacity: int = Field(default=0, ge=0)
     position: int = Field(default=0)
+    streamed: bool = Field(default=False)  # whether the room's sessions are streamed to online delegates
+    version: int = Field(default=1)  # optimistic concurrency: a save carrying an older version is refused
 
 
 class Track(SQLModel, table=True):
@@ -39,6 +44,23 @@ class Track(SQLModel, table=True):
     name: str = Field(max_length=200)
     color: str = Field(default="#4a5568", max_length=7)
     position: int = Field(default=0)
+    version: int = Field(default=1)
+
+
+class EventSessionKind(SQLModel, table=True):
+    """One of an event's kinds of session; ``Session.kind`` holds its slug. ``behaviour`` is the built-in kind
+    (a ``SessionKind`` value) whose handling it shares."""
+
+    __table_args__ = (UniqueConstraint("event_id", "slug"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    slug: str = Field(max_length=20)
+    name: str = Field(max_length=200)
+    color: str = Field(default="", max_length=7)  # "" when the kind has no colour of its own
+    behaviour: str = Field(max_length=20)
+    position: int = Field(default=0)
+    version: int = Field(default=1)
 
 
 class Person(SQLModel, table=True):
@@ -56,6 +78,9 @@ class Person(SQLModel, table=True):
     position: int = Field(default=0)
     # The account that speaks as this person (studio access); set by organisers, never exported.
     account_id: int | None = Field(default=None, foreign_key="account.id", ondelete="SET NULL")
+    # The photo's stored name (server/agenda/photos.py writes it, with a thumbnail); "" when there is none.
+    photo: str = Field(default="", max_length=64)
+    version: int = Field(default=1)
 
 
 class Session(SQLModel, table=True):
@@ -81,4 +106,26 @@ class Session(SQLModel, table=True):
 class SessionSpeaker(SQLModel, table=True):
     session_id: int = Field(foreign_key="session.id", primary_key=True, ondelete="CASCADE")
     person_id: int = Field(foreign_key="person.id", primary_key=True, ondelete="CASCADE")
+    position: int = Field(default=0)
+
+
+class MaterialKind(enum.StrEnum):
+    file = "file"
+    link = "link"
+
+
+class SessionMaterial(SQLModel, table=True):
+    """A file or a link that goes with a session (slides, a paper, a recording elsewhere), in order."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    session_id: int = Field(foreign_key="session.id", index=True, ondelete="CASCADE")
+    kind: str = Field(max_length=8)  # a MaterialKind value
+    title: str = Field(max_length=200)
+    url: str = Field(default="", max_length=2000)  # a link's address
+    stored_name: str = Field(default="", max_length=64)  # a file's name in the media folder
+    filename: str = Field(default="", max_length=200)  # a file's name as uploaded, offered when downloading
+    content_type: str = Field(default="", max_length=100)
+    size: int = Field(default=0)
+    delegates_only: bool = Field(default=False)  # shown to the event's confirmed delegates (and staff) only
     position: int = Field(default=0)

@@ -121,7 +121,7 @@ def from_event_document(document: EventDocument) -> WantedSchedule:
                 guid=None,
                 title=entry.title,
                 abstract=entry.abstract,
-                kind=entry.kind.value,
+                kind=entry.kind,
                 start=entry.start,
                 end=entry.end,
                 room=entry.room,

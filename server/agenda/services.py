@@ -9,7 +9,17 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.agenda.models import Person, Room, Session, SessionKind, SessionSpeaker, Track
+from server.agenda.kinds import behaviour_of
+from server.agenda.models import (
+    EventSessionKind,
+    Person,
+    Room,
+    Session,
+    SessionKind,
+    SessionMaterial,
+    SessionSpeaker,
+    Track,
+)
 from server.errors import InvalidInput, NotFound
 from server.events.models import Event
 from server.i18n import gettext as _
@@ -23,6 +33,12 @@ class SessionView:
     room: Room
     track: Track | None
     speakers: tuple[Person, ...]
+    behaviour: SessionKind = SessionKind.parallel  # what its kind behaves as (server/agenda/kinds.py)
+
+    @property
+    def pickable(self) -> bool:
+        """Whether a delegate can add it to their agenda: everything but breaks (and kinds behaving as them)."""
+        return self.behaviour != SessionKind.break_
 
     def local_start(self, zone: ZoneInfo) -> dt.datetime:
         return to_zone(self.session.start, zone)
@@ -47,6 +63,13 @@ class Programme:
     people: tuple[Person, ...]
     sessions: tuple[SessionView, ...]
     by_code: dict[str, SessionView] = field(default_factory=dict, compare=False)
+    kinds: tuple[EventSessionKind, ...] = ()
+    materials: dict[int, tuple[SessionMaterial, ...]] = field(default_factory=dict, compare=False)  # by session id
+
+    @property
+    def kind_slugs(self) -> list[str]:
+        """The slugs a session's kind may take: the event's kinds (the built-in ones for an event without)."""
+        return [kind.slug for kind in self.kinds] if self.kinds else [kind.value for kind in SessionKind]
 
     @property
     def zone(self) -> ZoneInfo:
@@ -82,7 +105,7 @@ def to_zone(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:
 
 
 async def load_programme(db: AsyncSession, *, event: Event) -> Programme:
-    """The whole agenda of ``event`` in five queries, however many sessions it has."""
+    """The whole agenda of ``event`` in seven queries, however many sessions it has."""
     rooms = (
         await db.exec(select(Room).where(Room.event_id == event.id).order_by(col(Room.position), col(Room.id)))
     ).all()
@@ -107,6 +130,22 @@ async def load_programme(db: AsyncSession, *, event: Event) -> Programme:
             .order_by(col(SessionSpeaker.position))
         )
     ).all()
+    kinds = (
+        await db.exec(
+            select(EventSessionKind)
+            .where(EventSessionKind.event_id == event.id)
+            .order_by(col(EventSessionKind.position), col(EventSessionKind.id))
+        )
+    ).all()
+    materials: dict[int, list[SessionMaterial]] = {}
+    material_rows = await db.exec(
+        select(SessionMaterial)
+        .where(SessionMaterial.event_id == event.id)
+        .order_by(col(SessionMaterial.position), col(SessionMaterial.id))
+    )
+    for material in material_rows.all():
+        materials.setdefault(material.session_id, []).append(material)
+    kinds_by_slug = {kind.slug: kind for kind in kinds}
     rooms_by_id = {room.id: room for room in rooms}
     tracks_by_id = {track.id: track for track in tracks}
     people_by_id = {person.id: person for person in people}
@@ -119,6 +158,7 @@ async def load_programme(db: AsyncSession, *, event: Event) -> Programme:
             room=rooms_by_id[session.room_id],
             track=tracks_by_id.get(session.track_id) if session.track_id is not None else None,
             speakers=tuple(speakers.get(session.id or 0, ())),
+            behaviour=behaviour_of(session.kind, kinds_by_slug),
         )
         for session in sessions
     )
@@ -129,6 +169,8 @@ async def load_programme(db: AsyncSession, *, event: Event) -> Programme:
         people=tuple(people),
         sessions=views,
         by_code={view.session.code: view for view in views},
+        kinds=tuple(kinds),
+        materials={session_id: tuple(rows) for session_id, rows in materials.items()},
     )
 
 
@@ -152,7 +194,7 @@ def parse_filter(
         raise NotFound(_("This event has no track '%(track)s'.") % {"track": track})
     if room and room not in {r.slug for r in programme.rooms}:
         raise NotFound(_("This event has no room '%(room)s'.") % {"room": room})
-    if kind and kind not in {k.value for k in SessionKind}:
+    if kind and kind not in programme.kind_slugs:
         raise InvalidInput(_("'%(kind)s' is not a kind of session.") % {"kind": kind})
     return AgendaFilter(query=query, day=parsed_day, track=track, room=room, kind=kind)
 

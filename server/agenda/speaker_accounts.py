@@ -13,10 +13,13 @@ from server.accounts.emails import normalise_email
 from server.accounts.models import Account, EventRole, Role
 from server.agenda.models import Person
 from server.agenda.rules import can_link_speakers
+from server.audit.services import record
 from server.db import begin_write
 from server.errors import NotFound
 from server.events.models import Event
 from server.i18n import gettext as _
+from server.links import Links
+from server.mail.services import queue_mail
 from server.permissions import require
 
 
@@ -38,9 +41,12 @@ async def speaker_links(db: AsyncSession, *, actor: Actor, event: Event) -> list
     return [SpeakerLink(person, account) for person, account in rows.all()]
 
 
-async def link_speaker(db: AsyncSession, *, actor: Actor, event: Event, person_id: int, email: str) -> Account:
+async def link_speaker(
+    db: AsyncSession, *, actor: Actor, event: Event, person_id: int, email: str, invite: Links | None = None
+) -> Account:
     """Links the speaker to the account with this email, creating the account (as signing in would) when there is
-    none, and gives it the speaker role in the event, so the speaker can sign in and open their studio."""
+    none, and gives it the speaker role in the event, so the speaker can sign in and open their studio. With
+    ``invite``, mails them that they speak at the event and where to sign in."""
     require(actor, can_link_speakers)
     email = normalise_email(email)
     await begin_write(db)
@@ -57,10 +63,43 @@ async def link_speaker(db: AsyncSession, *, actor: Actor, event: Event, person_i
     )
     if role.first() is None:
         db.add(EventRole(event_id=event.id or 0, account_id=account.id or 0, role=Role.speaker))
+    before = {"account": person.account_id}
     person.account_id = account.id
     db.add(person)
+    record(
+        db,
+        actor=actor,
+        event=event,
+        action="person.link",
+        target_type="person",
+        target_id=person.id,
+        target_label=person.name,
+        before=before,
+        after={"account": account.id, "email": email},
+    )
+    if invite is not None:
+        await _invite(db, event=event, person=person, email=email, links=invite)
     await db.commit()
     return account
+
+
+async def _invite(db: AsyncSession, *, event: Event, person: Person, email: str, links: Links) -> None:
+    body = _(
+        "Dear {name},\n\nYou are a speaker at {event}. The programme:\n\n{programme}\n\n"
+        "Sign in with this email address ({email}) to open the studio of your sessions:\n\n{signin}\n"
+    )
+    await queue_mail(
+        db,
+        recipient=email,
+        subject=_("You are speaking at {event}").format(event=event.title),
+        body=body.format(
+            name=person.name,
+            event=event.title,
+            programme=links.event_page(event.slug),
+            email=email,
+            signin=links.sign_in_page(),
+        ),
+    )
 
 
 async def unlink_speaker(db: AsyncSession, *, actor: Actor, event: Event, person_id: int) -> None:
@@ -68,6 +107,17 @@ async def unlink_speaker(db: AsyncSession, *, actor: Actor, event: Event, person
     require(actor, can_link_speakers)
     await begin_write(db)
     person = await _person(db, event=event, person_id=person_id)
+    record(
+        db,
+        actor=actor,
+        event=event,
+        action="person.unlink",
+        target_type="person",
+        target_id=person.id,
+        target_label=person.name,
+        before={"account": person.account_id},
+        after={"account": None},
+    )
     person.account_id = None
     db.add(person)
     await db.commit()

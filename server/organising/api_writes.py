@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.agenda.file_checks import At
 from server.agenda.interchange import FORMAT, check_person, check_session
+from server.agenda.kinds import event_kinds
 from server.agenda.schedule_files import WantedSchedule, WantedSession
 from server.agenda.services import load_programme
 from server.errors import Conflict, InvalidInput, NotFound
@@ -120,7 +121,8 @@ async def write_session(
         raw = {**SESSION_DEFAULTS, "language": event.language_list[0] if event.language_list else "en", **body}
     else:
         raw = {**_as_file(event, wanted.sessions[index]), **body}
-    entry = check_session(raw, event=event, names=_names(wanted), at=At("", 1))
+    kinds = [kind.slug for kind in await event_kinds(db, event_id=event.id or 0)]
+    entry = check_session(raw, event=event, names=_names(wanted), kinds=kinds, at=At("", 1))
     clash = next((s for i, s in enumerate(wanted.sessions) if s.code == entry.code and i != index), None)
     if clash is not None:
         raise Conflict(_("The code '%(code)s' is already another session's.") % {"code": entry.code})
@@ -129,7 +131,7 @@ async def write_session(
         guid=wanted.sessions[index].guid if index is not None else None,
         title=entry.title,
         abstract=entry.abstract,
-        kind=entry.kind.value,
+        kind=entry.kind,
         start=entry.start,
         end=entry.end,
         room=entry.room,

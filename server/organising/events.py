@@ -16,7 +16,8 @@ from server.accounts.actors import Actor
 from server.accounts.models import Account, EventRole, Role
 from server.accounts.revocations import Reason, record_revocation
 from server.agenda.interchange import session_guid
-from server.agenda.models import Person, Room, Session, SessionSpeaker, Track
+from server.agenda.kinds import default_kinds
+from server.agenda.models import EventSessionKind, Person, Room, Session, SessionSpeaker, Track
 from server.audit.services import record, snapshot
 from server.db import begin_write
 from server.errors import Conflict, NotFound
@@ -83,6 +84,7 @@ async def create_event(
     require(actor, can_create_events, creators)
     await begin_write(db)
     event = await _insert_event(db, actor=actor, slug=slug, values={**fields.values(), "has_logo": logo is not None})
+    db.add_all(default_kinds(event.id or 0))
     if logo is not None:
         db.add(EventLogo(event_id=event.id or 0, content_type=logo.content_type, data=logo.data))
     record(
@@ -206,7 +208,8 @@ async def clone_event(
     start_date: dt.date,
     end_date: dt.date,
 ) -> Event:
-    """Next year's edition, as a draft: the event's fields, rooms, tracks, people (without their accounts),
+    """Next year's edition, as a draft: the event's fields, rooms, tracks, kinds, people (without their accounts
+    and photos),
     sessions moved by the shift of the start date, and the live settings. No registrations, picks, questions,
     or roles but the cloner's, as organiser."""
     require(actor, can_clone_event, source)
@@ -220,7 +223,9 @@ async def clone_event(
     assert event.id is not None
     rooms = await _copy_rows(db, Room, source, event)
     tracks = await _copy_rows(db, Track, source, event)
-    people = await _copy_rows(db, Person, source, event, account_id=None)
+    # A photo's files belong to the source's speaker (deleting one deletes them): the copy starts without.
+    people = await _copy_rows(db, Person, source, event, account_id=None, photo="")
+    await _copy_rows(db, EventSessionKind, source, event)
     sessions: dict[int, Session] = {}
     for session in (await db.exec(select(Session).where(Session.event_id == source.id))).all():
         copied = Session(

@@ -13,7 +13,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.accounts.models import Account
 from server.accounts.revocations import Reason, record_revocation
-from server.agenda.models import Room, Session, SessionKind
+from server.agenda.kinds import SEATLESS, UNPICKABLE, slugs_behaving_as
+from server.agenda.models import Room, Session
 from server.clock import utcnow
 from server.errors import Conflict, InvalidInput, NotFound
 from server.events.models import Event
@@ -23,12 +24,17 @@ from server.registration.locking import locked_registration
 from server.registration.models import Attendance, ChoiceStatus, Registration, SessionChoice
 from server.registration.places import require_confirmed
 
-# Exhibitions run for days and breaks are for everyone: neither holds a seat or clashes with a pick.
-SEATLESS_KINDS = {SessionKind.exhibition.value, SessionKind.break_.value}
+# The built-in kinds that hold no seat (server/agenda/kinds.py): an event's own kinds may behave as them too.
+SEATLESS_KINDS = frozenset(kind.value for kind in SEATLESS)
 
 
-def holds_seat(session: Session, room: Room) -> bool:
-    return room.capacity > 0 and session.kind not in SEATLESS_KINDS
+def holds_seat(session: Session, room: Room, seatless: frozenset[str] = SEATLESS_KINDS) -> bool:
+    """Whether a pick of ``session`` takes a seat; ``seatless``: the event's kinds that hold none."""
+    return room.capacity > 0 and session.kind not in seatless
+
+
+async def seatless_kinds(db: AsyncSession, *, event: Event) -> frozenset[str]:
+    return await slugs_behaving_as(db, event_id=event.id or 0, behaviours=SEATLESS)
 
 
 async def _locked_session(db: AsyncSession, *, event: Event, session_id: int) -> tuple[Session, Room]:
@@ -66,7 +72,9 @@ async def _seated(db: AsyncSession, *, session_id: int) -> int:
     return int((await db.exec(query)).one())
 
 
-async def _clashes(db: AsyncSession, *, registration: Registration, session: Session) -> list[Session]:
+async def _clashes(
+    db: AsyncSession, *, registration: Registration, session: Session, seatless: frozenset[str]
+) -> list[Session]:
     """The registration's other on-site picks that overlap ``session`` in time."""
     return list(
         (
@@ -77,7 +85,7 @@ async def _clashes(db: AsyncSession, *, registration: Registration, session: Ses
                     SessionChoice.registration_id == registration.id,
                     SessionChoice.attendance == Attendance.onsite,
                     col(Session.id) != session.id,
-                    col(Session.kind).not_in(SEATLESS_KINDS),
+                    col(Session.kind).not_in(seatless),
                     col(Session.start) < session.end,
                     col(Session.end) > session.start,
                 )
@@ -86,8 +94,10 @@ async def _clashes(db: AsyncSession, *, registration: Registration, session: Ses
     )
 
 
-async def _seat_or_waitlist(db: AsyncSession, *, registration: Registration, session: Session, room: Room) -> str:
-    clashes = await _clashes(db, registration=registration, session=session)
+async def _seat_or_waitlist(
+    db: AsyncSession, *, registration: Registration, session: Session, room: Room, seatless: frozenset[str]
+) -> str:
+    clashes = await _clashes(db, registration=registration, session=session, seatless=seatless)
     if clashes:
         raise Conflict(
             _("“{title}” overlaps “{other}”, which you already picked on site. Remove one of them first.").format(
@@ -106,7 +116,7 @@ async def pick_session(db: AsyncSession, *, event: Event, account: Account, sess
     registration = await locked_registration(db, event=event, account=account)
     require_confirmed(registration)
     session, room = await _locked_session(db, event=event, session_id=session_id)
-    if session.kind == SessionKind.break_:
+    if session.kind in await slugs_behaving_as(db, event_id=event.id or 0, behaviours=UNPICKABLE):
         raise InvalidInput(_("Breaks are for everyone: there is nothing to pick."))
     existing = (
         await db.exec(
@@ -118,9 +128,10 @@ async def pick_session(db: AsyncSession, *, event: Event, account: Account, sess
     if existing is not None:
         await db.rollback()
         return existing
-    onsite = registration.attendance == Attendance.onsite and holds_seat(session, room)
+    seatless = await seatless_kinds(db, event=event)
+    onsite = registration.attendance == Attendance.onsite and holds_seat(session, room, seatless)
     status = (
-        await _seat_or_waitlist(db, registration=registration, session=session, room=room)
+        await _seat_or_waitlist(db, registration=registration, session=session, room=room, seatless=seatless)
         if onsite
         else ChoiceStatus.confirmed
     )
@@ -190,9 +201,10 @@ async def release_seat(db: AsyncSession, *, event: Event, session_id: int) -> Se
 async def take_seats_for(db: AsyncSession, *, event: Event, choices: list[SessionChoice]) -> None:
     """Online → on site: every seat-holding pick must get a seat now, or nothing changes."""
     full: list[str] = []
+    seatless = await seatless_kinds(db, event=event)
     for choice in sorted(choices, key=lambda c: c.session_id):
         session, room = await _locked_session(db, event=event, session_id=choice.session_id)
-        if not holds_seat(session, room):
+        if not holds_seat(session, room, seatless):
             continue
         choice.attendance = Attendance.onsite
         choice.status = ChoiceStatus.confirmed
@@ -201,9 +213,8 @@ async def take_seats_for(db: AsyncSession, *, event: Event, choices: list[Sessio
         if await _seated(db, session_id=choice.session_id) > room.capacity:
             full.append(session.title)
             continue
-        clashes = await _clashes(
-            db, registration=await db.get_one(Registration, choice.registration_id), session=session
-        )
+        registration = await db.get_one(Registration, choice.registration_id)
+        clashes = await _clashes(db, registration=registration, session=session, seatless=seatless)
         if clashes:
             raise Conflict(
                 _(

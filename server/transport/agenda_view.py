@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from babel.dates import get_timezone_name
 
+from server.agenda.kinds import DEFAULT_NAMES
 from server.agenda.models import Room
-from server.agenda.services import SessionView, to_zone
+from server.agenda.services import Programme, SessionView, to_zone
 from server.errors import InvalidInput
 from server.i18n import current_locale
 from server.i18n import gettext as _
@@ -89,6 +90,17 @@ def kind_labels() -> dict[str, str]:
         "video-address": _("Video address"),
         "exhibition": _("Exhibition"),
         "break": _("Break"),
+    }
+
+
+def kind_names(programme: Programme) -> dict[str, str]:
+    """The event's kinds by slug, in order: a built-in kind's name in the reader's language until renamed."""
+    if not programme.kinds:
+        return kind_labels()
+    labels = kind_labels()
+    return {
+        kind.slug: labels[kind.slug] if DEFAULT_NAMES.get(kind.slug) == kind.name else kind.name
+        for kind in programme.kinds
     }
 
 

@@ -107,23 +107,37 @@ class CSRFMiddleware:
 async def checked_form(
     request: Request, *, max_bytes: int = MAX_FORM_BYTES, max_files: int = 0, by_field: bool = False
 ) -> FormData:
-    """The posted form, after the CSRF check and a size limit; refuses before anything is written. A form with
-    a file (``max_files``) must say its length, so an upload over ``max_bytes`` is refused before it is read;
+    """The posted form, after the CSRF check and a size limit; refuses before anything is written.
     ``by_field`` leaves unstorable text (a NUL byte) to the form's own checks, which name the field."""
-    length = request.headers.get("content-length")
-    if (length is None and max_files) or (length is not None and (not length.isdigit() or int(length) > max_bytes)):
-        raise InvalidInput(_("The form is too large."))
-    form = await request.form(max_files=max_files, max_fields=100, max_part_size=max_bytes)
-    sent = form.get(CSRF_FIELD)
-    cookie = request.cookies.get(CSRF_COOKIE, "")
-    if not isinstance(sent, str) or not cookie or not hmac.compare_digest(sent, cookie):
-        await form.close()  # an uploaded file's temporary copy
-        raise Forbidden(_("This form has expired. Please go back, reload the page and try again."))
+    form = await posted_form(request, max_bytes=max_bytes, max_files=max_files)
     if by_field:
         return form
     if not all(storable(key) and (not isinstance(value, str) or storable(value)) for key, value in form.multi_items()):
         raise InvalidInput(_("The form contains characters Podium cannot accept, such as a NUL byte."))
     return form
+
+
+async def posted_form(request: Request, *, max_bytes: int = MAX_FORM_BYTES, max_files: int = 0) -> FormData:
+    """The posted form after the size limit and the CSRF check, its text as sent: for forms whose service checks
+    each field and names the one holding a NUL byte beside it. A form with a file (``max_files``) must say its
+    length, so an upload over ``max_bytes`` is refused before it is read."""
+    length = request.headers.get("content-length")
+    if (length is None and max_files) or (length is not None and (not length.isdigit() or int(length) > max_bytes)):
+        raise InvalidInput(_("The form is too large."))
+    form = await request.form(max_files=max_files, max_fields=100, max_part_size=max_bytes)
+    try:
+        check_csrf(request, form)
+    except Forbidden:
+        await form.close()  # an uploaded file's temporary copy
+        raise
+    return form
+
+
+def check_csrf(request: Request, form: FormData) -> None:
+    sent = form.get(CSRF_FIELD)
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    if not isinstance(sent, str) or not cookie or not hmac.compare_digest(sent, cookie):
+        raise Forbidden(_("This form has expired. Please go back, reload the page and try again."))
 
 
 def form_text(form: FormData, name: str) -> str:

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from server.accounts.actors import Actor
+from server.agenda.rules import can_edit_programme_parts
 from server.errors import InvalidInput
 from server.events.models import Event
 from server.i18n import gettext as _
@@ -38,6 +39,8 @@ SECTIONS: tuple[Section, ...] = (
     Section("organiser", lambda: _("Dashboard"), can_manage_registrations),
     Section("event_settings", lambda: _("Event"), can_edit_event),
     Section("registration_settings", lambda: _("Registration"), can_change_registration_settings),
+    Section("programme_parts", lambda: _("Rooms, tracks and kinds"), can_edit_programme_parts),
+    Section("people_list", lambda: _("People"), can_edit_programme_parts),
     Section("audit_log", lambda: _("Audit log"), can_read_audit_log),
     Section("import", lambda: _("Import and API"), can_import_schedule),
 )

@@ -21,7 +21,7 @@ from server.registration.models import Attendance, RegistrationStatus
 from server.registration.removal import remove_from_event
 from server.registration.reports import dashboard, event_team, participant_list, registration_list, registrations_csv
 from server.registration.rules import can_check_in, can_manage_registrations, can_remove_people, can_see_participants
-from server.registration.seats import holds_seat
+from server.registration.seats import holds_seat, seatless_kinds
 from server.registration.translations import translated
 from server.transport.auth import checked_form, form_text
 from server.transport.backoffice import render_backoffice
@@ -99,6 +99,7 @@ async def organiser_page(request: Request, page: EventPage) -> Response:
         team = await event_team(db, actor=actor, event=event)
         questions = await questions_of(db, event=event)
         answers = await event_answers(db, event=event)
+        seatless = await seatless_kinds(db, event=event)
     zone = ZoneInfo(event.timezone)
     context = {
         "report": report,
@@ -112,7 +113,8 @@ async def organiser_page(request: Request, page: EventPage) -> Response:
         "answers": answers,
         "team": team,
         "fills": [
-            (fill, to_zone(fill.session.start, zone), holds_seat(fill.session, fill.room)) for fill in report.sessions
+            (fill, to_zone(fill.session.start, zone), holds_seat(fill.session, fill.room, seatless))
+            for fill in report.sessions
         ],
         "attendance_labels": attendance_labels(),
         "status_labels": organiser_status_labels(),

@@ -9,7 +9,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from server.agenda.models import SessionKind
 from server.agenda.services import load_programme
 from server.registration.models import RegistrationStatus
 from server.registration.seats import agenda_of, find_session, pick_session, unpick_session
@@ -35,7 +34,7 @@ async def choose_page(request: Request) -> Response:
         programme = await load_programme(db, event=event)
         chosen = await agenda_of(db, registration=registration)
     zone = programme.zone
-    pickable = [view for view in programme.sessions if view.session.kind != SessionKind.break_]
+    pickable = [view for view in programme.sessions if view.pickable]
     days = [
         (day, list(views)) for day, views in itertools.groupby(pickable, key=lambda view: view.local_start(zone).date())
     ]
@@ -76,7 +75,7 @@ async def pick_page(request: Request) -> Response:
         "zone": programme.zone,
         "registration": registration if confirmed else None,
         "pick": chosen.get(view.session.id or 0),
-        "pickable": view.session.kind != SessionKind.break_,
+        "pickable": view.pickable,
         "kinds": kind_labels(),
         "choice_labels": choice_labels(),
         "attendance_labels": attendance_labels(),

@@ -14,7 +14,7 @@ from server.transport.context import database, private, see_other, services
 from server.transport.loaders import EventPage, load_event_page, requires
 from server.transport.rendering import render
 from server.transport.throttle import throttle
-from server.transport.urls import path_for
+from server.transport.urls import SiteUrls, path_for
 
 LINKS_PER_MINUTE = 30  # per organiser: each link may create an account
 
@@ -46,7 +46,14 @@ async def link_submit(request: Request, page: EventPage) -> Response:
     await throttle(services(request), "link_speaker", LINKS_PER_MINUTE).check(f"a{actor.account_id}")
     async with database(request).session() as db:
         try:
-            await link_speaker(db, actor=actor, event=event, person_id=person_id, email=form_text(form, "email"))
+            await link_speaker(
+                db,
+                actor=actor,
+                event=event,
+                person_id=person_id,
+                email=form_text(form, "email"),
+                invite=SiteUrls.of(request),
+            )
         except InvalidInput as refusal:
             return await _speakers_form(request, error=refusal.message, error_person=person_id)
     return see_other(_speakers_url(request, event.slug, person_id))

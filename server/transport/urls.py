@@ -133,5 +133,8 @@ class SiteUrls:
     def registration_path(self, event_slug: str) -> str:
         return self.paths.path("registration", slug=event_slug)
 
+    def sign_in_page(self) -> str:
+        return self.url("signin")
+
     def sign_in(self, token: str) -> str:
         return self.url("signin_link", token=token)
