@@ -83,6 +83,8 @@ class WantedSchedule:
     people: list[dict[str, Any]] = field(default_factory=list)
     sessions: list[WantedSession] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # The kinds a Podium file lists (EventSessionKind columns); None: the event keeps its own (frab has none).
+    kinds: list[dict[str, Any]] | None = None
 
     @property
     def matches_by_name(self) -> bool:
@@ -115,6 +117,7 @@ def from_event_document(document: EventDocument) -> WantedSchedule:
         rooms=[dict(room) for room in document.rooms],
         tracks=[dict(track) for track in document.tracks],
         people=[dict(person) for person in document.people],
+        kinds=[dict(kind) for kind in document.kinds] if document.kinds is not None else None,
         sessions=[
             WantedSession(
                 code=entry.code,

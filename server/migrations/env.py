@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from alembic import context
+from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
@@ -25,8 +27,19 @@ def run_migrations(connection: Connection) -> None:
         context.run_migrations()
 
 
+def _foreign_keys_off(dbapi_connection: Any, _record: Any) -> None:
+    """SQLite alters a table in batch mode by copying it and dropping the old one: with foreign keys on, that
+    drop would cascade to every row that refers to it (an event's rooms and sessions). Alembic's advice: off
+    while migrating, on again in every connection Podium itself opens."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=OFF")
+    cursor.close()
+
+
 async def run_async_migrations() -> None:
     database = Database(context.config.get_main_option("sqlalchemy.url") or "")
+    if database.engine.dialect.name == "sqlite":
+        event.listen(database.engine.sync_engine, "connect", _foreign_keys_off)
     async with database.engine.connect() as connection:
         await connection.run_sync(run_migrations)
         await connection.commit()

@@ -23,7 +23,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from server.accounts.actors import Actor
 from server.accounts.models import EventRole, Role
 from server.agenda.interchange import session_guid
-from server.agenda.models import Person, Room, Session, SessionSpeaker, Track
+from server.agenda.kinds import DEFAULT_NAMES, default_kinds, event_kinds
+from server.agenda.models import EventSessionKind, Person, Room, Session, SessionKind, SessionSpeaker, Track
 from server.agenda.schedule_files import WantedSchedule, WantedSession
 from server.audit.services import record
 from server.db import begin_write
@@ -354,8 +355,44 @@ def _single_change(plan: ImportPlan) -> dict[str, Any]:
     }
 
 
+async def _write_kinds(db: AsyncSession, event_id: int, wanted: WantedSchedule) -> None:
+    """The kinds a Podium file lists become the event's (the built-in six when the file lists none, for a new
+    event); every kind a session of the file uses exists afterwards (a frab type maps to a built-in kind, which
+    an organiser may have deleted: it comes back, behaving as itself)."""
+    existing = {kind.slug: kind for kind in await event_kinds(db, event_id=event_id)}
+    if wanted.kinds is not None:
+        listed = [EventSessionKind(event_id=event_id, position=i, **kind) for i, kind in enumerate(wanted.kinds)]
+    elif not existing:
+        listed = default_kinds(event_id)
+    else:
+        listed = []
+    for kind in listed:
+        row = existing.get(kind.slug)
+        if row is None:
+            db.add(kind)
+            existing[kind.slug] = kind
+        else:
+            row.name, row.color, row.behaviour, row.position = kind.name, kind.color, kind.behaviour, kind.position
+            db.add(row)
+    position = len(existing)
+    for session in wanted.sessions:
+        if session.kind not in existing:
+            builtin = session.kind in set(SessionKind)
+            added = EventSessionKind(
+                event_id=event_id,
+                slug=session.kind,
+                name=DEFAULT_NAMES[SessionKind(session.kind)] if builtin else session.kind,
+                color="",
+                behaviour=session.kind if builtin else SessionKind.parallel.value,
+                position=position,
+            )
+            db.add(added)
+            existing[session.kind], position = added, position + 1
+
+
 async def _write(db: AsyncSession, event: Event, plan: ImportPlan) -> None:
     wanted, event_id = plan.wanted, event.id or 0
+    await _write_kinds(db, event_id, wanted)
     rows: dict[str, dict[str, Any]] = {}
     for kind, table, entries, matched in (
         ("room", Room, wanted.rooms, plan.rooms),
