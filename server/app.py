@@ -28,6 +28,7 @@ from server.transport import (
     live_pages,
     media_pages,
     pages,
+    programme,
     recordings,
     registration,
 )
@@ -56,6 +57,7 @@ def site_routes() -> list[BaseRoute]:
         *admin.routes,
         *registration.routes,
         *backoffice.routes,
+        *programme.routes,
         *exports.routes,
         *live_pages.routes,
         *media_pages.routes,

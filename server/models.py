@@ -18,6 +18,7 @@ from server.live.models import (
     RoomLog,
 )
 from server.mail.models import OutboxMail
+from server.organising.models import ProgrammeRelease, SessionDraft
 from server.registration.models import Registration, SessionChoice
 from server.streams.models import Recording, StreamKey
 
@@ -35,6 +36,7 @@ __all__ = [
     "OutboxMail",
     "Person",
     "Poll",
+    "ProgrammeRelease",
     "PollOption",
     "PollVote",
     "Question",
@@ -47,6 +49,7 @@ __all__ = [
     "Session",
     "SessionChoice",
     "SessionKind",
+    "SessionDraft",
     "SessionSpeaker",
     "SignInLink",
     "StreamKey",

@@ -23,6 +23,8 @@ class Event(SQLModel, table=True):
     url: str = Field(default="", max_length=500)
     # Bumped on every agenda change; keys the rendered-page cache across processes.
     version: int = Field(default=1)
+    # The programme release the public sees (frab's version); an event made from a file or the demo is release 1.
+    programme_release: int = Field(default=1)
 
     @property
     def language_list(self) -> list[str]:

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.accounts.models import Account
 from server.accounts.revocations import Reason, record_revocation
-from server.agenda.models import Room, Session, SessionKind
+from server.agenda.models import Room, Session, SessionKind, seat_capacity
 from server.clock import utcnow
 from server.errors import Conflict, InvalidInput, NotFound
 from server.events.models import Event
@@ -27,7 +27,7 @@ SEATLESS_KINDS = {SessionKind.exhibition.value, SessionKind.break_.value}
 
 
 def holds_seat(session: Session, room: Room) -> bool:
-    return room.capacity > 0 and session.kind not in SEATLESS_KINDS
+    return seat_capacity(session, room) > 0 and session.kind not in SEATLESS_KINDS
 
 
 async def _locked_session(db: AsyncSession, *, event: Event, session_id: int) -> tuple[Session, Room]:
@@ -95,7 +95,7 @@ async def _seat_or_waitlist(db: AsyncSession, *, registration: Registration, ses
         )
     return (
         ChoiceStatus.confirmed
-        if await _seated(db, session_id=session.id or 0) < room.capacity
+        if await _seated(db, session_id=session.id or 0) < seat_capacity(session, room)
         else ChoiceStatus.waitlisted
     )
 
@@ -108,6 +108,8 @@ async def pick_session(db: AsyncSession, *, event: Event, account: Account, sess
     session, room = await _locked_session(db, event=event, session_id=session_id)
     if session.kind == SessionKind.break_:
         raise InvalidInput(_("Breaks are for everyone: there is nothing to pick."))
+    if session.cancelled:
+        raise Conflict(_("This session has been cancelled."))
     existing = (
         await db.exec(
             select(SessionChoice).where(
@@ -159,7 +161,7 @@ async def unpick_session(db: AsyncSession, *, event: Event, account: Account, se
 async def release_seat(db: AsyncSession, *, event: Event, session_id: int) -> SessionChoice | None:
     """After a seat frees (the caller commits): the first on the waitlist takes it and is told by mail."""
     session, room = await _locked_session(db, event=event, session_id=session_id)
-    if await _seated(db, session_id=session_id) >= room.capacity:
+    if session.cancelled or await _seated(db, session_id=session_id) >= seat_capacity(session, room):
         return None
     row = (
         await db.exec(
@@ -198,7 +200,7 @@ async def take_seats_for(db: AsyncSession, *, event: Event, choices: list[Sessio
         choice.status = ChoiceStatus.confirmed
         db.add(choice)
         await db.flush()
-        if await _seated(db, session_id=choice.session_id) > room.capacity:
+        if await _seated(db, session_id=choice.session_id) > seat_capacity(session, room):
             full.append(session.title)
             continue
         clashes = await _clashes(

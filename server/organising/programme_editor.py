@@ -1,0 +1,449 @@
+"""Editing the programme's working copy: create, edit, move, bulk edit, cancel and discard sessions.
+
+Every change goes to a ``SessionDraft``; the public sees it only after a release (``releases.py``). A change carries
+the edit version it was based on: an older one is refused with the other organiser's values (``StaleEdit``).
+Capacity below the on-site seats already taken is refused with the count; clashes are only warnings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from server.accounts.actors import Actor
+from server.agenda.models import Room, Session
+from server.audit.services import record
+from server.clock import utcnow
+from server.db import begin_write
+from server.errors import Conflict, InvalidInput, NotFound
+from server.events.models import Event
+from server.i18n import gettext as _
+from server.i18n import ngettext
+from server.organising.models import SessionDraft
+from server.organising.rules import can_edit_programme
+from server.organising.working_copy import (
+    EditorSession,
+    WorkingCopy,
+    load_working_copy,
+    seats_taken,
+)
+from server.permissions import require
+
+FIELDS = ("title", "abstract", "kind", "start", "end", "room_id", "track_id", "language", "capacity", "cancelled")
+MAX_TITLE, MAX_ABSTRACT, MAX_SPEAKERS = 300, 20_000, 30
+MAX_MINUTES = 7 * 24 * 60  # an exhibition may run all week
+MAX_CAPACITY = 100_000
+MAX_SHIFT = 14 * 24 * 60
+TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+class FieldErrors(InvalidInput):
+    """The form's fields that were not accepted, each with its message; 404 when one names another event's
+    room, track or person (or one that does not exist)."""
+
+    def __init__(self, errors: Mapping[str, str], *, not_found: bool = False) -> None:
+        super().__init__(" ".join(errors.values()))
+        self.errors = dict(errors)
+        if not_found:
+            self.status_code = NotFound.status_code
+
+
+class StaleEdit(Conflict):
+    """Someone saved the session after this form was opened: their values are in ``current``."""
+
+    def __init__(self, current: EditorSession) -> None:
+        super().__init__(
+            _("Another organiser changed this session while you were editing it. Their values are shown beside yours.")
+        )
+        self.current = current
+
+
+@dataclass(frozen=True)
+class SessionValues:
+    title: str
+    abstract: str
+    kind: str
+    start: dt.datetime
+    end: dt.datetime
+    room_id: int
+    track_id: int | None
+    language: str
+    capacity: int | None
+    speaker_ids: tuple[int, ...]
+
+
+def values_of(item: EditorSession) -> dict[str, Any]:
+    """The working copy's values of a session, as a draft stores them (and the audit log shows them)."""
+    session = item.session
+    return {name: getattr(session, name) for name in FIELDS} | {"speaker_ids": list(item.speaker_ids)}
+
+
+def released_values(session: Session, speaker_ids: Sequence[int]) -> dict[str, Any]:
+    return {name: getattr(session, name) for name in FIELDS} | {"speaker_ids": list(speaker_ids)}
+
+
+def _number(text: str, *, limit: int) -> int | None:
+    text = text.strip()
+    if not text.isdigit() or len(text) > len(str(limit)) or int(text) > limit:
+        return None
+    return int(text)
+
+
+def _id(text: str) -> int | None:
+    return _number(text, limit=2**31 - 1)
+
+
+def local_moment(day: str, time: str, zone: ZoneInfo, errors: dict[str, str]) -> dt.datetime | None:
+    """The UTC moment of a day and a wall time in the event's zone; the field's message in ``errors`` if bad."""
+    try:
+        date = dt.date.fromisoformat(day.strip())
+    except ValueError:
+        errors["day"] = _("Enter the day as a date, e.g. 2021-10-27.")
+        return None
+    if not 2000 <= date.year <= 2100:
+        errors["day"] = _("Enter a day between the years 2000 and 2100.")
+        return None
+    match = TIME.match(time.strip())
+    if match is None:
+        errors["start"] = _("Enter the start as a time of day, e.g. 09:30.")
+        return None
+    wall = dt.datetime.combine(date, dt.time(int(match[1]), int(match[2])), tzinfo=zone)
+    return wall.astimezone(dt.UTC)
+
+
+def _room(copy: WorkingCopy, text: str, errors: dict[str, str], missing: list[str]) -> Room | None:
+    room_id = _id(text)
+    room = next((room for room in copy.rooms if room.id == room_id), None)
+    if room is None:
+        errors["room"] = _("Choose a room of this event.")
+        if text.strip():
+            missing.append("room")
+    return room
+
+
+def parse_session_form(copy: WorkingCopy, form: Mapping[str, Any]) -> SessionValues:
+    """Checks every field of the session form; raises FieldErrors naming each bad one."""
+    errors: dict[str, str] = {}
+    missing: list[str] = []  # fields naming something not in this event: "not found"
+    title = str(form.get("title", "")).strip()
+    if not title:
+        errors["title"] = _("Enter a title.")
+    elif len(title) > MAX_TITLE:
+        errors["title"] = _("The title is too long (%(limit)s characters at most).") % {"limit": MAX_TITLE}
+    abstract = str(form.get("abstract", "")).strip().replace("\r\n", "\n")
+    if len(abstract) > MAX_ABSTRACT:
+        errors["abstract"] = _("The abstract is too long (%(limit)s characters at most).") % {"limit": MAX_ABSTRACT}
+    kind = str(form.get("kind", ""))
+    if kind not in {value for value, _label in copy.kinds}:
+        errors["kind"] = _("Choose a kind of session from the list.")
+    room = _room(copy, str(form.get("room", "")), errors, missing)
+    track_text = str(form.get("track", "")).strip()
+    track_id = None
+    if track_text:
+        track_id = _id(track_text)
+        if track_id not in {track.id for track in copy.tracks}:
+            errors["track"] = _("Choose a track of this event, or none.")
+            missing.append("track")
+    start = local_moment(str(form.get("day", "")), str(form.get("start", "")), copy.zone, errors)
+    minutes = _number(str(form.get("duration", "")), limit=MAX_MINUTES)
+    if not minutes:
+        errors["duration"] = _("Enter the duration in minutes, from 1 to %(limit)s.") % {"limit": MAX_MINUTES}
+    language = str(form.get("language", "")).strip()
+    if language not in copy.event.language_list:
+        errors["language"] = _("Choose one of the event's languages.")
+    capacity_text = str(form.get("capacity", "")).strip()
+    capacity = None
+    if capacity_text:
+        capacity = _number(capacity_text, limit=MAX_CAPACITY)
+        if capacity is None:
+            errors["capacity"] = _("Enter a number of seats from 0 to %(limit)s, or leave it empty for the room's.") % {
+                "limit": MAX_CAPACITY
+            }
+    speaker_ids: list[int] = []
+    people = {person.id for person in copy.people}
+    for text in form.get("speakers", ()):
+        if not str(text).strip():
+            continue
+        person_id = _id(str(text))
+        if person_id not in people:
+            errors["speakers"] = _("Choose the speakers from this event's people.")
+            missing.append("speakers")
+        elif person_id is not None and person_id not in speaker_ids:
+            speaker_ids.append(person_id)
+    if len(speaker_ids) > MAX_SPEAKERS:
+        errors["speakers"] = _("A session has at most %(limit)s speakers.") % {"limit": MAX_SPEAKERS}
+    if errors or start is None or room is None or not minutes:
+        raise FieldErrors(errors, not_found=bool(missing))
+    return SessionValues(
+        title=title,
+        abstract=abstract,
+        kind=kind,
+        start=start,
+        end=start + dt.timedelta(minutes=minutes),
+        room_id=room.id or 0,
+        track_id=track_id,
+        language=language,
+        capacity=capacity,
+        speaker_ids=tuple(speaker_ids),
+    )
+
+
+def _checked_version(item: EditorSession, version: str) -> None:
+    if _id(version) != item.version:
+        raise StaleEdit(item)
+
+
+def _new_code(copy: WorkingCopy, title: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:40].strip("-") or "session"
+    code = slug
+    while code in copy.by_code:
+        code = f"{slug}-{secrets.token_hex(2)}"
+    return code
+
+
+async def _check_capacity(db: AsyncSession, copy: WorkingCopy, item: EditorSession, values: Mapping[str, Any]) -> None:
+    """Refuses seats below those already taken; a cancellation frees them instead, so it is never refused."""
+    if item.released is None or values["cancelled"]:
+        return
+    room = next(room for room in copy.rooms if room.id == values["room_id"])
+    seats = room.capacity if values["capacity"] is None else values["capacity"]
+    taken = await seats_taken(db, session_id=item.released.id or 0)
+    if seats < taken:
+        message = ngettext(
+            "%(count)s seat is already taken in “%(title)s”: the capacity cannot go below it.",
+            "%(count)s seats are already taken in “%(title)s”: the capacity cannot go below them.",
+            taken,
+        ) % {"count": taken, "title": values["title"]}
+        raise FieldErrors({"capacity": message})
+
+
+async def _put_draft(
+    db: AsyncSession, *, actor: Actor, copy: WorkingCopy, item: EditorSession, changes: Mapping[str, Any], action: str
+) -> None:
+    """Lays ``changes`` over the session's working values; a draft back at the released values goes away."""
+    before = values_of(item)
+    after = {**before, **changes}
+    await _check_capacity(db, copy, item, after)
+    draft, released = item.draft, item.released
+    if released is not None:
+        released.version += 1  # the editor's version: every change moves it, whatever the public sees
+        db.add(released)
+    if released is not None and after == released_values(released, item.released_speaker_ids):
+        if draft is not None:
+            await db.delete(draft)
+    else:
+        if draft is None:
+            draft = SessionDraft(
+                event_id=copy.event.id or 0, session_id=released.id if released else None, code=item.code, **after
+            )
+        for name, value in after.items():
+            setattr(draft, name, value)
+        draft.updated_at = utcnow()
+        draft.version = released.version if released is not None else draft.version + 1
+        db.add(draft)
+    record(
+        db,
+        actor=actor,
+        event=copy.event,
+        action=action,
+        target_type="session",
+        target_id=item.code,
+        target_label=str(after["title"]),
+        before=before,
+        after=after,
+    )
+
+
+async def _working_copy_for_write(db: AsyncSession, *, actor: Actor, event: Event) -> WorkingCopy:
+    require(actor, can_edit_programme, event)
+    await begin_write(db)
+    return await load_working_copy(db, event=event)
+
+
+async def save_session(
+    db: AsyncSession, *, actor: Actor, event: Event, code: str | None, form: Mapping[str, Any]
+) -> str:
+    """Creates a session (``code`` None) or saves every field of one; returns its code."""
+    copy = await _working_copy_for_write(db, actor=actor, event=event)
+    item = copy.get(code) if code is not None else None
+    try:
+        if item is not None:
+            _checked_version(item, str(form.get("version", "")))
+        values = parse_session_form(copy, form)
+        changes = {name: getattr(values, name) for name in FIELDS if name != "cancelled"}
+        changes["speaker_ids"] = list(values.speaker_ids)
+        if item is None:
+            draft = SessionDraft(
+                event_id=event.id or 0,
+                code=_new_code(copy, values.title),
+                speaker_ids=list(values.speaker_ids),
+                **{name: getattr(values, name) for name in FIELDS if name != "cancelled"},
+            )
+            db.add(draft)
+            record(
+                db,
+                actor=actor,
+                event=event,
+                action="session.create",
+                target_type="session",
+                target_id=draft.code,
+                target_label=values.title,
+                after={**changes, "cancelled": False},
+            )
+            await db.commit()
+            return draft.code
+        await _put_draft(db, actor=actor, copy=copy, item=item, changes=changes, action="session.update")
+    except Exception:
+        await db.rollback()
+        raise
+    await db.commit()
+    return item.code
+
+
+async def move_session(
+    db: AsyncSession, *, actor: Actor, event: Event, code: str, day: str, start: str, room: str, version: str
+) -> None:
+    """Another slot or room (from the grid's Move form); the duration stays."""
+    copy = await _working_copy_for_write(db, actor=actor, event=event)
+    try:
+        item = copy.get(code)
+        _checked_version(item, version)
+        errors: dict[str, str] = {}
+        missing: list[str] = []
+        moment = local_moment(day, start, copy.zone, errors)
+        target = _room(copy, room, errors, missing)
+        if errors or moment is None or target is None:
+            raise FieldErrors(errors, not_found=bool(missing))
+        duration = item.session.end - item.session.start
+        changes = {"start": moment, "end": moment + duration, "room_id": target.id}
+        await _put_draft(db, actor=actor, copy=copy, item=item, changes=changes, action="session.move")
+    except Exception:
+        await db.rollback()
+        raise
+    await db.commit()
+
+
+BULK_ACTIONS = ("shift", "room", "track", "kind", "cancel")
+
+
+async def bulk_edit(
+    db: AsyncSession, *, actor: Actor, event: Event, codes: Sequence[str], action: str, value: str
+) -> int:
+    """One change to many sessions from the list view, all or none; returns how many changed."""
+    copy = await _working_copy_for_write(db, actor=actor, event=event)
+    try:
+        if not codes:
+            raise FieldErrors({"sessions": _("Tick the sessions to change first.")})
+        items = [copy.get(code) for code in dict.fromkeys(codes)]
+        errors: dict[str, str] = {}
+        missing: list[str] = []
+        changes: dict[str, Any] = {}
+        if action == "shift":
+            text = value.strip()
+            sign = -1 if text.startswith("-") else 1
+            minutes = _number(text.lstrip("+-"), limit=MAX_SHIFT)
+            if not minutes:
+                raise FieldErrors(
+                    {
+                        "value": _("Enter the minutes to move by, e.g. 30 or -15 (at most %(limit)s).")
+                        % {"limit": MAX_SHIFT}
+                    }
+                )
+        elif action == "room":
+            target = _room(copy, value, errors, missing)
+            changes = {"room_id": target.id if target else None}
+        elif action == "track":
+            track_id = _id(value) if value.strip() else None
+            if value.strip() and track_id not in {track.id for track in copy.tracks}:
+                errors["value"] = _("Choose a track of this event, or none.")
+                missing.append("track")
+            changes = {"track_id": track_id}
+        elif action == "kind":
+            if value not in {kind for kind, _label in copy.kinds}:
+                errors["value"] = _("Choose a kind of session from the list.")
+            changes = {"kind": value}
+        elif action == "cancel":
+            changes = {"cancelled": True}
+        else:
+            errors["action"] = _("Choose what to change.")
+        if errors:
+            raise FieldErrors(
+                {"value" if key == "room" else key: text for key, text in errors.items()}, not_found=bool(missing)
+            )
+        changed = 0
+        for item in items:
+            if action == "cancel" and item.released is None:
+                await _delete_draft(db, actor=actor, copy=copy, item=item)
+                changed += 1
+                continue
+            if action == "shift":
+                delta = dt.timedelta(minutes=sign * (minutes or 0))
+                changes = {"start": item.session.start + delta, "end": item.session.end + delta}
+            if all(getattr(item.session, name) == changed_value for name, changed_value in changes.items()):
+                continue
+            await _put_draft(db, actor=actor, copy=copy, item=item, changes=changes, action=f"session.bulk_{action}")
+            changed += 1
+    except Exception:
+        await db.rollback()
+        raise
+    await db.commit()
+    return changed
+
+
+async def cancel_session(db: AsyncSession, *, actor: Actor, event: Event, code: str, version: str) -> None:
+    """Marks the session cancelled in the draft; a session never released simply goes away."""
+    copy = await _working_copy_for_write(db, actor=actor, event=event)
+    try:
+        item = copy.get(code)
+        _checked_version(item, version)
+        if item.released is None:
+            await _delete_draft(db, actor=actor, copy=copy, item=item)
+        else:
+            await _put_draft(
+                db, actor=actor, copy=copy, item=item, changes={"cancelled": True}, action="session.cancel"
+            )
+    except Exception:
+        await db.rollback()
+        raise
+    await db.commit()
+
+
+async def discard_draft(db: AsyncSession, *, actor: Actor, event: Event, code: str, version: str) -> None:
+    """Back to the released values (a new session goes away)."""
+    copy = await _working_copy_for_write(db, actor=actor, event=event)
+    try:
+        item = copy.get(code)
+        _checked_version(item, version)
+        if item.draft is None:
+            raise InvalidInput(_("This session has no unreleased changes."))
+        await _delete_draft(db, actor=actor, copy=copy, item=item)
+    except Exception:
+        await db.rollback()
+        raise
+    await db.commit()
+
+
+async def _delete_draft(db: AsyncSession, *, actor: Actor, copy: WorkingCopy, item: EditorSession) -> None:
+    if item.draft is not None:
+        await db.delete(item.draft)
+    if item.released is not None:
+        item.released.version += 1
+        db.add(item.released)
+    record(
+        db,
+        actor=actor,
+        event=copy.event,
+        action="session.discard",
+        target_type="session",
+        target_id=item.code,
+        target_label=item.session.title,
+        before=values_of(item),
+        after=released_values(item.released, item.released_speaker_ids) if item.released is not None else None,
+    )
