@@ -188,11 +188,11 @@ def _mail_for(
         for change in changes:
             after = change["after"]
             if "cancelled" in change["kinds"]:
+                lines.append("“{}”: {}".format(change["title"], _("Cancelled")))
                 lines.append(
-                    _(
-                        "“%(title)s” (%(when)s) is cancelled: it has left your agenda, and any seat you held is released."
-                    )
-                    % {"title": change["title"], "when": _when(change["before"]["start"], zone)}
+                    "  "
+                    + _("It was to start at %(when)s. It has left your agenda, and any seat you held is released.")
+                    % {"when": _when(change["before"]["start"], zone)}
                 )
             else:
                 lines.append(
@@ -200,16 +200,9 @@ def _mail_for(
                         change["title"], ", ".join(what[kind] for kind in change["kinds"] if kind in what)
                     )
                 )
-                lines.append(
-                    "  "
-                    + _("%(start)s–%(end)s (%(zone)s), %(room)s")
-                    % {
-                        "start": _when(after["start"], zone),
-                        "end": _when(after["end"], zone)[-5:],
-                        "zone": event.timezone,
-                        "room": after["room"],
-                    }
-                )
+                times = f"{_when(after['start'], zone)}–{_when(after['end'], zone)[-5:]} ({event.timezone})"
+                lines.append(f"  {_('Time')}: {times}")
+                lines.append(f"  {_('Room')}: {after['room']}")
                 lines.append("  " + links.session_page(event.slug, change["code"]))
             lines.append("")
         lines.append(_("Your agenda: %(link)s") % {"link": links.registration_page(event.slug)})
