@@ -29,9 +29,9 @@ from server.mail.models import OutboxMail
 from server.organising.models import ProgrammeRelease, SessionDraft
 from server.organising.programme_editor import FIELDS
 from server.organising.rules import can_release_programme
-from server.organising.working_copy import DETAILS, TIMING, EditorSession, WorkingCopy, load_working_copy, seats_taken
+from server.organising.working_copy import DETAILS, TIMING, EditorSession, WorkingCopy, load_working_copy
 from server.permissions import require
-from server.registration.models import Registration, RegistrationStatus, SessionChoice
+from server.registration.models import Attendance, ChoiceStatus, Registration, RegistrationStatus, SessionChoice
 from server.registration.seats import release_seat
 
 CHANGE_KINDS = ("new", "moved", "cancelled", "speakers", "details")
@@ -94,21 +94,54 @@ def grouped(changes: Sequence[dict[str, Any]]) -> list[tuple[str, str, list[dict
     ]
 
 
-async def _holders(db: AsyncSession, *, event: Event, session_ids: Sequence[int]) -> list[tuple[int, Registration]]:
-    """(session id, registration) for every pick of the sessions by someone still registered."""
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """A delegate with a changed session in their agenda: what their mail needs."""
+
+    registration_id: int
+    name: str
+    email: str
+    language: str
+
+
+async def _holders(db: AsyncSession, *, event: Event, session_ids: Sequence[int]) -> list[tuple[int, Holder]]:
+    """(session id, holder) for every pick of the sessions by someone still registered."""
     if not session_ids:
         return []
-    rows = await db.exec(
-        select(SessionChoice.session_id, Registration)
-        .join(Registration, col(Registration.id) == col(SessionChoice.registration_id))
-        .where(
-            SessionChoice.event_id == event.id,
-            col(SessionChoice.session_id).in_(session_ids),
-            Registration.status != RegistrationStatus.cancelled,
-        )
-        .order_by(col(Registration.id))
+    picks = (
+        select(SessionChoice.session_id, SessionChoice.registration_id)
+        .where(SessionChoice.event_id == event.id, col(SessionChoice.session_id).in_(session_ids))
+        .order_by(col(SessionChoice.registration_id))
     )
-    return [(session_id, registration) for session_id, registration in rows.all()]
+    people = select(Registration.id, Registration.name, Registration.email, Registration.language).where(
+        Registration.event_id == event.id,
+        Registration.status != RegistrationStatus.cancelled,
+        col(Registration.id).in_(
+            select(SessionChoice.registration_id).where(col(SessionChoice.session_id).in_(session_ids))
+        ),
+    )
+    holders = {row[0]: Holder(row[0] or 0, row[1], row[2], row[3]) for row in (await db.exec(people)).all()}
+    return [
+        (session_id, holders[registration_id])
+        for session_id, registration_id in (await db.exec(picks)).all()
+        if registration_id in holders
+    ]
+
+
+async def _seats_taken(db: AsyncSession, *, session_ids: Sequence[int]) -> dict[int, int]:
+    """On-site seats confirmed per session, in one query."""
+    if not session_ids:
+        return {}
+    rows = await db.exec(
+        select(SessionChoice.session_id, func.count())
+        .where(
+            col(SessionChoice.session_id).in_(session_ids),
+            SessionChoice.attendance == Attendance.onsite,
+            SessionChoice.status == ChoiceStatus.confirmed,
+        )
+        .group_by(col(SessionChoice.session_id))
+    )
+    return {session_id: int(count) for session_id, count in rows.all()}
 
 
 def released_ids(copy: WorkingCopy, changes: Sequence[dict[str, Any]]) -> dict[int, str]:
@@ -166,7 +199,7 @@ def _when(moment_iso: str, zone: ZoneInfo) -> str:
 
 
 def _mail_for(
-    registration: Registration, changes: list[dict[str, Any]], *, event: Event, number: int, links: Links
+    registration: Holder, changes: list[dict[str, Any]], *, event: Event, number: int, links: Links
 ) -> tuple[str, str]:
     """Subject and body in the delegate's language, the new times in the event's zone."""
     language = i18n.find_language(registration.language) or i18n.DEFAULT_LANGUAGE
@@ -226,7 +259,8 @@ async def _apply(db: AsyncSession, *, item: EditorSession, now: dt.datetime) -> 
     session.sequence += 1
     session.modified_at = now
     db.add(session)
-    await db.flush()
+    if item.released is None:
+        await db.flush()  # the new session's id, for its speakers
     if item.released is None or item.speaker_ids != item.released_speaker_ids:
         await db.exec(delete(SessionSpeaker).where(col(SessionSpeaker.session_id) == session.id))
         db.add_all(
@@ -246,13 +280,13 @@ async def release_programme(db: AsyncSession, *, actor: Actor, event: Event, lin
         changes = change_log(copy)
         if not copy.drafts:
             raise InvalidInput(_("There are no changes to release."))
+        code_of = released_ids(copy, changes)
+        taken = await _seats_taken(db, session_ids=list(code_of))
         full = []
-        for change in changes:
-            item = copy.by_code[change["code"]]
-            if item.released is not None and not item.session.cancelled:
-                taken = await seats_taken(db, session_id=item.released.id or 0)
-                if seat_capacity(item.session, item.view.room) < taken:
-                    full.append(f"“{item.session.title}” ({taken})")
+        for session_id, code in code_of.items():
+            item = copy.by_code[code]
+            if not item.session.cancelled and seat_capacity(item.session, item.view.room) < taken.get(session_id, 0):
+                full.append(f"“{item.session.title}” ({taken[session_id]})")
         if full:
             raise InvalidInput(
                 _("Seats were taken since these sessions' capacity was lowered; raise it again first: %(list)s")
@@ -260,7 +294,6 @@ async def release_programme(db: AsyncSession, *, actor: Actor, event: Event, lin
             )
         now = utcnow()
         by_code = {change["code"]: change for change in changes}
-        code_of = released_ids(copy, changes)
         holders = await _holders(db, event=event, session_ids=list(code_of))
         grown: list[int] = []
         rooms = {room.id: room for room in copy.rooms}
@@ -278,9 +311,9 @@ async def release_programme(db: AsyncSession, *, actor: Actor, event: Event, lin
             while await release_seat(db, event=event, session_id=session_id) is not None:
                 await db.flush()
         number = event.programme_release + 1
-        per_delegate: dict[int, tuple[Registration, list[dict[str, Any]]]] = {}
+        per_delegate: dict[int, tuple[Holder, list[dict[str, Any]]]] = {}
         for session_id, registration in holders:
-            entry = per_delegate.setdefault(registration.id or 0, (registration, []))
+            entry = per_delegate.setdefault(registration.registration_id, (registration, []))
             entry[1].append(by_code[code_of[session_id]])
         mails = []
         for registration, held in per_delegate.values():
