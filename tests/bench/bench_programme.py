@@ -136,9 +136,10 @@ async def build_release(url: str) -> tuple[Event, Actor]:
     database = Database(url)
     try:
         async with database.session() as db:
+            suffix = secrets.token_hex(3)
             event = Event(
-                slug=f"release-bench-{secrets.token_hex(3)}",
-                title="Release Benchmark",
+                slug=f"release-bench-{suffix}",
+                title=f"Release Benchmark {suffix}",
                 timezone="Asia/Jakarta",
                 start_date=dt.date(2030, 3, 4),
                 end_date=dt.date(2030, 3, 8),
