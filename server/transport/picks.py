@@ -35,7 +35,9 @@ async def choose_page(request: Request) -> Response:
         programme = await load_programme(db, event=event)
         chosen = await agenda_of(db, registration=registration)
     zone = programme.zone
-    pickable = [view for view in programme.sessions if view.session.kind != SessionKind.break_]
+    pickable = [
+        view for view in programme.sessions if view.session.kind != SessionKind.break_ and not view.session.cancelled
+    ]
     days = [
         (day, list(views)) for day, views in itertools.groupby(pickable, key=lambda view: view.local_start(zone).date())
     ]
@@ -76,7 +78,7 @@ async def pick_page(request: Request) -> Response:
         "zone": programme.zone,
         "registration": registration if confirmed else None,
         "pick": chosen.get(view.session.id or 0),
-        "pickable": view.session.kind != SessionKind.break_,
+        "pickable": view.session.kind != SessionKind.break_ and not view.session.cancelled,
         "kinds": kind_labels(),
         "choice_labels": choice_labels(),
         "attendance_labels": attendance_labels(),

@@ -111,7 +111,7 @@ async def _session_form(
         "message": message,
         "theirs": form_values(theirs, copy) if theirs is not None else None,
         "labels": _labels(copy),
-        "languages": [(code, language_name(code)) for code in page.event.language_list],
+        "floor_languages": [(code, language_name(code)) for code in page.event.language_list],
         "warnings": copy.warnings(item.code) if item is not None else [],
         "saved": request.query_params.get("saved") == "1",
         "states": state_labels(),
