@@ -11,23 +11,31 @@ import datetime as dt
 import re
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.accounts.actors import Actor
-from server.agenda.models import Room, Session
+from server.agenda.models import Session
 from server.audit.services import record
 from server.clock import utcnow
 from server.db import begin_write
-from server.errors import Conflict, InvalidInput, NotFound
+from server.errors import Conflict, InvalidInput
 from server.events.models import Event
 from server.i18n import gettext as _
 from server.i18n import ngettext
 from server.organising.models import SessionDraft
 from server.organising.rules import can_edit_programme
+from server.organising.session_input import (
+    FIELDS,
+    MAX_SHIFT,
+    FieldErrors,
+    event_room,
+    local_moment,
+    number,
+    parse_session_form,
+    row_id,
+)
 from server.organising.working_copy import (
     EditorSession,
     WorkingCopy,
@@ -36,23 +44,9 @@ from server.organising.working_copy import (
 )
 from server.permissions import require
 
-FIELDS = ("title", "abstract", "kind", "start", "end", "room_id", "track_id", "language", "capacity", "cancelled")
-MAX_TITLE, MAX_ABSTRACT, MAX_SPEAKERS = 300, 20_000, 30
-MAX_MINUTES = 7 * 24 * 60  # an exhibition may run all week
-MAX_CAPACITY = 100_000
-MAX_SHIFT = 14 * 24 * 60
-TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-
-
-class FieldErrors(InvalidInput):
-    """The form's fields that were not accepted, each with its message; 404 when one names another event's
-    room, track or person (or one that does not exist)."""
-
-    def __init__(self, errors: Mapping[str, str], *, not_found: bool = False) -> None:
-        super().__init__(" ".join(errors.values()))
-        self.errors = dict(errors)
-        if not_found:
-            self.status_code = NotFound.status_code
+__all__ = ["BULK_ACTIONS", "FIELDS", "FieldErrors", "StaleEdit"]
+BULK_ACTIONS = ("shift", "room", "track", "kind", "cancel")
+MAX_BULK = 1000  # sessions in one bulk edit
 
 
 class StaleEdit(Conflict):
@@ -65,20 +59,6 @@ class StaleEdit(Conflict):
         self.current = current
 
 
-@dataclass(frozen=True)
-class SessionValues:
-    title: str
-    abstract: str
-    kind: str
-    start: dt.datetime
-    end: dt.datetime
-    room_id: int
-    track_id: int | None
-    language: str
-    capacity: int | None
-    speaker_ids: tuple[int, ...]
-
-
 def values_of(item: EditorSession) -> dict[str, Any]:
     """The working copy's values of a session, as a draft stores them (and the audit log shows them)."""
     session = item.session
@@ -89,114 +69,8 @@ def released_values(session: Session, speaker_ids: Sequence[int]) -> dict[str, A
     return {name: getattr(session, name) for name in FIELDS} | {"speaker_ids": list(speaker_ids)}
 
 
-def _number(text: str, *, limit: int) -> int | None:
-    text = text.strip()
-    if not text.isdigit() or len(text) > len(str(limit)) or int(text) > limit:
-        return None
-    return int(text)
-
-
-def _id(text: str) -> int | None:
-    return _number(text, limit=2**31 - 1)
-
-
-def local_moment(day: str, time: str, zone: ZoneInfo, errors: dict[str, str]) -> dt.datetime | None:
-    """The UTC moment of a day and a wall time in the event's zone; the field's message in ``errors`` if bad."""
-    try:
-        date = dt.date.fromisoformat(day.strip())
-    except ValueError:
-        errors["day"] = _("Enter the day as a date, e.g. 2021-10-27.")
-        return None
-    if not 2000 <= date.year <= 2100:
-        errors["day"] = _("Enter a day between the years 2000 and 2100.")
-        return None
-    match = TIME.match(time.strip())
-    if match is None:
-        errors["start"] = _("Enter the start as a time of day, e.g. 09:30.")
-        return None
-    wall = dt.datetime.combine(date, dt.time(int(match[1]), int(match[2])), tzinfo=zone)
-    return wall.astimezone(dt.UTC)
-
-
-def _room(copy: WorkingCopy, text: str, errors: dict[str, str], missing: list[str]) -> Room | None:
-    room_id = _id(text)
-    room = next((room for room in copy.rooms if room.id == room_id), None)
-    if room is None:
-        errors["room"] = _("Choose a room of this event.")
-        if text.strip():
-            missing.append("room")
-    return room
-
-
-def parse_session_form(copy: WorkingCopy, form: Mapping[str, Any]) -> SessionValues:
-    """Checks every field of the session form; raises FieldErrors naming each bad one."""
-    errors: dict[str, str] = {}
-    missing: list[str] = []  # fields naming something not in this event: "not found"
-    title = str(form.get("title", "")).strip()
-    if not title:
-        errors["title"] = _("Enter a title.")
-    elif len(title) > MAX_TITLE:
-        errors["title"] = _("The title is too long (%(limit)s characters at most).") % {"limit": MAX_TITLE}
-    abstract = str(form.get("abstract", "")).strip().replace("\r\n", "\n")
-    if len(abstract) > MAX_ABSTRACT:
-        errors["abstract"] = _("The abstract is too long (%(limit)s characters at most).") % {"limit": MAX_ABSTRACT}
-    kind = str(form.get("kind", ""))
-    if kind not in {value for value, _label in copy.kinds}:
-        errors["kind"] = _("Choose a kind of session from the list.")
-    room = _room(copy, str(form.get("room", "")), errors, missing)
-    track_text = str(form.get("track", "")).strip()
-    track_id = None
-    if track_text:
-        track_id = _id(track_text)
-        if track_id not in {track.id for track in copy.tracks}:
-            errors["track"] = _("Choose a track of this event, or none.")
-            missing.append("track")
-    start = local_moment(str(form.get("day", "")), str(form.get("start", "")), copy.zone, errors)
-    minutes = _number(str(form.get("duration", "")), limit=MAX_MINUTES)
-    if not minutes:
-        errors["duration"] = _("Enter the duration in minutes, from 1 to %(limit)s.") % {"limit": MAX_MINUTES}
-    language = str(form.get("language", "")).strip()
-    if language not in copy.event.language_list:
-        errors["language"] = _("Choose one of the event's languages.")
-    capacity_text = str(form.get("capacity", "")).strip()
-    capacity = None
-    if capacity_text:
-        capacity = _number(capacity_text, limit=MAX_CAPACITY)
-        if capacity is None:
-            errors["capacity"] = _("Enter a number of seats from 0 to %(limit)s, or leave it empty for the room's.") % {
-                "limit": MAX_CAPACITY
-            }
-    speaker_ids: list[int] = []
-    people = {person.id for person in copy.people}
-    for text in form.get("speakers", ()):
-        if not str(text).strip():
-            continue
-        person_id = _id(str(text))
-        if person_id not in people:
-            errors["speakers"] = _("Choose the speakers from this event's people.")
-            missing.append("speakers")
-        elif person_id is not None and person_id not in speaker_ids:
-            speaker_ids.append(person_id)
-    if len(speaker_ids) > MAX_SPEAKERS:
-        errors["speakers"] = _("A session has at most %(limit)s speakers.") % {"limit": MAX_SPEAKERS}
-    if errors or start is None or room is None or not minutes:
-        raise FieldErrors(errors, not_found=bool(missing))
-    return SessionValues(
-        title=title,
-        abstract=abstract,
-        kind=kind,
-        start=start,
-        end=start + dt.timedelta(minutes=minutes),
-        room_id=room.id or 0,
-        track_id=track_id,
-        language=language,
-        capacity=capacity,
-        speaker_ids=tuple(speaker_ids),
-    )
-
-
 def _checked_version(item: EditorSession, version: str) -> None:
-    if _id(version) != item.version:
+    if row_id(version) != item.version:
         raise StaleEdit(item)
 
 
@@ -272,8 +146,8 @@ async def save_session(
 ) -> str:
     """Creates a session (``code`` None) or saves every field of one; returns its code."""
     copy = await _working_copy_for_write(db, actor=actor, event=event)
-    item = copy.get(code) if code is not None else None
     try:
+        item = copy.get(code) if code is not None else None
         if item is not None:
             _checked_version(item, str(form.get("version", "")))
         values = parse_session_form(copy, form)
@@ -318,7 +192,7 @@ async def move_session(
         errors: dict[str, str] = {}
         missing: list[str] = []
         moment = local_moment(day, start, copy.zone, errors)
-        target = _room(copy, room, errors, missing)
+        target = event_room(copy, room, errors, missing)
         if errors or moment is None or target is None:
             raise FieldErrors(errors, not_found=bool(missing))
         duration = item.session.end - item.session.start
@@ -330,9 +204,6 @@ async def move_session(
     await db.commit()
 
 
-BULK_ACTIONS = ("shift", "room", "track", "kind", "cancel")
-
-
 async def bulk_edit(
     db: AsyncSession, *, actor: Actor, event: Event, codes: Sequence[str], action: str, value: str
 ) -> int:
@@ -341,6 +212,8 @@ async def bulk_edit(
     try:
         if not codes:
             raise FieldErrors({"sessions": _("Tick the sessions to change first.")})
+        if len(codes) > MAX_BULK:
+            raise FieldErrors({"sessions": _("Change at most %(limit)s sessions at once.") % {"limit": MAX_BULK}})
         items = [copy.get(code) for code in dict.fromkeys(codes)]
         errors: dict[str, str] = {}
         missing: list[str] = []
@@ -348,7 +221,7 @@ async def bulk_edit(
         if action == "shift":
             text = value.strip()
             sign = -1 if text.startswith("-") else 1
-            minutes = _number(text.lstrip("+-"), limit=MAX_SHIFT)
+            minutes = number(text.lstrip("+-"), limit=MAX_SHIFT)
             if not minutes:
                 raise FieldErrors(
                     {
@@ -357,10 +230,10 @@ async def bulk_edit(
                     }
                 )
         elif action == "room":
-            target = _room(copy, value, errors, missing)
+            target = event_room(copy, value, errors, missing)
             changes = {"room_id": target.id if target else None}
         elif action == "track":
-            track_id = _id(value) if value.strip() else None
+            track_id = row_id(value) if value.strip() else None
             if value.strip() and track_id not in {track.id for track in copy.tracks}:
                 errors["value"] = _("Choose a track of this event, or none.")
                 missing.append("track")

@@ -27,8 +27,8 @@ from server.i18n import gettext as _
 from server.links import Links
 from server.mail.models import OutboxMail
 from server.organising.models import ProgrammeRelease, SessionDraft
-from server.organising.programme_editor import FIELDS
 from server.organising.rules import can_release_programme
+from server.organising.session_input import FIELDS
 from server.organising.working_copy import DETAILS, TIMING, EditorSession, WorkingCopy, load_working_copy
 from server.permissions import require
 from server.registration.models import Attendance, ChoiceStatus, Registration, RegistrationStatus, SessionChoice

@@ -104,12 +104,13 @@ class CSRFMiddleware:
         await self.app(scope, receive, send_with_cookie)
 
 
-async def checked_form(request: Request) -> FormData:
-    """The posted form, after the CSRF check and a size limit; refuses before anything is written."""
+async def checked_form(request: Request, *, max_fields: int = 100) -> FormData:
+    """The posted form, after the CSRF check and a size limit; refuses before anything is written. A form
+    with a checkbox per row (a bulk edit) may allow more fields."""
     length = request.headers.get("content-length")
     if length is not None and (not length.isdigit() or int(length) > MAX_FORM_BYTES):
         raise InvalidInput(_("The form is too large."))
-    form = await request.form(max_files=0, max_fields=100)
+    form = await request.form(max_files=0, max_fields=max_fields)
     sent = form.get(CSRF_FIELD)
     cookie = request.cookies.get(CSRF_COOKIE, "")
     if not isinstance(sent, str) or not cookie or not hmac.compare_digest(sent, cookie):

@@ -16,6 +16,7 @@ from server.errors import Conflict, InvalidInput, NotFound
 from server.i18n import gettext as _
 from server.organising.programme_editor import (
     BULK_ACTIONS,
+    MAX_BULK,
     FieldErrors,
     StaleEdit,
     bulk_edit,
@@ -174,7 +175,7 @@ async def _list(
 
 @requires(can_edit_programme, load_event_page)
 async def bulk_submit(request: Request, page: EventPage) -> Response:
-    form = await checked_form(request)
+    form = await checked_form(request, max_fields=MAX_BULK + 10)
     codes = [value[:64] for value in form.getlist("sessions") if isinstance(value, str)]
     action = form_text(form, "action")
     value = form_text(form, "value" if action == "shift" else f"value_{action}")[:100]
