@@ -18,6 +18,7 @@ from server.events.models import Event
 from server.i18n import gettext as _
 from server.organising.models import SessionDraft
 from server.registration.models import Attendance, ChoiceStatus, SessionChoice
+from server.registration.seats import SEATLESS_KINDS
 
 # Compared between a session and its draft: what a release changes, and the editor's fields.
 TIMING = ("start", "end", "room_id")
@@ -213,7 +214,8 @@ def _when(session: Session, zone: ZoneInfo) -> str:
 
 
 def programme_warnings(copy: WorkingCopy, *, only: str | None = None) -> list[Warning]:
-    """What an organiser should look at before releasing; cancelled sessions clash with nothing."""
+    """What an organiser should look at before releasing; cancelled sessions clash with nothing, and neither do
+    exhibitions and breaks (the rule picks follow)."""
     live = [entry for entry in copy.sessions if not entry.session.cancelled]
     zone = copy.zone
     event = copy.event
@@ -242,6 +244,8 @@ def programme_warnings(copy: WorkingCopy, *, only: str | None = None) -> list[Wa
                 continue
             if not _overlap(session, other.session):
                 continue
+            if session.kind in SEATLESS_KINDS or other.session.kind in SEATLESS_KINDS:
+                continue  # exhibitions run for days and breaks are for everyone: as for picks, they clash with nothing
             if session.room_id == other.session.room_id:
                 warnings.append(
                     Warning(
