@@ -34,7 +34,9 @@ from server.permissions import require
 from server.registration.models import Attendance, ChoiceStatus, Registration, RegistrationStatus, SessionChoice
 from server.registration.seats import release_seat
 
-CHANGE_KINDS = ("new", "moved", "cancelled", "speakers", "details")
+CHANGE_KINDS = ("new", "moved", "cancelled", "speakers", "details", "seats")
+# What delegates are told about: the on-site seats alone change nothing in their agenda.
+MAILED_KINDS = frozenset(CHANGE_KINDS) - {"seats"}
 MAIL_BATCH = 500
 
 
@@ -45,6 +47,7 @@ def change_kind_labels() -> dict[str, str]:
         "cancelled": _("Cancelled"),
         "speakers": _("Speakers changed"),
         "details": _("Details changed"),
+        "seats": _("On-site seats changed"),
     }
 
 
@@ -68,6 +71,8 @@ def _change(item: EditorSession, copy: WorkingCopy) -> dict[str, Any] | None:
             kinds.append("speakers")
         if any(getattr(proposed, name) != getattr(released, name) for name in DETAILS):
             kinds.append("details")
+        if proposed.capacity != released.capacity:
+            kinds.append("seats")
     if not kinds:
         return None
     return {
@@ -144,6 +149,11 @@ async def _seats_taken(db: AsyncSession, *, session_ids: Sequence[int]) -> dict[
     return {session_id: int(count) for session_id, count in rows.all()}
 
 
+def mailed(changes: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The changes delegates are told about."""
+    return [change for change in changes if MAILED_KINDS.intersection(change["kinds"])]
+
+
 def released_ids(copy: WorkingCopy, changes: Sequence[dict[str, Any]]) -> dict[int, str]:
     """The public sessions the changes touch: id → code (new sessions are in nobody's agenda yet)."""
     ids = {}
@@ -156,7 +166,7 @@ def released_ids(copy: WorkingCopy, changes: Sequence[dict[str, Any]]) -> dict[i
 
 async def mail_count(db: AsyncSession, *, event: Event, changes: Sequence[dict[str, Any]], copy: WorkingCopy) -> int:
     """How many delegates the release would write to."""
-    ids = list(released_ids(copy, changes))
+    ids = list(released_ids(copy, mailed(changes)))
     if not ids:
         return 0
     query = (
@@ -294,7 +304,7 @@ async def release_programme(db: AsyncSession, *, actor: Actor, event: Event, lin
             )
         now = utcnow()
         by_code = {change["code"]: change for change in changes}
-        holders = await _holders(db, event=event, session_ids=list(code_of))
+        holders = await _holders(db, event=event, session_ids=list(released_ids(copy, mailed(changes))))
         grown: list[int] = []
         rooms = {room.id: room for room in copy.rooms}
         for item in copy.drafts:

@@ -22,7 +22,7 @@ from server.registration.seats import SEATLESS_KINDS
 
 # Compared between a session and its draft: what a release changes, and the editor's fields.
 TIMING = ("start", "end", "room_id")
-DETAILS = ("title", "abstract", "kind", "track_id", "language", "capacity")
+DETAILS = ("title", "abstract", "kind", "track_id", "language")
 
 
 async def session_kind_choices(db: AsyncSession, event: Event) -> list[tuple[str, str]]:

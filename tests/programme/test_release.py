@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import col, select
 
 from server.accounts.models import Role
+from server.audit.models import AuditEntry
 from server.events.services import get_event
 from server.mail.models import OutboxMail
 from server.organising.models import ProgrammeRelease, SessionDraft
@@ -246,3 +247,29 @@ async def test_another_events_session_is_not_found_to_an_organiser(organiser, da
     assert posts == [404, 404, 404, 404]
     async with database.session() as db:
         assert (await db.exec(select(SessionDraft))).all() == []
+
+
+async def test_more_seats_at_a_release_move_the_waitlist_up(organiser, database, demo_event):
+    async with database.session() as db:
+        event = await get_event(db, slug=demo_event)
+        session = await session_with_capacity(db, event, 1)
+        seated, waiting = await delegates(db, event, 2)
+    for account in (seated, waiting):
+        async with database.session() as db:
+            await pick_session(db, event=event, account=account, session_id=session.id or 0)
+    values = await session_form(organiser, demo_event, session.code)
+    await send(organiser, editor(demo_event, f"/sessions/{session.code}"), {**values, "capacity": "2"})
+
+    released = await _release(organiser, demo_event)
+
+    assert released.status_code == 303
+    async with database.session() as db:
+        statuses = (await db.exec(select(SessionChoice.status).where(SessionChoice.session_id == session.id))).all()
+        promoted = (
+            await db.exec(select(OutboxMail.recipient).where(col(OutboxMail.subject).startswith("A seat")))
+        ).all()
+        actions = (await db.exec(select(AuditEntry.action).order_by(col(AuditEntry.id)))).all()
+    assert sorted(statuses) == ["confirmed", "confirmed"]
+    assert promoted == [waiting.email]
+    assert await _change_mails(database) == []  # more seats change nothing in anyone's agenda
+    assert actions == ["session.update", "release.publish"]
