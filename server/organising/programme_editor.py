@@ -82,19 +82,26 @@ def _new_code(copy: WorkingCopy, title: str) -> str:
     return code
 
 
-async def _check_capacity(db: AsyncSession, copy: WorkingCopy, item: EditorSession, values: Mapping[str, Any]) -> None:
-    """Refuses seats below those already taken; a cancellation frees them instead, so it is never refused."""
-    if item.released is None or values["cancelled"]:
-        return
+def _seats(copy: WorkingCopy, values: Mapping[str, Any]) -> int:
+    """The on-site seats the values offer: their own number, or their room's."""
     room = next(room for room in copy.rooms if room.id == values["room_id"])
-    seats = room.capacity if values["capacity"] is None else values["capacity"]
+    return room.capacity if values["capacity"] is None else int(values["capacity"])
+
+
+async def _check_capacity(
+    db: AsyncSession, copy: WorkingCopy, item: EditorSession, before: Mapping[str, Any], after: Mapping[str, Any]
+) -> None:
+    """Refuses fewer seats than are already taken. Only a change of seats is checked (a new title never fails
+    because seats were taken beyond a room made smaller elsewhere); a cancellation frees the seats instead."""
+    if item.released is None or after["cancelled"] or _seats(copy, after) >= _seats(copy, before):
+        return
     taken = await seats_taken(db, session_id=item.released.id or 0)
-    if seats < taken:
+    if _seats(copy, after) < taken:
         message = ngettext(
             "%(count)s seat is already taken in “%(title)s”: the capacity cannot go below it.",
             "%(count)s seats are already taken in “%(title)s”: the capacity cannot go below them.",
             taken,
-        ) % {"count": taken, "title": values["title"]}
+        ) % {"count": taken, "title": after["title"]}
         raise FieldErrors({"capacity": message})
 
 
@@ -104,7 +111,7 @@ async def _put_draft(
     """Lays ``changes`` over the session's working values; a draft back at the released values goes away."""
     before = values_of(item)
     after = {**before, **changes}
-    await _check_capacity(db, copy, item, after)
+    await _check_capacity(db, copy, item, before, after)
     draft, released = item.draft, item.released
     if released is not None:
         released.version += 1  # the editor's version: every change moves it, whatever the public sees

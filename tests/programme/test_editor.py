@@ -169,16 +169,26 @@ async def test_capacity_below_the_seats_taken_is_refused_with_the_count(organise
         event = await get_event(db, slug=demo_event)
         session = await session_with_capacity(db, event, 5)
         accounts = await delegates(db, event, 3)
+        small = Room(event_id=event.id or 0, slug="small", name="Small room", capacity=2)
+        db.add(small)
+        await db.commit()
     for account in accounts:
         async with database.session() as db:
             await pick_session(db, event=event, account=account, session_id=session.id or 0)
     values = await session_form(organiser, demo_event, session.code)
 
     refused = await send(organiser, editor(demo_event, f"/sessions/{session.code}"), {**values, "capacity": "2"})
+    moved = await send(
+        organiser,
+        editor(demo_event, f"/sessions/{session.code}/move"),
+        {"day": values["day"], "start": values["start"], "room": str(small.id), "version": values["version"]},
+    )
     accepted = await send(organiser, editor(demo_event, f"/sessions/{session.code}"), {**values, "capacity": "3"})
 
     assert refused.status_code == 400
     assert _field_errors(refused)["capacity"].startswith("3 seats are already taken in")
+    assert moved.status_code == 400
+    assert _field_errors(moved)["capacity"].startswith("3 seats are already taken in")
     assert accepted.status_code == 303
 
 
