@@ -255,6 +255,26 @@ def _mail_for(
         i18n.deactivate(token)
 
 
+async def _short_of_seats(db: AsyncSession, copy: WorkingCopy, code_of: dict[int, str]) -> list[str]:
+    """The sessions whose drafts offer fewer seats than are taken now: seats may have been taken since the draft
+    was saved (the save checked them then)."""
+    rooms = {room.id: room for room in copy.rooms}
+    fewer = {}
+    for session_id, code in code_of.items():
+        item = copy.by_code[code]
+        released = item.released
+        assert released is not None
+        seats = seat_capacity(item.session, item.view.room)
+        if not item.session.cancelled and seats < seat_capacity(released, rooms[released.room_id]):
+            fewer[session_id] = (item, seats)
+    taken = await _seats_taken(db, session_ids=list(fewer))
+    return [
+        f"“{item.session.title}” ({taken[session_id]})"
+        for session_id, (item, seats) in fewer.items()
+        if seats < taken.get(session_id, 0)
+    ]
+
+
 async def _apply(db: AsyncSession, *, item: EditorSession, now: dt.datetime) -> Session:
     """Writes the draft's values to the public session (a new one is created)."""
     draft = item.draft
@@ -291,12 +311,7 @@ async def release_programme(db: AsyncSession, *, actor: Actor, event: Event, lin
         if not copy.drafts:
             raise InvalidInput(_("There are no changes to release."))
         code_of = released_ids(copy, changes)
-        taken = await _seats_taken(db, session_ids=list(code_of))
-        full = []
-        for session_id, code in code_of.items():
-            item = copy.by_code[code]
-            if not item.session.cancelled and seat_capacity(item.session, item.view.room) < taken.get(session_id, 0):
-                full.append(f"“{item.session.title}” ({taken[session_id]})")
+        full = await _short_of_seats(db, copy, code_of)
         if full:
             raise InvalidInput(
                 _("Seats were taken since these sessions' capacity was lowered; raise it again first: %(list)s")
@@ -327,6 +342,7 @@ async def release_programme(db: AsyncSession, *, actor: Actor, event: Event, lin
             entry[1].append(by_code[code_of[session_id]])
         mails = []
         for registration, held in per_delegate.values():
+            held.sort(key=lambda change: (change["after"]["start"], change["title"]))
             subject, body = _mail_for(registration, held, event=event, number=number, links=links)
             mails.append({"recipient": registration.email, "subject": subject, "body": body, "created_at": now})
         for start in range(0, len(mails), MAIL_BATCH):

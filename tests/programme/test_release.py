@@ -273,3 +273,28 @@ async def test_more_seats_at_a_release_move_the_waitlist_up(organiser, database,
     assert promoted == [waiting.email]
     assert await _change_mails(database) == []  # more seats change nothing in anyone's agenda
     assert actions == ["session.update", "release.publish"]
+
+
+async def test_seats_taken_after_the_capacity_was_lowered_stop_the_release_with_the_count(
+    organiser, database, demo_event
+):
+    async with database.session() as db:
+        event = await get_event(db, slug=demo_event)
+        session = await session_with_capacity(db, event, 5)
+        early, *late = await delegates(db, event, 3)
+    async with database.session() as db:
+        await pick_session(db, event=event, account=early, session_id=session.id or 0)
+    values = await session_form(organiser, demo_event, session.code)
+    lowered = await send(organiser, editor(demo_event, f"/sessions/{session.code}"), {**values, "capacity": "2"})
+    for account in late:  # the public session still offers five seats
+        async with database.session() as db:
+            await pick_session(db, event=event, account=account, session_id=session.id or 0)
+
+    refused = await _release(organiser, demo_event)
+
+    assert lowered.status_code == 303
+    assert refused.status_code == 400
+    assert f"“{session.title}” (3)" in page(refused).xpath("normalize-space(//p[contains(@class, 'message-error')])")
+    async with database.session() as db:
+        assert (await db.exec(select(ProgrammeRelease))).all() == []
+        assert len((await db.exec(select(SessionDraft))).all()) == 1
