@@ -28,8 +28,9 @@ from server.organising.programme_editor import (
 from server.organising.releases import grouped, past_releases, preview_release, release_programme
 from server.organising.rules import can_edit_programme, can_release_programme
 from server.organising.working_copy import EditorSession, WorkingCopy, load_working_copy
+from server.text import UNSTORABLE
 from server.transport.agenda_view import build_days, language_name
-from server.transport.auth import checked_form, form_text
+from server.transport.auth import MAX_FORM_BYTES, checked_form, form_text
 from server.transport.backoffice import render_backoffice
 from server.transport.context import database, see_other
 from server.transport.loaders import EventPage, load_event_page, requires
@@ -200,7 +201,19 @@ async def edit_form(request: Request, page: EventPage) -> Response:
 
 
 async def _save(request: Request, page: EventPage, code: str | None) -> Response:
-    form = await checked_form(request)
+    try:
+        form = await checked_form(request)
+    except InvalidInput as refusal:  # a NUL byte, say: shown again without it, with the message
+        length = request.headers.get("content-length", "")
+        if not length.isdigit() or int(length) > MAX_FORM_BYTES:
+            raise  # too large to read again
+        typed = {
+            name: [UNSTORABLE.sub("", item) for item in value] if isinstance(value, list) else UNSTORABLE.sub("", value)
+            for name, value in typed_values(await request.form()).items()
+        }
+        return await _session_form(
+            request, page, code=code, values=typed, message=refusal.message, status_code=refusal.status_code
+        )
     fields: dict[str, Any] = {**typed_values(form), "version": form_text(form, "version")}
     async with database(request).session() as db:
         try:

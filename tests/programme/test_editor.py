@@ -113,6 +113,8 @@ async def test_bad_input_rerenders_the_form_with_each_message(organiser, databas
     assert _field_errors(bad_time) == {"start": "Enter the start as a time of day, e.g. 09:30."}
     nul = await send(organiser, editor(demo_event, "/sessions/OPEN"), {**values, "title": "Bad\x00title"})
     assert nul.status_code == 400
+    assert page(nul).xpath("//input[@name='title']/@value") == ["Badtitle"]
+    assert "such as a NUL byte" in nul.text
     async with database.session() as db:
         assert (await db.exec(select(SessionDraft))).all() == []
 
