@@ -27,7 +27,7 @@ from server.live.models import (
     RoomLog,
 )
 from server.mail.models import OutboxMail
-from server.organising.models import ApiToken, PendingImport
+from server.organising.models import ApiToken, PendingImport, ProgrammeRelease, SessionDraft
 from server.registration.models import (
     Registration,
     RegistrationAnswer,
@@ -55,6 +55,7 @@ __all__ = [
     "PendingImport",
     "Person",
     "Poll",
+    "ProgrammeRelease",
     "PollOption",
     "PollVote",
     "Question",
@@ -71,6 +72,7 @@ __all__ = [
     "SessionChoice",
     "SessionKind",
     "SessionMaterial",
+    "SessionDraft",
     "SessionSpeaker",
     "SignInLink",
     "StreamKey",

@@ -122,6 +122,7 @@ async def test_session_detail_has_the_public_shape(client: httpx.AsyncClient, de
         "room",
         "track",
         "language",
+        "cancelled",
         "speakers",
         "url",
     }

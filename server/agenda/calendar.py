@@ -53,7 +53,12 @@ def session_component(view: SessionView, programme: Programme, *, links: Links, 
     component.add("url", links.session_page(event.slug, view.session.code))
     if view.track is not None:
         component.add("categories", [view.track.name])
-    component.add("status", "CONFIRMED")
+    # A release that changes the session raises its SEQUENCE, so subscribed calendars take the new values;
+    # a cancelled session stays in the feed as CANCELLED, which removes it from them.
+    component.add("sequence", view.session.sequence)
+    if view.session.modified_at is not None:
+        component.add("last-modified", view.session.modified_at.astimezone(dt.UTC).replace(microsecond=0))
+    component.add("status", "CANCELLED" if view.session.cancelled else "CONFIRMED")
     return component
 
 

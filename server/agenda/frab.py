@@ -16,6 +16,7 @@ from typing import Any
 
 from server.agenda.models import Person, Room, Track
 from server.agenda.services import Programme, SessionView
+from server.events.models import Event
 from server.links import Links
 
 GENERATOR = "podium"
@@ -77,8 +78,10 @@ def schedule_days(programme: Programme) -> list[Day]:
     """The event's days, each with every room and the sessions starting in it that day."""
     zone = programme.zone
     by_day: dict[dt.date, list[SessionView]] = {}
+    # frab has no way to say "cancelled": a cancelled session leaves the schedule (its page stays, marked).
     for view in programme.sessions:
-        by_day.setdefault(view.local_start(zone).date(), []).append(view)
+        if not view.session.cancelled:
+            by_day.setdefault(view.local_start(zone).date(), []).append(view)
     # A session outside the event's dates still gets a day, so no session is ever left out.
     dates = sorted(set(programme.event.days) | set(by_day))
     days = []
@@ -89,6 +92,11 @@ def schedule_days(programme: Programme) -> list[Day]:
         rooms = tuple((room, tuple(v for v in views if v.room.id == room.id)) for room in programme.rooms)
         days.append(Day(index=index, date=date, start=start, end=end, rooms=rooms))
     return days
+
+
+def release_version(event: Event) -> str:
+    """The schedule's version: the programme release the public sees, as organisers name it."""
+    return f"release {event.programme_release}"
 
 
 def conference_url(programme: Programme, links: Links) -> str:
@@ -192,7 +200,7 @@ def schedule_json(programme: Programme, *, links: Links) -> dict[str, Any]:
     return {
         "$schema": JSON_SCHEMA_URL,
         "generator": {"name": GENERATOR},
-        "schedule": {"version": str(event.version), "base_url": links.site(), "conference": conference},
+        "schedule": {"version": release_version(event), "base_url": links.site(), "conference": conference},
     }
 
 
@@ -260,7 +268,7 @@ def schedule_xml(programme: Programme, *, links: Links) -> bytes:
     root = ET.Element("schedule")
     ET.SubElement(root, "generator", {"name": GENERATOR})
     _text(root, "url", links.schedule_xml(programme.event.slug))
-    _text(root, "version", str(programme.event.version))
+    _text(root, "version", release_version(programme.event))
     xml_conference(root, programme, days, links=links)
     for day in days:
         day_element = ET.SubElement(

@@ -101,6 +101,20 @@ class Session(SQLModel, table=True):
     track_id: int | None = Field(default=None, foreign_key="track.id")
     language: str = Field(default="en", max_length=16)
     position: int = Field(default=0)
+    # On-site seats when not the room's: a smaller share of a big hall, or a room's seats for a workshop.
+    capacity: int | None = Field(default=None, ge=0)
+    # A cancelled session keeps its page (marked cancelled); it holds no seats and takes no picks.
+    cancelled: bool = Field(default=False)
+    # Optimistic concurrency for the programme editor: every organiser's change to the session bumps it.
+    version: int = Field(default=1)
+    # Bumped by each programme release that changes the session (iCalendar SEQUENCE), and when that was.
+    sequence: int = Field(default=0)
+    modified_at: dt.datetime | None = None
+
+
+def seat_capacity(session: Session, room: Room) -> int:
+    """The on-site seats a session offers: its own override, or its room's."""
+    return room.capacity if session.capacity is None else session.capacity
 
 
 class SessionSpeaker(SQLModel, table=True):

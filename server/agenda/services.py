@@ -37,8 +37,9 @@ class SessionView:
 
     @property
     def pickable(self) -> bool:
-        """Whether a delegate can add it to their agenda: everything but breaks (and kinds behaving as them)."""
-        return self.behaviour != SessionKind.break_
+        """Whether a delegate can add it to their agenda: everything but breaks (and kinds behaving as them) and
+        cancelled sessions."""
+        return self.behaviour != SessionKind.break_ and not self.session.cancelled
 
     def local_start(self, zone: ZoneInfo) -> dt.datetime:
         return to_zone(self.session.start, zone)

@@ -33,6 +33,8 @@ class Event(SQLModel, table=True):
     has_logo: bool = Field(default=False)  # its bytes are in EventLogo
     # Bumped on every save of the event's own fields: a save carrying an older number is refused.
     edit_version: int = Field(default=1)
+    # The programme release the public sees (frab's version); an event made from a file or the demo is release 1.
+    programme_release: int = Field(default=1)
 
     @property
     def language_list(self) -> list[str]:

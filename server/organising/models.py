@@ -1,11 +1,17 @@
-"""The tables of running an event from the back office: integrations' API tokens, and schedule files waiting
-between their preview and "Apply"."""
+"""The tables of running an event from the back office: the programme editor's working copy and the releases
+that make it public, integrations' API tokens, and schedule files waiting between their preview and "Apply".
+
+``Session`` rows are what the public sees. An organiser's edits go to a ``SessionDraft`` (one per session with
+unreleased changes, per new session, or per cancellation) until a ``ProgrammeRelease`` applies every draft at once.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Any
 
+from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from server.clock import utcnow
@@ -41,3 +47,44 @@ class PendingImport(SQLModel, table=True):
     filename: str = Field(default="", max_length=200)
     text: str
     created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class SessionDraft(SQLModel, table=True):
+    """The full proposed values of one session, as the editor shows them until the next release."""
+
+    __table_args__ = (UniqueConstraint("event_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    # None for a session that is new in this draft.
+    session_id: int | None = Field(default=None, foreign_key="session.id", unique=True, ondelete="CASCADE")
+    code: str = Field(max_length=64)
+    title: str = Field(max_length=300)
+    abstract: str = Field(default="")
+    kind: str = Field(max_length=20)
+    start: dt.datetime
+    end: dt.datetime
+    room_id: int = Field(foreign_key="room.id", ondelete="CASCADE")
+    track_id: int | None = Field(default=None, foreign_key="track.id", ondelete="SET NULL")
+    language: str = Field(default="en", max_length=16)
+    capacity: int | None = Field(default=None, ge=0)
+    cancelled: bool = Field(default=False)
+    speaker_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The edit version of a new session (an existing one's is ``Session.version``).
+    version: int = Field(default=1)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class ProgrammeRelease(SQLModel, table=True):
+    """A release of the programme: its number (the frab export's version) and what changed."""
+
+    __table_args__ = (UniqueConstraint("event_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    number: int
+    released_at: dt.datetime = Field(default_factory=utcnow)
+    account_id: int | None = Field(default=None, foreign_key="account.id", ondelete="SET NULL")
+    released_by: str = Field(default="", max_length=254)
+    changes: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    mails: int = Field(default=0)

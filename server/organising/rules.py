@@ -31,3 +31,5 @@ can_import_schedule = is_organiser.named("can_import_schedule")
 can_import_new_event = is_instance_admin.named("can_import_new_event")
 # The event's API tokens for integrations: made, listed and revoked by its organisers.
 can_manage_api_tokens = is_organiser.named("can_manage_api_tokens")
+can_edit_programme = is_organiser.named("can_edit_programme")
+can_release_programme = is_organiser.named("can_release_programme")

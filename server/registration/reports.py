@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.accounts.actors import Actor
 from server.accounts.models import Account, EventRole, Role
-from server.agenda.models import Room, Session
+from server.agenda.models import Room, Session, seat_capacity
 from server.events.models import Event
 from server.permissions import require
 from server.registration.answers import event_answers, questions_of
@@ -31,8 +31,12 @@ class SessionFill:
     online: int
 
     @property
+    def seats(self) -> int:
+        return seat_capacity(self.session, self.room)
+
+    @property
     def fill_rate(self) -> float | None:
-        return self.seated / self.room.capacity if self.room.capacity else None
+        return self.seated / self.seats if self.seats else None
 
 
 @dataclass(frozen=True)

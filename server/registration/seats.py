@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from server.accounts.models import Account
 from server.accounts.revocations import Reason, record_revocation
 from server.agenda.kinds import SEATLESS, UNPICKABLE, slugs_behaving_as
-from server.agenda.models import Room, Session
+from server.agenda.models import Room, Session, seat_capacity
 from server.clock import utcnow
 from server.errors import Conflict, InvalidInput, NotFound
 from server.events.models import Event
@@ -30,7 +30,7 @@ SEATLESS_KINDS = frozenset(kind.value for kind in SEATLESS)
 
 def holds_seat(session: Session, room: Room, seatless: frozenset[str] = SEATLESS_KINDS) -> bool:
     """Whether a pick of ``session`` takes a seat; ``seatless``: the event's kinds that hold none."""
-    return room.capacity > 0 and session.kind not in seatless
+    return seat_capacity(session, room) > 0 and session.kind not in seatless
 
 
 async def seatless_kinds(db: AsyncSession, *, event: Event) -> frozenset[str]:
@@ -106,7 +106,7 @@ async def _seat_or_waitlist(
         )
     return (
         ChoiceStatus.confirmed
-        if await _seated(db, session_id=session.id or 0) < room.capacity
+        if await _seated(db, session_id=session.id or 0) < seat_capacity(session, room)
         else ChoiceStatus.waitlisted
     )
 
@@ -118,6 +118,8 @@ async def pick_session(db: AsyncSession, *, event: Event, account: Account, sess
     session, room = await _locked_session(db, event=event, session_id=session_id)
     if session.kind in await slugs_behaving_as(db, event_id=event.id or 0, behaviours=UNPICKABLE):
         raise InvalidInput(_("Breaks are for everyone: there is nothing to pick."))
+    if session.cancelled:
+        raise Conflict(_("This session has been cancelled."))
     existing = (
         await db.exec(
             select(SessionChoice).where(
@@ -170,7 +172,7 @@ async def unpick_session(db: AsyncSession, *, event: Event, account: Account, se
 async def release_seat(db: AsyncSession, *, event: Event, session_id: int) -> SessionChoice | None:
     """After a seat frees (the caller commits): the first on the waitlist takes it and is told by mail."""
     session, room = await _locked_session(db, event=event, session_id=session_id)
-    if await _seated(db, session_id=session_id) >= room.capacity:
+    if session.cancelled or await _seated(db, session_id=session_id) >= seat_capacity(session, room):
         return None
     row = (
         await db.exec(
@@ -210,7 +212,7 @@ async def take_seats_for(db: AsyncSession, *, event: Event, choices: list[Sessio
         choice.status = ChoiceStatus.confirmed
         db.add(choice)
         await db.flush()
-        if await _seated(db, session_id=choice.session_id) > room.capacity:
+        if await _seated(db, session_id=choice.session_id) > seat_capacity(session, room):
             full.append(session.title)
             continue
         registration = await db.get_one(Registration, choice.registration_id)

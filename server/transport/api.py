@@ -84,6 +84,7 @@ def session_out(view: SessionView, *, zone: ZoneInfo, event_slug: str, links: Li
         "room": room_out(view.room),
         "track": track_out(view.track),
         "language": session.language,
+        "cancelled": session.cancelled,
         "speakers": [speaker_out(person) for person in view.speakers],
         "url": links.session_page(event_slug, session.code),
     }

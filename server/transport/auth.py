@@ -105,11 +105,17 @@ class CSRFMiddleware:
 
 
 async def checked_form(
-    request: Request, *, max_bytes: int = MAX_FORM_BYTES, max_files: int = 0, by_field: bool = False
+    request: Request,
+    *,
+    max_bytes: int = MAX_FORM_BYTES,
+    max_files: int = 0,
+    max_fields: int = 100,
+    by_field: bool = False,
 ) -> FormData:
     """The posted form, after the CSRF check and a size limit; refuses before anything is written.
-    ``by_field`` leaves unstorable text (a NUL byte) to the form's own checks, which name the field."""
-    form = await posted_form(request, max_bytes=max_bytes, max_files=max_files)
+    ``by_field`` leaves unstorable text (a NUL byte) to the form's own checks, which name the field; a form with
+    a checkbox per row (a bulk edit) may allow more fields."""
+    form = await posted_form(request, max_bytes=max_bytes, max_files=max_files, max_fields=max_fields)
     if by_field:
         return form
     if not all(storable(key) and (not isinstance(value, str) or storable(value)) for key, value in form.multi_items()):
@@ -117,14 +123,16 @@ async def checked_form(
     return form
 
 
-async def posted_form(request: Request, *, max_bytes: int = MAX_FORM_BYTES, max_files: int = 0) -> FormData:
+async def posted_form(
+    request: Request, *, max_bytes: int = MAX_FORM_BYTES, max_files: int = 0, max_fields: int = 100
+) -> FormData:
     """The posted form after the size limit and the CSRF check, its text as sent: for forms whose service checks
     each field and names the one holding a NUL byte beside it. A form with a file (``max_files``) must say its
     length, so an upload over ``max_bytes`` is refused before it is read."""
     length = request.headers.get("content-length")
     if (length is None and max_files) or (length is not None and (not length.isdigit() or int(length) > max_bytes)):
         raise InvalidInput(_("The form is too large."))
-    form = await request.form(max_files=max_files, max_fields=100, max_part_size=max_bytes)
+    form = await request.form(max_files=max_files, max_fields=max_fields, max_part_size=max_bytes)
     try:
         check_csrf(request, form)
     except Forbidden:

@@ -1,7 +1,7 @@
 """programme building blocks: each event's kinds of session, session materials, streamed rooms, photos, versions
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-30 13:34:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlmodel.sql.sqltypes import AutoString
 
 revision: str = "0009"
-down_revision: str | None = "0007"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
