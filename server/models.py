@@ -17,7 +17,7 @@ from server.live.models import (
     QuestionVote,
     RoomLog,
 )
-from server.mail.models import OutboxMail
+from server.mail.models import Message, MessageRecipient, MessageVersion, OutboxMail
 from server.registration.models import Registration, SessionChoice
 from server.streams.models import Recording, StreamKey
 
@@ -31,6 +31,9 @@ __all__ = [
     "EventRole",
     "LiveRoom",
     "LiveSettings",
+    "Message",
+    "MessageRecipient",
+    "MessageVersion",
     "Mute",
     "OutboxMail",
     "Person",
