@@ -19,28 +19,20 @@ from server import i18n
 from server.accounts.actors import Actor
 from server.audit.services import record
 from server.db import Database
-from server.errors import InvalidInput, NotFound
+from server.errors import NotFound
 from server.events.models import Event
 from server.i18n import gettext as _
 from server.links import Links
 from server.mail.bulk import queue_message
 from server.mail.models import Message, MessageRecipient, MessageVersion
 from server.organising.rules import can_message_participants
-from server.organising.segments import Audience, Recipient, audience, recipients
+from server.organising.segments import Audience, InvalidDraft, Recipient, audience, recipients
 from server.permissions import require
 from server.text import storable
 
 MAX_SUBJECT = 200
 MAX_BODY = 20_000  # characters: a long programme note fits; a flood does not
 FORM_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
-
-
-class InvalidDraft(InvalidInput):
-    """What is wrong with each field of a draft (``errors``: field name → message)."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(next(iter(errors.values())))
-        self.errors = errors
 
 
 @dataclass(frozen=True, slots=True)

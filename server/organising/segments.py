@@ -17,6 +17,14 @@ from server.i18n import gettext as _
 from server.registration.models import Attendance, ChoiceStatus, Registration, RegistrationStatus, SessionChoice
 
 
+class InvalidDraft(InvalidInput):
+    """What is wrong with each field of a message's form (``errors``: field name → message)."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(next(iter(errors.values())))
+        self.errors = errors
+
+
 class Segment(enum.StrEnum):
     registered = "registered"
     onsite = "onsite"
@@ -89,11 +97,11 @@ async def audience(db: AsyncSession, *, event: Event, segment: str, session_id: 
     try:
         chosen = Segment(segment)
     except ValueError:
-        raise InvalidInput(_("Please choose who the message goes to.")) from None
+        raise InvalidDraft({"segment": _("Please choose who the message goes to.")}) from None
     if not chosen.needs_session:
         return Audience(chosen)
     if session_id is None:
-        raise InvalidInput(_("Please choose the session."))
+        raise InvalidDraft({"session": _("Please choose the session.")})
     session = (await db.exec(select(Session).where(Session.id == session_id, Session.event_id == event.id))).first()
     if session is None:
         raise NotFound(_("There is no such session in this event."))
@@ -154,3 +162,11 @@ async def _accounts(db: AsyncSession, *, event: Event, segment: Segment) -> list
         .where(col(Account.id).in_(account_ids), col(Account.disabled).is_(False))
     )
     return [(email, name, language or "") for email, name, language in (await db.exec(query)).all()]
+
+
+async def sessions_to_choose(db: AsyncSession, *, event: Event) -> list[Session]:
+    """The event's sessions in programme order: the compose form's choice for a session's segments."""
+    rows = await db.exec(
+        select(Session).where(Session.event_id == event.id).order_by(col(Session.start), col(Session.id))
+    )
+    return list(rows.all())
