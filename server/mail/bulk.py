@@ -5,7 +5,7 @@ the recipients that never got one, and two queuers never queue the same recipien
 
 from __future__ import annotations
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,7 +25,7 @@ async def _queue_batch(db: AsyncSession, message_id: int, versions: dict[str, Me
         return 0
     waiting = (
         await db.exec(
-            select(MessageRecipient)
+            select(MessageRecipient.id, MessageRecipient.address, MessageRecipient.language)
             .where(MessageRecipient.message_id == message_id, col(MessageRecipient.outbox_mail_id).is_(None))
             .order_by(col(MessageRecipient.id))
             .limit(QUEUE_BATCH)
@@ -36,18 +36,32 @@ async def _queue_batch(db: AsyncSession, message_id: int, versions: dict[str, Me
         db.add(message)
         await db.commit()
         return 0
-    for recipient in waiting:
-        version = versions.get(recipient.language) or versions[""]
-        mail_id = (
-            await db.exec(
-                insert(OutboxMail)
-                .values(recipient=recipient.address, subject=version.subject, body=version.body, created_at=utcnow())
-                .returning(col(OutboxMail.id))
-            )
-        ).scalar_one()
-        await db.exec(
-            update(MessageRecipient).where(col(MessageRecipient.id) == recipient.id).values(outbox_mail_id=mail_id)
+    now = utcnow()
+    mails = []
+    for _id, address, language in waiting:
+        version = versions.get(language) or versions[""]
+        mails.append(
+            {
+                "recipient": address,
+                "subject": version.subject,
+                "body": version.body,
+                "created_at": now,
+                "claim": "",
+                "error": "",
+            }
         )
+    connection = await db.connection()
+    # One statement for the batch; its rows come back in no promised order, but each address once in a message.
+    created = await connection.execute(
+        insert(OutboxMail).returning(col(OutboxMail.id), col(OutboxMail.recipient)), mails
+    )
+    recipient_ids = {address: recipient_id for recipient_id, address, _language in waiting}
+    await connection.execute(
+        update(MessageRecipient)
+        .where(col(MessageRecipient.id) == bindparam("recipient"))
+        .values(outbox_mail_id=bindparam("mail")),
+        [{"recipient": recipient_ids[address], "mail": mail_id} for mail_id, address in created.all()],
+    )
     await db.commit()
     return len(waiting)
 

@@ -16,6 +16,7 @@ from email.message import EmailMessage
 
 from sqlalchemy import ColumnElement
 from sqlmodel import col, or_, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.clock import utcnow
 from server.db import Database, begin_write
@@ -25,6 +26,7 @@ from server.settings import Settings
 
 log = logging.getLogger("podium.mail")
 POLL_SECONDS = 1.0
+BATCH = 50
 # Longer than the longest send (SMTP's timeout is 30 s): a live sender's claim is never taken over.
 CLAIM_LEASE = dt.timedelta(minutes=2)
 
@@ -63,29 +65,61 @@ def _claimable(now: dt.datetime, lease: dt.timedelta) -> tuple[ColumnElement[boo
     )
 
 
+async def _claim(db: AsyncSession, *, batch: int, lease: dt.timedelta, claim: str) -> list[OutboxMail]:
+    """Claims up to ``batch`` waiting mails in one statement; on PostgreSQL, rows another sender is claiming
+    are skipped rather than waited for (and any it claimed fail the update's own re-check)."""
+    now = utcnow()
+    waiting = (
+        select(OutboxMail.id)
+        .where(*_claimable(now, lease))
+        .order_by(col(OutboxMail.id))
+        .limit(batch)
+        .with_for_update(skip_locked=True)
+    )
+    await begin_write(db)
+    rows = await db.exec(
+        update(OutboxMail)
+        .where(col(OutboxMail.id).in_(waiting.scalar_subquery()), *_claimable(now, lease))
+        .values(claimed_at=now, claim=claim)
+        .returning(
+            col(OutboxMail.id),
+            col(OutboxMail.recipient),
+            col(OutboxMail.subject),
+            col(OutboxMail.body),
+            col(OutboxMail.created_at),
+        )
+    )
+    claimed = [
+        OutboxMail(id=mail_id, recipient=recipient, subject=subject, body=body, created_at=created_at)
+        for mail_id, recipient, subject, body, created_at in rows.all()
+    ]
+    await db.commit()
+    return sorted(claimed, key=lambda mail: mail.id or 0)
+
+
 async def deliver_pending(
-    database: Database, settings: Settings, *, batch: int = 50, lease: dt.timedelta = CLAIM_LEASE
+    database: Database, settings: Settings, *, batch: int = BATCH, lease: dt.timedelta = CLAIM_LEASE
 ) -> int:
-    """Sends what is waiting; the count sent."""
+    """Sends what is waiting; the count sent. Each mail is marked sent (or failed) once it has left, under
+    this sender's claim; mails still unsent when half the lease has passed are given back for another round,
+    so a slow server never lets a second sender take over a mail this one is about to send."""
     delivered = 0
+    claim = secrets.token_hex(8)
+    started = utcnow()
     async with database.session() as db:
-        waiting = (
-            await db.exec(
-                select(OutboxMail).where(*_claimable(utcnow(), lease)).order_by(col(OutboxMail.id)).limit(batch)
-            )
-        ).all()
-        await db.commit()  # end the read: each claim below is a write transaction of its own
-        for mail in waiting:
-            claim = secrets.token_hex(8)
-            await begin_write(db)
-            claimed = await db.exec(
-                update(OutboxMail)
-                .where(col(OutboxMail.id) == mail.id, *_claimable(utcnow(), lease))
-                .values(claimed_at=utcnow(), claim=claim)
-            )
-            await db.commit()
-            if claimed.rowcount != 1:
-                continue  # another sender has it
+        claimed = await _claim(db, batch=batch, lease=lease, claim=claim)
+        for mail in claimed:
+            if utcnow() - started > lease / 2:
+                await begin_write(db)
+                await db.exec(
+                    update(OutboxMail)
+                    .where(
+                        col(OutboxMail.claim) == claim, col(OutboxMail.sent_at).is_(None), col(OutboxMail.error) == ""
+                    )
+                    .values(claimed_at=None, claim="")
+                )
+                await db.commit()
+                break
             outcome: dict[str, object] = {"sent_at": utcnow()}
             if not settings.smtp_host:
                 log.info("outbox: mail to %s: %s\n%s", mail.recipient, mail.subject, mail.body)
@@ -108,11 +142,14 @@ async def deliver_pending(
 
 
 async def run_delivery(database: Database, settings: Settings, *, lease: dt.timedelta = CLAIM_LEASE) -> None:
-    """The outbox's sender: finishes queuing interrupted messages, then sends what waits, every second."""
+    """The outbox's sender: finishes queuing interrupted messages, then sends what waits; it rests a second
+    once the outbox is empty."""
     while True:
+        busy = False
         try:
             await queue_interrupted_messages(database)
-            await deliver_pending(database, settings, lease=lease)
+            busy = await deliver_pending(database, settings, batch=BATCH, lease=lease) == BATCH
         except Exception:  # keep delivering after a passing database fault
             log.exception("outbox delivery failed")
-        await asyncio.sleep(POLL_SECONDS)
+        if not busy:
+            await asyncio.sleep(POLL_SECONDS)

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from babel.dates import format_date
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -176,9 +177,13 @@ async def _freeze(
     for language in sorted(languages):
         text = render(event, links, chosen, draft, language)
         db.add(MessageVersion(message_id=message.id or 0, language=language, subject=text.subject, body=text.body))
-    db.add_all(
-        MessageRecipient(message_id=message.id or 0, address=person.address, name=person.name, language=person.language)
-        for person in people
+    connection = await db.connection()
+    await connection.execute(
+        insert(MessageRecipient),
+        [
+            {"message_id": message.id, "address": person.address, "name": person.name, "language": person.language}
+            for person in people
+        ],
     )
     record(
         db,
