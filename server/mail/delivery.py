@@ -76,6 +76,9 @@ async def _claim(db: AsyncSession, *, batch: int, lease: dt.timedelta, claim: st
         .limit(batch)
         .with_for_update(skip_locked=True)
     )
+    if (await db.exec(select(OutboxMail.id).where(*_claimable(now, lease)).limit(1))).first() is None:
+        await db.commit()
+        return []  # nothing waits: no write transaction (an idle loop never takes SQLite's write lock)
     await begin_write(db)
     rows = await db.exec(
         update(OutboxMail)

@@ -2,13 +2,23 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from server.clock import utcnow
 
 
 class OutboxMail(SQLModel, table=True):
+    # The mails not sent yet, for the sender's poll: the outbox keeps every mail ever sent.
+    __table_args__ = (
+        Index(
+            "ix_outboxmail_unsent",
+            "id",
+            sqlite_where=text("sent_at IS NULL"),
+            postgresql_where=text("sent_at IS NULL"),
+        ),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     recipient: str = Field(max_length=254, index=True)
     subject: str = Field(max_length=300)

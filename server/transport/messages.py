@@ -32,7 +32,6 @@ from server.transport.throttle import throttle
 from server.transport.urls import SiteUrls, path_for
 
 MESSAGES_PER_MINUTE = 3  # per organiser: a mistake is soon found, a runaway script soon stopped
-REFRESH_SECONDS = 3  # the message page reloads itself while mail is on its way
 
 
 @requires(can_message_participants, load_event_page)
@@ -109,7 +108,6 @@ async def message_page(request: Request, page: EventPage) -> Response:
         "progress": progress,
         "versions": versions,
         "recipients": statuses,
-        "refresh": 0 if progress.done else REFRESH_SECONDS,
         "status_labels": {
             "pending": _("waiting to be queued"),
             "queued": _("queued"),

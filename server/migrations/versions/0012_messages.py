@@ -73,12 +73,15 @@ def upgrade() -> None:
     with op.batch_alter_table("messageversion", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_messageversion_message_id"), ["message_id"], unique=False)
 
+    unsent = sa.text("sent_at IS NULL")
+    op.create_index("ix_outboxmail_unsent", "outboxmail", ["id"], sqlite_where=unsent, postgresql_where=unsent)
     with op.batch_alter_table("outboxmail", schema=None) as batch_op:
         batch_op.add_column(sa.Column("claimed_at", UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column("claim", AutoString(length=32), nullable=False, server_default=""))
 
 
 def downgrade() -> None:
+    op.drop_index("ix_outboxmail_unsent", table_name="outboxmail")
     with op.batch_alter_table("outboxmail", schema=None) as batch_op:
         batch_op.drop_column("claim")
         batch_op.drop_column("claimed_at")
