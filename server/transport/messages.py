@@ -7,11 +7,11 @@ import secrets
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from server.i18n import gettext as _
-from server.organising.message_log import message_log, progress_of, recipient_statuses, versions_of
+from server.organising.message_log import Progress, message_log, progress_of, recipient_statuses, versions_of
 from server.organising.messages import (
     MAX_BODY,
     MAX_SUBJECT,
@@ -26,7 +26,7 @@ from server.organising.rules import can_message_participants
 from server.organising.segments import InvalidDraft, Segment, segment_label, sessions_to_choose
 from server.transport.auth import checked_form, form_text
 from server.transport.backoffice import render_backoffice
-from server.transport.context import database, see_other, services
+from server.transport.context import database, private, see_other, services
 from server.transport.loaders import EventPage, load_event_page, requires
 from server.transport.throttle import throttle
 from server.transport.urls import SiteUrls, path_for
@@ -108,6 +108,7 @@ async def message_page(request: Request, page: EventPage) -> Response:
         "progress": progress,
         "versions": versions,
         "recipients": statuses,
+        "progress_text": progress_text(progress),
         "status_labels": {
             "pending": _("waiting to be queued"),
             "queued": _("queued"),
@@ -118,9 +119,33 @@ async def message_page(request: Request, page: EventPage) -> Response:
     return render_backoffice(request, page, "backoffice/message.html", context, section="messages")
 
 
+def progress_text(progress: Progress) -> str:
+    return _("Sent %(sent)s of %(total)s, failed %(failed)s.") % {
+        "sent": progress.sent,
+        "total": progress.total,
+        "failed": progress.failed,
+    }
+
+
+@requires(can_message_participants, load_event_page)
+async def message_progress(request: Request, page: EventPage) -> Response:
+    """The counts alone, for the message page's poll (the page itself lists every recipient)."""
+    async with database(request).session() as db:
+        message = await message_of(db, actor=page.actor, event=page.event, message_id=request.path_params["message_id"])
+        progress = await progress_of(db, message)
+    counts = {"total": progress.total, "sent": progress.sent, "failed": progress.failed, "done": progress.done}
+    return private(JSONResponse({**counts, "text": progress_text(progress)}))
+
+
 routes: list[BaseRoute] = [
     Route("/{slug}/organiser/messages", messages_page, methods=["GET"], name="messages"),
     Route("/{slug}/organiser/messages/new", compose_page, methods=["GET"], name="message_compose"),
     Route("/{slug}/organiser/messages/new", compose_submit, methods=["POST"], name="message_compose_submit"),
     Route("/{slug}/organiser/messages/{message_id:id}", message_page, methods=["GET"], name="message"),
+    Route(
+        "/{slug}/organiser/messages/{message_id:id}/progress",
+        message_progress,
+        methods=["GET"],
+        name="message_progress",
+    ),
 ]

@@ -48,9 +48,14 @@ async def test_organiser_previews_sends_and_watches_a_message_go_out(
     async with page.expect_navigation():
         await page.get_by_role("button", name="Send to 2 people").click()
     await assert_accessible(page)
-    # The page refreshes itself until the app's delivery loop has sent both mails.
-    await page.wait_for_selector("#progress[data-sent='2']", timeout=20_000)
-    assert await page.locator("#recipients tbody tr[data-status='sent']").count() == 2
+    # The page follows the app's delivery loop until both mails are out, then shows each recipient's status.
+    await page.wait_for_selector("#progress[data-done='true']", timeout=20_000)
+    await page.wait_for_function(
+        "document.querySelectorAll(\"#recipients tbody tr[data-status='sent']\").length === 2", timeout=10_000
+    )
+    assert await page.locator("#progress").inner_text() == "Sent 2 of 2, failed 0."
+    assert await page.locator("#progress-hint").count() == 0
+    await assert_accessible(page)
     await page.goto(f"{live_server.url}/{demo_event}/organiser/messages")
     assert await page.locator("#message-log tbody tr td[data-count='sent']").inner_text() == "2"
     assert problems.messages == []

@@ -105,6 +105,32 @@ async def test_delivery_killed_mid_send_then_restarted_sends_each_mail_once(clie
     assert shown.xpath("//table[@id='recipients']//tbody/tr/@data-status") == ["sent"] * len(everyone)
 
 
+async def test_two_senders_at_once_send_each_mail_once(client, database, database_url, cast: Cast):
+    slug = cast.event.slug
+    async with database.session() as db:
+        crowd = await delegates(db, cast.event, 120, prefix="crowd")
+    everyone = sorted(cast.onsite + cast.online + [account.email for account in crowd])
+    await signed_in_as(client, database, "organiser@example.org")
+    key = page(await client.get(f"/{slug}/organiser/messages/new")).xpath("//input[@name='form_key']/@value")[0]
+    form = {"segment": "registered", "subject": "Doors open", "body": "At nine.", "form_key": key, "action": "send"}
+    assert (await post(client, f"/{slug}/organiser/messages/new", form)).status_code == 303
+    sink = await SmtpSink().start()
+    senders = [delivery_process(database_url, sink.port) for _ in range(2)]
+    try:
+
+        async def all_sent() -> bool:
+            return (await mail_counts(database))[1] == len(everyone)
+
+        await until(all_sent, "every mail sent")
+    finally:
+        for sender in senders:
+            sender.kill()
+            sender.wait(timeout=10)
+        await sink.stop()
+
+    assert sorted(sink.recipients()) == everyone
+
+
 async def test_app_killed_mid_queue_then_restarted_and_resubmitted_queues_each_recipient_once(
     database, database_url, cast: Cast
 ):

@@ -126,8 +126,10 @@ async def test_progress_and_statuses_follow_delivery(client, database, settings:
 
     sent = await submit(client, slug, "send", segment="online")
     before = page(await client.get(sent.headers["location"]))
+    polled_before = (await client.get(sent.headers["location"] + "/progress")).json()
     await deliver_pending(database, settings)
     after = page(await client.get(sent.headers["location"]))
+    polled_after = (await client.get(sent.headers["location"] + "/progress")).json()
     log = page(await client.get(f"/{slug}/organiser/messages"))
 
     assert before.xpath("//p[@id='progress']/@data-sent") == ["0"]
@@ -135,6 +137,8 @@ async def test_progress_and_statuses_follow_delivery(client, database, settings:
     assert before.xpath("//table[@id='recipients']//tbody/tr/@data-status") == ["queued", "queued"]
     assert re.sub(r"\s+", " ", after.xpath("string(//p[@id='progress'])")).strip() == "Sent 2 of 2, failed 0."
     assert after.xpath("//p[@id='progress']/@data-done") == ["true"]
+    assert polled_before == {"total": 2, "sent": 0, "failed": 0, "done": False, "text": "Sent 0 of 2, failed 0."}
+    assert polled_after == {"total": 2, "sent": 2, "failed": 0, "done": True, "text": "Sent 2 of 2, failed 0."}
     assert after.xpath("//table[@id='recipients']//tbody/tr/@data-status") == ["sent", "sent"]
     row = log.xpath("//table[@id='message-log']//tbody/tr")[0]
     assert [row.xpath(f"string(td[@data-count='{name}'])") for name in ("total", "sent", "failed")] == ["2", "2", "0"]
@@ -239,7 +243,7 @@ async def test_only_organisers_of_the_event_see_messages(client, database, cast:
     key = await compose(client, slug)
     async with database.session() as db:
         other, _session = await other_event(db)
-    paths = [f"/{slug}/organiser/messages", f"/{slug}/organiser/messages/new", message_path]
+    paths = [f"/{slug}/organiser/messages", f"/{slug}/organiser/messages/new", message_path, message_path + "/progress"]
     answers = {}
     for email in (None, cast.onsite[0], "speaker@example.org", "moderator@example.org"):
         client.cookies.clear()
@@ -252,6 +256,6 @@ async def test_only_organisers_of_the_event_see_messages(client, database, cast:
     await signed_in_as(client, database, "organiser@example.org")
     elsewhere = (await client.get(message_path.replace(f"/{slug}/", f"/{other.slug}/"))).status_code
 
-    assert answers == {who: [404, 404, 404, 404] for who in answers}
+    assert answers == {who: [404, 404, 404, 404, 404] for who in answers}
     assert elsewhere == 404
     assert await count(database, Message) == 1
