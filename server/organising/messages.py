@@ -13,19 +13,19 @@ from dataclasses import dataclass, field
 from babel.dates import format_date
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server import i18n
 from server.accounts.actors import Actor
 from server.audit.services import record
-from server.db import Database
+from server.db import Database, begin_write
 from server.errors import NotFound
 from server.events.models import Event
 from server.i18n import gettext as _
 from server.links import Links
 from server.mail.bulk import queue_message
-from server.mail.models import Message, MessageRecipient, MessageVersion
+from server.mail.models import Message, MessageRecipient, MessageVersion, OutboxMail
 from server.organising.rules import can_message_participants
 from server.organising.segments import Audience, InvalidDraft, Recipient, audience, recipients
 from server.permissions import require
@@ -229,3 +229,35 @@ async def message_of(db: AsyncSession, *, actor: Actor, event: Event, message_id
     if message is None or message.event_id != event.id:
         raise NotFound(_("There is no such message in this event."))
     return message
+
+
+async def retry_failed(db: AsyncSession, *, actor: Actor, event: Event, message_id: int) -> int:
+    """Gives the message's failed mails back to the outbox (the server refused them or could not be reached,
+    so none arrived); the count. Each goes once more, to the same address, with the same text."""
+    message = await message_of(db, actor=actor, event=event, message_id=message_id)
+    await db.commit()
+    await begin_write(db)
+    failed = select(MessageRecipient.outbox_mail_id).where(MessageRecipient.message_id == message.id)
+    retried = await db.exec(
+        update(OutboxMail)
+        .where(
+            col(OutboxMail.id).in_(failed.scalar_subquery()),
+            col(OutboxMail.error) != "",
+            col(OutboxMail.sent_at).is_(None),
+        )
+        .values(error="", claimed_at=None, claim="")
+    )
+    count = retried.rowcount
+    if count:
+        record(
+            db,
+            actor=actor,
+            event=event,
+            action="message.retry",
+            target_type="message",
+            target_id=message.id,
+            target_label=message.subject,
+            after={"subject": message.subject, "count": count},
+        )
+    await db.commit()
+    return count

@@ -19,6 +19,7 @@ from server.organising.messages import (
     message_for_key,
     message_of,
     preview,
+    retry_failed,
     send_message,
     version_languages,
 )
@@ -119,6 +120,18 @@ async def message_page(request: Request, page: EventPage) -> Response:
     return render_backoffice(request, page, "backoffice/message.html", context, section="messages")
 
 
+@requires(can_message_participants, load_event_page)
+async def retry_submit(request: Request, page: EventPage) -> Response:
+    """Sends the failed mails of a message once more."""
+    await checked_form(request)
+    event, actor = page.event, page.actor
+    message_id: int = request.path_params["message_id"]
+    await throttle(services(request), "send_message", MESSAGES_PER_MINUTE).check(f"a{actor.account_id}")
+    async with database(request).session() as db:
+        await retry_failed(db, actor=actor, event=event, message_id=message_id)
+    return see_other(path_for(request, "message", slug=event.slug, message_id=message_id))
+
+
 def progress_text(progress: Progress) -> str:
     return _("Sent %(sent)s of %(total)s, failed %(failed)s.") % {
         "sent": progress.sent,
@@ -142,6 +155,7 @@ routes: list[BaseRoute] = [
     Route("/{slug}/organiser/messages/new", compose_page, methods=["GET"], name="message_compose"),
     Route("/{slug}/organiser/messages/new", compose_submit, methods=["POST"], name="message_compose_submit"),
     Route("/{slug}/organiser/messages/{message_id:id}", message_page, methods=["GET"], name="message"),
+    Route("/{slug}/organiser/messages/{message_id:id}/retry", retry_submit, methods=["POST"], name="message_retry"),
     Route(
         "/{slug}/organiser/messages/{message_id:id}/progress",
         message_progress,

@@ -21,6 +21,7 @@ from tests.support.factories import other_event, sessions_of
 from tests.support.html import page
 from tests.support.http import count, post, signed_in_as
 from tests.support.ports import free_port
+from tests.support.smtp_sink import SmtpSink
 
 pytestmark = [pytest.mark.integration, pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)]
 
@@ -149,20 +150,39 @@ async def test_progress_and_statuses_follow_delivery(client, database, settings:
     assert entry.actor_email == "organiser@example.org"
 
 
-async def test_failed_delivery_shows_failed_with_the_error(client, database, settings: Settings, cast: Cast):
+async def test_failed_delivery_shows_failed_with_the_error_and_can_be_sent_again(
+    client, database, settings: Settings, cast: Cast
+):
     slug = cast.event.slug
     await signed_in_as(client, database, "organiser@example.org")
     nobody_listens = dataclasses.replace(settings, smtp_host="127.0.0.1", smtp_port=free_port(), smtp_starttls=False)
+    sink = await SmtpSink().start()
+    listening = dataclasses.replace(settings, smtp_host="127.0.0.1", smtp_port=sink.port, smtp_starttls=False)
 
     sent = await submit(client, slug, "send", segment="online")
     await deliver_pending(database, nobody_listens)
-    shown = page(await client.get(sent.headers["location"]))
+    failed = page(await client.get(sent.headers["location"]))
+    retried = await post(client, sent.headers["location"] + "/retry")
+    await deliver_pending(database, listening)
+    await deliver_pending(database, listening)  # nothing more to send: no mail goes twice
+    await sink.stop()
+    after = page(await client.get(sent.headers["location"]))
 
-    assert shown.xpath("//p[@id='progress']/@data-failed") == ["2"]
-    assert shown.xpath("//table[@id='recipients']//tbody/tr/@data-status") == ["failed", "failed"]
-    errors = shown.xpath("//table[@id='recipients']//td[@class='mail-error']/text()")
+    assert failed.xpath("//p[@id='progress']/@data-failed") == ["2"]
+    assert failed.xpath("//table[@id='recipients']//tbody/tr/@data-status") == ["failed", "failed"]
+    errors = failed.xpath("//table[@id='recipients']//td[@class='mail-error']/text()")
     assert len(errors) == 2 and all("connect" in error.lower() for error in errors), errors
-    assert shown.xpath("//p[@id='progress']/@data-done") == ["true"]
+    assert failed.xpath("//p[@id='progress']/@data-done") == ["true"]
+    assert (
+        failed.xpath("normalize-space(//button[contains(., 'Send again')])") == "Send again to the 2 failed recipients"
+    )
+    assert retried.status_code == 303
+    assert after.xpath("//table[@id='recipients']//tbody/tr/@data-status") == ["sent", "sent"]
+    assert sorted(sink.recipients()) == sorted(cast.online)
+    assert after.xpath("//button[contains(., 'Send again')]") == []
+    async with database.session() as db:
+        actions = (await db.exec(select(AuditEntry.action).order_by(col(AuditEntry.id)))).all()
+    assert actions == ["message.send", "message.retry"]
 
 
 async def test_a_double_submit_sends_one_message(client, database, cast: Cast):
@@ -251,11 +271,12 @@ async def test_only_organisers_of_the_event_see_messages(client, database, cast:
             await signed_in_as(client, database, email)
         seen = [(await client.get(path)).status_code for path in paths]
         posted = await submit(client, slug, "send", segment="staff", form_key=key)
-        answers[email] = [*seen, posted.status_code]
+        retried = await post(client, message_path + "/retry")
+        answers[email] = [*seen, posted.status_code, retried.status_code]
     client.cookies.clear()
     await signed_in_as(client, database, "organiser@example.org")
     elsewhere = (await client.get(message_path.replace(f"/{slug}/", f"/{other.slug}/"))).status_code
 
-    assert answers == {who: [404, 404, 404, 404, 404] for who in answers}
+    assert answers == {who: [404] * 6 for who in answers}
     assert elsewhere == 404
     assert await count(database, Message) == 1
