@@ -16,11 +16,11 @@ from sqlmodel import col, func, select
 
 from server.db import Database
 from server.mail.models import Message, MessageRecipient, OutboxMail
-from tests.messages.conftest import Cast
 from tests.support.app_processes import ROOT, AppProcess
 from tests.support.factories import delegates
 from tests.support.html import page
 from tests.support.http import ORIGIN, post, session_token, signed_in_as
+from tests.support.message_cast import Cast
 from tests.support.smtp_sink import SmtpSink
 
 pytestmark = [pytest.mark.integration, pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)]

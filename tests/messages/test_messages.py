@@ -16,10 +16,10 @@ from server.mail.models import Message, MessageRecipient, OutboxMail
 from server.organising.messages import MAX_BODY
 from server.organising.segments import Audience, Segment, recipients
 from server.settings import Settings
-from tests.messages.conftest import Cast, set_language
 from tests.support.factories import other_event, sessions_of
 from tests.support.html import page
 from tests.support.http import count, post, signed_in_as
+from tests.support.message_cast import Cast, set_language
 from tests.support.ports import free_port
 from tests.support.smtp_sink import SmtpSink
 
