@@ -104,10 +104,10 @@ class CSRFMiddleware:
         await self.app(scope, receive, send_with_cookie)
 
 
-async def checked_form(request: Request) -> FormData:
+async def checked_form(request: Request, *, max_bytes: int = MAX_FORM_BYTES) -> FormData:
     """The posted form, after the CSRF check and a size limit; refuses before anything is written."""
     length = request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > MAX_FORM_BYTES):
+    if length is not None and (not length.isdigit() or int(length) > max_bytes):
         raise InvalidInput(_("The form is too large."))
     form = await request.form(max_files=0, max_fields=100)
     sent = form.get(CSRF_FIELD)

@@ -32,6 +32,8 @@ from server.transport.loaders import EventPage, load_event_page, requires
 from server.transport.throttle import throttle
 from server.transport.urls import SiteUrls, path_for
 
+# A message's texts, each up to MAX_BODY characters, and up to nine bytes a character once form-encoded.
+MESSAGE_FORM_BYTES = 1024 * 1024
 MESSAGES_PER_MINUTE = 3  # per organiser: a mistake is soon found, a runaway script soon stopped
 
 
@@ -76,7 +78,7 @@ async def compose_page(request: Request, page: EventPage) -> Response:
 @requires(can_message_participants, load_event_page)
 async def compose_submit(request: Request, page: EventPage) -> Response:
     """Preview (the count and the mail as each language's recipients get it) or send."""
-    form = await checked_form(request)
+    form = await checked_form(request, max_bytes=MESSAGE_FORM_BYTES)
     values = {key: form_text(form, key) for key in form if key != "csrf_token"}
     event, actor = page.event, page.actor
     try:

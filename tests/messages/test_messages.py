@@ -207,6 +207,9 @@ async def test_bad_input_is_refused_next_to_its_field_and_nothing_is_sent(client
 
     empty = await submit(client, slug, "send", subject="  ", body="Typed text stays.")
     huge = await submit(client, slug, "preview", body="x" * (MAX_BODY + 1))
+    huge_version = await submit(
+        client, slug, "preview", **{"subject_zh-Hans": "场地", "body_zh-Hans": "场" * (MAX_BODY + 1)}
+    )
     nul = await submit(client, slug, "send", body="a\x00b")
     injected = await submit(client, slug, "send", subject="Hi\r\nBcc: all@example.org")
     foreign = await submit(client, slug, "send", segment="session_waitlisted", session=str(foreign_session.id))
@@ -218,6 +221,10 @@ async def test_bad_input_is_refused_next_to_its_field_and_nothing_is_sent(client
     assert page(empty).xpath("//textarea[@id='body']/text()") == ["Typed text stays."]
     assert huge.status_code == 400
     assert page(huge).xpath("//p[@id='body-error']/text()") == ["The message is too long (20000 characters at most)."]
+    assert huge_version.status_code == 400
+    assert page(huge_version).xpath("//p[@id='body_zh-Hans-error']/text()") == [
+        "The message is too long (20000 characters at most)."
+    ]
     assert nul.status_code == 400
     assert injected.status_code == 400
     assert page(injected).xpath("//p[@id='subject-error']/text()") == ["The subject must be one line of text."]
