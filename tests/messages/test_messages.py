@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import re
 
@@ -188,15 +189,18 @@ async def test_failed_delivery_shows_failed_with_the_error_and_can_be_sent_again
 async def test_a_double_submit_sends_one_message(client, database, cast: Cast):
     slug = cast.event.slug
     await signed_in_as(client, database, "organiser@example.org")
-    key = await compose(client, slug)
+    key, twin_key = await compose(client, slug), await compose(client, slug)
 
     first = await submit(client, slug, "send", segment="onsite", form_key=key)
     second = await submit(client, slug, "send", segment="onsite", form_key=key)
+    twins = await asyncio.gather(*(submit(client, slug, "send", segment="online", form_key=twin_key) for _ in range(2)))
 
     assert (first.status_code, second.status_code) == (303, 303)
     assert first.headers["location"] == second.headers["location"]
-    assert await count(database, Message) == 1
-    assert sorted(mail.recipient for mail in await outbox(database)) == sorted(cast.onsite)
+    assert [twin.status_code for twin in twins] == [303, 303]
+    assert twins[0].headers["location"] == twins[1].headers["location"]
+    assert await count(database, Message) == 2
+    assert sorted(mail.recipient for mail in await outbox(database)) == sorted(cast.onsite + cast.online)
 
 
 async def test_bad_input_is_refused_next_to_its_field_and_nothing_is_sent(client, database, cast: Cast):
