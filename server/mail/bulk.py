@@ -39,7 +39,7 @@ async def _queue_batch(db: AsyncSession, message_id: int, versions: dict[str, Me
     now = utcnow()
     mails = []
     for _id, address, language in waiting:
-        version = versions.get(language) or versions[""]
+        version = versions.get(language) or versions.get("") or next(iter(versions.values()))
         mails.append(
             {
                 "recipient": address,

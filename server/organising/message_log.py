@@ -84,12 +84,21 @@ async def progress_of(db: AsyncSession, message: Message) -> Progress:
     return (await _progress(db, [message])).get(message.id or 0, Progress(message.recipient_count, 0, 0, 0))
 
 
-async def versions_of(db: AsyncSession, message: Message) -> list[MessageVersion]:
-    """The texts as sent, the default ("") first."""
+async def versions_of(db: AsyncSession, message: Message) -> list[tuple[MessageVersion, int]]:
+    """The texts as sent, one per language among the recipients, each with how many got it."""
     rows = await db.exec(
         select(MessageVersion).where(MessageVersion.message_id == message.id).order_by(col(MessageVersion.language))
     )
-    return list(rows.all())
+    counts = dict(
+        (
+            await db.exec(
+                select(MessageRecipient.language, func.count())
+                .where(MessageRecipient.message_id == message.id)
+                .group_by(col(MessageRecipient.language))
+            )
+        ).all()
+    )
+    return [(version, counts.get(version.language, 0)) for version in rows.all()]
 
 
 async def recipient_statuses(db: AsyncSession, message: Message) -> list[RecipientStatus]:

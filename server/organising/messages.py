@@ -173,8 +173,7 @@ async def _freeze(
     )
     db.add(message)
     await db.flush()
-    languages = {person.language for person in people} | {""}
-    for language in sorted(languages):
+    for language in sorted({person.language for person in people}):  # one text per language among them
         text = render(event, links, chosen, draft, language)
         db.add(MessageVersion(message_id=message.id or 0, language=language, subject=text.subject, body=text.body))
     connection = await db.connection()

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from server.i18n import LANGUAGES
 from server.i18n import gettext as _
 from server.organising.message_log import Progress, message_log, progress_of, recipient_statuses, versions_of
 from server.organising.messages import (
@@ -112,6 +113,7 @@ async def message_page(request: Request, page: EventPage) -> Response:
         "versions": versions,
         "recipients": statuses,
         "progress_text": progress_text(progress),
+        "language_names": {language.code: language.name for language in LANGUAGES},
         "status_labels": {
             "pending": _("waiting to be queued"),
             "queued": _("queued"),

@@ -120,6 +120,10 @@ async def test_each_recipient_gets_their_language_version_or_the_default(client,
     async with database.session() as db:
         languages = dict((await db.exec(select(MessageRecipient.address, MessageRecipient.language))).all())
     assert languages == {cast.online[0]: "zh-Hans", cast.online[1]: "en"}
+    shown = page(await client.get(sent.headers["location"]))
+    headings = [" ".join(h.split()) for h in shown.xpath("//article[@class='mail-preview']/h3/text()")]
+    assert headings == ["English (1 recipient)", "简体中文 (1 recipient)"]
+    assert shown.xpath("//article[@data-language='zh-Hans']/p[@class='mail-subject']/text()") == [" 场地变更"]
 
 
 async def test_progress_and_statuses_follow_delivery(client, database, settings: Settings, cast: Cast):
