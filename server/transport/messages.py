@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -61,7 +62,7 @@ async def _compose(
         "errors": errors or {},
         "preview": shown,
         "segments": [(segment.value, segment_label(segment), segment.needs_session) for segment in Segment],
-        "sessions": sessions,
+        "sessions": [(session, session.start.astimezone(ZoneInfo(page.event.timezone))) for session in sessions],
         "languages": version_languages(page.event),
         "max_subject": MAX_SUBJECT,
         "max_body": MAX_BODY,
