@@ -26,7 +26,7 @@ from server.live.models import (
     QuestionVote,
     RoomLog,
 )
-from server.mail.models import OutboxMail
+from server.mail.models import Message, MessageRecipient, MessageVersion, OutboxMail
 from server.organising.models import ApiToken, PendingImport, ProgrammeRelease, SessionDraft
 from server.registration.models import (
     Registration,
@@ -50,6 +50,9 @@ __all__ = [
     "EventRole",
     "LiveRoom",
     "LiveSettings",
+    "Message",
+    "MessageRecipient",
+    "MessageVersion",
     "Mute",
     "OutboxMail",
     "PendingImport",

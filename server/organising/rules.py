@@ -33,3 +33,5 @@ can_import_new_event = is_instance_admin.named("can_import_new_event")
 can_manage_api_tokens = is_organiser.named("can_manage_api_tokens")
 can_edit_programme = is_organiser.named("can_edit_programme")
 can_release_programme = is_organiser.named("can_release_programme")
+# Writing to the event's people, and reading what was sent to whom.
+can_message_participants = is_organiser.named("can_message_participants")

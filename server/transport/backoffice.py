@@ -19,7 +19,13 @@ from server.errors import InvalidInput
 from server.events.models import Event
 from server.i18n import gettext as _
 from server.organising.audit_log import PAGE_SIZE, AuditFilter, audit_choices, audit_entries
-from server.organising.rules import can_edit_event, can_edit_programme, can_import_schedule, can_read_audit_log
+from server.organising.rules import (
+    can_edit_event,
+    can_edit_programme,
+    can_import_schedule,
+    can_message_participants,
+    can_read_audit_log,
+)
 from server.permissions import Rule, allows
 from server.registration.rules import can_change_registration_settings, can_manage_registrations
 from server.transport.context import database, private
@@ -43,6 +49,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("programme_parts", lambda: _("Rooms, tracks and kinds"), can_edit_programme_parts),
     Section("people_list", lambda: _("People"), can_edit_programme_parts),
     Section("audit_log", lambda: _("Audit log"), can_read_audit_log),
+    Section("messages", lambda: _("Messages"), can_message_participants),
     Section("import", lambda: _("Import and API"), can_import_schedule),
 )
 
