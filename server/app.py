@@ -26,10 +26,12 @@ from server.transport import (
     backoffice,
     exports,
     live_pages,
+    live_settings,
     media_pages,
     pages,
     recordings,
     registration,
+    staff,
 )
 from server.transport.auth import CSRFMiddleware
 from server.transport.errors import EXCEPTION_HANDLERS
@@ -56,6 +58,8 @@ def site_routes() -> list[BaseRoute]:
         *admin.routes,
         *registration.routes,
         *backoffice.routes,
+        *staff.routes,
+        *live_settings.routes,
         *exports.routes,
         *live_pages.routes,
         *media_pages.routes,

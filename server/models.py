@@ -1,6 +1,6 @@
 """Every table, imported in one place so the metadata (and Alembic) sees them all."""
 
-from server.accounts.models import Account, AuthSession, EventRole, Revocation, SignInLink
+from server.accounts.models import Account, AuthSession, EventRole, Revocation, SessionRole, SignInLink
 from server.agenda.models import Person, Room, Session, SessionKind, SessionSpeaker, Track
 from server.audit.models import AuditEntry
 from server.events.models import Event
@@ -16,8 +16,10 @@ from server.live.models import (
     Question,
     QuestionVote,
     RoomLog,
+    SessionLiveSettings,
 )
 from server.mail.models import OutboxMail
+from server.organising.models import StaffInvitation
 from server.registration.models import Registration, SessionChoice
 from server.streams.models import Recording, StreamKey
 
@@ -47,8 +49,11 @@ __all__ = [
     "Session",
     "SessionChoice",
     "SessionKind",
+    "SessionLiveSettings",
+    "SessionRole",
     "SessionSpeaker",
     "SignInLink",
+    "StaffInvitation",
     "StreamKey",
     "Track",
 ]

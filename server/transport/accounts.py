@@ -16,6 +16,7 @@ from server.accounts.services import (
 )
 from server.errors import InvalidInput, RateLimited
 from server.i18n import gettext as _
+from server.organising.tools import events_with_tools
 from server.registration.services import registrations_of, use_sign_in_link
 from server.transport.auth import (
     SESSION_COOKIE,
@@ -95,8 +96,10 @@ async def account_page(request: Request) -> Response:
         if account is None:
             return sign_in_redirect(request)
         registrations = await registrations_of(db, account=account)
+        tools = await events_with_tools(db, account=account)
     context = {
         "account": account,
+        "tools": tools,
         "actor": Actor(account=account),
         "registrations": registrations,
         "status_labels": status_labels(),

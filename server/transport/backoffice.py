@@ -17,8 +17,9 @@ from server.accounts.actors import Actor
 from server.errors import InvalidInput
 from server.events.models import Event
 from server.i18n import gettext as _
+from server.live.rules import can_change_live_settings
 from server.organising.audit_log import PAGE_SIZE, AuditFilter, audit_choices, audit_entries
-from server.organising.rules import can_read_audit_log
+from server.organising.rules import can_manage_staff, can_read_audit_log
 from server.permissions import Rule, allows
 from server.registration.rules import can_manage_registrations
 from server.transport.context import database, private
@@ -37,6 +38,8 @@ class Section:
 SECTIONS: tuple[Section, ...] = (
     Section("organiser", lambda: _("Dashboard"), can_manage_registrations),
     Section("audit_log", lambda: _("Audit log"), can_read_audit_log),
+    Section("staff", lambda: _("Staff"), can_manage_staff),
+    Section("live_settings", lambda: _("Live rooms"), can_change_live_settings),
 )
 
 
