@@ -136,6 +136,8 @@ function mountChatForm({ state, connection, status }) {
     const why = reason();
     fieldset.disabled = sending || Boolean(why);
     const me = state.me;
+    // A closed chat hides its input (the note says why); muted or a guest, it stays in sight, disabled.
+    fieldset.hidden = why === T.chat_closed;
     const reviewed = state.room && state.room.chat_reviewed && !(me && me.can_moderate);
     const shown = why || (reviewed ? T.chat_reviewed : "");
     note.textContent = shown;
