@@ -30,6 +30,7 @@ from server.transport import (
     exports,
     imports,
     live_pages,
+    live_settings,
     materials_pages,
     media_pages,
     messages,
@@ -39,6 +40,7 @@ from server.transport import (
     programme_parts,
     recordings,
     registration,
+    staff,
 )
 from server.transport.auth import CSRFMiddleware
 from server.transport.errors import EXCEPTION_HANDLERS
@@ -74,6 +76,8 @@ def site_routes() -> list[BaseRoute]:
         *materials_pages.routes,
         *programme.routes,
         *messages.routes,
+        *staff.routes,
+        *live_settings.routes,
         *exports.routes,
         *live_pages.routes,
         *media_pages.routes,

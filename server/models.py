@@ -1,6 +1,6 @@
 """Every table, imported in one place so the metadata (and Alembic) sees them all."""
 
-from server.accounts.models import Account, AuthSession, EventRole, Revocation, SignInLink
+from server.accounts.models import Account, AuthSession, EventRole, Revocation, SessionRole, SignInLink
 from server.agenda.models import (
     EventSessionKind,
     Person,
@@ -25,9 +25,10 @@ from server.live.models import (
     Question,
     QuestionVote,
     RoomLog,
+    SessionLiveSettings,
 )
 from server.mail.models import Message, MessageRecipient, MessageVersion, OutboxMail
-from server.organising.models import ApiToken, PendingImport, ProgrammeRelease, SessionDraft
+from server.organising.models import ApiToken, PendingImport, ProgrammeRelease, SessionDraft, StaffInvitation
 from server.registration.models import (
     Registration,
     RegistrationAnswer,
@@ -76,8 +77,11 @@ __all__ = [
     "SessionKind",
     "SessionMaterial",
     "SessionDraft",
+    "SessionLiveSettings",
+    "SessionRole",
     "SessionSpeaker",
     "SignInLink",
+    "StaffInvitation",
     "StreamKey",
     "Track",
 ]

@@ -135,6 +135,20 @@ async def delete(call: Call) -> Outcome:
     )
 
 
+@room_action("chat.approve", message=INT)
+async def approve_chat(call: Call) -> Outcome:
+    return await chat.review_message(
+        call.db, actor=call.actor, session_id=call.session_id, message_id=call.payload["message"], approve=True
+    )
+
+
+@room_action("chat.reject", message=INT)
+async def reject_chat(call: Call) -> Outcome:
+    return await chat.review_message(
+        call.db, actor=call.actor, session_id=call.session_id, message_id=call.payload["message"], approve=False
+    )
+
+
 @room_action("participant.mute", participant=TEXT, muted=BOOL)
 async def mute(call: Call) -> Outcome:
     p = call.payload
@@ -148,7 +162,13 @@ async def muted(call: Call) -> Outcome:
     return await mutes.list_muted(call.db, actor=call.actor, session_id=call.session_id)
 
 
-@room_action("room.update", moderated=optional(Kind.bool), qa_open=optional(Kind.bool), chat_open=optional(Kind.bool))
+@room_action(
+    "room.update",
+    moderated=optional(Kind.bool),
+    qa_open=optional(Kind.bool),
+    chat_open=optional(Kind.bool),
+    chat_reviewed=optional(Kind.bool),
+)
 async def update_room(call: Call) -> Outcome:
     p = call.payload
     return await rooms.update_room(
@@ -158,6 +178,7 @@ async def update_room(call: Call) -> Outcome:
         moderated=p.get("moderated"),
         qa_open=p.get("qa_open"),
         chat_open=p.get("chat_open"),
+        chat_reviewed=p.get("chat_reviewed"),
     )
 
 
@@ -238,6 +259,8 @@ ACTIONS: Mapping[str, Action] = by_name(
         send,
         history,
         delete,
+        approve_chat,
+        reject_chat,
         mute,
         muted,
         update_room,

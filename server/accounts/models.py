@@ -14,6 +14,7 @@ class Role(enum.StrEnum):
     speaker = "speaker"
     moderator = "moderator"
     organiser = "organiser"
+    checkin = "checkin"  # check-in staff: the check-in desk and nothing else
 
 
 class Account(SQLModel, table=True):
@@ -33,6 +34,19 @@ class EventRole(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    account_id: int = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
+    role: str = Field(max_length=20)
+
+
+class SessionRole(SQLModel, table=True):
+    """A role in one session of an event (a session's moderator): it counts only in that session's pages and room
+    (``server.registration.roles.roles_in``)."""
+
+    __table_args__ = (UniqueConstraint("session_id", "account_id", "role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    session_id: int = Field(foreign_key="session.id", ondelete="CASCADE")
     account_id: int = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
     role: str = Field(max_length=20)
 

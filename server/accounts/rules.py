@@ -17,6 +17,7 @@ is_delegate = has_role(Role.delegate)
 is_speaker = has_role(Role.speaker)
 is_moderator = has_role(Role.moderator)
 is_organiser = has_role(Role.organiser).named("is_organiser")
+is_check_in_staff = Rule(who="check-in staff", test=lambda actor, _obj: Role.checkin in actor.roles)
 
 
 @predicate("instance admin")

@@ -128,6 +128,12 @@ async def claim_sign_in_link(
     if account.disabled:
         await db.rollback()  # a refused sign-in changes nothing: the link stays as it was
         raise Forbidden(_("This account has been disabled by an administrator."))
+    session_token = open_session(db, account=account, user_agent=user_agent, now=now)
+    return SignedIn(account=account, session_token=session_token, next_path=link.next_path), link
+
+
+def open_session(db: AsyncSession, *, account: Account, user_agent: str, now: dt.datetime) -> str:
+    """Adds a server-side session for ``account`` (the caller commits) and returns the cookie's token."""
     session_token = new_token()
     db.add(
         AuthSession(
@@ -138,7 +144,7 @@ async def claim_sign_in_link(
             user_agent=user_agent[:300],
         )
     )
-    return SignedIn(account=account, session_token=session_token, next_path=link.next_path), link
+    return session_token
 
 
 async def authenticate(db: AsyncSession, *, session_token: str, now: dt.datetime | None = None) -> Account | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import bindparam
@@ -21,7 +22,7 @@ from server.errors import Forbidden, InvalidInput, NotFound
 from server.events.models import Event
 from server.i18n import gettext as _
 from server.live import rules as live_rules
-from server.live.models import LiveSettings, Mute, OnlineEntry
+from server.live.models import LiveSettings, Mute, OnlineEntry, SessionLiveSettings
 from server.permissions import require
 from server.registration.models import Attendance, ChoiceStatus, Registration, RegistrationStatus, SessionChoice
 from server.registration.roles import roles_in
@@ -129,15 +130,46 @@ async def live_settings(db: AsyncSession, *, event_id: int) -> LiveSettings:
     return row if row is not None else LiveSettings(event_id=event_id)
 
 
+@dataclass(frozen=True, slots=True)
+class RoomRules:
+    """A session's live settings in effect: its own where it sets them, else the event's."""
+
+    anonymous_guests: bool
+    online_entry: str
+    moderated: bool
+    chat: str
+
+    @classmethod
+    def of(cls, event: LiveSettings, own: SessionLiveSettings | None) -> RoomRules:
+        def pick(name: str) -> Any:
+            value = getattr(own, name) if own is not None else None
+            return getattr(event, name) if value is None else value
+
+        return cls(
+            anonymous_guests=pick("anonymous_guests"),
+            online_entry=pick("online_entry"),
+            moderated=pick("moderated"),
+            chat=pick("chat"),
+        )
+
+
 # Built once: every handshake and join runs these (see server.db.read_latest).
 _RULES = select(LiveSettings).where(LiveSettings.event_id == bindparam("event_id"))
+_SESSION_RULES = select(SessionLiveSettings).where(SessionLiveSettings.session_id == bindparam("session_id"))
 _SESSION_EVENT = select(Session.event_id).where(Session.id == bindparam("session_id"))
 
 
-async def current_rules(db: AsyncSession, *, event_id: int) -> LiveSettings:
-    """The event's live settings as last committed, to read only."""
+async def current_rules(db: AsyncSession, *, event_id: int, session_id: int) -> RoomRules:
+    """The session's live settings in effect as last committed, to read only."""
     rows = await read_latest(db, _RULES, {"event_id": event_id})
-    return LiveSettings(**rows[0]._mapping) if rows else LiveSettings(event_id=event_id)
+    event = LiveSettings(**rows[0]._mapping) if rows else LiveSettings(event_id=event_id)
+    own = await read_latest(db, _SESSION_RULES, {"session_id": session_id})
+    return RoomRules.of(event, SessionLiveSettings(**own[0]._mapping) if own else None)
+
+
+async def room_rules(db: AsyncSession, *, event_id: int, session_id: int) -> RoomRules:
+    """The same, read in ``db``'s transaction (a write that creates or changes rooms)."""
+    return RoomRules.of(await live_settings(db, event_id=event_id), await db.get(SessionLiveSettings, session_id))
 
 
 async def identify(
@@ -155,7 +187,7 @@ async def identify(
         return Identity(account=account, grant=grant)
     if grant is None:
         raise Unauthorised(_("Please sign in to enter live rooms."))
-    settings = await current_rules(db, event_id=grant.event_id)
+    settings = await current_rules(db, event_id=grant.event_id, session_id=grant.session_id)
     if not settings.anonymous_guests:
         raise Unauthorised(_("Please sign in to take part in this room."))
     known = read_guest_key(secret, guest_key)
@@ -170,7 +202,7 @@ async def admit(db: AsyncSession, *, identity: Identity, session_id: int, secret
     event_id: int = found[0].event_id
     event = await db.get_one(Event, event_id)
     account = identity.account
-    roles = await roles_in(db, account=account, event=event)
+    roles = await roles_in(db, account=account, event=event, session_id=session_id)
     require(Actor(account=account, roles=roles), can_see_event, event)  # a draft's rooms are its staff's
     in_hall = identity.grant is not None and identity.grant.session_id == session_id
     if account is None:
@@ -191,7 +223,7 @@ async def admit(db: AsyncSession, *, identity: Identity, session_id: int, secret
     ).first()
     if in_hall and registration is None and not staff:
         # A hall code proves where a phone is, not that its account may enter: it counts as a guest's.
-        if not (await current_rules(db, event_id=event_id)).anonymous_guests:
+        if not (await current_rules(db, event_id=event_id, session_id=session_id)).anonymous_guests:
             raise Forbidden(_("This room is open to people registered for the event."))
         return _guest(identity, event_id=event_id, session_id=session_id, secret=secret)
     if not (in_hall or staff):
@@ -199,7 +231,7 @@ async def admit(db: AsyncSession, *, identity: Identity, session_id: int, secret
             if identity.grant is not None and identity.grant.event_id == event.id:
                 raise Forbidden(_("Your room code is for another room."))
             raise Forbidden(_("This room is open to people registered for the event."))
-        settings = await current_rules(db, event_id=event_id)
+        settings = await current_rules(db, event_id=event_id, session_id=session_id)
         if settings.online_entry == OnlineEntry.session and not await _picked(db, registration, session_id):
             raise Forbidden(_("This room is open to people registered for this session."))
     origin = Attendance.onsite if in_hall else (registration.attendance if registration else Attendance.online)

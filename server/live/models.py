@@ -18,6 +18,28 @@ class OnlineEntry(enum.StrEnum):
     session = "session"
 
 
+class ChatMode(enum.StrEnum):
+    """A room's chat: open, closed, or open with every message held until a moderator approves it."""
+
+    on = "on"
+    off = "off"
+    reviewed = "reviewed"
+
+
+class ParticipantListAccess(enum.StrEnum):
+    """Who may see the event's participant list, besides its staff."""
+
+    staff = "staff"  # organisers, moderators and check-in staff only
+    delegates = "delegates"  # and people registered for the event
+    listed = "listed"  # and everyone on the event's lists: registered people and speakers
+
+
+class ChatStatus(enum.StrEnum):
+    shown = "shown"
+    held = "held"  # waiting for a moderator, in a room whose chat is reviewed
+    rejected = "rejected"
+
+
 class QuestionStatus(enum.StrEnum):
     pending = "pending"
     approved = "approved"
@@ -42,7 +64,22 @@ class LiveSettings(SQLModel, table=True):
     event_id: int = Field(foreign_key="event.id", primary_key=True, ondelete="CASCADE")
     anonymous_guests: bool = Field(default=False)
     online_entry: str = Field(default=OnlineEntry.event, max_length=10)
-    moderated: bool = Field(default=False)  # new rooms start with questions waiting for review
+    moderated: bool = Field(default=False)  # rooms review questions before showing them
+    chat: str = Field(default=ChatMode.on, max_length=10)
+    participants: str = Field(default=ParticipantListAccess.listed, max_length=10)
+    version: int = Field(default=1)  # optimistic concurrency: a save carrying an older version is refused
+
+
+class SessionLiveSettings(SQLModel, table=True):
+    """One session's own live settings; a field left None inherits the event's."""
+
+    session_id: int = Field(foreign_key="session.id", primary_key=True, ondelete="CASCADE")
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    anonymous_guests: bool | None = None
+    online_entry: str | None = Field(default=None, max_length=10)
+    moderated: bool | None = None
+    chat: str | None = Field(default=None, max_length=10)
+    version: int = Field(default=1)
 
 
 class LiveRoom(SQLModel, table=True):
@@ -54,6 +91,7 @@ class LiveRoom(SQLModel, table=True):
     moderated: bool = Field(default=False)
     qa_open: bool = Field(default=True)
     chat_open: bool = Field(default=True)
+    chat_reviewed: bool = Field(default=False)  # messages wait for a moderator before others see them
     highlighted_question_id: int | None = Field(default=None)
 
 
@@ -124,6 +162,7 @@ class ChatMessage(AuthoredInRoom, table=True):
     id: int | None = Field(default=None, primary_key=True)
     text: str = Field(max_length=1000)
     client_id: str = Field(max_length=64)
+    status: str = Field(default=ChatStatus.shown, max_length=10)
     created_at: dt.datetime = Field(default_factory=utcnow)
     deleted_at: dt.datetime | None = None
     deleted_by: int | None = Field(default=None, foreign_key="account.id", ondelete="SET NULL")

@@ -19,8 +19,8 @@ from server.db import begin_write
 from server.errors import NotFound
 from server.i18n import gettext as _
 from server.live import audiences
-from server.live.access import live_settings
-from server.live.models import LiveRoom, Question, RoomLog
+from server.live.access import RoomRules, room_rules
+from server.live.models import ChatMode, LiveRoom, Question, RoomLog
 from server.live.views import AUDIENCE, JSON, MODERATORS, Viewer, project, question_for, question_view, room_view
 
 # A client further behind than this gets a snapshot instead of the events.
@@ -33,21 +33,22 @@ async def ensure_room(db: AsyncSession, *, session: Session) -> LiveRoom:
     room = await db.get(LiveRoom, session_id)
     if room is not None:
         return room
-    moderated = (await live_settings(db, event_id=event_id)).moderated
+    rules = await room_rules(db, event_id=event_id, session_id=session_id)
     await db.rollback()  # begin_write starts its own transaction
     await begin_write(db)
-    await _insert_room(db, session_id=session_id, event_id=event_id, moderated=moderated)
+    await _insert_room(db, session_id=session_id, event_id=event_id, rules=rules)
     await db.commit()
     return await db.get_one(LiveRoom, session_id)
 
 
-async def _insert_room(db: AsyncSession, *, session_id: int, event_id: int, moderated: bool) -> None:
+async def _insert_room(db: AsyncSession, *, session_id: int, event_id: int, rules: RoomRules) -> None:
+    """A new room starts with the session's live settings in effect (``server.live.event_settings``)."""
     # Two processes may create the same room at once: the second insert does nothing.
     dialect = db.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     statement = (
         insert(LiveRoom)
-        .values(session_id=session_id, event_id=event_id, seq=0, moderated=moderated, qa_open=True, chat_open=True)
+        .values(session_id=session_id, event_id=event_id, seq=0, qa_open=True, **room_switches(rules))
         .on_conflict_do_nothing(index_elements=["session_id"])
     )
     await db.exec(statement)
@@ -65,8 +66,8 @@ async def room_write(db: AsyncSession, *, session_id: int) -> AsyncIterator[Live
             session = await db.get(Session, session_id)
             if session is None:
                 raise NotFound(_("There is no such session."))
-            settings = await live_settings(db, event_id=session.event_id)
-            await _insert_room(db, session_id=session_id, event_id=session.event_id, moderated=settings.moderated)
+            rules = await room_rules(db, event_id=session.event_id, session_id=session_id)
+            await _insert_room(db, session_id=session_id, event_id=session.event_id, rules=rules)
             room = await _locked_room(db, session_id)
             assert room is not None
         yield room
@@ -78,6 +79,15 @@ async def room_write(db: AsyncSession, *, session_id: int) -> AsyncIterator[Live
 async def _locked_room(db: AsyncSession, session_id: int) -> LiveRoom | None:
     statement = select(LiveRoom).where(LiveRoom.session_id == session_id).with_for_update()
     return (await db.exec(statement.execution_options(populate_existing=True))).first()
+
+
+def room_switches(rules: RoomRules) -> dict[str, bool]:
+    """The room's switches that the live settings decide: question review and the chat's mode."""
+    return {
+        "moderated": rules.moderated,
+        "chat_open": rules.chat != ChatMode.off,
+        "chat_reviewed": rules.chat == ChatMode.reviewed,
+    }
 
 
 def append(db: AsyncSession, room: LiveRoom, *, kind: str, data: JSON) -> RoomLog:
@@ -122,6 +132,14 @@ def fanout(entries: Sequence[RoomLog]) -> list[Message]:
                     to=audiences.person(entry.session_id, key),
                     event="own_question",
                     data={"session": entry.session_id, "seq": entry.seq, "question": own},
+                )
+            )
+        if entry.kind in ("chat_held", "chat_rejected"):
+            messages.append(
+                Message(
+                    to=audiences.person(entry.session_id, data["author"]["key"]),
+                    event="own_chat",
+                    data={"session": entry.session_id, "seq": entry.seq, "message": data},
                 )
             )
         if entry.kind == "mute":

@@ -20,12 +20,20 @@ async def update_room(
     moderated: bool | None = None,
     qa_open: bool | None = None,
     chat_open: bool | None = None,
+    chat_reviewed: bool | None = None,
 ) -> Outcome:
-    """Review questions before they are shown (``moderated``), open or close Q&A and chat."""
+    """Review questions before they are shown (``moderated``), open or close Q&A and chat, review chat messages
+    before they are shown (``chat_reviewed``)."""
     require(actor, in_room, session_id)
     require(actor, can_moderate)
     async with room_write(db, session_id=session_id) as room:
-        for name, value in (("moderated", moderated), ("qa_open", qa_open), ("chat_open", chat_open)):
+        switches = (
+            ("moderated", moderated),
+            ("qa_open", qa_open),
+            ("chat_open", chat_open),
+            ("chat_reviewed", chat_reviewed),
+        )
+        for name, value in switches:
             if value is not None:
                 setattr(room, name, value)
         data = await room_entry(db, room)

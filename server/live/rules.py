@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from server.accounts.actors import Actor
-from server.accounts.rules import is_moderator, is_organiser, is_speaker
+from server.accounts.rules import is_delegate, is_moderator, is_organiser, is_speaker
 from server.i18n import gettext as _
-from server.permissions import predicate
+from server.live.models import ParticipantListAccess
+from server.permissions import Rule, predicate
+from server.registration.rules import can_see_participants
 
 # The console, the room screen and its codes, and every moderator request in the room (review, mute, polls).
 can_moderate = (is_moderator | is_organiser).named(
@@ -20,6 +22,15 @@ can_announce = is_organiser.named(
 # Enter every room of the event without a registration or a pick of the session (PROTOCOL.md: join).
 enters_every_room = (is_speaker | is_moderator | is_organiser).named("enters_every_room")
 can_change_live_settings = is_organiser.named("can_change_live_settings")
+# Who sees the event's participant list, by its live setting (``ParticipantListAccess``); the widest is
+# ``can_see_participants``.
+participant_list_if_staff_only = (is_moderator | is_organiser).named("participant_list_if_staff_only")
+participant_list_if_delegates = (is_delegate | is_moderator | is_organiser).named("participant_list_if_delegates")
+PARTICIPANT_LIST: dict[str, Rule] = {
+    ParticipantListAccess.staff: participant_list_if_staff_only,
+    ParticipantListAccess.delegates: participant_list_if_delegates,
+    ParticipantListAccess.listed: can_see_participants,
+}
 
 
 @predicate("someone admitted to this session's room")

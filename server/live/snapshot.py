@@ -12,6 +12,7 @@ from server.agenda.models import Session
 from server.db import read_latest
 from server.live.access import Participant
 from server.live.announcements import current_announcements
+from server.live.chat import held_messages
 from server.live.counts import PollResult, poll_counts, poll_results, vote_counts
 from server.live.models import LiveRoom, Mute, Poll, PollVote, QuestionVote
 from server.live.mutes import muted_people
@@ -50,6 +51,10 @@ async def join_room(
         # The client resumes from the answer's seq: never let it run ahead of the last event brought.
         answer["seq"] = answer["events"][-1]["seq"] if answer["events"] else since_seq
     answer["me"] = me
+    # Messages waiting for review: all of them for moderators, one's own for everyone else.
+    answer["chat_held"] = await held_messages(
+        db, session_id=actor.session_id, author_key=None if actor.can_moderate else actor.key
+    )
     if actor.can_moderate:  # the muted list is for moderators only
         answer["muted"] = await muted_people(db, event_id=actor.event_id, session_id=actor.session_id)
     onsite = await cache.onsite(db, session_id=actor.session_id)

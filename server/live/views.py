@@ -83,6 +83,7 @@ def chat_view(message: ChatMessage) -> JSON:
         "author": {"key": message.author_key, "name": message.author_name},
         "origin": message.origin,
         "country": message.country,
+        "status": message.status,
         "created_at": timestamp(message.created_at),
     }
 
@@ -119,6 +120,7 @@ def room_view(room: LiveRoom, *, title: str, highlighted: Question | None) -> JS
         "moderated": room.moderated,
         "qa_open": room.qa_open,
         "chat_open": room.chat_open,
+        "chat_reviewed": room.chat_reviewed,
         "highlighted": question_view(highlighted) if highlighted is not None else None,
     }
 
@@ -148,4 +150,7 @@ def project(kind: str, data: JSON, viewer: Viewer) -> tuple[str, Any]:
         return ("poll", poll) if poll is not None else ("skip", None)
     if kind == "mute":
         return ("mute", data) if viewer.moderator else ("skip", None)
+    if kind in ("chat_held", "chat_rejected"):  # a message waiting for review: its author's and the moderators'
+        mine = viewer.key is not None and data["author"]["key"] == viewer.key
+        return (kind, data) if viewer.moderator or mine else ("skip", None)
     return kind, data  # chat, chat_removed: the same for everyone

@@ -1,5 +1,6 @@
 """The tables of running an event from the back office: the programme editor's working copy and the releases
-that make it public, integrations' API tokens, and schedule files waiting between their preview and "Apply".
+that make it public, integrations' API tokens, schedule files waiting between their preview and "Apply",
+and invitations to the staff (a role offered to an address, granted when its link is accepted).
 
 ``Session`` rows are what the public sees. An organiser's edits go to a ``SessionDraft`` (one per session with
 unreleased changes, per new session, or per cancellation) until a ``ProgrammeRelease`` applies every draft at once.
@@ -88,3 +89,21 @@ class ProgrammeRelease(SQLModel, table=True):
     released_by: str = Field(default="", max_length=254)
     changes: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     mails: int = Field(default=0)
+
+
+class StaffInvitation(SQLModel, table=True):
+    """Only the token's hash is stored. ``session_id`` scopes a moderator to one session; ``person_id`` is the
+    agenda speaker a speaker's invitation links the account to."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    email: str = Field(max_length=254)
+    role: str = Field(max_length=20)
+    session_id: int | None = Field(default=None, foreign_key="session.id", ondelete="CASCADE")
+    person_id: int | None = Field(default=None, foreign_key="person.id", ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True)
+    invited_by: int | None = Field(default=None, foreign_key="account.id", ondelete="SET NULL")
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    expires_at: dt.datetime
+    accepted_at: dt.datetime | None = None
+    cancelled_at: dt.datetime | None = None

@@ -35,3 +35,5 @@ can_edit_programme = is_organiser.named("can_edit_programme")
 can_release_programme = is_organiser.named("can_release_programme")
 # Writing to the event's people, and reading what was sent to whom.
 can_message_participants = is_organiser.named("can_message_participants")
+# Invite and remove organisers, moderators, check-in staff and speakers; see who holds which role.
+can_manage_staff = is_organiser.named("can_manage_staff")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.accounts.models import Account, EventRole, Role
+from server.accounts.models import Account, EventRole, Role, SessionRole
 from server.agenda.models import Person, Session
 from server.errors import InvalidInput, NotFound
 from server.events.models import Event
@@ -143,10 +143,13 @@ async def recipients(db: AsyncSession, *, event: Event, audience: Audience) -> l
 
 
 async def _accounts(db: AsyncSession, *, event: Event, segment: Segment) -> list[tuple[str, str, str]]:
-    """Speakers or staff: accounts, with their registration's language in the event when they have one."""
-    roles = [Role.speaker] if segment == Segment.speakers else [Role.organiser, Role.moderator]
+    """Speakers or staff (organisers, moderators of the event or a session, check-in staff): accounts, with their registration's language in the event when they have one."""
+    roles = [Role.speaker] if segment == Segment.speakers else [Role.organiser, Role.moderator, Role.checkin]
     with_role = select(EventRole.account_id).where(EventRole.event_id == event.id, col(EventRole.role).in_(roles))
     account_ids = set((await db.exec(with_role)).all())
+    if segment != Segment.speakers:  # a session's moderators are staff too
+        in_session = select(SessionRole.account_id).where(SessionRole.event_id == event.id)
+        account_ids |= set((await db.exec(in_session)).all())
     if segment == Segment.speakers:
         linked = select(Person.account_id).where(Person.event_id == event.id, col(Person.account_id).is_not(None))
         account_ids |= {account_id for account_id in (await db.exec(linked)).all() if account_id is not None}

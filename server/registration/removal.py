@@ -7,7 +7,7 @@ from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.accounts.actors import Actor
-from server.accounts.models import Account, EventRole
+from server.accounts.models import Account, EventRole, SessionRole
 from server.accounts.revocations import Reason, record_revocation
 from server.agenda.models import Person
 from server.audit.services import record
@@ -42,7 +42,12 @@ async def remove_from_event(db: AsyncSession, *, actor: Actor, event: Event, acc
         .returning(col(EventRole.role))
     )
     roles_held = list(roles.scalars().all())
-    had_role = bool(roles_held)
+    in_sessions = await db.exec(
+        delete(SessionRole)
+        .where(col(SessionRole.event_id) == event.id, col(SessionRole.account_id) == account_id)
+        .returning(col(SessionRole.role))
+    )
+    had_role = bool(roles_held) or bool(in_sessions.scalars().all())
     status_before = registration.status if registration is not None else None
     active = registration is not None and registration.status != RegistrationStatus.cancelled
     if not (had_role or active):

@@ -7,19 +7,31 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.accounts.actors import Actor
-from server.accounts.models import Account, EventRole, Role
+from server.accounts.models import Account, EventRole, Role, SessionRole
 from server.events.models import Event
 from server.registration.models import Registration, RegistrationStatus
 
 
-async def roles_in(db: AsyncSession, *, account: Account | None, event: Event) -> frozenset[Role]:
-    """Roles granted in the event; a confirmed registration makes a delegate."""
+async def roles_in(
+    db: AsyncSession, *, account: Account | None, event: Event, session_id: int | None = None
+) -> frozenset[Role]:
+    """Roles granted in the event, and in the session ``session_id`` when the question is about one (a session's
+    moderator moderates that session only); a confirmed registration makes a delegate."""
     if account is None:
         return frozenset()
     granted = (
         await db.exec(select(EventRole.role).where(EventRole.event_id == event.id, EventRole.account_id == account.id))
     ).all()
     roles = {Role(role) for role in granted}
+    if session_id is not None:
+        in_session = await db.exec(
+            select(SessionRole.role).where(
+                SessionRole.event_id == event.id,
+                SessionRole.session_id == session_id,
+                SessionRole.account_id == account.id,
+            )
+        )
+        roles.update(Role(role) for role in in_session.all())
     registered = (
         await db.exec(
             select(Registration.id).where(
@@ -34,5 +46,5 @@ async def roles_in(db: AsyncSession, *, account: Account | None, event: Event) -
     return frozenset(roles)
 
 
-async def actor_in(db: AsyncSession, *, account: Account | None, event: Event) -> Actor:
-    return Actor(account=account, roles=await roles_in(db, account=account, event=event))
+async def actor_in(db: AsyncSession, *, account: Account | None, event: Event, session_id: int | None = None) -> Actor:
+    return Actor(account=account, roles=await roles_in(db, account=account, event=event, session_id=session_id))

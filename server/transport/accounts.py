@@ -17,6 +17,7 @@ from server.accounts.services import (
 from server.errors import InvalidInput, RateLimited
 from server.i18n import gettext as _
 from server.organising.events import staff_events
+from server.organising.tools import events_with_tools
 from server.registration.services import registrations_of, use_sign_in_link
 from server.transport.auth import (
     SESSION_COOKIE,
@@ -97,10 +98,12 @@ async def account_page(request: Request) -> Response:
             return sign_in_redirect(request)
         registrations = await registrations_of(db, account=account)
         helping = await staff_events(db, account=account)
+        tools = await events_with_tools(db, account=account)
     context = {
         "staff_events": helping,
         "event_creators": settings(request).event_creators,
         "account": account,
+        "tools": tools,
         "actor": Actor(account=account),
         "registrations": registrations,
         "status_labels": status_labels(),

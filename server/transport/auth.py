@@ -51,8 +51,9 @@ async def current_account(request: Request, db: AsyncSession) -> Account | None:
     return account
 
 
-async def current_actor(request: Request, db: AsyncSession, event: Event) -> Actor:
-    return await actor_in(db, account=await current_account(request, db), event=event)
+async def current_actor(request: Request, db: AsyncSession, event: Event, session_id: int | None = None) -> Actor:
+    """The asking account's roles in the event (and, for a session's pages, in that session)."""
+    return await actor_in(db, account=await current_account(request, db), event=event, session_id=session_id)
 
 
 def client_ip(request: Request) -> str:

@@ -18,11 +18,13 @@ from server.agenda.rules import can_edit_programme_parts
 from server.errors import InvalidInput
 from server.events.models import Event
 from server.i18n import gettext as _
+from server.live.rules import can_change_live_settings
 from server.organising.audit_log import PAGE_SIZE, AuditFilter, audit_choices, audit_entries
 from server.organising.rules import (
     can_edit_event,
     can_edit_programme,
     can_import_schedule,
+    can_manage_staff,
     can_message_participants,
     can_read_audit_log,
 )
@@ -44,13 +46,15 @@ class Section:
 SECTIONS: tuple[Section, ...] = (
     Section("organiser", lambda: _("Dashboard"), can_manage_registrations),
     Section("event_settings", lambda: _("Event"), can_edit_event),
-    Section("registration_settings", lambda: _("Registration"), can_change_registration_settings),
     Section("programme", lambda: _("Programme"), can_edit_programme),
     Section("programme_parts", lambda: _("Rooms, tracks and kinds"), can_edit_programme_parts),
     Section("people_list", lambda: _("People"), can_edit_programme_parts),
-    Section("audit_log", lambda: _("Audit log"), can_read_audit_log),
+    Section("registration_settings", lambda: _("Registration"), can_change_registration_settings),
+    Section("live_settings", lambda: _("Live rooms"), can_change_live_settings),
+    Section("staff", lambda: _("Staff"), can_manage_staff),
     Section("messages", lambda: _("Messages"), can_message_participants),
     Section("import", lambda: _("Import and API"), can_import_schedule),
+    Section("audit_log", lambda: _("Audit log"), can_read_audit_log),
 )
 
 

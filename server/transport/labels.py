@@ -40,6 +40,7 @@ def role_labels() -> dict[str, str]:
         Role.speaker: _("Speaker"),
         Role.moderator: _("Moderator"),
         Role.organiser: _("Organiser"),
+        Role.checkin: _("Check-in staff"),
     }
 
 

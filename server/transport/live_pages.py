@@ -28,8 +28,8 @@ from server.live.access import (
     Participant,
     RoomGrant,
     admit,
-    live_settings,
     read_room_token,
+    room_rules,
     room_token,
 )
 from server.live.announcements import current_announcements, post_announcement, remove_announcement
@@ -174,7 +174,7 @@ async def screen_page(request: Request, page: SessionPage) -> Response:
     return private(render(request, "live/screen.html", context))
 
 
-@requires(can_moderate, load_session_page)
+@requires(can_moderate, load_session_page, page=False)
 async def screen_code(request: Request, page: SessionPage) -> Response:
     """A fresh room code for the screen, which asks for one every few minutes: room tokens expire."""
     url = guest_url(request, page.event, page.view)
@@ -199,7 +199,7 @@ async def ask_page(request: Request) -> Response:
             return refused(request, event, view, message=error.message, actor=actor)
     else:
         async with database(request).session() as db:
-            rules = await live_settings(db, event_id=event.id or 0)
+            rules = await room_rules(db, event_id=event.id or 0, session_id=view.session.id or 0)
         if not rules.anonymous_guests:
             message = _("Please sign in to ask questions and vote in this room.")
             return refused(request, event, view, message=message, actor=actor)

@@ -39,6 +39,9 @@ def client_text() -> dict[str, str]:
         "unmuted_you": _("A moderator has unmuted you: you can chat again."),
         "chat_closed": _("The chat is closed in this room."),
         "chat_sign_in": _("Please sign in to chat."),
+        "chat_waiting": _("Waiting for review"),
+        "chat_reviewed": _("A moderator reviews each message before others see it."),
+        "chat_not_approved": _("Not approved by the moderators"),
         # polls
         "no_poll": _("There is no poll right now."),
         "choose_one": _("Choose one answer."),

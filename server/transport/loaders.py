@@ -19,7 +19,7 @@ from server.errors import NotFound
 from server.events.models import Event
 from server.permissions import Rule, require
 from server.transport.auth import current_account, current_actor
-from server.transport.context import database, event_of
+from server.transport.context import database, event_of, sign_in_redirect
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +84,7 @@ async def load_session_page(request: Request) -> SessionPage:
             event = await event_of(db, request)
             programme = await load_programme(db, event=event)
             view = programme.session(request.path_params["code"])
-            actor = await current_actor(request, db, event)
+            actor = await current_actor(request, db, event, view.session.id)
         cached = SessionPage(event=event, actor=actor, programme=programme, view=view)
         request.state.session_page = cached
     return cached
@@ -102,19 +102,28 @@ PageEndpoint = Callable[[Request, P], Awaitable[Response]]
 
 
 def requires(
-    rule: Rule, load: Callable[[Request], Awaitable[P]]
+    rule: Rule, load: Callable[[Request], Awaitable[P]], *, page: bool = True
 ) -> Callable[[PageEndpoint[P]], Callable[[Request], Awaitable[Response]]]:
-    """An endpoint for those ``rule`` allows: ``load`` gives the page, the rule is asked about its subject."""
+    """An endpoint for those ``rule`` allows: ``load`` gives the page, the rule is asked about its subject.
+    Someone signed out who opens a page (``page``: a GET answered with HTML, not JSON or an export) is sent to
+    sign in and brought back; anyone signed in whom the rule leaves out gets "not found"."""
 
     def wrap(endpoint: PageEndpoint[P]) -> Callable[[Request], Awaitable[Response]]:
         @functools.wraps(endpoint)
         async def checked(request: Request) -> Response:
             try:
-                page = await load(request)
+                loaded = await load(request)
             except NotFound:  # another event's session reads as a refusal does: nothing tells them apart
                 raise NotFound(rule.not_found()) from None
-            require(page.actor, rule, page.subject)
-            return await endpoint(request, page)
+            if (
+                page
+                and request.method in ("GET", "HEAD")
+                and loaded.actor.is_anonymous
+                and not rule(loaded.actor, loaded.subject)
+            ):
+                return sign_in_redirect(request)
+            require(loaded.actor, rule, loaded.subject)
+            return await endpoint(request, loaded)
 
         return checked
 

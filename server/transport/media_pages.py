@@ -90,7 +90,7 @@ async def viewer_pass_json(request: Request) -> Response:
     return JSONResponse(body, headers=NO_STORE)
 
 
-@requires(can_see_stream, load_session_page)
+@requires(can_see_stream, load_session_page, page=False)
 async def status_json(request: Request, page: SessionPage) -> Response:
     """Live or offline, viewers and bitrate, or the recording's position while it plays, from the relay
     (``Services.relay_control``: the embedded one or a relay process); the session's recording; and the WHIP

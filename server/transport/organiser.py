@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Route
 
 from server.agenda.services import to_zone
 from server.events.models import Event
+from server.live.event_settings import require_participant_list
 from server.registration.answers import event_answers, questions_of
 from server.registration.badges import CheckIn, check_in
 from server.registration.countries import country_name
@@ -52,6 +53,7 @@ STATUSES = (
 async def participants_page(request: Request, page: EventPage) -> Response:
     event, actor = page.event, page.actor
     async with database(request).session() as db:
+        await require_participant_list(db, actor=actor, event=event)
         listed = await participant_list(db, actor=actor, event=event)
     people = [(registration, country_name(registration.country)) for registration in listed]
     return private(render(request, "registration/participants.html", {"event": event, "people": people}))
@@ -123,7 +125,7 @@ async def organiser_page(request: Request, page: EventPage) -> Response:
     return render_backoffice(request, page, "registration/organiser.html", context, section="organiser")
 
 
-@requires(can_manage_registrations, load_event_page)
+@requires(can_manage_registrations, load_event_page, page=False)
 async def registrations_export(request: Request, page: EventPage) -> Response:
     event = page.event
     async with database(request).session() as db:

@@ -20,7 +20,8 @@ from tests.support.speaker_stage import Stage
 
 pytestmark = pytest.mark.integration
 
-PAGE = {"organiser": 200, "moderator": 404, "speaker": 404, "delegate": 404, "other_moderator": 404, None: 404}
+# Signed out (None), the page asks to sign in first.
+PAGE = {"organiser": 200, "moderator": 404, "speaker": 404, "delegate": 404, "other_moderator": 404, None: 303}
 
 
 async def speakers_of(database: Database, session: Session) -> list[Speaker]:

@@ -24,7 +24,7 @@ STUDIO = {
     "namesake": 404,  # the speaker's name and the speaker role, but not linked
     "delegate": 404,
     "other_moderator": 404,
-    None: 404,
+    None: 303,  # signed out: asked to sign in first
 }
 
 

@@ -1,8 +1,8 @@
 """Who may open what: every role against every registration route, and organisers against another event.
 
-Modelled on pretix's permission matrix. People without the role, and anonymous visitors, get "not found"
-on the event's own pages (303 to sign in on a delegate's personal pages); another event's objects are
-always "not found", never "forbidden".
+Modelled on pretix's permission matrix. People without the role get "not found" on the event's own pages;
+anonymous visitors are sent to sign in (303) from a page, and get "not found" from a form's post or an export;
+another event's objects are always "not found", never "forbidden".
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from tests.support.html import page
 from tests.support.http import post, signed_in_as
 
 pytestmark = pytest.mark.integration
-ROLES = ("anonymous", "delegate", "speaker", "moderator", "organiser", "admin")
+ROLES = ("anonymous", "delegate", "speaker", "moderator", "checkin", "organiser", "admin")
 ROUTES = (
     "participants",
     "dashboard",
@@ -35,16 +35,19 @@ ROUTES = (
     "badge",
     "registration",
     "choose-sessions",
+    "staff",
+    "live-settings",
 )
 # One row per role, one column per route, in the order of ROUTES.
 # Account-wide actions (disable, enable) belong to instance admins; an organiser removes people from their event.
 EXPECTED = {
-    "anonymous": (404, 404, 404, 404, 404, 404, 404, 404, 404, 303, 303, 303),
-    "delegate": (200, 404, 404, 404, 404, 404, 404, 404, 404, 200, 200, 200),
-    "speaker": (200, 404, 404, 404, 404, 404, 404, 404, 404, 404, 200, 303),
-    "moderator": (200, 404, 404, 404, 404, 404, 404, 404, 404, 404, 200, 303),
-    "organiser": (200, 200, 200, 200, 200, 303, 404, 404, 404, 404, 200, 303),
-    "admin": (404, 404, 404, 404, 404, 404, 200, 303, 303, 404, 200, 303),
+    "anonymous": (303, 303, 404, 303, 404, 404, 303, 404, 404, 303, 303, 303, 303, 303),
+    "delegate": (200, 404, 404, 404, 404, 404, 404, 404, 404, 200, 200, 200, 404, 404),
+    "speaker": (200, 404, 404, 404, 404, 404, 404, 404, 404, 404, 200, 303, 404, 404),
+    "moderator": (200, 404, 404, 404, 404, 404, 404, 404, 404, 404, 200, 303, 404, 404),
+    "checkin": (404, 404, 404, 200, 200, 404, 404, 404, 404, 404, 200, 303, 404, 404),
+    "organiser": (200, 200, 200, 200, 200, 303, 404, 404, 404, 404, 200, 303, 200, 200),
+    "admin": (404, 404, 404, 404, 404, 404, 200, 303, 303, 404, 200, 303, 404, 404),
 }
 
 
@@ -59,7 +62,7 @@ async def build_world(database, settings, slug) -> World:
     async with database.session() as db:
         current = await event_by_slug(db, slug)
         (delegate, target) = await delegates(db, current, 2)
-        for role in (Role.speaker, Role.moderator, Role.organiser):
+        for role in (Role.speaker, Role.moderator, Role.checkin, Role.organiser):
             await staff(db, current, role, f"{role.value}@example.org")
         registration = (await db.exec(select(Registration).where(Registration.account_id == delegate.id))).one()
         await grant_admin(db, email="admin@example.org")
@@ -91,10 +94,16 @@ async def visit(client, world: World, route: str) -> int:
         answer = await post(client, f"/admin/accounts/{world.target.id}/{route.split('-')[1]}")
     elif route == "badge":
         answer = await client.get(f"/{slug}/badge")
+    elif route == "staff":
+        answer = await client.get(f"/{slug}/organiser/staff")
+    elif route == "live-settings":
+        answer = await client.get(f"/{slug}/organiser/live")
     elif route == "registration":
         answer = await client.get(f"/{slug}/registration")
-    else:
+    elif route == "choose-sessions":
         answer = await client.get(f"/{slug}/registration/sessions")
+    else:
+        raise AssertionError(route)
     return answer.status_code
 
 

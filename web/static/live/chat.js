@@ -12,9 +12,12 @@ export function mountChat({ state, connection, moderate = false }) {
   const items = keyedList({
     make: (message) => messageItem(message, moderate ? actions : null),
     update: moderate ? (item, message) => updateModeration(item, message, state) : undefined,
+    shape: (message) => message.status || "shown",
   });
+  const review = moderate ? mountReview({ state, connection, status }) : null;
 
   function draw() {
+    if (review) review();
     const nearBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 80;
     const nodes = items.draw(list, state.chat);
     empty.hidden = nodes.length > 0;
@@ -61,8 +64,11 @@ function messageItem(message, actions) {
     " ",
     el("time", { datetime: message.created_at }, timeOf(message.created_at)),
   );
-  const item = el("li", { class: "chat-message", data: { id: message.id } }, meta, el("p", { class: "chat-text" }, message.text));
-  if (actions) {
+  const status = message.status || "shown";
+  const item = el("li", { class: "chat-message", data: { id: message.id, status } }, meta, el("p", { class: "chat-text" }, message.text));
+  if (status === "held") meta.append(" ", el("span", { class: "tag tag-held" }, T.chat_waiting));
+  if (status === "rejected") meta.append(" ", el("span", { class: "tag tag-rejected" }, T.chat_not_approved));
+  if (actions && status === "shown") {
     const mutedTag = el("span", { class: "tag tag-muted" }, T.muted);
     const mute = el("button", { type: "button", class: "button-secondary" });
     mute.addEventListener("click", () => actions("mute", message));
@@ -75,7 +81,32 @@ function messageItem(message, actions) {
   return item;
 }
 
+// The moderators' queue of chat messages waiting for review (a reviewed chat): approve or reject each.
+function mountReview({ state, connection, status }) {
+  const list = byId("chat-review");
+  const empty = byId("chat-review-empty");
+  const count = byId("chat-review-count");
+  if (!list) return null;
+  const items = keyedList({
+    make: (message) => {
+      const approve = el("button", { type: "button" }, T.approve);
+      const reject = el("button", { type: "button", class: "button-secondary" }, T.reject);
+      approve.addEventListener("click", () => act(approve, () => connection.request("chat.approve", { message: message.id }), { status }));
+      reject.addEventListener("click", () => act(reject, () => connection.request("chat.reject", { message: message.id }), { status }));
+      const meta = el("p", { class: "chat-meta" }, el("span", { class: "chat-author" }, message.author.name), " ", el("time", { datetime: message.created_at }, timeOf(message.created_at)));
+      return el("li", { class: "chat-message", data: { id: message.id } }, meta, el("p", { class: "chat-text" }, message.text), el("div", { class: "mod-actions" }, approve, reject));
+    },
+  });
+  return () => {
+    const held = Array.from(state.heldChat.values()).sort((a, b) => a.id - b.id);
+    items.draw(list, held);
+    empty.hidden = held.length > 0;
+    count.textContent = String(held.length);
+  };
+}
+
 function updateModeration(item, message, state) {
+  if (!item._mod) return;
   const muted = state.muted.has(message.author.key);
   const mine = state.me && state.me.key === message.author.key;
   item._mod.mute.textContent = muted ? T.unmute : T.mute;
@@ -104,8 +135,13 @@ function mountChatForm({ state, connection, status }) {
   function refresh() {
     const why = reason();
     fieldset.disabled = sending || Boolean(why);
-    note.textContent = why;
-    note.hidden = !why;
+    const me = state.me;
+    // A closed chat hides its input (the note says why); muted or a guest, it stays in sight, disabled.
+    fieldset.hidden = why === T.chat_closed;
+    const reviewed = state.room && state.room.chat_reviewed && !(me && me.can_moderate);
+    const shown = why || (reviewed ? T.chat_reviewed : "");
+    note.textContent = shown;
+    note.hidden = !shown;
   }
 
   form.addEventListener("submit", async (event) => {

@@ -82,6 +82,10 @@ export class LiveConnection {
     });
     socket.on("room_event", (event) => this.onRoomEvent(event));
     socket.on("own_question", (message) => this.onOwnQuestion(message));
+    // My chat message held for review, or turned down (PROTOCOL.md, "Reviewed chat").
+    socket.on("own_chat", (message) => {
+      if (message.session === this.session) this.handlers.ownChat(message.message);
+    });
     socket.on("muted", (message) => this.onMuted(message));
     socket.on("counts", (counts) => {
       if (counts.session !== this.session) return;
@@ -166,6 +170,7 @@ export class LiveConnection {
     this.hintSeq = Math.max(this.hintSeq, answer.seq);
     if (answer.me.guest_key) storeGuestKey(answer.me.guest_key);
     this.handlers.me(answer.me);
+    this.handlers.heldChat(answer.chat_held || []);
     this.handlers.mutedList(answer.muted || []); // none for whoever is (no longer) a moderator
     // `me.muted` is read after the answer's seq: only a newer notice still applies on top of it.
     this.muteSeq = answer.seq;

@@ -9,7 +9,7 @@ import { mountModPolls } from "./mod_polls.js";
 import { mountModQuestions } from "./mod_questions.js";
 import { startRoom } from "./page.js";
 
-const SETTINGS = ["moderated", "qa_open", "chat_open"];
+const SETTINGS = ["moderated", "qa_open", "chat_open", "chat_reviewed"];
 
 const { state, connection } = startRoom();
 mountModQuestions({ state, connection });

@@ -8,6 +8,7 @@ export class RoomState {
     this.questions = new Map();
     this.chat = [];
     this.chatComplete = false; // no older messages to load
+    this.heldChat = new Map(); // moderators only: messages waiting for review, by id
     this.polls = new Map();
     this.muted = new Map(); // moderators only: participant key -> who is muted, since when, by whom
     this.presence = { connected: 0, online: 0, onsite: 0 };
@@ -45,6 +46,21 @@ export class RoomState {
       mutedList: (list) => {
         this.muted = new Map(list.map((person) => [person.key, person]));
         this.changed("muted", "chat");
+      },
+      // Messages waiting for review: the queue for moderators, one's own (marked so) for everyone else.
+      heldChat: (list) => {
+        if (this.me && this.me.can_moderate) {
+          this.heldChat = new Map(list.map((message) => [message.id, message]));
+        } else {
+          this.heldChat = new Map();
+          list.forEach((message) => this.upsertChat(message));
+        }
+        this.changed("chat");
+      },
+      ownChat: (message) => {
+        if (message.status === "held" && this.me && this.me.can_moderate) return; // the queue has it
+        this.upsertChat(message);
+        this.changed("chat");
       },
       counts: (counts) => this.counts(counts),
       announcements: (list) => {
@@ -85,10 +101,18 @@ export class RoomState {
         this.changed("room", "questions");
         break;
       case "chat":
-        if (!this.chat.some((message) => message.id === data.id)) {
-          this.chat.push(data);
-          this.chat.sort((a, b) => a.id - b.id);
-        }
+        this.heldChat.delete(data.id);
+        this.upsertChat(data); // an approved message replaces its author's "waiting for review" copy
+        this.changed("chat");
+        break;
+      case "chat_held":
+        if (this.me && this.me.can_moderate) this.heldChat.set(data.id, data);
+        else this.upsertChat(data);
+        this.changed("chat");
+        break;
+      case "chat_rejected":
+        this.heldChat.delete(data.id);
+        if (!(this.me && this.me.can_moderate)) this.upsertChat(data);
         this.changed("chat");
         break;
       case "chat_removed":
@@ -106,6 +130,15 @@ export class RoomState {
         break;
       default:
         break; // "skip": nothing this person may see
+    }
+  }
+
+  upsertChat(message) {
+    const at = this.chat.findIndex((known) => known.id === message.id);
+    if (at >= 0) this.chat[at] = message;
+    else {
+      this.chat.push(message);
+      this.chat.sort((a, b) => a.id - b.id);
     }
   }
 
