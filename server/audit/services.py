@@ -97,3 +97,40 @@ def record(
         },
     )
     return entry
+
+
+def apply_audited(
+    db: AsyncSession,
+    row: Any,
+    values: Mapping[str, Any],
+    *,
+    fields: Sequence[str],
+    actor: Actor,
+    event: Event | None,
+    action: str,
+    target_type: str,
+    target_id: Any,
+    target_label: str,
+) -> bool:
+    """Sets ``values`` on a versioned row; when that changed any of ``fields``, bumps the row's ``version``
+    and records the change. Whether anything changed."""
+    before = snapshot(row, fields)
+    for name, value in values.items():
+        setattr(row, name, value)
+    after = snapshot(row, fields)
+    if before == after:
+        return False
+    row.version += 1
+    db.add(row)
+    record(
+        db,
+        actor=actor,
+        event=event,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        target_label=target_label,
+        before=before,
+        after=after,
+    )
+    return True

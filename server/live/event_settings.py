@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from server.accounts.actors import Actor
 from server.accounts.revocations import Reason, record_revocation
 from server.agenda.models import Session
-from server.audit.services import record, snapshot
+from server.audit.services import apply_audited
 from server.broadcast import Message
 from server.db import begin_write
 from server.errors import Conflict, InvalidInput, NotFound
@@ -121,25 +121,19 @@ async def update_live_settings(
         current = LiveSettings(**row.model_dump())
         await db.rollback()
         raise StaleSettings(_("Someone else changed these settings meanwhile: here are theirs."), current)
-    before = snapshot(row, EVENT_FIELDS)
     old_rules = await _rules_by_session(db, event_id)
-    for name, value in values.items():
-        setattr(row, name, value)
-    after = snapshot(row, EVENT_FIELDS)
-    if before != after:
-        row.version += 1
-        db.add(row)
-        record(
-            db,
-            actor=actor,
-            event=event,
-            action="live_settings.update",
-            target_type="live_settings",
-            target_id=event_id,
-            target_label=event.title,
-            before=before,
-            after=after,
-        )
+    apply_audited(
+        db,
+        row,
+        values,
+        fields=EVENT_FIELDS,
+        actor=actor,
+        event=event,
+        action="live_settings.update",
+        target_type="live_settings",
+        target_id=event_id,
+        target_label=event.title,
+    )
     await db.flush()
     messages = await _reach_rooms(db, event_id, old_rules, await _rules_by_session(db, event_id))
     await db.commit()
@@ -205,24 +199,18 @@ async def update_session_live_settings(
         await db.rollback()
         raise StaleSettings(_("Someone else changed these settings meanwhile: here are theirs."), current)
     old_rules = await _rules_by_session(db, event_id, session_id)
-    before = snapshot(row, SESSION_FIELDS)
-    for name, value in values.items():
-        setattr(row, name, value)
-    after = snapshot(row, SESSION_FIELDS)
-    if before != after:
-        row.version += 1
-        db.add(row)
-        record(
-            db,
-            actor=actor,
-            event=event,
-            action="session_live_settings.update",
-            target_type="session",
-            target_id=session_id,
-            target_label=session.title,
-            before=before,
-            after=after,
-        )
+    apply_audited(
+        db,
+        row,
+        values,
+        fields=SESSION_FIELDS,
+        actor=actor,
+        event=event,
+        action="session_live_settings.update",
+        target_type="session",
+        target_id=session_id,
+        target_label=session.title,
+    )
     await db.flush()
     messages = await _reach_rooms(db, event_id, old_rules, await _rules_by_session(db, event_id, session_id))
     await db.commit()

@@ -40,9 +40,9 @@ from server.organising.working_copy import (
     EditorSession,
     WorkingCopy,
     load_working_copy,
-    seats_taken,
 )
 from server.permissions import require
+from server.registration.seats import seats_taken
 
 __all__ = ["BULK_ACTIONS", "FIELDS", "FieldErrors", "StaleEdit"]
 BULK_ACTIONS = ("shift", "room", "track", "kind", "cancel")

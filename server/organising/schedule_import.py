@@ -313,7 +313,7 @@ async def apply_import(
         raise Conflict(_("People picked these sessions, so they stay: %(sessions)s.") % {"sessions": picked})
     if event is None:
         assert plan.new_event is not None
-        event = Event(**plan.new_event, version=1)
+        event = Event(**plan.new_event, version=1, published=False)  # as an event created in the browser: a draft
         db.add(event)
         try:
             await db.flush()

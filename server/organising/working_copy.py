@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlmodel import col, func, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.agenda.kinds import session_kind_choices
@@ -18,7 +18,6 @@ from server.errors import NotFound
 from server.events.models import Event
 from server.i18n import gettext as _
 from server.organising.models import SessionDraft
-from server.registration.models import Attendance, ChoiceStatus, SessionChoice
 from server.registration.seats import SEATLESS_KINDS, seatless_kinds
 
 # Compared between a session and its draft: what a release changes, and the editor's fields.
@@ -258,17 +257,3 @@ def programme_warnings(copy: WorkingCopy, *, only: str | None = None) -> list[Wa
                         )
                     )
     return warnings
-
-
-async def seats_taken(db: AsyncSession, *, session_id: int) -> int:
-    """On-site seats confirmed for the session: its capacity may not go below this."""
-    query = (
-        select(func.count())
-        .select_from(SessionChoice)
-        .where(
-            SessionChoice.session_id == session_id,
-            SessionChoice.attendance == Attendance.onsite,
-            SessionChoice.status == ChoiceStatus.confirmed,
-        )
-    )
-    return int((await db.exec(query)).one())

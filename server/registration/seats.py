@@ -59,7 +59,8 @@ async def find_session(db: AsyncSession, *, event: Event, code: str) -> Session:
     return session
 
 
-async def _seated(db: AsyncSession, *, session_id: int) -> int:
+async def seats_taken(db: AsyncSession, *, session_id: int) -> int:
+    """On-site seats confirmed for the session: its capacity may not go below this."""
     query = (
         select(func.count())
         .select_from(SessionChoice)
@@ -106,7 +107,7 @@ async def _seat_or_waitlist(
         )
     return (
         ChoiceStatus.confirmed
-        if await _seated(db, session_id=session.id or 0) < seat_capacity(session, room)
+        if await seats_taken(db, session_id=session.id or 0) < seat_capacity(session, room)
         else ChoiceStatus.waitlisted
     )
 
@@ -172,7 +173,7 @@ async def unpick_session(db: AsyncSession, *, event: Event, account: Account, se
 async def release_seat(db: AsyncSession, *, event: Event, session_id: int) -> SessionChoice | None:
     """After a seat frees (the caller commits): the first on the waitlist takes it and is told by mail."""
     session, room = await _locked_session(db, event=event, session_id=session_id)
-    if session.cancelled or await _seated(db, session_id=session_id) >= seat_capacity(session, room):
+    if session.cancelled or await seats_taken(db, session_id=session_id) >= seat_capacity(session, room):
         return None
     row = (
         await db.exec(
@@ -212,7 +213,7 @@ async def take_seats_for(db: AsyncSession, *, event: Event, choices: list[Sessio
         choice.status = ChoiceStatus.confirmed
         db.add(choice)
         await db.flush()
-        if await _seated(db, session_id=choice.session_id) > seat_capacity(session, room):
+        if await seats_taken(db, session_id=choice.session_id) > seat_capacity(session, room):
             full.append(session.title)
             continue
         registration = await db.get_one(Registration, choice.registration_id)

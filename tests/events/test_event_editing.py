@@ -125,6 +125,7 @@ async def test_only_organisers_open_the_event_section(client, database, demo_eve
     moderator = await client.get(f"/{demo_event}/organiser/event")
     posted = await send_event_form(client, f"/{demo_event}/organiser/event", event_form(edit_version="1"))
 
-    assert (anonymous.status_code, moderator.status_code, posted.status_code) == (404, 404, 404)
+    assert (anonymous.status_code, moderator.status_code, posted.status_code) == (303, 404, 404)
+    assert anonymous.headers["location"].startswith("/signin?next=")
     async with database.session() as db:
         assert (await db.exec(select(Event.title))).one() == "Asian Dialogue for Cultural Heritage Conservation"
