@@ -23,6 +23,7 @@ from starlette.routing import Route
 from realtime.live.asgi import create_asgi
 from server.app import site_routes
 from server.db import Database
+from server.events.models import Event
 from server.organising.models import ApiToken
 from server.registration.models import Registration
 from server.settings import EventCreators, Settings
@@ -433,3 +434,33 @@ async def test_another_events_badge_at_the_check_in_desk_is_named_so_and_checks_
     async with database.session() as db:
         checked_in = (await db.exec(select(Registration).where(col(Registration.checked_in_at).is_not(None)))).all()
     assert checked_in == []
+
+
+@BOTH_BACKENDS
+async def test_a_draft_event_is_not_found_but_to_its_staff(
+    site: httpx.AsyncClient, world: MatrixWorld, database: Database
+) -> None:
+    async with database.session() as db:
+        event = await db.get_one(Event, world.event.id)
+        event.published = False
+        db.add(event)
+        await db.commit()
+
+    mismatches = []
+    for name, method, template in site_routes_and_methods():
+        if method != "GET" or "{slug}" not in template or name in ELSEWHERE:
+            continue
+        values = {**world.ours, **world.by_route.get(name, {})}
+        path = filled(template, values)
+        for person in ("anonymous", "other_organiser", "organiser"):
+            response = await ask(site, world.people.get(person), method, path, values.get("?", ""))
+            rule = rule_of(name, method)
+            # The write API asks for its token first, as it does of every event.
+            hidden = UNAUTHORISED if rule == "api token" else NOT_FOUND
+            want = hidden if person != "organiser" else expected(rule, person, name, method, path)
+            got = outcome_of(response, method)
+            if got != want:
+                mismatches.append((method, path, person, want, f"{got} ({response.status_code})"))
+
+    print("\n".join(" ".join(str(part) for part in row) for row in mismatches))
+    assert mismatches == []
