@@ -61,12 +61,14 @@ RULES: dict[str, dict[str, str]] = {
     "check-in": allowing("organiser", "checkin"),
     "participants": allowing("delegate", "speaker", "moderator", "organiser"),
     "session moderator": allowing("moderator", "session_moderator", "organiser"),
+    "the session's speakers and moderators": allowing("speaker", "moderator", "session_moderator", "organiser"),
     "instance admin": allowing("admin"),
     "event creator": allowing("admin", "organiser"),  # PODIUM_EVENT_CREATORS names the organiser here
     "delegate": allowing("delegate"),
     "delegate, others sent on": allowing("delegate", others=REDIRECT),
     "api token": dict.fromkeys(PERSONS, UNAUTHORISED),  # a browser's cookie is no credential for the write API
 }
+SESSION_STAFF_RULES = {"session moderator", "the session's speakers and moderators"}  # a role in one session counts
 # Routes another test owns, each with the reason the matrix leaves it there (a secret from a mail, say).
 ELSEWHERE = {
     "signin_link": "a one-time link from a mail (tests/registration/test_signin.py)",
@@ -193,7 +195,7 @@ ROUTES: dict[str, str] = {
     "moderate": "session moderator",
     "screen": "session moderator",
     "screen_code": "session moderator",
-    "studio": "session moderator",  # and the session's own speakers, once linked (tests/media_pages)
+    "studio": "the session's speakers and moderators",
     "stream_status": "session moderator",
     "stream_token": "session moderator",
     "stream_stop": "organiser",
@@ -332,6 +334,15 @@ async def test_every_route_answers_every_person_as_its_rule_says(site: httpx.Asy
             response = await ask(site, organiser, method, path, ours.get("?", ""))
             if outcome_of(response, method) != NOT_FOUND:
                 leaks.append((method, path, "organiser", NOT_FOUND, response.status_code))
+
+    # A session's own staff, asked about another session of the event: "not found".
+    for name, method, template in routes:
+        if name not in ELSEWHERE and rule_of(name, method) in SESSION_STAFF_RULES:
+            path = filled(template, {**world.ours, "code": world.ours["second_code"]})
+            for person in ("session_moderator", "speaker"):
+                response = await ask(site, world.people[person], method, path)
+                if outcome_of(response, method) != NOT_FOUND:
+                    leaks.append((method, path, person, NOT_FOUND, response.status_code))
 
     mismatches = []
     asked = 0

@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from server.accounts.models import Account, Role, SessionRole
 from server.accounts.tokens import new_token, token_hash
 from server.agenda.models import Person as SpeakerPerson
-from server.agenda.models import SessionMaterial, Track
+from server.agenda.models import SessionMaterial, SessionSpeaker, Track
 from server.clock import utcnow
 from server.db import Database
 from server.events.models import Event
@@ -31,7 +31,7 @@ from tests.support.factories import ONLINE, Person
 PERSONS = (
     "anonymous",
     "delegate",  # registered and confirmed
-    "speaker",
+    "speaker",  # speaks in the matrix's session
     "moderator",  # of the whole event
     "session_moderator",  # of the matrix's session only
     "checkin",
@@ -105,6 +105,7 @@ async def _objects(db: AsyncSession, event: Event, author: Person, label: str, s
     return {
         "slug": event.slug,
         "code": session.code,
+        "second_code": sessions[2].code if len(sessions) > 2 else session.code,  # a session they have no role in
         "session_id": str(session.id),
         "account_id": str(delegate.id),
         "badge": check_in_code(registration, secret=secret),  # what the check-in desk reads from a badge
@@ -140,6 +141,13 @@ async def build_matrix_world(database: Database, slug: str, *, secret: str) -> M
             "other_organiser": await person(db, other, "Other Organiser", role=Role.organiser),
             "admin": await person(db, event, "Instance Admin", admin=True),
         }
+        # The speaker speaks in the matrix's session, linked to their account as an organiser links them.
+        voice = SpeakerPerson(
+            event_id=event.id or 0, slug="matrix-speaker", name="Speaker One", account_id=people["speaker"].account.id
+        )
+        db.add(voice)
+        await db.flush()
+        db.add(SessionSpeaker(session_id=session.id or 0, person_id=voice.id or 0, position=99))
         db.add(
             SessionRole(
                 event_id=event.id or 0,
