@@ -294,14 +294,14 @@ def settings(settings: Settings, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def world(database: Database, settings: Settings, demo_event: str) -> MatrixWorld:
+async def matrix(database: Database, settings: Settings, demo_event: str) -> MatrixWorld:
     return await build_matrix_world(database, demo_event, secret=settings.secret_key)
 
 
 @pytest.fixture
-async def site(settings: Settings, database: Database, world: MatrixWorld) -> AsyncIterator[httpx.AsyncClient]:
+async def site(settings: Settings, database: Database, matrix: MatrixWorld) -> AsyncIterator[httpx.AsyncClient]:
     """The whole app, pages and live rooms' HTTP side, with the organiser among those who may create events."""
-    creators = EventCreators.parse(world.people["organiser"].account.email)
+    creators = EventCreators.parse(matrix.people["organiser"].account.email)
     app = create_asgi(replace(settings, event_creators=creators), database, deliver_mail=False, settle_gc=False)
     # A crash must show as a 500 here, as a browser would see it, not as an exception in the test.
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
@@ -314,12 +314,12 @@ async def site(settings: Settings, database: Database, world: MatrixWorld) -> As
 
 
 @BOTH_BACKENDS
-async def test_every_route_answers_every_person_as_its_rule_says(site: httpx.AsyncClient, world: MatrixWorld) -> None:
+async def test_every_route_answers_every_person_as_its_rule_says(site: httpx.AsyncClient, matrix: MatrixWorld) -> None:
     routes = site_routes_and_methods()
     declared = {key.split(" ")[-1] for key in ROUTES} | set(ELSEWHERE)
     assert sorted({name for name, _, _ in routes} - declared) == [], "a route without a row in ROUTES or ELSEWHERE"
     assert sorted(declared - {name for name, _, _ in routes}) == [], "a row for a route that is gone"
-    organiser = world.people["organiser"]
+    organiser = matrix.people["organiser"]
 
     # Another event's object under our event's address, asked by our organiser: "not found", whatever it is.
     leaks = []
@@ -327,8 +327,8 @@ async def test_every_route_answers_every_person_as_its_rule_says(site: httpx.Asy
         names = set(PARAMETER.findall(template)) - {"slug"}
         if name in ELSEWHERE or not names or rule_of(name, method) == "api token":
             continue
-        ours = {**world.ours, **world.by_route.get(name, {})}
-        theirs = {**world.theirs, **world.their_by_route.get(name, {})}
+        ours = {**matrix.ours, **matrix.by_route.get(name, {})}
+        theirs = {**matrix.theirs, **matrix.their_by_route.get(name, {})}
         for parameter in (name for name in names if theirs[name] != ours[name]):  # not a part's kind, say
             path = filled(template, {**ours, parameter: theirs[parameter]})
             response = await ask(site, organiser, method, path, ours.get("?", ""))
@@ -338,9 +338,9 @@ async def test_every_route_answers_every_person_as_its_rule_says(site: httpx.Asy
     # A session's own staff, asked about another session of the event: "not found".
     for name, method, template in routes:
         if name not in ELSEWHERE and rule_of(name, method) in SESSION_STAFF_RULES:
-            path = filled(template, {**world.ours, "code": world.ours["second_code"]})
+            path = filled(template, {**matrix.ours, "code": matrix.ours["second_code"]})
             for person in ("session_moderator", "speaker"):
-                response = await ask(site, world.people[person], method, path)
+                response = await ask(site, matrix.people[person], method, path)
                 if outcome_of(response, method) != NOT_FOUND:
                     leaks.append((method, path, person, NOT_FOUND, response.status_code))
 
@@ -350,11 +350,11 @@ async def test_every_route_answers_every_person_as_its_rule_says(site: httpx.Asy
         if name in ELSEWHERE:
             continue
         rule = RULES[rule_of(name, method)]
-        values = {**world.ours, **world.by_route.get(name, {})}
+        values = {**matrix.ours, **matrix.by_route.get(name, {})}
         path = filled(template, values)
         # Those the rule allows go last, so a destructive post is refused to everyone else before it succeeds.
         for person in sorted(PERSONS, key=lambda person: rule[person] == OK):
-            response = await ask(site, world.people.get(person), method, path, values.get("?", ""))
+            response = await ask(site, matrix.people.get(person), method, path, values.get("?", ""))
             want = expected(rule_of(name, method), person, name, method, template)
             got = outcome_of(response, method)
             asked += 1
@@ -392,20 +392,20 @@ API_WRITES = {  # the write API's routes and a body each route accepts from a to
 
 @BOTH_BACKENDS
 async def test_an_api_token_works_for_its_own_event_within_its_scope(
-    site: httpx.AsyncClient, world: MatrixWorld, database: Database
+    site: httpx.AsyncClient, matrix: MatrixWorld, database: Database
 ) -> None:
-    organiser = world.people["organiser"]
-    await ask(site, organiser, "GET", f"/{world.event.slug}/organiser/api")
-    tokens = {scope: await make_token(site, world.event.slug, scope, name=scope) for scope in ("read", "read-write")}
-    revoked = await make_token(site, world.event.slug, name="Revoked")
+    organiser = matrix.people["organiser"]
+    await ask(site, organiser, "GET", f"/{matrix.event.slug}/organiser/api")
+    tokens = {scope: await make_token(site, matrix.event.slug, scope, name=scope) for scope in ("read", "read-write")}
+    revoked = await make_token(site, matrix.event.slug, name="Revoked")
     async with database.session() as db:
         revoking = (await db.exec(select(ApiToken).where(ApiToken.name == "Revoked"))).one()
-    assert (await post(site, f"/{world.event.slug}/organiser/api/{revoking.id}/revoke")).status_code == 303
+    assert (await post(site, f"/{matrix.event.slug}/organiser/api/{revoking.id}/revoke")).status_code == 303
     routes = [(name, method, path) for name, method, path in site_routes_and_methods() if name in API_WRITES]
     assert {name for name, _, _ in routes} == set(API_WRITES), "every write API route has a body here"
     # A session and a person of the event's own for the routes that change or delete one.
-    ours = {**world.ours, "code": "VIDEO-DDG"}
-    theirs = world.theirs
+    ours = {**matrix.ours, "code": "VIDEO-DDG"}
+    theirs = matrix.theirs
 
     mismatches = []
     for name, method, template in routes:
@@ -434,11 +434,11 @@ async def test_an_api_token_works_for_its_own_event_within_its_scope(
 
 @BOTH_BACKENDS
 async def test_another_events_badge_at_the_check_in_desk_is_named_so_and_checks_nobody_in(
-    site: httpx.AsyncClient, world: MatrixWorld, database: Database
+    site: httpx.AsyncClient, matrix: MatrixWorld, database: Database
 ) -> None:
     for person in ("checkin", "organiser"):
         desk = await ask(
-            site, world.people[person], "POST", f"/{world.event.slug}/checkin", f"code={world.theirs['badge']}"
+            site, matrix.people[person], "POST", f"/{matrix.event.slug}/checkin", f"code={matrix.theirs['badge']}"
         )
 
         assert page(desk).xpath("//*[@data-outcome]/@data-outcome") == ["other-event"]
@@ -449,10 +449,10 @@ async def test_another_events_badge_at_the_check_in_desk_is_named_so_and_checks_
 
 @BOTH_BACKENDS
 async def test_a_draft_event_is_not_found_but_to_its_staff(
-    site: httpx.AsyncClient, world: MatrixWorld, database: Database
+    site: httpx.AsyncClient, matrix: MatrixWorld, database: Database
 ) -> None:
     async with database.session() as db:
-        event = await db.get_one(Event, world.event.id)
+        event = await db.get_one(Event, matrix.event.id)
         event.published = False
         db.add(event)
         await db.commit()
@@ -461,10 +461,10 @@ async def test_a_draft_event_is_not_found_but_to_its_staff(
     for name, method, template in site_routes_and_methods():
         if method != "GET" or "{slug}" not in template or name in ELSEWHERE:
             continue
-        values = {**world.ours, **world.by_route.get(name, {})}
+        values = {**matrix.ours, **matrix.by_route.get(name, {})}
         path = filled(template, values)
         for person in ("anonymous", "other_organiser", "organiser"):
-            response = await ask(site, world.people.get(person), method, path, values.get("?", ""))
+            response = await ask(site, matrix.people.get(person), method, path, values.get("?", ""))
             rule = rule_of(name, method)
             # The write API asks for its token first, as it does of every event.
             hidden = UNAUTHORISED if rule == "api token" else NOT_FOUND
