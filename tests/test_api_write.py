@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import httpx
 import pytest
 from openapi_spec_validator import validate
 from sqlmodel import col, func, select
@@ -19,6 +18,7 @@ from server.mail.models import OutboxMail
 from server.organising.models import ApiToken
 from server.registration.models import Registration
 from server.registration.seats import pick_session
+from tests.support.api_tokens import bearer, make_token
 from tests.support.factories import delegates, other_event, staff
 from tests.support.html import error_message, page
 from tests.support.http import post, signed_in_as
@@ -36,16 +36,6 @@ NEW_SESSION = {
     "language": "en",
     "speakers": [],
 }
-
-
-async def make_token(client: httpx.AsyncClient, slug: str, scope: str = "read-write", name: str = "CRM") -> str:
-    made = await post(client, f"/{slug}/organiser/api", {"name": name, "scope": scope, "expires_on": ""})
-    assert made.status_code == 200, made.text
-    return str(page(made).xpath("//code[@id='new-token']/text()")[0])
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"authorization": f"Bearer {token}"}
 
 
 @pytest.fixture
@@ -324,7 +314,7 @@ async def test_token_pages_are_for_organisers_only(client, database, demo_event)
             (await post(client, f"/{demo_event}/organiser/api/1/revoke")).status_code,
         ]
 
-    # Signed out, the tokens page asks to sign in first; posts without the role are not found.
+    # Signed out, the page asks to sign in; the posts are not found.
     assert statuses == {email: [303, 404, 404] if email is None else [404, 404, 404] for email in statuses}
 
 
@@ -352,3 +342,15 @@ async def test_a_token_is_limited_per_minute(organiser, demo_event):
     assert statuses[:300] == [200] * 300  # 300 at once, then 5 a second
     refused = next(response for response in responses if response.status_code == 429)
     assert refused.json()["error"] == "Too many requests. Please wait a minute and try again."
+
+
+async def test_a_draft_events_speakers_are_not_found_to_the_public(client, database, demo_event):
+    async with database.session() as db:
+        event = await get_event(db, slug=demo_event)
+        event.published = False
+        db.add(event)
+        await db.commit()
+
+    hidden = await client.get(f"/api/v1/events/{demo_event}/people")
+
+    assert hidden.status_code == 404

@@ -258,7 +258,7 @@ async def test_import_pages_are_organisers_only_and_another_events_upload_is_not
         apply_path.replace(demo_event, other.slug), data={"csrf_token": await csrf(client), "digest": "x"}
     )
 
-    # Signed out, the import pages ask to sign in first; the event file (a download) is not found.
+    # Signed out, the pages ask to sign in; the event file, a download, is not found.
     assert statuses == {email: [303, 404, 303] if email is None else [404, 404, 404] for email in statuses}
     assert other_apply.status_code == 404
     async with database.session() as db:

@@ -48,9 +48,9 @@ async def link_speaker(
     none, and gives it the speaker role in the event, so the speaker can sign in and open their studio. With
     ``invite``, mails them that they speak at the event and where to sign in."""
     require(actor, can_link_speakers)
-    email = normalise_email(email)
     await begin_write(db)
-    person = await _person(db, event=event, person_id=person_id)
+    person = await _person(db, event=event, person_id=person_id)  # another event's person: "not found" first
+    email = normalise_email(email)
     account = (await db.exec(select(Account).where(Account.email == email))).first()
     if account is None:
         account = Account(email=email, name=person.name)

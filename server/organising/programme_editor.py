@@ -181,6 +181,10 @@ async def save_session(
             await db.commit()
             return draft.code
         await _put_draft(db, actor=actor, copy=copy, item=item, changes=changes, action="session.update")
+    except StaleEdit:
+        await db.rollback()  # which expires what was loaded: their values are read again to be shown
+        current = (await load_working_copy(db, event=event)).get(code or "")
+        raise StaleEdit(current) from None
     except Exception:
         await db.rollback()
         raise

@@ -34,7 +34,7 @@ from server.transport import api
 from server.transport.api_schemas import REGISTRATION_TEXT, SCHEMAS, ref
 from server.transport.api_spec import PUBLIC, READ, WRITE, Endpoint, openapi_document, routes_of
 from server.transport.auth import client_ip
-from server.transport.context import database, services
+from server.transport.context import database, event_of, services
 from server.transport.throttle import throttle
 from server.transport.urls import SiteUrls
 
@@ -193,7 +193,7 @@ async def session_delete(request: Request) -> Response:
 
 async def people_index(request: Request) -> Response:
     async with database(request).session() as db:
-        event = await get_event(db, slug=request.path_params["slug"])
+        event = await event_of(db, request)  # a draft's speakers are its staff's to see, as its pages are
         people = (await db.exec(select(Person).where(Person.event_id == event.id).order_by(col(Person.position)))).all()
     return JSONResponse({"people": [person_out(person) for person in people]})
 

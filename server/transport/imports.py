@@ -125,7 +125,7 @@ async def import_apply(request: Request, page: EventPage) -> Response:
     return await _apply(request, page)
 
 
-@requires(can_import_schedule, load_event_page, page=False)
+@requires(can_import_schedule, load_event_page, page=False)  # a download: signed out, "not found"
 async def event_file(request: Request, page: EventPage) -> Response:
     """The event as a "podium-event/1" file: importing it gives the same programme, byte for byte."""
     async with database(request).session() as db:

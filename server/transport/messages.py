@@ -145,7 +145,7 @@ def progress_text(progress: Progress) -> str:
     }
 
 
-@requires(can_message_participants, load_event_page, page=False)
+@requires(can_message_participants, load_event_page, page=False)  # JSON for the page's poll
 async def message_progress(request: Request, page: EventPage) -> Response:
     """The counts alone, for the message page's poll (the page itself lists every recipient)."""
     async with database(request).session() as db:

@@ -92,6 +92,19 @@ async def test_second_organiser_saving_an_old_version_is_refused_with_the_others
         assert (await db.exec(select(SessionDraft.title))).all() == ["Title by the first"]
 
 
+async def test_a_save_without_the_forms_version_is_refused_with_the_released_values(organiser, database, demo_event):
+    values = await session_form(organiser, demo_event, "OPEN")
+
+    refused = await send(organiser, editor(demo_event, "/sessions/OPEN"), {**values, "title": "New", "version": ""})
+
+    assert refused.status_code == 409
+    shown = page(refused)
+    assert shown.xpath("//input[@name='title']/@value") == ["New"]
+    assert shown.xpath("//p[@data-field='title']/span[@class='theirs-value']/text()") == ["Opening Ceremony / 开幕式"]
+    async with database.session() as db:
+        assert (await db.exec(select(SessionDraft))).all() == []
+
+
 async def test_bad_input_rerenders_the_form_with_each_message(organiser, database, demo_event):
     values = await session_form(organiser, demo_event, "OPEN")
     bad = {
