@@ -23,6 +23,7 @@ from server.db import begin_write
 from server.errors import Conflict, FieldErrors, NotFound, StaleVersion
 from server.events.models import Event
 from server.i18n import gettext as _
+from server.i18n import ngettext
 from server.organising.fields import LONG_TEXT, MAX_SEATS, Fields
 from server.organising.published import programme_changed
 from server.permissions import require
@@ -195,7 +196,11 @@ async def _keep_taken_seats(db: AsyncSession, *, room: Room, capacity: int, fiel
         )
     ).first()
     if taken is not None and taken[1] > capacity:
-        message = _("%(count)d seats are already taken in “%(title)s”: the room needs at least %(count)d.")
+        message = ngettext(
+            "%(count)d seat is already taken in “%(title)s”: the room needs at least %(count)d.",
+            "%(count)d seats are already taken in “%(title)s”: the room needs at least %(count)d.",
+            taken[1],
+        )
         fields.refuse("capacity", message % {"count": taken[1], "title": taken[0]})
         fields.done()
 
@@ -222,9 +227,17 @@ async def delete_part(db: AsyncSession, *, actor: Actor, event: Event, part: Par
         used = await _users(db, event=event, part=part, row=row)
         if used and part is not TRACKS:
             message = (
-                _("%(count)d sessions are in this room. Move them to another room first.")
+                ngettext(
+                    "%(count)d session is in this room. Move it to another room first.",
+                    "%(count)d sessions are in this room. Move them to another room first.",
+                    used,
+                )
                 if part is ROOMS
-                else _("%(count)d sessions are of this kind. Give them another kind first.")
+                else ngettext(
+                    "%(count)d session is of this kind. Give it another kind first.",
+                    "%(count)d sessions are of this kind. Give them another kind first.",
+                    used,
+                )
             )
             raise Conflict(message % {"count": used})
         if part is TRACKS and used:

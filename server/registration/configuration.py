@@ -23,6 +23,7 @@ from server.db import begin_write
 from server.errors import Conflict, InvalidInput
 from server.events.models import Event
 from server.i18n import gettext as _
+from server.i18n import ngettext
 from server.permissions import require
 from server.registration.locking import lock_event
 from server.registration.models import Attendance, FieldMode, RegistrationSettings
@@ -221,8 +222,10 @@ async def update_settings(
         limit = getattr(data, name)
         taken = await confirmed_count(db, event=event, mode=mode)
         if limit is not None and limit < taken:
-            errors[name] = _(
-                "%(count)s registrations are already confirmed for this mode: the limit cannot be lower."
+            errors[name] = ngettext(
+                "%(count)s registration is already confirmed for this mode: the limit cannot be lower.",
+                "%(count)s registrations are already confirmed for this mode: the limit cannot be lower.",
+                taken,
             ) % {"count": taken}
     if errors:
         await db.rollback()
