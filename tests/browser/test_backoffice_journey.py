@@ -108,6 +108,13 @@ async def follow(page: Any, name: str | re.Pattern[str]) -> None:
         await page.get_by_role("link", name=name, exact=True).first.click()
 
 
+async def section(page: Any, name: str) -> None:
+    """Opens a section from the back office's own menu."""
+    menu = page.get_by_role("navigation", name=f"Running {TITLE}")
+    async with page.expect_navigation():
+        await menu.get_by_role("link", name=name, exact=True).click()
+
+
 async def sign_in_by_mail(page: Any, mailbox: Mailbox, email: str) -> None:
     await page.fill("#signin-email", email)
     await submit(page, "Send me a sign-in link")
@@ -155,7 +162,7 @@ async def test_from_an_empty_database_to_a_moderated_session(
     await organiser.goto(f"{base}/signin")
     await assert_accessible(organiser)
     await sign_in_by_mail(organiser, mailbox, ADMIN)
-    await organiser.goto(f"{base}/account")
+    await follow(organiser, "My account")
     await assert_accessible(organiser)
 
     # Create the event, typing each field.
@@ -179,9 +186,9 @@ async def test_from_an_empty_database_to_a_moderated_session(
     await assert_accessible(organiser)
 
     # Two rooms.
-    await organiser.goto(f"{base}/{SLUG}/organiser")
+    await section(organiser, "Dashboard")
     await assert_accessible(organiser)
-    await follow(organiser, "Rooms, tracks and kinds")
+    await section(organiser, "Rooms, tracks and kinds")
     await assert_accessible(organiser)
     await add_room(organiser, "Baobab Hall", 120)
     await add_room(organiser, "Mangrove Room", 40)
@@ -189,7 +196,7 @@ async def test_from_an_empty_database_to_a_moderated_session(
     await expect_text(rooms, ["Baobab Hall baobab-hall", "Mangrove Room mangrove-room"])
 
     # A speaker.
-    await organiser.goto(f"{base}/{SLUG}/organiser/programme-people")
+    await section(organiser, "People")
     await assert_accessible(organiser)
     await follow(organiser, "Add a person")
     await assert_accessible(organiser)
@@ -200,16 +207,16 @@ async def test_from_an_empty_database_to_a_moderated_session(
     await submit(organiser, "Save")
 
     # Two sessions in the programme editor, one in each room, the speaker on the first.
-    await organiser.goto(f"{base}/{SLUG}/organiser/programme")
+    await section(organiser, "Programme")
     await assert_accessible(organiser)
     await follow(organiser, "Add the first one")
     await assert_accessible(organiser)
     await add_session(organiser, PICKED, "Baobab Hall (120 seats)", "09:30", "Fatou Ndiaye (Institut des Lagunes)")
-    await organiser.goto(f"{base}/{SLUG}/organiser/programme/new")
+    await follow(organiser, "New session")
     await add_session(organiser, OTHER, "Mangrove Room (40 seats)", "11:00", None)
 
     # Release the programme, publish the event.
-    await organiser.goto(f"{base}/{SLUG}/organiser/programme/release")
+    await follow(organiser, "Release changes")
     await assert_accessible(organiser)
     assert await organiser.locator("ul[data-kind='new'] li").count() == 2
     await expect_text(
@@ -217,13 +224,12 @@ async def test_from_an_empty_database_to_a_moderated_session(
     )
     await submit(organiser, "Release as version 1")
     await expect_text(organiser.locator(".message-success"), re.compile(r"Release 1 is public\."))
-    await organiser.goto(f"{base}/{SLUG}/organiser/event")
+    await section(organiser, "Event")
     await submit(organiser, "Publish the event")
     assert await organiser.locator(".event-state").get_attribute("data-state") == "published"
 
     # Registration: open now, with no closing date.
-    await organiser.goto(f"{base}/{SLUG}/organiser")
-    await follow(organiser, "Registration")
+    await section(organiser, "Registration")
     await assert_accessible(organiser)
     await organiser.fill("#opens_at", "")
     await organiser.fill("#closes_at", "")
@@ -258,12 +264,12 @@ async def test_from_an_empty_database_to_a_moderated_session(
     async with delegate.expect_navigation():
         await delegate.locator(".pick-row", has_text=PICKED).get_by_role("button", name=re.compile("^Add")).click()
     await expect_text(delegate.locator(".pick-row.is-picked a"), [PICKED])
-    await delegate.goto(f"{base}/{SLUG}/registration")
+    await follow(delegate, "Back to my registration")
     agenda = delegate.locator(".my-agenda li", has_text=PICKED)
     await expect_text(agenda.locator(".agenda-time"), re.compile("09:30–10:30"))
 
     # The organiser moves the session from the grid, with the keyboard, and releases the change.
-    await organiser.goto(f"{base}/{SLUG}/organiser/programme")
+    await section(organiser, "Programme")
     card = organiser.locator("article.editor-card", has_text=PICKED)
     await card.locator("summary").focus()
     await organiser.keyboard.press("Enter")
@@ -273,7 +279,7 @@ async def test_from_an_empty_database_to_a_moderated_session(
         await card.get_by_role("button", name=re.compile(f"^Move.*{PICKED}")).press("Enter")
     await expect_text(card.locator(".editor-state"), re.compile("Changed, not released"))
     await expect_text(card.locator(".card-time time").first, "14:15")
-    await organiser.goto(f"{base}/{SLUG}/organiser/programme/release")
+    await follow(organiser, "Release changes")
     assert await organiser.locator("ul[data-kind='moved'] li").count() == 1
     await submit(organiser, "Release as version 2")
     await expect_text(organiser.locator(".message-success"), re.compile(r"Release 2 is public\."))
@@ -288,8 +294,7 @@ async def test_from_an_empty_database_to_a_moderated_session(
     await assert_accessible(delegate)
 
     # The organiser invites a moderator of that session by mail.
-    await organiser.goto(f"{base}/{SLUG}/organiser")
-    await follow(organiser, "Staff")
+    await section(organiser, "Staff")
     await assert_accessible(organiser)
     await organiser.fill("#invite-email", MODERATOR)
     await organiser.select_option("#invite-role", label="Moderator")
@@ -310,7 +315,7 @@ async def test_from_an_empty_database_to_a_moderated_session(
     await submit(moderator, "Accept the invitation")
     assert re.fullmatch(rf"{base}/{SLUG}/sessions/[a-z0-9-]+/moderate", moderator.url)
     console = moderator.url
-    await moderator.goto(f"{base}/account")  # the account page lists the tools the role gives
+    await follow(moderator, "My account")  # the account page lists the tools the role gives
     await assert_accessible(moderator)
     await follow(moderator, f"Console: {PICKED}")
     assert moderator.url == console
