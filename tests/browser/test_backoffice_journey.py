@@ -315,6 +315,8 @@ async def test_from_an_empty_database_to_a_moderated_session(
     await submit(moderator, "Accept the invitation")
     assert re.fullmatch(rf"{base}/{SLUG}/sessions/[a-z0-9-]+/moderate", moderator.url)
     console = moderator.url
+    # Connected before leaving: a page left mid-handshake has Chromium log the closed socket as an error.
+    await moderator.wait_for_selector("#live-status[data-state='live']", timeout=WAIT)
     await follow(moderator, "My account")  # the account page lists the tools the role gives
     await assert_accessible(moderator)
     await follow(moderator, f"Console: {PICKED}")
