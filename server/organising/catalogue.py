@@ -35,7 +35,7 @@ MAX_PER_EVENT = 500  # rooms, tracks or kinds in one event: more is a mistake, o
 def _room(fields: Fields) -> dict[str, Any]:
     return {
         "name": fields.text("name", max_length=200),
-        "slug": fields.slug("slug"),
+        "slug": fields.slug("slug", made_from="name"),
         "description": fields.text("description", max_length=LONG_TEXT, required=False),
         "capacity": fields.whole_number("capacity", maximum=MAX_SEATS),
         "streamed": fields.flag("streamed"),
@@ -43,13 +43,17 @@ def _room(fields: Fields) -> dict[str, Any]:
 
 
 def _track(fields: Fields) -> dict[str, Any]:
-    return {"name": fields.text("name", max_length=200), "slug": fields.slug("slug"), "color": fields.colour("color")}
+    return {
+        "name": fields.text("name", max_length=200),
+        "slug": fields.slug("slug", made_from="name"),
+        "color": fields.colour("color"),
+    }
 
 
 def _kind(fields: Fields) -> dict[str, Any]:
     values = {
         "name": fields.text("name", max_length=200),
-        "slug": fields.slug("slug", max_length=20),
+        "slug": fields.slug("slug", max_length=20, made_from="name"),
         "color": fields.colour("color", required=False),
         "behaviour": fields.text("behaviour", max_length=20),
     }

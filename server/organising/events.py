@@ -83,7 +83,9 @@ async def create_event(
     """A draft event only its staff see, with the creator as its organiser."""
     require(actor, can_create_events, creators)
     await begin_write(db)
-    event = await _insert_event(db, actor=actor, slug=slug, values={**fields.values(), "has_logo": logo is not None})
+    # Nothing is released yet: the organiser's first release is release 1.
+    values = {**fields.values(), "has_logo": logo is not None, "programme_release": 0}
+    event = await _insert_event(db, actor=actor, slug=slug, values=values)
     db.add_all(default_kinds(event.id or 0))
     if logo is not None:
         db.add(EventLogo(event_id=event.id or 0, content_type=logo.content_type, data=logo.data))

@@ -8,6 +8,7 @@ from typing import Any
 
 from server.errors import FieldErrors
 from server.i18n import gettext as _
+from server.organising.event_input import suggested_slug
 from server.text import storable
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
@@ -40,7 +41,12 @@ class Fields:
             }
         return value
 
-    def slug(self, name: str, *, max_length: int = 64) -> str:
+    def slug(self, name: str, *, max_length: int = 64, made_from: str = "") -> str:
+        """A slug as typed; left empty, one made from the ``made_from`` field (a person's or a room's name)."""
+        if made_from and not self._raw(name) and storable(self._raw(made_from)):
+            made = suggested_slug(self._raw(made_from))[:max_length].strip("-")
+            if made:
+                return made
         value = self.text(name, max_length=max_length).lower()
         if name not in self.errors and not SLUG.fullmatch(value):
             self.errors[name] = _("Use lower-case letters a to z, digits and hyphens, starting with a letter or digit.")

@@ -35,7 +35,7 @@ AUDITED = ("name", "slug", "organisation", "country", "biography", "photo", "pos
 def _person_values(fields: Fields) -> dict[str, Any]:
     values = {
         "name": fields.text("name", max_length=200),
-        "slug": fields.slug("slug"),
+        "slug": fields.slug("slug", made_from="name"),
         "organisation": fields.text("organisation", max_length=200, required=False),
         "country": fields.text("country", max_length=2, required=False).upper(),
         "biography": fields.text("biography", max_length=LONG_TEXT, required=False),

@@ -56,6 +56,19 @@ async def test_a_listed_creator_creates_a_draft_and_becomes_its_organiser(client
     assert section.xpath("//*[@data-state]/@data-state") == ["draft"]
 
 
+async def test_a_new_event_has_released_nothing_so_its_first_release_is_release_1(client, database):
+    await signed_in_as(client, database, "creator@example.org")
+    await send_event_form(client, "/events/new", event_form())
+
+    release = page(await client.get("/adf-2027/organiser/programme/release"))
+
+    assert " ".join(release.xpath("string(//main//p[contains(., 'released')])").split()).startswith(
+        "Nothing is released yet: the public programme is empty."
+    )
+    async with database.session() as db:
+        assert (await db.exec(select(Event.programme_release).where(Event.slug == "adf-2027"))).one() == 0
+
+
 async def test_an_empty_slug_is_made_from_the_name(client, database):
     await signed_in_as(client, database, "creator@example.org")
 

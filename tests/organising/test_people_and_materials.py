@@ -94,6 +94,18 @@ async def test_photo_that_is_not_a_small_image_is_refused_with_nothing_stored(
     assert not photos.exists() or list(photos.iterdir()) == []
 
 
+async def test_person_left_without_a_slug_gets_one_from_their_name(client, database, demo_event):
+    await organiser(client, database, demo_event)
+
+    response = await send(
+        client, f"/{demo_event}/organiser/programme-people/new", {**PERSON, "name": "Ngô Thị Lan", "slug": ""}
+    )
+
+    assert response.status_code == 303
+    async with database.session() as db:
+        assert (await db.exec(select(Person.slug).where(Person.name == "Ngô Thị Lan"))).all() == ["ngo-thi-lan"]
+
+
 async def test_bad_country_comes_back_with_the_message(client, database, demo_event):
     await organiser(client, database, demo_event)
 

@@ -56,6 +56,23 @@ async def test_room_added_and_renamed_shows_on_the_agenda(client, database, demo
     assert actions == ["room.create", "room.update"]
 
 
+async def test_room_and_kind_left_without_a_slug_get_one_from_their_name(client, database, demo_event):
+    await organiser(client, database, demo_event)
+
+    room = await post(client, f"/{demo_event}/organiser/programme-parts/room/new", {**ROOM, "slug": ""})
+    kind = await post(
+        client,
+        f"/{demo_event}/organiser/programme-parts/kind/new",
+        {"name": "Field visit to the lagoon", "slug": "", "color": "", "behaviour": "parallel"},
+    )
+
+    assert (room.status_code, kind.status_code) == (303, 303)
+    assert (await rooms(database, demo_event))[-1].slug == "orchid-room"
+    async with database.session() as db:
+        kinds = await db.exec(select(EventSessionKind.slug).where(EventSessionKind.name == "Field visit to the lagoon"))
+        assert kinds.all() == ["field-visit-to-the-l"]  # a kind's slug is 20 characters at most
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [

@@ -58,19 +58,26 @@ class LiveRoomsServer(ThreadedServer):
         return self.app.live
 
 
-def site_settings(database_url: str, port: int) -> Settings:
-    return Settings.from_env(
-        {"PODIUM_ENV": "test", "PODIUM_DATABASE_URL": database_url, "PODIUM_BASE_URL": f"http://127.0.0.1:{port}"}
-    )
+def site_settings(database_url: str, port: int, *, smtp_port: int | None = None) -> Settings:
+    """The settings of a site on ``port``; with ``smtp_port``, its mail goes by plain SMTP to that local port."""
+    environ = {"PODIUM_ENV": "test", "PODIUM_DATABASE_URL": database_url, "PODIUM_BASE_URL": f"http://127.0.0.1:{port}"}
+    if smtp_port is not None:
+        environ |= {
+            "PODIUM_SMTP_HOST": "127.0.0.1",
+            "PODIUM_SMTP_PORT": str(smtp_port),
+            "PODIUM_SMTP_STARTTLS": "false",
+        }
+    return Settings.from_env(environ)
 
 
 class LiveSite(ThreadedServer):
-    """The whole site for a browser, on a port chosen before the settings so that its base URL is right."""
+    """The whole site for a browser, on a port chosen before the settings so that its base URL is right. With
+    ``smtp_port`` it also delivers its outbox, by SMTP to that port (a ``tests/support/smtp_sink.py`` sink)."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, *, smtp_port: int | None = None) -> None:
         port = free_port()
-        self.settings = site_settings(database_url, port)
-        super().__init__(create_asgi(self.settings, deliver_mail=False), port=port)
+        self.settings = site_settings(database_url, port, smtp_port=smtp_port)
+        super().__init__(create_asgi(self.settings, deliver_mail=smtp_port is not None), port=port)
 
     @property
     def live(self) -> Any:
