@@ -12,7 +12,7 @@ from server.accounts.admin import grant_admin
 from server.db import Database
 from server.events.services import get_event
 from tests.support import factories
-from tests.support.browser import PageProblems, assert_accessible
+from tests.support.browser import assert_accessible, signed_in_page
 from tests.support.event_forms import PNG
 from tests.support.servers import LiveServer
 
@@ -28,10 +28,7 @@ async def test_an_admin_creates_and_publishes_an_event(
         await grant_admin(db, email=admin.account.email)
     logo = tmp_path / "logo.png"
     logo.write_bytes(PNG)
-    context = await browser.new_context(locale="en-GB")
-    await context.add_cookies([{"name": "podium_session", "value": admin.token, "url": live_server.url}])
-    page = await context.new_page()
-    problems = PageProblems(page)
+    page, problems = await signed_in_page(browser, live_server.url, admin.token)
 
     await page.goto(f"{live_server.url}/account")
     async with page.expect_navigation():

@@ -15,7 +15,7 @@ from server.agenda.models import Session
 from server.db import Database
 from server.events.models import Event
 from tests.support import factories
-from tests.support.browser import PageProblems, assert_accessible
+from tests.support.browser import PageProblems, assert_accessible, signed_in_page
 from tests.support.factories import ONLINE, Person
 from tests.support.servers import LiveSite
 
@@ -49,10 +49,7 @@ async def stage(database_url: str, database: Database, demo_event: str) -> Async
 
 
 async def open_page(browser: Any, stage: Stage, path: str, person: Person) -> tuple[Any, PageProblems]:
-    context = await browser.new_context(locale="en-GB")
-    await context.add_cookies([{"name": "podium_session", "value": person.token, "url": stage.site.url}])
-    page = await context.new_page()
-    problems = PageProblems(page)
+    page, problems = await signed_in_page(browser, stage.site.url, person.token)
     await page.goto(stage.site.url + path)
     return page, problems
 

@@ -10,7 +10,7 @@ from server.accounts.models import Role
 from server.db import Database
 from server.events.services import get_event
 from tests.support import factories
-from tests.support.browser import PageProblems, assert_accessible
+from tests.support.browser import assert_accessible, signed_in_page
 from tests.support.factories import ONLINE, ONSITE
 from tests.support.servers import LiveServer
 
@@ -26,10 +26,7 @@ async def test_organiser_previews_sends_and_watches_a_message_go_out(
         for name in ("Ayu Online", "Budi Online"):
             await factories.person(db, event, name, attendance=ONLINE)
         await factories.person(db, event, "Citra Onsite", attendance=ONSITE)
-    context = await browser.new_context(locale="en-GB")
-    await context.add_cookies([{"name": "podium_session", "value": organiser.token, "url": live_server.url}])
-    page = await context.new_page()
-    problems = PageProblems(page)
+    page, problems = await signed_in_page(browser, live_server.url, organiser.token)
 
     await page.goto(f"{live_server.url}/{demo_event}/organiser/audit")
     async with page.expect_navigation():

@@ -11,7 +11,7 @@ from server.accounts.models import Role
 from server.db import Database
 from server.events.services import get_event
 from tests.support import factories
-from tests.support.browser import PageProblems, assert_accessible
+from tests.support.browser import assert_accessible, signed_in_page
 from tests.support.servers import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
@@ -23,10 +23,7 @@ async def test_organiser_moves_a_session_by_keyboard_and_releases_it(
     async with database.session() as db:
         event = await get_event(db, slug=demo_event)
         organiser = await factories.person(db, event, "Programme Organiser", role=Role.organiser)
-    context = await browser.new_context(locale="en-GB")
-    await context.add_cookies([{"name": "podium_session", "value": organiser.token, "url": live_server.url}])
-    page = await context.new_page()
-    problems = PageProblems(page)
+    page, problems = await signed_in_page(browser, live_server.url, organiser.token)
 
     await page.goto(f"{live_server.url}/{demo_event}/organiser/programme")
     await assert_accessible(page)

@@ -15,7 +15,7 @@ from server.agenda.services import load_programme
 from server.db import Database
 from server.events.services import get_event
 from tests.support import factories
-from tests.support.browser import PageProblems, assert_accessible
+from tests.support.browser import assert_accessible, signed_in_page
 from tests.support.servers import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
@@ -32,10 +32,7 @@ async def test_organiser_orders_rooms_by_keyboard_and_adds_a_photo_and_a_link(
     buffer = io.BytesIO()
     Image.new("RGB", (640, 480), (20, 120, 60)).save(buffer, "PNG")
     photo.write_bytes(buffer.getvalue())
-    context = await browser.new_context(locale="en-GB")
-    await context.add_cookies([{"name": "podium_session", "value": organiser.token, "url": live_server.url}])
-    page = await context.new_page()
-    problems = PageProblems(page)
+    page, problems = await signed_in_page(browser, live_server.url, organiser.token)
 
     await page.goto(f"{live_server.url}/{demo_event}/organiser")
     async with page.expect_navigation():

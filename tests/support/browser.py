@@ -74,3 +74,11 @@ async def assert_accessible(page: Any) -> None:
         for violation in blocking
     ]
     assert report == [], f"axe-core on {page.url}:\n" + "\n".join(report)
+
+
+async def signed_in_page(browser: Any, site_url: str, session_token: str) -> tuple[Any, PageProblems]:
+    """A new page in its own context, signed in with a session token, and the problems it will collect."""
+    context = await browser.new_context(locale="en-GB")
+    await context.add_cookies([{"name": "podium_session", "value": session_token, "url": site_url}])
+    page = await context.new_page()
+    return page, PageProblems(page)

@@ -20,7 +20,7 @@ from server.agenda.models import Session, SessionSpeaker
 from server.db import Database
 from server.events.models import Event
 from tests.support import factories
-from tests.support.browser import PageProblems
+from tests.support.browser import PageProblems, signed_in_page
 from tests.support.factories import ONLINE, Person
 from tests.support.ports import free_port
 from tests.support.servers import ThreadedServer, site_settings
@@ -123,10 +123,7 @@ async def cast_of(database: Database, slug: str) -> Cast:
 
 
 async def open_as(browser: Any, stage: StreamStage, person: Person, page_name: str) -> tuple[Any, PageProblems]:
-    context = await browser.new_context(locale="en-GB")
-    await context.add_cookies([{"name": "podium_session", "value": person.token, "url": stage.site.url}])
-    page = await context.new_page()
-    problems = PageProblems(page)
+    page, problems = await signed_in_page(browser, stage.site.url, person.token)
     await page.goto(stage.path(page_name))
     return page, problems
 
