@@ -24,14 +24,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.parametrize("backend", ["sqli
 ORGANISER = "organiser@example.org"
 
 
-@pytest.fixture
-async def organiser(client, database, demo_event):
-    async with database.session() as db:
-        await staff(db, await get_event(db, slug=demo_event), Role.organiser, ORGANISER)
-    await signed_in_as(client, database, ORGANISER)
-    return client
-
-
 async def _session(database, code: str) -> Session:
     async with database.session() as db:
         return (await db.exec(select(Session).where(Session.code == code))).one()

@@ -25,17 +25,12 @@ pytestmark = [pytest.mark.integration, pytest.mark.parametrize("backend", ["sqli
 ORGANISER = "organiser@example.org"
 
 
-@pytest.fixture
-async def organiser(client, database, demo_event):
-    async with database.session() as db:
-        await staff(db, await get_event(db, slug=demo_event), Role.organiser, ORGANISER)
-    await signed_in_as(client, database, ORGANISER)
-    return client
-
-
 async def _change_mails(database) -> list[OutboxMail]:
     async with database.session() as db:
-        query = select(OutboxMail).where(col(OutboxMail.subject).startswith("Programme changes"))
+        subjects = col(OutboxMail.subject).startswith("Programme changes") | col(OutboxMail.subject).startswith(
+            "日程变更"
+        )
+        query = select(OutboxMail).where(subjects)
         return list((await db.exec(query.order_by(col(OutboxMail.recipient)))).all())
 
 
@@ -107,6 +102,7 @@ async def test_the_change_mail_reaches_exactly_the_holders_once_each_in_their_la
     assert [mail.recipient for mail in mails] == [first.email, second.email]
     english, chinese_mail = mails
     assert changed_a.title in english.body and "Renamed panel" in english.body and "Room: " in english.body
+    assert english.subject.startswith("Programme changes: ") and chinese_mail.subject.startswith("日程变更：")
     assert "会场: " in chinese_mail.body and "时间: " in chinese_mail.body and "Renamed panel" not in chinese_mail.body
     assert f"/{demo_event}/sessions/{changed_a.code}" in chinese_mail.body
     assert "16:00" in chinese_mail.body

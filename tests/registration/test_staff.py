@@ -27,16 +27,7 @@ INVITATION = re.compile(r"https?://[^/\s]+(/[^/\s]+/invitations/[A-Za-z0-9_-]+)"
 
 
 async def invitation_link(database: Database, email: str) -> str:
-    async with database.session() as db:
-        mail = (
-            await db.exec(
-                select(OutboxMail).where(OutboxMail.recipient == email).order_by(col(OutboxMail.id).desc()).limit(1)
-            )
-        ).first()
-    assert mail is not None, f"no mail to {email}"
-    found = INVITATION.search(mail.body)
-    assert found is not None, mail.body
-    return found.group(1)
+    return await last_link(database, email, INVITATION)
 
 
 async def actions(database: Database) -> list[str]:

@@ -50,8 +50,8 @@ async def post(client: httpx.AsyncClient, path: str, data: dict[str, str] | None
     return await client.post(path, data={"csrf_token": await csrf(client), **(data or {})})
 
 
-async def last_link(database: Database, email: str) -> str:
-    """The path of the newest sign-in or confirmation link mailed to ``email``."""
+async def last_link(database: Database, email: str, pattern: re.Pattern[str] = LINK) -> str:
+    """The path ``pattern`` finds in the newest mail to ``email``: by default a sign-in or confirmation link."""
     async with database.session() as db:
         mail = (
             await db.exec(
@@ -59,7 +59,7 @@ async def last_link(database: Database, email: str) -> str:
             )
         ).first()
     assert mail is not None, f"no mail to {email}"
-    match = LINK.search(mail.body)
+    match = pattern.search(mail.body)
     assert match is not None, mail.body
     return match.group(1)
 
