@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -105,14 +106,20 @@ def to_zone(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:
     return moment.astimezone(zone)
 
 
-async def load_programme(db: AsyncSession, *, event: Event) -> Programme:
-    """The whole agenda of ``event`` in seven queries, however many sessions it has."""
+async def rooms_and_tracks(db: AsyncSession, *, event: Event) -> tuple[Sequence[Room], Sequence[Track]]:
+    """The event's rooms and tracks in their organisers' order: the agenda's and the programme editor's."""
     rooms = (
         await db.exec(select(Room).where(Room.event_id == event.id).order_by(col(Room.position), col(Room.id)))
     ).all()
     tracks = (
         await db.exec(select(Track).where(Track.event_id == event.id).order_by(col(Track.position), col(Track.id)))
     ).all()
+    return rooms, tracks
+
+
+async def load_programme(db: AsyncSession, *, event: Event) -> Programme:
+    """The whole agenda of ``event`` in seven queries, however many sessions it has."""
+    rooms, tracks = await rooms_and_tracks(db, event=event)
     people = (
         await db.exec(select(Person).where(Person.event_id == event.id).order_by(col(Person.position), col(Person.id)))
     ).all()

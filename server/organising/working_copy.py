@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.agenda.kinds import session_kind_choices
 from server.agenda.models import Person, Room, Session, SessionSpeaker, Track
-from server.agenda.services import SessionView, to_zone
+from server.agenda.services import SessionView, rooms_and_tracks, to_zone
 from server.errors import NotFound
 from server.events.models import Event
 from server.i18n import gettext as _
@@ -123,12 +123,7 @@ def draft_session(draft: SessionDraft, released: Session | None) -> Session:
 
 async def load_working_copy(db: AsyncSession, *, event: Event) -> WorkingCopy:
     """Every session of ``event`` with its draft laid over it, and the new sessions, in six queries."""
-    rooms = (
-        await db.exec(select(Room).where(Room.event_id == event.id).order_by(col(Room.position), col(Room.id)))
-    ).all()
-    tracks = (
-        await db.exec(select(Track).where(Track.event_id == event.id).order_by(col(Track.position), col(Track.id)))
-    ).all()
+    rooms, tracks = await rooms_and_tracks(db, event=event)
     people = (
         await db.exec(select(Person).where(Person.event_id == event.id).order_by(col(Person.name), col(Person.id)))
     ).all()
