@@ -269,10 +269,6 @@ def session_fields(
     )
 
 
-def person_fields(person: Person) -> dict[str, Any]:
-    return _fields(person, _PERSON)
-
-
 def parse_event_file(text: str) -> EventDocument:
     """Parse and validate a "podium-event/1" file; the first problem found raises EventFileError."""
     raw = load_json(text)

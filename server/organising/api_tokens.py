@@ -139,10 +139,6 @@ class TokenActor:
     def label(self) -> str:
         return _("API token “%(name)s”") % {"name": self.token.name}
 
-    @property
-    def writes(self) -> bool:
-        return self.token.scope == TokenScope.read_write
-
 
 async def token_actor(db: AsyncSession, *, event: Event, secret: str, write: bool) -> TokenActor:
     """The token ``secret`` names, for ``event``: 401 when unknown, revoked or expired; "not found" when it is

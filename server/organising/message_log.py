@@ -30,10 +30,6 @@ class Progress:
     def done(self) -> bool:
         return self.sent + self.failed >= self.total
 
-    @property
-    def finished_queuing(self) -> bool:
-        return self.queued >= self.total
-
 
 @dataclass(frozen=True, slots=True)
 class RecipientStatus:
