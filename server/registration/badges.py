@@ -59,6 +59,7 @@ class CheckInOutcome(enum.StrEnum):
     unconfirmed = "unconfirmed"
     other_event = "other-event"
     invalid = "invalid"
+    not_found = "not-found"  # chosen by name, but no registration of this event has that number
 
 
 @dataclass(frozen=True)
@@ -78,16 +79,29 @@ async def check_in(db: AsyncSession, *, actor: Actor, event: Event, code: str, s
         return CheckIn(CheckInOutcome.invalid)
     if int(event_id) != event.id:
         return CheckIn(CheckInOutcome.other_event)
+    return await _admit(db, event=event, registration_id=int(registration_id), nonce=nonce)
+
+
+async def check_in_person(db: AsyncSession, *, actor: Actor, event: Event, registration_id: int) -> CheckIn:
+    """Check-in of a person the desk found by name: the same outcomes as a scanned badge."""
+    require(actor, can_check_in)
+    return await _admit(db, event=event, registration_id=registration_id, nonce=None)
+
+
+async def _admit(db: AsyncSession, *, event: Event, registration_id: int, nonce: str | None) -> CheckIn:
+    """Checks in this event's registration (with the badge's nonce when a badge was scanned)."""
     # Two desks scanning one badge at once: exactly one of them checks it in, the other warns.
     await begin_write(db)
     registration = (
         await db.exec(
             select(Registration)
-            .where(Registration.id == int(registration_id), Registration.event_id == event.id)
+            .where(Registration.id == registration_id, Registration.event_id == event.id)
             .with_for_update()
         )
     ).first()
-    if registration is None or registration.badge_nonce != nonce:
+    if registration is None:
+        return CheckIn(CheckInOutcome.invalid if nonce is not None else CheckInOutcome.not_found)
+    if nonce is not None and registration.badge_nonce != nonce:
         return CheckIn(CheckInOutcome.invalid)
     if registration.status == RegistrationStatus.cancelled:
         return CheckIn(CheckInOutcome.cancelled, registration)

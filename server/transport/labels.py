@@ -55,8 +55,9 @@ def check_in_headlines() -> dict[str, str]:
         CheckInOutcome.already: _("ALREADY checked in"),
         CheckInOutcome.cancelled: _("CANCELLED registration"),
         CheckInOutcome.unconfirmed: _("UNCONFIRMED registration"),
-        CheckInOutcome.other_event: _("Badge of ANOTHER EVENT"),
+        CheckInOutcome.other_event: _("NOT FOUND: a badge of ANOTHER EVENT"),
         CheckInOutcome.invalid: _("NOT a valid badge code"),
+        CheckInOutcome.not_found: _("NOT FOUND at this event"),
     }
 
 
@@ -70,4 +71,8 @@ def check_in_advice() -> dict[str, str]:
         ),
         CheckInOutcome.other_event: _("This badge was issued for another event and does not admit to this one."),
         CheckInOutcome.invalid: _("Check the code and type it again, or send the person to the registration desk."),
+        CheckInOutcome.not_found: _(
+            "Nobody with this registration is registered for this event. Search by name again, or send the person to "
+            "the registration desk."
+        ),
     }

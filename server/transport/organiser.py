@@ -8,16 +8,18 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from server.agenda.services import to_zone
-from server.events.models import Event
 from server.live.event_settings import require_participant_list
 from server.registration.answers import event_answers, questions_of
-from server.registration.badges import CheckIn, check_in
+from server.registration.arrivals import arrivals_per_hour
+from server.registration.badges import CheckIn, CheckInOutcome, check_in, check_in_person
 from server.registration.countries import country_name
+from server.registration.lookup import LIMIT, find_people
 from server.registration.models import Attendance, RegistrationStatus
 from server.registration.removal import remove_from_event
 from server.registration.reports import dashboard, event_team, participant_list, registration_list, registrations_csv
@@ -59,16 +61,41 @@ async def participants_page(request: Request, page: EventPage) -> Response:
     return private(render(request, "registration/participants.html", {"event": event, "people": people}))
 
 
-def desk_context(event: Event, result: CheckIn | None = None, code: str = "") -> dict[str, Any]:
-    context: dict[str, Any] = {"event": event, "result": result, "code": code}
+async def desk_context(
+    db: AsyncSession, page: EventPage, *, result: CheckIn | None = None, code: str = "", typed: str = ""
+) -> dict[str, Any]:
+    """The desk: the last outcome, the name lookup's results, and the arrivals per hour so far."""
+    event = page.event
+    zone = ZoneInfo(event.timezone)
+    lookup = await find_people(db, actor=page.actor, event=event, typed=typed) if typed.strip() else None
+    hours = await arrivals_per_hour(db, event)
+    context: dict[str, Any] = {
+        "event": event,
+        "result": result,
+        "code": code,
+        "lookup": lookup,
+        "limit": LIMIT,
+        "arrivals": hours,
+        "arrived": sum(number for _hour, number in hours),
+        "busiest": max((number for _hour, number in hours), default=0),
+        "attendance_labels": attendance_labels(),
+    }
+    if lookup is not None:
+        context["found"] = [
+            (
+                person,
+                country_name(person.country),
+                to_zone(person.checked_in_at, zone) if person.checked_in_at else None,
+            )
+            for person in lookup.found
+        ]
     if result is not None:
         registration = result.registration
         context.update(
             headline=check_in_headlines()[result.outcome],
             advice=check_in_advice()[result.outcome],
-            attendance_labels=attendance_labels(),
             country=country_name(registration.country) if registration else "",
-            checked_in_at=to_zone(registration.checked_in_at, ZoneInfo(event.timezone))
+            checked_in_at=to_zone(registration.checked_in_at, zone)
             if registration and registration.checked_in_at
             else None,
         )
@@ -77,19 +104,32 @@ def desk_context(event: Event, result: CheckIn | None = None, code: str = "") ->
 
 @requires(can_check_in, load_event_page)
 async def checkin_desk(request: Request, page: EventPage) -> Response:
-    return private(render(request, "registration/checkin.html", desk_context(page.event)))
+    typed = request.query_params.get("q", "")[:100]
+    async with database(request).session() as db:
+        context = await desk_context(db, page, typed=typed)
+    return private(render(request, "registration/checkin.html", context))
 
 
 @requires(can_check_in, load_event_page)
 async def checkin_submit(request: Request, page: EventPage) -> Response:
+    """A scanned or typed badge code, or a person the desk found by name (their registration's number)."""
     form = await checked_form(request)
     code = form_text(form, "code").strip()
+    chosen = form_text(form, "registration").strip()
     event, actor = page.event, page.actor
     async with database(request).session() as db:
-        result = await check_in(db, actor=actor, event=event, code=code, secret=settings(request).secret_key)
-    # Answered on the spot rather than by redirect: the desk reads the outcome, then scans the next badge.
-    shown = code[:100] if result.registration is None else ""
-    return private(render(request, "registration/checkin.html", desk_context(event, result, shown)))
+        if chosen and not code:
+            result = (
+                await check_in_person(db, actor=actor, event=event, registration_id=int(chosen))
+                if chosen.isdigit() and len(chosen) < 10
+                else CheckIn(CheckInOutcome.not_found)
+            )
+        else:
+            result = await check_in(db, actor=actor, event=event, code=code, secret=settings(request).secret_key)
+        # Answered on the spot rather than by redirect: the desk reads the outcome, then scans the next badge.
+        shown = code[:100] if result.registration is None else ""
+        context = await desk_context(db, page, result=result, code=shown)
+    return private(render(request, "registration/checkin.html", context))
 
 
 @requires(can_manage_registrations, load_event_page)
