@@ -15,8 +15,10 @@ from server.accounts.actors import Actor
 from server.accounts.models import Account, EventRole, Role
 from server.agenda.models import Room, Session, seat_capacity
 from server.events.models import Event
+from server.i18n import gettext as _
 from server.permissions import require
 from server.registration.answers import event_answers, questions_of
+from server.registration.countries import country_name
 from server.registration.models import Attendance, ChoiceStatus, Registration, RegistrationStatus, SessionChoice
 from server.registration.rules import can_manage_registrations, can_see_participants
 from server.registration.translations import translated
@@ -121,21 +123,23 @@ async def dashboard(db: AsyncSession, *, actor: Actor, event: Event) -> Dashboar
     )
 
 
-CSV_FIELDS = [
-    "name",
-    "email",
-    "country",
-    "organisation",
-    "job_title",
-    "attendance",
-    "status",
-    "language",
-    "accessibility_needs",
-    "listed",
-    "created_at",
-    "confirmed_at",
-    "checked_in_at",
-]
+def csv_columns() -> list[tuple[str, str]]:
+    """The export's columns: a registration's field and its heading in the reader's language."""
+    return [
+        ("name", _("Name")),
+        ("email", _("Email address")),
+        ("country", _("Country")),
+        ("organisation", _("Organisation")),
+        ("job_title", _("Job title")),
+        ("attendance", _("Attendance")),
+        ("status", _("Status")),
+        ("language", _("Preferred language")),
+        ("accessibility_needs", _("Accessibility needs")),
+        ("listed", _("Listed")),
+        ("created_at", _("Registered at")),
+        ("confirmed_at", _("Confirmed at")),
+        ("checked_in_at", _("Checked in at")),
+    ]
 
 
 def _csv_safe(value: object) -> str:
@@ -144,23 +148,51 @@ def _csv_safe(value: object) -> str:
     return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
 
 
+async def picked_titles(db: AsyncSession, *, event: Event) -> dict[int, list[str]]:
+    """Each registration's picks as session titles in programme order; a place on a waitlist says so."""
+    rows = (
+        await db.exec(
+            select(SessionChoice.registration_id, SessionChoice.status, Session.title)
+            .join(Session, col(Session.id) == col(SessionChoice.session_id))
+            .where(SessionChoice.event_id == event.id)
+            .order_by(col(Session.start), col(Session.position), col(Session.id))
+        )
+    ).all()
+    picks: dict[int, list[str]] = {}
+    for registration_id, status, title in rows:
+        shown = title if status == ChoiceStatus.confirmed else _("%(title)s (waitlist)") % {"title": title}
+        picks.setdefault(registration_id, []).append(shown)
+    return picks
+
+
 async def registrations_csv(db: AsyncSession, *, actor: Actor, event: Event) -> str:
+    """Every registration, headed in the reader's language, countries by name, picks separated by "; "."""
     require(actor, can_manage_registrations)
     rows = (
         await db.exec(select(Registration).where(Registration.event_id == event.id).order_by(col(Registration.id)))
     ).all()
-    # The event's own questions follow, headed by their label in the event's first language.
+    # The event's own questions follow, headed by their label in the reader's language (else the event's first).
     questions = await questions_of(db, event=event)
     answers = await event_answers(db, event=event)
-    first = event.language_list[0] if event.language_list else ""
+    picks = await picked_titles(db, event=event)
+    columns = csv_columns()
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([*CSV_FIELDS, *(_csv_safe(translated(question.label, event, first)) for question in questions)])
+    writer.writerow(
+        [
+            *(heading for _field, heading in columns),
+            _("Sessions"),
+            *(_csv_safe(translated(question.label, event)) for question in questions),
+        ]
+    )
     for registration in rows:
         given = answers.get(registration.id or 0, {})
+        values = {field: getattr(registration, field) for field, _heading in columns}
+        values["country"] = country_name(registration.country) if registration.country else ""
         writer.writerow(
             [
-                *(_csv_safe(getattr(registration, field)) for field in CSV_FIELDS),
+                *(_csv_safe(values[field]) for field, _heading in columns),
+                _csv_safe("; ".join(picks.get(registration.id or 0, []))),
                 *(_csv_safe(given.get(question.id or 0, "")) for question in questions),
             ]
         )

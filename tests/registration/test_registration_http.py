@@ -296,8 +296,8 @@ async def test_csv_export_neutralises_formulas(client, database, demo_event, bro
     assert export.headers["content-type"] == "text/csv; charset=utf-8"
     assert export.headers["content-disposition"] == f'attachment; filename="{demo_event}-registrations.csv"'
     rows = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"))))
-    assert [(row["name"], row["email"], row["country"], row["status"]) for row in rows] == [
-        ('\'=HYPERLINK("http://evil")', "x@example.org", "CN", "confirmed")
+    assert [(row["Name"], row["Email address"], row["Country"], row["Status"]) for row in rows] == [
+        ('\'=HYPERLINK("http://evil")', "x@example.org", "China", "confirmed")
     ]
 
 

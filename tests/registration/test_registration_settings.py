@@ -198,7 +198,7 @@ async def test_beyond_the_limit_people_wait_and_move_up_in_order_when_a_place_fr
             io.StringIO((await client.get(f"/{demo_event}/organiser/registrations.csv")).text.lstrip("\ufeff"))
         )
     )
-    assert [row["status"] for row in rows] == ["cancelled", "confirmed", "waitlisted"]
+    assert [row["Status"] for row in rows] == ["cancelled", "confirmed", "waitlisted"]
 
 
 async def staff_client(client, database, event):
