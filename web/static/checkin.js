@@ -13,6 +13,7 @@
   var REMEMBER = "podium-checkin-camera";
   var LAST = "podium-checkin-last";
   var LARGEST = 1024; // pixels on the longer side: enough for a badge's code, quick on a phone
+  var CLOSER = 2048; // a photo whose badge is small in the picture gets a second, sharper look
 
   function say(text) { if (status) status.textContent = text || ""; }
 
@@ -51,8 +52,8 @@
         }
       }
       var jsQR = await loadJsQR();
-      return async function (source, width, height) {
-        var scale = Math.min(1, LARGEST / Math.max(width, height));
+      return async function (source, width, height, largest) {
+        var scale = Math.min(1, (largest || LARGEST) / Math.max(width, height));
         canvas.width = Math.max(1, Math.round(width * scale));
         canvas.height = Math.max(1, Math.round(height * scale));
         drawing.drawImage(source, 0, 0, canvas.width, canvas.height);
@@ -169,6 +170,9 @@
       try {
         var image = await picture(file);
         var code = await read(image, image.width, image.height);
+        if (!code && Math.max(image.width, image.height) > LARGEST) {
+          code = await read(image, image.width, image.height, CLOSER);
+        }
         photo.value = "";
         if (code) { submit(code); return; }
       } catch (error) {
