@@ -79,6 +79,7 @@ async def desk_context(
         "arrived": sum(number for _hour, number in hours),
         "busiest": max((number for _hour, number in hours), default=0),
         "attendance_labels": attendance_labels(),
+        "status_labels": organiser_status_labels(),
     }
     if lookup is not None:
         context["found"] = [

@@ -64,7 +64,10 @@ async def test_lookup_by_first_letters_then_check_in_from_the_result(client, dat
         elsewhere, _ = await other_event(db)
         emile = await arrival(db, event, "Émile Zola", organisation="Université de Genève")
         await arrival(db, event, "Özlem Türeci", organisation="BioNTech")
-        await arrival(db, event, "Zhang Wei", organisation="Tsinghua University")
+        zhang = await arrival(db, event, "Zhang Wei", organisation="Tsinghua University")
+        zhang.status = RegistrationStatus.cancelled
+        db.add(zhang)
+        await db.commit()
         stranger = await arrival(db, elsewhere, "Émilie Other", organisation="Université d'ailleurs")
         await staff(db, event, Role.checkin, DESK)
     await signed_in_as(client, database, DESK)
@@ -76,6 +79,7 @@ async def test_lookup_by_first_letters_then_check_in_from_the_result(client, dat
 
     assert names(by_name) == ["Émile Zola"]  # accents and case ignored; the other event's Émilie is not shown
     assert names(by_organisation) == ["Émile Zola", "Zhang Wei"]
+    assert text_of(by_organisation, "lookup-status") == "Cancelled"  # before the desk presses Check in
     assert names(by_family_name) == ["Özlem Türeci"]
     assert names(nobody) == []
     assert text_of(nobody, "lookup-none").startswith("Nobody registered for this event matches “Qx<b>”.")
