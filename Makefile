@@ -4,6 +4,8 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.podium-installed
 NODE_STAMP := web/node_modules/.podium-installed
+# The tests' own tools (Lighthouse), apart from web/ so that Podium never serves them.
+TOOLS_STAMP := tests/tools/node_modules/.podium-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -16,7 +18,7 @@ run: install
 	$(BIN)/podium load-demo
 	$(BIN)/podium serve --host $(HOST) --port $(PORT)
 
-install: $(PY_STAMP) $(NODE_STAMP)
+install: $(PY_STAMP) $(NODE_STAMP) $(TOOLS_STAMP)
 
 $(PY_STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +28,10 @@ $(PY_STAMP): pyproject.toml
 
 $(NODE_STAMP): web/package.json web/package-lock.json
 	npm ci --prefix web --no-audit --no-fund
+	touch $@
+
+$(TOOLS_STAMP): tests/tools/package.json tests/tools/package-lock.json
+	npm ci --prefix tests/tools --no-audit --no-fund
 	touch $@
 
 lint: install
@@ -53,4 +59,4 @@ migration: install
 	rm -f migration-scratch.db
 
 clean:
-	rm -rf $(VENV) web/node_modules .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) web/node_modules tests/tools/node_modules tests/artefacts .mypy_cache .ruff_cache .pytest_cache

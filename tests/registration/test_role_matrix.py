@@ -18,10 +18,8 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import pytest
 from sqlmodel import col, select
-from starlette.routing import Route
 
 from realtime.live.asgi import create_asgi
-from server.app import site_routes
 from server.db import Database
 from server.events.models import Event
 from server.organising.models import ApiToken
@@ -32,7 +30,14 @@ from tests.support.api_tokens import bearer, make_token
 from tests.support.factories import Person
 from tests.support.html import page
 from tests.support.http import ORIGIN, csrf, post
-from tests.support.route_matrix import PERSONS, MatrixWorld, build_matrix_world
+from tests.support.route_matrix import (
+    PARAMETER,
+    PERSONS,
+    MatrixWorld,
+    build_matrix_world,
+    filled,
+    site_routes_and_methods,
+)
 
 pytestmark = pytest.mark.integration
 BOTH_BACKENDS = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
@@ -222,28 +227,10 @@ ROUTES: dict[str, str] = {
 WRITE_ANSWERS = {200, 201, 204, 303, 400, 409, 429}
 # Answers that are data or files rather than a page: refused "not found" to an anonymous visitor too.
 NOT_PAGES = {"message_progress", "screen_code", "stream_status", "material"}
-# Destructive posts go last, so the objects the other routes name are still there when they are asked.
-LAST = re.compile(r"delete|remove|revoke|cancel|discard|unpublish|release|disable|reject")
-PARAMETER = re.compile(r"{(\w+)(?::\w+)?}")
-
-
-def site_routes_and_methods() -> list[tuple[str, str, str]]:
-    """(name, method, path template) of every route of the app, the destructive posts last."""
-    found = [
-        (route.name, method, route.path)
-        for route in site_routes()
-        if isinstance(route, Route)
-        for method in sorted((route.methods or {"GET"}) - {"HEAD"})
-    ]
-    return sorted(found, key=lambda found: found[1] != "GET" and bool(LAST.search(found[0])))
 
 
 def rule_of(name: str, method: str) -> str:
     return ROUTES.get(f"{method} {name}") or ROUTES[name]
-
-
-def filled(template: str, values: dict[str, str]) -> str:
-    return PARAMETER.sub(lambda found: values[found.group(1)], template)
 
 
 def expected(rule: str, person: str, name: str, method: str, path: str) -> str:

@@ -5,16 +5,19 @@ by id or code, one of the demo event's and one of another event's, to fill the r
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from dataclasses import dataclass
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.routing import Route
 
 from server.accounts.models import Account, Role, SessionRole
 from server.accounts.tokens import new_token, token_hash
 from server.agenda.models import Person as SpeakerPerson
 from server.agenda.models import SessionMaterial, SessionSpeaker, Track
+from server.app import site_routes
 from server.clock import utcnow
 from server.db import Database
 from server.events.models import Event
@@ -39,6 +42,25 @@ PERSONS = (
     "other_organiser",  # another event's organiser
     "admin",  # an instance admin with no role in the event
 )
+
+# Destructive posts go last, so the objects the other routes name are still there when they are asked.
+LAST = re.compile(r"delete|remove|revoke|cancel|discard|unpublish|release|disable|reject")
+PARAMETER = re.compile(r"{(\w+)(?::\w+)?}")
+
+
+def site_routes_and_methods() -> list[tuple[str, str, str]]:
+    """(name, method, path template) of every route of the app, the destructive posts last."""
+    found = [
+        (route.name, method, route.path)
+        for route in site_routes()
+        if isinstance(route, Route)
+        for method in sorted((route.methods or {"GET"}) - {"HEAD"})
+    ]
+    return sorted(found, key=lambda found: found[1] != "GET" and bool(LAST.search(found[0])))
+
+
+def filled(template: str, values: dict[str, str]) -> str:
+    return PARAMETER.sub(lambda found: values[found.group(1)], template)
 
 
 @dataclass

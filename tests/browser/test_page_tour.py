@@ -1,0 +1,135 @@
+"""Every page of the app, opened in Chromium by someone who may see it, on a phone and a desktop in the light and
+the dark theme (issue #13): axe-core finds nothing serious, the page needs no sideways scrolling at 320 px, and a
+screenshot of each is left in tests/artefacts/screenshots for a person to look through."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from server.db import Database
+from tests.support.artefacts import artefact_dir
+from tests.support.browser import PageProblems, assert_accessible
+from tests.support.factories import Person
+from tests.support.route_matrix import PARAMETER, MatrixWorld, build_matrix_world, filled, site_routes_and_methods
+from tests.support.servers import LiveSite
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+# Who opens a page: the first of these it shows itself to (a staff page to its staff, the rest to anyone).
+VISITORS = ("organiser", "delegate", "moderator", "speaker", "checkin", "admin", "anonymous")
+# Pages no visitor here can open, each with the reason (their own tests open them).
+UNVISITED = {
+    "signin_link": "a one-time link from a mail",
+    "staff_invitation": "an invitation's link from a mail",
+    "registration_feed": "a calendar feed, not a page",
+    "agenda_feed": "a delegate's secret calendar feed, not a page",
+    "api_registrations": "JSON for an API token",
+    "ask": "a live room's code from the screen (tests/live_pages)",
+    "event_clone": "for an event creator (tests/events)",
+    "event_logo": "an image",
+    "person_photo": "an image",
+    "material": "sends on to the material's address or file",
+    "staff_remove": "asks about one member of staff (tests/organising)",
+}
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+NARROWEST = 320
+
+
+@dataclass
+class Tour:
+    site: LiveSite
+    world: MatrixWorld
+
+    def visitor(self, name: str) -> Person | None:
+        return None if name == "anonymous" else self.world.people[name]
+
+
+@pytest.fixture
+async def tour(database_url: str, database: Database, demo_event: str) -> AsyncIterator[Tour]:
+    site = LiveSite(database_url)
+    world = await build_matrix_world(database, demo_event, secret=site.settings.secret_key)
+    site.start()
+    yield Tour(site, world)
+    site.stop()
+
+
+async def pages_and_visitors(tour: Tour) -> tuple[list[tuple[str, str, str]], set[str]]:
+    """(route name, path, visitor) of every HTML page some visitor may open, and the names of the pages none did."""
+    found, unvisited = [], set()
+    async with httpx.AsyncClient(base_url=tour.site.url) as client:
+        for name, method, template in site_routes_and_methods():
+            if method != "GET":
+                continue
+            values = {**tour.world.ours, **tour.world.by_route.get(name, {})}
+            if not set(PARAMETER.findall(template)) <= set(values):
+                unvisited.add(name)
+                continue
+            path = filled(template, values)
+            for visitor in VISITORS:
+                person = tour.visitor(visitor)
+                cookies = {"podium_session": person.token} if person else {}
+                response = await client.get(path, cookies=cookies)
+                if response.status_code == 200:
+                    if response.headers.get("content-type", "").startswith("text/html"):
+                        found.append((name, path, visitor))
+                    break
+            else:
+                unvisited.add(name)
+    return found, unvisited
+
+
+async def open_as(browser: Any, tour: Tour, path: str, visitor: str, *, viewport: dict[str, int], scheme: str) -> Any:
+    context = await browser.new_context(viewport=viewport, color_scheme=scheme, locale="en-GB")
+    person = tour.visitor(visitor)
+    if person is not None:
+        await context.add_cookies([{"name": "podium_session", "value": person.token, "url": tour.site.url}])
+    page = await context.new_page()
+    await page.goto(tour.site.url + path, wait_until="load")
+    return page
+
+
+async def test_every_page_is_accessible_fits_320_px_and_is_photographed_in_both_themes(
+    browser: Any, tour: Tour
+) -> None:
+    pages, unvisited = await pages_and_visitors(tour)
+    assert sorted(unvisited - set(UNVISITED)) == [], (
+        f"{sorted(unvisited - set(UNVISITED))}: a page no visitor could open: give it a visitor or a reason"
+    )
+    assert len(pages) >= 40
+    shots = artefact_dir("screenshots")
+    found: dict[str, list[str]] = {"inaccessible": [], "too wide": [], "broken": []}
+
+    async def visit(name: str, path: str, visitor: str) -> None:
+        for scheme in ("light", "dark"):
+            for form, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+                page = await open_as(browser, tour, path, visitor, viewport=viewport, scheme=scheme)
+                problems = PageProblems(page)
+                await page.screenshot(path=str(shots / f"{name}-{form}-{scheme}.png"), full_page=form == "phone")
+                if form == "phone":
+                    try:
+                        await assert_accessible(page)
+                    except AssertionError as failure:
+                        found["inaccessible"].append(f"{name} ({scheme}): {failure}")
+                if form == "phone" and scheme == "light":
+                    await page.set_viewport_size({"width": NARROWEST, "height": 640})
+                    overflow = await page.evaluate(
+                        "document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth"
+                    )
+                    if overflow > 1:
+                        found["too wide"].append(f"{name} {path}: {overflow}px")
+                found["broken"] += [f"{name}: {message}" for message in problems.messages]
+                await page.context.close()
+
+    # Two pages at a time: the server and Chromium each keep a core busy.
+    for start in range(0, len(pages), 2):
+        await asyncio.gather(*(visit(*each) for each in pages[start : start + 2]))
+    (shots.parent / "page-tour.txt").write_text(
+        "\n".join(f"{kind}: {line}" for kind, lines in found.items() for line in lines), encoding="utf-8"
+    )
+    assert found == {"inaccessible": [], "too wide": [], "broken": []}
