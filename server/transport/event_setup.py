@@ -21,6 +21,7 @@ from server.accounts.actors import Actor
 from server.errors import InvalidInput
 from server.events.models import Event
 from server.i18n import gettext as _
+from server.organising.colours import for_dark_theme, mix, passes_on_white
 from server.organising.event_input import (
     ATTENDANCE_MODES,
     COLOUR,
@@ -39,7 +40,6 @@ from server.organising.event_input import (
     suggested_slug,
     time_zones,
 )
-from server.organising.colours import for_dark_theme, passes_on_white, mix
 from server.organising.events import (
     StaleEdit,
     clone_event,
