@@ -296,10 +296,12 @@ async def clone_event(
                     chat_open=room.chat_open,
                 )
             )
-    for table, has in ((EventLogo, source.has_logo), (EventBanner, source.has_banner)):
-        image = await db.get(table, source.id) if has else None
-        if image is not None:
-            db.add(table(event_id=event.id, content_type=image.content_type, data=image.data))
+    logo = await db.get(EventLogo, source.id) if source.has_logo else None
+    if logo is not None:
+        db.add(EventLogo(event_id=event.id, content_type=logo.content_type, data=logo.data))
+    banner = await db.get(EventBanner, source.id) if source.has_banner else None
+    if banner is not None:
+        db.add(EventBanner(event_id=event.id, content_type=banner.content_type, data=banner.data))
     record(
         db,
         actor=actor,
