@@ -41,6 +41,7 @@ from server.transport import (
     recordings,
     registration,
     staff,
+    styleguide,
 )
 from server.transport.auth import CSRFMiddleware
 from server.transport.errors import EXCEPTION_HANDLERS
@@ -77,6 +78,7 @@ def site_routes() -> list[BaseRoute]:
         *programme.routes,
         *messages.routes,
         *staff.routes,
+        *styleguide.routes,
         *live_settings.routes,
         *exports.routes,
         *live_pages.routes,

@@ -12,7 +12,7 @@ from server.agenda.models import (
     Track,
 )
 from server.audit.models import AuditEntry
-from server.events.models import Event, EventLogo
+from server.events.models import Event, EventBanner, EventLogo
 from server.live.models import (
     Announcement,
     ChatMessage,
@@ -46,6 +46,7 @@ __all__ = [
     "AuthSession",
     "ChatMessage",
     "Event",
+    "EventBanner",
     "EventLogo",
     "EventSessionKind",
     "EventRole",

@@ -31,6 +31,7 @@ class Event(SQLModel, table=True):
     primary_color: str = Field(default="", max_length=7)  # "#rrggbb", or "" for Podium's own
     secondary_color: str = Field(default="", max_length=7)
     has_logo: bool = Field(default=False)  # its bytes are in EventLogo
+    has_banner: bool = Field(default=False)  # its bytes are in EventBanner
     # Bumped on every save of the event's own fields: a save carrying an older number is refused.
     edit_version: int = Field(default=1)
     # The programme release the public sees (frab's version); an event made from a file or the demo is release 1.
@@ -48,6 +49,14 @@ class Event(SQLModel, table=True):
 
 class EventLogo(SQLModel, table=True):
     """The event's logo, checked to be a PNG, JPEG or WebP image before it is stored (one row per event)."""
+
+    event_id: int = Field(foreign_key="event.id", primary_key=True, ondelete="CASCADE")
+    content_type: str = Field(max_length=20)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class EventBanner(SQLModel, table=True):
+    """The event's banner, atop its programme: checked like the logo (PNG, JPEG or WebP by its bytes; one per event)."""
 
     event_id: int = Field(foreign_key="event.id", primary_key=True, ondelete="CASCADE")
     content_type: str = Field(max_length=20)

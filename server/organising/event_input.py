@@ -11,8 +11,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from zoneinfo import available_timezones
 
+from babel.numbers import format_decimal
+
+from server import i18n
 from server.errors import InvalidInput
 from server.i18n import gettext as _
+from server.organising.colours import AA_TEXT, WHITE, contrast
 from server.text import storable
 from server.years import YEARS
 
@@ -20,12 +24,27 @@ SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
 COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 # The site's own first path segments: an event called so would hide the page (or be hidden by it).
 RESERVED_SLUGS = frozenset(
-    {"api", "account", "admin", "events", "signin", "signout", "static", "media", "metrics", "health", "whip", "whep"}
+    {
+        "api",
+        "account",
+        "admin",
+        "events",
+        "signin",
+        "signout",
+        "static",
+        "styleguide",
+        "media",
+        "metrics",
+        "health",
+        "whip",
+        "whep",
+    }
 )
 ATTENDANCE_MODES = ("on-site", "online", "hybrid")
 MAX_DAYS = 31  # a conference, not a season: the agenda shows one column of rooms per day
 MAX_DESCRIPTION = 20_000
 MAX_LOGO_BYTES = 512 * 1024
+MAX_BANNER_BYTES = 1024 * 1024
 # The languages sessions may be held in (BCP 47): the United Nations' six and the region's most spoken.
 LANGUAGE_CODES = (
     "en", "fr", "es", "ar", "ru", "zh", "zh-Hans", "zh-Hant", "ja", "ko", "hi", "bn", "ur", "fa", "id", "ms", "th",
@@ -158,6 +177,8 @@ def parse_event_fields(raw: Mapping[str, str], languages: Sequence[str]) -> Even
         if colour and not COLOUR.fullmatch(colour):
             errors[name] = _("Please give a colour as # and six hexadecimal digits, such as #1f6feb.")
         colours[name] = colour.lower()
+    if "primary_color" not in errors and colours["primary_color"]:
+        _check_contrast(colours["primary_color"], errors)
     contact = _text(raw, "contact_email", errors, limit=LIMITS["contact_email"])
     local, at, domain = contact.partition("@")
     if contact and (not (local and at and "." in domain) or any(char.isspace() for char in contact)):
@@ -181,6 +202,21 @@ def parse_event_fields(raw: Mapping[str, str], languages: Sequence[str]) -> Even
     )
 
 
+def _ratio(value: float) -> str:
+    """A contrast ratio as people read it, cut (not rounded) to two decimals: 4.499 never shows as 4.5."""
+    return format_decimal(int(value * 100) / 100, format="0.0#", locale=i18n.current_locale())
+
+
+def _check_contrast(colour: str, errors: dict[str, str]) -> None:
+    """The main colour is text on white (links) and carries white text (buttons): WCAG AA asks 4.5:1 of both."""
+    ratio = contrast(colour, WHITE)
+    if ratio < AA_TEXT:
+        errors["primary_color"] = _(
+            "This colour has a contrast of %(ratio)s:1 with white; links in it and white text on its buttons need "
+            "at least %(needed)s:1 to be readable (WCAG AA). Please choose a darker colour."
+        ) % {"ratio": _ratio(ratio), "needed": _ratio(AA_TEXT)}
+
+
 def _png(data: bytes) -> bool:
     return data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR"
 
@@ -196,14 +232,37 @@ def _webp(data: bytes) -> bool:
 IMAGE_KINDS = (("image/png", _png), ("image/jpeg", _jpeg), ("image/webp", _webp))
 
 
+def _image(data: bytes) -> Logo | None:
+    """A PNG, JPEG or WebP image known by its bytes (never by its name or the type the browser claims)."""
+    for content_type, looks_like in IMAGE_KINDS:
+        if looks_like(data):
+            return Logo(content_type=content_type, data=data)
+    return None
+
+
 def check_logo(data: bytes) -> Logo:
-    """A PNG, JPEG or WebP image of at most MAX_LOGO_BYTES, known by its bytes (never by its name or the type the
-    browser claims). SVG is refused: it may carry scripts and links, and no sanitiser is trusted here."""
+    """A PNG, JPEG or WebP image of at most MAX_LOGO_BYTES. SVG is refused: it may carry scripts and links, and
+    no sanitiser is trusted here."""
     if len(data) > MAX_LOGO_BYTES:
         raise FieldErrors(
             {"logo": _("The logo may be at most %(size)s KB; this file is larger.") % {"size": MAX_LOGO_BYTES // 1024}}
         )
-    for content_type, looks_like in IMAGE_KINDS:
-        if looks_like(data):
-            return Logo(content_type=content_type, data=data)
-    raise FieldErrors({"logo": _("The logo must be a PNG, JPEG or WebP image (SVG is not accepted).")})
+    image = _image(data)
+    if image is None:
+        raise FieldErrors({"logo": _("The logo must be a PNG, JPEG or WebP image (SVG is not accepted).")})
+    return image
+
+
+def check_banner(data: bytes) -> Logo:
+    """The banner: checked as the logo is, with room for a wide photograph."""
+    if len(data) > MAX_BANNER_BYTES:
+        raise FieldErrors(
+            {
+                "banner": _("The banner may be at most %(size)s KB; this file is larger.")
+                % {"size": MAX_BANNER_BYTES // 1024}
+            }
+        )
+    image = _image(data)
+    if image is None:
+        raise FieldErrors({"banner": _("The banner must be a PNG, JPEG or WebP image (SVG is not accepted).")})
+    return image

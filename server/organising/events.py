@@ -21,7 +21,7 @@ from server.agenda.models import EventSessionKind, Person, Room, Session, Sessio
 from server.audit.services import record, snapshot
 from server.db import begin_write
 from server.errors import Conflict, NotFound
-from server.events.models import Event, EventLogo
+from server.events.models import Event, EventBanner, EventLogo
 from server.i18n import gettext as _
 from server.live.models import LiveRoom, LiveSettings
 from server.organising.event_input import EventFields, FieldErrors, Logo
@@ -33,7 +33,7 @@ from server.settings import EventCreators
 # What the audit log keeps of an event's own fields (the logo by whether there is one).
 AUDITED = (
     "title", "acronym", "slug", "start_date", "end_date", "timezone", "venue", "address", "attendance", "languages",
-    "description", "primary_color", "secondary_color", "contact_email", "has_logo", "published",
+    "description", "primary_color", "secondary_color", "contact_email", "has_logo", "has_banner", "published",
 )  # fmt: skip
 
 
@@ -78,17 +78,26 @@ async def _insert_event(db: AsyncSession, *, actor: Actor, slug: str, values: di
 
 
 async def create_event(
-    db: AsyncSession, *, actor: Actor, creators: EventCreators, slug: str, fields: EventFields, logo: Logo | None
+    db: AsyncSession,
+    *,
+    actor: Actor,
+    creators: EventCreators,
+    slug: str,
+    fields: EventFields,
+    logo: Logo | None,
+    banner: Logo | None = None,
 ) -> Event:
     """A draft event only its staff see, with the creator as its organiser."""
     require(actor, can_create_events, creators)
     await begin_write(db)
     # Nothing is released yet: the organiser's first release is release 1.
-    values = {**fields.values(), "has_logo": logo is not None, "programme_release": 0}
+    values = {**fields.values(), "has_logo": logo is not None, "has_banner": banner is not None, "programme_release": 0}
     event = await _insert_event(db, actor=actor, slug=slug, values=values)
     db.add_all(default_kinds(event.id or 0))
     if logo is not None:
         db.add(EventLogo(event_id=event.id or 0, content_type=logo.content_type, data=logo.data))
+    if banner is not None:
+        db.add(EventBanner(event_id=event.id or 0, content_type=banner.content_type, data=banner.data))
     record(
         db,
         actor=actor,
@@ -120,6 +129,8 @@ async def update_event(
     fields: EventFields,
     logo: Logo | None = None,
     remove_logo: bool = False,
+    banner: Logo | None = None,
+    remove_banner: bool = False,
 ) -> Event:
     """Saves the event's fields if nobody saved since ``edit_version`` was read; StaleEdit otherwise."""
     require(actor, can_edit_event, event)
@@ -130,15 +141,10 @@ async def update_event(
     before = snapshot(current, AUDITED)
     for name, value in fields.values().items():
         setattr(current, name, value)
-    stored = await db.get(EventLogo, current.id)
-    if logo is not None:
-        stored = stored or EventLogo(event_id=current.id or 0, content_type=logo.content_type, data=b"")
-        stored.content_type, stored.data = logo.content_type, logo.data
-        db.add(stored)
-        current.has_logo = True
-    elif remove_logo and stored is not None:
-        await db.delete(stored)
-        current.has_logo = False
+    current.has_logo = await _replace_image(db, EventLogo, current, logo, remove=remove_logo, had=current.has_logo)
+    current.has_banner = await _replace_image(
+        db, EventBanner, current, banner, remove=remove_banner, had=current.has_banner
+    )
     current.edit_version += 1
     current.version += 1  # the public pages show these fields: cached pages of the old ones are left behind
     db.add(current)
@@ -155,6 +161,22 @@ async def update_event(
     )
     await db.commit()
     return current
+
+
+async def _replace_image(
+    db: AsyncSession, table: Any, event: Event, image: Logo | None, *, remove: bool, had: bool
+) -> bool:
+    """Stores the new logo or banner, or removes the old one when asked; whether the event has one afterwards."""
+    stored = await db.get(table, event.id)
+    if image is not None:
+        stored = stored or table(event_id=event.id or 0, content_type=image.content_type, data=b"")
+        stored.content_type, stored.data = image.content_type, image.data
+        db.add(stored)
+        return True
+    if remove and stored is not None:
+        await db.delete(stored)
+        return False
+    return had
 
 
 async def set_published(db: AsyncSession, *, actor: Actor, event: Event, published: bool) -> Event:
@@ -192,6 +214,13 @@ async def event_logo(db: AsyncSession, *, event: Event) -> EventLogo:
     if logo is None:
         raise NotFound(_("There is no page at this address."))
     return logo
+
+
+async def event_banner(db: AsyncSession, *, event: Event) -> EventBanner:
+    banner = await db.get(EventBanner, event.id) if event.has_banner else None
+    if banner is None:
+        raise NotFound(_("There is no page at this address."))
+    return banner
 
 
 def _copy(row: Any, **changes: Any) -> dict[str, Any]:
@@ -270,6 +299,9 @@ async def clone_event(
     logo = await db.get(EventLogo, source.id) if source.has_logo else None
     if logo is not None:
         db.add(EventLogo(event_id=event.id, content_type=logo.content_type, data=logo.data))
+    banner = await db.get(EventBanner, source.id) if source.has_banner else None
+    if banner is not None:
+        db.add(EventBanner(event_id=event.id, content_type=banner.content_type, data=banner.data))
     record(
         db,
         actor=actor,

@@ -37,3 +37,14 @@ can_release_programme = is_organiser.named("can_release_programme")
 can_message_participants = is_organiser.named("can_message_participants")
 # Invite and remove organisers, moderators, check-in staff and speakers; see who holds which role.
 can_manage_staff = is_organiser.named("can_manage_staff")
+
+
+@predicate("anyone who helps run an event (any role in it but a delegate's)")
+def _helps_run_an_event(actor: Actor, staff_events: Any) -> bool:
+    """``staff_events`` is what ``server.organising.events.staff_events`` found for the actor's account."""
+    account = actor.account
+    return account is not None and not account.disabled and bool(staff_events)
+
+
+# The living style guide (/styleguide): the people who build and run events' pages.
+can_open_style_guide = (is_instance_admin | _helps_run_an_event).named("can_open_style_guide")

@@ -41,20 +41,21 @@ class Section:
     route: str  # the name of the section's first page, which takes the event's ``slug``
     label: Any  # a callable giving the translated label when the page renders
     rule: Rule
+    icon: str = ""  # a lucide-static icon's name (server/transport/icons.py)
 
 
 SECTIONS: tuple[Section, ...] = (
-    Section("organiser", lambda: _("Dashboard"), can_manage_registrations),
-    Section("event_settings", lambda: _("Event"), can_edit_event),
-    Section("programme", lambda: _("Programme"), can_edit_programme),
-    Section("programme_parts", lambda: _("Rooms, tracks and kinds"), can_edit_programme_parts),
-    Section("people_list", lambda: _("People"), can_edit_programme_parts),
-    Section("registration_settings", lambda: _("Registration"), can_change_registration_settings),
-    Section("live_settings", lambda: _("Live rooms"), can_change_live_settings),
-    Section("staff", lambda: _("Staff"), can_manage_staff),
-    Section("messages", lambda: _("Messages"), can_message_participants),
-    Section("import", lambda: _("Import and API"), can_import_schedule),
-    Section("audit_log", lambda: _("Audit log"), can_read_audit_log),
+    Section("organiser", lambda: _("Dashboard"), can_manage_registrations, "layout-dashboard"),
+    Section("event_settings", lambda: _("Event"), can_edit_event, "settings"),
+    Section("programme", lambda: _("Programme"), can_edit_programme, "calendar"),
+    Section("programme_parts", lambda: _("Rooms, tracks and kinds"), can_edit_programme_parts, "layout-grid"),
+    Section("people_list", lambda: _("People"), can_edit_programme_parts, "users"),
+    Section("registration_settings", lambda: _("Registration"), can_change_registration_settings, "ticket"),
+    Section("live_settings", lambda: _("Live rooms"), can_change_live_settings, "radio"),
+    Section("staff", lambda: _("Staff"), can_manage_staff, "user-cog"),
+    Section("messages", lambda: _("Messages"), can_message_participants, "mail"),
+    Section("import", lambda: _("Import and API"), can_import_schedule, "upload"),
+    Section("audit_log", lambda: _("Audit log"), can_read_audit_log, "history"),
 )
 
 
@@ -64,6 +65,7 @@ def sections_for(request: Request, event: Event, actor: Actor, current: str) -> 
         {
             "href": path_for(request, section.route, slug=event.slug),
             "label": section.label(),
+            "icon": section.icon,
             "current": section.route == current,
         }
         for section in SECTIONS

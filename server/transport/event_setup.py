@@ -21,15 +21,18 @@ from server.accounts.actors import Actor
 from server.errors import InvalidInput
 from server.events.models import Event
 from server.i18n import gettext as _
+from server.organising.colours import for_dark_theme, mix, passes_on_white
 from server.organising.event_input import (
     ATTENDANCE_MODES,
     COLOUR,
     LANGUAGE_CODES,
     LIMITS,
+    MAX_BANNER_BYTES,
     MAX_DESCRIPTION,
     MAX_LOGO_BYTES,
     FieldErrors,
     Logo,
+    check_banner,
     check_dates,
     check_logo,
     check_slug,
@@ -37,7 +40,15 @@ from server.organising.event_input import (
     suggested_slug,
     time_zones,
 )
-from server.organising.events import StaleEdit, clone_event, create_event, event_logo, set_published, update_event
+from server.organising.events import (
+    StaleEdit,
+    clone_event,
+    create_event,
+    event_banner,
+    event_logo,
+    set_published,
+    update_event,
+)
 from server.organising.rules import can_clone_event, can_create_events, can_edit_event, can_publish_event
 from server.permissions import allows, require
 from server.settings import EventCreators
@@ -53,8 +64,8 @@ TEXT_FIELDS = (
     "title", "acronym", "slug", "start_date", "end_date", "timezone", "venue", "address", "attendance",
     "description", "primary_color", "secondary_color", "contact_email",
 )  # fmt: skip
-# The logo and the form's text, with room for the multipart framing: a larger body is refused unread.
-MAX_EVENT_FORM_BYTES = 4 * MAX_LOGO_BYTES + 64 * 1024
+# The logo, the banner and the form's text, with room for the multipart framing: a larger body is refused unread.
+MAX_EVENT_FORM_BYTES = 4 * MAX_LOGO_BYTES + 2 * MAX_BANNER_BYTES + 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +113,7 @@ def form_context(values: dict[str, Any], errors: dict[str, str] | None = None, m
         "attendance_modes": {mode: attendance_mode_labels()[mode] for mode in ATTENDANCE_MODES},
         "limits": {**LIMITS, "description": MAX_DESCRIPTION},
         "max_logo_kb": MAX_LOGO_BYTES // 1024,
+        "max_banner_kb": MAX_BANNER_BYTES // 1024,
     }
 
 
@@ -128,23 +140,26 @@ def typed_values(form: FormData) -> dict[str, Any]:
 
 @asynccontextmanager
 async def event_form(request: Request) -> AsyncIterator[FormData]:
-    """The event form as posted, with its logo; the logo's temporary file is gone when the request is done."""
-    form = await checked_form(request, max_bytes=MAX_EVENT_FORM_BYTES, max_files=1, by_field=True)
+    """The event form as posted, with its logo and banner; their temporary files are gone when the request is done."""
+    form = await checked_form(request, max_bytes=MAX_EVENT_FORM_BYTES, max_files=2, by_field=True)
     try:
         yield form
     finally:
         await form.close()
 
 
-async def logo_from(form: FormData) -> Logo | None:
-    upload = form.get("logo")
+async def image_from(form: FormData, name: str) -> Logo | None:
+    """The logo or the banner, checked; None when no file was chosen."""
+    upload = form.get(name)
     if not isinstance(upload, UploadFile) or (not upload.filename and not upload.size):
         return None
+    if name == "banner":
+        return check_banner(await upload.read(MAX_BANNER_BYTES + 1))
     return check_logo(await upload.read(MAX_LOGO_BYTES + 1))
 
 
-async def parsed(form: FormData) -> tuple[Any, Logo | None]:
-    """The event's fields and logo from the form, or FieldErrors naming every problem."""
+async def parsed(form: FormData) -> tuple[Any, Logo | None, Logo | None]:
+    """The event's fields, logo and banner from the form, or FieldErrors naming every problem."""
     errors: dict[str, str] = {}
     fields = None
     try:
@@ -154,14 +169,15 @@ async def parsed(form: FormData) -> tuple[Any, Logo | None]:
         )
     except FieldErrors as problems:
         errors.update(problems.errors)
-    logo = None
-    try:
-        logo = await logo_from(form)
-    except FieldErrors as problems:
-        errors.update(problems.errors)
+    images: dict[str, Logo | None] = {"logo": None, "banner": None}
+    for name in images:
+        try:
+            images[name] = await image_from(form, name)
+        except FieldErrors as problems:
+            errors.update(problems.errors)
     if errors:
         raise FieldErrors(errors)
-    return fields, logo
+    return fields, images["logo"], images["banner"]
 
 
 # Creating an event
@@ -189,12 +205,12 @@ async def _create(request: Request, page: CreatorPage, form: FormData) -> Respon
     errors: dict[str, str] = {}
     slug = check_slug(form_text(form, "slug") or suggested_slug(title), errors)
     try:
-        fields, logo = await parsed(form)
+        fields, logo, banner = await parsed(form)
         if errors:
             raise FieldErrors(errors)
         async with database(request).session() as db:
             event = await create_event(
-                db, actor=page.actor, creators=page.creators, slug=slug, fields=fields, logo=logo
+                db, actor=page.actor, creators=page.creators, slug=slug, fields=fields, logo=logo, banner=banner
             )
     except FieldErrors as problems:
         shown = {**values, "slug": values["slug"] or (slug if "slug" not in errors else "")}
@@ -239,7 +255,7 @@ async def _update(request: Request, page: EventPage, form: FormData) -> Response
     try:
         if not edit_version.isdigit() or len(edit_version) > 9:
             raise InvalidInput(_("This form has expired. Please go back, reload the page and try again."))
-        fields, logo = await parsed(form)
+        fields, logo, banner = await parsed(form)
         async with database(request).session() as db:
             event = await update_event(
                 db,
@@ -249,6 +265,8 @@ async def _update(request: Request, page: EventPage, form: FormData) -> Response
                 fields=fields,
                 logo=logo,
                 remove_logo=form_text(form, "remove_logo") == "yes",
+                banner=banner,
+                remove_banner=form_text(form, "remove_banner") == "yes",
             )
     except FieldErrors as problems:
         return render_settings(request, page, values, errors=problems.errors, message=problems.message, status_code=400)
@@ -361,18 +379,41 @@ async def logo(request: Request) -> Response:
     return Response(stored.data, media_type=stored.content_type, headers={"cache-control": caching})
 
 
+async def banner(request: Request) -> Response:
+    async with database(request).session() as db:
+        event = await event_of(db, request)
+        stored = await event_banner(db, event=event)
+    # The address carries the edit counter (base.html), so a new logo is a new address.
+    caching = "public, max-age=86400" if event.published else "private, no-store"
+    return Response(stored.data, media_type=stored.content_type, headers={"cache-control": caching})
+
+
 def theme_css(event: Event) -> str:
     """The event's colours as CSS custom properties, and the few places the pages use them. Only #rrggbb values
-    are written (they were checked when saved; checked again here), so nothing else can reach the stylesheet."""
+    are written (they were checked when saved; checked again here), so nothing else can reach the stylesheet.
+    The main colour becomes the pages' accent (links, buttons) only where it reads at AA: as it is on the light
+    theme when it passes against white (events saved before the check may not), lightened on the dark one."""
     primary = event.primary_color if COLOUR.fullmatch(event.primary_color) else ""
     secondary = event.secondary_color if COLOUR.fullmatch(event.secondary_color) else ""
     if not primary:
         return ""
-    return (
+    css = (
         f":root {{ --event-primary: {primary}; --event-secondary: {secondary or primary}; }}\n"
         ".site-header { border-top: 0.4rem solid var(--event-primary); "
         "border-bottom: 0.2rem solid var(--event-secondary); }\n"
     )
+    if passes_on_white(primary):
+        css += (
+            f":root {{ --accent: {primary}; --accent-ink: #ffffff; --accent-wash: {mix(primary, '#ffffff', 0.9)}; "
+            f"--focus: {primary}; }}\n"
+        )
+    dark = for_dark_theme(primary)
+    css += (
+        "@media (prefers-color-scheme: dark) { :root { "
+        f"--accent: {dark}; --accent-ink: #0b1220; --accent-wash: {mix(dark, '#12161c', 0.8)}; --focus: {dark}; "
+        "} }\n"
+    )
+    return css
 
 
 async def theme(request: Request) -> Response:
@@ -393,5 +434,6 @@ routes: list[BaseRoute] = [
     Route("/{slug}/organiser/event/clone", clone_form, methods=["GET"], name="event_clone"),
     Route("/{slug}/organiser/event/clone", clone_submit, methods=["POST"], name="event_clone"),
     Route("/{slug}/logo", logo, methods=["GET"], name="event_logo"),
+    Route("/{slug}/banner", banner, methods=["GET"], name="event_banner"),
     Route("/{slug}/theme.css", theme, methods=["GET"], name="event_theme"),
 ]

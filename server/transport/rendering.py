@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from server import i18n, rules
+from server.transport.icons import icon
 from server.transport.urls import paths_of
 from web import TEMPLATES_DIR
 
@@ -55,7 +56,11 @@ def build_environment() -> jinja2.Environment:
     )
     # Templates ask the same rules as services and pages (server/rules.py).
     env.globals.update(
-        languages=i18n.LANGUAGES, current_language=i18n.current_language, url_for=_url_for, can=rules.can
+        languages=i18n.LANGUAGES,
+        current_language=i18n.current_language,
+        url_for=_url_for,
+        can=rules.can,
+        icon=icon,
     )
     return env
 

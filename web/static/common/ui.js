@@ -90,3 +90,18 @@ export function keyedList({ make, update = () => {}, shape = () => "", key = (ro
     },
   };
 }
+
+// Shows `message` as a toast in the page's `.toast-region` (base.html, role="status", so it is announced) for a
+// few seconds; an error stays until the next toast. `kind`: info, success, error or warning.
+export function toast(message, kind = "info") {
+  const region = document.querySelector(".toast-region");
+  if (!region || !message) return null;
+  const item = document.createElement("p");
+  item.className = "toast";
+  item.dataset.kind = kind;
+  item.textContent = message;
+  region.append(item);
+  while (region.children.length > 3) region.firstElementChild.remove();
+  if (kind !== "error") setTimeout(() => item.remove(), 6000);
+  return item;
+}
