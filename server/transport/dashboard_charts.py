@@ -40,7 +40,7 @@ from server.registration.rules import can_manage_registrations
 from server.registration.seats import holds_seat, seatless_kinds
 from server.transport.context import database
 from server.transport.loaders import EventPage, load_event_page, requires
-from server.transport.svg_charts import Series, bar_chart, line_chart
+from server.transport.svg_charts import Series, bar_chart, fill_chart, line_chart
 
 TOP_COUNTRIES = 8
 LIVE_POINTS = 120  # a live room's line keeps at most this many points: longer rooms count in wider steps
@@ -146,16 +146,19 @@ def sessions_chart(report: Dashboard, seatless: frozenset[str]) -> Chart:
     labels = [fill.session.title for fill in fills]
     svg = None
     if fills:
-        svg = bar_chart(
+        svg = fill_chart(
             labels,
-            [
-                Series(headings[1], [fill.seats for fill in fills], tone="muted", pattern="outline"),
-                Series(headings[2], [fill.seated for fill in fills], tone="accent", pattern="solid"),
-                Series(headings[3], [fill.waitlisted for fill in fills], tone="warn", pattern="hatch"),
+            seats=[fill.seats for fill in fills],
+            taken=[fill.seated for fill in fills],
+            waiting=[fill.waitlisted for fill in fills],
+            names=(headings[1], headings[2], headings[3]),
+            notes=[
+                _("%(taken)s of %(seats)s, %(waiting)s waiting")
+                % {"taken": number(fill.seated), "seats": number(fill.seats), "waiting": number(fill.waitlisted)}
+                for fill in fills
             ],
             chart_id="chart-sessions",
             title=title,
-            number=number,
         )
     return Chart(
         name="sessions",

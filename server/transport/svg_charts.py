@@ -49,20 +49,18 @@ def short(value: str) -> str:
     return value if len(value) <= LABEL_MAX else value[: LABEL_MAX - 1] + "…"
 
 
-def nice_ceiling(value: float) -> float:
-    """The smallest of 1, 2, 2.5, 5 × 10^n at or above ``value`` (at least 1): the top of the value axis."""
+def nice_step(value: float) -> float:
+    """The smallest of 1, 2, 5 × 10^n at or above ``value``, at least 1: counts get whole ticks."""
     if value <= 1:
         return 1.0
     power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        if step * power >= value:
-            return float(step * power)
-    return float(10 * power)  # pragma: no cover -- the loop always returns
+    return float(next(step * power for step in (1, 2, 5, 10) if step * power >= value))
 
 
-def _ticks(top: float) -> list[float]:
-    step = top / 4
-    return [step * index for index in range(5)]
+def axis_ticks(largest: float) -> list[float]:
+    """Up to five round ticks from 0 to at or above ``largest``: the value axis."""
+    step = nice_step(largest / 4)
+    return [step * index for index in range(max(1, math.ceil(largest / step)) + 1)]
 
 
 def _f(value: float) -> str:
@@ -134,7 +132,7 @@ def bar_chart(
 
 
 def _top(series: Sequence[Series]) -> float:
-    return nice_ceiling(max((value for item in series for value in item.values), default=0))
+    return axis_ticks(max((value for item in series for value in item.values), default=0))[-1]
 
 
 def _bars_across(
@@ -172,7 +170,7 @@ def _every(count: int, room: float, width: float) -> int:
 
 def _value_axis(left: float, top_y: float, height: float, top: float, number: Number) -> str:
     parts = []
-    for tick in _ticks(top):
+    for tick in axis_ticks(top):
         y = top_y + height - height * tick / top
         parts.append(
             f'<line x1="{_f(left)}" x2="{WIDTH}" y1="{_f(y)}" y2="{_f(y)}" class="chart-grid"/>'
@@ -249,7 +247,7 @@ def line_chart(labels: Sequence[str], series: Sequence[Series], *, chart_id: str
     left, height, bottom = 48.0, 180.0, 28.0
     top = _top(series)
     count = len(labels)
-    step = (WIDTH - left - 12) / max(count - 1, 1)
+    step = (WIDTH - left - 32) / max(count - 1, 1)  # room at the right for the last label
     every = _every(count, WIDTH - left, 64)
     parts = [_value_axis(left, top_y, height, top, number)]
     for index, label in enumerate(labels):
@@ -274,4 +272,49 @@ def line_chart(labels: Sequence[str], series: Sequence[Series], *, chart_id: str
         parts.append("</g>")
     return Markup(  # noqa: S704 -- every text went through text()
         _open(chart_id, title, top_y + height + bottom) + legend + "".join(parts) + "</svg>"
+    )
+
+
+def fill_chart(
+    labels: Sequence[str],
+    *,
+    seats: Sequence[int],
+    taken: Sequence[int],
+    waiting: Sequence[int],
+    names: tuple[str, str, str],
+    notes: Sequence[str],
+    chart_id: str,
+    title: str,
+) -> Markup:
+    """A row per thing that fills: a track as long as its seats (the same length for every row: the share
+    filled is what compares), the seats taken over it, the waitlist after them in hatching, and a note
+    ("2 of 2, 1 waiting") in words. ``names`` name the three in the legend."""
+    series = [
+        Series(names[0], seats, tone="muted", pattern="outline"),
+        Series(names[1], taken, tone="accent"),
+        Series(names[2], waiting, tone="warn", pattern="hatch"),
+    ]
+    legend, y = _legend(chart_id, series, lines=False)
+    area, bar, label_height, row_gap = WIDTH * 0.6, 14.0, 18.0, 12.0
+    rows = []
+    for label, capacity, filled, queued, note in zip(labels, seats, taken, waiting, notes, strict=True):
+        unit = area / capacity if capacity else 0.0
+        taken_width = unit * min(filled, capacity)
+        waiting_width = min(unit * queued, WIDTH - area - 8) if queued else 0.0
+        tooltip = f"<title>{text(label)}: {text(note)}</title>"
+        rows.append(
+            '<g class="chart-row">'
+            f'<text x="0" y="{_f(y + 13)}" class="chart-text">{text(short(label))}</text>'
+            f'<rect x="0" y="{_f(y + label_height)}" width="{_f(area)}" height="{_f(bar)}" '
+            f'{_fill(chart_id, "muted", "outline")} data-value="{capacity}">{tooltip}</rect>'
+            f'<rect x="0" y="{_f(y + label_height)}" width="{_f(taken_width)}" height="{_f(bar)}" '
+            f'{_fill(chart_id, "accent", "solid")} data-value="{filled}">{tooltip}</rect>'
+            f'<rect x="{_f(area)}" y="{_f(y + label_height)}" width="{_f(waiting_width)}" height="{_f(bar)}" '
+            f'{_fill(chart_id, "warn", "hatch")} data-value="{queued}">{tooltip}</rect>'
+            f'<text x="{_f(area + waiting_width + 6)}" y="{_f(y + label_height + 11.5)}" class="chart-value">'
+            f"{text(note)}</text></g>"
+        )
+        y += label_height + bar + row_gap
+    return Markup(  # noqa: S704 -- every text went through text()
+        _open(chart_id, title, y) + _defs(chart_id, series) + legend + "".join(rows) + "</svg>"
     )

@@ -8,71 +8,19 @@ import io
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlmodel import col, update
 
 from server.accounts.models import Role
-from server.live.models import Question, ViewerSample
-from server.registration.models import Registration
-from server.registration.seats import pick_session
-from tests.support.factories import OTHER_SLUG, delegates, event_by_slug, other_event, session_with_capacity, staff
+from tests.support.chart_data import ORGANISER, known_data_set
+from tests.support.factories import OTHER_SLUG, event_by_slug, other_event, staff
 from tests.support.html import page
 from tests.support.http import signed_in_as
 
 pytestmark = pytest.mark.integration
-ORGANISER = "organiser@example.org"
-
-
-def local(zone: str, day: int, hour: int, minute: int = 0) -> dt.datetime:
-    """A moment of 2021-10-<day> in the event's zone, as UTC (how the database keeps it)."""
-    return dt.datetime(2021, 10, day, hour, minute, tzinfo=ZoneInfo(zone)).astimezone(dt.UTC)
-
-
-async def set_times(db, email: str, **times: dt.datetime) -> None:
-    await db.exec(update(Registration).where(col(Registration.email) == email).values(**times))
 
 
 @pytest.fixture
 async def known(database, demo_event):
-    """Three on site (Indonesia, Indonesia, Japan) and one online (China), made on 25, 25, 27 and 26 October; two
-    picks fill a two-seat session and the third waits; arrivals at 9:10, 9:50 and 11:05; a live room with viewers
-    at 10:00, 10:01, 10:03 and questions at 10:01 and 10:02."""
-    async with database.session() as db:
-        event = await event_by_slug(db, demo_event)
-        zone = event.timezone
-        session = await session_with_capacity(db, event, 2)
-        onsite = await delegates(db, event, 3)
-        await delegates(db, event, 1, attendance="online", prefix="remote")
-        await staff(db, event, Role.organiser, ORGANISER)
-        await staff(db, event, Role.moderator, "moderator@example.org")
-        made = {"delegate0": 25, "delegate1": 25, "delegate2": 27, "remote0": 26}
-        for prefix, day in made.items():
-            await set_times(db, f"{prefix}@example.org", created_at=local(zone, day, 12))
-        await set_times(db, "delegate2@example.org", country="JP")
-        await set_times(db, "remote0@example.org", country="CN")
-        arrivals = {"delegate0": (9, 10), "delegate1": (9, 50), "delegate2": (11, 5)}
-        for prefix, (hour, minute) in arrivals.items():
-            await set_times(db, f"{prefix}@example.org", checked_in_at=local(zone, 28, hour, minute))
-        for minute, connected in ((0, 5), (1, 8), (3, 4)):
-            db.add(
-                ViewerSample(session_id=session.id, minute=local(zone, 28, 10, minute), connected=connected, online=1)
-            )
-        for n, minute in enumerate((1, 2)):
-            db.add(
-                Question(
-                    event_id=event.id,
-                    session_id=session.id,
-                    author_key=f"g{n}",
-                    origin="online",
-                    text=f"Question {n}",
-                    client_id=f"c{n}",
-                    created_at=local(zone, 28, 10, minute),
-                )
-            )
-        await db.commit()
-    for person in onsite:
-        async with database.session() as db:
-            await pick_session(db, event=event, account=person, session_id=session.id)
-    return session
+    return await known_data_set(database, demo_event)
 
 
 def figure(root, name):
@@ -127,8 +75,15 @@ async def test_each_chart_shows_and_exports_the_known_numbers(client, database, 
     sessions = figure(root, "sessions")
     [row] = [row for row in table_rows(sessions) if row[0] == known.title]
     assert row == [known.title, "2", "2", "1"]
-    bars = sessions.xpath(".//svg//rect[@data-value]")
-    assert len(bars) == 3 * len(table_rows(sessions))
+    assert len(sessions.xpath(".//svg//rect[@data-value]")) == 3 * len(table_rows(sessions))
+    [drawn] = [
+        row
+        for row in sessions.xpath(".//svg/g[@class='chart-row']")
+        if row.xpath("string(rect[1]/title)").startswith(known.title + ":")
+    ]
+    track, taken, waiting = (float(width) for width in drawn.xpath("rect/@width"))
+    assert taken == track and waiting > 0
+    assert drawn.xpath("string(text[last()])") == "2 of 2, 1 waiting"
     exported = await csv_rows(client, demo_event, "sessions")
     assert exported[0] == ["Session", "Seats", "Confirmed", "Waitlist"]
     assert [known.title, "2", "2", "1"] in exported[1:]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from server.transport.svg_charts import Series, bar_chart, line_chart, nice_ceiling
+from server.transport.svg_charts import Series, axis_ticks, bar_chart, fill_chart, line_chart
 
 pytestmark = pytest.mark.unit
 SVG = "{http://www.w3.org/2000/svg}"
@@ -96,5 +96,31 @@ def test_lines_differ_by_dash_and_marker():
     assert len(list(svg.iter(f"{SVG}circle"))) >= 3 and len(list(svg.iter(f"{SVG}rect"))) >= 3
 
 
-def test_value_axis_tops_at_a_round_number():
-    assert [nice_ceiling(value) for value in (0, 1, 3, 7, 11, 24, 180, 999)] == [1, 1, 5, 10, 20, 25, 200, 1000]
+def test_value_axis_has_whole_round_ticks():
+    assert axis_ticks(0) == [0, 1]
+    assert axis_ticks(2) == [0, 1, 2]
+    assert axis_ticks(8) == [0, 2, 4, 6, 8]
+    assert axis_ticks(11) == [0, 5, 10, 15]
+    assert axis_ticks(180) == [0, 50, 100, 150, 200]
+
+
+def test_fill_shows_the_share_taken_and_the_waitlist_after_the_seats():
+    svg = parse(
+        fill_chart(
+            ["Small room", "Hall"],
+            seats=[2, 600],
+            taken=[2, 150],
+            waiting=[1, 0],
+            names=("Seats", "Confirmed", "Waitlist"),
+            notes=["2 of 2, 1 waiting", "150 of 600, 0 waiting"],
+            chart_id="f",
+            title="t",
+        )
+    )
+
+    rows = svg.findall(f".//{SVG}g[@class='chart-row']")
+    small, hall = ([float(rect.get("width")) for rect in row.iter(f"{SVG}rect")] for row in rows)
+    assert small[0] == hall[0] == small[1]  # every track is as long; a full room fills its track
+    assert hall[1] == pytest.approx(hall[0] / 4)
+    assert small[2] > 0 and hall[2] == 0
+    assert [row.findall(f"{SVG}text")[-1].text for row in rows] == ["2 of 2, 1 waiting", "150 of 600, 0 waiting"]
