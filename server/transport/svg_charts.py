@@ -295,12 +295,12 @@ def fill_chart(
         Series(names[2], waiting, tone="warn", pattern="hatch"),
     ]
     legend, y = _legend(chart_id, series, lines=False)
-    area, bar, label_height, row_gap = WIDTH * 0.6, 14.0, 18.0, 12.0
+    area, bar, label_height, row_gap = WIDTH * 0.55, 14.0, 18.0, 12.0
     rows = []
     for label, capacity, filled, queued, note in zip(labels, seats, taken, waiting, notes, strict=True):
         unit = area / capacity if capacity else 0.0
         taken_width = unit * min(filled, capacity)
-        waiting_width = min(unit * queued, WIDTH - area - 8) if queued else 0.0
+        waiting_width = min(unit * queued, 100.0) if queued else 0.0  # the note needs the rest of the row
         tooltip = f"<title>{text(label)}: {text(note)}</title>"
         rows.append(
             '<g class="chart-row">'
