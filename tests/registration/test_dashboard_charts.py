@@ -144,3 +144,16 @@ async def test_chart_csv_is_the_organisers_only(client, database, demo_event, kn
 
     await signed_in_as(client, database, ORGANISER)
     assert (await client.get(f"/{demo_event}/organiser/charts/nothing.csv")).status_code == 404
+
+
+async def test_chart_labels_follow_the_page_language(client, database, demo_event, known):
+    await signed_in_as(client, database, ORGANISER)
+    chinese = {"accept-language": "zh-Hans"}
+
+    exported = await client.get(f"/{demo_event}/organiser/charts/countries.csv", headers=chinese)
+    root = page(await client.get(f"/{demo_event}/organiser", headers=chinese))
+
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert [row[0] for row in rows[1:]] == ["印度尼西亚", "中国", "日本"]
+    assert [row[0] for row in table_rows(figure(root, "countries"))] == ["印度尼西亚", "中国", "日本"]
+    assert "10月25日" in [text.text for text in figure(root, "registrations").xpath(".//svg//text")]
