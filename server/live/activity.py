@@ -51,21 +51,22 @@ class RoomActivity:
 async def live_activity(db: AsyncSession, *, actor: Actor, event: Event) -> list[RoomActivity]:
     """The event's sessions that had anyone in their live room or any question, in programme order."""
     require(actor, can_manage_registrations)
-    rooms: dict[int, RoomActivity] = {}
     samples = await db.exec(
-        select(Session, ViewerSample.minute, ViewerSample.connected, ViewerSample.online)
-        .join(ViewerSample, col(ViewerSample.session_id) == col(Session.id))
+        select(ViewerSample.session_id, ViewerSample.minute, ViewerSample.connected, ViewerSample.online)
+        .join(Session, col(Session.id) == col(ViewerSample.session_id))
         .where(Session.event_id == event.id)
         .order_by(col(ViewerSample.minute))
     )
-    for session, minute, connected, online in samples.all():
-        rooms.setdefault(session.id or 0, RoomActivity(session)).samples.append((minute, connected, online))
     asked = await db.exec(
-        select(Session, Question.created_at)
-        .join(Question, col(Question.session_id) == col(Session.id))
-        .where(Session.event_id == event.id, Question.event_id == event.id)
+        select(Question.session_id, Question.created_at)
+        .where(Question.event_id == event.id)
         .order_by(col(Question.created_at))
     )
-    for session, created_at in asked.all():
-        rooms.setdefault(session.id or 0, RoomActivity(session)).questions.append(created_at)
-    return sorted(rooms.values(), key=lambda room: (room.session.start, room.session.id or 0))
+    by_session: dict[int, tuple[list[tuple[dt.datetime, int, int]], list[dt.datetime]]] = {}
+    for session_id, minute, connected, online in samples.all():
+        by_session.setdefault(session_id, ([], []))[0].append((minute, connected, online))
+    for session_id, created_at in asked.all():
+        by_session.setdefault(session_id, ([], []))[1].append(created_at)
+    sessions = await db.exec(select(Session).where(Session.event_id == event.id, col(Session.id).in_(by_session)))
+    rooms = [RoomActivity(session, *by_session[session.id or 0]) for session in sessions.all()]
+    return sorted(rooms, key=lambda room: (room.session.start, room.session.id or 0))
