@@ -176,7 +176,7 @@ def _moment_labels(moments: Sequence[dt.datetime]) -> list[str]:
     """Short axis labels: the time, with the day when the moments span several days."""
     several_days = len({moment.date() for moment in moments}) > 1
     locale = current_locale()
-    return [format_skeleton("MMMdHm" if several_days else "Hm", moment, locale=locale) for moment in moments]
+    return [format_skeleton("EHm" if several_days else "Hm", moment, locale=locale) for moment in moments]
 
 
 def arrivals_chart(hours: list[tuple[dt.datetime, int]]) -> Chart:
