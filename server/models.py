@@ -26,6 +26,7 @@ from server.live.models import (
     QuestionVote,
     RoomLog,
     SessionLiveSettings,
+    ViewerSample,
 )
 from server.mail.models import Message, MessageRecipient, MessageVersion, OutboxMail
 from server.organising.models import ApiToken, PendingImport, ProgrammeRelease, SessionDraft, StaffInvitation
@@ -79,6 +80,7 @@ __all__ = [
     "SessionMaterial",
     "SessionDraft",
     "SessionLiveSettings",
+    "ViewerSample",
     "SessionRole",
     "SessionSpeaker",
     "SignInLink",

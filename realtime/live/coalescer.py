@@ -19,8 +19,11 @@ from sqlmodel import select
 
 from realtime.live.presence import Presence
 from server.broadcast import CountsChanged
+from server.clock import utcnow
 from server.db import Database, read_latest
 from server.live import audiences
+from server.live.activity import Headcount as Sample
+from server.live.activity import record_viewers
 from server.live.counts import onsite_count, poll_counts, poll_results, vote_counts
 from server.live.models import LiveRoom
 
@@ -54,6 +57,7 @@ class Coalescer:
         interval: float = 0.3,
         presence_every: float = 1.0,
         settle: float | None = None,
+        sample_every: float = 60.0,
     ) -> None:
         self.database = database
         self.presence = presence
@@ -68,6 +72,8 @@ class Coalescer:
         self._task: asyncio.Task[None] | None = None
         self.flushes = 0
         self.failing = False  # the last send failed: log once until one succeeds
+        self.sample_every = sample_every
+        self._sampled = time.monotonic()
 
     def touch(self, change: CountsChanged) -> None:
         self._dirty.setdefault(change.session_id, Dirty()).merge(
@@ -95,6 +101,12 @@ class Coalescer:
                 await self.flush()
             except Exception:
                 logger.exception("sending coalesced counts failed")
+            if time.monotonic() - self._sampled >= self.sample_every:
+                self._sampled = time.monotonic()
+                try:
+                    await self.sample_viewers()
+                except Exception:
+                    logger.exception("storing the rooms' headcounts failed")
 
     async def flush(self) -> None:
         now = time.monotonic()
@@ -122,6 +134,18 @@ class Coalescer:
                 earlier = self._settling.get(session_id, (0.0, Dirty()))[1]
                 earlier.merge(change)
                 self._settling[session_id] = (now + self.settle, earlier)
+
+    async def sample_viewers(self) -> None:
+        """Stores the headcount of each room this process has anyone in, as last computed for the counts (no new
+        query), for the organisers' viewers over time."""
+        samples = [
+            Sample(session_id=room, connected=count.connected, online=count.online)
+            for room in self.presence.rooms()
+            for count in (self.presence.last(room),)
+        ]
+        if samples:
+            async with self.database.session() as db:
+                await record_viewers(db, minute=utcnow(), headcounts=samples)
 
     def _presence_wait(self, session_id: int) -> float:
         """Seconds between presence-only updates of a room: longer in big rooms, so that presence costs at

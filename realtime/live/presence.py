@@ -68,6 +68,10 @@ class Presence:
             del self._origins[session_id]
             self._online.pop(session_id, None)
 
+    def rooms(self) -> list[int]:
+        """The rooms this process has anyone in."""
+        return list(self._connections)
+
     def local(self, session_id: int) -> Headcount:
         """This process's people in the room, counted as they come and go."""
         return Headcount(connected=len(self._origins.get(session_id, ())), online=self._online.get(session_id, 0))

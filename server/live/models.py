@@ -109,6 +109,20 @@ class RoomLog(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 
+class ViewerSample(SQLModel, table=True):
+    """A live room's headcount once a minute while anyone is in it, for the dashboard's viewers over time. Written
+    by the live server's counts loop from the headcount it already keeps; each process may write the same minute,
+    the first one stays."""
+
+    __table_args__ = (UniqueConstraint("session_id", "minute"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="session.id", ondelete="CASCADE")
+    minute: dt.datetime  # UTC, seconds cut off
+    connected: int  # people in the room (on site and online)
+    online: int
+
+
 class AuthoredInRoom(SQLModel):
     """Who wrote a row of a room (a question, a chat message) and from where; ``authors.authored_by`` fills it."""
 

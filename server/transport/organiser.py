@@ -29,6 +29,8 @@ from server.registration.translations import translated
 from server.transport.auth import checked_form, form_text
 from server.transport.backoffice import render_backoffice
 from server.transport.context import database, private, see_other, settings
+from server.transport.dashboard_charts import dashboard_charts
+from server.transport.dashboard_charts import routes as chart_routes
 from server.transport.labels import (
     attendance_labels,
     check_in_advice,
@@ -143,8 +145,11 @@ async def organiser_page(request: Request, page: EventPage) -> Response:
         questions = await questions_of(db, event=event)
         answers = await event_answers(db, event=event)
         seatless = await seatless_kinds(db, event=event)
+        charts, live_charts = await dashboard_charts(db, actor=actor, event=event, report=report, seatless=seatless)
     zone = ZoneInfo(event.timezone)
     context = {
+        "charts": charts,
+        "live_charts": live_charts,
         "report": report,
         "modes": MODES,
         "statuses": STATUSES,
@@ -199,4 +204,5 @@ routes: list[BaseRoute] = [
     Route("/{slug}/organiser", organiser_page, methods=["GET"], name="organiser"),
     Route("/{slug}/organiser/registrations.csv", registrations_export, methods=["GET"], name="registrations_csv"),
     Route("/{slug}/organiser/people/{account_id:id}/remove", remove_person, methods=["POST"], name="remove_person"),
+    *chart_routes,
 ]
