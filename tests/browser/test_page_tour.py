@@ -32,6 +32,7 @@ UNVISITED = {
     "ask": "a live room's code from the screen (tests/live_pages)",
     "event_clone": "for an event creator (tests/events)",
     "event_logo": "an image",
+    "event_banner": "an image",
     "person_photo": "an image",
     "material": "sends on to the material's address or file",
     "staff_remove": "asks about one member of staff (tests/organising)",
