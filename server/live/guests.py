@@ -102,7 +102,9 @@ async def adopt_guest(db: AsyncSession, *, account_id: int, guest: GuestCard) ->
             for question in questions:
                 question.author_key, question.account_id = account_key, account_id
                 db.add(question)
-                entries.append(append(db, room, kind="question", data=question_entry(question, was_public=is_public(question))))
+                entries.append(
+                    append(db, room, kind="question", data=question_entry(question, was_public=is_public(question)))
+                )
             twice = await _merge_question_votes(db, session_id=session_id, guest_key=guest_key, account_key=account_key)
             polls = await _merge_ballots(db, session_id=session_id, guest_key=guest_key, account_key=account_key)
             await db.commit()
@@ -136,9 +138,7 @@ async def _merge_question_votes(db: AsyncSession, *, session_id: int, guest_key:
                 col(QuestionVote.voter_key) == guest_key, col(QuestionVote.question_id).in_(sorted(both))
             )
         )
-        await db.exec(
-            update(Question).where(col(Question.id).in_(sorted(both))).values(votes=col(Question.votes) - 1)
-        )
+        await db.exec(update(Question).where(col(Question.id).in_(sorted(both))).values(votes=col(Question.votes) - 1))
     await db.exec(
         update(QuestionVote)
         .where(col(QuestionVote.session_id) == session_id, col(QuestionVote.voter_key) == guest_key)
@@ -160,7 +160,9 @@ async def _merge_ballots(db: AsyncSession, *, session_id: int, guest_key: str, a
     answered = set(
         (
             await db.exec(
-                select(PollVote.poll_id).where(col(PollVote.poll_id).in_(sorted(polls)), PollVote.voter_key == account_key)
+                select(PollVote.poll_id).where(
+                    col(PollVote.poll_id).in_(sorted(polls)), PollVote.voter_key == account_key
+                )
             )
         ).all()
     )
@@ -169,7 +171,9 @@ async def _merge_ballots(db: AsyncSession, *, session_id: int, guest_key: str, a
         await db.exec(delete(PollVote).where(col(PollVote.poll_id) == poll_id, col(PollVote.voter_key) == guest_key))
         if poll_id in answered:
             options = sorted(row.option_id for row in ballot)
-            await db.exec(update(PollOption).where(col(PollOption.id).in_(options)).values(votes=col(PollOption.votes) - 1))
+            await db.exec(
+                update(PollOption).where(col(PollOption.id).in_(options)).values(votes=col(PollOption.votes) - 1)
+            )
             await db.exec(update(Poll).where(col(Poll.id) == poll_id).values(voters=col(Poll.voters) - 1))
         else:
             db.add_all(PollVote(poll_id=poll_id, voter_key=account_key, option_id=row.option_id) for row in ballot)

@@ -20,7 +20,21 @@ SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
 COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 # The site's own first path segments: an event called so would hide the page (or be hidden by it).
 RESERVED_SLUGS = frozenset(
-    {"api", "account", "admin", "events", "signin", "signout", "static", "media", "metrics", "health", "whip", "whep", "j"}
+    {
+        "api",
+        "account",
+        "admin",
+        "events",
+        "signin",
+        "signout",
+        "static",
+        "media",
+        "metrics",
+        "health",
+        "whip",
+        "whep",
+        "j",
+    }
 )
 ATTENDANCE_MODES = ("on-site", "online", "hybrid")
 MAX_DAYS = 31  # a conference, not a season: the agenda shows one column of rooms per day
