@@ -73,6 +73,7 @@ async def live(page: Any) -> None:
     await page.wait_for_selector("#live-status[data-state='live']", timeout=WAIT)
 
 
+@pytest.mark.slow  # about 17 s: a screen, a phone, a moderator's connection and a sign-in by mail
 async def test_a_guest_asks_in_two_steps_votes_and_keeps_the_question_after_signing_in(
     browser: Any, hall: Hall
 ) -> None:
