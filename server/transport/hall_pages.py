@@ -29,7 +29,7 @@ from server.live.guests import (
     read_guest_card,
 )
 from server.live.hall import CODE_LENGTH, find_hall_code, normalised
-from server.transport.auth import checked_form, client_ip, form_text
+from server.transport.auth import checked_form, client_ip, form_text, set_private_cookie
 from server.transport.context import database, private, see_other, services, settings
 from server.transport.live_pages import admitted, broadcaster, page_context, refused
 from server.transport.loaders import SessionPage, load_session_page
@@ -38,10 +38,6 @@ from server.transport.throttle import throttle
 from server.transport.urls import path_for, sign_in_path
 
 MAX_TYPED = 40  # more than any code with spaces and a '#': longer input is not kept in the box
-
-
-def _https(request: Request) -> bool:
-    return bool(settings(request).base_url.startswith("https://"))
 
 
 def entry_form(request: Request, *, typed: str = "", error: str = "", status_code: int = 200) -> Response:
@@ -145,9 +141,7 @@ async def _hall_response(request: Request, *, card: GuestCard | None = None, nam
 def remember(request: Request, response: Response, card: GuestCard) -> None:
     """The guest's card on their phone for a year or more: each visit renews it."""
     value = guest_card(settings(request).secret_key, card)
-    response.set_cookie(
-        GUEST_COOKIE, value, max_age=GUEST_COOKIE_MAX_AGE, httponly=True, secure=_https(request), samesite="lax"
-    )
+    set_private_cookie(request, response, GUEST_COOKIE, value, max_age=GUEST_COOKIE_MAX_AGE)
 
 
 async def hall_name(request: Request) -> Response:
