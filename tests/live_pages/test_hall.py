@@ -195,6 +195,7 @@ async def test_new_guests_are_limited_per_address_and_remembered_ones_are_not(
     assert returning.status_code == 200
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
 async def test_signing_in_keeps_a_guests_questions_and_counts_a_shared_vote_once(
     web: httpx.AsyncClient, database: Database, settings: Settings, world: World, code: str
 ) -> None:
