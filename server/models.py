@@ -16,6 +16,7 @@ from server.events.models import Event, EventBanner, EventLogo
 from server.live.models import (
     Announcement,
     ChatMessage,
+    HallCode,
     LiveRoom,
     LiveSettings,
     Mute,
@@ -51,6 +52,7 @@ __all__ = [
     "EventLogo",
     "EventSessionKind",
     "EventRole",
+    "HallCode",
     "LiveRoom",
     "LiveSettings",
     "Message",

@@ -30,6 +30,7 @@ from server.i18n import Language, activate, deactivate
 from server.i18n import gettext as _
 from server.live import audiences
 from server.live.access import Participant, Unauthorised, admit, identify
+from server.live.guests import GUEST_COOKIE, read_guest_card
 from server.live.room_cache import RoomCache
 from server.live.snapshot import join_room
 from server.live.votes import Ballot, GroupCommit, vote_questions
@@ -176,14 +177,17 @@ class LiveServer:
         mark = self.revocations.mark()
         try:
             async with self.database.session() as db:
-                token = cookie_value(environ.get("HTTP_COOKIE", ""), SESSION_COOKIE)
+                cookies = environ.get("HTTP_COOKIE", "")
+                token = cookie_value(cookies, SESSION_COOKIE)
                 account = await authenticate(db, session_token=token) if token else None
+                card = read_guest_card(self.settings.secret_key, cookie_value(cookies, GUEST_COOKIE))
                 identity = await identify(
                     db,
                     secret=self.settings.secret_key,
                     account=account,
                     room_token=auth.get("room_token", ""),
                     guest_key=auth.get("guest_key", ""),
+                    remembered=(card.guest_id, card.name) if card is not None else None,
                 )
         except Unauthorised as refused:
             raise socketio.exceptions.ConnectionRefusedError(str(refused), {"code": "unauthorised"}) from None

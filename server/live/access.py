@@ -30,10 +30,9 @@ from server.registration.roles import roles_in
 ROOM_TOKEN_SALT = "podium-live-room"  # noqa: S105 (a salt, not a secret)
 GUEST_KEY_SALT = "podium-live-guest"  # noqa: S105
 MAX_TOKEN_LENGTH = 500
-# A room token (the screen's QR code) is accepted this long after it was made; the screen shows a fresh one
-# every ROOM_CODE_REFRESH_SECONDS, so a photo of the code, or a link passed on, stops working within hours.
+# A room token is accepted this long after it was made: the hall page (server/transport/hall_pages.py) makes a
+# fresh one each time it opens, and links of the older ask page (``/ask?token=…``) stop working within hours.
 ROOM_TOKEN_LIFETIME_SECONDS = 2 * 60 * 60
-ROOM_CODE_REFRESH_SECONDS = 10 * 60
 
 
 class Unauthorised(Exception):
@@ -56,6 +55,7 @@ class Identity:
     guest_id: str | None = None
     grant: RoomGrant | None = None
     new_guest: bool = False  # a guest id made for this connection: nothing anywhere is theirs yet
+    guest_name: str = ""  # the name a guest gave on their phone (server.live.guests), shown instead of "Guest"
 
     @property
     def key(self) -> str:
@@ -173,9 +173,16 @@ async def room_rules(db: AsyncSession, *, event_id: int, session_id: int) -> Roo
 
 
 async def identify(
-    db: AsyncSession, *, secret: str, account: Account | None, room_token: str = "", guest_key: str = ""
+    db: AsyncSession,
+    *,
+    secret: str,
+    account: Account | None,
+    room_token: str = "",
+    guest_key: str = "",
+    remembered: tuple[str, str] | None = None,
 ) -> Identity:
-    """Decide who is connecting. Raises ``Unauthorised`` when nobody is proven."""
+    """Decide who is connecting. Raises ``Unauthorised`` when nobody is proven. ``remembered`` is the guest id
+    and name of the phone's guest cookie (server.live.guests), which comes before a ``guest_key``."""
     grant = None
     if room_token:
         try:
@@ -190,6 +197,8 @@ async def identify(
     settings = await current_rules(db, event_id=grant.event_id, session_id=grant.session_id)
     if not settings.anonymous_guests:
         raise Unauthorised(_("Please sign in to take part in this room."))
+    if remembered is not None:
+        return Identity(account=None, guest_id=remembered[0], grant=grant, guest_name=remembered[1])
     known = read_guest_key(secret, guest_key)
     return Identity(account=None, guest_id=known or uuid.uuid4().hex, grant=grant, new_guest=known is None)
 
@@ -253,7 +262,7 @@ def _guest(identity: Identity, *, event_id: int, session_id: int, secret: str) -
     own key, so what it asked stays its own after a reconnect."""
     return Participant(
         key=identity.key,
-        name=_("Guest"),
+        name=identity.guest_name or _("Guest"),
         kind="guest",
         account=None,
         event_id=event_id,

@@ -40,6 +40,13 @@ from server.live.rules import PARTICIPANT_LIST, can_change_live_settings
 from server.permissions import require
 from server.registration.models import Registration, RegistrationStatus
 
+
+def new_event_settings(event_id: int) -> LiveSettings:
+    """A new event's live settings: people in the hall ask and vote as guests from the room's code, and their
+    questions wait for a moderator. Events made before this keep the settings they had (the table's defaults)."""
+    return LiveSettings(event_id=event_id, anonymous_guests=True, moderated=True)
+
+
 EVENT_FIELDS = ("anonymous_guests", "online_entry", "moderated", "chat", "participants")
 SESSION_FIELDS = ("anonymous_guests", "online_entry", "moderated", "chat")
 

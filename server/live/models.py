@@ -238,3 +238,13 @@ class Announcement(SQLModel, table=True):
     client_id: str = Field(max_length=64)
     created_at: dt.datetime = Field(default_factory=utcnow)
     removed_at: dt.datetime | None = None
+
+
+class HallCode(SQLModel, table=True):
+    """A session's short code for people in the hall (the room screen's ``#code`` and ``/j/CODE``): made once,
+    kept for as long as the session lives, so the screen, a slide or a printed sign can carry it."""
+
+    code: str = Field(primary_key=True, max_length=8)
+    session_id: int = Field(foreign_key="session.id", unique=True, ondelete="CASCADE")
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    created_at: dt.datetime = Field(default_factory=utcnow)

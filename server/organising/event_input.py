@@ -38,6 +38,7 @@ RESERVED_SLUGS = frozenset(
         "health",
         "whip",
         "whep",
+        "j",
     }
 )
 ATTENDANCE_MODES = ("on-site", "online", "hybrid")

@@ -23,6 +23,7 @@ from server.db import begin_write
 from server.errors import Conflict, NotFound
 from server.events.models import Event, EventBanner, EventLogo
 from server.i18n import gettext as _
+from server.live.event_settings import new_event_settings
 from server.live.models import LiveRoom, LiveSettings
 from server.organising.event_input import EventFields, FieldErrors, Logo
 from server.organising.rules import can_clone_event, can_create_events, can_edit_event, can_publish_event
@@ -94,6 +95,7 @@ async def create_event(
     values = {**fields.values(), "has_logo": logo is not None, "has_banner": banner is not None, "programme_release": 0}
     event = await _insert_event(db, actor=actor, slug=slug, values=values)
     db.add_all(default_kinds(event.id or 0))
+    db.add(new_event_settings(event.id or 0))
     if logo is not None:
         db.add(EventLogo(event_id=event.id or 0, content_type=logo.content_type, data=logo.data))
     if banner is not None:

@@ -31,6 +31,7 @@ from server.db import begin_write
 from server.errors import Conflict, InvalidInput
 from server.events.models import Event
 from server.i18n import gettext as _
+from server.live.event_settings import new_event_settings
 from server.organising.rules import can_import_new_event, can_import_schedule
 from server.permissions import require
 from server.registration.models import SessionChoice
@@ -322,6 +323,7 @@ async def apply_import(
             raise Conflict(_("An event with this address was just created; reload and try again.")) from None
         if actor.account is not None:
             db.add(EventRole(event_id=event.id or 0, account_id=actor.account_id or 0, role=Role.organiser))
+        db.add(new_event_settings(event.id or 0))
     else:
         for name, (_old, new) in plan.event_changes.items():
             setattr(event, name, new)

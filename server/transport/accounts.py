@@ -29,6 +29,7 @@ from server.transport.auth import (
     set_session_cookie,
 )
 from server.transport.context import database, next_from, private, see_other, settings, sign_in_redirect
+from server.transport.hall_pages import adopt_remembered_guest
 from server.transport.labels import attendance_labels, role_labels, status_labels
 from server.transport.rendering import render
 from server.transport.urls import SiteUrls, path_for
@@ -88,6 +89,7 @@ async def signin_use(request: Request) -> Response:
             await sign_out(db, session_token=previous)
     response = see_other(safe_next_path(signed_in.next_path))
     set_session_cookie(request, response, signed_in.session_token, max_age=int(SESSION_LIFETIME.total_seconds()))
+    await adopt_remembered_guest(request, response, account_id=signed_in.account.id or 0)
     return response
 
 

@@ -28,14 +28,14 @@ CSRF_FIELD = "csrf_token"
 MAX_FORM_BYTES = 64 * 1024
 
 
-def _https(request: Request) -> bool:
-    return bool(services_of(request.app).settings.base_url.startswith("https://"))
+def set_private_cookie(request: Request, response: Response, name: str, value: str, *, max_age: int) -> None:
+    """A cookie no script reads, sent back to this site only (``Secure`` under HTTPS)."""
+    secure = bool(services_of(request.app).settings.base_url.startswith("https://"))
+    response.set_cookie(name, value, max_age=max_age, httponly=True, secure=secure, samesite="lax", path="/")
 
 
 def set_session_cookie(request: Request, response: Response, token: str, *, max_age: int) -> None:
-    response.set_cookie(
-        SESSION_COOKIE, token, max_age=max_age, httponly=True, secure=_https(request), samesite="lax", path="/"
-    )
+    set_private_cookie(request, response, SESSION_COOKIE, token, max_age=max_age)
 
 
 def clear_session_cookie(response: Response) -> None:

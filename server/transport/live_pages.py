@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from server.accounts.actors import Actor
@@ -23,16 +23,15 @@ from server.errors import Forbidden, InvalidInput, NotFound
 from server.events.models import Event
 from server.i18n import gettext as _
 from server.live.access import (
-    ROOM_CODE_REFRESH_SECONDS,
     Identity,
     Participant,
     RoomGrant,
     admit,
     read_room_token,
     room_rules,
-    room_token,
 )
 from server.live.announcements import current_announcements, post_announcement, remove_announcement
+from server.live.hall import hall_code
 from server.live.rules import can_announce, can_moderate
 from server.permissions import allows
 from server.registration.badges import qr_svg
@@ -61,7 +60,7 @@ def page_context(request: Request, event: Event, view: SessionView, **extra: Any
     }
 
 
-async def _admitted(
+async def admitted(
     request: Request, account: Account, view: SessionView, *, grant: RoomGrant | None = None
 ) -> Participant:
     """The same rule the live room applies on ``join``: raises Forbidden with the reason."""
@@ -96,7 +95,7 @@ async def room_page(request: Request) -> Response:
     if account is None:
         return refused(request, event, view, message=_("Please sign in to enter the live room."), actor=actor)
     try:
-        participant = await _admitted(request, account, view)
+        participant = await admitted(request, account, view)
     except Forbidden as refusal:
         return refused(request, event, view, message=refusal.message, actor=actor)
     context = page_context(
@@ -127,10 +126,9 @@ async def moderate_page(request: Request, page: SessionPage) -> Response:
     return private(render(request, "live/moderate.html", context))
 
 
-def guest_url(request: Request, event: Event, view: SessionView) -> str:
-    """Where the room screen's QR code leads: the ask page, with a fresh token for this room."""
-    token = room_token(settings(request).secret_key, event_id=event.id or 0, session_id=view.session.id or 0)
-    return with_query(SiteUrls.of(request).url("ask", slug=event.slug, code=view.session.code), token=token)
+def hall_url(request: Request, code: str) -> str:
+    """Where the room screen's QR code leads: the short address of the room's phone page (hall_pages.py)."""
+    return SiteUrls.of(request).url("hall", code=code)
 
 
 def qr_image(url: str) -> str:
@@ -157,7 +155,10 @@ async def screen_page(request: Request, page: SessionPage) -> Response:
     current, running, following = now_and_next(programme, view, moment)
     boundaries = [current.session.end, *([following.session.start] if following else [])]
     upcoming = [boundary for boundary in boundaries if boundary > moment]
-    url = guest_url(request, event, view)
+    async with database(request).session() as db:
+        code = await hall_code(db, event_id=event.id or 0, session_id=view.session.id or 0)
+    url = hall_url(request, code)
+    short = SiteUrls.of(request).url("hall_entry")
     context = page_context(
         request,
         event,
@@ -166,23 +167,17 @@ async def screen_page(request: Request, page: SessionPage) -> Response:
         running=running,
         following=following,
         guest_url=url,
+        hall_code=code,
+        short_address=short.split("://", 1)[-1],
         qr=qr_image(url),
-        code_url=session_path(request, "screen_code", event, view),
-        code_refresh_seconds=ROOM_CODE_REFRESH_SECONDS,
         refresh_at=min(upcoming).isoformat() if upcoming else "",
     )
     return private(render(request, "live/screen.html", context))
 
 
-@requires(can_moderate, load_session_page, page=False)
-async def screen_code(request: Request, page: SessionPage) -> Response:
-    """A fresh room code for the screen, which asks for one every few minutes: room tokens expire."""
-    url = guest_url(request, page.event, page.view)
-    return JSONResponse({"url": url, "qr": qr_image(url)}, headers={"Cache-Control": "private, no-store"})
-
-
 async def ask_page(request: Request) -> Response:
-    """The phone page behind the QR code: any valid token for this very room opens it."""
+    """The phone page of a room token (the screen's QR code before the short codes of hall_pages.py): any valid
+    token for this very room opens it, for as long as the token lasts."""
     page = await load_session_page(request)
     event, view, actor, account = page.event, page.view, page.actor, page.actor.account
     token = request.query_params.get("token", "")
@@ -194,7 +189,7 @@ async def ask_page(request: Request) -> Response:
         raise NotFound(_("This room code is not valid."))
     if account is not None:
         try:
-            await _admitted(request, account, view, grant=grant)
+            await admitted(request, account, view, grant=grant)
         except Forbidden as error:
             return refused(request, event, view, message=error.message, actor=actor)
     else:
@@ -266,7 +261,6 @@ routes: list[BaseRoute] = [
     Route("/{slug}/sessions/{code}/room", room_page, methods=["GET"], name="room"),
     Route("/{slug}/sessions/{code}/moderate", moderate_page, methods=["GET"], name="moderate"),
     Route("/{slug}/sessions/{code}/screen", screen_page, methods=["GET"], name="screen"),
-    Route("/{slug}/sessions/{code}/screen/code", screen_code, methods=["GET"], name="screen_code"),
     Route("/{slug}/sessions/{code}/ask", ask_page, methods=["GET"], name="ask"),
     Route("/{slug}/organiser/announcements", announcements_page, methods=["GET"], name="announcements"),
     Route("/{slug}/organiser/announcements", announcement_post, methods=["POST"], name="announcements"),

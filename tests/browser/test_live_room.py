@@ -1,5 +1,5 @@
 """Live rooms in Chromium against the real ASGI app (Socket.IO in front of Starlette): a delegate, a
-moderator, the room screen and a guest from the QR code, each in its own browser context."""
+moderator and the room screen, each in its own browser context (a guest from the hall: test_hall_journey.py)."""
 
 from __future__ import annotations
 
@@ -250,36 +250,6 @@ async def test_script_injection_is_shown_as_text(browser: Any, room: Room) -> No
     assert delegate_problems.messages + moderator_problems.messages + screen_problems.messages == []
 
 
-async def test_guest_asks_and_votes_from_the_qr_code_page(browser: Any, room: Room) -> None:
-    screen, _problems = await open_page(browser, room, "screen", room.moderator)
-    moderator, _ = await open_page(browser, room, "moderate", room.moderator, PHONE)
-    guest_url = await screen.locator("#guest-url").get_attribute("href")
-    assert guest_url is not None and guest_url.startswith(room.path("ask?token="))
-
-    context = await browser.new_context(viewport=PHONE, locale="en-GB")
-    guest = await context.new_page()
-    problems = PageProblems(guest)
-    await guest.goto(guest_url)
-    await live(guest)
-    await assert_accessible(guest)
-    await ask(guest, "Is the site open to visitors?", anonymous=True)
-    mine = guest.locator("#questions li", has_text="Is the site open to visitors?")
-    await expect_contains(mine.locator(".tags"), "Waiting for review")
-
-    queued = moderator.locator("#queue li", has_text="Is the site open to visitors?")
-    await expect_contains(queued.locator(".question-meta"), "Guest (anonymous to the audience) · On site")
-    await queued.get_by_role("button", name="Approve").click()
-    await expect_text(mine.locator(".tags"), "Your question")
-
-    # The guest's key (kept by the browser) keeps the question theirs after a reload.
-    await guest.reload()
-    await live(guest)
-    await expect_text(mine.locator(".tags"), "Your question")
-    await mine.locator("button.vote").click()
-    await expect_text(mine.locator(".vote-count"), "1")
-    assert problems.messages == []
-
-
 async def test_reconnect_catches_up_on_what_was_missed(browser: Any, room: Room) -> None:
     delegate, problems = await open_page(browser, room, "room", room.delegate, PHONE)
     moderator, _ = await open_page(browser, room, "moderate", room.moderator)
@@ -378,27 +348,3 @@ async def test_resync_brings_a_change_whose_broadcast_was_lost(browser: Any, roo
 
     await expect_contains(delegate.locator("#chat li", has_text="Lost on the bus"), "Lost on the bus")
     assert problems.messages == []
-
-
-async def test_the_screen_shows_a_fresh_room_code_every_ten_minutes(browser: Any, room: Room) -> None:
-    from playwright.async_api import expect
-
-    context = await browser.new_context(viewport=PROJECTOR, locale="en-GB")
-    await context.add_cookies([{"name": "podium_session", "value": room.moderator.token, "url": room.site.url}])
-    screen = await context.new_page()
-    problems = PageProblems(screen)
-    await screen.clock.install()  # the page's own timers, fast-forwarded: no test waits ten minutes
-    await screen.goto(room.path("screen"))
-    await live(screen)
-    await assert_accessible(screen)
-
-    async with screen.expect_response(lambda response: response.url.endswith("/screen/code")) as answered:
-        await screen.clock.run_for("10:01")
-    code = await (await answered.value).json()
-
-    await expect(screen.locator("#guest-url")).to_have_attribute("href", code["url"], timeout=WAIT)
-    await expect(screen.locator("#guest-url")).to_have_text(code["url"], timeout=WAIT)
-    await expect(screen.locator("#screen-qr")).to_have_attribute("src", code["qr"], timeout=WAIT)
-    assert code["url"].startswith(room.path("ask?token="))
-    assert [message for message in problems.messages if "screen/code" in message or "page error" in message] == []
-    await context.close()

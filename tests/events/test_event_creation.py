@@ -176,3 +176,17 @@ async def test_a_logo_that_is_not_an_image_or_too_large_is_refused(client, datab
     assert refused.status_code == 400
     assert field_error(refused, "logo").startswith(message)
     assert (await count(database, Event), await count(database, EventLogo)) == (0, 0)
+
+
+async def test_a_new_event_lets_guests_in_the_hall_ask_with_review(client, database):
+    from server.live.access import room_rules
+
+    await signed_in_as(client, database, "creator@example.org")
+    await send_event_form(client, "/events/new", event_form())
+
+    async with database.session() as db:
+        event = (await db.exec(select(Event).where(Event.slug == "adf-2027"))).one()
+        rules = await room_rules(db, event_id=event.id or 0, session_id=0)
+    assert (rules.anonymous_guests, rules.moderated) == (True, True)
+    settings = page(await client.get("/adf-2027/organiser/live"))
+    assert settings.xpath("//input[@name='anonymous_guests'][@checked]/@value") == ["yes"]

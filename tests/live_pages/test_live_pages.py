@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import lxml.html
@@ -157,7 +156,7 @@ def qr_shown(image_address: str) -> str:
     return base64.b64decode(image_address.removeprefix(QR_IMAGE)).decode()
 
 
-async def test_screen_qr_code_encodes_a_working_guest_url(
+async def test_screen_qr_code_encodes_the_rooms_short_address(
     web: httpx.AsyncClient, world: World, database: Database, settings: Settings
 ) -> None:
     async with database.session() as db:
@@ -166,13 +165,16 @@ async def test_screen_qr_code_encodes_a_working_guest_url(
     screen = await as_person(web, world.people["moderator"]).get(world.path("screen"))
     shown = html(screen).get_element_by_id("guest-url").get("href")
     qr = html(screen).get_element_by_id("screen-qr").get("src")
-    token = parse_qs(urlsplit(shown).query)["token"][0]
+    code = " ".join(html(screen).get_element_by_id("hall-code").text_content().split())
+    again = await web.get(world.path("screen"))
     guest_page = await as_person(web, None).get(shown.removeprefix(settings.base_url))
 
-    assert shown == f"{settings.base_url}{world.path('ask')}?token={token}"
+    assert code.startswith("Room code: #")
+    assert shown == f"{settings.base_url}/j/{code.removeprefix('Room code: #')}"
+    assert html(again).get_element_by_id("guest-url").get("href") == shown  # the code is the session's, for good
     assert qr_shown(qr) == qr_svg(shown)
     assert guest_page.status_code == 200
-    assert html(guest_page).get_element_by_id("live").get("data-room-token") == token
+    token = html(guest_page).get_element_by_id("live").get("data-room-token")
     async with database.session() as db:
         identity = await identify(db, secret=settings.secret_key, account=None, room_token=token)
         guest = await admit(db, identity=identity, session_id=world.session.id or 0, secret=settings.secret_key)

@@ -1,9 +1,8 @@
-"""The room screen's QR code: its token expires, the screen shows a fresh one every few minutes, and a
-signed-in account that scans it counts as on site only if it may enter the room anyway."""
+"""Room tokens (the hall page's, and the older ask page's): a token expires, and a signed-in account that comes
+with one counts as on site only if it may enter the room anyway."""
 
 from __future__ import annotations
 
-import base64
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -14,16 +13,13 @@ import pytest
 from server.db import Database
 from server.errors import Forbidden
 from server.live.access import (
-    ROOM_CODE_REFRESH_SECONDS,
     ROOM_TOKEN_LIFETIME_SECONDS,
     Identity,
     Unauthorised,
     admit,
     identify,
-    read_room_token,
     room_token,
 )
-from server.registration.badges import qr_svg
 from server.settings import Settings
 from tests.support import factories
 from tests.support.http import as_person
@@ -76,29 +72,6 @@ async def test_an_expired_room_code_admits_nobody_to_the_live_room(
 
     assert str(refused.value) == EXPIRED
     assert signed_in.grant is None  # the account still enters as itself, but not as someone in the hall
-
-
-async def test_the_screen_fetches_a_fresh_working_code(
-    web: httpx.AsyncClient, world: World, settings: Settings
-) -> None:
-    as_person(web, world.people["moderator"])
-    screen = lxml.html.fromstring((await web.get(world.path("screen"))).text)
-    main = screen.get_element_by_id("live")
-
-    fresh = await web.get(main.get("data-code-url"))
-    delegate = await as_person(web, world.people["delegate"]).get(world.path("screen/code"))
-
-    assert int(main.get("data-code-refresh")) == ROOM_CODE_REFRESH_SECONDS
-    assert fresh.status_code == 200
-    assert fresh.headers["cache-control"] == "private, no-store"
-    code = fresh.json()
-    assert code["url"] == f"{settings.base_url}{world.path('ask')}?token={token_of(code['url'])}"
-    assert base64.b64decode(code["qr"].removeprefix("data:image/svg+xml;base64,")).decode() == qr_svg(code["url"])
-    grant = read_room_token(settings.secret_key, token_of(code["url"]))
-    assert (grant.event_id, grant.session_id) == (world.event.id, world.session.id)
-    with pytest.raises(Exception, match="expired"):
-        read_room_token(settings.secret_key, token_of(code["url"]), now=time.time() + ROOM_TOKEN_LIFETIME_SECONDS + 2)
-    assert delegate.status_code == 404
 
 
 @BOTH_BACKENDS

@@ -81,6 +81,8 @@ ELSEWHERE = {
     "agenda_feed": "a delegate's secret feed address (tests/registration/test_registration_http.py)",
     "person_photo": "an uploaded photo's stored name (tests/programme)",
     "ask": "a live room's code from the screen (tests/live_pages)",
+    "hall": "a session's hall code from the screen (tests/live_pages/test_hall.py)",
+    "hall_name": "a guest's name, by the guest cookie of the hall page (tests/live_pages/test_hall.py)",
     "stream_pass": "a viewer pass for someone admitted to a live room (tests/media_pages)",
     "room": "a live room's entry rules (tests/live_pages)",
     "signout": "ends the session the matrix asks with (tests/registration/test_signin.py)",
@@ -103,6 +105,7 @@ ROUTES: dict[str, str] = {
     "schedule_json": "public",
     "material": "public, sent on",
     "api_events": "public",
+    "hall_entry": "public",
     "api_event": "public",
     "api_sessions": "public",
     "api_session": "public",
@@ -199,7 +202,6 @@ ROUTES: dict[str, str] = {
     # A session's staff tools.
     "moderate": "session moderator",
     "screen": "session moderator",
-    "screen_code": "session moderator",
     "studio": "the session's speakers and moderators",
     "stream_status": "session moderator",
     "stream_token": "session moderator",
@@ -226,7 +228,7 @@ ROUTES: dict[str, str] = {
 # A limit (429) is counted only for those admitted: a session's stream key waits between two rotations.
 WRITE_ANSWERS = {200, 201, 204, 303, 400, 409, 429}
 # Answers that are data or files rather than a page: refused "not found" to an anonymous visitor too.
-NOT_PAGES = {"message_progress", "screen_code", "stream_status", "material"}
+NOT_PAGES = {"message_progress", "stream_status", "material"}
 
 
 def rule_of(name: str, method: str) -> str:

@@ -1,5 +1,5 @@
 // The room screen (projector): the highlighted question, big, and the poll results the moderators show.
-// The QR code and the now/next sessions come with the page, which reloads when the next session starts.
+// The QR code, the room's short code and the now/next sessions come with the page, which reloads when the next session starts.
 
 import { T, byId, clear, el, whereFrom } from "./dom.js";
 import { startRoom } from "./page.js";
@@ -48,25 +48,6 @@ state.subscribe((parts) => {
   if (parts.has("room") || parts.has("questions")) drawQuestion();
   if (parts.has("polls") || parts.has("counts")) drawPoll();
 });
-
-// Room codes expire (server/live/access.py): show a fresh one every few minutes. A failed fetch keeps the
-// code on screen, which stays valid for far longer than one interval.
-const codeImage = byId("screen-qr");
-const codeLink = byId("guest-url");
-const codeEvery = Number(root.dataset.codeRefresh) * 1000;
-async function refreshCode() {
-  try {
-    const response = await fetch(root.dataset.codeUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" });
-    if (!response.ok) return;
-    const code = await response.json();
-    codeImage.src = code.qr;
-    codeLink.href = code.url;
-    codeLink.textContent = code.url;
-  } catch {
-    // offline for a moment: try again at the next interval
-  }
-}
-if (codeEvery > 0) setInterval(refreshCode, codeEvery);
 
 const refreshAt = Date.parse(root.dataset.refreshAt || "");
 if (!Number.isNaN(refreshAt)) {
