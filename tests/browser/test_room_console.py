@@ -104,7 +104,9 @@ async def test_a_moderator_approves_and_highlights_with_the_keyboard_alone(brows
 
     # r rejects the one waiting; then k goes back to the published one and h puts it on the room screen.
     await console.keyboard.press("r")
-    await expect(console.locator("#aside li", has_text="Is the archive open to visitors?")).to_have_count(1, timeout=WAIT)
+    await expect(console.locator("#aside li", has_text="Is the archive open to visitors?")).to_have_count(
+        1, timeout=WAIT
+    )
     await console.keyboard.press("k")
     await expect(console.locator("#published li").first).to_be_focused()
     await console.keyboard.press("h")
@@ -161,7 +163,9 @@ async def test_a_studio_whose_token_was_rotated_says_so_and_stops_trying(
 ) -> None:
     studio, _problems = await open_as(media_browser, stage, stage.speaker, "studio")
     await studio.wait_for_selector("#studio-microphone option:nth-child(2)", state="attached", timeout=WAIT)
-    await expect(studio.locator("#studio-room-heading + .live-status")).to_have_attribute("data-state", "live", timeout=WAIT)
+    await expect(studio.locator("#studio-room-heading + .live-status")).to_have_attribute(
+        "data-state", "live", timeout=WAIT
+    )
     await expect(studio.locator("#live [data-count='online']")).to_have_text("1", timeout=WAIT)
 
     console, _console_problems = await open_as(media_browser, stage, stage.moderator, "moderate")
