@@ -145,6 +145,7 @@ async def test_the_room_page_shows_tabs_on_a_phone_and_columns_on_a_desktop(brow
     await expect(phone.locator("#live-status")).to_have_text("Connected")
     await expect(phone.locator("[data-stream-slate]")).to_contain_text(room.session.title)
     await expect(phone.locator("[data-stream-slate-message]")).to_have_text(f"The stream starts at {start}.")
+    await expect(phone.locator("[data-stream-status]")).to_have_text(f"The stream starts at {start}.")
     await expect(phone.get_by_role("button", name="Unmute sound")).to_be_visible()
     await assert_accessible(phone)
 

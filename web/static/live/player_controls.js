@@ -28,6 +28,7 @@ export function mountControls(root, video, words) {
   const captions = part("captions");
   const audio = part("audio");
   const badge = part("badge");
+  const status = part("status");
   const slate = part("slate");
   const slateMessage = part("slate-message");
   const startTime = part("start");
@@ -51,6 +52,10 @@ export function mountControls(root, video, words) {
     if (!live) {
       const time = formatted(start, { hour: "2-digit", minute: "2-digit" });
       slateMessage.textContent = words("slate" + when[0].toUpperCase() + when.slice(1), { time });
+      // Offline, the status line says what the slate says ("starts at 14:00", "has ended"), not a bare "offline".
+      if (root.dataset.state === "offline" && status.textContent !== slateMessage.textContent) {
+        status.textContent = slateMessage.textContent;
+      }
     }
     pip.disabled = !live || root.classList.contains("stream-audio-only");
   }
