@@ -5,10 +5,10 @@
 
 import { textsOf } from "../common/ui.js";
 import { T, byId } from "../live/dom.js";
-import { mountLevel } from "./level.js";
 import { startRoom } from "../live/page.js";
 import { Backoff, watchConnection } from "../live/reconnect.js";
 import { negotiate, release, SignallingError } from "../live/whep.js";
+import { mountLevel } from "./level.js";
 
 const root = document.getElementById("studio");
 
