@@ -123,6 +123,7 @@ async def test_a_moderator_approves_and_highlights_with_the_keyboard_alone(brows
     await assert_accessible(console)
 
 
+@pytest.mark.slow
 async def test_the_room_page_shows_tabs_on_a_phone_and_columns_on_a_desktop(browser: Any, room: Room) -> None:
     phone = await open_page(browser, room, "room", room.delegate, PHONE)
     tabs = phone.get_by_role("tab")
