@@ -55,6 +55,7 @@ def page_context(request: Request, event: Event, view: SessionView, **extra: Any
         "start": view.local_start(zone),
         "end": view.local_end(zone),
         "zone": zone,
+        "time_zone": event.timezone,  # <html data-time-zone>: the player's slate shows the start in it
         "text": client_text(),
         **extra,
     }

@@ -11,6 +11,8 @@ def client_text() -> dict[str, str]:
         # connection
         "connecting": _("Connecting…"),
         "live": _("Live"),
+        # the room's connection is up: not "Live", which the player's badge says of the stream only
+        "connected": _("Connected"),
         "reconnecting": _("Connection lost. Reconnecting…"),
         "failed": _("That did not work. Please try again."),
         # people and places
@@ -90,6 +92,8 @@ def client_text() -> dict[str, str]:
         "hide_results": _("Hide results"),
         "results_shown": _("Results shown to the audience"),
         "nothing_pending": _("Nothing is waiting for review."),
+        "shortcut_choose": _("Press j to choose a question first."),
+        "shortcut_none": _("That shortcut does not apply to the chosen question."),
         "nothing_approved": _("No published questions yet."),
         "nothing_set_aside": _("Nothing set aside."),
         "no_polls": _("No polls yet."),

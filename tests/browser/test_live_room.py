@@ -130,6 +130,7 @@ async def test_chat_and_poll_reach_the_other_page(browser: Any, room: Room) -> N
     delegate, delegate_problems = await open_page(browser, room, "room", room.delegate, PHONE)
     moderator, moderator_problems = await open_page(browser, room, "moderate", room.moderator)
 
+    await delegate.get_by_role("tab", name="Chat").click()  # on a phone, questions and chat are tabs
     await delegate.fill("#chat-text", "Greetings from Jakarta")
     await delegate.press("#chat-text", "Enter")
     message = moderator.locator("#chat li", has_text="Greetings from Jakarta")
@@ -181,6 +182,7 @@ async def test_muted_delegate_sees_it_at_once_and_pages_back_through_the_chat(br
     delegate, delegate_problems = await open_page(browser, room, "room", room.delegate, PHONE)
     moderator, moderator_problems = await open_page(browser, room, "moderate", room.moderator, PHONE)
 
+    await delegate.get_by_role("tab", name="Chat").click()
     earlier = delegate.get_by_role("button", name="Load earlier messages")
     await expect_text(delegate.locator("#chat li").first.locator(".chat-text"), "Earlier message 10")
     await earlier.click()
@@ -220,6 +222,7 @@ async def test_script_injection_is_shown_as_text(browser: Any, room: Room) -> No
     screen, screen_problems = await open_page(browser, room, "screen", room.moderator)
 
     await ask(delegate, SCRIPT + INJECTION)
+    await delegate.get_by_role("tab", name="Chat").click()
     await delegate.fill("#chat-text", INJECTION + SCRIPT)
     await delegate.press("#chat-text", "Enter")
     queued = moderator.locator("#queue li").first

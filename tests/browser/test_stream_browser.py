@@ -111,6 +111,7 @@ async def test_an_organiser_uploads_a_video_address_and_the_moderators_play_reac
 
     room, room_problems = await open_as(media_browser, stage, stage.delegate, "room")
     console, console_problems = await open_as(media_browser, stage, stage.moderator, "moderate")
+    await console.get_by_role("tab", name="Recording").click()
     await console.get_by_role("button", name="Play the recording").click()
     await expect(console.locator("#recording-panel")).to_have_attribute("data-state", "playing", timeout=WAIT)
 

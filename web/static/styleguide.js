@@ -1,7 +1,9 @@
 // The style guide's live specimens: toasts, the confirm dialog's answer and a button's busy state.
 import { confirmAction } from "./common/confirm.js";
-import "./common/tabs.js";
+import { allTabs } from "./common/tabs.js";
 import { toast } from "./common/ui.js";
+
+allTabs();
 
 for (const button of document.querySelectorAll("[data-toast]")) {
   button.addEventListener("click", () => toast(button.dataset.message, button.dataset.toast));

@@ -1,44 +1,89 @@
-// ARIA tabs: `tabs(root)` wires a `.tabs` element holding a `role="tablist"` of `role="tab"` buttons, each with
-// `aria-controls` naming its `role="tabpanel"`. Arrow keys move between tabs (Home and End to the ends), one tab
-// is in the tab order, and the chosen one shows its panel. Without script every panel stays visible.
-export function tabs(root) {
-  const list = root.querySelector('[role="tablist"]') || root;
-  const all = Array.from(list.querySelectorAll('[role="tab"]'));
-  if (!all.length) return null;
-  const panelOf = (tab) => document.getElementById(tab.getAttribute("aria-controls"));
+// Tabs (ARIA tabs pattern): `tabs(root)` turns a `.tabs` list of buttons and the panels its buttons name with
+// `aria-controls` into a tab list, one panel shown at a time. Without script the list stays hidden and every panel
+// shows. Arrow keys, Home and End move between tabs (each selects its panel); only the selected tab is in the tab
+// order. With `data-tabs-until="<media query>"` on the root, the tabs switch off while the query matches (e.g.
+// side by side on a desktop) and every panel shows again. A link to an element inside a panel opens that panel.
 
-  function select(chosen, { focus = false } = {}) {
-    for (const tab of all) {
-      const selected = tab === chosen;
-      tab.setAttribute("aria-selected", String(selected));
-      tab.tabIndex = selected ? 0 : -1;
-      const panel = panelOf(tab);
-      if (panel) panel.hidden = !selected;
-    }
-    if (focus) chosen.focus();
-    root.dispatchEvent(new CustomEvent("tabchange", { detail: { tab: chosen } }));
+export function tabs(root) {
+  const list = root.querySelector(".tabs");
+  if (!list) return null;
+  const buttons = Array.from(list.querySelectorAll("button[aria-controls]"));
+  const panels = buttons.map((button) => document.getElementById(button.getAttribute("aria-controls")));
+  if (!buttons.length || panels.includes(null)) return null;
+  const wide = root.dataset.tabsUntil ? window.matchMedia(root.dataset.tabsUntil) : null;
+  let current = Math.max(0, buttons.findIndex((button) => button.getAttribute("aria-selected") === "true"));
+
+  function on() {
+    list.hidden = false;
+    list.setAttribute("role", "tablist");
+    buttons.forEach((button, index) => {
+      if (!button.id) button.id = `${panels[index].id}-tab`;
+      button.setAttribute("role", "tab");
+      button.setAttribute("aria-selected", String(index === current));
+      button.tabIndex = index === current ? 0 : -1;
+      panels[index].setAttribute("role", "tabpanel");
+      panels[index].setAttribute("aria-labelledby", button.id);
+      panels[index].tabIndex = 0;
+      panels[index].hidden = index !== current;
+    });
+    root.dataset.tabs = "on";
   }
 
-  list.addEventListener("click", (event) => {
-    const tab = event.target.closest('[role="tab"]');
-    if (tab && all.includes(tab)) select(tab);
+  function off() {
+    list.hidden = true;
+    list.removeAttribute("role");
+    buttons.forEach((button, index) => {
+      button.removeAttribute("role");
+      button.removeAttribute("aria-selected");
+      panels[index].removeAttribute("role");
+      panels[index].removeAttribute("aria-labelledby");
+      panels[index].removeAttribute("tabindex");
+      panels[index].hidden = false;
+    });
+    root.dataset.tabs = "off";
+  }
+
+  function layout() {
+    if (wide && wide.matches) off();
+    else on();
+  }
+
+  function select(index, { focus = false } = {}) {
+    current = (index + buttons.length) % buttons.length;
+    if (root.dataset.tabs === "on") on();
+    if (focus) buttons[current].focus();
+    root.dispatchEvent(new CustomEvent("tabchange", { detail: { panel: panels[current] } }));
+  }
+
+  buttons.forEach((button, index) => {
+    button.type = "button";
+    button.addEventListener("click", () => select(index));
+    button.addEventListener("keydown", (event) => {
+      const moves = { ArrowRight: current + 1, ArrowLeft: current - 1, Home: 0, End: buttons.length - 1 };
+      if (!(event.key in moves)) return;
+      event.preventDefault();
+      select(moves[event.key], { focus: true });
+    });
   });
-  list.addEventListener("keydown", (event) => {
-    const index = all.indexOf(document.activeElement);
-    if (index < 0) return;
-    const rtl = getComputedStyle(list).direction === "rtl";
-    const step = { ArrowRight: rtl ? -1 : 1, ArrowLeft: rtl ? 1 : -1, ArrowDown: 1, ArrowUp: -1 }[event.key];
-    let next = null;
-    if (step) next = all[(index + step + all.length) % all.length];
-    else if (event.key === "Home") next = all[0];
-    else if (event.key === "End") next = all[all.length - 1];
-    if (!next) return;
-    event.preventDefault();
-    select(next, { focus: true });
-  });
-  select(all.find((tab) => tab.getAttribute("aria-selected") === "true") || all[0]);
-  return { select };
+
+  function openHash() {
+    const id = decodeURIComponent(window.location.hash.slice(1));
+    const target = id && document.getElementById(id);
+    const index = target ? panels.findIndex((panel) => panel.contains(target)) : -1;
+    if (index >= 0) {
+      select(index);
+      target.scrollIntoView();
+    }
+  }
+
+  if (wide) wide.addEventListener("change", layout);
+  window.addEventListener("hashchange", openHash);
+  layout();
+  openHash();
+  return { select: (panel) => select(panels.indexOf(panel)), panels };
 }
 
-// Every `.tabs[data-tabs]` on the page, wired once it is read.
-for (const root of document.querySelectorAll(".tabs[data-tabs]")) tabs(root);
+// Every `[data-tabs]` on the page.
+export function allTabs(scope = document) {
+  return Array.from(scope.querySelectorAll("[data-tabs]"), (root) => tabs(root));
+}

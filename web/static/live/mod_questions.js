@@ -56,7 +56,8 @@ function questionItem(question) {
     editor: el("div", { class: "mod-editor", hidden: true }),
     shape: "",
   };
-  const item = el("li", { class: "mod-question", data: { id: question.id } }, parts.text, parts.meta, parts.tags, parts.actions, parts.editor);
+  // tabindex -1: the keyboard shortcuts' j and k move the focus from question to question.
+  const item = el("li", { class: "mod-question", tabindex: -1, data: { id: question.id } }, parts.text, parts.meta, parts.tags, parts.actions, parts.editor);
   item._parts = parts;
   return item;
 }
@@ -86,8 +87,9 @@ function updateItem(item, question, highlighted, state, send) {
   parts.actions.append(...buttons(item, question, highlighted, state, send));
 }
 
-function button(label, handler, kind = "") {
-  const node = el("button", { type: "button", class: kind }, label);
+// `action` names the button for the keyboard shortcuts (mod_keys.js).
+function button(label, handler, kind = "", action = null) {
+  const node = el("button", { type: "button", class: kind, data: action ? { action } : {} }, label);
   node.addEventListener("click", handler);
   return node;
 }
@@ -99,8 +101,8 @@ function buttons(item, question, highlighted, state, send) {
   const merge = () => openEditor(item, "merge", question, state, send);
   if (question.status === "pending") {
     return [
-      button(T.approve, () => send("question.approve", { question: id })),
-      button(T.reject, () => send("question.reject", { question: id }), "button-danger"),
+      button(T.approve, () => send("question.approve", { question: id }), "", "approve"),
+      button(T.reject, () => send("question.reject", { question: id }), "button-danger", "reject"),
       button(T.edit, edit, "button-secondary"),
       button(T.label, label, "button-secondary"),
       button(T.merge, merge, "button-secondary"),
@@ -109,10 +111,10 @@ function buttons(item, question, highlighted, state, send) {
   if (question.status === "approved" && !question.archived) {
     const onScreen = id === highlighted;
     return [
-      button(onScreen ? T.unhighlight : T.highlight, () => send("question.highlight", { question: onScreen ? null : id })),
+      button(onScreen ? T.unhighlight : T.highlight, () => send("question.highlight", { question: onScreen ? null : id }), "", "highlight"),
       button(question.answered ? T.mark_unanswered : T.mark_answered, () =>
         send("question.answer", { question: id, answered: !question.answered }),
-      "button-secondary"),
+      "button-secondary", "answer"),
       button(T.edit, edit, "button-secondary"),
       button(T.label, label, "button-secondary"),
       button(T.merge, merge, "button-secondary"),

@@ -1,9 +1,12 @@
-// The moderator console: live counts, room settings, what is on the screen, the Q&A queue, polls and
-// chat moderation with the muted list. Made for a phone on stage too: every control is a large button.
+// The moderator console: the review queue first (with keyboard shortcuts), what is on the screen, live counts,
+// stream, recording and room settings in tabs, polls and chat moderation with the muted list. Made for a phone on
+// stage too: every control is a large button.
 
+import { allTabs } from "../common/tabs.js";
 import { act } from "../common/ui.js";
 import { mountChat } from "./chat.js";
 import { byId } from "./dom.js";
+import { mountModKeys } from "./mod_keys.js";
 import { mountModMutes } from "./mod_mutes.js";
 import { mountModPolls } from "./mod_polls.js";
 import { mountModQuestions } from "./mod_questions.js";
@@ -16,6 +19,8 @@ mountModQuestions({ state, connection });
 mountModPolls({ state, connection });
 mountChat({ state, connection, moderate: true });
 mountModMutes({ state, connection });
+mountModKeys();
+allTabs(); // stream, recording and settings
 
 SETTINGS.forEach((name) => {
   const box = byId(`setting-${name}`);

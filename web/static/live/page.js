@@ -12,7 +12,9 @@ export function startRoom() {
   const onStatus = (status, message) => {
     if (!statusLine) return;
     statusLine.dataset.state = status;
-    statusLine.textContent = status === "refused" ? message || T.failed : message || T[status] || "";
+    // The connection's state, worded apart from the stream's: "Connected", never "Live" (the player says that).
+    const words = status === "live" ? T.connected : T[status];
+    statusLine.textContent = status === "refused" ? message || T.failed : message || words || "";
     root.dataset.connection = status;
   };
   const connection = new LiveConnection({

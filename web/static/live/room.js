@@ -1,5 +1,7 @@
-// The room page: stream, presence, Q&A, the current poll, chat and announcements.
+// The room page: stream, presence, Q&A, the current poll, chat and announcements; questions and chat as tabs on a
+// phone, side by side on a desktop.
 
+import { allTabs } from "../common/tabs.js";
 import { mountChat } from "./chat.js";
 import { startRoom } from "./page.js";
 import { mountPoll } from "./polls.js";
@@ -9,3 +11,4 @@ const { state, connection } = startRoom();
 mountQuestions({ state, connection });
 mountPoll({ state, connection });
 mountChat({ state, connection });
+allTabs();

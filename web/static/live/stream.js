@@ -1,8 +1,10 @@
 // The room page's player: watches the session's stream over WHEP (live/whep.js). Starts muted with an
 // Unmute button, offers audio only for poor connections, reconnects by itself with backoff, and says
-// plainly when the stream is offline.
+// plainly when the stream is offline: a holding slate with the session's start, and a badge that says
+// "Live" only while media plays (player_controls.js has the volume, menus, picture in picture, full screen).
 
 import { textsOf } from "../common/ui.js";
+import { mountControls } from "./player_controls.js";
 import { Backoff, watchConnection } from "./reconnect.js";
 import { negotiate, release } from "./whep.js";
 
@@ -22,7 +24,6 @@ if (root && root.dataset.passUrl && "RTCPeerConnection" in window) {
 function start(root) {
   const video = root.querySelector("video");
   const status = root.querySelector("[data-stream-status]");
-  const unmute = root.querySelector("[data-stream-unmute]");
   const audioOnly = root.querySelector("[data-stream-audio-only]");
   const words = textsOf(root);
 
@@ -37,9 +38,12 @@ function start(root) {
   let stalled = 0;
   let leaving = false;
 
+  const controls = mountControls(root, video, words);
+
   function show(state) {
     root.dataset.state = state;
     status.textContent = words(state);
+    controls.showState();
   }
 
   function close() {
@@ -93,6 +97,7 @@ function start(root) {
     peer.ontrack = (event) => {
       media.addTrack(event.track);
       if (video.srcObject !== media) video.srcObject = media;
+      controls.tracksChanged(media);
     };
     unwatch = watchConnection(peer, {
       connected: () => watchProgress(peer, mine),
@@ -164,17 +169,11 @@ function start(root) {
     stallTimer = setInterval(check, STALL_CHECK_MS);
   }
 
-  unmute.addEventListener("click", () => {
-    video.muted = !video.muted;
-    unmute.setAttribute("aria-pressed", String(!video.muted));
-    unmute.textContent = video.muted ? words("unmute") : words("mute");
-    if (!video.muted) video.play().catch(() => {});
-  });
-
   audioOnly.addEventListener("click", () => {
     const on = audioOnly.getAttribute("aria-pressed") !== "true";
     audioOnly.setAttribute("aria-pressed", String(on));
     root.classList.toggle("stream-audio-only", on);
+    controls.showState();
     backoff.reset();
     connect();
   });

@@ -15,13 +15,29 @@ export function onStreamStatus(url, listener) {
   }
 }
 
+// The console stops asking once its person may no longer moderate: the room said so (page.js marks the page
+// "refused"), or the status answers that this session is not theirs to see.
+function closed() {
+  const root = document.getElementById("live");
+  return Boolean(root && root.dataset.connection === "refused");
+}
+
+function stop() {
+  clearInterval(timer);
+}
+
 export async function refreshStreamStatus() {
+  if (closed()) {
+    stop();
+    return;
+  }
   try {
     const response = await fetch(statusUrl, {
       credentials: "same-origin",
       headers: { Accept: "application/json" },
       cache: "no-store",
     });
+    if ([401, 403, 404].includes(response.status)) stop();
     if (!response.ok) return;
     const status = await response.json();
     for (const listener of listeners) listener(status);

@@ -1,9 +1,14 @@
-// The speakers' studio: choose a camera and a microphone, see the preview, go live over WHIP, stop; reconnects by
-// itself when the relay goes away (a restart) and says so meanwhile.
+// The speakers' studio: choose a camera and a microphone, see the preview and the microphone's level, go live over
+// WHIP, stop; reconnects by itself when the relay goes away (a restart) and says so meanwhile. Beside it, the room as
+// the speaker needs it: how many people are online and on site, and the question on the room screen. A rotated
+// publish token ends in a state of its own that says what to do, and nothing retries.
 
 import { textsOf } from "../common/ui.js";
+import { T, byId } from "../live/dom.js";
+import { startRoom } from "../live/page.js";
 import { Backoff, watchConnection } from "../live/reconnect.js";
 import { negotiate, release, SignallingError } from "../live/whep.js";
+import { mountLevel } from "./level.js";
 
 const root = document.getElementById("studio");
 
@@ -19,6 +24,9 @@ function start(root) {
   const words = textsOf(root);
   const token = root.dataset.token;
 
+  const level = mountLevel(byId("studio-level"));
+  const replaced = byId("studio-replaced");
+
   let media = null;
   let pc = null;
   let resource = null;
@@ -26,6 +34,12 @@ function start(root) {
   function show(state) {
     root.dataset.state = state;
     status.textContent = words(state);
+    if (state === "replaced") {
+      // Going live again with this token cannot work: only a new token (a reload) or a new link can.
+      goLive.disabled = true;
+      replaced.hidden = false;
+      replaced.focus();
+    }
   }
 
   function fill(select, devices, kind, chosen) {
@@ -67,12 +81,14 @@ function start(root) {
       if (media) media.getTracks().forEach((track) => track.stop());
       media = null;
       preview.srcObject = null;
+      level.listen(null);
       return;
     }
     const next = await navigator.mediaDevices.getUserMedia(constraints);
     if (media) media.getTracks().forEach((track) => track.stop());
     media = next;
     preview.srcObject = media;
+    level.listen(media);
     if (pc) await replaceTracks();
   }
 
@@ -105,6 +121,7 @@ function start(root) {
     if (wanted) return;
     wanted = true;
     everLive = false;
+    level.wake(); // a click lets the page's audio run
     backoff.reset();
     goLive.disabled = true;
     stop.disabled = false;
@@ -137,9 +154,10 @@ function start(root) {
       resource = location;
     } catch (error) {
       if (pc !== peer) return;
-      // A rotated token or a session gone: trying again cannot help.
-      const refused = error instanceof SignallingError && [401, 403, 404].includes(error.status);
-      if (refused) end("refused");
+      // A rotated token (401, 403) or a session gone (404): trying again cannot help.
+      const status = error instanceof SignallingError ? error.status : 0;
+      if (status === 401 || status === 403) end("replaced");
+      else if (status === 404) end("refused");
       else lost(peer);
     }
   }
@@ -182,8 +200,16 @@ function start(root) {
     show(state);
   }
 
-  cameraSelect.addEventListener("change", changed);
-  micSelect.addEventListener("change", changed);
+  byId("studio-reload").addEventListener("click", () => window.location.reload());
+
+  cameraSelect.addEventListener("change", () => {
+    level.wake();
+    changed();
+  });
+  micSelect.addEventListener("change", () => {
+    level.wake();
+    changed();
+  });
   goLive.addEventListener("click", live);
   stop.addEventListener("click", () => end("stopped"));
   window.addEventListener("pagehide", () => {
@@ -202,3 +228,16 @@ function start(root) {
     }
   })();
 }
+
+// The room beside the studio: its counts (page.js fills [data-count]) and the question on the room screen.
+function showRoom() {
+  const { state } = startRoom();
+  const highlight = byId("studio-highlight");
+  state.subscribe((parts) => {
+    if (!parts.has("room") && !parts.has("questions")) return;
+    const question = state.room && state.room.highlighted;
+    highlight.textContent = question ? question.text : T.nothing_on_screen;
+  });
+}
+
+if (root && byId("live")) showRoom();

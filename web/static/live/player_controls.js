@@ -1,0 +1,164 @@
+// The room player's own controls and what it shows while nothing plays: mute and volume, picture in picture and
+// full screen (where the browser offers them), the captions and audio-language menus filled from what the stream
+// carries (hidden while there is only one choice), the live badge and the holding slate with the session's start
+// in the page's time zone (<html data-time-zone>).
+
+const PHASE_CHECK_MS = 30000;
+
+const LANG = document.documentElement.lang || "en";
+
+// A moment in the page's zone and language, on the 24-hour clock the agenda uses; the browser's own zone when the
+// page names none or an unknown one.
+function formatted(date, options) {
+  const zone = document.documentElement.dataset.timeZone;
+  const clock = { hourCycle: "h23", ...options };
+  try {
+    return new Intl.DateTimeFormat(LANG, { ...clock, timeZone: zone || undefined }).format(date);
+  } catch {
+    return new Intl.DateTimeFormat(LANG, clock).format(date);
+  }
+}
+
+export function mountControls(root, video, words) {
+  const part = (name) => root.querySelector(`[data-stream-${name}]`);
+  const unmute = part("unmute");
+  const volume = part("volume");
+  const pip = part("pip");
+  const fullscreen = part("fullscreen");
+  const captions = part("captions");
+  const audio = part("audio");
+  const badge = part("badge");
+  const status = part("status");
+  const slate = part("slate");
+  const slateMessage = part("slate-message");
+  const startTime = part("start");
+  const start = new Date(root.dataset.start);
+  const end = new Date(root.dataset.end);
+
+  // Before the session, during it, or after it: what "not live" means now.
+  function phase() {
+    const now = Date.now();
+    if (now < start.getTime()) return "soon";
+    if (now >= end.getTime()) return "ended";
+    return "offline";
+  }
+
+  function showState() {
+    const live = root.dataset.state === "live";
+    const when = live ? "live" : phase();
+    badge.dataset.state = when;
+    badge.textContent = words("badge" + when[0].toUpperCase() + when.slice(1));
+    slate.hidden = live;
+    if (!live) {
+      const time = formatted(start, { hour: "2-digit", minute: "2-digit" });
+      slateMessage.textContent = words("slate" + when[0].toUpperCase() + when.slice(1), { time });
+      // Offline, the status line says what the slate says ("starts at 14:00", "has ended"), not a bare "offline".
+      if (root.dataset.state === "offline" && status.textContent !== slateMessage.textContent) {
+        status.textContent = slateMessage.textContent;
+      }
+    }
+    pip.disabled = !live || root.classList.contains("stream-audio-only");
+  }
+
+  if (!Number.isNaN(start.getTime())) {
+    startTime.textContent = formatted(start, { weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit" });
+  }
+  setInterval(showState, PHASE_CHECK_MS);
+
+  // Sound: muted at first (browsers refuse sound before a click), then the volume slider.
+  function setMuted(muted) {
+    video.muted = muted;
+    unmute.setAttribute("aria-pressed", String(!muted));
+    unmute.textContent = muted ? words("unmute") : words("mute");
+    if (!muted) video.play().catch(() => {});
+  }
+  unmute.addEventListener("click", () => {
+    if (video.muted && Number(volume.value) === 0) volume.value = "1";
+    video.volume = Number(volume.value);
+    setMuted(!video.muted);
+  });
+  volume.addEventListener("input", () => {
+    video.volume = Number(volume.value);
+    if (video.muted !== (video.volume === 0)) setMuted(video.volume === 0);
+  });
+
+  // Picture in picture keeps the talk in view while the person reads the questions or another tab.
+  if (document.pictureInPictureEnabled && !video.disablePictureInPicture) {
+    pip.hidden = false;
+    pip.addEventListener("click", async () => {
+      try {
+        if (document.pictureInPictureElement === video) await document.exitPictureInPicture();
+        else await video.requestPictureInPicture();
+      } catch {
+        // Refused (no picture yet, or the browser said no): the button stays as it was.
+      }
+    });
+    video.addEventListener("enterpictureinpicture", () => (pip.textContent = words("exitPip")));
+    video.addEventListener("leavepictureinpicture", () => (pip.textContent = words("pip")));
+  }
+
+  // Full screen takes the whole player, its controls included.
+  if (document.fullscreenEnabled && root.requestFullscreen) {
+    fullscreen.hidden = false;
+    fullscreen.addEventListener("click", () => {
+      if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
+      else root.requestFullscreen().catch(() => {});
+    });
+    document.addEventListener("fullscreenchange", () => {
+      const on = document.fullscreenElement === root;
+      fullscreen.textContent = on ? words("exitFullscreen") : words("fullscreen");
+      fullscreen.setAttribute("aria-pressed", String(on));
+    });
+  }
+
+  // A menu's choices after its first ("Off", the floor), and the menu shown only with something to choose.
+  function fillMenu(select, choices) {
+    const first = select.options[0];
+    const chosen = select.value;
+    select.replaceChildren(first);
+    choices.forEach(({ value, label }) => {
+      const option = document.createElement("option");
+      option.value = value;
+      option.textContent = label;
+      select.append(option);
+    });
+    select.value = choices.some((choice) => choice.value === chosen) ? chosen : "";
+    select.closest("[data-stream-menu]").hidden = choices.length === 0;
+  }
+
+  function refreshCaptions() {
+    const tracks = Array.from(video.textTracks || []).filter((track) => ["captions", "subtitles"].includes(track.kind));
+    fillMenu(
+      captions,
+      tracks.map((track, index) => ({ value: String(index), label: track.label || track.language || words("track", { number: index + 1 }) })),
+    );
+  }
+  captions.addEventListener("change", () => {
+    const tracks = Array.from(video.textTracks || []).filter((track) => ["captions", "subtitles"].includes(track.kind));
+    tracks.forEach((track, index) => (track.mode = String(index) === captions.value ? "showing" : "disabled"));
+  });
+  if (video.textTracks) {
+    video.textTracks.addEventListener("addtrack", refreshCaptions);
+    video.textTracks.addEventListener("removetrack", refreshCaptions);
+  }
+  refreshCaptions();
+
+  // Audio languages: the stream's first audio track is the floor; each further one (an interpreter) is a choice.
+  let audioTracks = [];
+  function tracksChanged(media) {
+    audioTracks = media.getAudioTracks();
+    fillMenu(
+      audio,
+      audioTracks.slice(1).map((track, index) => ({ value: track.id, label: track.label || words("track", { number: index + 2 }) })),
+    );
+    chooseAudio();
+  }
+  function chooseAudio() {
+    audioTracks.forEach((track, index) => {
+      track.enabled = audio.value ? track.id === audio.value : index === 0;
+    });
+  }
+  audio.addEventListener("change", chooseAudio);
+
+  return { showState, tracksChanged };
+}
