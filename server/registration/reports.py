@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from server import formats
 from server.accounts.actors import Actor
 from server.accounts.models import Account, EventRole, Role
 from server.agenda.models import Room, Session, seat_capacity
@@ -138,6 +139,17 @@ CSV_FIELDS = [
 ]
 
 
+# Moments people read in the sheet: in the event's zone and the organiser's language (server/formats.py).
+CSV_MOMENTS = frozenset({"created_at", "confirmed_at", "checked_in_at"})
+
+
+def _csv_cell(registration: Registration, field: str, event: Event) -> str:
+    value = getattr(registration, field)
+    if field in CSV_MOMENTS and value is not None:
+        return formats.datetime(value, event.timezone)
+    return _csv_safe(value)
+
+
 def _csv_safe(value: object) -> str:
     text = "" if value is None else str(value)
     # A cell starting with = + - @ runs as a formula in spreadsheets: neutralise it.
@@ -160,7 +172,7 @@ async def registrations_csv(db: AsyncSession, *, actor: Actor, event: Event) -> 
         given = answers.get(registration.id or 0, {})
         writer.writerow(
             [
-                *(_csv_safe(getattr(registration, field)) for field in CSV_FIELDS),
+                *(_csv_cell(registration, field, event) for field in CSV_FIELDS),
                 *(_csv_safe(given.get(question.id or 0, "")) for question in questions),
             ]
         )
