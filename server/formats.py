@@ -78,8 +78,9 @@ def datetime(
     locale: Locale | str | None = None,
 ) -> str:
     """``Oct 27, 2021, 09:05`` / ``2021年10月27日 09:05``: a date and a time in ``zone``, joined as the locale joins
-    them."""
+    them. ``dates`` as for ``date``, except that "short" (``10/27/21`` in English) reads as the medium date."""
     where = _locale(locale)
+    dates = DATE if dates == "short" else dates
     glue = str(get_datetime_format("medium", locale=where)).replace("'", "")
     return glue.replace("{1}", date(moment, zone, width=dates, locale=where)).replace(
         "{0}", time(moment, zone, seconds=seconds, locale=where)

@@ -17,11 +17,11 @@ from web import TEMPLATES_DIR
 
 def _page_zone(context: jinja2.runtime.Context) -> formats.Zone:
     """The zone the page shows times in: the viewer's choice (``time_zone``, also <html data-time-zone>), else the
-    zone the page names (``zone``), else its event's."""
-    for name in ("time_zone", "zone"):
+    zone the page names (the agenda's ``shown_zone``, others' ``zone``), else its event's."""
+    for name in ("time_zone", "shown_zone", "zone"):
         zone = context.get(name)
         if zone:
-            return zone  # type: ignore[no-any-return]
+            return zone
     event = context.get("event")
     return getattr(event, "timezone", None) or None
 
@@ -32,13 +32,13 @@ def _format_date(context: jinja2.runtime.Context, value: dt.date, format: str = 
 
 
 @jinja2.pass_context
-def _format_time(context: jinja2.runtime.Context, value: dt.datetime, seconds: bool = False) -> str:
+def _format_time(context: jinja2.runtime.Context, value: dt.datetime, *, seconds: bool = False) -> str:
     return formats.time(value, _page_zone(context), seconds=seconds)
 
 
 @jinja2.pass_context
 def _format_datetime(
-    context: jinja2.runtime.Context, value: dt.datetime, dates: str = formats.DATE, seconds: bool = False
+    context: jinja2.runtime.Context, value: dt.datetime, dates: str = formats.DATE, *, seconds: bool = False
 ) -> str:
     return formats.datetime(value, _page_zone(context), dates=dates, seconds=seconds)
 

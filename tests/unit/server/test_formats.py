@@ -38,6 +38,8 @@ def test_datetime_follows_the_language_not_us_patterns() -> None:
     assert formats.datetime(MOMENT, JAKARTA, locale="en") == "Oct 27, 2021, 09:05"
     assert formats.datetime(MOMENT, JAKARTA, locale="zh_Hans") == "2021年10月27日 09:05"
     assert formats.datetime(MOMENT, JAKARTA, locale="de") == "27. Okt. 2021, 09:05"
+    assert formats.datetime(MOMENT, JAKARTA, dates="short", locale="en") == "Oct 27, 2021, 09:05"  # not 10/27/21
+    assert formats.datetime(MOMENT, JAKARTA, dates="full", locale="en") == "Wednesday, October 27, 2021, 09:05"
 
 
 def test_the_date_of_a_moment_is_the_one_in_the_zone() -> None:
@@ -58,7 +60,11 @@ def test_time_range_names_the_end_day_only_when_it_differs() -> None:
 
 
 def test_numbers_group_as_the_language_groups() -> None:
-    assert [formats.number(12345.5, locale=code) for code in ("en", "de", "zh_Hans")] == ["12,345.5", "12.345,5", "12,345.5"]
+    assert [formats.number(12345.5, locale=code) for code in ("en", "de", "zh_Hans")] == [
+        "12,345.5",
+        "12.345,5",
+        "12,345.5",
+    ]
     assert formats.percent(0.85, locale="en") == "85%"
     assert formats.percent(0.85, locale="de") == "85\u00a0%"
 
@@ -85,6 +91,7 @@ def test_filters_show_the_viewers_zone_before_the_page_zone_before_the_events() 
 
     assert render(source, moment=MOMENT, event=Event()) == "09:05"
     assert render(source, moment=MOMENT, event=Event(), zone=ZoneInfo("Europe/Paris")) == "04:05"
+    assert render(source, moment=MOMENT, event=Event(), shown_zone=ZoneInfo("Asia/Tokyo"), zone="UTC") == "11:05"
     assert render(source, moment=MOMENT, event=Event(), zone="Europe/Paris", time_zone="Asia/Shanghai") == "10:05"
     assert render(source, moment=MOMENT) == "02:05"
 
