@@ -203,10 +203,6 @@ async def past_releases(db: AsyncSession, *, actor: Actor, event: Event) -> list
     return list(rows.all())
 
 
-def _moment(moment_iso: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(moment_iso)
-
-
 def _mail_for(
     registration: Holder, changes: list[dict[str, Any]], *, event: Event, number: int, links: Links
 ) -> tuple[str, str]:
@@ -234,7 +230,7 @@ def _mail_for(
                 lines.append(
                     "  "
                     + _("It was to start at %(when)s. It has left your agenda, and any seat you held is released.")
-                    % {"when": formats.datetime(_moment(change["before"]["start"]), zone)}
+                    % {"when": formats.datetime(dt.datetime.fromisoformat(change["before"]["start"]), zone)}
                 )
             else:
                 lines.append(
@@ -242,7 +238,9 @@ def _mail_for(
                         change["title"], ", ".join(what[kind] for kind in change["kinds"] if kind in what)
                     )
                 )
-                times = formats.time_range(_moment(after["start"]), _moment(after["end"]), zone)
+                times = formats.time_range(
+                    dt.datetime.fromisoformat(after["start"]), dt.datetime.fromisoformat(after["end"]), zone
+                )
                 times += f" ({zone.key})"
                 lines.append(f"  {_('Time')}: {times}")
                 lines.append(f"  {_('Room')}: {after['room']}")
