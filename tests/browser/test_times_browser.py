@@ -63,4 +63,15 @@ async def test_a_chat_lines_time_is_the_events_in_the_pages_language(browser: An
         # The session's own times in the heading come from Babel on the server, in the same 24-hour form.
         heading = await page.locator(".live-kicker time").first.text_content()
         assert len(heading) == 5 and heading[2] == ":"
+        # The other formatters agree with the server's too: a date with a time, and a grouped number.
+        script = await page.evaluate("document.querySelector('script[src$=\"live/room.js\"]').src")
+        when = script.replace("live/room.js", "common/when.js")
+        shown_by_script = await page.evaluate(
+            "async ([url, iso]) => { const when = await import(url); return [when.dateTime(iso), when.number(12345.5)]; }",
+            [when, moment.isoformat()],
+        )
+        assert shown_by_script == [
+            formats.datetime(moment, EVENT_ZONE, locale=locale),
+            formats.number(12345.5, locale=locale),
+        ]
         assert page.problems.messages == []
