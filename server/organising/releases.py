@@ -14,10 +14,9 @@ from sqlalchemy import insert
 from sqlmodel import col, delete, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server import i18n
+from server import formats, i18n
 from server.accounts.actors import Actor
 from server.agenda.models import Session, SessionSpeaker, seat_capacity
-from server.agenda.services import to_zone
 from server.audit.services import record
 from server.clock import utcnow
 from server.db import begin_write
@@ -204,10 +203,6 @@ async def past_releases(db: AsyncSession, *, actor: Actor, event: Event) -> list
     return list(rows.all())
 
 
-def _when(moment_iso: str, zone: ZoneInfo) -> str:
-    return f"{to_zone(dt.datetime.fromisoformat(moment_iso), zone):%Y-%m-%d %H:%M}"
-
-
 def _mail_for(
     registration: Holder, changes: list[dict[str, Any]], *, event: Event, number: int, links: Links
 ) -> tuple[str, str]:
@@ -235,7 +230,7 @@ def _mail_for(
                 lines.append(
                     "  "
                     + _("It was to start at %(when)s. It has left your agenda, and any seat you held is released.")
-                    % {"when": _when(change["before"]["start"], zone)}
+                    % {"when": formats.datetime(dt.datetime.fromisoformat(change["before"]["start"]), zone)}
                 )
             else:
                 lines.append(
@@ -243,7 +238,10 @@ def _mail_for(
                         change["title"], ", ".join(what[kind] for kind in change["kinds"] if kind in what)
                     )
                 )
-                times = f"{_when(after['start'], zone)}–{_when(after['end'], zone)[-5:]} ({event.timezone})"
+                times = formats.time_range(
+                    dt.datetime.fromisoformat(after["start"]), dt.datetime.fromisoformat(after["end"]), zone
+                )
+                times += f" ({zone.key})"
                 lines.append(f"  {_('Time')}: {times}")
                 lines.append(f"  {_('Room')}: {after['room']}")
                 lines.append("  " + links.session_page(event.slug, change["code"]))

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from server import formats
 from server.agenda.kinds import session_kind_choices
 from server.agenda.models import Person, Room, Session, SessionSpeaker, Track
 from server.agenda.services import SessionView, rooms_and_tracks, to_zone
@@ -192,8 +193,7 @@ def _overlap(first: Session, second: Session) -> bool:
 
 
 def _when(session: Session, zone: ZoneInfo) -> str:
-    start, end = to_zone(session.start, zone), to_zone(session.end, zone)
-    return f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}"
+    return formats.time_range(session.start, session.end, zone)
 
 
 def programme_warnings(copy: WorkingCopy, *, only: str | None = None) -> list[Warning]:
@@ -217,8 +217,8 @@ def programme_warnings(copy: WorkingCopy, *, only: str | None = None) -> list[Wa
                     % {
                         "title": session.title,
                         "when": _when(session, zone),
-                        "first": event.start_date.isoformat(),
-                        "last": event.end_date.isoformat(),
+                        "first": formats.date(event.start_date),
+                        "last": formats.date(event.end_date),
                     },
                 )
             )

@@ -4,6 +4,7 @@ participant list delegates see (only those who consented)."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections import Counter
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from server import formats
 from server.accounts.actors import Actor
 from server.accounts.models import Account, EventRole, Role
 from server.agenda.models import Room, Session, seat_capacity
@@ -142,6 +144,16 @@ def csv_columns() -> list[tuple[str, str]]:
     ]
 
 
+# Moments people read in the sheet: in the event's zone and the organiser's language (server/formats.py).
+CSV_MOMENTS = frozenset({"created_at", "confirmed_at", "checked_in_at"})
+
+
+def _csv_cell(value: object, field: str, event: Event) -> str:
+    if field in CSV_MOMENTS and isinstance(value, dt.datetime):
+        return formats.datetime(value, event.timezone)
+    return _csv_safe(value)
+
+
 def _csv_safe(value: object) -> str:
     text = "" if value is None else str(value)
     # A cell starting with = + - @ runs as a formula in spreadsheets: neutralise it.
@@ -191,7 +203,7 @@ async def registrations_csv(db: AsyncSession, *, actor: Actor, event: Event) -> 
         values["country"] = country_name(registration.country) if registration.country else ""
         writer.writerow(
             [
-                *(_csv_safe(values[field]) for field, _heading in columns),
+                *(_csv_cell(values[field], field, event) for field, _heading in columns),
                 _csv_safe("; ".join(picks.get(registration.id or 0, []))),
                 *(_csv_safe(given.get(question.id or 0, "")) for question in questions),
             ]

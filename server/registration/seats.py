@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from server import formats
 from server.accounts.models import Account
 from server.accounts.revocations import Reason, record_revocation
 from server.agenda.kinds import SEATLESS, UNPICKABLE, slugs_behaving_as
@@ -23,6 +24,7 @@ from server.mail.services import queue_mail
 from server.registration.locking import locked_registration
 from server.registration.models import Attendance, ChoiceStatus, Registration, SessionChoice
 from server.registration.places import require_confirmed
+from server.registration.translations import in_language
 
 # The built-in kinds that hold no seat (server/agenda/kinds.py): an event's own kinds may behave as them too.
 SEATLESS_KINDS = frozenset(kind.value for kind in SEATLESS)
@@ -190,14 +192,14 @@ async def release_seat(db: AsyncSession, *, event: Event, session_id: int) -> Se
     choice.status = ChoiceStatus.confirmed
     choice.promoted_at = utcnow()
     db.add(choice)
-    await queue_mail(
-        db,
-        recipient=registration.email,
-        subject=_("A seat is yours: {title}").format(title=session.title),
-        body=_(
-            "A seat freed up and you moved from the waitlist to a confirmed seat for “{title}” at {event}.\n"
-        ).format(title=session.title, event=event.title),
-    )
+    with in_language(registration.language):  # freed by someone else: told in the delegate's own language
+        when = formats.time_range(session.start, session.end, event.timezone)
+        subject = _("A seat is yours: {title}").format(title=session.title)
+        body = _(
+            "A seat freed up and you moved from the waitlist to a confirmed seat for “{title}” at {event}: "
+            "{when} ({zone}).\n"
+        ).format(title=session.title, event=event.title, when=when, zone=event.timezone)
+    await queue_mail(db, recipient=registration.email, subject=subject, body=body)
     return choice
 
 

@@ -55,7 +55,8 @@ def page_context(request: Request, event: Event, view: SessionView, **extra: Any
         "start": view.local_start(zone),
         "end": view.local_end(zone),
         "zone": zone,
-        "time_zone": event.timezone,  # <html data-time-zone>: the player's slate shows the start in it
+        # <html data-time-zone>: the zone the page's scripts show times in (web/static/common/when.js).
+        "time_zone": event.timezone,
         "text": client_text(),
         **extra,
     }

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from server import formats
 from server.i18n import LANGUAGES
 from server.i18n import gettext as _
 from server.organising.message_log import Progress, message_log, progress_of, recipient_statuses, versions_of
@@ -139,9 +140,9 @@ async def retry_submit(request: Request, page: EventPage) -> Response:
 
 def progress_text(progress: Progress) -> str:
     return _("Sent %(sent)s of %(total)s, failed %(failed)s.") % {
-        "sent": progress.sent,
-        "total": progress.total,
-        "failed": progress.failed,
+        "sent": formats.number(progress.sent),
+        "total": formats.number(progress.total),
+        "failed": formats.number(progress.failed),
     }
 
 

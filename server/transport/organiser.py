@@ -167,6 +167,7 @@ async def organiser_page(request: Request, page: EventPage) -> Response:
         "attendance_labels": attendance_labels(),
         "status_labels": organiser_status_labels(),
         "role_labels": role_labels(),
+        "time_zone": event.timezone,
     }
     return render_backoffice(request, page, "registration/organiser.html", context, section="organiser")
 

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from server import formats
 from server.agenda.services import to_zone
 from server.errors import Conflict, InvalidInput, NotFound
 from server.i18n import gettext as _
@@ -339,7 +340,7 @@ async def _release_page(request: Request, page: EventPage, *, message: str = "",
         "message": message,
         "released": request.query_params.get("released", "")[:6],
         "zone": copy.zone,
-        "local": lambda moment: f"{to_zone(dt.datetime.fromisoformat(moment), copy.zone):%Y-%m-%d %H:%M}",
+        "local": lambda moment: formats.datetime(dt.datetime.fromisoformat(moment), copy.zone),
     }
     return render_backoffice(
         request, page, "backoffice/programme_release.html", context, section=SECTION, status_code=status_code

@@ -6,26 +6,50 @@ import datetime as dt
 from typing import Any
 
 import jinja2
-from babel.dates import format_date, format_datetime, format_time, get_timezone_name
+from babel.dates import get_timezone_name
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from server import i18n, rules
+from server import formats, i18n, rules
 from server.transport.icons import icon
 from server.transport.urls import paths_of
 from web import TEMPLATES_DIR
 
 
-def _format_date(value: dt.date, format: str = "full") -> str:
-    return format_date(value, format=format, locale=i18n.current_locale())
+def _page_zone(context: jinja2.runtime.Context) -> formats.Zone:
+    """The zone the page shows times in: the viewer's choice (``time_zone``, also <html data-time-zone>), else the
+    zone the page names (the agenda's ``shown_zone``, others' ``zone``), else its event's."""
+    for name in ("time_zone", "shown_zone", "zone"):
+        zone = context.get(name)
+        if zone:
+            return zone
+    event = context.get("event")
+    return getattr(event, "timezone", None) or None
 
 
-def _format_time(value: dt.datetime, format: str = "HH:mm") -> str:
-    return format_time(value, format=format, locale=i18n.current_locale())
+@jinja2.pass_context
+def _format_date(context: jinja2.runtime.Context, value: dt.date, format: str = "full") -> str:
+    return formats.date(value, _page_zone(context), width=format)
 
 
-def _format_datetime(value: dt.datetime, format: str = "medium") -> str:
-    return format_datetime(value, format=format, locale=i18n.current_locale())
+@jinja2.pass_context
+def _format_time(context: jinja2.runtime.Context, value: dt.datetime, *, seconds: bool = False) -> str:
+    return formats.time(value, _page_zone(context), seconds=seconds)
+
+
+@jinja2.pass_context
+def _format_datetime(
+    context: jinja2.runtime.Context, value: dt.datetime, dates: str = formats.DATE, *, seconds: bool = False
+) -> str:
+    return formats.datetime(value, _page_zone(context), dates=dates, seconds=seconds)
+
+
+def _format_number(value: int | float) -> str:
+    return formats.number(value)
+
+
+def _format_percent(value: float) -> str:
+    return formats.percent(value)
 
 
 def _zone_name(zone: Any) -> str:
@@ -52,6 +76,8 @@ def build_environment() -> jinja2.Environment:
         format_date=_format_date,
         format_time=_format_time,
         format_datetime=_format_datetime,
+        format_number=_format_number,
+        format_percent=_format_percent,
         zone_name=_zone_name,
     )
     # Templates ask the same rules as services and pages (server/rules.py).

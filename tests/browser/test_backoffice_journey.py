@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from server import formats
 from tests.support.browser import PageProblems, assert_accessible
 from tests.support.commands import podium
 from tests.support.servers import LiveSite
@@ -288,7 +289,7 @@ async def test_from_an_empty_database_to_a_moderated_session(
     subject, change = await mailbox.next_to(DELEGATE)
     assert subject == f"Programme changes: {TITLE}"
     assert f"“{PICKED}”: new time or room" in change
-    assert f"{FIRST_DAY.isoformat()} 14:15–15:15 ({ZONE})" in change
+    assert f"{formats.date(FIRST_DAY, locale='en')}, 14:15–15:15 ({ZONE})" in change  # "Oct 27, 2021, 14:15–15:15"
     await delegate.goto(mailbox.link(change, rf"/{SLUG}/registration"))
     await expect_text(agenda.locator(".agenda-time"), re.compile("14:15–15:15"))
     await assert_accessible(delegate)

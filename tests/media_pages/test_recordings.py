@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -504,5 +505,6 @@ async def test_the_recording_page_speaks_simplified_chinese(web: httpx.AsyncClie
 
     assert page.status_code == 200
     assert "录制视频" in page.text and "替换视频" in page.text and "在场次开始时" in page.text
+    assert re.search(r"在场次开始时 \(\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d\)", page.text)  # Babel's, in Chinese
     assert "&lt;script&gt;致辞 &amp; 贺词.mp4" in page.text and "<script>致辞" not in page.text
     assert refused.status_code == 400 and "此文件不是 Podium 能读取的视频。" in refused.text

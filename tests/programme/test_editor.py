@@ -167,7 +167,7 @@ async def test_clashes_and_days_outside_the_event_are_warned_about(organiser, da
     grid = page(await organiser.get(editor(demo_event)))
     listed = grid.xpath("//section[@class='programme-warnings']//li[@data-session='OPEN']/text()")
     assert listed == [
-        "“Opening Ceremony / 开幕式” (2021-11-05 10:00–10:30) is outside the event's days, 2021-10-27 to 2021-10-28."
+        "“Opening Ceremony / 开幕式” (Nov 5, 2021, 10:00–10:30) is outside the event's days, Oct 27, 2021 to Oct 28, 2021."
     ]
 
 

@@ -4,6 +4,8 @@ their picks; and the editor's addresses are "not found" to everyone but the even
 
 from __future__ import annotations
 
+import re
+
 import lxml.etree
 import pytest
 from sqlmodel import col, select
@@ -105,7 +107,9 @@ async def test_the_change_mail_reaches_exactly_the_holders_once_each_in_their_la
     assert english.subject.startswith("Programme changes: ") and chinese_mail.subject.startswith("日程变更：")
     assert "会场: " in chinese_mail.body and "时间: " in chinese_mail.body and "Renamed panel" not in chinese_mail.body
     assert f"/{demo_event}/sessions/{changed_a.code}" in chinese_mail.body
-    assert "16:00" in chinese_mail.body
+    # The new time in the recipient's language, 24-hour, in the event's zone: as the agenda shows it.
+    assert re.search(r"\n  时间: 2021年10月27日 16:00–\d\d:\d\d \(Asia/Shanghai\)\n", chinese_mail.body)
+    assert re.search(r"\n  Time: Oct 27, 2021, 09:\d\d–\d\d:\d\d \(Asia/Shanghai\)\n", english.body)
 
 
 async def test_a_cancelled_session_keeps_its_page_marked_and_frees_its_picks_with_a_mail(

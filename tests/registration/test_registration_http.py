@@ -9,6 +9,7 @@ import icalendar
 import pytest
 from sqlmodel import col, select, update
 
+from server import formats
 from server.accounts.models import Role
 from server.agenda.models import Room, Session
 from server.registration.badges import check_in_code
@@ -301,6 +302,23 @@ async def test_csv_export_neutralises_formulas(client, database, demo_event, bro
     ]
 
 
+async def test_csv_export_dates_read_in_the_organisers_language_and_the_events_zone(client, database, demo_event):
+    registration = await registered(client, database, demo_event)
+    async with database.session() as db:
+        await staff(db, await event_by_slug(db, demo_event), Role.organiser, "organiser@example.org")
+    await signed_in_as(client, database, "organiser@example.org")
+
+    english = await client.get(f"/{demo_event}/organiser/registrations.csv?lang=en")
+    chinese = await client.get(f"/{demo_event}/organiser/registrations.csv?lang=zh-Hans")
+
+    [en_row] = list(csv.DictReader(io.StringIO(english.content.decode("utf-8-sig"))))
+    [zh_row] = list(csv.DictReader(io.StringIO(chinese.content.decode("utf-8-sig"))))
+    shown = formats.in_zone(registration.created_at, "Asia/Shanghai")
+    assert en_row["created_at"] == f"{shown:%b} {shown.day}, {shown.year}, {shown:%H:%M}"
+    assert zh_row["created_at"] == f"{shown.year}年{shown.month}月{shown.day}日 {shown:%H:%M}"
+    assert zh_row["checked_in_at"] == ""
+
+
 async def test_participants_lists_only_consenting(client, database, demo_event, browsers):
     async with browsers() as shy:
         await registered(shy, database, demo_event, email="shy@example.org", name="Shy Person", listed="")
@@ -334,5 +352,19 @@ async def test_dashboard_counts_countries_and_fill(client, database, demo_event)
         "Indonesia (4)"
     ]
     fill = [" ".join(cell.text_content().split()) for cell in root.xpath(f"//tr[@data-code='{session.code}']/td")]
-    assert fill[2:] == ["2 / 2", "100 %", "1", "0"]
+    assert fill[2:] == ["2 / 2", "100%", "1", "0"]
     assert text_of(report, "checked-in-count") == "Checked in: 0 of 4 confirmed."
+
+
+async def test_dashboard_session_times_read_in_the_pages_language_not_us_style(client, database, demo_event):
+    async with database.session() as db:
+        await staff(db, await event_by_slug(db, demo_event), Role.organiser, "organiser@example.org")
+    await signed_in_as(client, database, "organiser@example.org")
+
+    english = page(await client.get(f"/{demo_event}/organiser?lang=en"))
+    chinese = page(await client.get(f"/{demo_event}/organiser?lang=zh-Hans"))
+
+    # The opening at 09:00 in the event's zone (Asia/Shanghai), never "10/27/21, 9:00 AM".
+    assert english.xpath("//html/@data-time-zone") == ["Asia/Shanghai"]
+    assert english.xpath("//tr[@data-code='OPEN']/td[1]/time/text()") == ["Oct 27, 2021, 09:00"]
+    assert chinese.xpath("//tr[@data-code='OPEN']/td[1]/time/text()") == ["2021年10月27日 09:00"]

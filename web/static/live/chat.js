@@ -2,6 +2,7 @@
 
 import { act, flash, keyedList } from "../common/ui.js";
 import { T, byId, el, timeOf, whereFrom } from "./dom.js";
+import { number } from "../common/when.js";
 
 export function mountChat({ state, connection, moderate = false }) {
   const list = byId("chat");
@@ -101,7 +102,7 @@ function mountReview({ state, connection, status }) {
     const held = Array.from(state.heldChat.values()).sort((a, b) => a.id - b.id);
     items.draw(list, held);
     empty.hidden = held.length > 0;
-    count.textContent = String(held.length);
+    count.textContent = number(held.length);
   };
 }
 

@@ -3,7 +3,7 @@
 
 import { fill, whenRefusedSay } from "../common/ui.js";
 
-const LANG = document.documentElement.lang || "en";
+import { LANG } from "../common/when.js";
 
 function readText() {
   const words = {};
@@ -63,11 +63,8 @@ export function countryName(code) {
   }
 }
 
-export function timeOf(iso) {
-  const moment = new Date(iso);
-  if (Number.isNaN(moment.getTime())) return "";
-  return moment.toLocaleTimeString(LANG, { hour: "2-digit", minute: "2-digit" });
-}
+// A moment's time in the page's zone and language, as the agenda prints it (../common/when.js).
+export { time as timeOf } from "../common/when.js";
 
 export function originText(origin) {
   return origin === "onsite" ? T.onsite : T.online;

@@ -3,6 +3,7 @@
 
 import { act, flash } from "../common/ui.js";
 import { T, byId, clear, el, say, timeOf, whereFrom } from "./dom.js";
+import { number } from "../common/when.js";
 
 export function mountModMutes({ state, connection }) {
   const list = byId("muted");
@@ -38,7 +39,7 @@ export function mountModMutes({ state, connection }) {
       );
     });
     empty.hidden = people.length > 0;
-    count.textContent = String(people.length);
+    count.textContent = number(people.length);
   }
 
   state.subscribe((parts) => {

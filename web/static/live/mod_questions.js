@@ -3,6 +3,7 @@
 
 import { act, flash, keyedList } from "../common/ui.js";
 import { T, byId, clear, el, say, whereFrom } from "./dom.js";
+import { number } from "../common/when.js";
 import { byVotes } from "./questions.js";
 
 const LISTS = {
@@ -29,7 +30,7 @@ export function mountModQuestions({ state, connection }) {
       const shown = all.filter(rule.filter).sort(rule.sort);
       const nodes = items.draw(byId(name), shown, { forget: false });
       byId(`${name}-empty`).hidden = nodes.length > 0;
-      document.querySelectorAll(`[data-count="${name}"]`).forEach((node) => (node.textContent = String(nodes.length)));
+      document.querySelectorAll(`[data-count="${name}"]`).forEach((node) => (node.textContent = number(nodes.length)));
     }
     drawHighlight(state, send);
   }

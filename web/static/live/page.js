@@ -3,6 +3,7 @@
 import { LiveConnection } from "./client.js";
 import { RoomState } from "./state.js";
 import { T, byId, clear, el, timeOf } from "./dom.js";
+import { number } from "../common/when.js";
 
 export function startRoom() {
   const root = byId("live");
@@ -52,7 +53,7 @@ function showCounts(state) {
     if (!parts.has("counts")) return;
     document.querySelectorAll("[data-count]").forEach((node) => {
       const name = node.dataset.count;
-      if (name in state.presence) node.textContent = String(state.presence[name]);
+      if (name in state.presence) node.textContent = number(state.presence[name]);
     });
   });
 }

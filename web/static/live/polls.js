@@ -3,6 +3,7 @@
 
 import { act, flash } from "../common/ui.js";
 import { T, byId, clear, el, say } from "./dom.js";
+import { LANG, number } from "../common/when.js";
 
 export function resultsView(poll) {
   const list = el("ul", { class: "poll-results" });
@@ -19,7 +20,7 @@ export function resultsView(poll) {
           "li",
           { class: "poll-result" },
           el("span", { class: "result-option" }, option.text),
-          el("span", { class: "result-count" }, say("option_result", { count: votes, percent })),
+          el("span", { class: "result-count" }, say("option_result", { count: number(votes), percent: number(percent) })),
           el("progress", { max: Math.max(total, 1), value: votes, aria: { label: option.text } }),
         ),
       );
@@ -32,10 +33,10 @@ export function resultsView(poll) {
   return view;
 }
 
-const PLURAL = new Intl.PluralRules(document.documentElement.lang || "en");
+const PLURAL = new Intl.PluralRules(LANG);
 
 function votersText(count) {
-  return PLURAL.select(count) === "one" ? say("voters_one", { count }) : say("voters", { count });
+  return PLURAL.select(count) === "one" ? say("voters_one", { count: number(count) }) : say("voters", { count: number(count) });
 }
 
 export function resultsShown(poll) {

@@ -3,6 +3,7 @@
 
 import { act, flash, keyedList } from "../common/ui.js";
 import { T, byId, clear, el, whereFrom } from "./dom.js";
+import { number } from "../common/when.js";
 
 const STATUS_TAG = { pending: "pending", rejected: "rejected", merged: "merged" };
 
@@ -100,7 +101,7 @@ function updateItem(item, question, state) {
   parts.tags.hidden = tags.length === 0;
   const voted = state.hasVoted(question.id);
   const votable = question.status === "approved" && !question.archived;
-  parts.count.textContent = String(question.votes);
+  parts.count.textContent = number(question.votes);
   parts.button.setAttribute("aria-pressed", String(voted));
   parts.button.hidden = !votable;
   item.classList.toggle("is-mine", Boolean(question.mine));

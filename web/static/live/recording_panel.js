@@ -2,6 +2,7 @@
 // while it plays, and Play / Stop buttons that post without leaving the console (the forms work without script too).
 
 import { act, textsOf } from "../common/ui.js";
+import { dateTime } from "../common/when.js";
 import { onStreamStatus, refreshStreamStatus } from "./stream_feed.js";
 
 const panel = document.getElementById("recording-panel");
@@ -25,7 +26,7 @@ function start(panel) {
       field("state").textContent = words("playing", { position: clock(status.position), duration: clock(status.duration) });
       panel.dataset.state = "playing";
     } else if (recording && recording.play_at && !recording.started_at) {
-      field("state").textContent = words("scheduled", { time: new Date(recording.play_at).toLocaleString() });
+      field("state").textContent = words("scheduled", { time: dateTime(recording.play_at) });
       panel.dataset.state = "scheduled";
     } else {
       field("state").textContent = recording && !recording.play_at ? words("manual") : "";

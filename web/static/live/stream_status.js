@@ -3,6 +3,7 @@
 
 import { textsOf } from "../common/ui.js";
 import { onStreamStatus } from "./stream_feed.js";
+import { number } from "../common/when.js";
 
 const panel = document.getElementById("stream-panel");
 
@@ -13,7 +14,7 @@ function start(panel) {
   const words = textsOf(panel);
 
   function kbps(bits) {
-    return `${Math.round(bits / 1000)} kbit/s`;
+    return `${number(Math.round(bits / 1000))} kbit/s`;
   }
 
   function showStatus(status) {
@@ -26,7 +27,7 @@ function start(panel) {
     }
     panel.dataset.state = status.live ? "live" : "offline";
     field("state").textContent = status.live ? words("live") : words("offline");
-    field("viewers").textContent = String(status.viewers);
+    field("viewers").textContent = number(status.viewers);
     field("bitrate").textContent = kbps(status.bitrate);
     field("publisher").textContent = status.publisher_state || "–";
   }
