@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from server.db import Database
+from server.live.hall import hall_code
 from tests.support.artefacts import artefact_dir
 from tests.support.browser import PageProblems, assert_accessible
 from tests.support.factories import Person
@@ -36,6 +37,7 @@ UNVISITED = {
     "person_photo": "an image",
     "material": "sends on to the material's address or file",
     "staff_remove": "asks about one member of staff (tests/organising)",
+    "chart_csv": "a chart's numbers as CSV",
 }
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
@@ -55,6 +57,10 @@ class Tour:
 async def tour(database_url: str, database: Database, demo_event: str) -> AsyncIterator[Tour]:
     site = LiveSite(database_url)
     world = await build_matrix_world(database, demo_event, secret=site.settings.secret_key)
+    async with database.session() as db:  # the phone page the room screen's code opens
+        code = await hall_code(db, event_id=world.event.id or 0, session_id=int(world.ours["session_id"]))
+        await db.commit()
+    world.by_route["hall"] = {"code": code}
     site.start()
     yield Tour(site, world)
     site.stop()
