@@ -37,6 +37,18 @@ async def seatless_kinds(db: AsyncSession, *, event: Event) -> frozenset[str]:
     return await slugs_behaving_as(db, event_id=event.id or 0, behaviours=SEATLESS)
 
 
+class Clash(Conflict):
+    """The pick overlaps ``other``, one of the delegate's on-site picks: dropping it is the way forward."""
+
+    def __init__(self, message: str, *, other: Session) -> None:
+        super().__init__(message)
+        self.other = other
+
+
+class SessionFull(Conflict):
+    """The last seat went (between seeing the session and clicking): the waitlist is the way forward."""
+
+
 async def _locked_session(db: AsyncSession, *, event: Event, session_id: int) -> tuple[Session, Room]:
     row = (
         await db.exec(
@@ -100,10 +112,11 @@ async def _seat_or_waitlist(
 ) -> str:
     clashes = await _clashes(db, registration=registration, session=session, seatless=seatless)
     if clashes:
-        raise Conflict(
+        raise Clash(
             _("“{title}” overlaps “{other}”, which you already picked on site. Remove one of them first.").format(
                 title=session.title, other=clashes[0].title
-            )
+            ),
+            other=clashes[0],
         )
     return (
         ChoiceStatus.confirmed
@@ -112,8 +125,11 @@ async def _seat_or_waitlist(
     )
 
 
-async def pick_session(db: AsyncSession, *, event: Event, account: Account, session_id: int) -> SessionChoice:
-    """Adds a session to the delegate's agenda; picking it again changes nothing."""
+async def pick_session(
+    db: AsyncSession, *, event: Event, account: Account, session_id: int, waitlist: bool = True
+) -> SessionChoice:
+    """Adds a session to the delegate's agenda; picking it again changes nothing. A full session puts the delegate
+    on its waitlist; with ``waitlist=False`` (they saw seats left) it raises ``SessionFull`` instead."""
     registration = await locked_registration(db, event=event, account=account)
     require_confirmed(registration)
     session, room = await _locked_session(db, event=event, session_id=session_id)
@@ -138,6 +154,13 @@ async def pick_session(db: AsyncSession, *, event: Event, account: Account, sess
         if onsite
         else ChoiceStatus.confirmed
     )
+    if status == ChoiceStatus.waitlisted and not waitlist:
+        await db.rollback()
+        raise SessionFull(
+            _(
+                "The last seat of “{title}” was just taken. Join the waitlist to get the next seat that frees up."
+            ).format(title=session.title)
+        )
     choice = SessionChoice(
         event_id=event.id or 0,
         registration_id=registration.id or 0,

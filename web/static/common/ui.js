@@ -90,3 +90,40 @@ export function keyedList({ make, update = () => {}, shape = () => "", key = (ro
     },
   };
 }
+
+// Shows `message` as a toast in the page's `.toast-region` (base.html): a `.notice` of `kind` (info, success,
+// error, warning). Errors stay until dismissed; the rest leave after a while. Returns the notice.
+export function toast(message, kind = "info") {
+  let region = document.querySelector(".toast-region");
+  if (!region) {
+    region = document.createElement("div");
+    region.className = "toast-region";
+    region.setAttribute("role", "status");
+    document.body.append(region);
+  }
+  const notice = document.createElement("div");
+  notice.className = "notice";
+  notice.dataset.kind = kind;
+  if (kind === "error") notice.setAttribute("role", "alert");
+  const text = document.createElement("p");
+  text.className = "notice-message";
+  text.textContent = message;
+  notice.append(text);
+  region.append(notice);
+  dismissible(notice);
+  if (kind !== "error") setTimeout(() => notice.remove(), 8000);
+  return notice;
+}
+
+// Gives a notice a close button (the words come from the region's `data-text-dismiss`).
+export function dismissible(notice) {
+  if (notice.querySelector(".notice-close")) return;
+  const region = notice.closest(".toast-region");
+  const close = document.createElement("button");
+  close.type = "button";
+  close.className = "notice-close btn-quiet";
+  close.textContent = "×";
+  close.setAttribute("aria-label", (region && region.dataset.textDismiss) || "Dismiss");
+  close.addEventListener("click", () => notice.remove());
+  notice.append(close);
+}
