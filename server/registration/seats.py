@@ -146,6 +146,7 @@ async def pick_session(
     ).first()
     if existing is not None:
         await db.rollback()
+        await db.refresh(existing)  # the rollback expired it: read again, for the caller
         return existing
     seatless = await seatless_kinds(db, event=event)
     onsite = registration.attendance == Attendance.onsite and holds_seat(session, room, seatless)
@@ -155,11 +156,12 @@ async def pick_session(
         else ChoiceStatus.confirmed
     )
     if status == ChoiceStatus.waitlisted and not waitlist:
+        title = session.title  # read before the rollback expires it
         await db.rollback()
         raise SessionFull(
             _(
                 "The last seat of “{title}” was just taken. Join the waitlist to get the next seat that frees up."
-            ).format(title=session.title)
+            ).format(title=title)
         )
     choice = SessionChoice(
         event_id=event.id or 0,

@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
 from server.accounts.services import safe_next_path
@@ -56,9 +56,19 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return error_response(request, exc.status_code, str(message))
 
 
+async def client_gone(request: Request, exc: Exception) -> Response:
+    """The browser stopped sending (a cancelled upload): nothing was read, nothing is written, nobody to answer."""
+    return Response(status_code=400)
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s", request.url.path, exc_info=exc)
     return error_response(request, 500, _("Podium could not answer this request. It has been logged."))
 
 
-EXCEPTION_HANDLERS = {PodiumError: podium_error, HTTPException: http_error, Exception: server_error}
+EXCEPTION_HANDLERS = {
+    PodiumError: podium_error,
+    HTTPException: http_error,
+    ClientDisconnect: client_gone,
+    Exception: server_error,
+}

@@ -101,3 +101,10 @@ def clear_taken(request: Request, response: Response) -> None:
     """After a page showed the notice: the cookie goes, so reloading the page does not show it again."""
     if NOTICE_COOKIE in request.cookies and not request.headers.get(UPLOAD_HEADER):
         response.delete_cookie(NOTICE_COOKIE, path="/")
+
+
+def mark_answer(request: Request, response: Response) -> None:
+    """Tells an upload's script whether the page it got is the GET after a redirect (loaded again, with its
+    notice) or the answer to the POST itself (a refusal to show as it is)."""
+    if request.headers.get(UPLOAD_HEADER):
+        response.headers["x-podium-page"] = request.method

@@ -133,25 +133,24 @@ async def _change_pick(request: Request, *, add: bool) -> Response:
         if account is None:
             return sign_in_redirect(request, pick_path)
         session = await find_session(db, event=event, code=code)
+        session_id, title, slug = session.id or 0, session.title, event.slug  # a refusal's rollback expires them
         await end_reads(db)
         target = f"s-{code}"
         try:
             if add:
                 # Seen with seats left, a session that filled meanwhile is not joined silently: its waitlist is offered.
                 waitlist = form_text(form, "seen") != "seats"
-                choice = await pick_session(
-                    db, event=event, account=account, session_id=session.id or 0, waitlist=waitlist
-                )
-                notice = picked_notice(session.title, choice, target)
+                choice = await pick_session(db, event=event, account=account, session_id=session_id, waitlist=waitlist)
+                notice = picked_notice(title, choice, target)
             else:
-                await unpick_session(db, event=event, account=account, session_id=session.id or 0)
+                await unpick_session(db, event=event, account=account, session_id=session_id)
                 undo = NoticeAction(_("Undo"), pick_path, {"next": back, "seen": "seats"})
-                message = _("“{title}” is no longer in your agenda.").format(title=session.title)
+                message = _("“{title}” is no longer in your agenda.").format(title=title)
                 notice = Notice(message, "success", target, undo)
         except Clash as clash:
             drop = NoticeAction(
                 _("Remove “{title}” from my agenda").format(title=clash.other.title),
-                path_for(request, "unpick", slug=event.slug, code=clash.other.code),
+                path_for(request, "unpick", slug=slug, code=clash.other.code),
                 {"next": back},
             )
             notice = Notice(clash.message, "error", target, drop)

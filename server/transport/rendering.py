@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from server import i18n, rules
-from server.transport.notices import clear_taken, take_notice
+from server.transport.notices import clear_taken, mark_answer, take_notice
 from server.transport.urls import paths_of
 from web import TEMPLATES_DIR
 
@@ -71,6 +71,7 @@ def render(request: Request, template: str, context: dict[str, Any], status_code
     html = render_text(request, template, {"notice": notice, **context})
     response = HTMLResponse(html, status_code=status_code)
     clear_taken(request, response)
+    mark_answer(request, response)
     return response
 
 

@@ -129,7 +129,9 @@ async def test_pick_sessions_and_overlap_stays_on_the_page(client, database, dem
     assert (await post(client, f"/{demo_event}/sessions/SD-1/unpick")).status_code == 303
     again = await post(client, f"/{demo_event}/sessions/SD-1/unpick")
     assert again.status_code == 303
-    assert text_of(await client.get(again.headers["location"]), "notice-message") == "This session is not in your agenda."
+    assert (
+        text_of(await client.get(again.headers["location"]), "notice-message") == "This session is not in your agenda."
+    )
     assert (await post(client, f"/{demo_event}/sessions/EML-1/pick")).status_code == 303
 
 

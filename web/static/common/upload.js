@@ -21,13 +21,10 @@ function chosenFile(form) {
 }
 
 function showAnswer(xhr) {
-  const url = xhr.responseURL || location.href;
-  const redirected = url.split("#")[0] !== new URL(xhr._action, location.href).href.split("#")[0];
-  if (redirected && xhr.status < 400) {
-    location.assign(url); // the page after the redirect, with its notice (kept for this GET)
+  if (xhr.getResponseHeader("X-Podium-Page") === "GET" && xhr.status < 400) {
+    location.assign(xhr.responseURL); // the page after the redirect, loaded again to show its notice
     return;
   }
-  history.replaceState(null, "", location.href);
   document.open();
   document.write(xhr.responseText);
   document.close();
@@ -37,7 +34,6 @@ function send(form, submitter) {
   const words = texts();
   const data = new FormData(form, submitter || undefined);
   const xhr = new XMLHttpRequest();
-  xhr._action = form.action;
   const panel = document.createElement("div");
   panel.className = "upload-progress";
   const label = document.createElement("span");
