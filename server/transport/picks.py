@@ -7,8 +7,9 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from markupsafe import Markup
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from server.agenda.services import load_programme
@@ -23,7 +24,7 @@ from server.transport.auth import checked_form, current_account, form_text
 from server.transport.context import database, end_reads, event_of, next_from, private, see_other, sign_in_redirect
 from server.transport.labels import attendance_labels, choice_labels
 from server.transport.notices import Notice, NoticeAction, leave_notice
-from server.transport.rendering import render
+from server.transport.rendering import render, render_text
 from server.transport.signin_prompt import sign_in_prompt
 from server.transport.urls import path_for, paths_of
 
@@ -109,6 +110,28 @@ async def pick_page(request: Request) -> Response:
     return private(render(request, "registration/pick.html", context))
 
 
+async def session_state(request: Request) -> Response:
+    """A session's state for whoever asks, as JSON, for the public session page, which is cached and shared by
+    everyone and so carries nobody's state itself: its script (web/static/session-state.js) shows this badge."""
+    code = request.path_params["code"]
+    async with database(request).session() as db:
+        event = await event_of(db, request)
+        programme = await load_programme(db, event=event)
+        view = programme.session(code)
+        account = await current_account(request, db)
+        registration = await find_registration(db, event=event, account=account) if account is not None else None
+        if registration is not None and registration.status != RegistrationStatus.confirmed:
+            registration = None
+        chosen = await agenda_of(db, registration=registration) if registration is not None else {}
+        counts = await seat_counts(db, event=event)
+    state = session_states(
+        [view], counts=counts, chosen=chosen, registration=registration, all_views=programme.sessions
+    )[view.session.id or 0]
+    badge = Markup(render_text(request, "partials/session_state_badge.html", {"state": state}))  # noqa: S704
+    body = {"state": state.state.value if view.pickable else "", "text": badge.striptags() if view.pickable else ""}
+    return private(JSONResponse(body))
+
+
 def picked_notice(title: str, choice: SessionChoice, target: str) -> Notice:
     if choice.attendance == Attendance.online:
         message = _("“{title}” is in your agenda. You follow it online.")
@@ -175,4 +198,5 @@ routes: list[BaseRoute] = [
     Route("/{slug}/sessions/{code}/pick", pick_page, methods=["GET"], name="pick"),
     Route("/{slug}/sessions/{code}/pick", pick_submit, methods=["POST"], name="pick"),
     Route("/{slug}/sessions/{code}/unpick", unpick_submit, methods=["POST"], name="unpick"),
+    Route("/{slug}/sessions/{code}/state.json", session_state, methods=["GET"], name="session_state"),
 ]

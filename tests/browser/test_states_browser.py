@@ -99,6 +99,10 @@ async def test_delegate_sees_states_and_stays_on_the_page(
     await assert_accessible(page)
     await page.reload()
     assert await page.locator(".notice").count() == 0  # a notice shows once
+    # The public session page, cached for everyone, shows the viewer's state too.
+    await page.goto(f"{base}/{demo_event}/sessions/EML-1")
+    assert (await page.locator(".session-state .badge[data-state=clash]").inner_text()).startswith("Clashes with")
+    await page.goto(choose)
 
     # Someone takes the last seat between seeing it and clicking: the waitlist is offered in place.
     async with database.session() as db:
