@@ -68,7 +68,7 @@ def render(request: Request, template: str, context: dict[str, Any], status_code
     """A page for this request alone: it shows the notice a redirect left (server/transport/notices.py), once.
     Pages kept in the shared page cache use ``render_text`` and never carry one."""
     notice = take_notice(request)
-    html = render_text(request, template, {"notice": notice, **context})
+    html = render_text(request, template, {"page_notice": notice, **context})
     response = HTMLResponse(html, status_code=status_code)
     clear_taken(request, response)
     mark_answer(request, response)
