@@ -1,7 +1,8 @@
 // Uploads show their progress and can be cancelled: a form that posts a file (multipart, with a file input) is sent
 // with XMLHttpRequest, its upload progress shown in a <progress>, and a Cancel button aborts it, so nothing is saved.
-// The page the server answers with is then shown as if the form had posted. Without this script the form posts as
-// before. Words come from the page's `.toast-region` (`data-text-uploading`, `data-text-cancel`, ...).
+// The page the server answers with is then shown as if the form had posted: after a redirect it is loaded again; a
+// refusal (nothing saved) is posted again natively to show it. A form whose answer is a page of its own rather than
+// a redirect opts out with `data-upload="plain"`. Without this script the form posts as before. Words come from the page's `.toast-region` (`data-text-uploading`, `data-text-cancel`, ...).
 import { toast } from "./ui.js";
 
 function texts() {
@@ -20,9 +21,15 @@ function chosenFile(form) {
   return Array.from(form.querySelectorAll("input[type=file]")).some((input) => input.files && input.files.length);
 }
 
-function showAnswer(xhr) {
+function showAnswer(xhr, form) {
   if (xhr.getResponseHeader("X-Podium-Page") === "GET" && xhr.status < 400) {
     location.assign(xhr.responseURL); // the page after the redirect, loaded again to show its notice
+    return;
+  }
+  if (xhr.status >= 400) {
+    // Refused, so nothing was saved: post the form as the browser would, to show the refusal as a real page.
+    form.dataset.upload = "plain";
+    HTMLFormElement.prototype.submit.call(form);
     return;
   }
   document.open();
@@ -72,7 +79,7 @@ function send(form, submitter) {
     label.textContent = words.processing;
     cancel.disabled = true; // the server has the file now: cancelling could no longer promise nothing is saved
   });
-  xhr.addEventListener("load", () => showAnswer(xhr));
+  xhr.addEventListener("load", () => showAnswer(xhr, form));
   xhr.addEventListener("error", () => {
     finish();
     toast(words.failed, "error");
