@@ -155,6 +155,10 @@ async def _change_pick(request: Request, *, add: bool) -> Response:
         account = await current_account(request, db)
         if account is None:
             return sign_in_redirect(request, pick_path)
+        if await find_registration(db, event=event, account=account) is None:
+            # No form offers this to them (the pick page offers to register): "not found", as for anyone without
+            # the role; the refusals of a delegate's own picks below come back to the page instead.
+            raise NotFound(_("You are not registered for this event."))
         session = await find_session(db, event=event, code=code)
         session_id, title, slug = session.id or 0, session.title, event.slug  # a refusal's rollback expires them
         await end_reads(db)
