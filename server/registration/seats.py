@@ -39,6 +39,18 @@ async def seatless_kinds(db: AsyncSession, *, event: Event) -> frozenset[str]:
     return await slugs_behaving_as(db, event_id=event.id or 0, behaviours=SEATLESS)
 
 
+class Clash(Conflict):
+    """The pick overlaps ``other``, one of the delegate's on-site picks: dropping it is the way forward."""
+
+    def __init__(self, message: str, *, other: Session) -> None:
+        super().__init__(message)
+        self.other = other
+
+
+class SessionFull(Conflict):
+    """The last seat went (between seeing the session and clicking): the waitlist is the way forward."""
+
+
 async def _locked_session(db: AsyncSession, *, event: Event, session_id: int) -> tuple[Session, Room]:
     row = (
         await db.exec(
@@ -102,10 +114,11 @@ async def _seat_or_waitlist(
 ) -> str:
     clashes = await _clashes(db, registration=registration, session=session, seatless=seatless)
     if clashes:
-        raise Conflict(
+        raise Clash(
             _("“{title}” overlaps “{other}”, which you already picked on site. Remove one of them first.").format(
                 title=session.title, other=clashes[0].title
-            )
+            ),
+            other=clashes[0],
         )
     return (
         ChoiceStatus.confirmed
@@ -114,8 +127,11 @@ async def _seat_or_waitlist(
     )
 
 
-async def pick_session(db: AsyncSession, *, event: Event, account: Account, session_id: int) -> SessionChoice:
-    """Adds a session to the delegate's agenda; picking it again changes nothing."""
+async def pick_session(
+    db: AsyncSession, *, event: Event, account: Account, session_id: int, waitlist: bool = True
+) -> SessionChoice:
+    """Adds a session to the delegate's agenda; picking it again changes nothing. A full session puts the delegate
+    on its waitlist; with ``waitlist=False`` (they saw seats left) it raises ``SessionFull`` instead."""
     registration = await locked_registration(db, event=event, account=account)
     require_confirmed(registration)
     session, room = await _locked_session(db, event=event, session_id=session_id)
@@ -132,6 +148,7 @@ async def pick_session(db: AsyncSession, *, event: Event, account: Account, sess
     ).first()
     if existing is not None:
         await db.rollback()
+        await db.refresh(existing)  # the rollback expired it: read again, for the caller
         return existing
     seatless = await seatless_kinds(db, event=event)
     onsite = registration.attendance == Attendance.onsite and holds_seat(session, room, seatless)
@@ -140,6 +157,14 @@ async def pick_session(db: AsyncSession, *, event: Event, account: Account, sess
         if onsite
         else ChoiceStatus.confirmed
     )
+    if status == ChoiceStatus.waitlisted and not waitlist:
+        title = session.title  # read before the rollback expires it
+        await db.rollback()
+        raise SessionFull(
+            _(
+                "The last seat of “{title}” was just taken. Join the waitlist to get the next seat that frees up."
+            ).format(title=title)
+        )
     choice = SessionChoice(
         event_id=event.id or 0,
         registration_id=registration.id or 0,

@@ -29,6 +29,7 @@ from server.transport.auth import checked_form, current_actor, form_text
 from server.transport.backoffice import render_backoffice
 from server.transport.context import database, event_of, private, see_other, settings, sign_in_redirect
 from server.transport.loaders import EventPage, SessionPage, load_session_page, requires
+from server.transport.notices import Notice, leave_notice
 from server.transport.uploads import as_typed, upload_form
 from server.transport.urls import path_for
 
@@ -80,7 +81,8 @@ async def add(request: Request, page: SessionPage) -> Response:
         return await _render(request, page, values=sent.fields, errors=refusal.errors, status=400)
     except Conflict as refusal:
         return await _render(request, page, values=sent.fields, errors={"title": refusal.message}, status=409)
-    return see_other(path_for(request, "materials", slug=page.event.slug, code=page.view.session.code))
+    back = see_other(path_for(request, "materials", slug=page.event.slug, code=page.view.session.code))
+    return leave_notice(request, back, Notice(_("The material is added."), "success"))
 
 
 @requires(can_edit_programme_parts, load_session_page)
@@ -95,7 +97,8 @@ async def delete(request: Request, page: SessionPage) -> Response:
             material_id=request.path_params["material_id"],
             media_dir=settings(request).media_dir,
         )
-    return see_other(path_for(request, "materials", slug=page.event.slug, code=page.view.session.code))
+    back = see_other(path_for(request, "materials", slug=page.event.slug, code=page.view.session.code))
+    return leave_notice(request, back, Notice(_("The material is deleted."), "success"))
 
 
 @requires(can_edit_programme_parts, load_session_page)

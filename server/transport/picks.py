@@ -1,50 +1,64 @@
-"""Building a personal agenda: pick a session (a seat on site, or the waitlist), or drop it again."""
+"""Building a personal agenda: pick a session (a seat on site, or the waitlist), or drop it again. Each session
+shows its state before any click (seats left, full, a clash with a pick); a refused pick comes back to the page it was
+made on, with the reason next to the session and the way forward (server/transport/notices.py)."""
 
 from __future__ import annotations
 
 import itertools
 from typing import Any
 
+from markupsafe import Markup
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from server.agenda.services import load_programme
-from server.registration.models import RegistrationStatus
-from server.registration.seats import agenda_of, find_session, pick_session, unpick_session
+from server.errors import Conflict, Forbidden, InvalidInput, NotFound
+from server.i18n import gettext as _
+from server.registration.models import Attendance, ChoiceStatus, RegistrationStatus, SessionChoice
+from server.registration.seats import Clash, SessionFull, agenda_of, find_session, pick_session, unpick_session
 from server.registration.services import find_registration
+from server.registration.session_states import seat_counts, session_states
 from server.transport.agenda_view import kind_labels
-from server.transport.auth import checked_form, current_account
+from server.transport.auth import checked_form, current_account, form_text
 from server.transport.context import database, end_reads, event_of, next_from, private, see_other, sign_in_redirect
 from server.transport.labels import attendance_labels, choice_labels
-from server.transport.rendering import render
+from server.transport.notices import Notice, NoticeAction, leave_notice
+from server.transport.rendering import render, render_text
+from server.transport.signin_prompt import sign_in_prompt
 from server.transport.urls import path_for, paths_of
 
 
 async def choose_page(request: Request) -> Response:
-    """The programme, day by day, with a button to add or drop each session that can be picked."""
+    """The programme, day by day, each session with its state and a button to add or drop it."""
     async with database(request).session() as db:
         event = await event_of(db, request)
         account = await current_account(request, db)
         if account is None:
-            return sign_in_redirect(request)
+            return await sign_in_prompt(request, db, event)
         registration = await find_registration(db, event=event, account=account)
         if registration is None or registration.status != RegistrationStatus.confirmed:
             return see_other(path_for(request, "registration", slug=event.slug))
         programme = await load_programme(db, event=event)
         chosen = await agenda_of(db, registration=registration)
+        counts = await seat_counts(db, event=event)
     zone = programme.zone
     pickable = [view for view in programme.sessions if view.pickable]
     days = [
         (day, list(views)) for day, views in itertools.groupby(pickable, key=lambda view: view.local_start(zone).date())
     ]
     paths = paths_of(request.app.router)
+    states = session_states(
+        pickable, counts=counts, chosen=chosen, registration=registration, all_views=programme.sessions
+    )
     context: dict[str, Any] = {
         "event": event,
         "registration": registration,
         "days": days,
         "zone": zone,
         "chosen": chosen,
+        "states": states,
+        "inline_notices": True,
         "kinds": kind_labels(),
         "choice_labels": choice_labels(),
         "attendance_labels": attendance_labels(),
@@ -57,7 +71,7 @@ async def choose_page(request: Request) -> Response:
 
 
 async def pick_page(request: Request) -> Response:
-    """One session and what the delegate holds in it; the programme pages link here to pick it."""
+    """One session, its state and what the delegate holds in it; the programme pages link here to pick it."""
     code = request.path_params["code"]
     async with database(request).session() as db:
         event = await event_of(db, request)
@@ -65,16 +79,26 @@ async def pick_page(request: Request) -> Response:
         view = programme.session(code)
         account = await current_account(request, db)
         if account is None:
-            return sign_in_redirect(request)
+            return await sign_in_prompt(request, db, event)
         registration = await find_registration(db, event=event, account=account)
         confirmed = registration is not None and registration.status == RegistrationStatus.confirmed
         chosen = await agenda_of(db, registration=registration) if registration is not None and confirmed else {}
+        counts = await seat_counts(db, event=event)
+    states = session_states(
+        [view],
+        counts=counts,
+        chosen=chosen,
+        registration=registration if confirmed else None,
+        all_views=programme.sessions,
+    )
     context: dict[str, Any] = {
         "event": event,
         "view": view,
         "zone": programme.zone,
         "registration": registration if confirmed else None,
         "pick": chosen.get(view.session.id or 0),
+        "state": states[view.session.id or 0],
+        "inline_notices": True,
         "pickable": view.pickable,
         "kinds": kind_labels(),
         "choice_labels": choice_labels(),
@@ -86,20 +110,83 @@ async def pick_page(request: Request) -> Response:
     return private(render(request, "registration/pick.html", context))
 
 
+async def session_state(request: Request) -> Response:
+    """A session's state for whoever asks, as JSON, for the public session page, which is cached and shared by
+    everyone and so carries nobody's state itself: its script (web/static/session-state.js) shows this badge."""
+    code = request.path_params["code"]
+    async with database(request).session() as db:
+        event = await event_of(db, request)
+        programme = await load_programme(db, event=event)
+        view = programme.session(code)
+        account = await current_account(request, db)
+        registration = await find_registration(db, event=event, account=account) if account is not None else None
+        if registration is not None and registration.status != RegistrationStatus.confirmed:
+            registration = None
+        chosen = await agenda_of(db, registration=registration) if registration is not None else {}
+        counts = await seat_counts(db, event=event)
+    state = session_states(
+        [view], counts=counts, chosen=chosen, registration=registration, all_views=programme.sessions
+    )[view.session.id or 0]
+    badge = Markup(render_text(request, "partials/session_state_badge.html", {"state": state}))  # noqa: S704
+    body = {"state": state.state.value if view.pickable else "", "text": badge.striptags() if view.pickable else ""}
+    return private(JSONResponse(body))
+
+
+def picked_notice(title: str, choice: SessionChoice, target: str) -> Notice:
+    if choice.attendance == Attendance.online:
+        message = _("“{title}” is in your agenda. You follow it online.")
+    elif choice.status == ChoiceStatus.waitlisted:
+        message = _("You are on the waitlist for “{title}”. We email you when a seat frees up.")
+    else:
+        message = _("“{title}” is in your agenda, with a seat on site.")
+    return Notice(message.format(title=title), "success", target)
+
+
 async def _change_pick(request: Request, *, add: bool) -> Response:
+    """Picks or drops, then back to the page it was asked from, with the result (or the refusal) next to the
+    session: a clash offers to drop the other pick, a session that filled meanwhile offers its waitlist, a drop
+    offers to undo it."""
     form = await checked_form(request)
     code = request.path_params["code"]
     async with database(request).session() as db:
         event = await event_of(db, request)
-        back = next_from(form, path_for(request, "pick", slug=event.slug, code=code))
+        pick_path = path_for(request, "pick", slug=event.slug, code=code)
+        back = next_from(form, pick_path)
         account = await current_account(request, db)
         if account is None:
-            return sign_in_redirect(request, path_for(request, "pick", slug=event.slug, code=code))
+            return sign_in_redirect(request, pick_path)
+        if await find_registration(db, event=event, account=account) is None:
+            # No form offers this to them (the pick page offers to register): "not found", as for anyone without
+            # the role; the refusals of a delegate's own picks below come back to the page instead.
+            raise NotFound(_("You are not registered for this event."))
         session = await find_session(db, event=event, code=code)
+        session_id, title, slug = session.id or 0, session.title, event.slug  # a refusal's rollback expires them
         await end_reads(db)
-        change = pick_session if add else unpick_session
-        await change(db, event=event, account=account, session_id=session.id or 0)
-    return see_other(back)
+        target = f"s-{code}"
+        try:
+            if add:
+                # Seen with seats left, a session that filled meanwhile is not joined silently: its waitlist is offered.
+                waitlist = form_text(form, "seen") != "seats"
+                choice = await pick_session(db, event=event, account=account, session_id=session_id, waitlist=waitlist)
+                notice = picked_notice(title, choice, target)
+            else:
+                await unpick_session(db, event=event, account=account, session_id=session_id)
+                undo = NoticeAction(_("Undo"), pick_path, {"next": back, "seen": "seats"})
+                message = _("“{title}” is no longer in your agenda.").format(title=title)
+                notice = Notice(message, "success", target, undo)
+        except Clash as clash:
+            drop = NoticeAction(
+                _("Remove “{title}” from my agenda").format(title=clash.other.title),
+                path_for(request, "unpick", slug=slug, code=clash.other.code),
+                {"next": back},
+            )
+            notice = Notice(clash.message, "error", target, drop)
+        except SessionFull as full:
+            join = NoticeAction(_("Join the waitlist"), pick_path, {"next": back, "seen": "full"})
+            notice = Notice(full.message, "warning", target, join)
+        except (Conflict, InvalidInput, NotFound, Forbidden) as refused:
+            notice = Notice(refused.message, "error", target)
+    return leave_notice(request, see_other(back), notice)
 
 
 async def pick_submit(request: Request) -> Response:
@@ -115,4 +202,5 @@ routes: list[BaseRoute] = [
     Route("/{slug}/sessions/{code}/pick", pick_page, methods=["GET"], name="pick"),
     Route("/{slug}/sessions/{code}/pick", pick_submit, methods=["POST"], name="pick"),
     Route("/{slug}/sessions/{code}/unpick", unpick_submit, methods=["POST"], name="unpick"),
+    Route("/{slug}/sessions/{code}/state.json", session_state, methods=["GET"], name="session_state"),
 ]

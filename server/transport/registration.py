@@ -54,7 +54,9 @@ from server.transport.context import (
     webcal_url,
 )
 from server.transport.labels import attendance_labels, choice_labels, status_labels
+from server.transport.notices import Notice, leave_notice
 from server.transport.rendering import render
+from server.transport.signin_prompt import sign_in_prompt
 from server.transport.urls import SiteUrls, path_for
 
 FIELDS = ("name", "email", "country", "organisation", "job_title", "attendance", "language", "accessibility_needs")
@@ -210,7 +212,7 @@ async def registration_page(request: Request) -> Response:
         event = await event_of(db, request)
         account = await current_account(request, db)
         if account is None:
-            return sign_in_redirect(request)
+            return await sign_in_prompt(request, db, event)
         registration = await find_registration(db, event=event, account=account)
         context: dict[str, Any] = {
             "event": event,
@@ -301,7 +303,8 @@ async def answers_submit(request: Request) -> Response:
                 **await answers_context(db, event, registration, answers=answers, errors=error.errors),
             }
             return private(render(request, "registration/registration.html", context, 400))
-    return see_other(path_for(request, "registration", slug=event.slug) + "#answers")
+    saved = Notice(_("Your answers are saved."), "success")
+    return leave_notice(request, see_other(path_for(request, "registration", slug=event.slug) + "#answers"), saved)
 
 
 async def _signed_in_change(request: Request, change: str) -> Response:
@@ -313,15 +316,23 @@ async def _signed_in_change(request: Request, change: str) -> Response:
         if account is None:
             return sign_in_redirect(request, path_for(request, "registration", slug=event.slug))
         await end_reads(db)
-        if change == "attendance":
-            await change_attendance(db, event=event, account=account, attendance=form_text(form, "attendance"))
-        elif change == "cancel":
-            if form_text(form, "confirm") != "yes":
-                raise InvalidInput(_("Please tick the box to confirm that you want to cancel your registration."))
-            await cancel_registration(db, event=event, account=account)
-        else:
-            await rotate_feed_token(db, event=event, account=account)
-    return see_other(path_for(request, "registration", slug=event.slug))
+        back = path_for(request, "registration", slug=event.slug)
+        try:
+            if change == "attendance":
+                await change_attendance(db, event=event, account=account, attendance=form_text(form, "attendance"))
+                done = _("Your way of attending is changed.")
+            elif change == "cancel":
+                if form_text(form, "confirm") != "yes":
+                    raise InvalidInput(_("Please tick the box to confirm that you want to cancel your registration."))
+                await cancel_registration(db, event=event, account=account)
+                done = _("Your registration is cancelled.")
+            else:
+                await rotate_feed_token(db, event=event, account=account)
+                done = _("Your calendar feed has a new address: the old one no longer works.")
+        except (InvalidInput, Conflict) as refused:
+            # Back to the page, the reason shown there: the form is still there to try again.
+            return leave_notice(request, see_other(back), Notice(refused.message, "error"))
+    return leave_notice(request, see_other(back), Notice(done, "success"))
 
 
 async def attendance_submit(request: Request) -> Response:
@@ -362,7 +373,7 @@ async def badge_page(request: Request) -> Response:
         event = await event_of(db, request)
         account = await current_account(request, db)
         if account is None:
-            return sign_in_redirect(request)
+            return await sign_in_prompt(request, db, event)
         registration = await confirmed_registration(db, event=event, account=account)
     code = check_in_code(registration, secret=settings(request).secret_key)
     context = {

@@ -12,6 +12,7 @@ from starlette.responses import HTMLResponse
 
 from server import formats, i18n, rules
 from server.transport.icons import icon
+from server.transport.notices import clear_taken, mark_answer, take_notice
 from server.transport.urls import paths_of
 from web import TEMPLATES_DIR
 
@@ -95,8 +96,14 @@ ENVIRONMENT = build_environment()
 
 
 def render(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
-    html = render_text(request, template, context)
-    return HTMLResponse(html, status_code=status_code)
+    """A page for this request alone: it shows the notice a redirect left (server/transport/notices.py), once.
+    Pages kept in the shared page cache use ``render_text`` and never carry one."""
+    notice = take_notice(request)
+    html = render_text(request, template, {"page_notice": notice, **context})
+    response = HTMLResponse(html, status_code=status_code)
+    clear_taken(request, response)
+    mark_answer(request, response)
+    return response
 
 
 def render_text(request: Request, template: str, context: dict[str, Any]) -> str:

@@ -34,9 +34,10 @@ from server.transport.auth import SESSION_COOKIE, checked_form, current_account,
 from server.transport.backoffice import render_backoffice
 from server.transport.context import database, event_of, private, see_other, services, sign_in_redirect
 from server.transport.loaders import EventPage, load_event_page, requires
+from server.transport.notices import Notice, leave_notice
 from server.transport.rendering import render
 from server.transport.throttle import throttle
-from server.transport.urls import SiteUrls, path_for, with_query
+from server.transport.urls import SiteUrls, path_for
 
 INVITATIONS_PER_MINUTE = 30  # per organiser: each sends a mail
 
@@ -73,7 +74,6 @@ async def _staff_form(
         "roles": list(StaffRole),
         "typed": typed or {},
         "error": error,
-        "notice": request.query_params.get("done", ""),
     }
     return render_backoffice(request, page, "backoffice/staff.html", context, section="staff", status_code=status_code)
 
@@ -104,7 +104,11 @@ async def invite_submit(request: Request, page: EventPage) -> Response:
             )
     except InvalidInput as problem:
         return await _staff_form(request, page, typed=typed, error=problem.message, status_code=400)
-    return see_other(with_query(path_for(request, "staff", slug=event.slug), done="invited"))
+    return leave_notice(
+        request,
+        see_other(path_for(request, "staff", slug=event.slug)),
+        Notice(_("The invitation is sent. The role is granted when its link is accepted."), "success"),
+    )
 
 
 def _removal(request: Request, form: FormData | None = None) -> tuple[int, str, int | None]:
@@ -164,7 +168,11 @@ async def remove_submit(request: Request, page: EventPage) -> Response:
         return await _staff_form(request, page, error=refusal.message, status_code=409)
     if account_id == page.actor.account_id and role == StaffRole.organiser:
         return see_other(path_for(request, "agenda", slug=event.slug))  # the back office is no longer theirs
-    return see_other(with_query(path_for(request, "staff", slug=event.slug), done="removed"))
+    return leave_notice(
+        request,
+        see_other(path_for(request, "staff", slug=event.slug)),
+        Notice(_("The role is removed. Open live rooms lose it within seconds."), "success"),
+    )
 
 
 @requires(can_manage_staff, load_event_page)
@@ -174,7 +182,11 @@ async def invitation_cancel(request: Request, page: EventPage) -> Response:
         await cancel_invitation(
             db, actor=page.actor, event=page.event, invitation_id=request.path_params["invitation_id"]
         )
-    return see_other(with_query(path_for(request, "staff", slug=page.event.slug), done="cancelled"))
+    return leave_notice(
+        request,
+        see_other(path_for(request, "staff", slug=page.event.slug)),
+        Notice(_("The invitation is cancelled: its link no longer works."), "success"),
+    )
 
 
 # The invitation's link: opening it shows what is offered and a button (mail scanners follow links, never buttons).

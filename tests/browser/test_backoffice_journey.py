@@ -302,7 +302,8 @@ async def test_from_an_empty_database_to_a_moderated_session(
     await organiser.select_option("#invite-session", label=PICKED)
     await submit(organiser, "Send the invitation")
     await expect_text(
-        organiser.locator(".message-success"), "The invitation is sent. The role is granted when its link is accepted."
+        organiser.locator(".notice[data-kind=success] .notice-message"),
+        "The invitation is sent. The role is granted when its link is accepted.",
     )
 
     # The moderator accepts in a third browser and opens the session's console.

@@ -35,6 +35,12 @@ FORM = {
 }
 
 
+async def notice_after(client, redirect):
+    """The notice the page a refused or done write redirected to shows, once."""
+    assert redirect.status_code == 303
+    return text_of(await client.get(redirect.headers["location"]), "notice-message")
+
+
 async def registration_of(database, email):
     async with database.session() as db:
         return (await db.exec(select(Registration).where(Registration.email == email))).one()
@@ -97,7 +103,7 @@ async def test_register_unconfirmed_may_register_again(client, database, demo_ev
     assert (registration.status, registration.attendance) == ("confirmed", "online")
 
 
-async def test_pick_sessions_and_overlap_409(client, database, demo_event):
+async def test_pick_sessions_and_overlap_stays_on_the_page(client, database, demo_event):
     await registered(client, database, demo_event)
 
     picked = await post(client, f"/{demo_event}/sessions/SD-1/pick", {"next": f"/{demo_event}/registration/sessions"})
@@ -105,8 +111,13 @@ async def test_pick_sessions_and_overlap_409(client, database, demo_event):
     assert (await post(client, f"/{demo_event}/sessions/KEYNOTE/pick")).status_code == 303
 
     clash = await post(client, f"/{demo_event}/sessions/EML-1/pick")
-    assert clash.status_code == 409
-    assert "overlaps" in error_message(clash)
+    assert (clash.status_code, clash.headers["location"]) == (303, f"/{demo_event}/sessions/EML-1/pick")
+    refused = await client.get(clash.headers["location"])
+    assert "overlaps" in text_of(refused, "notice-message")
+    assert page(refused).xpath("//div[@class='notice inline-notice']//form/@action") == [
+        f"/{demo_event}/sessions/SD-1/unpick"
+    ]
+    assert "overlaps" not in (await client.get(clash.headers["location"])).text  # shown once
 
     mine = await client.get(f"/{demo_event}/registration")
     items = page(mine).xpath("//li[@data-code]")
@@ -117,7 +128,11 @@ async def test_pick_sessions_and_overlap_409(client, database, demo_event):
     )
 
     assert (await post(client, f"/{demo_event}/sessions/SD-1/unpick")).status_code == 303
-    assert (await post(client, f"/{demo_event}/sessions/SD-1/unpick")).status_code == 404
+    again = await post(client, f"/{demo_event}/sessions/SD-1/unpick")
+    assert again.status_code == 303
+    assert (
+        text_of(await client.get(again.headers["location"]), "notice-message") == "This session is not in your agenda."
+    )
     assert (await post(client, f"/{demo_event}/sessions/EML-1/pick")).status_code == 303
 
 
@@ -167,12 +182,13 @@ async def test_change_attendance_frees_and_retakes_seats(client, database, demo_
     async with database.session() as db:
         await pick_session(db, event=current, account=seated, session_id=choice.session_id)
     full = await post(client, f"/{demo_event}/registration/attendance", {"attendance": "onsite"})
-    assert full.status_code == 409
-    assert error_message(full).startswith("No seats remain on site for:")
+    assert (full.status_code, full.headers["location"]) == (303, f"/{demo_event}/registration")
+    assert (await notice_after(client, full)).startswith("No seats remain on site for:")
     assert (await registration_of(database, EMAIL)).attendance == "online"
 
     bad = await post(client, f"/{demo_event}/registration/attendance", {"attendance": "teleport"})
-    assert bad.status_code == 400
+    assert bad.status_code == 303
+    assert await notice_after(client, bad)
 
 
 async def test_cancel_registration(client, database, demo_event):
@@ -180,7 +196,9 @@ async def test_cancel_registration(client, database, demo_event):
     await post(client, f"/{demo_event}/sessions/SD-1/pick")
 
     unticked = await post(client, f"/{demo_event}/registration/cancel")
-    assert unticked.status_code == 400
+    assert await notice_after(client, unticked) == (
+        "Please tick the box to confirm that you want to cancel your registration."
+    )
     assert (await registration_of(database, EMAIL)).status == "confirmed"
 
     cancelled = await post(client, f"/{demo_event}/registration/cancel", {"confirm": "yes"})

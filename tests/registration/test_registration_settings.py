@@ -305,6 +305,7 @@ async def test_approval_pending_then_approved_or_rejected_with_mail(client, data
     mine = await client.get(f"/{demo_event}/registration")
     badge = await client.get(f"/{demo_event}/badge")
     pick = await post(client, f"/{demo_event}/sessions/SD-1/pick")
+    refused_pick = await client.get(pick.headers["location"])  # back on the pick page, with the reason
     participants = await client.get(f"/{demo_event}/participants")  # the delegate role comes with approval
     async with database.session() as db:
         ids = {row.email: row.id for row in (await db.exec(select(Registration))).all()}
@@ -322,8 +323,8 @@ async def test_approval_pending_then_approved_or_rejected_with_mail(client, data
     again = await post(client, f"/{demo_event}/organiser/registrations/{ids['reject@example.org']}/approve")
 
     assert text_of(mine, "message-warning").startswith("Your registration waits for the organisers' approval")
-    assert (badge.status_code, pick.status_code, participants.status_code) == (409, 409, 404)
-    assert "waits for the organisers' approval" in error_message(pick)
+    assert (badge.status_code, pick.status_code, participants.status_code) == (409, 303, 404)
+    assert "waits for the organisers' approval" in text_of(refused_pick, "notice-message")
     assert len(listed.xpath("//form[contains(@class, 'decide-form')]")) == 2
     assert (approved.status_code, rejected.status_code, again.status_code) == (303, 303, 409)
     assert await status_of(database, "approve@example.org") == "confirmed"
@@ -462,9 +463,10 @@ async def test_a_change_of_mode_or_a_removal_frees_a_place_and_a_full_mode_is_re
     moved = await post(client, f"/{demo_event}/registration/attendance", {"attendance": "online"})
     await signed_in_as(client, database, people[1])
     full = await post(client, f"/{demo_event}/registration/attendance", {"attendance": "online"})
+    refused = await client.get(full.headers["location"])  # back on the registration page, with the reason
 
-    assert (moved.status_code, full.status_code) == (303, 409)
-    assert error_message(full) == "Every online place is taken: you keep your registration as it is."
+    assert (moved.status_code, full.status_code) == (303, 303)
+    assert text_of(refused, "notice-message") == "Every online place is taken: you keep your registration as it is."
     assert [await status_of(database, email) for email in people] == ["confirmed", "confirmed", "waitlisted"]
     assert (await mails_to(database, people[1]))[-1][0].startswith("A place is yours")
 

@@ -98,6 +98,7 @@ ROUTES: dict[str, str] = {
     "events": "public",
     "agenda": "public",
     "session": "public",
+    "session_state": "public",
     "event_theme": "public",
     "schedule_ics": "public",
     "session_ics": "public",
@@ -252,6 +253,10 @@ def outcome_of(response: httpx.Response, method: str) -> str:
         if method != "GET" and back.startswith("/") or back == response.request.url.path:
             return SIGN_IN
         return f"sign in, back to {back}"
+    if status == 200 and method == "GET" and "signin-needed" in response.text:
+        # A delegate's page asks to sign in where it is, and comes back to it (server/transport/signin_prompt.py).
+        back = page(response).xpath("//div[contains(@class, 'signin-needed')]//input[@name='next']/@value")
+        return SIGN_IN if back and back[0].split("?")[0] == response.request.url.path else "sign in, elsewhere"
     if status == 404:
         return NOT_FOUND
     if status == 401:

@@ -91,17 +91,39 @@ export function keyedList({ make, update = () => {}, shape = () => "", key = (ro
   };
 }
 
-// Shows `message` as a toast in the page's `.toast-region` (base.html, role="status", so it is announced) for a
-// few seconds; an error stays until the next toast. `kind`: info, success, error or warning.
+// Shows `message` as a toast in the page's `.toast-region` (base.html): a `.notice` of `kind` (info, success,
+// error, warning). Errors stay until dismissed; the rest leave after a while. Returns the notice.
 export function toast(message, kind = "info") {
-  const region = document.querySelector(".toast-region");
-  if (!region || !message) return null;
-  const item = document.createElement("p");
-  item.className = "toast";
-  item.dataset.kind = kind;
-  item.textContent = message;
-  region.append(item);
-  while (region.children.length > 3) region.firstElementChild.remove();
-  if (kind !== "error") setTimeout(() => item.remove(), 6000);
-  return item;
+  let region = document.querySelector(".toast-region");
+  if (!region) {
+    region = document.createElement("div");
+    region.className = "toast-region";
+    region.setAttribute("role", "status");
+    document.body.append(region);
+  }
+  const notice = document.createElement("div");
+  notice.className = "toast notice";
+  notice.dataset.kind = kind;
+  if (kind === "error") notice.setAttribute("role", "alert");
+  const text = document.createElement("p");
+  text.className = "notice-message";
+  text.textContent = message;
+  notice.append(text);
+  region.append(notice);
+  dismissible(notice);
+  if (kind !== "error") setTimeout(() => notice.remove(), 8000);
+  return notice;
+}
+
+// Gives a notice a close button (the words come from the region's `data-text-dismiss`).
+export function dismissible(notice) {
+  if (notice.querySelector(".notice-close")) return;
+  const region = notice.closest(".toast-region");
+  const close = document.createElement("button");
+  close.type = "button";
+  close.className = "notice-close btn-quiet";
+  close.textContent = "×";
+  close.setAttribute("aria-label", (region && region.dataset.textDismiss) || "Dismiss");
+  close.addEventListener("click", () => notice.remove());
+  notice.append(close);
 }
