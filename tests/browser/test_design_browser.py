@@ -56,7 +56,7 @@ async def test_the_style_guide_is_accessible_in_both_themes(
     await page.keyboard.press("Escape")
     toast = page.locator(".toast-region .toast")
     await toast.wait_for()
-    assert await toast.inner_text() == "Cancelled: nothing was sent."
+    assert await toast.locator(".notice-message").inner_text() == "Cancelled: nothing was sent."
 
 
 @pytest.mark.slow
