@@ -15,6 +15,7 @@ from server.accounts.models import Account
 from server.accounts.revocations import Reason, record_revocation
 from server.agenda.kinds import SEATLESS, UNPICKABLE, slugs_behaving_as
 from server.agenda.models import Room, Session, seat_capacity
+from server.agenda.services import to_zone
 from server.clock import utcnow
 from server.errors import Conflict, InvalidInput, NotFound
 from server.events.models import Event
@@ -23,6 +24,7 @@ from server.mail.services import queue_mail
 from server.registration.locking import locked_registration
 from server.registration.models import Attendance, ChoiceStatus, Registration, SessionChoice
 from server.registration.places import require_confirmed
+from server.time_zones import reader_zone
 
 # The built-in kinds that hold no seat (server/agenda/kinds.py): an event's own kinds may behave as them too.
 SEATLESS_KINDS = frozenset(kind.value for kind in SEATLESS)
@@ -190,13 +192,19 @@ async def release_seat(db: AsyncSession, *, event: Event, session_id: int) -> Se
     choice.status = ChoiceStatus.confirmed
     choice.promoted_at = utcnow()
     db.add(choice)
+    account = await db.get_one(Account, registration.account_id)
+    zone = reader_zone(account.time_zone, event.timezone)
+    start, end = to_zone(session.start, zone), to_zone(session.end, zone)
     await queue_mail(
         db,
         recipient=registration.email,
         subject=_("A seat is yours: {title}").format(title=session.title),
         body=_(
             "A seat freed up and you moved from the waitlist to a confirmed seat for “{title}” at {event}.\n"
-        ).format(title=session.title, event=event.title),
+        ).format(title=session.title, event=event.title)
+        + _("It runs {start}–{end} ({zone}).\n").format(
+            start=f"{start:%Y-%m-%d %H:%M}", end=f"{end:%H:%M}", zone=zone.key
+        ),
     )
     return choice
 
@@ -257,3 +265,13 @@ async def agenda_of(db: AsyncSession, *, registration: Registration) -> dict[int
             position = int(ahead.one()) + 1
         picks[choice.session_id] = Pick(choice=choice, waitlist_position=position)
     return picks
+
+
+async def picked_codes(db: AsyncSession, *, registration: Registration) -> dict[str, str]:
+    """The codes of the sessions in the delegate's agenda, each with its pick's status: what the agenda marks."""
+    rows = await db.exec(
+        select(Session.code, SessionChoice.status)
+        .join(SessionChoice, col(SessionChoice.session_id) == col(Session.id))
+        .where(SessionChoice.registration_id == registration.id)
+    )
+    return {code: str(status) for code, status in rows.all()}

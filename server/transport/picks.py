@@ -6,12 +6,13 @@ import itertools
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from server.agenda.services import load_programme
+from server.cookies import SESSION_COOKIE
 from server.registration.models import RegistrationStatus
-from server.registration.seats import agenda_of, find_session, pick_session, unpick_session
+from server.registration.seats import agenda_of, find_session, pick_session, picked_codes, unpick_session
 from server.registration.services import find_registration
 from server.transport.agenda_view import kind_labels
 from server.transport.auth import checked_form, current_account
@@ -19,6 +20,7 @@ from server.transport.context import database, end_reads, event_of, next_from, p
 from server.transport.labels import attendance_labels, choice_labels
 from server.transport.rendering import render
 from server.transport.urls import path_for, paths_of
+from server.transport.zones import shown_zone
 
 
 async def choose_page(request: Request) -> Response:
@@ -33,7 +35,7 @@ async def choose_page(request: Request) -> Response:
             return see_other(path_for(request, "registration", slug=event.slug))
         programme = await load_programme(db, event=event)
         chosen = await agenda_of(db, registration=registration)
-    zone = programme.zone
+    zone = shown_zone(request, event, account)
     pickable = [view for view in programme.sessions if view.pickable]
     days = [
         (day, list(views)) for day, views in itertools.groupby(pickable, key=lambda view: view.local_start(zone).date())
@@ -44,6 +46,7 @@ async def choose_page(request: Request) -> Response:
         "registration": registration,
         "days": days,
         "zone": zone,
+        "time_zone": zone.key,
         "chosen": chosen,
         "kinds": kind_labels(),
         "choice_labels": choice_labels(),
@@ -54,6 +57,20 @@ async def choose_page(request: Request) -> Response:
         "here": request.url.path,
     }
     return private(render(request, "registration/choose.html", context))
+
+
+async def my_picks(request: Request) -> Response:
+    """The signed-in delegate's picks, code → "confirmed" or "waitlisted": the shared, cached agenda page marks
+    them in the browser, so no one's marks are ever cached in a page another person gets."""
+    picks: dict[str, str] = {}
+    if request.cookies.get(SESSION_COOKIE):  # nobody signed in: nothing to read
+        async with database(request).session() as db:
+            event = await event_of(db, request)
+            account = await current_account(request, db)
+            registration = await find_registration(db, event=event, account=account) if account else None
+            if registration is not None and registration.status == RegistrationStatus.confirmed:
+                picks = await picked_codes(db, registration=registration)
+    return private(JSONResponse({"picks": picks}))
 
 
 async def pick_page(request: Request) -> Response:
@@ -69,10 +86,12 @@ async def pick_page(request: Request) -> Response:
         registration = await find_registration(db, event=event, account=account)
         confirmed = registration is not None and registration.status == RegistrationStatus.confirmed
         chosen = await agenda_of(db, registration=registration) if registration is not None and confirmed else {}
+    zone = shown_zone(request, event, account)
     context: dict[str, Any] = {
         "event": event,
         "view": view,
-        "zone": programme.zone,
+        "zone": zone,
+        "time_zone": zone.key,
         "registration": registration if confirmed else None,
         "pick": chosen.get(view.session.id or 0),
         "pickable": view.pickable,
@@ -111,6 +130,7 @@ async def unpick_submit(request: Request) -> Response:
 
 
 routes: list[BaseRoute] = [
+    Route("/{slug}/registration/picks.json", my_picks, methods=["GET"], name="my_picks"),
     Route("/{slug}/registration/sessions", choose_page, methods=["GET"], name="choose_sessions"),
     Route("/{slug}/sessions/{code}/pick", pick_page, methods=["GET"], name="pick"),
     Route("/{slug}/sessions/{code}/pick", pick_submit, methods=["POST"], name="pick"),

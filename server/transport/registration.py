@@ -56,6 +56,7 @@ from server.transport.context import (
 from server.transport.labels import attendance_labels, choice_labels, status_labels
 from server.transport.rendering import render
 from server.transport.urls import SiteUrls, path_for
+from server.transport.zones import shown_zone
 
 FIELDS = ("name", "email", "country", "organisation", "job_title", "attendance", "language", "accessibility_needs")
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
@@ -230,8 +231,10 @@ async def registration_page(request: Request) -> Response:
         if registration is not None and registration.status == RegistrationStatus.confirmed:
             programme = await load_programme(db, event=event)
             chosen = await agenda_of(db, registration=registration)
+            zone = shown_zone(request, event, account)
             context.update(
-                zone=programme.zone,
+                zone=zone,
+                time_zone=zone.key,
                 agenda=[
                     (view, chosen[view.session.id or 0]) for view in programme.sessions if view.session.id in chosen
                 ],
