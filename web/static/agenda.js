@@ -26,8 +26,12 @@
     return span;
   }
 
+  // The server's clock decides what runs now (the page says when it was made): the device's may be wrong.
+  var made = Date.parse(root.getAttribute("data-now") || "");
+  var offset = isNaN(made) ? 0 : made - Date.now();
+
   function markNow() {
-    var now = Date.now();
+    var now = Date.now() + offset;
     root.querySelectorAll("article.card[data-start]").forEach(function (card) {
       var running = Date.parse(card.getAttribute("data-start")) <= now &&
         now < Date.parse(card.getAttribute("data-end")) && !card.classList.contains("card-cancelled");
