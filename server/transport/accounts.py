@@ -32,6 +32,7 @@ from server.transport.context import database, next_from, private, see_other, se
 from server.transport.labels import attendance_labels, role_labels, status_labels
 from server.transport.rendering import render
 from server.transport.urls import SiteUrls, path_for
+from server.transport.zones import restore_zone
 
 MAX_TOKEN = 100
 
@@ -88,6 +89,7 @@ async def signin_use(request: Request) -> Response:
             await sign_out(db, session_token=previous)
     response = see_other(safe_next_path(signed_in.next_path))
     set_session_cookie(request, response, signed_in.session_token, max_age=int(SESSION_LIFETIME.total_seconds()))
+    restore_zone(request, response, signed_in.account)
     return response
 
 

@@ -58,15 +58,26 @@ async def remember_asked_zone(request: Request, response: Response) -> None:
     if asked == remembered_zone(request) and not signed_in:
         return
     if asked != remembered_zone(request):
-        secure = services_of(request.app).settings.base_url.startswith("https://")
-        if asked:
-            response.set_cookie(
-                ZONE_COOKIE, asked, max_age=ZONE_COOKIE_AGE, httponly=True, secure=secure, samesite="lax", path="/"
-            )
-        else:
-            response.delete_cookie(ZONE_COOKIE, path="/")
+        set_zone_cookie(request, response, asked)
     if signed_in:
         async with database(request).session() as db:
             account = await current_account(request, db)
             if account is not None:
                 await remember_time_zone(db, account=account, zone=asked)
+
+
+def set_zone_cookie(request: Request, response: Response, zone: str) -> None:
+    """Remembers ``zone`` in this browser; "" forgets the choice (each event's own time again)."""
+    if zone:
+        secure = services_of(request.app).settings.base_url.startswith("https://")
+        response.set_cookie(
+            ZONE_COOKIE, zone, max_age=ZONE_COOKIE_AGE, httponly=True, secure=secure, samesite="lax", path="/"
+        )
+    else:
+        response.delete_cookie(ZONE_COOKIE, path="/")
+
+
+def restore_zone(request: Request, response: Response, account: Account) -> None:
+    """Signing in on a browser that remembers no zone brings the account's choice to it."""
+    if account.time_zone and not remembered_zone(request) and is_known_zone(account.time_zone):
+        set_zone_cookie(request, response, account.time_zone)
