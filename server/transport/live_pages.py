@@ -48,7 +48,7 @@ MAX_ANNOUNCEMENT = 1000
 
 def page_context(request: Request, event: Event, view: SessionView, **extra: Any) -> dict[str, Any]:
     """What every live page shows of its session, and the words its script needs."""
-    zone = shown_zone(request, event, request.state._state.get("account"))
+    zone = shown_zone(request, event, getattr(request.state, "account", None))  # read by the loader, if signed in
     return {
         "event": event,
         "view": view,

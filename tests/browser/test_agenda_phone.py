@@ -134,6 +134,9 @@ async def test_chosen_zone_is_remembered_on_every_page_and_in_mail(
     shown = await page.locator(f'.agenda-item[data-code="{picked.code}"] .agenda-time').inner_text()
     assert "08:30" in shown  # 09:30 in Beijing
     assert await page.locator("html").get_attribute("data-time-zone") == "Asia/Jakarta"
+    room = await (await page.request.get(f"{live_server.url}{world.path('room', session=picked)}")).text()
+    assert 'data-time-zone="Asia/Jakarta"' in room  # the room page (read alone: its live connection needs more)
+    assert re.search(r'class="live-kicker">[^<]*<time datetime="[^"]+">08:30</time>', room)
 
     # A mail sent afterwards writes the time in the chosen zone: a freed seat passes to this delegate.
     async with database.session() as db:
