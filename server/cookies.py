@@ -9,6 +9,7 @@ from server import i18n
 
 SESSION_COOKIE = "podium_session"
 LANGUAGE_COOKIE = "podium_lang"
+ZONE_COOKIE = "podium_tz"  # the time zone chosen to read times in; absent for the event's own
 
 
 def cookie_value(cookie_header: str, name: str) -> str:

@@ -24,6 +24,8 @@ class Account(SQLModel, table=True):
     disabled: bool = Field(default=False)
     # An instance admin: account-wide actions (disable, enable) on every account, whatever the event.
     admin: bool = Field(default=False)
+    # The time zone the person chose to read times in (an IANA name); "" for each event's own zone.
+    time_zone: str = Field(default="", max_length=64)
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 

@@ -19,6 +19,7 @@ from server.events.models import Event
 from server.i18n import gettext as _
 from server.links import Links
 from server.mail.services import queue_mail
+from server.time_zones import is_known_zone
 
 LINK_LIFETIME = dt.timedelta(minutes=30)
 SESSION_LIFETIME = dt.timedelta(days=30)
@@ -240,3 +241,16 @@ async def revoke_role(db: AsyncSession, *, event: Event, email: str, role: Role)
     await record_revocation(db, account_id=account.id or 0, event_id=event.id, reason=Reason.removed)
     await db.commit()
     return account
+
+
+async def remember_time_zone(db: AsyncSession, *, account: Account, zone: str) -> None:
+    """Keeps the zone a person reads times in ("" for each event's own), so mails use it too."""
+    if zone and not is_known_zone(zone):
+        raise InvalidInput(
+            _("'%(zone)s' is not a time zone we know; use a name such as Asia/Jakarta.") % {"zone": zone[:60]}
+        )
+    if account.time_zone == zone:
+        return
+    await db.exec(update(Account).where(col(Account.id) == account.id).values(time_zone=zone))
+    account.time_zone = zone
+    await db.commit()

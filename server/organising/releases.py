@@ -8,7 +8,6 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
 from sqlmodel import col, delete, func, select
@@ -16,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server import formats, i18n
 from server.accounts.actors import Actor
+from server.accounts.models import Account
 from server.agenda.models import Session, SessionSpeaker, seat_capacity
 from server.audit.services import record
 from server.clock import utcnow
@@ -32,6 +32,7 @@ from server.organising.working_copy import DETAILS, TIMING, EditorSession, Worki
 from server.permissions import require
 from server.registration.models import Attendance, ChoiceStatus, Registration, RegistrationStatus, SessionChoice
 from server.registration.seats import release_seat
+from server.time_zones import reader_zone
 
 CHANGE_KINDS = ("new", "moved", "cancelled", "speakers", "details", "seats")
 # What delegates are told about: the on-site seats alone change nothing in their agenda.
@@ -106,6 +107,7 @@ class Holder:
     name: str
     email: str
     language: str
+    time_zone: str  # the zone the person reads times in; "" for the event's own
 
 
 async def _holders(db: AsyncSession, *, event: Event, session_ids: Sequence[int]) -> list[tuple[int, Holder]]:
@@ -117,14 +119,21 @@ async def _holders(db: AsyncSession, *, event: Event, session_ids: Sequence[int]
         .where(SessionChoice.event_id == event.id, col(SessionChoice.session_id).in_(session_ids))
         .order_by(col(SessionChoice.registration_id))
     )
-    people = select(Registration.id, Registration.name, Registration.email, Registration.language).where(
-        Registration.event_id == event.id,
-        Registration.status != RegistrationStatus.cancelled,
-        col(Registration.id).in_(
-            select(SessionChoice.registration_id).where(col(SessionChoice.session_id).in_(session_ids))
-        ),
+    people = (
+        select(Registration, Account.time_zone)
+        .join(Account, col(Account.id) == col(Registration.account_id))
+        .where(
+            Registration.event_id == event.id,
+            Registration.status != RegistrationStatus.cancelled,
+            col(Registration.id).in_(
+                select(SessionChoice.registration_id).where(col(SessionChoice.session_id).in_(session_ids))
+            ),
+        )
     )
-    holders = {row[0]: Holder(row[0] or 0, row[1], row[2], row[3]) for row in (await db.exec(people)).all()}
+    holders = {
+        person.id: Holder(person.id or 0, person.name, person.email, person.language, time_zone)
+        for person, time_zone in (await db.exec(people)).all()
+    }
     return [
         (session_id, holders[registration_id])
         for session_id, registration_id in (await db.exec(picks)).all()
@@ -206,11 +215,11 @@ async def past_releases(db: AsyncSession, *, actor: Actor, event: Event) -> list
 def _mail_for(
     registration: Holder, changes: list[dict[str, Any]], *, event: Event, number: int, links: Links
 ) -> tuple[str, str]:
-    """Subject and body in the delegate's language, the new times in the event's zone."""
+    """Subject and body in the delegate's language, the new times in the zone they chose (else the event's)."""
     language = i18n.find_language(registration.language) or i18n.DEFAULT_LANGUAGE
     token = i18n.activate(language)
     try:
-        zone = ZoneInfo(event.timezone)
+        zone = reader_zone(registration.time_zone, event.timezone)
         what = {
             "moved": _("new time or room"),
             "speakers": _("speakers changed"),

@@ -25,6 +25,7 @@ from server.registration.locking import locked_registration
 from server.registration.models import Attendance, ChoiceStatus, Registration, SessionChoice
 from server.registration.places import require_confirmed
 from server.registration.translations import in_language
+from server.time_zones import reader_zone
 
 # The built-in kinds that hold no seat (server/agenda/kinds.py): an event's own kinds may behave as them too.
 SEATLESS_KINDS = frozenset(kind.value for kind in SEATLESS)
@@ -217,13 +218,15 @@ async def release_seat(db: AsyncSession, *, event: Event, session_id: int) -> Se
     choice.status = ChoiceStatus.confirmed
     choice.promoted_at = utcnow()
     db.add(choice)
+    account = await db.get_one(Account, registration.account_id)
+    zone = reader_zone(account.time_zone, event.timezone)  # the zone the delegate chose, else the event's
     with in_language(registration.language):  # freed by someone else: told in the delegate's own language
-        when = formats.time_range(session.start, session.end, event.timezone)
+        when = formats.time_range(session.start, session.end, zone)
         subject = _("A seat is yours: {title}").format(title=session.title)
         body = _(
             "A seat freed up and you moved from the waitlist to a confirmed seat for “{title}” at {event}: "
             "{when} ({zone}).\n"
-        ).format(title=session.title, event=event.title, when=when, zone=event.timezone)
+        ).format(title=session.title, event=event.title, when=when, zone=zone.key)
     await queue_mail(db, recipient=registration.email, subject=subject, body=body)
     return choice
 
@@ -284,3 +287,13 @@ async def agenda_of(db: AsyncSession, *, registration: Registration) -> dict[int
             position = int(ahead.one()) + 1
         picks[choice.session_id] = Pick(choice=choice, waitlist_position=position)
     return picks
+
+
+async def picked_codes(db: AsyncSession, *, registration: Registration) -> dict[str, str]:
+    """The codes of the sessions in the delegate's agenda, each with its pick's status: what the agenda marks."""
+    rows = await db.exec(
+        select(Session.code, SessionChoice.status)
+        .join(SessionChoice, col(SessionChoice.session_id) == col(Session.id))
+        .where(SessionChoice.registration_id == registration.id)
+    )
+    return {code: str(status) for code, status in rows.all()}

@@ -33,6 +33,7 @@ from server.transport.hall_pages import adopt_remembered_guest
 from server.transport.labels import attendance_labels, role_labels, status_labels
 from server.transport.rendering import render
 from server.transport.urls import SiteUrls, path_for
+from server.transport.zones import restore_zone
 
 MAX_TOKEN = 100
 
@@ -90,6 +91,7 @@ async def signin_use(request: Request) -> Response:
     response = see_other(safe_next_path(signed_in.next_path))
     set_session_cookie(request, response, signed_in.session_token, max_age=int(SESSION_LIFETIME.total_seconds()))
     await adopt_remembered_guest(request, response, account_id=signed_in.account.id or 0)
+    restore_zone(request, response, signed_in.account)
     return response
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from babel.dates import get_timezone_name
 
@@ -16,6 +15,7 @@ from server.agenda.services import Programme, SessionView, to_zone
 from server.errors import InvalidInput
 from server.i18n import current_locale
 from server.i18n import gettext as _
+from server.time_zones import known_zones
 
 # The grid's placement classes in web/static/agenda-grid.css go this far (the CSP forbids style
 # attributes); a day with more slots or rooms is shown as a list instead.
@@ -48,11 +48,6 @@ COMMON_ZONES = (
     "Australia/Sydney",
     "Pacific/Auckland",
 )
-
-
-@cache
-def known_zones() -> frozenset[str]:
-    return frozenset(available_timezones())
 
 
 def parse_zone(name: str, *, event_zone: str) -> str:

@@ -8,7 +8,6 @@ import base64
 import datetime as dt
 import secrets
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -41,13 +40,14 @@ from server.transport.live_text import client_text
 from server.transport.loaders import EventPage, SessionPage, load_event_page, load_session_page, requires
 from server.transport.rendering import render
 from server.transport.urls import SiteUrls, path_for, relay_path, session_path, sign_in_path, with_query
+from server.transport.zones import shown_zone
 
 MAX_ANNOUNCEMENT = 1000
 
 
 def page_context(request: Request, event: Event, view: SessionView, **extra: Any) -> dict[str, Any]:
     """What every live page shows of its session, and the words its script needs."""
-    zone = ZoneInfo(event.timezone)
+    zone = shown_zone(request, event, getattr(request.state, "account", None))  # read by the loader, if signed in
     return {
         "event": event,
         "view": view,
@@ -55,8 +55,7 @@ def page_context(request: Request, event: Event, view: SessionView, **extra: Any
         "start": view.local_start(zone),
         "end": view.local_end(zone),
         "zone": zone,
-        # <html data-time-zone>: the zone the page's scripts show times in (web/static/common/when.js).
-        "time_zone": event.timezone,
+        "time_zone": zone.key,
         "text": client_text(),
         **extra,
     }

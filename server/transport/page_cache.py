@@ -18,8 +18,8 @@ from server import i18n
 from server.agenda.services import Programme, load_programme
 from server.app_services import services_of
 from server.transport import event_stamps
-from server.transport.agenda_view import parse_zone
 from server.transport.context import event_of
+from server.transport.zones import remember_asked_zone, remembered_zone, zone_name
 
 HTML = "text/html; charset=utf-8"
 INDENTATION = re.compile(r"\n\s+")
@@ -121,32 +121,45 @@ def for_app(app: Starlette) -> PageCache:
 
 
 async def serve_cached(
-    request: Request, kind: str, build: Callable[[Programme, str], str], *, media_type: str = HTML
+    request: Request,
+    kind: str,
+    build: Callable[[Programme, str], str],
+    *,
+    media_type: str = HTML,
+    moment: Hashable = None,
 ) -> Response:
     """A page of one event, from the cache when the event's version has not moved since it was rendered.
 
     A hit reads only the event's stamp (one statement) and is keyed by the address as asked: a page is
     cached only once its query has been validated, and what it shows follows from the address, the
-    language and the event's version alone. A miss loads the programme (a fixed number of statements,
+    language, the remembered time zone, the event's version and ``moment`` (the minute, for a page that marks
+    what runs now) alone. A miss loads the programme (a fixed number of statements,
     however many sessions there are), validates the query and renders.
     """
     scope = request.scope
-    asked = (kind, scope["path"], scope["query_string"], i18n.current_language().code)
+    asked = (kind, scope["path"], scope["query_string"], i18n.current_language().code, remembered_zone(request), moment)
     cache = for_app(request.app)
     stamp = await event_stamps.for_app(request.app).get(request.path_params["slug"])
     if stamp is not None and stamp.published:  # a draft's pages are its staff's alone: never cached
         cached = cache.get((stamp.id, stamp.version, asked))
         if cached is not None:
-            return page_response(request, cached)
+            return await remembering(request, page_response(request, cached), media_type)
     async with services_of(request.app).database.session() as db:
         event = await event_of(db, request)
         programme = await load_programme(db, event=event)
-    tz = parse_zone(request.query_params.get("tz", ""), event_zone=event.timezone)
+    tz = zone_name(request, event.timezone)
     text = build(programme, tz)
     page = CachedPage.from_text(compact(text) if media_type == HTML else text, media_type=media_type)
     if event.published:
         cache.put((event.id, event.version, asked), page)
-    return page_response(request, page)
+    return await remembering(request, page_response(request, page), media_type)
+
+
+async def remembering(request: Request, response: Response, media_type: str) -> Response:
+    """A page's ``?tz=`` becomes the visitor's remembered choice (a JSON document's does not)."""
+    if media_type == HTML:
+        await remember_asked_zone(request, response)
+    return response
 
 
 def page_response(request: Request, page: CachedPage) -> Response:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_interval
+from babel.dates import format_interval, format_skeleton
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from server import i18n
+from server import clock, i18n
 from server.accounts.actors import Actor
 from server.agenda.services import (
     AgendaFilter,
@@ -20,10 +21,12 @@ from server.agenda.services import (
     SessionView,
     parse_filter,
     select_sessions,
+    to_zone,
 )
 from server.app_services import services_of
 from server.db import Database
 from server.events.models import Event
+from server.i18n import gettext as _
 from server.organising.rules import can_create_events
 from server.permissions import allows
 from server.transport.agenda_view import (
@@ -39,8 +42,11 @@ from server.transport.context import listed_events
 from server.transport.page_cache import serve_cached
 from server.transport.rendering import render_text
 from server.transport.urls import RoutePaths, paths_of, with_query
+from server.transport.zones import EVENT_TIME
 
 FILTER_FIELDS = ("q", "day", "track", "room", "kind")
+NARROWING_FIELDS = ("q", "track", "room", "kind")  # the filters behind the button; the day is a tab
+ALL_DAYS = "all"  # ?day=all: every day of the event on one page
 INDENTATION = re.compile(r"\n\s+")
 
 
@@ -107,31 +113,60 @@ async def events_index(request: Request) -> Response:
 
 
 async def agenda(request: Request) -> Response:
+    # What runs now is marked, and the day shown first is today's: a page is cached for the minute it was made in.
+    now = clock.utcnow().replace(second=0, microsecond=0)
+
     def build(programme: Programme, tz: str) -> str:
         raw = {name: request.query_params.get(name, "").strip() for name in FILTER_FIELDS}
+        day = shown_day(programme, raw["day"], now)
         agenda_filter = parse_filter(
-            programme, query=raw["q"], day=raw["day"], track=raw["track"], room=raw["room"], kind=raw["kind"]
+            programme,
+            query=raw["q"],
+            day=day.isoformat() if day else "",
+            track=raw["track"],
+            room=raw["room"],
+            kind=raw["kind"],
         )
         filters = tuple((name, value) for name, value in raw.items() if value)
         state = page_state(request, tz=tz, filters=filters)
-        return render_text(request, "agenda.html", agenda_context(programme, agenda_filter, state))
+        return render_text(request, "agenda.html", agenda_context(programme, agenda_filter, state, now=now))
 
-    return await serve_cached(request, "agenda", build)
+    return await serve_cached(request, "agenda", build, moment=now)
 
 
-def agenda_context(programme: Programme, agenda_filter: AgendaFilter, state: PageState) -> dict[str, Any]:
+def shown_day(programme: Programme, asked: str, now: dt.datetime) -> dt.date | None:
+    """The day the agenda shows: the one asked for, else today in the event's zone while it runs, else its first
+    day; None for every day (``?day=all``). An unknown day is refused by ``parse_filter``."""
+    if asked == ALL_DAYS:
+        return None
+    if asked:
+        return parse_filter(programme, day=asked).day
+    days = programme.event.days
+    today = to_zone(now, programme.zone).date()
+    return today if today in days else days[0]
+
+
+def agenda_context(
+    programme: Programme, agenda_filter: AgendaFilter, state: PageState, *, now: dt.datetime | None = None
+) -> dict[str, Any]:
     event = programme.event
     event_zone = programme.zone
     shown_zone = ZoneInfo(state.tz) if state.tz else event_zone
     sessions = select_sessions(programme, agenda_filter)
+    narrowing = dict(state.filters)
+    active_filters = sum(1 for name in NARROWING_FIELDS if narrowing.get(name))
     days = build_days(
         sessions,
         rooms=programme.rooms,
         event_zone=event_zone,
         shown_zone=shown_zone,
-        long_running_apart=agenda_filter.is_empty,
+        long_running_apart=not active_filters,
     )
-    hidden_for_filters = [(name, value) for name, value in (("lang", state.lang), ("tz", state.tz)) if value]
+    hidden_for_filters = [
+        (name, value)
+        for name, value in (("lang", state.lang), ("tz", state.tz), ("day", narrowing.get("day", "")))
+        if value
+    ]
     hidden_for_zone = [(name, value) for name, value in (("lang", state.lang), *state.filters) if value]
     session_path = state.paths.template("session", "code", slug=event.slug)  # reversed once for every card
     return {
@@ -140,23 +175,50 @@ def agenda_context(programme: Programme, agenda_filter: AgendaFilter, state: Pag
         "dates": event_dates(event),
         "programme": programme,
         "days": days,
+        "day_tabs": day_tabs(event, agenda_filter.day, state),
         "filter": agenda_filter,
-        "filtering": not agenda_filter.is_empty,
+        "filtering": bool(active_filters),
+        "active_filters": active_filters,
         "match_count": len(sessions),
+        "now": now,
         "kinds": kind_names(programme),
         "track_classes": track_classes(programme),
         "event_zone": event_zone,
         "shown_zone": shown_zone,
+        "time_zone": shown_zone.key,
         "zone_label": zone_label,
         "converted": bool(state.tz),
         "zone_choices": zone_choices(event.timezone, state.tz),
         "hidden_for_filters": hidden_for_filters,
         "hidden_for_zone": hidden_for_zone,
-        "event_time_url": state.url(state.path, with_filters=True, tz=""),
+        "event_time_url": state.url(state.path, with_filters=True, tz=EVENT_TIME),
         "clear_url": state.url(state.path),
+        "clear_filters_url": state.url(state.path, day=narrowing.get("day", "")),
         "session_href": lambda code: state.url(session_path(code)),
         "exports": {ext: state.paths.path(f"schedule_{ext}", slug=event.slug) for ext in ("ics", "xml", "json")},
+        "picks_url": state.paths.path("my_picks", slug=event.slug),
     }
+
+
+def day_tabs(event: Event, shown: dt.date | None, state: PageState) -> list[dict[str, Any]]:
+    """A link per day of the event, then one for every day; the shown one is current."""
+    locale = i18n.current_locale()
+    tabs = [
+        {
+            "label": format_skeleton("MMMEd", day, locale=locale),
+            "href": state.url(state.path, with_filters=True, day=day.isoformat()),
+            "current": day == shown,
+            "date": day.isoformat(),
+        }
+        for day in event.days
+    ]
+    all_days = {
+        "label": _("All days"),
+        "href": state.url(state.path, with_filters=True, day=ALL_DAYS),
+        "current": shown is None,
+        "date": "",
+    }
+    return [*tabs, all_days]
 
 
 def track_classes(programme: Programme) -> dict[int | None, str]:
@@ -184,6 +246,7 @@ def session_context(programme: Programme, view: SessionView, state: PageState) -
         "start": view.local_start(shown_zone),
         "end": view.local_end(shown_zone),
         "shown_zone": shown_zone,
+        "time_zone": shown_zone.key,
         "zone_label": zone_label,
         "converted": bool(state.tz),
         "kinds": kind_names(programme),
@@ -192,7 +255,7 @@ def session_context(programme: Programme, view: SessionView, state: PageState) -
         "speakers": [{"person": person, "country": country_name(person.country)} for person in view.speakers],
         "materials": programme.materials.get(view.session.id or 0, ()),
         "calendar_url": state.paths.path("session_ics", slug=event.slug, code=view.session.code),
-        "agenda_url": state.url(event_home) + f"#day-{event_day.isoformat()}",
+        "agenda_url": state.url(event_home, day=event_day.isoformat()),
         "event_home": state.url(event_home),
     }
 

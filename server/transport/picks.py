@@ -13,10 +13,19 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from server.agenda.services import load_programme
+from server.cookies import SESSION_COOKIE
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound
 from server.i18n import gettext as _
 from server.registration.models import Attendance, ChoiceStatus, RegistrationStatus, SessionChoice
-from server.registration.seats import Clash, SessionFull, agenda_of, find_session, pick_session, unpick_session
+from server.registration.seats import (
+    Clash,
+    SessionFull,
+    agenda_of,
+    find_session,
+    pick_session,
+    picked_codes,
+    unpick_session,
+)
 from server.registration.services import find_registration
 from server.registration.session_states import seat_counts, session_states
 from server.transport.agenda_view import kind_labels
@@ -27,6 +36,7 @@ from server.transport.notices import Notice, NoticeAction, leave_notice
 from server.transport.rendering import render, render_text
 from server.transport.signin_prompt import sign_in_prompt
 from server.transport.urls import path_for, paths_of
+from server.transport.zones import shown_zone
 
 
 async def choose_page(request: Request) -> Response:
@@ -42,7 +52,7 @@ async def choose_page(request: Request) -> Response:
         programme = await load_programme(db, event=event)
         chosen = await agenda_of(db, registration=registration)
         counts = await seat_counts(db, event=event)
-    zone = programme.zone
+    zone = shown_zone(request, event, account)
     pickable = [view for view in programme.sessions if view.pickable]
     days = [
         (day, list(views)) for day, views in itertools.groupby(pickable, key=lambda view: view.local_start(zone).date())
@@ -56,6 +66,7 @@ async def choose_page(request: Request) -> Response:
         "registration": registration,
         "days": days,
         "zone": zone,
+        "time_zone": zone.key,
         "chosen": chosen,
         "states": states,
         "inline_notices": True,
@@ -68,6 +79,20 @@ async def choose_page(request: Request) -> Response:
         "here": request.url.path,
     }
     return private(render(request, "registration/choose.html", context))
+
+
+async def my_picks(request: Request) -> Response:
+    """The signed-in delegate's picks, code → "confirmed" or "waitlisted": the shared, cached agenda page marks
+    them in the browser, so no one's marks are ever cached in a page another person gets."""
+    picks: dict[str, str] = {}
+    if request.cookies.get(SESSION_COOKIE):  # nobody signed in: nothing to read
+        async with database(request).session() as db:
+            event = await event_of(db, request)
+            account = await current_account(request, db)
+            registration = await find_registration(db, event=event, account=account) if account else None
+            if registration is not None and registration.status == RegistrationStatus.confirmed:
+                picks = await picked_codes(db, registration=registration)
+    return private(JSONResponse({"picks": picks}))
 
 
 async def pick_page(request: Request) -> Response:
@@ -91,10 +116,12 @@ async def pick_page(request: Request) -> Response:
         registration=registration if confirmed else None,
         all_views=programme.sessions,
     )
+    zone = shown_zone(request, event, account)
     context: dict[str, Any] = {
         "event": event,
         "view": view,
-        "zone": programme.zone,
+        "zone": zone,
+        "time_zone": zone.key,
         "registration": registration if confirmed else None,
         "pick": chosen.get(view.session.id or 0),
         "state": states[view.session.id or 0],
@@ -198,6 +225,7 @@ async def unpick_submit(request: Request) -> Response:
 
 
 routes: list[BaseRoute] = [
+    Route("/{slug}/registration/picks.json", my_picks, methods=["GET"], name="my_picks"),
     Route("/{slug}/registration/sessions", choose_page, methods=["GET"], name="choose_sessions"),
     Route("/{slug}/sessions/{code}/pick", pick_page, methods=["GET"], name="pick"),
     Route("/{slug}/sessions/{code}/pick", pick_submit, methods=["POST"], name="pick"),

@@ -58,6 +58,7 @@ from server.transport.notices import Notice, leave_notice
 from server.transport.rendering import render
 from server.transport.signin_prompt import sign_in_prompt
 from server.transport.urls import SiteUrls, path_for
+from server.transport.zones import shown_zone
 
 FIELDS = ("name", "email", "country", "organisation", "job_title", "attendance", "language", "accessibility_needs")
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
@@ -232,8 +233,10 @@ async def registration_page(request: Request) -> Response:
         if registration is not None and registration.status == RegistrationStatus.confirmed:
             programme = await load_programme(db, event=event)
             chosen = await agenda_of(db, registration=registration)
+            zone = shown_zone(request, event, account)
             context.update(
-                zone=programme.zone,
+                zone=zone,
+                time_zone=zone.key,
                 agenda=[
                     (view, chosen[view.session.id or 0]) for view in programme.sessions if view.session.id in chosen
                 ],

@@ -1,7 +1,7 @@
 """hall codes: each session's short code for the room screen and the short address
 
 Revision ID: 0017
-Revises: 0014
+Revises: 0015
 Create Date: 2026-11-30 16:50:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
 revision: str = "0017"
-down_revision: str | None = "0014"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
