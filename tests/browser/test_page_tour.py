@@ -42,6 +42,14 @@ UNVISITED = {
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 NARROWEST = 320
+# The outermost elements that reach past the window's right edge, named as a person would look for them.
+WIDEST = """
+Array.from(document.querySelectorAll("main *, header *"))
+  .filter((node) => node.getBoundingClientRect().right > innerWidth + 1)
+  .filter((node) => !node.parentElement || node.parentElement.getBoundingClientRect().right <= innerWidth + 1)
+  .slice(0, 3)
+  .map((node) => node.tagName.toLowerCase() + (node.id ? "#" + node.id : "") + (node.className ? "." + String(node.className).split(" ").join(".") : ""))
+"""
 
 
 @dataclass
@@ -129,7 +137,8 @@ async def test_every_page_is_accessible_fits_320_px_and_is_photographed_in_both_
                         "document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth"
                     )
                     if overflow > 1:
-                        found["too wide"].append(f"{name} {path}: {overflow}px")
+                        culprits = await page.evaluate(WIDEST)
+                        found["too wide"].append(f"{name} {path}: {overflow}px, by {culprits}")
                 found["broken"] += [f"{name}: {message}" for message in problems.messages]
                 await page.context.close()
 
