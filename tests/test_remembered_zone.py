@@ -42,7 +42,7 @@ async def test_a_cookie_naming_no_zone_is_ignored(client: httpx.AsyncClient, dem
 
 
 async def test_a_visitor_has_no_picks_and_the_answer_is_private(client: httpx.AsyncClient, demo_event: str) -> None:
-    response = await client.get(f"/{demo_event}/registration/picks.json")
+    response = await client.get(f"/{demo_event}/states.json")
 
-    assert response.json() == {"picks": {}}
+    assert {state["state"] for state in response.json()["states"].values()} == {"seats"}
     assert response.headers["cache-control"] == "private, no-store"

@@ -287,13 +287,3 @@ async def agenda_of(db: AsyncSession, *, registration: Registration) -> dict[int
             position = int(ahead.one()) + 1
         picks[choice.session_id] = Pick(choice=choice, waitlist_position=position)
     return picks
-
-
-async def picked_codes(db: AsyncSession, *, registration: Registration) -> dict[str, str]:
-    """The codes of the sessions in the delegate's agenda, each with its pick's status: what the agenda marks."""
-    rows = await db.exec(
-        select(Session.code, SessionChoice.status)
-        .join(SessionChoice, col(SessionChoice.session_id) == col(Session.id))
-        .where(SessionChoice.registration_id == registration.id)
-    )
-    return {code: str(status) for code, status in rows.all()}

@@ -196,7 +196,7 @@ def agenda_context(
         "clear_filters_url": state.url(state.path, day=narrowing.get("day", "")),
         "session_href": lambda code: state.url(session_path(code)),
         "exports": {ext: state.paths.path(f"schedule_{ext}", slug=event.slug) for ext in ("ics", "xml", "json")},
-        "picks_url": state.paths.path("my_picks", slug=event.slug),
+        "states_url": state.paths.path("viewer_states", slug=event.slug),
     }
 
 

@@ -23,11 +23,10 @@ from server.registration.seats import (
     agenda_of,
     find_session,
     pick_session,
-    picked_codes,
     unpick_session,
 )
 from server.registration.services import find_registration
-from server.registration.session_states import seat_counts, session_states
+from server.registration.session_states import State, seat_counts, session_states
 from server.transport.agenda_view import kind_labels
 from server.transport.auth import checked_form, current_account, form_text
 from server.transport.context import database, end_reads, event_of, next_from, private, see_other, sign_in_redirect
@@ -81,20 +80,6 @@ async def choose_page(request: Request) -> Response:
     return private(render(request, "registration/choose.html", context))
 
 
-async def my_picks(request: Request) -> Response:
-    """The signed-in delegate's picks, code → "confirmed" or "waitlisted": the shared, cached agenda page marks
-    them in the browser, so no one's marks are ever cached in a page another person gets."""
-    picks: dict[str, str] = {}
-    if request.cookies.get(SESSION_COOKIE):  # nobody signed in: nothing to read
-        async with database(request).session() as db:
-            event = await event_of(db, request)
-            account = await current_account(request, db)
-            registration = await find_registration(db, event=event, account=account) if account else None
-            if registration is not None and registration.status == RegistrationStatus.confirmed:
-                picks = await picked_codes(db, registration=registration)
-    return private(JSONResponse({"picks": picks}))
-
-
 async def pick_page(request: Request) -> Response:
     """One session, its state and what the delegate holds in it; the programme pages link here to pick it."""
     code = request.path_params["code"]
@@ -137,26 +122,34 @@ async def pick_page(request: Request) -> Response:
     return private(render(request, "registration/pick.html", context))
 
 
-async def session_state(request: Request) -> Response:
-    """A session's state for whoever asks, as JSON, for the public session page, which is cached and shared by
-    everyone and so carries nobody's state itself: its script (web/static/session-state.js) shows this badge."""
-    code = request.path_params["code"]
+async def viewer_states(request: Request) -> Response:
+    """Each pickable session's state for whoever asks (``?session=CODE``: that one only), code → its badge's
+    ``state`` and ``text``: seats left or full for everyone, and for a signed-in delegate a clash, a pick or a
+    waitlist place. The agenda and the session page are cached and shared by everyone, so they carry nobody's
+    state: their scripts (web/static/agenda.js, session-state.js) show these badges."""
+    only = request.query_params.get("session", "")
     async with database(request).session() as db:
         event = await event_of(db, request)
         programme = await load_programme(db, event=event)
-        view = programme.session(code)
-        account = await current_account(request, db)
-        registration = await find_registration(db, event=event, account=account) if account is not None else None
-        if registration is not None and registration.status != RegistrationStatus.confirmed:
-            registration = None
+        views = [view for view in programme.sessions if view.pickable and (not only or view.session.code == only)]
+        registration = None
+        if request.cookies.get(SESSION_COOKIE):  # nobody signed in: no one's picks to read
+            account = await current_account(request, db)
+            registration = await find_registration(db, event=event, account=account) if account else None
+            if registration is not None and registration.status != RegistrationStatus.confirmed:
+                registration = None
         chosen = await agenda_of(db, registration=registration) if registration is not None else {}
         counts = await seat_counts(db, event=event)
-    state = session_states(
-        [view], counts=counts, chosen=chosen, registration=registration, all_views=programme.sessions
-    )[view.session.id or 0]
-    badge = Markup(render_text(request, "partials/session_state_badge.html", {"state": state}))  # noqa: S704
-    body = {"state": state.state.value if view.pickable else "", "text": badge.striptags() if view.pickable else ""}
-    return private(JSONResponse(body))
+    states = session_states(
+        views, counts=counts, chosen=chosen, registration=registration, all_views=programme.sessions
+    )
+    badges = {}
+    for view in views:
+        state = states[view.session.id or 0]
+        if state.state != State.open:
+            badge = Markup(render_text(request, "partials/session_state_badge.html", {"state": state}))  # noqa: S704
+            badges[view.session.code] = {"state": state.state.value, "text": badge.striptags()}
+    return private(JSONResponse({"states": badges}))
 
 
 def picked_notice(title: str, choice: SessionChoice, target: str) -> Notice:
@@ -225,10 +218,9 @@ async def unpick_submit(request: Request) -> Response:
 
 
 routes: list[BaseRoute] = [
-    Route("/{slug}/registration/picks.json", my_picks, methods=["GET"], name="my_picks"),
     Route("/{slug}/registration/sessions", choose_page, methods=["GET"], name="choose_sessions"),
     Route("/{slug}/sessions/{code}/pick", pick_page, methods=["GET"], name="pick"),
     Route("/{slug}/sessions/{code}/pick", pick_submit, methods=["POST"], name="pick"),
     Route("/{slug}/sessions/{code}/unpick", unpick_submit, methods=["POST"], name="unpick"),
-    Route("/{slug}/sessions/{code}/state.json", session_state, methods=["GET"], name="session_state"),
+    Route("/{slug}/states.json", viewer_states, methods=["GET"], name="viewer_states"),
 ]

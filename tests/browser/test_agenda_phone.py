@@ -110,6 +110,9 @@ async def test_desktop_grid_keeps_room_headers_and_marks_only_my_picks(
     await anonymous.goto(agenda_url)
     await anonymous.wait_for_load_state("networkidle")
     assert await anonymous.locator(".badge[data-state=picked]").count() == 0
+    # ... but everyone sees the seats left before any click.
+    seats = anonymous.locator('article[data-code="KEYNOTE"] .badge[data-state=seats]').first
+    assert await seats.inner_text() == "600 seats left"
     await visitor.close()
 
 

@@ -98,7 +98,7 @@ ROUTES: dict[str, str] = {
     "events": "public",
     "agenda": "public",
     "session": "public",
-    "session_state": "public",
+    "viewer_states": "public",
     "event_theme": "public",
     "schedule_ics": "public",
     "session_ics": "public",

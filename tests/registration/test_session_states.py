@@ -11,11 +11,15 @@ from tests.support.html import page
 from tests.support.http import post, signed_in_as
 
 
-async def test_session_state_for_visitors_and_delegates(client, database, demo_event):
-    visitor = await client.get(f"/{demo_event}/sessions/KEYNOTE/state.json")
-    assert visitor.json() == {"state": "seats", "text": "600 seats left"}
+async def test_session_states_for_visitors_and_delegates(client, database, demo_event):
+    visitor = await client.get(f"/{demo_event}/states.json")
+    states = visitor.json()["states"]
+    assert states["KEYNOTE"] == {"state": "seats", "text": "600 seats left"}
+    assert "BREAK-1" not in states  # a break holds no seat: no badge
+    assert {state["state"] for state in states.values()} == {"seats"}  # a visitor has no picks and no clashes
     assert "no-store" in visitor.headers["cache-control"]
-    assert (await client.get(f"/{demo_event}/sessions/BREAK-1/state.json")).json() == {"state": "", "text": ""}
+    one = await client.get(f"/{demo_event}/states.json?session=KEYNOTE")
+    assert one.json() == {"states": {"KEYNOTE": {"state": "seats", "text": "600 seats left"}}}
 
     async with database.session() as db:
         event = await event_by_slug(db, demo_event)
@@ -23,12 +27,9 @@ async def test_session_state_for_visitors_and_delegates(client, database, demo_e
         sd1 = next(view for view in (await load_programme(db, event=event)).sessions if view.session.code == "SD-1")
         await pick_session(db, event=event, account=delegate, session_id=sd1.session.id)
     await signed_in_as(client, database, delegate.email)
-    clash = (await client.get(f"/{demo_event}/sessions/EML-1/state.json")).json()
-    assert clash == {"state": "clash", "text": f"Clashes with {sd1.session.title}"}
-    assert (await client.get(f"/{demo_event}/sessions/SD-1/state.json")).json() == {
-        "state": "picked",
-        "text": "In my agenda",
-    }
+    mine = (await client.get(f"/{demo_event}/states.json")).json()["states"]
+    assert mine["EML-1"] == {"state": "clash", "text": f"Clashes with {sd1.session.title}"}
+    assert mine["SD-1"] == {"state": "picked", "text": "In my agenda"}
 
 
 async def test_an_error_page_keeps_the_event_and_the_ways_back(client, demo_event):

@@ -1,5 +1,6 @@
-// The agenda's personal and moving parts, on a page that is cached and shared by everyone: the signed-in
-// person's picks (read from a small private document) and the "Now" mark, refreshed every minute.
+// The agenda's personal and moving parts, on a page that is cached and shared by everyone: each session's seats
+// and the signed-in person's picks and clashes (read from a small private document), and the "Now" mark,
+// refreshed every minute.
 (function () {
   "use strict";
   var root = document.querySelector(".agenda-days");
@@ -44,26 +45,29 @@
     });
   }
 
-  function markPicks(picks) {
-    Object.keys(picks).forEach(function (code) {
-      var waitlisted = picks[code] === "waitlisted";
-      var text = root.getAttribute(waitlisted ? "data-waitlisted-label" : "data-picked-label");
+  // Each session's state for this viewer (server/transport/picks.py viewer_states): seats left or full for
+  // everyone, and a clash, a pick or a waitlist place for a signed-in delegate.
+  function markStates(states) {
+    Object.keys(states).forEach(function (code) {
+      var state = states[code];
       root.querySelectorAll('article.card[data-code="' + CSS.escape(code) + '"]').forEach(function (card) {
-        if (!card.querySelector("[data-pick]")) {
-          marksOf(card).appendChild(badge(waitlisted ? "waitlist" : "picked", text, "data-pick"));
-          card.classList.add("card-picked");
+        var shown = card.querySelector("[data-seat-state]");
+        if (shown) {
+          shown.remove();
         }
+        marksOf(card).appendChild(badge(state.state, state.text, "data-seat-state"));
+        card.classList.toggle("card-picked", state.state === "picked" || state.state === "waitlist");
       });
     });
   }
 
   markNow();
   window.setInterval(markNow, 60000);
-  var url = root.getAttribute("data-picks-url");
+  var url = root.getAttribute("data-states-url");
   if (url && window.fetch) {
     fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (response) { return response.ok ? response.json() : { picks: {} }; })
-      .then(function (body) { markPicks(body.picks || {}); })
+      .then(function (response) { return response.ok ? response.json() : { states: {} }; })
+      .then(function (body) { markStates(body.states || {}); })
       .catch(function () { /* the agenda reads the same without the marks */ });
   }
 })();

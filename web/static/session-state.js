@@ -4,7 +4,8 @@ const slot = document.querySelector(".session-state[data-state-url]");
 if (slot) {
   fetch(slot.dataset.stateUrl, { headers: { accept: "application/json" }, credentials: "same-origin" })
     .then((answer) => (answer.ok ? answer.json() : null))
-    .then((state) => {
+    .then((answer) => {
+      const state = answer && answer.states ? Object.values(answer.states)[0] : null;
       if (!state || !state.state || !state.text) return;
       const badge = document.createElement("span");
       badge.className = "badge";
