@@ -68,6 +68,8 @@ RULES: dict[str, dict[str, str]] = {
     "session moderator": allowing("moderator", "session_moderator", "organiser"),
     "the session's speakers and moderators": allowing("speaker", "moderator", "session_moderator", "organiser"),
     "instance admin": allowing("admin"),
+    # An event-wide role but a delegate's: a role in one session only does not count (staff_events).
+    "staff of any event": allowing("speaker", "moderator", "checkin", "organiser", "other_organiser", "admin"),
     "event creator": allowing("admin", "organiser"),  # PODIUM_EVENT_CREATORS names the organiser here
     "delegate": allowing("delegate"),
     "delegate, others sent on": allowing("delegate", others=REDIRECT),
@@ -91,6 +93,7 @@ ELSEWHERE = {
     "readyz": "for the load balancer (tests/ops)",
     "metrics": "a bearer token of its own (tests/ops)",
     "event_logo": "an uploaded logo (tests/events)",
+    "event_banner": "an uploaded banner (tests/events/test_branding.py)",
 }
 # Every named route of the app and its rule. A new route needs a row here.
 ROUTES: dict[str, str] = {
@@ -142,6 +145,8 @@ ROUTES: dict[str, str] = {
     # The back office.
     "organiser": "organiser",
     "registrations_csv": "organiser",
+    "chart_csv": "organiser",
+    "styleguide": "staff of any event",
     "remove_person": "organiser",
     "checkin": "check-in",
     "speakers": "organiser",

@@ -194,6 +194,7 @@ async def build_matrix_world(database: Database, slug: str, *, secret: str) -> M
             "admin_disable": staff,
             "admin_enable": staff,
             "admin_import_apply": {"import_id": str(admin_import.id)},
+            "chart_csv": {"name": "countries"},  # a chart's name, the same in every event
         }
 
     return MatrixWorld(event, other, people, ours, theirs, routes_own(ours), routes_own(theirs))
