@@ -1,7 +1,7 @@
 """live rooms' headcount once a minute, for the dashboard's viewers over time
 
-Revision ID: 0020
-Revises: 0017
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-11-30 16:50:00
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlmodel.sql.sqltypes import UTCDateTime
 
-revision: str = "0020"
-down_revision: str | None = "0017"
+revision: str = "0017"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
