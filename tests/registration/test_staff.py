@@ -140,7 +140,7 @@ async def test_removing_a_role_asks_first_then_takes_it(
     console = await as_person(web, world.moderator).get(world.path("moderate"))
 
     assert asked.status_code == 200
-    assert page(asked).xpath("//form//button[@type='submit']/text()") == ["Remove the role"]
+    assert page(asked).xpath("//main//form//button[@type='submit']/text()") == ["Remove the role"]
     assert removed.headers["location"] == f"/{slug}/organiser/staff"
     assert again.status_code == 404
     assert console.status_code == 404
