@@ -18,7 +18,7 @@ run: install
 	$(BIN)/podium load-demo
 	$(BIN)/podium serve --host $(HOST) --port $(PORT)
 
-install: $(PY_STAMP) $(NODE_STAMP) $(TOOLS_STAMP)
+install: $(PY_STAMP) $(NODE_STAMP)
 
 $(PY_STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -42,7 +42,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-test: lint typecheck
+test: lint typecheck $(TOOLS_STAMP)
 	$(BIN)/pytest
 
 bench: install
