@@ -36,7 +36,7 @@ def lighthouse(url: str, *, name: str, cookie: str = "") -> Report:
     report as a test artefact named ``name``."""
     node = shutil.which("node")
     require("Node.js", node is not None)
-    require("Lighthouse (make install)", LIGHTHOUSE.exists())
+    require("Lighthouse (make test installs it)", LIGHTHOUSE.exists())
     require("Chromium", CHROMIUM.exists())
     assert node is not None
     output = artefact_dir("lighthouse") / f"{name}.json"
