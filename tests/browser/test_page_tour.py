@@ -5,6 +5,7 @@ screenshot of each is left in tests/artefacts/screenshots for a person to look t
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +43,9 @@ UNVISITED = {
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 NARROWEST = 320
+# One person opening the same live room four times in a few seconds meets the stream's limit per person: that is
+# the limit working (the player retries), not a broken page.
+LIMITED = re.compile(r"429")
 # The outermost elements that reach past the window's right edge, named as a person would look for them.
 WIDEST = """
 Array.from(document.querySelectorAll("main *, header *"))
@@ -139,7 +143,9 @@ async def test_every_page_is_accessible_fits_320_px_and_is_photographed_in_both_
                     if overflow > 1:
                         culprits = await page.evaluate(WIDEST)
                         found["too wide"].append(f"{name} {path}: {overflow}px, by {culprits}")
-                found["broken"] += [f"{name}: {message}" for message in problems.messages]
+                found["broken"] += [
+                    f"{name}: {message}" for message in problems.messages if not LIMITED.search(message)
+                ]
                 await page.context.close()
 
     # Two pages at a time: the server and Chromium each keep a core busy.
