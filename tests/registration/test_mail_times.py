@@ -36,7 +36,7 @@ async def test_a_seat_mail_names_the_session_time_in_the_recipients_language_and
 
     start = formats.in_zone(session.start, "Asia/Shanghai")
     end = formats.in_zone(session.end, "Asia/Shanghai")
-    expected = f"2021年10月{start.day}日 {start:%H:%M}–{end:%H:%M} (Asia/Shanghai)"
+    expected = f"2021年10月{start.day}日 {start:%H:%M}–{end:%H:%M}（Asia/Shanghai）"  # the catalogue writes full-width parentheses
     assert mail.subject.startswith("A seat is yours") is False  # Chinese, not the language of whoever freed it
     assert expected in mail.body
     assert formats.time_range(session.start, session.end, event.timezone, locale="zh_Hans") in mail.body
