@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime, format_skeleton
+from babel.dates import format_skeleton
 from babel.numbers import format_decimal
 from markupsafe import Markup
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from server import formats
 from server.accounts.actors import Actor
 from server.errors import NotFound
 from server.events.models import Event
@@ -101,7 +102,7 @@ def registrations_chart(per_day: dict[dt.date, Counter[str]]) -> Chart:
         title=title,
         headings=headings,
         keys=[day.isoformat() for day in days],
-        labels=[format_date(day, "medium", locale=locale) for day in days],
+        labels=[formats.date(day) for day in days],
         values=values,
         svg=svg,
         empty=_("No registrations yet."),
@@ -172,6 +173,12 @@ def sessions_chart(report: Dashboard, seatless: frozenset[str]) -> Chart:
     )
 
 
+def _table_moment(moment: dt.datetime) -> str:
+    """A moment in the numbers' table, on the clock it is already on (the event's), as every page writes one
+    (server/formats.py): Babel's "short" would print "10/27/21, 9:00 AM"."""
+    return formats.datetime(moment, moment.tzinfo if isinstance(moment.tzinfo, ZoneInfo) else None)
+
+
 def _moment_labels(moments: Sequence[dt.datetime]) -> list[str]:
     """Short axis labels: the time, with the day when the moments span several days."""
     several_days = len({moment.date() for moment in moments}) > 1
@@ -198,7 +205,7 @@ def arrivals_chart(hours: list[tuple[dt.datetime, int]]) -> Chart:
         title=title,
         headings=headings,
         keys=[hour.isoformat() for hour in moments],
-        labels=[format_datetime(hour, "short", locale=current_locale()) for hour in moments],
+        labels=[_table_moment(hour) for hour in moments],
         values=[(count,) for _hour, count in hours],
         svg=svg,
         empty=_("Nobody has checked in yet."),
@@ -235,7 +242,7 @@ def live_chart(room: RoomActivity, zone: ZoneInfo) -> Chart:
         title=title,
         headings=headings,
         keys=[moment.isoformat() for moment in times],
-        labels=[format_datetime(moment, "short", locale=current_locale()) for moment in times],
+        labels=[_table_moment(moment) for moment in times],
         values=list(zip(viewers, so_far, strict=True)),
         svg=line_chart(
             _moment_labels(times),
