@@ -48,10 +48,11 @@ test: lint typecheck $(TOOLS_STAMP)
 bench: install
 	$(BIN)/python -m tests.bench.bench_agenda --rounds 5 --seconds 5
 
-# Re-extract translatable strings and merge them into the catalogues.
+# Re-extract translatable strings, merge them into the catalogues and say what each language still lacks.
 messages: install
 	$(BIN)/pybabel extract -F babel.cfg -o server/locale/messages.pot server realtime web/templates
 	$(BIN)/pybabel update -i server/locale/messages.pot -d server/locale --no-fuzzy-matching
+	-$(BIN)/python -m server.catalogue_check
 
 # Write a migration for model changes: make migration MESSAGE="add registrations"
 migration: install

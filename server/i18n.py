@@ -21,11 +21,16 @@ class Language:
     code: str  # as it appears in URLs and the lang attribute (BCP 47)
     babel: str  # Babel's locale identifier and the catalogue folder name
     name: str  # in its own language, for the switch
+    direction: str = "ltr"  # the page's dir attribute: "rtl" mirrors the layout (Arabic)
 
 
 LANGUAGES = (
     Language(code="en", babel="en", name="English"),
     Language(code="zh-Hans", babel="zh_Hans", name="简体中文"),
+    Language(code="ja", babel="ja", name="日本語"),
+    Language(code="ko", babel="ko", name="한국어"),
+    Language(code="id", babel="id", name="Bahasa Indonesia"),
+    Language(code="ar", babel="ar", name="العربية", direction="rtl"),
 )
 DEFAULT_LANGUAGE = LANGUAGES[0]
 _BY_CODE = {language.code.lower(): language for language in LANGUAGES}

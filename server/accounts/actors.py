@@ -14,6 +14,8 @@ class Actor:
 
     account: Account | None
     roles: frozenset[Role] = frozenset()
+    # (role, language) for the roles held per language (interpreter, captioner): RoleLanguage rows.
+    languages: frozenset[tuple[Role, str]] = frozenset()
 
     @property
     def is_anonymous(self) -> bool:
@@ -30,3 +32,10 @@ class Actor:
 
     def has(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles))
+
+    def serves(self, role: Role, language: str) -> bool:
+        """Holds ``role`` for ``language`` (an interpreter's booth, a captioner's language)."""
+        return role in self.roles and (role, language) in self.languages
+
+    def languages_of(self, role: Role) -> frozenset[str]:
+        return frozenset(language for held, language in self.languages if held == role and role in self.roles)

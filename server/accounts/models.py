@@ -15,6 +15,12 @@ class Role(enum.StrEnum):
     moderator = "moderator"
     organiser = "organiser"
     checkin = "checkin"  # check-in staff: the check-in desk and nothing else
+    interpreter = "interpreter"  # speaks into the interpretation channels of its languages (RoleLanguage)
+    captioner = "captioner"  # types the live captions of its languages (RoleLanguage)
+
+
+# Roles held for some languages only: the languages are rows of RoleLanguage beside the EventRole.
+LANGUAGE_ROLES = frozenset({Role.interpreter, Role.captioner})
 
 
 class Account(SQLModel, table=True):
@@ -38,6 +44,18 @@ class EventRole(SQLModel, table=True):
     event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
     account_id: int = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
     role: str = Field(max_length=20)
+
+
+class RoleLanguage(SQLModel, table=True):
+    """A language an interpreter or captioner serves in one event (BCP 47, one of the event's languages)."""
+
+    __table_args__ = (UniqueConstraint("event_id", "account_id", "role", "language"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    account_id: int = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
+    role: str = Field(max_length=20)
+    language: str = Field(max_length=16)
 
 
 class SessionRole(SQLModel, table=True):

@@ -7,7 +7,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.accounts.actors import Actor
-from server.accounts.models import Account, EventRole, Role, SessionRole
+from server.accounts.models import LANGUAGE_ROLES, Account, EventRole, Role, RoleLanguage, SessionRole
 from server.events.models import Event
 from server.registration.models import Registration, RegistrationStatus
 
@@ -46,5 +46,22 @@ async def roles_in(
     return frozenset(roles)
 
 
+async def languages_in(
+    db: AsyncSession, *, account: Account | None, event: Event, roles: frozenset[Role]
+) -> frozenset[tuple[Role, str]]:
+    """The languages of the per-language roles among ``roles`` (no query when there are none)."""
+    if account is None or not roles & LANGUAGE_ROLES:
+        return frozenset()
+    rows = await db.exec(
+        select(RoleLanguage.role, RoleLanguage.language).where(
+            RoleLanguage.event_id == event.id, RoleLanguage.account_id == account.id
+        )
+    )
+    return frozenset((Role(role), language) for role, language in rows.all())
+
+
 async def actor_in(db: AsyncSession, *, account: Account | None, event: Event, session_id: int | None = None) -> Actor:
-    return Actor(account=account, roles=await roles_in(db, account=account, event=event, session_id=session_id))
+    roles = await roles_in(db, account=account, event=event, session_id=session_id)
+    return Actor(
+        account=account, roles=roles, languages=await languages_in(db, account=account, event=event, roles=roles)
+    )
