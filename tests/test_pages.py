@@ -379,6 +379,10 @@ async def test_language_switch_keeps_path_and_query(client: httpx.AsyncClient, a
     assert [(link.text_content(), link.get("href")) for link in links] == [
         ("English", f"/{SLUG}/?lang=en&tz=Asia%2FTokyo&q=ports"),
         ("简体中文", f"/{SLUG}/?lang=zh-Hans&tz=Asia%2FTokyo&q=ports"),
+        ("日本語", f"/{SLUG}/?lang=ja&tz=Asia%2FTokyo&q=ports"),
+        ("한국어", f"/{SLUG}/?lang=ko&tz=Asia%2FTokyo&q=ports"),
+        ("Bahasa Indonesia", f"/{SLUG}/?lang=id&tz=Asia%2FTokyo&q=ports"),
+        ("العربية", f"/{SLUG}/?lang=ar&tz=Asia%2FTokyo&q=ports"),
     ]
 
 
