@@ -13,7 +13,7 @@ import datetime as dt
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as babel_date
 from babel.dates import format_skeleton, get_datetime_format
 from babel.numbers import format_decimal, format_percent
@@ -103,3 +103,12 @@ def number(value: int | float | Decimal, *, locale: Locale | str | None = None) 
 def percent(value: float, *, locale: Locale | str | None = None) -> str:
     """``85%`` / ``85 %``: a share between 0 and 1."""
     return format_percent(value, locale=_locale(locale))
+
+
+def language_name(code: str, *, locale: Locale | str | None = None) -> str:
+    """A language's name for the reader ("Japanese", "日语"), from its BCP 47 code; the code when Babel has none."""
+    try:
+        name = Locale.parse(code.replace("-", "_")).get_display_name(_locale(locale))
+    except (ValueError, TypeError, UnknownLocaleError):
+        return code
+    return name or code

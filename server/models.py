@@ -1,6 +1,6 @@
 """Every table, imported in one place so the metadata (and Alembic) sees them all."""
 
-from server.accounts.models import Account, AuthSession, EventRole, Revocation, SessionRole, SignInLink
+from server.accounts.models import Account, AuthSession, EventRole, Revocation, RoleLanguage, SessionRole, SignInLink
 from server.agenda.models import (
     EventSessionKind,
     Person,
@@ -13,6 +13,7 @@ from server.agenda.models import (
 )
 from server.audit.models import AuditEntry
 from server.events.models import Event, EventBanner, EventLogo
+from server.interpretation.models import ChannelPlan
 from server.live.models import (
     Announcement,
     ChatMessage,
@@ -46,6 +47,7 @@ __all__ = [
     "AuditEntry",
     "Announcement",
     "AuthSession",
+    "ChannelPlan",
     "ChatMessage",
     "Event",
     "EventBanner",
@@ -85,6 +87,7 @@ __all__ = [
     "ViewerSample",
     "SessionRole",
     "SessionSpeaker",
+    "RoleLanguage",
     "SignInLink",
     "StaffInvitation",
     "StreamKey",

@@ -13,6 +13,7 @@ PublishVerifier = Callable[[str, str], Awaitable[bool]]
 
 _PUBLISH_PREFIX = "pub"
 _VIEWER_PREFIX = "view"
+_INTERPRETER_PREFIX = "interp"
 
 
 def _mac(secret: str, *parts: str) -> str:
@@ -56,21 +57,17 @@ class PublishTokens:
         return check_publish_token(self.secret, session_key, token, self.generations.get(session_key, 0))
 
 
-def viewer_pass(secret: str, session_key: str, account: str, *, expires_at: int) -> str:
-    """A pass the app hands a signed-in viewer so a relay process can admit them without the database."""
+def _signed_pass(prefix: str, secret: str, stream_key: str, account: str, expires_at: int) -> str:
     encoded = _b64(account)
-    return (
-        f"{_VIEWER_PREFIX}.{encoded}.{expires_at}.{_mac(secret, _VIEWER_PREFIX, session_key, encoded, str(expires_at))}"
-    )
+    return f"{prefix}.{encoded}.{expires_at}.{_mac(secret, prefix, stream_key, encoded, str(expires_at))}"
 
 
-def read_viewer_pass(secret: str, session_key: str, token: str, *, now: float | None = None) -> str | None:
-    """The account a valid, unexpired pass for ``session_key`` names, else None."""
+def _read_signed_pass(prefix: str, secret: str, stream_key: str, token: str, now: float | None) -> str | None:
     parts = token.split(".")
-    if len(parts) != 4 or parts[0] != _VIEWER_PREFIX or not parts[2].isdigit():
+    if len(parts) != 4 or parts[0] != prefix or not parts[2].isdigit():
         return None
     _, encoded, expires, signature = parts
-    expected = _mac(secret, _VIEWER_PREFIX, session_key, encoded, expires)
+    expected = _mac(secret, prefix, stream_key, encoded, expires)
     if not hmac.compare_digest(signature.encode("utf-8"), expected.encode("utf-8")):
         return None
     if int(expires) < (time.time() if now is None else now):
@@ -79,6 +76,27 @@ def read_viewer_pass(secret: str, session_key: str, token: str, *, now: float | 
         return _unb64(encoded)
     except (ValueError, UnicodeDecodeError):
         return None
+
+
+def viewer_pass(secret: str, session_key: str, account: str, *, expires_at: int) -> str:
+    """A pass the app hands a signed-in viewer so a relay process can admit them without the database."""
+    return _signed_pass(_VIEWER_PREFIX, secret, session_key, account, expires_at)
+
+
+def read_viewer_pass(secret: str, session_key: str, token: str, *, now: float | None = None) -> str | None:
+    """The account a valid, unexpired pass for ``session_key`` names, else None."""
+    return _read_signed_pass(_VIEWER_PREFIX, secret, session_key, token, now)
+
+
+def interpreter_pass(secret: str, channel_key: str, account: str, *, expires_at: int) -> str:
+    """A pass to publish into one interpretation channel (server/streams/channels.py), naming the interpreter, so
+    the relay tells the booth's two interpreters apart and forwards only the one on air."""
+    return _signed_pass(_INTERPRETER_PREFIX, secret, channel_key, account, expires_at)
+
+
+def read_interpreter_pass(secret: str, channel_key: str, token: str, *, now: float | None = None) -> str | None:
+    """The interpreter a valid, unexpired pass for ``channel_key`` names, else None."""
+    return _read_signed_pass(_INTERPRETER_PREFIX, secret, channel_key, token, now)
 
 
 def control_token(secret: str) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.accounts.models import Account, AuthSession, EventRole, Role
+from server.accounts.models import Account, AuthSession, EventRole, Role, RoleLanguage
 from server.accounts.tokens import new_token, token_hash
 from server.agenda.interchange import DEMO_EVENT_FILE, import_event, parse_event_file
 from server.agenda.models import Room, Session
@@ -59,14 +59,18 @@ async def person(
     sessions: tuple[Session, ...] = (),
     checked_in: bool = False,
     admin: bool = False,
+    languages: tuple[str, ...] = (),
 ) -> Person:
-    """An account (with a confirmed registration when ``attendance`` is given), signed in."""
+    """An account (with a confirmed registration when ``attendance`` is given), signed in; ``languages`` are those
+    an interpreter or captioner ``role`` serves."""
     email = f"{name.lower().replace(' ', '.')}.{secrets.token_hex(3)}@example.org"
     account = Account(email=email, name=name, admin=admin)
     db.add(account)
     await db.flush()
     if role is not None:
         db.add(EventRole(event_id=event.id or 0, account_id=account.id or 0, role=role))
+        for language in languages:
+            db.add(RoleLanguage(event_id=event.id or 0, account_id=account.id or 0, role=role, language=language))
     if attendance is not None:
         registration = Registration(
             event_id=event.id or 0,
