@@ -8,6 +8,7 @@ from realtime.live.payloads import Kind, optional, required
 from realtime.live.sioserver import LiveSocketServer
 from server.broadcast import Outcome
 from server.captions import services as captions
+from server.errors import PodiumError
 
 TEXT = required(Kind.text)
 NAMESPACE = "/live"  # server.py's, which imports this module
@@ -28,15 +29,16 @@ async def send(call: Call) -> Outcome:
 
 @room_action("caption.follow", language=TEXT, since=optional(Kind.int_or_null))
 async def follow(call: Call) -> Outcome:
-    outcome = await captions.follow_captions(
-        call.db,
-        actor=call.actor,
-        session_id=call.session_id,
-        language=call.payload["language"],
-        since=call.payload.get("since"),
-    )
-    await follow_language(call, outcome.answer["language"])
-    return outcome
+    language = call.payload["language"][: captions.MAX_LANGUAGE]
+    # In the language's group before reading its lines, so no line committed meanwhile falls between the two.
+    await follow_language(call, language)
+    try:
+        return await captions.follow_captions(
+            call.db, actor=call.actor, session_id=call.session_id, language=language, since=call.payload.get("since")
+        )
+    except PodiumError:
+        await follow_language(call, "")
+        raise
 
 
 async def follow_language(call: Call, language: str) -> None:

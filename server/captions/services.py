@@ -37,6 +37,7 @@ from server.registration.roles import actor_in
 MAX_LINE = 300  # characters: a caption line, not a paragraph
 RECENT = 20  # lines a viewer gets on choosing a language
 MAX_CATCH_UP = 200  # a viewer further behind gets the recent lines instead
+MAX_LANGUAGE = 35  # characters of a BCP 47 code, as stored
 
 
 def audience(session_id: int, language: str) -> str:
