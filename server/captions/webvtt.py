@@ -46,12 +46,12 @@ def webvtt(cues: Sequence[Cue], *, origin: dt.datetime, language: str) -> str:
         "",
     ]
     ordered = sorted(cues, key=lambda cue: cue.seq)
-    previous_end = dt.timedelta(0)
+    previous_start = dt.timedelta(0)
     for index, cue in enumerate(ordered):
-        start = max(cue.said_at - origin, previous_end)  # cue start times never go backwards
+        start = max(cue.said_at - origin, previous_start)  # cue start times never go backwards
         following = ordered[index + 1].said_at - origin if index + 1 < len(ordered) else None
         length = LAST if following is None else min(max(following - start, SHORTEST), LONGEST)
         end = start + length
-        previous_end = start
+        previous_start = start
         lines += [str(cue.seq), f"{timestamp(start)} --> {timestamp(end)}", escaped(cue.text), ""]
     return "\n".join(lines)
