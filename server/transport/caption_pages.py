@@ -40,7 +40,7 @@ async def captioner_page(request: Request, page: SessionPage) -> Response:
         view,
         language=language,
         language_label=language_name(language, locale=current_language().code),
-        languages=named_languages(languages),
+        caption_choices=named_languages(languages),
         room_url=session_path(request, "room", event, view),
         vtt_url=path_for(request, "captions_vtt", slug=event.slug, code=view.session.code, language=language),
         max_line=captions.MAX_LINE,

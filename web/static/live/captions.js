@@ -24,9 +24,18 @@ function remember(language) {
 }
 
 function whenParsed(run) {
-  // Module scripts run before DOMContentLoaded: by then the player (stream.js) has set up its menus.
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", run);
-  else run();
+  // Module scripts run before DOMContentLoaded ("interactive" already): by then the player (stream.js, a later
+  // module) has set up its menus. The load event covers a call after DOMContentLoaded; `once` keeps it to one run.
+  let done = false;
+  const once = () => {
+    if (!done) run();
+    done = true;
+  };
+  if (document.readyState === "complete") once();
+  else {
+    document.addEventListener("DOMContentLoaded", once, { once: true });
+    window.addEventListener("load", once, { once: true });
+  }
 }
 
 export function mountCaptions(connection, box = document.querySelector("[data-captions]")) {
