@@ -18,6 +18,7 @@ from server.accounts.models import Account
 from server.accounts.rules import is_delegate
 from server.agenda.services import Programme, SessionView
 from server.broadcast import Broadcaster, publish
+from server.captions.rules import can_open_captioner
 from server.captions.services import caption_languages
 from server.errors import Forbidden, InvalidInput, NotFound
 from server.events.models import Event
@@ -123,6 +124,7 @@ async def room_page(request: Request) -> Response:
         console_url=session_path(request, "moderate", event, view),
         screen_url=session_path(request, "screen", event, view),
         caption_languages=await caption_menu(request, event, view),
+        caption_url=session_path(request, "caption", event, view) if allows(actor, can_open_captioner) else "",
     )
     return private(render(request, "live/room.html", context))
 

@@ -19,6 +19,7 @@ from server.registration.removal import remove_from_event
 from server.registration.roles import actor_in
 from tests.support import factories
 from tests.support.factories import Person
+from tests.support.html import page
 from tests.support.live_clients import LiveClient, client_id, lost_within
 from tests.support.servers import LiveRoomsServer
 from tests.support.world import World
@@ -57,7 +58,7 @@ def line(room: int, text: str, language: str = "ja", client: str | None = None) 
     return {"session": room, "language": language, "text": text, "client_id": client or client_id()}
 
 
-async def vtt(live_rooms: LiveRoomsServer, person: Person | None, path: str) -> httpx.Response:
+async def fetched(live_rooms: LiveRoomsServer, person: Person | None, path: str) -> httpx.Response:
     cookies = {"podium_session": person.token} if person else {}
     async with httpx.AsyncClient(base_url=live_rooms.url, cookies=cookies) as http:
         return await http.get(path)
@@ -90,7 +91,7 @@ async def test_lines_reach_the_viewers_of_their_language_as_text_and_the_webvtt_
     await late.join(room)
     reconnected = await late.call("caption.follow", {"session": room, "language": "ja", "since": 1})
     await asyncio.sleep(0.3)  # what the English viewer would have been sent by now
-    replay = await vtt(live_rooms, world.delegate, world.path("captions/ja.vtt"))
+    replay = await fetched(live_rooms, world.delegate, world.path("captions/ja.vtt"))
 
     assert followed == {"ok": True, "language": "ja", "lines": [], "seq": 0}
     assert [answer["line"]["seq"] for answer in answers] == [1, 2, 3]
@@ -214,12 +215,12 @@ async def test_webvtt_is_for_those_who_may_enter_the_room(
     theirs = f"/{world.event.slug}/sessions/{world.other_session.code}/captions/ja.vtt"
 
     answers = {
-        "delegate": await vtt(live_rooms, world.delegate, world.path("captions/ja.vtt")),
-        "outsider": await vtt(live_rooms, world.outsider, world.path("captions/ja.vtt")),
-        "anonymous": await vtt(live_rooms, None, world.path("captions/ja.vtt")),
-        "not offered": await vtt(live_rooms, world.delegate, world.path("captions/fr.vtt")),
-        "another event's session": await vtt(live_rooms, world.organiser, theirs),
-        "no lines yet": await vtt(live_rooms, world.delegate, world.path("captions/en.vtt")),
+        "delegate": await fetched(live_rooms, world.delegate, world.path("captions/ja.vtt")),
+        "outsider": await fetched(live_rooms, world.outsider, world.path("captions/ja.vtt")),
+        "anonymous": await fetched(live_rooms, None, world.path("captions/ja.vtt")),
+        "not offered": await fetched(live_rooms, world.delegate, world.path("captions/fr.vtt")),
+        "another event's session": await fetched(live_rooms, world.organiser, theirs),
+        "no lines yet": await fetched(live_rooms, world.delegate, world.path("captions/en.vtt")),
     }
 
     assert {name: answer.status_code for name, answer in answers.items()} == {
@@ -232,3 +233,26 @@ async def test_webvtt_is_for_those_who_may_enter_the_room(
     }
     assert "記録" in answers["delegate"].text
     assert answers["no lines yet"].text.startswith("WEBVTT\n")
+
+
+async def test_pages_offer_the_captions_of_the_event(
+    world: World, captioners: Captioners, live_rooms: LiveRoomsServer
+) -> None:
+    captioner_room = page(await fetched(live_rooms, captioners.japanese, world.path("room")))
+    delegate_room = page(await fetched(live_rooms, world.delegate, world.path("room")))
+    captioner_page = page(await fetched(live_rooms, captioners.japanese, world.path("caption?language=en")))
+    organiser_page = page(await fetched(live_rooms, world.organiser, world.path("caption?language=ja")))
+    screen = page(await fetched(live_rooms, world.moderator, world.path("screen?captions=ja")))
+    plain_screen = page(await fetched(live_rooms, world.moderator, world.path("screen?captions=fr")))
+
+    # The event has captioners of English and Japanese: those are the viewer's choices, in the event's order.
+    assert delegate_room.xpath("//*[@data-caption-choices]/li/@data-value") == ["en", "ja"]
+    assert delegate_room.xpath("//a[text()='Write captions']") == []
+    assert captioner_room.xpath("//a[text()='Write captions']/@href") == [world.path("caption")]
+    # A captioner writes their own language whatever the address asks; an organiser picks any of the event's.
+    assert captioner_page.xpath("//form[@id='caption-form']/@data-language") == ["ja"]
+    assert captioner_page.xpath("//select[@id='caption-language']") == []
+    assert organiser_page.xpath("//form[@id='caption-form']/@data-language") == ["ja"]
+    assert organiser_page.xpath("//select[@id='caption-language']/option/@value") == ["en", "zh", "ja"]
+    assert screen.xpath("//*[@data-captions]/@data-language") == ["ja"]
+    assert plain_screen.xpath("//*[@data-captions]") == []
