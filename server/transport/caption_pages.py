@@ -49,7 +49,7 @@ async def captioner_page(request: Request, page: SessionPage) -> Response:
 
 
 async def captions_vtt(request: Request) -> Response:
-    """Whoever may enter the session's live room may read its captions; to anyone else they are not found."""
+    """Signed-in people who may enter the session's live room read its captions; to anyone else they are not found."""
     page = await load_session_page(request)
     account = page.actor.account
     if account is None:
