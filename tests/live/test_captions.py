@@ -256,3 +256,25 @@ async def test_pages_offer_the_captions_of_the_event(
     assert organiser_page.xpath("//select[@id='caption-language']/option/@value") == ["en", "zh", "ja"]
     assert screen.xpath("//*[@data-captions]/@data-language") == ["ja"]
     assert plain_screen.xpath("//*[@data-captions]") == []
+
+
+async def test_a_viewer_who_loses_the_room_stops_receiving_its_captions(
+    world: World, captioners: Captioners, clients, database: Database
+) -> None:
+    room = world.session.id
+    captioner, viewer = await clients(captioners.japanese), await clients(world.delegate)
+    for client in (captioner, viewer):
+        assert (await client.join(room))["ok"]
+    await viewer.call("caption.follow", {"session": room, "language": "ja"})
+    await captioner.call("caption.send", line(room, "まだ見えます"))
+    await viewer.wait_for("caption", lambda data: data["seq"] == 1)
+
+    async with database.session() as db:
+        organiser = await actor_in(db, account=world.organiser.account, event=world.event)
+        await remove_from_event(db, actor=organiser, event=world.event, account_id=world.delegate.account.id or 0)
+    await viewer.wait_for("revoked")
+    after = await captioner.call("caption.send", line(room, "もう見えません"))
+    await asyncio.sleep(0.3)  # what the viewer would have been sent by now
+
+    assert after["line"]["seq"] == 2
+    assert [data["seq"] for data in viewer.received["caption"]] == [1]
