@@ -12,6 +12,7 @@ from server.agenda.models import (
     Track,
 )
 from server.audit.models import AuditEntry
+from server.captions.models import CaptionLine, CaptionTrack
 from server.events.models import Event, EventBanner, EventLogo
 from server.interpretation.models import ChannelPlan
 from server.live.models import (
@@ -47,6 +48,8 @@ __all__ = [
     "AuditEntry",
     "Announcement",
     "AuthSession",
+    "CaptionLine",
+    "CaptionTrack",
     "ChannelPlan",
     "ChatMessage",
     "Event",

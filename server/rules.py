@@ -7,6 +7,7 @@ from typing import Any
 
 from server.accounts import rules as accounts
 from server.agenda import rules as agenda
+from server.captions import rules as captions
 from server.live import rules as live
 from server.organising import rules as organising
 from server.permissions import RULES, Rule
@@ -18,6 +19,7 @@ DOMAINS = {
     "agenda": agenda,
     "registration": registration,
     "live": live,
+    "captions": captions,
     "streams": streams,
     "organising": organising,
 }

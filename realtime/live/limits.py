@@ -18,6 +18,7 @@ LIMITS: dict[str, Rate] = {
     "ask": Rate(5 / 60, 5.0),
     "chat": Rate(10 / 30, 10.0),
     "vote": Rate(6.0, 60.0),
+    "caption": Rate(1.0, 20.0),  # a line a second, after a burst of a respeaker's pasted lines
 }
 CONNECTIONS_PER_PERSON = 20  # tabs and devices of one account, or of one guest key
 # The guests behind one address (a hall on the venue's NAT, scanning the room's QR code) share one person's

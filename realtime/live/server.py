@@ -12,6 +12,7 @@ from typing import Any
 import socketio
 
 from realtime.live.actions import Action, Call, Connection
+from realtime.live.captions import leave_captions
 from realtime.live.coalescer import Coalescer
 from realtime.live.limits import PersonLimits
 from realtime.live.packets import BoundedPacket
@@ -270,6 +271,7 @@ class LiveServer:
         sid = connection.sid
         for group in (audiences.moderators(session_id), audiences.audience(session_id)):
             await self.sio.leave_room(sid, group, namespace=NAMESPACE)
+        await leave_captions(self.sio, sid, session_id)
         if session_id in connection.following:
             connection.following -= {session_id}
             await self.sio.leave_room(sid, audiences.person(session_id, participant.key), namespace=NAMESPACE)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from server.accounts.actors import Actor
-from server.accounts.rules import is_delegate, is_moderator, is_organiser, is_speaker
+from server.accounts.models import Role
+from server.accounts.rules import has_role, is_delegate, is_moderator, is_organiser, is_speaker
 from server.i18n import gettext as _
 from server.live.models import ParticipantListAccess
 from server.permissions import Rule, predicate
@@ -19,8 +20,9 @@ can_moderate = (is_moderator | is_organiser).named(
 can_announce = is_organiser.named(
     "can_announce", message=lambda: _("Only the event's organisers may make announcements.")
 )
-# Enter every room of the event without a registration or a pick of the session (PROTOCOL.md: join).
-enters_every_room = (is_speaker | is_moderator | is_organiser).named("enters_every_room")
+# Enter every room of the event without a registration or a pick of the session (PROTOCOL.md: join); a captioner
+# types the captions of any session (server/captions).
+enters_every_room = (is_speaker | is_moderator | is_organiser | has_role(Role.captioner)).named("enters_every_room")
 can_change_live_settings = is_organiser.named("can_change_live_settings")
 # Who sees the event's participant list, by its live setting (``ParticipantListAccess``); the widest is
 # ``can_see_participants``.

@@ -18,8 +18,12 @@ from server.accounts.models import Account
 from server.accounts.rules import is_delegate
 from server.agenda.services import Programme, SessionView
 from server.broadcast import Broadcaster, publish
+from server.captions.rules import can_open_captioner
+from server.captions.services import caption_languages
 from server.errors import Forbidden, InvalidInput, NotFound
 from server.events.models import Event
+from server.formats import language_name
+from server.i18n import current_language
 from server.i18n import gettext as _
 from server.live.access import (
     Identity,
@@ -74,6 +78,18 @@ async def admitted(
         )
 
 
+def named_languages(languages: list[str]) -> list[tuple[str, str]]:
+    """(code, name in the reader's language) of each language."""
+    return [(code, language_name(code, locale=current_language().code)) for code in languages]
+
+
+async def caption_menu(request: Request, event: Event, view: SessionView) -> list[tuple[str, str]]:
+    """The caption languages a viewer of the session may choose (server/captions), named."""
+    async with database(request).session() as db:
+        languages = await caption_languages(db, event=event, session_id=view.session.id or 0)
+    return named_languages(languages)
+
+
 def refused(request: Request, event: Event, view: SessionView, *, message: str, actor: Actor) -> Response:
     """A clear page instead of the room: what is missing, and where to get it."""
     context = page_context(
@@ -107,6 +123,8 @@ async def room_page(request: Request) -> Response:
         whep_url=relay_path("whep", str(view.session.id)),
         console_url=session_path(request, "moderate", event, view),
         screen_url=session_path(request, "screen", event, view),
+        caption_languages=await caption_menu(request, event, view),
+        caption_url=session_path(request, "caption", event, view) if allows(actor, can_open_captioner) else "",
     )
     return private(render(request, "live/room.html", context))
 
@@ -172,6 +190,15 @@ async def screen_page(request: Request, page: SessionPage) -> Response:
         short_address=short.split("://", 1)[-1],
         qr=qr_image(url),
         refresh_at=min(upcoming).isoformat() if upcoming else "",
+        # The hall's captions: ``?captions=ja`` on the screen's address, one of the session's caption languages.
+        screen_captions=next(
+            (
+                choice
+                for choice in await caption_menu(request, event, view)
+                if choice[0] == request.query_params.get("captions")
+            ),
+            None,
+        ),
     )
     return private(render(request, "live/screen.html", context))
 

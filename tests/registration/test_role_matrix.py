@@ -69,11 +69,19 @@ RULES: dict[str, dict[str, str]] = {
     "the session's speakers and moderators": allowing("speaker", "moderator", "session_moderator", "organiser"),
     "instance admin": allowing("admin"),
     # An event-wide role but a delegate's: a role in one session only does not count (staff_events).
-    "staff of any event": allowing("speaker", "moderator", "checkin", "organiser", "other_organiser", "admin"),
+    "staff of any event": allowing(
+        "speaker", "moderator", "checkin", "organiser", "other_organiser", "admin", "captioner"
+    ),
     "event creator": allowing("admin", "organiser"),  # PODIUM_EVENT_CREATORS names the organiser here
     "delegate": allowing("delegate"),
     "delegate, others sent on": allowing("delegate", others=REDIRECT),
-    "api token": dict.fromkeys(PERSONS, UNAUTHORISED),  # a browser's cookie is no credential for the write API
+    "api token": dict.fromkeys(PERSONS, UNAUTHORISED),
+    # Live captions: the captioner page for captioners and organisers; a session's captions (WebVTT) for whoever may
+    # enter its live room.
+    "captioners": allowing("captioner", "organiser"),
+    "the room's participants": allowing(
+        "delegate", "speaker", "moderator", "session_moderator", "organiser", "captioner"
+    ),  # a browser's cookie is no credential for the write API
 }
 SESSION_STAFF_RULES = {"session moderator", "the session's speakers and moderators"}  # a role in one session counts
 # Routes another test owns, each with the reason the matrix leaves it there (a secret from a mail, say).
@@ -217,6 +225,8 @@ ROUTES: dict[str, str] = {
     "recording_delete": "organiser",
     "recording_play": "session moderator",
     "recording_stop": "session moderator",
+    "caption": "captioners",
+    "captions_vtt": "the room's participants",
     # The write API: a token of the event's, never a cookie.
     "api_session_create": "api token",
     "api_session_update": "api token",

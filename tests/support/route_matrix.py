@@ -41,6 +41,7 @@ PERSONS = (
     "organiser",
     "other_organiser",  # another event's organiser
     "admin",  # an instance admin with no role in the event
+    "captioner",  # captions the event's English (server/captions)
 )
 
 # Destructive posts go last, so the objects the other routes name are still there when they are asked.
@@ -162,6 +163,7 @@ async def build_matrix_world(database: Database, slug: str, *, secret: str) -> M
             "organiser": await person(db, event, "Organiser One", role=Role.organiser),
             "other_organiser": await person(db, other, "Other Organiser", role=Role.organiser),
             "admin": await person(db, event, "Instance Admin", admin=True),
+            "captioner": await person(db, event, "Caption Writer", role=Role.captioner, languages=("en",)),
         }
         # The speaker speaks in the matrix's session, linked to their account as an organiser links them.
         voice = SpeakerPerson(
@@ -195,6 +197,7 @@ async def build_matrix_world(database: Database, slug: str, *, secret: str) -> M
             "admin_enable": staff,
             "admin_import_apply": {"import_id": str(admin_import.id)},
             "chart_csv": {"name": "countries"},  # a chart's name, the same in every event
+            "captions_vtt": {"language": "en"},  # one of the event's languages
         }
 
     return MatrixWorld(event, other, people, ours, theirs, routes_own(ours), routes_own(theirs))

@@ -55,6 +55,11 @@ export class LiveConnection {
     this.gapTimer = null;
     this.resyncAfterJoin = false;
     this.waiting = [];
+    this.joinedListeners = []; // called after every join's answer (a reconnect too): captions follow again
+  }
+
+  onJoined(listener) {
+    this.joinedListeners.push(listener);
   }
 
   start() {
@@ -191,6 +196,7 @@ export class LiveConnection {
     const waiting = this.waiting;
     this.waiting = [];
     waiting.forEach((resolve) => resolve(true));
+    this.joinedListeners.forEach((listener) => listener());
   }
 
   onRoomEvent(event) {

@@ -2,6 +2,7 @@
 // phone, side by side on a desktop.
 
 import { allTabs } from "../common/tabs.js";
+import { mountCaptions } from "./captions.js";
 import { mountChat } from "./chat.js";
 import { startRoom } from "./page.js";
 import { mountPoll } from "./polls.js";
@@ -11,4 +12,5 @@ const { state, connection } = startRoom();
 mountQuestions({ state, connection });
 mountPoll({ state, connection });
 mountChat({ state, connection });
+mountCaptions(connection);
 allTabs();

@@ -1,13 +1,15 @@
 // The room screen (projector): the highlighted question, big, and the poll results the moderators show.
 // The QR code, the room's short code and the now/next sessions come with the page, which reloads when the next session starts.
 
+import { mountCaptions } from "./captions.js";
 import { T, byId, clear, el, whereFrom } from "./dom.js";
 import { startRoom } from "./page.js";
 import { resultsShown, resultsView } from "./polls.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-const { root, state } = startRoom();
+const { root, state, connection } = startRoom();
+mountCaptions(connection);
 const question = byId("screen-question");
 const text = byId("screen-question-text");
 const meta = byId("screen-question-meta");
