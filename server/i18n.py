@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -107,6 +109,19 @@ def activate(language: Language) -> contextvars.Token[Language]:
 
 def deactivate(token: contextvars.Token[Language]) -> None:
     _current.reset(token)
+
+
+@contextlib.contextmanager
+def speaking(*codes: str) -> Iterator[Language]:
+    """Writes in the first of ``codes`` that names one of our languages (a mail's recipient's choices, most
+    telling first; "" skipped), else English: the texts, dates and numbers made inside follow it."""
+    found = (find_language(code) for code in codes if code)
+    language = next((each for each in found if each is not None), DEFAULT_LANGUAGE)
+    token = activate(language)
+    try:
+        yield language
+    finally:
+        deactivate(token)
 
 
 def current_language() -> Language:
