@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from server import i18n
+from server import formats, i18n
 
 
 @pytest.mark.parametrize(
@@ -60,3 +62,13 @@ def test_arabic_is_the_one_right_to_left_language() -> None:
     directions = {language.code: language.direction for language in i18n.LANGUAGES}
 
     assert directions == {"en": "ltr", "zh-Hans": "ltr", "ja": "ltr", "ko": "ltr", "id": "ltr", "ar": "rtl"}
+
+
+def test_arabic_times_and_numbers_use_the_digits_chromium_uses() -> None:
+    """Babel (pages, mails) and Chromium's Intl (web/static/common/when.js) both write Arabic with Latin digits
+    (CLDR's default for "ar"), so a chat line's time reads like the agenda's beside it; dates name the month."""
+    moment = dt.datetime(2021, 10, 27, 9, 5, tzinfo=dt.UTC)
+
+    assert formats.time(moment, "UTC", locale="ar") == "09:05"
+    assert formats.number(12345, locale="ar") == "12,345"
+    assert formats.datetime(moment, "UTC", locale="ar") == "27 أكتوبر 2021، 09:05"
