@@ -31,7 +31,6 @@ from server.transport.auth import (
 from server.transport.context import database, next_from, private, see_other, settings, sign_in_redirect
 from server.transport.hall_pages import adopt_remembered_guest
 from server.transport.labels import attendance_labels, role_labels, status_labels
-from server.transport.language import restore_language
 from server.transport.rendering import render
 from server.transport.urls import SiteUrls, path_for
 from server.transport.zones import restore_zone
@@ -93,7 +92,6 @@ async def signin_use(request: Request) -> Response:
     set_session_cookie(request, response, signed_in.session_token, max_age=int(SESSION_LIFETIME.total_seconds()))
     await adopt_remembered_guest(request, response, account_id=signed_in.account.id or 0)
     restore_zone(request, response, signed_in.account)
-    restore_language(request, response, signed_in.account)
     return response
 
 

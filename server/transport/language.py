@@ -6,15 +6,13 @@ from __future__ import annotations
 from urllib.parse import parse_qs
 
 from starlette.requests import Request
-from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import i18n
-from server.accounts.models import Account
 from server.accounts.services import remember_language
 from server.cookies import LANGUAGE_COOKIE, SESSION_COOKIE, chosen_language
 from server.i18n import gettext as _
-from server.transport.auth import current_account, set_private_cookie
+from server.transport.auth import current_account
 from server.transport.context import database
 from server.transport.errors import error_response
 
@@ -89,10 +87,3 @@ async def remember_on_account(request: Request, language: i18n.Language) -> None
         account = await current_account(request, db)
         if account is not None:
             await remember_language(db, account=account, language=language)
-
-
-def restore_language(request: Request, response: Response, account: Account) -> None:
-    """Signing in on a browser that remembers no language brings the account's choice to it."""
-    language = i18n.find_language(account.language) if account.language else None
-    if language is not None and not request.cookies.get(LANGUAGE_COOKIE):
-        set_private_cookie(request, response, LANGUAGE_COOKIE, language.code, max_age=LANGUAGE_COOKIE_AGE)
