@@ -84,14 +84,13 @@ async def request_sign_in(
     await begin_write(db)
     token = await create_sign_in_link(db, email=email, requester_ip=requester_ip, next_path=next_path, now=now)
     link = links.sign_in(token)
-    # The visitor asking reads the page in its language: the link comes in that one, whatever the account chose.
-    with i18n.speaking(i18n.current_language().code):
-        await queue_mail(
-            db,
-            recipient=email,
-            subject=_("Your Podium sign-in link"),
-            body=_("Open this link to sign in. It works once and expires in 30 minutes:\n\n{link}\n").format(link=link),
-        )
+    # In the active language, the page's: the visitor asking reads it now, whatever language the account chose.
+    await queue_mail(
+        db,
+        recipient=email,
+        subject=_("Your Podium sign-in link"),
+        body=_("Open this link to sign in. It works once and expires in 30 minutes:\n\n{link}\n").format(link=link),
+    )
     await db.commit()
     return email
 

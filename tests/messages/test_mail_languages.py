@@ -174,3 +174,25 @@ async def test_a_message_to_two_people_reaches_each_in_their_language(
     assert "2021年10月" in to_japanese.body  # the event's dates as Japanese write them
     assert "[ar] " in to_arabic.body and "[ja] " not in to_arabic.body
     assert "أكتوبر" in to_arabic.body  # October, in Arabic
+
+
+async def test_a_staff_invitation_goes_in_the_invitees_language_else_the_events(
+    client: httpx.AsyncClient, database: Database, cast: Cast
+) -> None:
+    slug = cast.event.slug
+    async with database.session() as db:
+        db.add(Account(email="jiwoo@example.org", name="Jiwoo", language="ko"))
+        await db.commit()
+    await signed_in_as(client, database, "organiser@example.org")
+    client.headers["accept-language"] = "zh-CN"  # the organiser reads Chinese: nobody invited asked for it
+
+    for address in ("jiwoo@example.org", "stranger@example.org"):
+        invited = await post(client, f"/{slug}/organiser/staff", {"email": address, "role": "checkin"})
+        assert invited.status_code == 303
+
+    (to_korean,), (to_stranger,) = (
+        await mails_to(database, "jiwoo@example.org"),
+        await mails_to(database, "stranger@example.org"),
+    )
+    assert to_korean.subject.startswith("[ko] Invitation: ")
+    assert to_stranger.subject.startswith("Invitation: ")  # the event's first language, English
