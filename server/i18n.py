@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -37,18 +39,38 @@ _BY_CODE = {language.code.lower(): language for language in LANGUAGES}
 _current: contextvars.ContextVar[Language] = contextvars.ContextVar("language", default=DEFAULT_LANGUAGE)
 
 
+# Other tags for our languages: Chinese without a script is read as Simplified where it is spoken so (mainland,
+# Singapore, Malaysia); "in" is Indonesian's code before ISO 639 renamed it (old Java and Android still send it).
+_ALIASES = {
+    "zh": "zh-hans",
+    "zh-cn": "zh-hans",
+    "zh-sg": "zh-hans",
+    "zh-my": "zh-hans",
+    "in": "id",
+}
+
+
 def find_language(code: str) -> Language | None:
+    """Our language for a BCP 47 tag: exactly, by an alias, or by its first subtag with a region or variant after
+    it (ja-JP, ko-KR, id-ID, in-ID, ar-EG, ar-SA, en-GB). Chinese keeps its script: zh-Hans-CN is Simplified,
+    zh-Hant and zh-TW are none of ours."""
     code = code.strip().lower().replace("_", "-")
     if code in _BY_CODE:
         return _BY_CODE[code]
-    if code in {"zh", "zh-cn", "zh-sg", "zh-hans-cn"}:
-        return _BY_CODE["zh-hans"]
-    return None
+    if code in _ALIASES:
+        return _BY_CODE[_ALIASES[code]]
+    first, _, rest = code.partition("-")
+    if not rest:
+        return None
+    if first == "zh":
+        return _BY_CODE["zh-hans"] if rest.split("-")[0] == "hans" else None
+    return find_language(first)
 
 
 @lru_cache(maxsize=512)
 def negotiate(accept_language: str) -> Language:
-    """The best of our languages for an Accept-Language header."""
+    """The best of our languages for an Accept-Language header; a language weighted q=0 is refused, and any other
+    Chinese (zh-TW, zh-Hant) still gets Simplified rather than English."""
     weighted = []
     for index, part in enumerate(accept_language.split(",")):
         tag, _, params = part.strip().partition(";")
@@ -58,9 +80,10 @@ def negotiate(accept_language: str) -> Language:
                 quality = float(params.strip()[2:])
             except ValueError:
                 continue
-        weighted.append((-quality, index, tag))
+        if quality > 0:
+            weighted.append((-quality, index, tag))
     for _quality, _index, tag in sorted(weighted):
-        language = find_language(tag) or find_language(tag.split("-")[0])
+        language = find_language(tag) or find_language(tag.strip().split("-")[0])
         if language is not None:
             return language
     return DEFAULT_LANGUAGE
@@ -86,6 +109,19 @@ def activate(language: Language) -> contextvars.Token[Language]:
 
 def deactivate(token: contextvars.Token[Language]) -> None:
     _current.reset(token)
+
+
+@contextlib.contextmanager
+def speaking(*codes: str) -> Iterator[Language]:
+    """Writes in the first of ``codes`` that names one of our languages (a mail's recipient's choices, most
+    telling first; "" skipped), else English: the texts, dates and numbers made inside follow it."""
+    found = (find_language(code) for code in codes if code)
+    language = next((each for each in found if each is not None), DEFAULT_LANGUAGE)
+    token = activate(language)
+    try:
+        yield language
+    finally:
+        deactivate(token)
 
 
 def current_language() -> Language:

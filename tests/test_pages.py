@@ -394,6 +394,18 @@ async def test_language_is_remembered_from_the_switch(client: httpx.AsyncClient,
     assert page(response).get("lang") == "zh-Hans"
 
 
+@pytest.mark.parametrize(
+    ("accept_language", "lang", "direction"),
+    [("ja-JP,ja;q=0.9", "ja", "ltr"), ("ko-KR", "ko", "ltr"), ("in", "id", "ltr"), ("ar-EG,en;q=0.5", "ar", "rtl")],
+)
+async def test_page_language_and_direction_follow_the_browser(
+    client: httpx.AsyncClient, agenda: Agenda, accept_language: str, lang: str, direction: str
+) -> None:
+    response = await client.get(f"/{SLUG}/", headers={"accept-language": accept_language})
+
+    assert (page(response).get("lang"), page(response).get("dir")) == (lang, direction)
+
+
 # The session page
 
 

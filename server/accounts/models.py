@@ -32,6 +32,9 @@ class Account(SQLModel, table=True):
     admin: bool = Field(default=False)
     # The time zone the person chose to read times in (an IANA name); "" for each event's own zone.
     time_zone: str = Field(default="", max_length=64)
+    # The interface language the person last chose (the switch, or their registration form's language), a code of
+    # server.i18n.LANGUAGES; "" for none yet. Mails to them are written in it.
+    language: str = Field(default="", max_length=16)
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlmodel import col, delete, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from server import i18n
 from server.accounts.emails import normalise_email
 from server.accounts.models import Account, AuthSession, EventRole, Role, SignInLink
 from server.accounts.revocations import Reason, record_revocation
@@ -83,6 +84,7 @@ async def request_sign_in(
     await begin_write(db)
     token = await create_sign_in_link(db, email=email, requester_ip=requester_ip, next_path=next_path, now=now)
     link = links.sign_in(token)
+    # In the active language, the page's: the visitor asking reads it now, whatever language the account chose.
     await queue_mail(
         db,
         recipient=email,
@@ -254,3 +256,27 @@ async def remember_time_zone(db: AsyncSession, *, account: Account, zone: str) -
     await db.exec(update(Account).where(col(Account.id) == account.id).values(time_zone=zone))
     account.time_zone = zone
     await db.commit()
+
+
+async def remember_language(db: AsyncSession, *, account: Account, language: i18n.Language) -> None:
+    """Keeps the interface language a person chose, so mails to them are written in it."""
+    if account.language == language.code:
+        return
+    await begin_write(db)
+    await db.exec(update(Account).where(col(Account.id) == account.id).values(language=language.code))
+    account.language = language.code
+    await db.commit()
+
+
+async def account_language(db: AsyncSession, *, account_id: int | None = None, email: str = "") -> str:
+    """The language the account (by id, else by address) chose; "" when it chose none or there is no account."""
+    if account_id is not None:
+        query = select(Account.language).where(Account.id == account_id)
+    else:
+        query = select(Account.language).where(Account.email == email.strip().lower())
+    return (await db.exec(query)).first() or ""
+
+
+def event_language(event: Event) -> str:
+    """The event's first language: whom we know nothing about gets the event's mail in it."""
+    return event.language_list[0] if event.language_list else ""

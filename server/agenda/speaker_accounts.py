@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from server import i18n
 from server.accounts.actors import Actor
 from server.accounts.emails import normalise_email
 from server.accounts.models import Account, EventRole, Role
+from server.accounts.services import event_language
 from server.agenda.models import Person
 from server.agenda.rules import can_link_speakers
 from server.audit.services import record
@@ -78,7 +80,8 @@ async def link_speaker(
         after={"account": account.id, "email": email},
     )
     if invite is not None:
-        await _invite(db, event=event, person=person, email=email, links=invite)
+        with i18n.speaking(account.language, event_language(event)):  # theirs, else the event's
+            await _invite(db, event=event, person=person, email=email, links=invite)
     await db.commit()
     return account
 

@@ -106,7 +106,7 @@ class Holder:
     registration_id: int
     name: str
     email: str
-    language: str
+    language: str  # the account's choice, else the registration's
     time_zone: str  # the zone the person reads times in; "" for the event's own
 
 
@@ -120,7 +120,7 @@ async def _holders(db: AsyncSession, *, event: Event, session_ids: Sequence[int]
         .order_by(col(SessionChoice.registration_id))
     )
     people = (
-        select(Registration, Account.time_zone)
+        select(Registration, Account.time_zone, Account.language)
         .join(Account, col(Account.id) == col(Registration.account_id))
         .where(
             Registration.event_id == event.id,
@@ -131,8 +131,8 @@ async def _holders(db: AsyncSession, *, event: Event, session_ids: Sequence[int]
         )
     )
     holders = {
-        person.id: Holder(person.id or 0, person.name, person.email, person.language, time_zone)
-        for person, time_zone in (await db.exec(people)).all()
+        person.id: Holder(person.id or 0, person.name, person.email, chosen or person.language, time_zone)
+        for person, time_zone, chosen in (await db.exec(people)).all()
     }
     return [
         (session_id, holders[registration_id])

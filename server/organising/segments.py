@@ -89,7 +89,7 @@ class Audience:
 class Recipient:
     address: str
     name: str
-    language: str  # a site language code from the registration; empty: none known
+    language: str  # a site language code: the account's choice, else the registration's; empty: none known
 
 
 async def audience(db: AsyncSession, *, event: Event, segment: str, session_id: int | None) -> Audience:
@@ -111,7 +111,7 @@ async def audience(db: AsyncSession, *, event: Event, segment: str, session_id: 
 async def recipients(db: AsyncSession, *, event: Event, audience: Audience) -> list[Recipient]:
     """The segment's people now, each address once, ordered by address. Disabled accounts get nothing."""
     registered = (
-        select(Registration.email, Registration.name, Registration.language)
+        select(Registration.email, Registration.name, Account.language, Registration.language)
         .join(Account, col(Account.id) == Registration.account_id)
         .where(
             Registration.event_id == event.id,
@@ -120,7 +120,7 @@ async def recipients(db: AsyncSession, *, event: Event, audience: Audience) -> l
         )
     )
     segment = audience.segment
-    rows: list[tuple[str, str, str]] = []
+    rows: list[tuple[str, str, str, str | None]] = []
     if segment in (Segment.registered, Segment.onsite, Segment.online):
         if segment != Segment.registered:
             attendance = Attendance.onsite if segment == Segment.onsite else Attendance.online
@@ -135,15 +135,16 @@ async def recipients(db: AsyncSession, *, event: Event, audience: Audience) -> l
     else:
         rows = await _accounts(db, event=event, segment=segment)
     people: dict[str, Recipient] = {}
-    for address, name, language in rows:
+    for address, name, chosen, registered_in in rows:
         key = address.strip().lower()
         if key and key not in people:
-            people[key] = Recipient(address=address.strip(), name=name, language=language)
+            people[key] = Recipient(address=address.strip(), name=name, language=chosen or registered_in or "")
     return [people[key] for key in sorted(people)]
 
 
-async def _accounts(db: AsyncSession, *, event: Event, segment: Segment) -> list[tuple[str, str, str]]:
-    """Speakers or staff (organisers, moderators of the event or a session, check-in staff): accounts, with their registration's language in the event when they have one."""
+async def _accounts(db: AsyncSession, *, event: Event, segment: Segment) -> list[tuple[str, str, str, str | None]]:
+    """Speakers or staff (organisers, moderators of the event or a session, check-in staff): accounts, with the
+    language they chose and their registration's language in the event when they have one."""
     roles = [Role.speaker] if segment == Segment.speakers else [Role.organiser, Role.moderator, Role.checkin]
     with_role = select(EventRole.account_id).where(EventRole.event_id == event.id, col(EventRole.role).in_(roles))
     account_ids = set((await db.exec(with_role)).all())
@@ -156,7 +157,7 @@ async def _accounts(db: AsyncSession, *, event: Event, segment: Segment) -> list
     if not account_ids:
         return []
     query = (
-        select(Account.email, Account.name, Registration.language)
+        select(Account.email, Account.name, Account.language, Registration.language)
         .join(
             Registration,
             (col(Registration.account_id) == Account.id) & (col(Registration.event_id) == event.id),
@@ -164,7 +165,7 @@ async def _accounts(db: AsyncSession, *, event: Event, segment: Segment) -> list
         )
         .where(col(Account.id).in_(account_ids), col(Account.disabled).is_(False))
     )
-    return [(email, name, language or "") for email, name, language in (await db.exec(query)).all()]
+    return list((await db.exec(query)).all())
 
 
 async def sessions_to_choose(db: AsyncSession, *, event: Event) -> list[Session]:

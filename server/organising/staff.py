@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from server import i18n
 from server.accounts.actors import Actor
 from server.accounts.emails import normalise_email
 from server.accounts.models import Account, EventRole, Role, SessionRole
 from server.accounts.revocations import Reason, record_revocation
-from server.accounts.services import open_session
+from server.accounts.services import account_language, event_language, open_session
 from server.accounts.tokens import new_token, token_hash
 from server.agenda.models import Person, Session
 from server.audit.services import record
@@ -143,18 +144,20 @@ async def invite_staff(
     )
     db.add(invitation)
     await db.flush()
-    what = _describe(wanted, session, person)
-    await queue_mail(
-        db,
-        recipient=address,
-        subject=_("Invitation: %(role)s at %(event)s") % {"role": what, "event": event.title},
-        body=_(
-            "You are invited to join the team of %(event)s as %(role)s.\n\n"
-            "Open this link to accept. It works once and expires in 14 days:\n\n%(link)s\n\n"
-            "If you did not expect this invitation, you can ignore this mail.\n"
+    # In the language the invitee's account chose, else the event's: the organiser's own may be neither.
+    with i18n.speaking(await account_language(db, email=address), event_language(event)):
+        what = _describe(wanted, session, person)
+        await queue_mail(
+            db,
+            recipient=address,
+            subject=_("Invitation: %(role)s at %(event)s") % {"role": what, "event": event.title},
+            body=_(
+                "You are invited to join the team of %(event)s as %(role)s.\n\n"
+                "Open this link to accept. It works once and expires in 14 days:\n\n%(link)s\n\n"
+                "If you did not expect this invitation, you can ignore this mail.\n"
+            )
+            % {"event": event.title, "role": what, "link": invitation_url(token)},
         )
-        % {"event": event.title, "role": what, "link": invitation_url(token)},
-    )
     record(
         db,
         actor=actor,

@@ -7,6 +7,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.accounts.actors import Actor
+from server.accounts.services import account_language
 from server.audit.services import record
 from server.db import begin_write
 from server.errors import Conflict, InvalidInput, NotFound
@@ -95,7 +96,7 @@ async def reject(
         before={"status": RegistrationStatus.pending},
         after={"status": registration.status, "message": message},
     )
-    with in_language(registration.language):
+    with in_language(await account_language(db, account_id=registration.account_id), registration.language):
         body = _("We are sorry: the organisers of {event} could not accept your registration.\n").format(
             event=event.title
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from server.accounts.services import account_language
 from server.clock import utcnow
 from server.errors import Conflict
 from server.events.models import Event
@@ -141,7 +142,8 @@ async def mail_status(
     message: str = "",
 ) -> None:
     """Tells the person where their registration stands, in their language (see ``status_mail``)."""
-    with in_language(registration.language):
+    chosen = await account_language(db, account_id=registration.account_id)
+    with in_language(chosen, registration.language):
         mail = await status_mail(
             db,
             event=event,

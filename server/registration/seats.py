@@ -220,7 +220,7 @@ async def release_seat(db: AsyncSession, *, event: Event, session_id: int) -> Se
     db.add(choice)
     account = await db.get_one(Account, registration.account_id)
     zone = reader_zone(account.time_zone, event.timezone)  # the zone the delegate chose, else the event's
-    with in_language(registration.language):  # freed by someone else: told in the delegate's own language
+    with in_language(account.language, registration.language):  # freed by someone else: told in theirs
         when = formats.time_range(session.start, session.end, zone)
         subject = _("A seat is yours: {title}").format(title=session.title)
         body = _(

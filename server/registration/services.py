@@ -46,6 +46,7 @@ from server.registration.models import (
 )
 from server.registration.places import attendance_words, fill_places, has_place, mail_status, place
 from server.registration.seats import release_seat, take_seats_for
+from server.registration.translations import in_language
 
 # Records a change made on someone's behalf in the change's own transaction (the caller's audit entry).
 Audit = Callable[[AsyncSession, Registration], object]
@@ -239,6 +240,9 @@ async def register(
     ):
         setattr(registration, field, getattr(data, field))
     registration.email = email
+    if audit is None or not owner.language:  # their own registration: mails to them follow its language
+        owner.language = data.language
+        db.add(owner)
     registration.cancelled_at = None
     registration.created_at = utcnow()
     registration.status = RegistrationStatus.unconfirmed
@@ -260,16 +264,17 @@ async def register(
             next_path=links.registration_path(event.slug),
             confirms_registration_id=registration.id,
         )
-        body = _(
-            "Please confirm your registration for {event} by opening this link. It works once and expires "
-            "in 30 minutes:\n\n{link}\n"
-        )
-        await queue_mail(
-            db,
-            recipient=email,
-            subject=_("Confirm your registration: {event}").format(event=event.title),
-            body=body.format(event=event.title, link=links.sign_in(token)),
-        )
+        with in_language(registration.language):
+            body = _(
+                "Please confirm your registration for {event} by opening this link. It works once and expires "
+                "in 30 minutes:\n\n{link}\n"
+            )
+            await queue_mail(
+                db,
+                recipient=email,
+                subject=_("Confirm your registration: {event}").format(event=event.title),
+                body=body.format(event=event.title, link=links.sign_in(token)),
+            )
     if audit is not None:
         audit(db, registration)
     await db.commit()

@@ -28,11 +28,8 @@ def language_name(code: str) -> str:
 
 
 @contextlib.contextmanager
-def in_language(code: str) -> Iterator[None]:
+def in_language(code: str, *fallbacks: str) -> Iterator[None]:
     """Mail written on someone else's request (an organiser's approval, another's cancellation) speaks the
-    recipient's language."""
-    token = i18n.activate(i18n.find_language(code) or i18n.DEFAULT_LANGUAGE)
-    try:
+    recipient's language: ``code`` (their account's choice), else the first of ``fallbacks`` we speak."""
+    with i18n.speaking(code, *fallbacks):
         yield
-    finally:
-        i18n.deactivate(token)

@@ -1,4 +1,5 @@
-"""Chooses the page language: ``?lang=`` (remembered in a cookie), then the cookie, then Accept-Language."""
+"""Chooses the page language: ``?lang=`` (remembered in a cookie, and on a signed-in person's account so mails
+to them are written in it), then the cookie, then Accept-Language."""
 
 from __future__ import annotations
 
@@ -8,9 +9,14 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import i18n
-from server.cookies import LANGUAGE_COOKIE, chosen_language
+from server.accounts.services import remember_language
+from server.cookies import LANGUAGE_COOKIE, SESSION_COOKIE, chosen_language
 from server.i18n import gettext as _
+from server.transport.auth import current_account
+from server.transport.context import database
 from server.transport.errors import error_response
+
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 
 
 class LanguageMiddleware:
@@ -43,8 +49,11 @@ class LanguageMiddleware:
 
         async def send_with_cookie(message: Message) -> None:
             if remember and message["type"] == "http.response.start":
+                if message["status"] < 400:  # before the answer leaves: the next mail already knows it
+                    await remember_on_account(Request(scope), language)
                 cookie_value = (
-                    f"{LANGUAGE_COOKIE}={language.code}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax{self.secure}"
+                    f"{LANGUAGE_COOKIE}={language.code}; Path=/; Max-Age={LANGUAGE_COOKIE_AGE}; HttpOnly; "
+                    f"SameSite=Lax{self.secure}"
                 )
                 message.setdefault("headers", []).append((b"set-cookie", cookie_value.encode("latin-1")))
             await send(message)
@@ -67,3 +76,14 @@ class LanguageMiddleware:
             await response(scope, receive, send)
         finally:
             i18n.deactivate(token)
+
+
+async def remember_on_account(request: Request, language: i18n.Language) -> None:
+    """A language chosen by a signed-in person is kept on their account too (the sign-in is known only once the
+    page has read the session cookie: this runs as its answer starts, and reuses the account the page found)."""
+    if not request.cookies.get(SESSION_COOKIE):
+        return
+    async with database(request).session() as db:
+        account = await current_account(request, db)
+        if account is not None:
+            await remember_language(db, account=account, language=language)

@@ -1,6 +1,11 @@
 """Every page of the app, opened in Chromium by someone who may see it, on a phone and a desktop in the light and
 the dark theme (issue #13): axe-core finds nothing serious, the page needs no sideways scrolling at 320 px, and a
-screenshot of each is left in tests/artefacts/screenshots for a person to look through."""
+screenshot of each is left in tests/artefacts/screenshots for a person to look through.
+
+Then in every other interface language (issue #14), on the same server and browser, at one size and in the light
+theme (what changes with the language is the text, its script and its direction, not the theme): the page says
+its language and direction (<html lang dir>) and axe-core finds nothing serious; a right-to-left page is also
+checked at 320 px and photographed."""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
+from server import i18n
 from server.db import Database
 from server.live.hall import hall_code
 from tests.support.artefacts import artefact_dir
@@ -41,6 +47,7 @@ UNVISITED = {
     "chart_csv": "a chart's numbers as CSV",
 }
 PHONE = {"width": 390, "height": 844}
+OTHER_LANGUAGES = [language for language in i18n.LANGUAGES if language != i18n.DEFAULT_LANGUAGE]
 DESKTOP = {"width": 1280, "height": 900}
 NARROWEST = 320
 # One person opening the same live room four times in a few seconds meets the stream's limit per person: that is
@@ -54,6 +61,9 @@ Array.from(document.querySelectorAll("main *, header *"))
   .slice(0, 3)
   .map((node) => node.tagName.toLowerCase() + (node.id ? "#" + node.id : "") + (node.className ? "." + String(node.className).split(" ").join(".") : ""))
 """
+
+# How far the page reaches past the window (past its left edge for a right-to-left page: scrollWidth counts both).
+OVERFLOW = "document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth"
 
 
 @dataclass
@@ -103,17 +113,21 @@ async def pages_and_visitors(tour: Tour) -> tuple[list[tuple[str, str, str]], se
     return found, unvisited
 
 
-async def open_as(browser: Any, tour: Tour, path: str, visitor: str, *, viewport: dict[str, int], scheme: str) -> Any:
+async def open_as(
+    browser: Any, tour: Tour, path: str, visitor: str, *, viewport: dict[str, int], scheme: str, language: str = ""
+) -> Any:
     context = await browser.new_context(viewport=viewport, color_scheme=scheme, locale="en-GB")
     person = tour.visitor(visitor)
     if person is not None:
         await context.add_cookies([{"name": "podium_session", "value": person.token, "url": tour.site.url}])
+    if language:  # as the language switch leaves it
+        await context.add_cookies([{"name": "podium_lang", "value": language, "url": tour.site.url}])
     page = await context.new_page()
     await page.goto(tour.site.url + path, wait_until="load")
     return page
 
 
-async def test_every_page_is_accessible_fits_320_px_and_is_photographed_in_both_themes(
+async def test_every_page_is_accessible_fits_320_px_and_is_photographed_in_both_themes_and_every_language(
     browser: Any, tour: Tour
 ) -> None:
     pages, unvisited = await pages_and_visitors(tour)
@@ -122,7 +136,7 @@ async def test_every_page_is_accessible_fits_320_px_and_is_photographed_in_both_
     )
     assert len(pages) >= 40
     shots = artefact_dir("screenshots")
-    found: dict[str, list[str]] = {"inaccessible": [], "too wide": [], "broken": []}
+    found: dict[str, list[str]] = {"inaccessible": [], "too wide": [], "broken": [], "wrong language": []}
 
     async def visit(name: str, path: str, visitor: str) -> None:
         for scheme in ("light", "dark"):
@@ -137,9 +151,7 @@ async def test_every_page_is_accessible_fits_320_px_and_is_photographed_in_both_
                         found["inaccessible"].append(f"{name} ({scheme}): {failure}")
                 if form == "phone" and scheme == "light":
                     await page.set_viewport_size({"width": NARROWEST, "height": 640})
-                    overflow = await page.evaluate(
-                        "document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth"
-                    )
+                    overflow = await page.evaluate(OVERFLOW)
                     if overflow > 1:
                         culprits = await page.evaluate(WIDEST)
                         found["too wide"].append(f"{name} {path}: {overflow}px, by {culprits}")
@@ -147,6 +159,29 @@ async def test_every_page_is_accessible_fits_320_px_and_is_photographed_in_both_
                     f"{name}: {message}" for message in problems.messages if not LIMITED.search(message)
                 ]
                 await page.context.close()
+        for language in OTHER_LANGUAGES:
+            await visit_in(language, name, path, visitor)
+
+    async def visit_in(language: i18n.Language, name: str, path: str, visitor: str) -> None:
+        page = await open_as(browser, tour, path, visitor, viewport=PHONE, scheme="light", language=language.code)
+        problems = PageProblems(page)
+        shown = await page.evaluate("[document.documentElement.lang, document.documentElement.dir]")
+        if shown != [language.code, language.direction]:
+            found["wrong language"].append(f"{name} ({language.code}): <html lang dir> is {shown}")
+        try:
+            await assert_accessible(page)
+        except AssertionError as failure:
+            found["inaccessible"].append(f"{name} ({language.code}): {failure}")
+        if language.direction == "rtl":
+            await page.screenshot(path=str(shots / f"{name}-phone-{language.code}.png"), full_page=True)
+            await page.set_viewport_size({"width": NARROWEST, "height": 640})
+            overflow = await page.evaluate(OVERFLOW)
+            if overflow > 1:
+                found["too wide"].append(f"{name} {path} ({language.code}): {overflow}px")
+        found["broken"] += [
+            f"{name} ({language.code}): {message}" for message in problems.messages if not LIMITED.search(message)
+        ]
+        await page.context.close()
 
     # Two pages at a time: the server and Chromium each keep a core busy.
     for start in range(0, len(pages), 2):
@@ -154,4 +189,4 @@ async def test_every_page_is_accessible_fits_320_px_and_is_photographed_in_both_
     (shots.parent / "page-tour.txt").write_text(
         "\n".join(f"{kind}: {line}" for kind, lines in found.items() for line in lines), encoding="utf-8"
     )
-    assert found == {"inaccessible": [], "too wide": [], "broken": []}
+    assert found == {"inaccessible": [], "too wide": [], "broken": [], "wrong language": []}

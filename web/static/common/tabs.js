@@ -59,7 +59,9 @@ export function tabs(root) {
     button.type = "button";
     button.addEventListener("click", () => select(index));
     button.addEventListener("keydown", (event) => {
-      const moves = { ArrowRight: current + 1, ArrowLeft: current - 1, Home: 0, End: buttons.length - 1 };
+      // The arrow that points along the row of tabs moves to the next one: left in a right-to-left page.
+      const forward = getComputedStyle(root).direction === "rtl" ? -1 : 1;
+      const moves = { ArrowRight: current + forward, ArrowLeft: current - forward, Home: 0, End: buttons.length - 1 };
       if (!(event.key in moves)) return;
       event.preventDefault();
       select(moves[event.key], { focus: true });
