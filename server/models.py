@@ -13,7 +13,7 @@ from server.agenda.models import (
 )
 from server.audit.models import AuditEntry
 from server.events.models import Event, EventBanner, EventLogo
-from server.interpretation.models import ChannelPlan
+from server.interpretation.models import Booth, BoothMessage, ChannelPlan, FloorLanguage
 from server.live.models import (
     Announcement,
     ChatMessage,
@@ -47,7 +47,10 @@ __all__ = [
     "AuditEntry",
     "Announcement",
     "AuthSession",
+    "Booth",
+    "BoothMessage",
     "ChannelPlan",
+    "FloorLanguage",
     "ChatMessage",
     "Event",
     "EventBanner",

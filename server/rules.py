@@ -7,6 +7,7 @@ from typing import Any
 
 from server.accounts import rules as accounts
 from server.agenda import rules as agenda
+from server.interpretation import rules as interpretation
 from server.live import rules as live
 from server.organising import rules as organising
 from server.permissions import RULES, Rule
@@ -20,6 +21,7 @@ DOMAINS = {
     "live": live,
     "streams": streams,
     "organising": organising,
+    "interpretation": interpretation,
 }
 
 
