@@ -30,6 +30,7 @@ from server.transport import (
     exports,
     hall_pages,
     imports,
+    interpret_pages,
     live_pages,
     live_settings,
     materials_pages,
@@ -85,6 +86,7 @@ def site_routes() -> list[BaseRoute]:
         *live_pages.routes,
         *hall_pages.routes,
         *media_pages.routes,
+        *interpret_pages.routes,
         *recordings.routes,
         *pages.routes,
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from realtime.live import booths
 from realtime.live.actions import Action, Call, by_name, room_action
 from realtime.live.payloads import Kind, optional, required
 from server.broadcast import Outcome
@@ -271,5 +272,6 @@ ACTIONS: Mapping[str, Action] = by_name(
         vote_poll,
         post_announcement,
         remove_announcement,
+        *booths.ACTIONS,
     ]
 )

@@ -1,0 +1,87 @@
+"""Socket.IO requests of interpretation booths (PROTOCOL.md, "Interpretation booths"): a console or a moderator joins
+a session's booths, and the booth chat. Who is on air and the floor's language change over HTTP
+(server/transport/interpret_pages.py) and reach the same groups through the broadcaster.
+
+A booth request needs no joined live room: interpreters are staff of the booth, not the room's audience. Each request
+reads the person's roles in the event anew, so a removed interpreter is refused at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import select
+
+from realtime.live.actions import Call, room_action
+from realtime.live.payloads import Kind, optional, required
+from server.accounts.actors import Actor
+from server.agenda.models import Session
+from server.broadcast import Outcome
+from server.errors import Forbidden, NotFound
+from server.events.models import Event
+from server.i18n import gettext as _
+from server.interpretation import booths, chat
+from server.registration.roles import actor_in
+
+NAMESPACE = "/live"
+TEXT = required(Kind.text)
+
+
+@dataclass(frozen=True, slots=True)
+class BoothActor(Actor):
+    """Someone at a booth: a refusal says why (server/permissions.py), as it does to someone in a live room."""
+
+    @property
+    def in_room(self) -> bool:
+        return True
+
+
+async def _booth_of(call: Call) -> tuple[BoothActor, Event, Session]:
+    account = call.connection.identity.account
+    if account is None:
+        raise Forbidden(_("Please sign in to work in a booth."))
+    session = (await call.db.exec(select(Session).where(Session.id == call.session_id))).first()
+    if session is None:
+        raise NotFound(_("There is no such session."))
+    event = await call.db.get_one(Event, session.event_id)
+    actor = await actor_in(call.db, account=account, event=event, session_id=session.id)
+    return BoothActor(account=actor.account, roles=actor.roles, languages=actor.languages), event, session
+
+
+@room_action("booth.join", joined=False, language=optional(Kind.text))
+async def join(call: Call) -> Outcome:
+    """A console enters its booth (``language``), a moderator every booth of the session (no language); both hear
+    every booth's state and the floor's language."""
+    actor, event, session = await _booth_of(call)
+    language = call.payload.get("language")
+    await chat.may_join(call.db, actor=actor, event=event, session=session, language=language)
+    session_id = session.id or 0
+    groups = [booths.booths_group(session_id)]
+    groups.append(booths.booth_group(session_id, language) if language else booths.booth_moderators(session_id))
+    for group in groups:
+        await call.live.sio.enter_room(call.connection.sid, group, namespace=NAMESPACE)
+    floor = await booths.floor_language(call.db, session=session)
+    answer = {
+        "booths": await booths.booths_of(call.db, event=event, session=session),
+        "floor": booths.floor_view(session_id, floor),
+        "messages": await chat.history(call.db, session=session, language=language),
+    }
+    return Outcome(answer=answer)
+
+
+@room_action("booth.chat", limit="chat", language=TEXT, text=TEXT, client_id=TEXT)
+async def send(call: Call) -> Outcome:
+    actor, event, session = await _booth_of(call)
+    p = call.payload
+    view, messages = await chat.send(
+        call.db,
+        actor=actor,
+        event=event,
+        session=session,
+        language=p["language"],
+        text=p["text"],
+        client_id=p["client_id"],
+    )
+    return Outcome(answer={"message": view}, messages=messages)
+
+
+ACTIONS = [join, send]
