@@ -25,7 +25,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.accounts.actors import Actor
-from server.accounts.models import Account
+from server.accounts.models import Account, Role, RoleLanguage
 from server.agenda.models import Session
 from server.broadcast import Broadcaster, Message
 from server.clock import utcnow
@@ -88,6 +88,16 @@ async def _names(db: AsyncSession, ids: set[int]) -> dict[int, str]:
         return {}
     rows = await db.exec(select(Account.id, Account.name, Account.email).where(col(Account.id).in_(ids)))
     return {row[0] or 0: (row[1] or row[2].split("@")[0]) for row in rows.all()}
+
+
+async def account_names(db: AsyncSession, event: Event) -> dict[str, str]:
+    """The names of the event's interpreters by their relay name (``a<id>``)."""
+    rows = await db.exec(
+        select(Account.id, Account.name, Account.email)
+        .join(RoleLanguage, col(RoleLanguage.account_id) == col(Account.id))
+        .where(RoleLanguage.event_id == event.id, RoleLanguage.role == Role.interpreter)
+    )
+    return {account_key(row[0] or 0): (row[1] or row[2].split("@")[0]) for row in rows.all()}
 
 
 def booth_view(booth: Booth, names: dict[int, str]) -> dict[str, Any]:

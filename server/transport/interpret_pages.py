@@ -17,9 +17,8 @@ from starlette.routing import BaseRoute, Route
 
 from server.accounts.actors import Actor
 from server.agenda.services import Programme, SessionView
-from server.errors import Conflict, InvalidInput, NotFound
+from server.errors import Conflict, InvalidInput, NotFound, PodiumError
 from server.events.models import Event
-from server.formats import language_name
 from server.i18n import gettext as _
 from server.interpretation import booths
 from server.interpretation.booths import BoothChange, OnAirSwitch
@@ -28,6 +27,7 @@ from server.interpretation.rules import can_interpret, can_set_floor_language
 from server.streams.channels import channel_key, floor_key
 from server.streams.tokens import interpreter_pass, viewer_pass
 from server.transport.auth import checked_form, form_text
+from server.transport.booth_panel import language_names
 from server.transport.context import database, private, see_other, services, settings
 from server.transport.live_pages import page_context
 from server.transport.loaders import load_session_page, requires
@@ -38,11 +38,6 @@ from server.transport.urls import path_for, relay_path, session_path
 PASS_SECONDS = 10 * 60  # a pass only opens a WHIP or WHEP session; the console asks again on each reconnection
 NO_STORE = {"Cache-Control": "no-store"}
 AIR_ACTIONS = ("on", "hand_over", "withdraw", "off", "connected")
-
-
-def language_names(event: Event) -> dict[str, str]:
-    """The event's languages, by code, named in the reader's language, in the event's order."""
-    return {code: language_name(code) for code in event.language_list}
 
 
 def on_air_switch(request: Request) -> OnAirSwitch | None:
@@ -211,24 +206,31 @@ async def off_air_submit(request: Request, page: Any) -> Response:
     return leave_notice(request, see_other(back), Notice(_("The booth is off air."), "success"))
 
 
-async def moderator_booths(request: Request, event: Event, view: SessionView) -> dict[str, Any]:
-    """What the moderate page shows of the booths: each running channel's state, the floor, the event's languages."""
+@requires(can_set_floor_language, load_session_page, page=False)
+async def booths_status_json(request: Request, page: Any) -> Response:
+    """For the moderator's booth panel, every few seconds: each booth's state and whose microphones are connected
+    to the relay (``publishers`` of the channel; None when no relay answers)."""
     async with database(request).session() as db:
-        states = await booths.booths_of(db, event=event, session=view.session)
-        floor = await booths.floor_language(db, session=view.session)
-    return {
-        "booths": states,
-        "floor": booths.floor_view(view.session.id or 0, floor),
-        "names": language_names(event),
-        "floor_url": path_for(request, "booth_floor", slug=event.slug, code=view.session.code),
-        "off_air_url": path_for(request, "booth_off_air", slug=event.slug, code=view.session.code),
-    }
+        states = await booths.booths_of(db, event=page.event, session=page.view.session)
+        names = await booths.account_names(db, page.event)
+    control = services(request).relay_control
+    for state in states:
+        state["connected"] = None
+        if control is None:
+            continue
+        try:
+            found = await control.status(channel_key(page.session_id, state["language"]))
+        except PodiumError:
+            continue
+        state["connected"] = [names.get(key, key) for key in found.get("publishers", []) if isinstance(key, str)]
+    return JSONResponse({"booths": states}, headers=NO_STORE)
 
 
 routes: list[BaseRoute] = [
     Route("/{slug}/sessions/{code}/interpret/{language}", console_page, methods=["GET"], name="interpret"),
     Route("/{slug}/sessions/{code}/interpret/{language}/pass", pass_json, methods=["GET"], name="interpret_pass"),
     Route("/{slug}/sessions/{code}/interpret/{language}/air", air_submit, methods=["POST"], name="interpret_air"),
+    Route("/{slug}/sessions/{code}/booths/status", booths_status_json, methods=["GET"], name="booth_status"),
     Route("/{slug}/sessions/{code}/booths/floor", floor_submit, methods=["POST"], name="booth_floor"),
     Route("/{slug}/sessions/{code}/booths/off-air", off_air_submit, methods=["POST"], name="booth_off_air"),
 ]

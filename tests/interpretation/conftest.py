@@ -3,16 +3,20 @@ two Japanese interpreters, one Chinese interpreter and an interpreter of the oth
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+import httpx
 import pytest
 
+from server.app import create_app
 from server.accounts.models import Role
 from server.db import Database
 from server.events.models import Event
 from server.interpretation.models import ChannelPlan
 from tests.support import factories
 from tests.support.factories import Person
+from tests.support.http import ORIGIN
 from tests.support.world import World
 
 
@@ -45,3 +49,28 @@ async def booths(world: World, database: Database) -> Booths:
             zh=await person(db, world.event, "Li Booth", role=Role.interpreter, languages=("zh",)),
             stranger=await person(db, world.other_event, "Other Booth", role=Role.interpreter, languages=("ja",)),
         )
+
+
+@dataclass
+class FakeSwitch:
+    """Stands in for the relay control: the on-air accounts it was told, in order."""
+
+    calls: list[tuple[str, str | None]]
+
+    async def set_on_air(self, channel_key: str, account: str | None) -> None:
+        self.calls.append((channel_key, account))
+
+
+@pytest.fixture
+def switch() -> FakeSwitch:
+    return FakeSwitch(calls=[])
+
+
+@pytest.fixture
+async def booth_web(settings, database, recorder, switch) -> AsyncIterator[httpx.AsyncClient]:
+    """The pages over HTTP, with a recorder for the broadcaster and a fake relay switch."""
+    app = create_app(settings, database, deliver_mail=False)
+    app.state.services.broadcaster = recorder
+    app.state.services.relay_control = switch
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=ORIGIN) as client:
+        yield client
