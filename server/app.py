@@ -26,6 +26,7 @@ from server.transport import (
     api_tokens,
     api_write,
     backoffice,
+    channel_plans,
     event_setup,
     exports,
     hall_pages,
@@ -87,6 +88,7 @@ def site_routes() -> list[BaseRoute]:
         *hall_pages.routes,
         *media_pages.routes,
         *interpret_pages.routes,
+        *channel_plans.routes,
         *recordings.routes,
         *pages.routes,
     ]

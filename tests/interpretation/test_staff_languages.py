@@ -40,7 +40,9 @@ async def test_invited_interpreter_accepts_and_serves_the_ticked_languages(
     staff = f"/{world.event.slug}/organiser/staff"
     client = as_person(booth_web, world.organiser)
     form = await client.get(staff)
-    invited = await post(client, staff, {"email": "voice@example.org", "role": "interpreter", "languages": ["zh", "ja"]})
+    invited = await post(
+        client, staff, {"email": "voice@example.org", "role": "interpreter", "languages": ["zh", "ja"]}
+    )
     link = await last_link(database, "voice@example.org", INVITATION)
     async with client_maker(settings, database)() as browser:
         accepted = await post(browser, link)
