@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from server.app import create_app
 from server.accounts.models import Role
+from server.app import create_app
 from server.db import Database
 from server.events.models import Event
 from server.interpretation.models import ChannelPlan
