@@ -4,6 +4,7 @@ a channel, aiortc listeners decode what they get, and the app's relay control ch
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable
 
@@ -11,13 +12,28 @@ import httpx
 import pytest
 from av import AudioFrame
 
-from realtime.media.relay import Relay
+from realtime.media.app import create_relay_app
+from realtime.media.config import RelaySettings
+from realtime.media.control import LocalRelayControl
+from realtime.media.policy import signed_policy
+from realtime.media.relay import MAX_INTERPRETERS, Relay
 from realtime.media.status import stream_status
 from server.streams.relay_control import HttpRelayControl
-from server.streams.tokens import PublishTokens, interpreter_pass, viewer_pass
-from tests.media.clients import Peer, RtpSeen, audio_frames, publish, record_rtp, wait_connected, watch
-from tests.media.synthetic import ToneTrack, hear
+from server.streams.tokens import PublishTokens, control_token, interpreter_pass, viewer_pass
+from tests.media.clients import (
+    Peer,
+    RtpSeen,
+    SignallingFailed,
+    audio_frames,
+    publish,
+    record_rtp,
+    video_frames,
+    wait_connected,
+    watch,
+)
+from tests.media.synthetic import PatternTrack, ToneTrack, hear
 from tests.support.media import SECRET
+from tests.support.servers import ThreadedServer
 
 pytestmark = pytest.mark.integration
 
@@ -179,25 +195,19 @@ async def test_a_channel_refuses_the_wrong_pass_and_a_malformed_key(
 ) -> None:
     bearer = tokens.token(path.split("/")[2]) if token == "floor" else token
     publishing = path.startswith("/whip")
-    refused = None
-    try:
+    with pytest.raises(SignallingFailed) as refused:
         if publishing:
             await publish(live_client, path, bearer, ToneTrack(400))
         else:
             await watch(live_client, path, bearer, kinds=("audio",))
-    except Exception as exc:  # noqa: BLE001 -- SignallingFailed, asserted below
-        refused = exc
 
-    assert refused is not None and getattr(refused, "response").status_code == status  # noqa: B009
+    assert refused.value.response.status_code == status
     assert relay.channels == {}
 
 
 async def test_video_offered_on_a_channel_is_refused_with_a_reason(
     live_client: httpx.AsyncClient, relay: Relay
 ) -> None:
-    from tests.media.clients import SignallingFailed
-    from tests.media.synthetic import PatternTrack
-
     with pytest.raises(SignallingFailed) as publishing:
         await publish(live_client, f"/whip/{CHANNEL}", interpreting(FIRST), ToneTrack(400), PatternTrack())
     with pytest.raises(SignallingFailed) as watching:
@@ -211,9 +221,6 @@ async def test_video_offered_on_a_channel_is_refused_with_a_reason(
 async def test_the_floor_goes_on_beside_its_channel(
     live_client: httpx.AsyncClient, tokens: PublishTokens, relay: Relay
 ) -> None:
-    from tests.media.clients import video_frames
-    from tests.media.synthetic import PatternTrack
-
     control = control_of(live_client)
     await control.set_on_air("12_ja", FIRST)
     floor = await publish(live_client, "/whip/12", tokens.token("12"), PatternTrack(), ToneTrack(1200))
@@ -231,4 +238,113 @@ async def test_the_floor_goes_on_beside_its_channel(
     assert floor_status["live"] is True and floor_status["viewers"] == 1 and "on_air" not in floor_status
     assert stream_status(relay, "12").mode == "forward"
     for peer in (floor, booth, viewer, audience):
+        await peer.close()
+
+
+@pytest.mark.slow
+async def test_after_a_relay_restart_interpreters_reconnect_and_the_on_air_account_is_asserted_again(
+    settings: RelaySettings, tokens: PublishTokens
+) -> None:
+    before = ThreadedServer(create_relay_app(settings, policy=signed_policy(SECRET, tokens)))
+    before.start()
+    async with httpx.AsyncClient(base_url=before.url, timeout=20) as client:
+        control = control_of(client)
+        await control.set_on_air(CHANNEL, FIRST)
+        peers = [await interpreter(client, FIRST), await interpreter(client, SECOND), await listener(client, "d")]
+        heard_before = voices(await audio_frames(peers[2].tracks["audio"], seconds=1.5))
+        before.stop()  # the relay vanishes as in a crash: no goodbye reaches the peers
+        for peer in peers:
+            await peer.close()
+
+        after = ThreadedServer(create_relay_app(settings, policy=signed_policy(SECRET, tokens)), port=before.port)
+        after.start()
+        try:
+            forgotten = await control.status(CHANNEL)
+            first, second = await interpreter(client, FIRST), await interpreter(client, SECOND)
+            audience = await listener(client, "d")
+            unasserted = await audio_frames(audience.tracks["audio"], seconds=1.0)
+            await control.set_on_air(CHANNEL, SECOND)  # what the app does when the consoles report back
+            heard_after = voices(await audio_frames(audience.tracks["audio"], seconds=1.5))
+            status = await control.status(CHANNEL)
+            for peer in (first, second, audience):
+                await peer.close()
+        finally:
+            after.stop()
+
+    assert heard_before[-40:] == [FIRST] * 40
+    assert (forgotten["on_air"], forgotten["publishers"]) == (None, [])
+    assert unasserted == []  # nobody on air on a fresh relay: silence, not both voices
+    assert heard_after[-40:] == [SECOND] * 40
+    assert (status["live"], status["on_air"], status["publishers"]) == (True, SECOND, [FIRST, SECOND])
+
+
+async def test_the_relay_in_the_apps_process_answers_the_same_control_calls(relay: Relay) -> None:
+    control = LocalRelayControl(relay)
+
+    await control.set_on_air(CHANNEL, FIRST)
+    await control.set_on_air(CHANNEL, FIRST)  # idempotent
+    waiting = await control.status(CHANNEL)
+    await control.set_on_air(CHANNEL, None)
+
+    assert waiting == {
+        "session_key": CHANNEL,
+        "live": False,
+        "on_air": FIRST,
+        "publishers": [],
+        "viewers": 0,
+        "bitrate": 0,
+        "packets": 0,
+        "switches": 0,
+    }
+    assert (await control.status(CHANNEL))["on_air"] is None
+    assert "mode" in await control.status("12")  # the floor's status is as it was
+    for wrong in ("12", "12_", "keynote"):
+        with pytest.raises(ValueError, match="not an interpretation channel"):
+            await control.set_on_air(wrong, FIRST)
+
+
+@pytest.mark.parametrize(
+    ("key", "body", "bearer", "status"),
+    [
+        (CHANNEL, {"account": "a\x00b"}, "control", 400),
+        (CHANNEL, {"account": "a" * 129}, "control", 400),
+        (CHANNEL, {"account": 12}, "control", 400),
+        (CHANNEL, {"account": ""}, "control", 400),
+        (CHANNEL, {}, "control", 400),
+        (CHANNEL, ["a1"], "control", 400),
+        (CHANNEL, "not json", "control", 400),
+        ("12", {"account": "a1"}, "control", 404),
+        ("12_x1", {"account": "a1"}, "control", 404),
+        (CHANNEL, {"account": "a1"}, None, 401),
+        (CHANNEL, {"account": "a1"}, "nope", 403),
+        (CHANNEL, {"account": "a1"}, interpreter_pass(SECRET, CHANNEL, "a1", expires_at=2**40), 403),
+    ],
+)
+async def test_only_the_app_puts_someone_on_air_and_bad_input_is_refused(
+    client: httpx.AsyncClient, relay: Relay, key: str, body: object, bearer: str | None, status: int
+) -> None:
+    token = control_token(SECRET) if bearer == "control" else bearer
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    content = body if isinstance(body, str) else json.dumps(body)
+
+    response = await client.put(f"/relay/channels/{key}/on-air", content=content, headers=headers)
+
+    assert response.status_code == status
+    assert response.text.strip()
+    assert relay.on_air == {}
+
+
+async def test_a_crowd_of_interpreters_is_capped_per_channel(live_client: httpx.AsyncClient, relay: Relay) -> None:
+    crowd = [
+        await publish(live_client, f"/whip/{CHANNEL}", interpreting(f"a{n}"), ToneTrack(400))
+        for n in range(MAX_INTERPRETERS)
+    ]
+    with pytest.raises(SignallingFailed) as refused:
+        await publish(live_client, f"/whip/{CHANNEL}", interpreting("a99"), ToneTrack(400))
+    again = await publish(live_client, f"/whip/{CHANNEL}", interpreting("a0"), ToneTrack(400))  # one of them
+
+    assert refused.value.response.status_code == 409
+    assert "interpreters connected already" in refused.value.response.text
+    assert len(relay.channels[CHANNEL].publishers) == MAX_INTERPRETERS
+    for peer in [*crowd, again]:
         await peer.close()
