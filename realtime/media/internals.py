@@ -5,6 +5,8 @@ sender packs without encoding). These need internals:
 
 - forwarding without decoding: a VP8 publisher's receiver puts each reassembled frame on its private decoder queue
   (``RTCRtpReceiver.__decoder_queue``); the relay swaps that queue for a tap that hands the frame over instead;
+  an interpreter's receiver does the same with each Opus packet (its payload as sent: ``depayload`` leaves Opus
+  alone), and the sender packs an Opus ``av.Packet`` as it is, its RTP timestamp from the packet's ``pts``;
 - keyframes from the publisher: ``RTCRtpReceiver._send_rtcp_pli`` sends it a picture loss indication;
 - keyframe requests: on a viewer's PLI/FIR the sender calls its private ``_send_keyframe``, which only affects its
   own encoder and so does nothing on the packing path; the relay replaces it per sender to ask the stream's source;
@@ -33,7 +35,10 @@ import aioice
 import aioice.ice
 import aiortc
 from aiortc import RTCCertificate, RTCRtpReceiver, RTCRtpSender
+from aiortc.codecs import depayload
+from aiortc.codecs.opus import OpusEncoder
 from aiortc.codecs.vpx import Vp8Encoder
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtcrtpreceiver import decoder_worker
 from OpenSSL import SSL
 
@@ -141,6 +146,12 @@ def problems() -> list[str]:
     pack = getattr(Vp8Encoder, "pack", None)
     if pack is None or list(inspect.signature(pack).parameters) != ["self", "packet"]:
         found.append("Vp8Encoder.pack(self, packet) is gone or changed")
+    opus_pack = inspect.getsource(OpusEncoder.pack)
+    if list(inspect.signature(OpusEncoder.pack).parameters) != ["self", "packet"] or "packet.pts" not in opus_pack:
+        found.append("OpusEncoder.pack(self, packet) no longer packs a packet as it is, timed by its pts")
+    opus = RTCRtpCodecParameters(mimeType="audio/opus", clockRate=48000, channels=2, payloadType=111)
+    if opus.name != "opus" or depayload(opus, b"\x78opus") != b"\x78opus":
+        found.append("an Opus receiver no longer hands its RTP payloads over as they are")
     queue = getattr(RTCRtpReceiver("video", _ClosedTransport()), _DECODER_QUEUE, None)  # type: ignore[arg-type]
     if queue is None or not hasattr(queue, "put"):
         found.append("RTCRtpReceiver.__decoder_queue is gone")
