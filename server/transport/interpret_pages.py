@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -42,8 +42,7 @@ AIR_ACTIONS = ("on", "hand_over", "withdraw", "off", "connected")
 
 def on_air_switch(request: Request) -> OnAirSwitch | None:
     """The relay control, when it can switch a channel's on-air publisher."""
-    control = services(request).relay_control
-    return cast(OnAirSwitch, control) if hasattr(control, "set_on_air") else None
+    return services(request).relay_control
 
 
 async def announce(request: Request, changes: list[BoothChange]) -> None:

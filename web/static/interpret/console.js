@@ -169,12 +169,17 @@ function start(root) {
     let unwatch = null;
     let active = false;
     const backoff = new Backoff();
+    // The link's state, shown in its status line and kept on the console's root (data-mic, data-source).
+    function say(state) {
+      root.dataset[name] = state;
+      status.textContent = words(name + state[0].toUpperCase() + state.slice(1));
+    }
 
     async function connect() {
       if (!active || stopped) return;
       const peer = new RTCPeerConnection({ iceServers: [] });
       pc = peer;
-      status.textContent = words(name + "Connecting");
+      say("connecting");
       try {
         const found = target(await fetchPasses());
         if (!found) return;
@@ -183,10 +188,10 @@ function start(root) {
         unwatch = watchConnection(peer, {
           connected: () => {
             backoff.reset();
-            status.textContent = words(name + "Live");
+            say("live");
             connected();
           },
-          unsteady: () => (status.textContent = words(name + "Reconnecting")),
+          unsteady: () => say("reconnecting"),
           lost: () => retry(peer),
         });
         const location = await negotiate(peer, found.url, token);
@@ -200,7 +205,7 @@ function start(root) {
     function retry(peer) {
       if (pc !== peer || !active || stopped) return;
       drop();
-      status.textContent = words(name + "Reconnecting");
+      say("reconnecting");
       timer = setTimeout(connect, backoff.next());
     }
 

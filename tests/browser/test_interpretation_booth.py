@@ -1,0 +1,133 @@
+"""Two interpreters' consoles in Chromium (fake microphones) publish into one channel; an aiortc listener hears the
+channel over WHEP. A handover between the two pages leaves exactly one on air and no gap over 500 ms in what the
+listener receives; an interpreter whose role is removed while on air is taken off air and their console says why."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from server.accounts.models import Role
+from server.db import Database
+from server.events.models import Event
+from server.interpretation.models import ChannelPlan
+from server.streams.tokens import viewer_pass
+from tests.media.clients import record_rtp, wait_connected, watch
+from tests.support import factories
+from tests.support.factories import Person
+from tests.support.media import loopback_only
+from tests.support.stream_site import WAIT, StreamStage, open_as
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.slow]
+
+MAX_GAP_SECONDS = 0.5
+
+
+@pytest.fixture
+async def interpreters(stage: StreamStage, database: Database) -> tuple[Person, Person, Person]:
+    async with database.session() as db:
+        event = await db.get_one(Event, stage.event.id)
+        event.languages = "en,ja"
+        db.add(event)
+        db.add(ChannelPlan(event_id=event.id or 0, session_id=stage.session.id, languages="ja"))
+        await db.commit()
+        first = await factories.person(db, event, "Aiko Booth", role=Role.interpreter, languages=("ja",))
+        second = await factories.person(db, event, "Kenji Booth", role=Role.interpreter, languages=("ja",))
+        organiser = await factories.person(db, event, "Organiser One", role=Role.organiser)
+    return first, second, organiser
+
+
+@pytest.fixture
+async def listening() -> AsyncIterator[None]:
+    with loopback_only():
+        yield
+
+
+async def light(page: Any) -> str:
+    return str(await page.get_attribute("#on-air-light", "data-state"))
+
+
+async def wait_light(page: Any, state: str) -> None:
+    await page.wait_for_selector(f'#on-air-light[data-state="{state}"]', timeout=WAIT)
+
+
+def largest_gap(arrivals: list[float]) -> float:
+    return max((later - earlier for earlier, later in zip(arrivals, arrivals[1:], strict=False)), default=0.0)
+
+
+async def test_handover_between_two_consoles_keeps_the_channel_continuous(
+    stage: StreamStage, media_browser: Any, interpreters: tuple[Person, Person, Person], settings, listening
+) -> None:
+    first, second, organiser = interpreters
+    console = "interpret/ja"
+    page_one, problems_one = await open_as(media_browser, stage, first, console)
+    page_two, problems_two = await open_as(media_browser, stage, second, console)
+    for page in (page_one, page_two):
+        await page.wait_for_selector('#booth[data-mic="live"]', timeout=WAIT)
+    await page_one.click("#air-on")
+    await wait_light(page_one, "mine")
+    await wait_light(page_two, "partner")
+
+    key = f"{stage.session.id}_ja"
+    token = viewer_pass(settings.secret_key, key, f"a{stage.delegate.account.id}", expires_at=int(time.time()) + 300)
+    async with httpx.AsyncClient(base_url=stage.site.url, timeout=20) as client:
+        listener = await watch(client, f"/whep/{key}", token, kinds=("audio",))
+        seen = record_rtp(listener)
+        await wait_connected(listener.pc)
+        deadline = time.monotonic() + 20
+        while len(seen) < 50 and time.monotonic() < deadline:  # a second of audio before the handover
+            await asyncio.sleep(0.1)
+        refused = await page_two.text_content("#air-status")
+        await page_two.click("#air-on")  # not offered yet: refused with the reason
+        await page_two.wait_for_selector("#air-status:has-text('is on air in this booth')", timeout=WAIT)
+        handover_at = time.monotonic()
+        await page_one.click("#air-hand")
+        await wait_light(page_two, "partner-offers")
+        await page_two.click("#air-on")
+        await wait_light(page_two, "mine")
+        await wait_light(page_one, "partner")
+        took_over_at = time.monotonic()
+        await asyncio.sleep(2.0)
+        after = [packet for packet in seen if packet.at > took_over_at]
+        window = [packet.at for packet in seen if packet.at > handover_at - 1.0]
+        numbers = [packet.sequence_number for packet in seen]
+        await listener.pc.close()
+
+    assert refused == ""
+    assert (await light(page_one), await light(page_two)) == ("partner", "mine")
+    assert largest_gap(window) < MAX_GAP_SECONDS, f"largest gap {largest_gap(window):.3f} s"
+    # One publisher forwarded: about 50 packets a second of 20 ms Opus, never two voices doubled.
+    assert 60 <= len(after) <= 130
+    assert len(numbers) == len(set(numbers))
+    assert problems_one.messages == []
+    # The second console's only failed request is its refused "Go on air" (409), shown to the person.
+    assert [m for m in problems_two.messages if "409" not in m] == []
+
+
+async def test_interpreter_removed_while_on_air_is_taken_off_and_told(
+    stage: StreamStage, media_browser: Any, interpreters: tuple[Person, Person, Person], listening
+) -> None:
+    first, _second, organiser = interpreters
+    page, _problems = await open_as(media_browser, stage, first, "interpret/ja")
+    await page.wait_for_selector('#booth[data-mic="live"]', timeout=WAIT)
+    await page.click("#air-on")
+    await wait_light(page, "mine")
+
+    async with httpx.AsyncClient(base_url=stage.site.url, timeout=20) as client:
+        client.cookies.set("podium_session", organiser.token)
+        await client.get("/signin")
+        removed = await client.post(
+            f"/{stage.event.slug}/organiser/staff/{first.account.id}/remove",
+            data={"csrf_token": client.cookies["podium_csrf"], "role": "interpreter"},
+        )
+    await page.wait_for_selector("#booth-revoked:not([hidden])", timeout=WAIT)
+    told = await page.text_content("#booth-revoked")
+
+    assert removed.status_code == 303
+    assert await light(page) == "nobody"
+    assert "an organiser removed the role" in (told or "")
