@@ -14,12 +14,14 @@ from sqlmodel import select
 from realtime.live.actions import Call, room_action
 from realtime.live.payloads import Kind, optional, required
 from server.accounts.actors import Actor
+from server.accounts.rules import can_see_event
 from server.agenda.models import Session
 from server.broadcast import Outcome
 from server.errors import Forbidden, NotFound
 from server.events.models import Event
 from server.i18n import gettext as _
 from server.interpretation import booths, chat
+from server.permissions import require
 from server.registration.roles import actor_in
 
 NAMESPACE = "/live"
@@ -44,6 +46,9 @@ async def _booth_of(call: Call) -> tuple[BoothActor, Event, Session]:
         raise NotFound(_("There is no such session."))
     event = await call.db.get_one(Event, session.event_id)
     actor = await actor_in(call.db, account=account, event=event, session_id=session.id)
+    if not actor.roles:  # nobody of this event: its sessions are "not found", as another event's objects are
+        raise NotFound(_("There is no such session."))
+    require(actor, can_see_event, event)
     return BoothActor(account=actor.account, roles=actor.roles, languages=actor.languages), event, session
 
 
@@ -68,7 +73,7 @@ async def join(call: Call) -> Outcome:
     return Outcome(answer=answer)
 
 
-@room_action("booth.chat", limit="chat", language=TEXT, text=TEXT, client_id=TEXT)
+@room_action("booth.chat", joined=False, limit="chat", language=TEXT, text=TEXT, client_id=TEXT)
 async def send(call: Call) -> Outcome:
     actor, event, session = await _booth_of(call)
     p = call.payload

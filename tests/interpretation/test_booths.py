@@ -16,7 +16,7 @@ from server.events.models import Event
 from server.interpretation import booths as service
 from server.organising.staff import remove_staff
 from server.registration.roles import actor_in
-from tests.interpretation.conftest import Booths
+from tests.support.booths import Booths
 from tests.support.factories import Person
 
 pytestmark = [pytest.mark.integration, pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)]

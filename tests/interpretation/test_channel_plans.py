@@ -11,7 +11,7 @@ from server.agenda.models import Session
 from server.audit.models import AuditEntry
 from server.db import Database
 from server.interpretation.channels import running_channels
-from tests.interpretation.conftest import Booths
+from tests.support.booths import Booths
 from tests.support.http import as_person, post
 
 pytestmark = [pytest.mark.integration, pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)]

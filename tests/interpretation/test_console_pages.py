@@ -8,7 +8,7 @@ import pytest
 
 from server.db import Database
 from server.streams.tokens import read_interpreter_pass, read_viewer_pass
-from tests.interpretation.conftest import Booths, FakeSwitch
+from tests.support.booths import Booths, FakeSwitch
 from tests.support.http import Recorder, as_person, post
 
 pytestmark = pytest.mark.integration

@@ -13,7 +13,7 @@ from server.accounts.models import Account, RoleLanguage
 from server.audit.models import AuditEntry
 from server.db import Database
 from server.interpretation import booths as service
-from tests.interpretation.conftest import Booths, FakeSwitch
+from tests.support.booths import Booths, FakeSwitch
 from tests.support.html import error_message
 from tests.support.http import as_person, client_maker, last_link, post
 
