@@ -10,14 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from realtime.live.actions import Call, room_action
+from realtime.live.actions import Call, Connection, LiveRooms, room_action
 from realtime.live.payloads import Kind, optional, required
 from server.accounts.actors import Actor
 from server.accounts.rules import can_see_event
 from server.agenda.models import Session
 from server.broadcast import Outcome
-from server.errors import Forbidden, NotFound
+from server.errors import Forbidden, InvalidInput, NotFound
 from server.events.models import Event
 from server.i18n import gettext as _
 from server.interpretation import booths, chat
@@ -38,14 +39,18 @@ class BoothActor(Actor):
 
 
 async def _booth_of(call: Call) -> tuple[BoothActor, Event, Session]:
-    account = call.connection.identity.account
+    return await _at_booth(call.db, call.connection, call.session_id)
+
+
+async def _at_booth(db: AsyncSession, connection: Connection, session_id: int) -> tuple[BoothActor, Event, Session]:
+    account = connection.identity.account
     if account is None:
         raise Forbidden(_("Please sign in to work in a booth."))
-    session = (await call.db.exec(select(Session).where(Session.id == call.session_id))).first()
+    session = (await db.exec(select(Session).where(Session.id == session_id))).first()
     if session is None:
         raise NotFound(_("There is no such session."))
-    event = await call.db.get_one(Event, session.event_id)
-    actor = await actor_in(call.db, account=account, event=event, session_id=session.id)
+    event = await db.get_one(Event, session.event_id)
+    actor = await actor_in(db, account=account, event=event, session_id=session.id)
     if not actor.roles:  # nobody of this event: its sessions are "not found", as another event's objects are
         raise NotFound(_("There is no such session."))
     require(actor, can_see_event, event)
@@ -64,6 +69,7 @@ async def join(call: Call) -> Outcome:
     groups.append(booths.booth_group(session_id, language) if language else booths.booth_moderators(session_id))
     for group in groups:
         await call.live.sio.enter_room(call.connection.sid, group, namespace=NAMESPACE)
+    call.connection.booths.add((session_id, language))
     floor = await booths.floor_language(call.db, session=session)
     answer = {
         "booths": await booths.booths_of(call.db, event=event, session=session),
@@ -87,6 +93,26 @@ async def send(call: Call) -> Outcome:
         client_id=p["client_id"],
     )
     return Outcome(answer={"message": view}, messages=messages)
+
+
+async def refusal(db: AsyncSession, connection: Connection, session_id: int, language: str | None) -> str | None:
+    """Why the connection may no longer be at this booth (its role or language was taken away), or None."""
+    try:
+        actor, event, session = await _at_booth(db, connection, session_id)
+        await chat.may_join(db, actor=actor, event=event, session=session, language=language)
+    except (Forbidden, NotFound, InvalidInput) as refused:
+        return refused.message
+    return None
+
+
+async def leave(live: LiveRooms, connection: Connection, session_id: int, language: str | None) -> None:
+    """Out of the booth's groups: it hears neither its state nor its chat any more."""
+    connection.booths.discard((session_id, language))
+    groups = [booths.booth_group(session_id, language) if language else booths.booth_moderators(session_id)]
+    if not any(joined == session_id for joined, _language in connection.booths):
+        groups.append(booths.booths_group(session_id))
+    for group in groups:
+        await live.sio.leave_room(connection.sid, group, namespace=NAMESPACE)
 
 
 ACTIONS = [join, send]

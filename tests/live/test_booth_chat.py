@@ -10,6 +10,8 @@ from sqlmodel import select
 
 from server.db import Database
 from server.interpretation.models import BoothMessage
+from server.organising.staff import remove_staff
+from server.registration.roles import actor_in
 from tests.support.booths import Booths, build_booths
 from tests.support.live_clients import client_id
 from tests.support.servers import LiveRoomsServer
@@ -161,3 +163,29 @@ async def test_on_air_over_http_reaches_every_console_and_the_moderator(
     assert (on.status_code, floor.status_code) == (200, 303)
     assert [state["on_air"]["id"] for state in states] == [booths.ja_one.account.id] * 3
     assert [f["language"] for f in floors] == ["en"] * 3
+
+
+async def test_interpreter_removed_leaves_the_booth_and_hears_no_more(
+    booths: Booths, clients, database: Database
+) -> None:
+    world = booths.world
+    room = world.session.id
+    removed, partner = await clients(booths.ja_one), await clients(booths.ja_two)
+    for client in (removed, partner):
+        await client.call("booth.join", {"session": room, "language": "ja"})
+    async with database.session() as db:
+        organiser = await actor_in(db, account=world.organiser.account, event=world.event)
+        await remove_staff(
+            db, actor=organiser, event=world.event, account_id=booths.ja_one.account.id or 0, role="interpreter"
+        )
+
+    notice = await removed.wait_for("revoked")
+    await partner.call("booth.chat", {"session": room, "language": "ja", "text": "after", "client_id": client_id()})
+    await partner.wait_for("booth.chat", lambda m: m["text"] == "after")
+    refused = await removed.call(
+        "booth.chat", {"session": room, "language": "ja", "text": "still?", "client_id": client_id()}
+    )
+
+    assert (notice["session"], notice["reason"], notice["left"]) == (room, "role", True)
+    assert removed.received["booth.chat"] == []
+    assert (refused["ok"], refused["code"]) == (False, "not_found")  # no role left in the event

@@ -319,6 +319,10 @@ function start(root) {
     socket.on("booth.state", showBooth);
     socket.on("booth.floor", showFloor);
     socket.on("booth.chat", showMessage);
+    // The role or the language was taken away (PROTOCOL.md, "Revocation"): the booth is no longer theirs.
+    socket.on("revoked", (notice) => {
+      if (notice && notice.left && (notice.session === session || notice.session === null)) revoked();
+    });
   }
 
   chatForm.addEventListener("submit", (event) => {
