@@ -103,3 +103,11 @@ async def test_moderator_sets_the_floor_language(
     assert moderate.status_code == 200
     assert 'id="booths-panel"' in moderate.text
     assert '<option value="zh" selected>' in moderate.text
+
+
+async def test_interpreters_find_their_booths_among_their_tools(booth_web: httpx.AsyncClient, booths: Booths) -> None:
+    tools = await as_person(booth_web, booths.ja_one).get(f"/{booths.world.event.slug}/tools")
+
+    assert tools.status_code == 200
+    assert f'href="{_console(booths)}"' in tools.text
+    assert _console(booths, "zh") not in tools.text
