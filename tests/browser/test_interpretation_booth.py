@@ -19,6 +19,7 @@ from server.interpretation.models import ChannelPlan
 from server.streams.tokens import viewer_pass
 from tests.media.clients import record_rtp, wait_connected, watch
 from tests.support import factories
+from tests.support.browser import assert_accessible
 from tests.support.factories import Person
 from tests.support.media import loopback_only
 from tests.support.stream_site import WAIT, StreamStage, open_as
@@ -131,3 +132,31 @@ async def test_interpreter_removed_while_on_air_is_taken_off_and_told(
     assert removed.status_code == 303
     assert await light(page) == "nobody"
     assert "an organiser removed the role" in (told or "")
+
+
+async def test_console_and_booth_panel_are_accessible_and_fit_a_phone(
+    stage: StreamStage, media_browser: Any, interpreters: tuple[Person, Person, Person], listening
+) -> None:
+    first, _second, _organiser = interpreters
+    console, _problems = await open_as(media_browser, stage, first, "interpret/ja")
+    await console.wait_for_selector('#booth[data-mic="live"]', timeout=WAIT)
+    await console.click("#air-on")
+    await wait_light(console, "mine")
+    await console.fill("#booth-chat-text", "<img src=x onerror=alert(1)> slower please")
+    await console.click("#booth-chat-form button")
+    await console.wait_for_selector(".booth-messages li", timeout=WAIT)
+    panel, panel_problems = await open_as(media_browser, stage, stage.moderator, "moderate")
+    await panel.wait_for_selector("#booths-panel tr[data-booth='ja'] [data-on-air][data-state='on']", timeout=WAIT)
+    await panel.wait_for_selector("#booth-messages li", timeout=WAIT)
+    await panel.select_option("#floor-language-choice", "ja")
+    await panel.click(".booth-floor-form button")
+    await console.wait_for_selector("#floor-language:has-text('Japanese')", timeout=WAIT)
+
+    for page in (console, panel):
+        await assert_accessible(page)
+        await page.set_viewport_size({"width": 320, "height": 640})
+        overflow = await page.evaluate("document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth")
+        assert overflow <= 1
+    assert await console.locator(".booth-messages img").count() == 0  # text, never markup
+    assert "slower please" in (await panel.text_content("#booth-messages") or "")
+    assert panel_problems.messages == []
