@@ -5,8 +5,10 @@ listener receives; an interpreter whose role is removed while on air is taken of
 from __future__ import annotations
 
 import asyncio
+import signal
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,7 +24,9 @@ from tests.support import factories
 from tests.support.browser import assert_accessible
 from tests.support.factories import Person
 from tests.support.media import loopback_only
-from tests.support.stream_site import WAIT, StreamStage, open_as
+from tests.support.relay_process import ProxiedStreamSite, RelayProcess, relay_status
+from tests.support.servers import site_settings
+from tests.support.stream_site import WAIT, StreamStage, cast_of, open_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.slow]
 
@@ -160,3 +164,56 @@ async def test_console_and_booth_panel_are_accessible_and_fit_a_phone(
     assert await console.locator(".booth-messages img").count() == 0  # text, never markup
     assert "slower please" in (await panel.text_content("#booth-messages") or "")
     assert panel_problems.messages == []
+
+
+@pytest.fixture
+async def relayed_booth(
+    database_url: str, database: Database, demo_event: str, tmp_path: Path
+) -> AsyncIterator[tuple[StreamStage, RelayProcess]]:
+    """The site with a ``podium relay`` process behind it, told who is on air over HTTP, as in production."""
+    cast = await cast_of(database, demo_event)
+    relay = RelayProcess(database_url, site_settings(database_url, 0).secret_key, tmp_path / "relay.log")
+    relay.start()
+    site = ProxiedStreamSite(database_url, relay, control=True)
+    site.start()
+    try:
+        yield StreamStage(site, cast.event, cast.session, cast.speaker, cast.delegate, cast.moderator), relay
+    finally:
+        site.stop()
+        relay.kill()
+
+
+async def test_console_reconnects_after_a_relay_restart_and_the_relay_learns_who_is_on_air(
+    relayed_booth: tuple[StreamStage, RelayProcess], media_browser: Any, database: Database, database_url: str
+) -> None:
+    stage, relay = relayed_booth
+    async with database.session() as db:
+        event = await db.get_one(Event, stage.event.id)
+        event.languages = "en,ja"
+        db.add(event)
+        db.add(ChannelPlan(event_id=event.id or 0, session_id=stage.session.id, languages="ja"))
+        await db.commit()
+        voice = await factories.person(db, event, "Aiko Booth", role=Role.interpreter, languages=("ja",))
+    secret = site_settings(database_url, 0).secret_key
+    key = f"{stage.session.id}_ja"
+    console, _problems = await open_as(media_browser, stage, voice, "interpret/ja")
+    await console.wait_for_selector('#booth[data-mic="live"]', timeout=WAIT)
+    await console.click("#air-on")
+    await wait_light(console, "mine")
+    before = await relay_status(relay, key, secret)
+
+    relay.kill(signal.SIGTERM)
+    await console.wait_for_selector('#booth[data-mic="reconnecting"]', timeout=WAIT)
+    relay.start()
+    await console.wait_for_selector('#booth[data-mic="live"]', timeout=40_000)
+    deadline = time.monotonic() + 20
+    after = await relay_status(relay, key, secret)
+    while not after.get("live") and time.monotonic() < deadline:
+        await asyncio.sleep(0.25)
+        after = await relay_status(relay, key, secret)
+
+    account = f"a{voice.account.id}"
+    assert (before["on_air"], before["publishers"]) == (account, [account])
+    # The restarted relay knew nobody; the console's reconnection made the app tell it again.
+    assert (after["on_air"], after["publishers"], after["live"]) == (account, [account], True)
+    assert await light(console) == "mine"
