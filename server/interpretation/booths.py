@@ -296,14 +296,21 @@ async def set_floor_language(
         raise NotFound(_("There is no such session."))
     if language not in event.language_list:
         raise InvalidInput(_("This event does not offer %(language)s.") % {"language": language_name(language)})
-    await begin_write(db)
-    row = await db.get(FloorLanguage, session.id)
-    if row is None:
-        row = FloorLanguage(session_id=session.id or 0, event_id=event.id or 0, language=language)
-    row.language = language
-    row.changed_at = utcnow()
-    db.add(row)
-    await db.commit()
+    for attempt in range(2):
+        await begin_write(db)
+        row = await db.get(FloorLanguage, session.id, with_for_update=True)
+        if row is None:
+            row = FloorLanguage(session_id=session.id or 0, event_id=event.id or 0, language=language)
+        row.language = language
+        row.changed_at = utcnow()
+        db.add(row)
+        try:
+            await db.commit()
+            break
+        except IntegrityError:  # another moderator set it first, at the same moment: set it over theirs
+            await db.rollback()
+            if attempt:
+                raise Conflict(_("The floor language changed at the same moment. Please try again.")) from None
     view = floor_view(session.id or 0, language)
     return BoothChange(view=view, messages=[Message(to=booths_group(session.id or 0), event=FLOOR_EVENT, data=view)])
 

@@ -126,3 +126,19 @@ async def test_removing_the_interpreter_role_takes_them_off_air(database: Databa
 
     assert [(c.channel, c.on_air) for c in changes] == [(f"{world.session.id}_ja", None)]
     assert state["on_air"] is None
+
+
+async def test_moderators_setting_the_floor_at_once_leave_one_language(database: Database, booths: Booths) -> None:
+    world = booths.world
+    results = await asyncio.gather(
+        *(
+            _press(database, _floor, who, booths, language=language)
+            for who, language in ((world.moderator, "ja"), (world.organiser, "zh"), (world.moderator, "en"))
+        ),
+        return_exceptions=True,
+    )
+    async with database.session() as db:
+        stored = await service.floor_language(db, session=world.session)
+
+    assert [r for r in results if isinstance(r, Exception)] == []
+    assert stored in ("ja", "zh", "en")
