@@ -103,6 +103,7 @@ async def test_handover_between_two_consoles_keeps_the_channel_continuous(
         numbers = [packet.sequence_number for packet in seen]
         await listener.pc.close()
 
+    print(f"handover: largest gap {largest_gap(window) * 1000:.0f} ms; {len(after)} packets in the 2 s after")
     assert refused == ""
     assert (await light(page_one), await light(page_two)) == ("partner", "mine")
     assert largest_gap(window) < MAX_GAP_SECONDS, f"largest gap {largest_gap(window):.3f} s"
