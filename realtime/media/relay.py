@@ -375,10 +375,13 @@ class Relay:
             logger.exception("closing a peer connection failed")
         await self._forget_if_idle(stream)
 
-    async def unpublish(self, session_key: str, resource_id: str) -> bool:
+    async def unpublish(self, session_key: str, resource_id: str, *, account: str | None = None) -> bool:
+        """End a publisher's connection; in a channel only the interpreter's own (``account``)."""
         channel = self.channels.get(session_key)
         if channel is not None:
             peer = channel.publisher(resource_id)
+            if peer is not None and peer.account != account:
+                peer = None
             if peer is not None:
                 await self._drop_from_channel(channel, peer)
             return peer is not None
