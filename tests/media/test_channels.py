@@ -356,3 +356,29 @@ async def test_a_crowd_of_interpreters_is_capped_per_channel(live_client: httpx.
     assert len(relay.channels[CHANNEL].publishers) == MAX_INTERPRETERS
     for peer in [*crowd, again]:
         await peer.close()
+
+
+@pytest.mark.unit
+def test_the_channels_timeline_runs_on_across_voices_silences_and_clock_jumps() -> None:
+    from realtime.media.channels import ChannelTimeline
+
+    now = [100.0]
+    timeline = ChannelTimeline(clock=lambda: now[0])
+    first, second = object(), object()
+
+    def speak(voice: object, timestamp: int, seconds: float = 0.02) -> int:
+        now[0] += seconds
+        return timeline.stamp(voice, timestamp)
+
+    opening = [speak(first, 5000 + 960 * n) for n in range(3)]
+    handover = [speak(second, 777_000 + 960 * n) for n in range(2)]  # another clock altogether
+    after_silence = speak(first, 5000 + 960 * 3, seconds=2.0)  # nobody on air for two seconds
+    discontinuous = speak(first, 5000 + 960 * 3 + 2880)  # DTX: 60 ms in one packet
+    jumped = speak(first, 2**31)  # a publisher's clock leaps: as if one frame passed
+
+    assert opening == [0, 960, 1920]
+    assert handover == [2880, 3840]
+    assert after_silence >= 3840 + 2 * 48000 - 960
+    assert discontinuous == after_silence + 2880
+    assert jumped == discontinuous + 2880
+    assert timeline.switches == 2
