@@ -106,6 +106,25 @@ def test_an_interpreters_opus_packets_reach_the_on_air_listeners_as_they_are() -
 
 
 @pytest.mark.unit
+def test_an_interpreters_packets_go_on_as_they_arrive_in_order() -> None:
+    from types import SimpleNamespace
+
+    receiver = SimpleNamespace()
+    internals.frames_at_once(receiver)  # type: ignore[arg-type]
+    buffer = receiver._RTCRtpReceiver__jitter_buffer
+
+    def add(sequence: int) -> bytes | None:
+        packet = SimpleNamespace(sequence_number=sequence, timestamp=sequence * 960, _data=b"%d" % sequence)
+        pli, frame = buffer.add(packet)
+        assert pli is False
+        return None if frame is None else bytes(frame.data)
+
+    handed = [add(n) for n in (65534, 65535, 0, 65535, 2, 1, 2, 3)]  # across the wrap; one late, one repeated
+
+    assert handed == [b"65534", b"65535", b"0", None, b"2", None, None, b"3"]
+
+
+@pytest.mark.unit
 def test_vp8_keyframe_size_reads_the_frame_header() -> None:
     from realtime.media.ingest import vp8_keyframe_size
 
