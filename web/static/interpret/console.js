@@ -38,6 +38,7 @@ function start(root) {
   const chatText = byId("booth-chat-text");
   const connectionLine = byId("booth-connection");
   const level = mountLevel(byId("mic-level"));
+  const languageNames = JSON.parse(root.dataset.languageNames || "{}");
 
   let booth = {
     version: Number(root.dataset.version),
@@ -277,7 +278,9 @@ function start(root) {
 
   function showFloor(floor) {
     if (floor.session !== session) return;
-    floorName.textContent = floor.language_name || words("floorUnknown");
+    // Named in this page's language, not in that of the moderator who set it.
+    const named = floor.language && languageNames[floor.language];
+    floorName.textContent = named || floor.language_name || words("floorUnknown");
     floorName.lang = floor.language || "";
   }
 
