@@ -14,7 +14,7 @@ from server.agenda.models import (
 from server.audit.models import AuditEntry
 from server.captions.models import CaptionLine, CaptionTrack
 from server.events.models import Event, EventBanner, EventLogo
-from server.interpretation.models import ChannelPlan
+from server.interpretation.models import Booth, BoothMessage, ChannelPlan, FloorLanguage
 from server.live.models import (
     Announcement,
     ChatMessage,
@@ -50,7 +50,10 @@ __all__ = [
     "AuthSession",
     "CaptionLine",
     "CaptionTrack",
+    "Booth",
+    "BoothMessage",
     "ChannelPlan",
+    "FloorLanguage",
     "ChatMessage",
     "Event",
     "EventBanner",

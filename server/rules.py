@@ -8,6 +8,7 @@ from typing import Any
 from server.accounts import rules as accounts
 from server.agenda import rules as agenda
 from server.captions import rules as captions
+from server.interpretation import rules as interpretation
 from server.live import rules as live
 from server.organising import rules as organising
 from server.permissions import RULES, Rule
@@ -22,6 +23,7 @@ DOMAINS = {
     "captions": captions,
     "streams": streams,
     "organising": organising,
+    "interpretation": interpretation,
 }
 
 

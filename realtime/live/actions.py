@@ -38,6 +38,8 @@ class Connection:
     # Rooms where it receives its own questions; most never ask, and the empty frozenset is shared.
     following: frozenset[int] = frozenset()
     joined_before: bool = False  # it has asked to join a room (and may have written there since)
+    # Interpretation booths it joined (realtime/live/booths.py): (session id, language, or None for a moderator).
+    booths: set[tuple[int, str | None]] = field(default_factory=set)
 
     @property
     def owner(self) -> Owner:

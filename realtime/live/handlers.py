@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from realtime.live import captions
+from realtime.live import booths, captions
 from realtime.live.actions import Action, Call, by_name, room_action
 from realtime.live.payloads import Kind, optional, required
 from server.broadcast import Outcome
@@ -273,5 +273,6 @@ ACTIONS: Mapping[str, Action] = by_name(
         post_announcement,
         remove_announcement,
         *captions.ACTIONS,
+        *booths.ACTIONS,
     ]
 )

@@ -13,6 +13,7 @@ import logging
 import time
 from typing import Any
 
+from realtime.live import booths
 from realtime.live.actions import Connection, LiveRooms
 from server.accounts.models import Account
 from server.accounts.revocations import RevocationFeed, prune_revocations
@@ -151,6 +152,11 @@ class RevocationWatcher:
                         await self._leave(connection, session_id, refusal.message)
                         continue
                     await self._regroup(connection, was, now)
+                for session_id, language in list(connection.booths):
+                    message = await booths.refusal(db, connection, session_id, language)
+                    if message is not None:
+                        await booths.leave(self.live, connection, session_id, language)
+                        await self._tell(connection, session_id, "role", message, left=True)
         finally:
             deactivate(activated)
 

@@ -101,6 +101,8 @@ class StaffInvitation(SQLModel, table=True):
     role: str = Field(max_length=20)
     session_id: int | None = Field(default=None, foreign_key="session.id", ondelete="CASCADE")
     person_id: int | None = Field(default=None, foreign_key="person.id", ondelete="CASCADE")
+    # An interpreter's or captioner's languages (comma-separated, each one of the event's languages).
+    languages: str = Field(default="", max_length=200)
     token_hash: str = Field(max_length=64, unique=True)
     invited_by: int | None = Field(default=None, foreign_key="account.id", ondelete="SET NULL")
     created_at: dt.datetime = Field(default_factory=utcnow)

@@ -1,6 +1,10 @@
 """An event's staff: organisers invite organisers, moderators (of the event or of one session), check-in staff and
 speakers by email, see who holds which role, and take a role away.
 
+Interpreters and captioners are invited with the languages they serve (``RoleLanguage`` rows, at least one, each one
+of the event's languages); organisers change those languages on the staff page. An interpreter who loses a language
+(or the role) while on air is taken off air in the same write (``server.interpretation.booths.drop_interpreter``).
+
 An invitation is a mail with a link (valid ``INVITATION_LIFETIME``); nothing is granted until it is accepted.
 Accepting it creates the account when the address has none (as a sign-in link does), grants the role, and signs
 the browser in as that account: the link proves the address as a sign-in link does. A removal reaches open live
@@ -20,7 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from server import i18n
 from server.accounts.actors import Actor
 from server.accounts.emails import normalise_email
-from server.accounts.models import Account, EventRole, Role, SessionRole
+from server.accounts.models import LANGUAGE_ROLES, Account, EventRole, Role, RoleLanguage, SessionRole
 from server.accounts.revocations import Reason, record_revocation
 from server.accounts.services import account_language, event_language, open_session
 from server.accounts.tokens import new_token, token_hash
@@ -30,7 +34,9 @@ from server.clock import utcnow
 from server.db import begin_write
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound
 from server.events.models import Event
+from server.formats import language_name
 from server.i18n import gettext as _
+from server.interpretation.booths import BoothChange, drop_interpreter
 from server.mail.services import queue_mail
 from server.organising.models import StaffInvitation
 from server.organising.rules import can_manage_staff
@@ -47,6 +53,8 @@ class StaffRole(enum.StrEnum):
     moderator = Role.moderator.value
     checkin = Role.checkin.value
     speaker = Role.speaker.value
+    interpreter = Role.interpreter.value
+    captioner = Role.captioner.value
 
 
 def role_names() -> dict[str, str]:
@@ -55,6 +63,8 @@ def role_names() -> dict[str, str]:
         StaffRole.moderator: _("Moderator"),
         StaffRole.checkin: _("Check-in staff"),
         StaffRole.speaker: _("Speaker"),
+        StaffRole.interpreter: _("Interpreter"),
+        StaffRole.captioner: _("Captioner"),
     }
 
 
@@ -64,6 +74,7 @@ class Grant:
 
     role: str
     session: Session | None = None
+    languages: tuple[str, ...] = ()  # an interpreter's or captioner's, in the event's order
 
 
 @dataclass
@@ -86,7 +97,26 @@ def _role(raw: str) -> StaffRole:
     try:
         return StaffRole(raw)
     except ValueError:
-        raise InvalidInput(_("Please choose a role: organiser, moderator, check-in staff or speaker.")) from None
+        raise InvalidInput(
+            _("Please choose a role: organiser, moderator, check-in staff, speaker, interpreter or captioner.")
+        ) from None
+
+
+def role_languages(event: Event, role: StaffRole, languages: list[str] | tuple[str, ...]) -> list[str]:
+    """The languages an interpreter or captioner is granted, in the event's order: at least one, each one the event
+    offers. Other roles take none."""
+    if Role(role.value) not in LANGUAGE_ROLES:
+        return []
+    for language in languages:
+        if language not in event.language_list:
+            raise InvalidInput(
+                _("This event does not offer %(language)s: choose among its languages.")
+                % {"language": language_name(language) if language.isascii() else language[:16]}
+            )
+    chosen = [language for language in event.language_list if language in set(languages)]
+    if not chosen:
+        raise InvalidInput(_("Please choose at least one language this person works in."))
+    return chosen
 
 
 async def _session_of(db: AsyncSession, event: Event, session_id: int) -> Session:
@@ -113,6 +143,7 @@ async def invite_staff(
     session_id: int | None = None,
     person_id: int | None = None,
     invitation_url: Callable[[str], str],
+    languages: list[str] | tuple[str, ...] = (),
     now: dt.datetime | None = None,
 ) -> StaffInvitation:
     """Mails ``email`` a link that grants ``role`` in the event (a moderator's in session ``session_id`` only, when
@@ -126,6 +157,7 @@ async def invite_staff(
         raise InvalidInput(_("Please choose the agenda speaker this person speaks as."))
     if wanted != StaffRole.speaker:
         person_id = None
+    chosen = role_languages(event, wanted, languages)
     now = now or utcnow()
     await begin_write(db)
     session = await _session_of(db, event, session_id) if session_id is not None else None
@@ -137,6 +169,7 @@ async def invite_staff(
         role=wanted.value,
         session_id=session.id if session else None,
         person_id=person.id if person else None,
+        languages=",".join(chosen),
         token_hash=token_hash(token),
         invited_by=actor.account_id,
         created_at=now,
@@ -146,7 +179,7 @@ async def invite_staff(
     await db.flush()
     # In the language the invitee's account chose, else the event's: the organiser's own may be neither.
     with i18n.speaking(await account_language(db, email=address), event_language(event)):
-        what = _describe(wanted, session, person)
+        what = _describe(wanted, session, person, chosen)
         await queue_mail(
             db,
             recipient=address,
@@ -166,14 +199,22 @@ async def invite_staff(
         target_type="invitation",
         target_id=invitation.id,
         target_label=address,
-        after={"email": address, "role": wanted.value, "session": session.code if session else None},
+        after={
+            "email": address,
+            "role": wanted.value,
+            "session": session.code if session else None,
+            **({"languages": chosen} if chosen else {}),
+        },
     )
     await db.commit()
     return invitation
 
 
-def _describe(role: StaffRole, session: Session | None, person: Person | None) -> str:
+def _describe(role: StaffRole, session: Session | None, person: Person | None, languages: list[str]) -> str:
     name = role_names()[role]
+    if languages:
+        names = ", ".join(language_name(language) for language in languages)
+        return _("%(role)s (%(languages)s)") % {"role": name, "languages": names}
     if session is not None:
         return _("%(role)s of “%(session)s”") % {"role": name, "session": session.title}
     if person is not None:
@@ -295,6 +336,11 @@ async def accept_invitation(
     await _grant(
         db, event_id=event.id or 0, account_id=account_id, role=invitation.role, session_id=invitation.session_id
     )
+    for language in invitation.languages.split(","):
+        if language and language in event.language_list:
+            await _grant_language(
+                db, event_id=event.id or 0, account_id=account_id, role=invitation.role, language=language
+            )
     if found.person is not None:
         person = await db.get_one(Person, found.person.id)
         person.account_id = account_id
@@ -330,6 +376,78 @@ async def _grant(db: AsyncSession, *, event_id: int, account_id: int, role: str,
         db.add(SessionRole(event_id=event_id, session_id=session_id, account_id=account_id, role=role))
 
 
+async def _grant_language(db: AsyncSession, *, event_id: int, account_id: int, role: str, language: str) -> None:
+    held = select(RoleLanguage.id).where(
+        RoleLanguage.event_id == event_id,
+        RoleLanguage.account_id == account_id,
+        RoleLanguage.role == role,
+        RoleLanguage.language == language,
+    )
+    if (await db.exec(held)).first() is None:
+        db.add(RoleLanguage(event_id=event_id, account_id=account_id, role=role, language=language))
+
+
+async def set_staff_languages(
+    db: AsyncSession, *, actor: Actor, event: Event, account_id: int, role: str, languages: list[str]
+) -> list[BoothChange]:
+    """Replaces the languages an interpreter or captioner serves. An interpreter on air in a language taken away
+    goes off air; the changes are for the caller to announce after the commit."""
+    require(actor, can_manage_staff, event)
+    wanted = _role(role)
+    chosen = role_languages(event, wanted, languages)
+    if not chosen:
+        raise InvalidInput(_("Only interpreters and captioners serve languages."))
+    await begin_write(db)
+    held = (
+        await db.exec(
+            select(EventRole.id).where(
+                EventRole.event_id == event.id, EventRole.account_id == account_id, EventRole.role == wanted.value
+            )
+        )
+    ).first()
+    if held is None:
+        await db.rollback()
+        raise NotFound(_("This person has no such role in this event."))
+    before = (
+        await db.exec(
+            select(RoleLanguage.language).where(
+                RoleLanguage.event_id == event.id,
+                RoleLanguage.account_id == account_id,
+                RoleLanguage.role == wanted.value,
+            )
+        )
+    ).all()
+    await db.exec(
+        delete(RoleLanguage).where(
+            col(RoleLanguage.event_id) == event.id,
+            col(RoleLanguage.account_id) == account_id,
+            col(RoleLanguage.role) == wanted.value,
+            col(RoleLanguage.language).not_in(chosen),
+        )
+    )
+    for language in chosen:
+        await _grant_language(db, event_id=event.id or 0, account_id=account_id, role=wanted.value, language=language)
+    changes: list[BoothChange] = []
+    if wanted == StaffRole.interpreter:
+        changes = await drop_interpreter(db, event_id=event.id or 0, account_id=account_id, keep=chosen)
+    account = await db.get_one(Account, account_id)
+    if set(before) - set(chosen):
+        await record_revocation(db, account_id=account_id, event_id=event.id, reason=Reason.removed)
+    record(
+        db,
+        actor=actor,
+        event=event,
+        action="staff.languages",
+        target_type="account",
+        target_id=account_id,
+        target_label=account.email,
+        before={"role": wanted.value, "languages": [code for code in event.language_list if code in set(before)]},
+        after={"role": wanted.value, "languages": chosen},
+    )
+    await db.commit()
+    return changes
+
+
 async def staff_of(db: AsyncSession, *, actor: Actor, event: Event) -> list[StaffMember]:
     """Everyone holding a role in the event (not delegates: they register), with each role's scope."""
     require(actor, can_manage_staff, event)
@@ -339,8 +457,19 @@ async def staff_of(db: AsyncSession, *, actor: Actor, event: Event) -> list[Staf
         .join(EventRole, col(EventRole.account_id) == col(Account.id))
         .where(EventRole.event_id == event.id)
     )
+    served: dict[tuple[int, str], set[str]] = {}
+    for account_id, role, language in (
+        await db.exec(
+            select(RoleLanguage.account_id, RoleLanguage.role, RoleLanguage.language).where(
+                RoleLanguage.event_id == event.id
+            )
+        )
+    ).all():
+        served.setdefault((account_id, role), set()).add(language)
     for account, role in event_wide.all():
-        members.setdefault(account.id or 0, StaffMember(account)).grants.append(Grant(role))
+        languages = served.get((account.id or 0, role), set())
+        ordered = tuple(code for code in event.language_list if code in languages)
+        members.setdefault(account.id or 0, StaffMember(account)).grants.append(Grant(role, languages=ordered))
     in_sessions = await db.exec(
         select(Account, SessionRole.role, Session)
         .join(SessionRole, col(SessionRole.account_id) == col(Account.id))
@@ -365,9 +494,10 @@ async def staff_of(db: AsyncSession, *, actor: Actor, event: Event) -> list[Staf
 
 async def remove_staff(
     db: AsyncSession, *, actor: Actor, event: Event, account_id: int, role: str, session_id: int | None = None
-) -> None:
+) -> list[BoothChange]:
     """Takes one role (event-wide, or in session ``session_id``) away; the person's open live connections lose
-    what it gave within a second or two. The event always keeps an organiser."""
+    what it gave within a second or two. The event always keeps an organiser. An interpreter on air goes off air:
+    the booth changes are for the caller to announce after the commit."""
     require(actor, can_manage_staff, event)
     wanted = _role(role)
     await begin_write(db)
@@ -408,6 +538,17 @@ async def remove_staff(
     if removed.first() is None:
         await db.rollback()
         raise NotFound(_("This person has no such role in this event."))
+    changes: list[BoothChange] = []
+    if session_id is None and Role(wanted.value) in LANGUAGE_ROLES:
+        await db.exec(
+            delete(RoleLanguage).where(
+                col(RoleLanguage.event_id) == event.id,
+                col(RoleLanguage.account_id) == account_id,
+                col(RoleLanguage.role) == wanted.value,
+            )
+        )
+        if wanted == StaffRole.interpreter:
+            changes = await drop_interpreter(db, event_id=event.id or 0, account_id=account_id)
     account = await db.get_one(Account, account_id)
     await record_revocation(db, account_id=account_id, event_id=event.id, reason=Reason.removed)
     session = await db.get(Session, session_id) if session_id is not None else None
@@ -422,3 +563,4 @@ async def remove_staff(
         before={"role": wanted.value, "session": session.code if session else None},
     )
     await db.commit()
+    return changes

@@ -39,6 +39,7 @@ from server.live.rules import can_announce, can_moderate
 from server.permissions import allows
 from server.registration.badges import qr_svg
 from server.transport.auth import checked_form, form_text
+from server.transport.booth_panel import moderator_booths
 from server.transport.context import database, here, private, see_other, services, settings
 from server.transport.live_text import client_text
 from server.transport.loaders import EventPage, SessionPage, load_event_page, load_session_page, requires
@@ -141,6 +142,7 @@ async def moderate_page(request: Request, page: SessionPage) -> Response:
         announcements_url=path_for(request, "announcements", slug=event.slug) if allows(actor, can_announce) else "",
         actor=actor,
         stream_notice=request.query_params.get("stream", ""),
+        **await moderator_booths(request, event, view),
     )
     return private(render(request, "live/moderate.html", context))
 

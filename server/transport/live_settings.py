@@ -27,6 +27,7 @@ from server.live.models import ChatMode, LiveSettings, OnlineEntry, ParticipantL
 from server.live.rules import can_change_live_settings
 from server.transport.auth import checked_form, form_text
 from server.transport.backoffice import render_backoffice
+from server.transport.channel_plans import session_channels_context
 from server.transport.context import database, see_other, services
 from server.transport.loaders import EventPage, load_event_page, requires
 from server.transport.urls import path_for, with_query
@@ -201,6 +202,7 @@ async def _session_form(
         "error": error,
         "theirs": {name: _shown(name, getattr(theirs, name)) or INHERIT for name in SESSION_FIELDS} if theirs else None,
         "saved": request.query_params.get("saved") == "1",
+        **await session_channels_context(request, event, session_id, session.room_id),
     }
     return render_backoffice(
         request,

@@ -17,6 +17,7 @@ from server.text import storable
 from server.transport.agenda_view import kind_labels
 from server.transport.auth import checked_form, form_text, posted_form
 from server.transport.backoffice import render_backoffice
+from server.transport.channel_plans import room_channels_context
 from server.transport.context import database, see_other
 from server.transport.loaders import EventPage, load_event_page, requires
 from server.transport.uploads import as_typed
@@ -68,6 +69,7 @@ def _render_form(
         if part_id
         else path_for(request, "part_new", slug=page.event.slug, part=request.path_params["part"]),
         "back": _list_url(request, page, part, part_id),
+        **extra.get("channels", {}),
     }
     status = extra.get("status", 200)
     return render_backoffice(request, page, "backoffice/part_form.html", context, section=SECTION, status_code=status)
@@ -90,7 +92,8 @@ async def edit_form(request: Request, page: EventPage) -> Response:
     part_id: int = request.path_params["part_id"]
     async with database(request).session() as db:
         row = await part_of(db, actor=page.actor, event=page.event, part=part, part_id=part_id)
-    return _render_form(request, page, part, values=form_of(row), part_id=part_id)
+    channels = await room_channels_context(request, page.event, part_id) if part.name == "room" else {}
+    return _render_form(request, page, part, values=form_of(row), part_id=part_id, channels=channels)
 
 
 async def _save(request: Request, page: EventPage, part_id: int | None) -> Response:

@@ -27,12 +27,15 @@ from server.organising.staff import (
     pending_invitations,
     remove_staff,
     role_names,
+    set_staff_languages,
     staff_of,
 )
 from server.organising.tools import tools_in
 from server.transport.auth import SESSION_COOKIE, checked_form, current_account, form_text, set_session_cookie
 from server.transport.backoffice import render_backoffice
+from server.transport.booth_panel import language_names
 from server.transport.context import database, event_of, private, see_other, services, sign_in_redirect
+from server.transport.interpret_pages import announce
 from server.transport.loaders import EventPage, load_event_page, requires
 from server.transport.notices import Notice, leave_notice
 from server.transport.rendering import render
@@ -56,6 +59,7 @@ async def _staff_form(
     page: EventPage,
     *,
     typed: dict[str, str] | None = None,
+    typed_languages: list[str] | None = None,
     error: str = "",
     status_code: int = 200,
 ) -> Response:
@@ -72,7 +76,10 @@ async def _staff_form(
         "people": people,
         "role_names": role_names(),
         "roles": list(StaffRole),
+        "language_roles": [StaffRole.interpreter.value, StaffRole.captioner.value],
+        "language_names": language_names(event),
         "typed": typed or {},
+        "typed_languages": typed_languages or [],
         "error": error,
     }
     return render_backoffice(request, page, "backoffice/staff.html", context, section="staff", status_code=status_code)
@@ -88,6 +95,7 @@ async def invite_submit(request: Request, page: EventPage) -> Response:
     form = await checked_form(request)
     event, actor = page.event, page.actor
     typed = {name: form_text(form, name)[:254] for name in ("email", "role", "session", "person")}
+    languages = _languages(form)
     await throttle(services(request), "invite_staff", INVITATIONS_PER_MINUTE).check(f"a{actor.account_id}")
     urls = SiteUrls.of(request)
     try:
@@ -101,13 +109,49 @@ async def invite_submit(request: Request, page: EventPage) -> Response:
                 session_id=_optional_id(form, "session"),
                 person_id=_optional_id(form, "person"),
                 invitation_url=lambda token: urls.url("staff_invitation", slug=event.slug, token=token),
+                languages=languages,
             )
     except InvalidInput as problem:
-        return await _staff_form(request, page, typed=typed, error=problem.message, status_code=400)
+        return await _staff_form(
+            request, page, typed=typed, typed_languages=languages, error=problem.message, status_code=400
+        )
     return leave_notice(
         request,
         see_other(path_for(request, "staff", slug=event.slug)),
         Notice(_("The invitation is sent. The role is granted when its link is accepted."), "success"),
+    )
+
+
+def _languages(form: FormData) -> list[str]:
+    """The languages ticked on the form (at most a few dozen: each is one of the event's languages)."""
+    return [value[:16] for value in form.getlist("languages")[:50] if isinstance(value, str)]
+
+
+@requires(can_manage_staff, load_event_page)
+async def languages_submit(request: Request, page: EventPage) -> Response:
+    """Changes the languages an interpreter or captioner serves; an interpreter on air in a language taken away
+    goes off air (the consoles and the relay hear of it)."""
+    form = await checked_form(request)
+    role = form_text(form, "role")
+    if role not in (StaffRole.interpreter, StaffRole.captioner):
+        raise NotFound(_("This person has no such role in this event."))
+    try:
+        async with database(request).session() as db:
+            changes = await set_staff_languages(
+                db,
+                actor=page.actor,
+                event=page.event,
+                account_id=request.path_params["account_id"],
+                role=role,
+                languages=_languages(form),
+            )
+    except InvalidInput as problem:
+        return await _staff_form(request, page, error=problem.message, status_code=400)
+    await announce(request, changes)
+    return leave_notice(
+        request,
+        see_other(path_for(request, "staff", slug=page.event.slug)),
+        Notice(_("The languages are saved."), "success"),
     )
 
 
@@ -161,11 +205,12 @@ async def remove_submit(request: Request, page: EventPage) -> Response:
     event = page.event
     try:
         async with database(request).session() as db:
-            await remove_staff(
+            changes = await remove_staff(
                 db, actor=page.actor, event=event, account_id=account_id, role=role, session_id=session_id
             )
     except Conflict as refusal:
         return await _staff_form(request, page, error=refusal.message, status_code=409)
+    await announce(request, changes)
     if account_id == page.actor.account_id and role == StaffRole.organiser:
         return see_other(path_for(request, "agenda", slug=event.slug))  # the back office is no longer theirs
     return leave_notice(
@@ -249,6 +294,12 @@ routes: list[BaseRoute] = [
     Route("/{slug}/organiser/staff", invite_submit, methods=["POST"], name="staff"),
     Route("/{slug}/organiser/staff/{account_id:id}/remove", remove_confirm, methods=["GET"], name="staff_remove"),
     Route("/{slug}/organiser/staff/{account_id:id}/remove", remove_submit, methods=["POST"], name="staff_remove"),
+    Route(
+        "/{slug}/organiser/staff/{account_id:id}/languages",
+        languages_submit,
+        methods=["POST"],
+        name="staff_languages",
+    ),
     Route(
         "/{slug}/organiser/staff/invitations/{invitation_id:id}/cancel",
         invitation_cancel,

@@ -29,7 +29,7 @@ from tests.support.servers import LiveSite
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 # Who opens a page: the first of these it shows itself to (a staff page to its staff, the rest to anyone).
-VISITORS = ("organiser", "delegate", "moderator", "speaker", "checkin", "admin", "anonymous")
+VISITORS = ("organiser", "delegate", "moderator", "speaker", "checkin", "admin", "interpreter", "anonymous")
 # Pages no visitor here can open, each with the reason (their own tests open them).
 UNVISITED = {
     "signin_link": "a one-time link from a mail",

@@ -70,8 +70,18 @@ RULES: dict[str, dict[str, str]] = {
     "instance admin": allowing("admin"),
     # An event-wide role but a delegate's: a role in one session only does not count (staff_events).
     "staff of any event": allowing(
-        "speaker", "moderator", "checkin", "organiser", "other_organiser", "admin", "captioner"
+        "speaker",
+        "moderator",
+        "checkin",
+        "organiser",
+        "other_organiser",
+        "admin",
+        "captioner",
+        "interpreter",
+        "other_interpreter",
     ),
+    # The booth of the session's Japanese channel: its interpreters only (another event's are "not found").
+    "interpreter of the channel": allowing("interpreter"),
     "event creator": allowing("admin", "organiser"),  # PODIUM_EVENT_CREATORS names the organiser here
     "delegate": allowing("delegate"),
     "delegate, others sent on": allowing("delegate", others=REDIRECT),
@@ -209,6 +219,9 @@ ROUTES: dict[str, str] = {
     "staff": "organiser",
     "staff_remove": "organiser",
     "staff_invitation_cancel": "organiser",
+    "staff_languages": "organiser",
+    "room_channels": "organiser",
+    "session_channels": "organiser",
     "live_settings": "organiser",
     "session_live_settings": "organiser",
     "announcements": "organiser",
@@ -227,6 +240,13 @@ ROUTES: dict[str, str] = {
     "recording_stop": "session moderator",
     "caption": "captioners",
     "captions_vtt": "the room's participants",
+    # Interpretation: the booth's console and the moderator's booth panel.
+    "interpret": "interpreter of the channel",
+    "interpret_pass": "interpreter of the channel",
+    "interpret_air": "interpreter of the channel",
+    "booth_floor": "session moderator",
+    "booth_off_air": "session moderator",
+    "booth_status": "session moderator",
     # The write API: a token of the event's, never a cookie.
     "api_session_create": "api token",
     "api_session_update": "api token",
@@ -244,7 +264,7 @@ ROUTES: dict[str, str] = {
 # A limit (429) is counted only for those admitted: a session's stream key waits between two rotations.
 WRITE_ANSWERS = {200, 201, 204, 303, 400, 409, 429}
 # Answers that are data or files rather than a page: refused "not found" to an anonymous visitor too.
-NOT_PAGES = {"message_progress", "stream_status", "material"}
+NOT_PAGES = {"message_progress", "stream_status", "material", "interpret_pass", "booth_status"}
 
 
 def rule_of(name: str, method: str) -> str:
@@ -484,3 +504,26 @@ async def test_a_draft_event_is_not_found_but_to_its_staff(
 
     print("\n".join(" ".join(str(part) for part in row) for row in mismatches))
     assert mismatches == []
+
+
+# --- Interpretation channels ----------------------------------------------------------------------------
+
+
+async def test_an_interpreter_of_another_event_cannot_publish_into_this_events_channel(
+    site: httpx.AsyncClient, matrix: MatrixWorld
+) -> None:
+    stranger = matrix.people["other_interpreter"]
+    theirs = await ask(
+        site, stranger, "GET", f"/{matrix.other.slug}/sessions/{matrix.theirs['code']}/interpret/ja/pass"
+    )
+    ours = await ask(site, stranger, "GET", f"/{matrix.event.slug}/sessions/{matrix.ours['code']}/interpret/ja/pass")
+    their_pass = theirs.json()["token"]
+    into_ours = await site.post(
+        f"/whip/{matrix.ours['session_id']}_ja",
+        content=b"v=0\r\n",
+        headers={"Authorization": f"Bearer {their_pass}", "Content-Type": "application/sdp"},
+    )
+
+    assert theirs.status_code == 200  # their own booth's pass, as their console gets it
+    assert ours.status_code == 404
+    assert into_ours.status_code in (401, 403)  # the relay refuses their pass for our channel

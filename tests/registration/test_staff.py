@@ -259,7 +259,7 @@ async def test_invited_speaker_gets_the_studio_of_their_sessions(
         (
             {"email": "a@example.org", "role": "chair"},
             400,
-            "Please choose a role: organiser, moderator, check-in staff or speaker.",
+            "Please choose a role: organiser, moderator, check-in staff, speaker, interpreter or captioner.",
         ),
         ({"email": "not an address", "role": "moderator"}, 400, "This is not a valid email address."),
         (

@@ -13,7 +13,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.routing import Route
 
-from server.accounts.models import Account, Role, SessionRole
+from server.accounts.models import Account, Role, RoleLanguage, SessionRole
 from server.accounts.tokens import new_token, token_hash
 from server.agenda.models import Person as SpeakerPerson
 from server.agenda.models import SessionMaterial, SessionSpeaker, Track
@@ -21,6 +21,7 @@ from server.app import site_routes
 from server.clock import utcnow
 from server.db import Database
 from server.events.models import Event
+from server.interpretation.models import ChannelPlan
 from server.live.models import Announcement
 from server.mail.models import Message
 from server.organising.models import ApiToken, PendingImport, StaffInvitation
@@ -40,6 +41,8 @@ PERSONS = (
     "checkin",
     "organiser",
     "other_organiser",  # another event's organiser
+    "interpreter",  # of Japanese, whose channel runs in the matrix's session
+    "other_interpreter",  # of Japanese in another event
     "admin",  # an instance admin with no role in the event
     "captioner",  # captions the event's English (server/captions)
 )
@@ -97,6 +100,8 @@ async def _objects(db: AsyncSession, event: Event, author: Person, label: str, s
         feed_token=secrets.token_urlsafe(24),
     )
     staff = await factories.staff(db, event, Role.checkin, f"{label}-desk@example.org")
+    interpreter = await factories.staff(db, event, Role.interpreter, f"{label}-booth@example.org")
+    db.add(RoleLanguage(event_id=event.id or 0, account_id=interpreter.id or 0, role=Role.interpreter, language="ja"))
     speaker = SpeakerPerson(event_id=event.id or 0, slug=f"{label}-voice", name="Matrix Voice")
     track = Track(event_id=event.id or 0, slug=f"{label}-track", name="Matrix Track")
     question = RegistrationQuestion(event_id=event.id or 0, kind="text", label={"en": "Dietary needs?"})
@@ -119,7 +124,11 @@ async def _objects(db: AsyncSession, event: Event, author: Person, label: str, s
     recording = Recording(
         event_id=event.id or 0, session_id=session.id or 0, filename="talk.mp4", stored_name=f"{label}.mp4"
     )
-    rows = (pending, speaker, track, question, material, message, invitation, announcement, token, pending_import)
+    # A Japanese channel in the session: its booth's console, passes and on-air buttons.
+    event.languages = ",".join([*event.language_list, "ja"]) if "ja" not in event.language_list else event.languages
+    db.add(event)
+    plan = ChannelPlan(event_id=event.id or 0, session_id=session.id, languages="ja")
+    rows = (pending, speaker, track, question, material, message, invitation, announcement, token, pending_import, plan)
     db.add(recording)
     db.add_all(rows)
     await db.commit()
@@ -133,6 +142,7 @@ async def _objects(db: AsyncSession, event: Event, author: Person, label: str, s
         "account_id": str(delegate.id),
         "badge": check_in_code(registration, secret=secret),  # what the check-in desk reads from a badge
         "staff_account_id": str(staff.id),
+        "interpreter_account_id": str(interpreter.id),
         "registration_id": str(pending.id),
         "person_id": str(speaker.id),
         "person": speaker.slug,
@@ -145,6 +155,8 @@ async def _objects(db: AsyncSession, event: Event, author: Person, label: str, s
         "announcement_id": str(announcement.id),
         "token_id": str(token.id),
         "import_id": str(pending_import.id),
+        "language": "ja",
+        "room_id": str(session.room_id),
     }
 
 
@@ -162,6 +174,8 @@ async def build_matrix_world(database: Database, slug: str, *, secret: str) -> M
             "checkin": await person(db, event, "Desk Person", role=Role.checkin),
             "organiser": await person(db, event, "Organiser One", role=Role.organiser),
             "other_organiser": await person(db, other, "Other Organiser", role=Role.organiser),
+            "interpreter": await person(db, event, "Booth Voice", role=Role.interpreter, languages=("ja",)),
+            "other_interpreter": await person(db, other, "Other Booth", role=Role.interpreter, languages=("ja",)),
             "admin": await person(db, event, "Instance Admin", admin=True),
             "captioner": await person(db, event, "Caption Writer", role=Role.captioner, languages=("en",)),
         }
@@ -193,6 +207,7 @@ async def build_matrix_world(database: Database, slug: str, *, secret: str) -> M
         staff = {"account_id": values["staff_account_id"]}
         return {
             "staff_remove": {**staff, "?": "role=checkin"},  # "?": the query or form fields the route needs
+            "staff_languages": {"account_id": values["interpreter_account_id"], "?": "role=interpreter&languages=ja"},
             "admin_disable": staff,
             "admin_enable": staff,
             "admin_import_apply": {"import_id": str(admin_import.id)},

@@ -1,7 +1,7 @@
 """live captions: lines per session and language
 
 Revision ID: 0021
-Revises: 0019
+Revises: 0020
 Create Date: 2026-11-30 20:20:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlmodel.sql.sqltypes import UTCDateTime
 
 revision: str = "0021"
-down_revision: str | None = "0019"  # the merger chains it after 0020 (the booths')
+down_revision: str | None = "0020"  # the merger chains it after 0020 (the booths')
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
