@@ -1,7 +1,7 @@
 """Interpretation channels: one session with its floor (640x360 VP8 and audio) and 4 channels of two interpreters
 each (one on air), 200 listeners spread over the channels, in other processes than the relay.
 
-Run: .venv/bin/python -m tests.bench.bench_channels [--listeners 200] [--baseline 50] [--seconds 10] [--write]
+Run: .venv/bin/python -m tests.bench.bench_channels [--listeners 200] [--baseline 200] [--seconds 10] [--write]
 
 Measures, in one run:
 - packets each listener received against those the channel sent it over the same stretch (from the RTP timestamps,
@@ -282,24 +282,55 @@ class Pool:
 
 
 def listen(pid: int, base: str, keys: list[str], count: int, seconds: float, decoding: int, mid: object = None) -> Pool:
-    command = ["listen", base, ",".join(keys), str(count), "--seconds", str(seconds), "--decoding", str(decoding)]
-    with running(module("tests.bench.bench_channels", *command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)) as pool:
-        join = float(read_line(pool, "READY").split()[1])
-        assert pool.stdin is not None
-        pool.stdin.write("GO\n")
-        pool.stdin.flush()
+    """``count`` listeners: the counting ones in one process, the ``decoding`` ones in another, so a decoding
+    listener's delay is the relay's and its own, not that of a process busy with hundreds of others."""
+    groups = [(count - decoding, 0), (decoding, decoding)] if decoding else [(count, 0)]
+    with contextlib.ExitStack() as stack:
+        pools = []
+        for size, decoders in groups:
+            command = [
+                "listen",
+                base,
+                ",".join(keys),
+                str(size),
+                "--seconds",
+                str(seconds),
+                "--decoding",
+                str(decoders),
+            ]
+            pools.append(
+                stack.enter_context(
+                    running(
+                        module("tests.bench.bench_channels", *command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                    )
+                )
+            )
+        join = max(float(read_line(pool, "READY").split()[1]) for pool in pools)
+        for pool in pools:
+            assert pool.stdin is not None
+            pool.stdin.write("GO\n")
+            pool.stdin.flush()
         timer = None
         if callable(mid):
             import threading  # noqa: PLC0415
 
             timer = threading.Timer(seconds / 2, mid)
             timer.start()
-        relay_cpu, pool_cpu = sample_cpu([pid, pool.pid], seconds)
+        relay_cpu, *pool_cpu = sample_cpu([pid, *(pool.pid for pool in pools)], seconds)
         if timer is not None:
             timer.join()
-        result = json.loads(read_line(pool, "{"))
-        pool.wait(timeout=60)
-    return Pool(statistics.median(relay_cpu), statistics.median(pool_cpu), join, result)
+        results = [json.loads(read_line(pool, "{")) for pool in pools]
+        for pool in pools:
+            pool.wait(timeout=60)
+    result = {
+        "received": [n for r in results for n in r["received"]],
+        "sent": [n for r in results for n in r["sent"]],
+        "sequence_jumps": sum(r["sequence_jumps"] for r in results),
+        "longest_pause": max(r["longest_pause"] for r in results),
+        "connected": sum(r["connected"] for r in results),
+        "ears": {key: heard for r in results for key, heard in r["ears"].items()},
+    }
+    return Pool(statistics.median(relay_cpu), statistics.median(pool_cpu[0]), join, result)
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -466,8 +497,8 @@ def write_results(command: str, f: dict[str, object], lines: list[str], loads: t
             f"{loads[1]:.1f} during the run); one-second CPU samples, medians; {f['seconds']} s windows.  ",
             "Session: the floor (synthetic 640x360 30 fps VP8 and a tone) and 4 channels (ja, ko, zh-Hans, ar) of two "
             "interpreters each, all published over WHIP from one process; listeners over WHEP in another process "
-            "(all but 4 count RTP packets without decoding; one per channel decodes and listens for the marker "
-            "tones). Halfway through the window every channel hands over to its second interpreter.",
+            "(all but 4 count RTP packets without decoding; 4, one per channel, in a process of their own, decode "
+            "and listen for the marker tones). Halfway through the window every channel hands over to its second interpreter.",
             "",
             "| listeners | connected | relay CPU % empty | with publishers | with listeners | CPU/listener % | "
             "floor audio viewers (baseline) | relay CPU % | CPU/viewer % | packets/s per channel | "
@@ -509,7 +540,7 @@ def main() -> None:
     listening.add_argument("--seconds", type=float, default=10.0)
     listening.add_argument("--decoding", type=int, default=0)
     parser.add_argument("--listeners", type=int, default=200)
-    parser.add_argument("--baseline", type=int, default=50, help="floor audio-only viewers for the baseline")
+    parser.add_argument("--baseline", type=int, default=200, help="floor audio-only viewers for the baseline")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--write", action="store_true", help=f"write the figures into {RESULTS.name}")
     args = parser.parse_args()
