@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from realtime.media.relay import PlaybackConflict, PlaybackRefused, Relay
-from realtime.media.status import stream_status
-from server.streams.relay_control import already_playing, playback_refused
+from realtime.media.status import any_status
+from server.streams.relay_control import already_playing, check_channel_key, playback_refused
 
 
 class LocalRelayControl:
@@ -14,7 +14,7 @@ class LocalRelayControl:
         self.relay = relay
 
     async def status(self, session_key: str) -> dict[str, Any]:
-        return stream_status(self.relay, session_key).as_json()
+        return any_status(self.relay, session_key).as_json()
 
     async def stop(self, session_key: str) -> bool:
         return await self.relay.stop_stream(session_key)
@@ -30,3 +30,7 @@ class LocalRelayControl:
 
     async def stop_playback(self, session_key: str) -> bool:
         return await self.relay.stop_playback(session_key)
+
+    async def set_on_air(self, channel_key: str, account: str | None) -> None:
+        check_channel_key(channel_key)
+        self.relay.set_on_air(channel_key, account)

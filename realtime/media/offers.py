@@ -28,6 +28,7 @@ class Offer:
     sdp: str
     kinds: tuple[str, ...]
     video_codecs: frozenset[str] = frozenset()  # lower-case names the offer's video section lists
+    audio_codecs: frozenset[str] = frozenset()  # and its audio section
 
 
 def read_offer(text: str, *, role: Role) -> Offer:
@@ -44,6 +45,7 @@ def read_offer(text: str, *, role: Role) -> Offer:
         raise OfferError(f"the offer has more than {MAX_MEDIA_SECTIONS} media sections")
     kinds: list[str] = []
     video_codecs: frozenset[str] = frozenset()
+    audio_codecs: frozenset[str] = frozenset()
     wanted = PUBLISH_CODECS if role == "publish" else WATCH_CODECS
     for media in description.media:
         if media.kind not in ("audio", "video"):
@@ -70,10 +72,12 @@ def read_offer(text: str, *, role: Role) -> Offer:
         kinds.append(media.kind)
         if media.kind == "video":
             video_codecs = frozenset(names)
+        else:
+            audio_codecs = frozenset(names)
     if not kinds:
         raise OfferError("the offer has no audio or video section")
     _check_bundle(description)
-    return Offer(sdp=text, kinds=tuple(kinds), video_codecs=video_codecs)
+    return Offer(sdp=text, kinds=tuple(kinds), video_codecs=video_codecs, audio_codecs=audio_codecs)
 
 
 def _check_bundle(description: sdp.SessionDescription) -> None:

@@ -1,4 +1,10 @@
-"""Who may publish and who may watch: pluggable callables, so the app can back them with the database."""
+"""Who may publish and who may watch: pluggable callables, so the app can back them with the database.
+
+A session's floor ("12") is published with the session's publish token; an interpretation channel ("12_ja") only
+with an interpreter pass for that very channel, which names the interpreter. Viewers of either hold a viewer pass
+for the stream they watch. The app checks the event offers the language before it hands out passes; the relay
+trusts what is signed.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from server.streams.tokens import PublishTokens, PublishVerifier, read_viewer_pass
+from server.streams.tokens import PublishTokens, PublishVerifier, read_interpreter_pass, read_viewer_pass
 
 SESSION_KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -30,10 +36,15 @@ class Admission:
 
 ViewerAdmitter = Callable[[ViewerRequest], Awaitable[Admission]]
 SessionLookup = Callable[[str], Awaitable[bool]]
+InterpreterAdmitter = Callable[[str, str], Awaitable[str | None]]  # (channel key, token) -> the interpreter's account
 
 
 async def any_session(session_key: str) -> bool:
     return SESSION_KEY.fullmatch(session_key) is not None
+
+
+async def no_interpreters(channel_key: str, token: str) -> str | None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,7 @@ class RelayPolicy:
     verify_publish: PublishVerifier
     admit_viewer: ViewerAdmitter
     session_exists: SessionLookup = field(default=any_session)
+    admit_interpreter: InterpreterAdmitter = field(default=no_interpreters)
 
 
 class PublishTokenSource(Protocol):
@@ -62,4 +74,7 @@ def signed_policy(secret: str, tokens: PublishTokenSource | None = None) -> Rela
             return Admission(allowed=False, authenticated=False)
         return Admission(allowed=True, account=account)
 
-    return RelayPolicy(verify_publish=publish_tokens.verify, admit_viewer=admit)
+    async def admit_interpreter(channel_key: str, token: str) -> str | None:
+        return read_interpreter_pass(secret, channel_key, token)
+
+    return RelayPolicy(verify_publish=publish_tokens.verify, admit_viewer=admit, admit_interpreter=admit_interpreter)

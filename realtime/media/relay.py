@@ -1,4 +1,5 @@
-"""The relay: one stream per session, ingested once from its publisher and fanned out to its viewers.
+"""The relay: one stream per session, ingested once from its publisher and fanned out to its viewers, and the
+session's interpretation channels (realtime/media/channels.py), audio only, forwarded from the interpreter on air.
 
 Nothing here crashes the process: a bad offer, a dropped publisher or a vanished viewer ends that one peer.
 """
@@ -11,11 +12,13 @@ import functools
 import logging
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from aiortc import RTCPeerConnection, RTCRtpCodecCapability, RTCRtpSender, RTCSessionDescription
 
+from realtime.media.channels import Channel, channel_language
 from realtime.media.config import RelaySettings
 from realtime.media.dtls import answer_as_dtls_server
 from realtime.media.fanout import Fanout, PacketTrack
@@ -36,6 +39,7 @@ logger = logging.getLogger(__name__)
 
 VIEWER_CODECS = {"video": ("video/vp8", "video/rtx"), "audio": ("audio/opus",)}
 PUBLISH_VP8 = ("video/vp8", "video/rtx")
+MAX_INTERPRETERS = 6  # accounts connected to one channel at once: a booth's team, relay interpreters, a spare
 
 
 async def _stop_ice(pc: RTCPeerConnection) -> None:
@@ -72,6 +76,10 @@ class PlaybackConflict(RelayError):
 
 class PlaybackRefused(RelayError):
     status = 422
+
+
+class NotAChannel(RelayError):
+    status = 404
 
 
 @dataclass(eq=False)
@@ -144,6 +152,8 @@ class Relay:
     def __init__(self, settings: RelaySettings) -> None:
         self.settings = settings
         self.streams: dict[str, Stream] = {}
+        self.channels: dict[str, Channel] = {}
+        self.on_air: dict[str, str] = {}  # channel key -> account; kept while nobody is connected, until changed
         self._watchdogs: set[asyncio.Task[None]] = set()
         restrict_host_addresses(settings.host_addresses)
         accept_rsa_peers()
@@ -159,8 +169,18 @@ class Relay:
             stream = self.streams[session_key] = Stream(session_key, self.settings)
         return stream
 
+    def _channel(self, key: str) -> Channel:
+        channel = self.channels.get(key)
+        if channel is None:
+            channel = self.channels[key] = Channel(key, self.settings, functools.partial(self.on_air.get, key))
+        return channel
+
+    def _all_viewers(self) -> list[Peer]:
+        holders: list[Stream | Channel] = [*self.streams.values(), *self.channels.values()]
+        return [viewer for holder in holders for viewer in holder.viewers.values()]
+
     def viewer_count(self) -> int:
-        return sum(len(stream.viewers) for stream in self.streams.values())
+        return len(self._all_viewers())
 
     def _publisher_replaceable(self, stream: Stream, publisher: Peer) -> bool:
         """A publisher that failed, or went silent while connected, gives way to a new one."""
@@ -171,8 +191,14 @@ class Relay:
         last = max(publisher.connected_at, stream.last_media_at() or 0.0)
         return time.monotonic() - last > self.settings.publisher_stale_after
 
-    async def publish(self, session_key: str, offer: Offer, *, client_ip: str) -> tuple[str, str]:
-        """Take a publisher's offer; answer with the relay's SDP. Raises PublisherConflict if one is live."""
+    async def publish(
+        self, session_key: str, offer: Offer, *, client_ip: str, account: str | None = None
+    ) -> tuple[str, str]:
+        """Take a publisher's offer; answer with the relay's SDP. Raises PublisherConflict if one is live.
+
+        Into an interpretation channel, ``account`` names the interpreter (from the interpreter pass)."""
+        if channel_language(session_key) is not None:
+            return await self._publish_channel(session_key, offer, client_ip=client_ip, account=account)
         stream = self._stream(session_key)
         current = stream.publisher
         if current is not None and not self._publisher_replaceable(stream, current):
@@ -188,7 +214,7 @@ class Relay:
             if kind == "video" and forwarding:
                 # A VP8 publisher must send VP8 only, so its frames can be forwarded without decoding.
                 transceiver.setCodecPreferences(codec_capabilities("video", PUBLISH_VP8))
-        answer = await self._answer(stream, peer, offer)
+        answer = await self._answer(session_key, peer, offer, functools.partial(self._drop, stream))
         if stream.publisher is peer:  # media starts flowing only after this answer reaches the publisher
             for transceiver in peer.pc.getTransceivers():
                 receiver = transceiver.receiver
@@ -203,6 +229,8 @@ class Relay:
     async def watch(self, session_key: str, offer: Offer, *, client_ip: str, account: str | None) -> tuple[str, str]:
         """Take a viewer's offer; the viewer gets the stream's packets whenever someone publishes."""
         self._check_viewer_limits(client_ip=client_ip, account=account)
+        if channel_language(session_key) is not None:
+            return await self._watch_channel(session_key, offer, client_ip=client_ip, account=account)
         stream = self._stream(session_key)
         peer = Peer(
             secrets.token_urlsafe(16), RTCPeerConnection(rtc_configuration(self.settings)), client_ip, account=account
@@ -214,11 +242,83 @@ class Relay:
             transceiver = peer.pc.addTransceiver(track, direction="sendonly")
             transceiver.setCodecPreferences(codec_capabilities(kind, VIEWER_CODECS[kind]))
             route_keyframe_requests(transceiver.sender, track.request_keyframe)
-        return peer.resource_id, await self._answer(stream, peer, offer)
+        return peer.resource_id, await self._answer(session_key, peer, offer, functools.partial(self._drop, stream))
+
+    # Interpretation channels: several interpreters, the on-air one forwarded as it speaks.
+
+    async def _publish_channel(self, key: str, offer: Offer, *, client_ip: str, account: str | None) -> tuple[str, str]:
+        if account is None:
+            raise RelayError("an interpretation channel is published with an interpreter pass")
+        if offer.kinds != ("audio",):
+            raise OfferError("an interpretation channel carries audio only: offer one audio section, no video")
+        if "opus" not in offer.audio_codecs:
+            raise OfferError("an interpretation channel carries Opus: the audio section must offer opus")
+        channel = self._channel(key)
+        current = channel.publishers.get(account)
+        if current is None and len(channel.publishers) >= MAX_INTERPRETERS:
+            raise PublisherConflict(f"this channel has {MAX_INTERPRETERS} interpreters connected already")
+        peer = Peer(
+            secrets.token_urlsafe(16), RTCPeerConnection(rtc_configuration(self.settings)), client_ip, account=account
+        )
+        channel.publishers[account] = peer  # taken before any await: the newest connection of an account wins
+        if current is not None:
+            logger.info("channel %s: an interpreter connected again; the old connection gives way", key)
+            await self._drop_from_channel(channel, current)
+        transceiver = peer.pc.addTransceiver("audio", direction="recvonly")
+        transceiver.setCodecPreferences(codec_capabilities("audio", ("audio/opus",)))
+        answer = await self._answer(key, peer, offer, functools.partial(self._drop_from_channel, channel))
+        if channel.publishers.get(account) is peer:
+            tap_encoded_frames(transceiver.receiver, channel.listen_to(peer.resource_id, account))
+        return peer.resource_id, answer
+
+    async def _watch_channel(self, key: str, offer: Offer, *, client_ip: str, account: str | None) -> tuple[str, str]:
+        if offer.kinds != ("audio",):
+            raise OfferError("an interpretation channel carries audio only: offer one audio section, no video")
+        channel = self._channel(key)
+        peer = Peer(
+            secrets.token_urlsafe(16), RTCPeerConnection(rtc_configuration(self.settings)), client_ip, account=account
+        )
+        channel.viewers[peer.resource_id] = peer
+        track = channel.fanout.subscribe()
+        peer.tracks.append(track)
+        transceiver = peer.pc.addTransceiver(track, direction="sendonly")
+        transceiver.setCodecPreferences(codec_capabilities("audio", VIEWER_CODECS["audio"]))
+        return peer.resource_id, await self._answer(
+            key, peer, offer, functools.partial(self._drop_from_channel, channel)
+        )
+
+    def set_on_air(self, key: str, account: str | None) -> None:
+        """Forward ``account``'s audio on ``key`` from its next packet on (None: nobody; the channel is silent).
+
+        Idempotent, and it may come before that interpreter connects: the relay keeps it until told otherwise."""
+        if channel_language(key) is None:
+            raise NotAChannel("not an interpretation channel")
+        if account is None:
+            self.on_air.pop(key, None)
+        else:
+            self.on_air[key] = account
+        logger.info("channel %s: %s on air", key, "someone" if account else "nobody")
+
+    async def _drop_from_channel(self, channel: Channel, peer: Peer) -> None:
+        if peer.closed:
+            return
+        peer.closed = True
+        if peer.account is not None and channel.publishers.get(peer.account) is peer:
+            del channel.publishers[peer.account]
+        channel.forget(peer.resource_id)
+        channel.viewers.pop(peer.resource_id, None)
+        for track in peer.tracks:
+            track.stop()
+        try:
+            await peer.pc.close()
+        except Exception:
+            logger.exception("closing a peer connection failed")
+        if channel.idle and self.channels.get(channel.key) is channel:
+            del self.channels[channel.key]
 
     def _check_viewer_limits(self, *, client_ip: str, account: str | None) -> None:
         settings = self.settings
-        viewers = [viewer for stream in self.streams.values() for viewer in stream.viewers.values()]
+        viewers = self._all_viewers()
         if len(viewers) >= settings.max_viewers:
             raise RelayFull("this relay is full; try again shortly")
         if account is not None and sum(v.account == account for v in viewers) >= settings.max_viewers_per_account:
@@ -226,7 +326,7 @@ class Relay:
         if sum(v.client_ip == client_ip for v in viewers) >= settings.max_viewers_per_ip:
             raise TooManyViewers(f"at most {settings.max_viewers_per_ip} streams per address at once")
 
-    async def _answer(self, stream: Stream, peer: Peer, offer: Offer) -> str:
+    async def _answer(self, key: str, peer: Peer, offer: Offer, drop: Callable[[Peer], Awaitable[None]]) -> str:
         pc = peer.pc
 
         @pc.on("connectionstatechange")
@@ -234,7 +334,7 @@ class Relay:
             if pc.connectionState == "connected" and peer.connected_at is None:
                 peer.connected_at = time.monotonic()
             elif pc.connectionState in ("failed", "closed"):
-                await self._drop(stream, peer)
+                await drop(peer)
 
         try:
             await pc.setRemoteDescription(RTCSessionDescription(sdp=offer.sdp, type="offer"))
@@ -243,17 +343,17 @@ class Relay:
                 RTCSessionDescription(sdp=answer_as_dtls_server(offer.sdp, answer.sdp), type="answer")
             )
         except Exception:
-            await self._drop(stream, peer)
-            logger.warning("session %s: negotiating an offer failed", stream.session_key, exc_info=True)
+            await drop(peer)
+            logger.warning("session %s: negotiating an offer failed", key, exc_info=True)
             raise OfferError("the offer could not be negotiated") from None  # never aiortc's internal text
-        self._keep(asyncio.create_task(self._expire_unconnected(stream, peer)))
+        self._keep(asyncio.create_task(self._expire_unconnected(key, peer, drop)))
         return str(pc.localDescription.sdp)
 
-    async def _expire_unconnected(self, stream: Stream, peer: Peer) -> None:
+    async def _expire_unconnected(self, key: str, peer: Peer, drop: Callable[[Peer], Awaitable[None]]) -> None:
         await asyncio.sleep(self.settings.connect_timeout)
         if peer.connected_at is None and not peer.closed:
-            logger.info("session %s: a peer never connected; dropping it", stream.session_key)
-            await self._drop(stream, peer)
+            logger.info("session %s: a peer never connected; dropping it", key)
+            await drop(peer)
 
     async def _drop(self, stream: Stream, peer: Peer) -> None:
         """Close one peer; the stream stays while it has a publisher or viewers."""
@@ -274,6 +374,12 @@ class Relay:
         await self._forget_if_idle(stream)
 
     async def unpublish(self, session_key: str, resource_id: str) -> bool:
+        channel = self.channels.get(session_key)
+        if channel is not None:
+            peer = channel.publisher(resource_id)
+            if peer is not None:
+                await self._drop_from_channel(channel, peer)
+            return peer is not None
         stream = self.streams.get(session_key)
         if stream is None or stream.publisher is None or stream.publisher.resource_id != resource_id:
             return False
@@ -281,6 +387,12 @@ class Relay:
         return True
 
     async def leave(self, session_key: str, resource_id: str) -> bool:
+        channel = self.channels.get(session_key)
+        if channel is not None:
+            listener = channel.viewers.get(resource_id)
+            if listener is not None:
+                await self._drop_from_channel(channel, listener)
+            return listener is not None
         stream = self.streams.get(session_key)
         viewer = stream.viewers.get(resource_id) if stream is not None else None
         if stream is None or viewer is None:
@@ -289,7 +401,14 @@ class Relay:
         return True
 
     async def stop_stream(self, session_key: str) -> bool:
-        """An organiser's stop: disconnect the publisher; viewers stay and see the stream go offline."""
+        """An organiser's stop: disconnect the publisher (a channel's interpreters); viewers stay and see the stream go
+        offline."""
+        channel = self.channels.get(session_key)
+        if channel is not None:
+            interpreters = list(channel.publishers.values())
+            for peer in interpreters:
+                await self._drop_from_channel(channel, peer)
+            return bool(interpreters)
         stream = self.streams.get(session_key)
         if stream is None or stream.publisher is None:
             return False
@@ -349,3 +468,10 @@ class Relay:
                     await self._drop(stream, peer)
             await stream.close()
         self.streams.clear()
+        for channel in list(self.channels.values()):
+            for peer in [*channel.publishers.values(), *channel.viewers.values()]:
+                with contextlib.suppress(Exception):
+                    await _stop_ice(peer.pc)
+                with contextlib.suppress(Exception):
+                    await self._drop_from_channel(channel, peer)
+        self.channels.clear()

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
+from realtime.media.channels import malformed_channel_key
 from realtime.media.config import RelaySettings
 from realtime.media.offers import OfferError
 from realtime.media.policy import SESSION_KEY, RelayPolicy
@@ -53,6 +54,8 @@ def session_key(request: Request) -> str:
     key = str(request.path_params["session_key"])
     if not SESSION_KEY.fullmatch(key):
         raise SignallingError(404, "no such session")
+    if malformed_channel_key(key):
+        raise SignallingError(404, "no such channel: a channel is named <session>_<language code>")
     return key
 
 

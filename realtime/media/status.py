@@ -3,6 +3,10 @@
 In one process the app calls :func:`stream_status` directly; a separate relay process answers the same as JSON to
 holders of the control token, lets organisers stop a stream, and plays and stops recordings
 (``POST``/``DELETE /relay/streams/{key}/playback``).
+
+An interpretation channel ("12_ja") answers :class:`ChannelStatus` instead (live, on air, interpreters connected,
+listeners), and ``PUT /relay/channels/{key}/on-air`` with ``{"account": "a12"}`` or ``{"account": null}`` chooses
+whose audio its listeners hear.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from realtime.media.channels import Channel, channel_language
 from realtime.media.relay import Relay, Stream
 from realtime.media.signalling import SignallingError, media_context, require_bearer, session_key, signalling
 from server.streams.tokens import control_token
@@ -73,12 +78,58 @@ def _status(stream: Stream | None, key: str) -> StreamStatus:
     )
 
 
+@dataclass(frozen=True)
+class ChannelStatus:
+    session_key: str
+    live: bool  # the on-air interpreter's audio is flowing
+    on_air: str | None  # the account whose audio listeners hear
+    publishers: list[str]  # interpreters connected, by account
+    viewers: int  # listeners
+    bitrate: int  # bits per second sent to each listener
+    packets: int  # audio packets forwarded to the listeners
+    switches: int  # times the voice listeners hear changed
+
+    def as_json(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def _channel_status(relay: Relay, channel: Channel | None, key: str) -> ChannelStatus:
+    on_air = relay.on_air.get(key)
+    if channel is None:
+        return ChannelStatus(key, False, on_air, [], 0, 0, 0, 0)
+    last = channel.last_forwarded_at
+    return ChannelStatus(
+        session_key=key,
+        live=on_air in channel.publishers and last is not None and time.monotonic() - last < LIVE_WITHIN,
+        on_air=on_air,
+        publishers=sorted(channel.publishers),
+        viewers=len(channel.viewers),
+        bitrate=channel.fanout.bitrate(),
+        packets=channel.forwarded,
+        switches=channel.timeline.switches,
+    )
+
+
 def stream_status(relay: Relay, session_key: str) -> StreamStatus:
     return _status(relay.streams.get(session_key), session_key)
 
 
+def channel_status(relay: Relay, channel_key: str) -> ChannelStatus:
+    return _channel_status(relay, relay.channels.get(channel_key), channel_key)
+
+
+def any_status(relay: Relay, key: str) -> StreamStatus | ChannelStatus:
+    """The floor's status for a session's key, a channel's for a channel's key."""
+    return channel_status(relay, key) if channel_language(key) is not None else stream_status(relay, key)
+
+
 def all_statuses(relay: Relay) -> list[StreamStatus]:
     return [_status(stream, key) for key, stream in sorted(relay.streams.items())]
+
+
+def all_channel_statuses(relay: Relay) -> list[ChannelStatus]:
+    keys = sorted(set(relay.channels) | set(relay.on_air))
+    return [channel_status(relay, key) for key in keys]
 
 
 def _require_control(request: Request) -> None:
@@ -92,14 +143,20 @@ def _require_control(request: Request) -> None:
 async def statuses(request: Request) -> Response:
     _require_control(request)
     relay = media_context(request).relay
-    return JSONResponse({"streams": [s.as_json() for s in all_statuses(relay)], "viewers": relay.viewer_count()})
+    return JSONResponse(
+        {
+            "streams": [s.as_json() for s in all_statuses(relay)],
+            "channels": [c.as_json() for c in all_channel_statuses(relay)],
+            "viewers": relay.viewer_count(),
+        }
+    )
 
 
 @signalling
 async def one_status(request: Request) -> Response:
     key = session_key(request)
     _require_control(request)
-    return JSONResponse(stream_status(media_context(request).relay, key).as_json())
+    return JSONResponse(any_status(media_context(request).relay, key).as_json())
 
 
 @signalling
@@ -132,9 +189,33 @@ async def playback(request: Request) -> Response:
     return JSONResponse(stream_status(relay, key).as_json(), status_code=201)
 
 
+MAX_ACCOUNT = 128  # characters of an account name (the app's are "a<id>")
+
+
+@signalling
+async def on_air(request: Request) -> Response:
+    """PUT ``{"account": "a12"}`` puts that interpreter on air in the channel, ``{"account": null}`` nobody."""
+    key = session_key(request)
+    _require_control(request)
+    if channel_language(key) is None:
+        raise SignallingError(404, "not an interpretation channel")
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    account = body.get("account", ...) if isinstance(body, dict) else ...
+    valid = isinstance(account, str) and 0 < len(account) <= MAX_ACCOUNT and account.isprintable()
+    if account is not None and not valid:
+        raise SignallingError(400, f'send {{"account": "<account>"}} (at most {MAX_ACCOUNT} characters) or null')
+    relay = media_context(request).relay
+    relay.set_on_air(key, account if isinstance(account, str) else None)
+    return JSONResponse(channel_status(relay, key).as_json())
+
+
 routes = [
     Route("/relay/status", statuses, methods=["GET"], name="relay_statuses"),
     Route("/relay/status/{session_key}", one_status, methods=["GET"], name="relay_status"),
     Route("/relay/streams/{session_key}/stop", stop, methods=["POST"], name="relay_stop"),
     Route("/relay/streams/{session_key}/playback", playback, methods=["POST", "DELETE"], name="relay_playback"),
+    Route("/relay/channels/{session_key}/on-air", on_air, methods=["PUT"], name="relay_on_air"),
 ]

@@ -1,4 +1,5 @@
-"""WHIP (RFC 9725): an encoder publishes a session's stream with one HTTP POST of its SDP offer."""
+"""WHIP (RFC 9725): an encoder publishes a session's stream with one HTTP POST of its SDP offer; an interpreter
+publishes an interpretation channel ("12_ja") the same way, with an interpreter pass for that channel."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from realtime.media.channels import channel_language
 from realtime.media.ice import ice_link_headers
 from realtime.media.offers import read_offer
 from realtime.media.signalling import (
@@ -27,13 +29,22 @@ from realtime.media.signalling import (
 REALM = "podium-whip"
 
 
-async def _authorise(request: Request, key: str) -> None:
-    token = require_bearer(request, REALM)
+async def _publisher(request: Request, key: str, token: str) -> str | None:
+    """Who publishes: "" for the session's encoder, the interpreter's account for a channel; None when refused."""
     policy = media_context(request).policy
-    if not await policy.session_exists(key):
+    if channel_language(key) is not None:
+        return await policy.admit_interpreter(key, token)  # a floor's publish token never opens a channel
+    return "" if await policy.verify_publish(key, token) else None
+
+
+async def _authorise(request: Request, key: str) -> str:
+    token = require_bearer(request, REALM)
+    if not await media_context(request).policy.session_exists(key):
         raise SignallingError(404, "no such session")
-    if not await policy.verify_publish(key, token):
+    publisher = await _publisher(request, key, token)
+    if publisher is None:
         raise invalid_token(REALM)
+    return publisher
 
 
 def _ice_user(key: str) -> str:
@@ -49,7 +60,7 @@ async def options(request: Request) -> Response:
     user = None
     if token is not None:
         await check_rate(request)
-        if await media_context(request).policy.verify_publish(key, token):
+        if await _publisher(request, key, token) is not None:
             user = _ice_user(key)
     return preflight(request, "POST, OPTIONS", ice_link_headers(media_context(request).settings, user))
 
@@ -59,10 +70,12 @@ async def publish(request: Request) -> Response:
     """POST the publisher's offer: 201 with the answer and the resource to DELETE when done."""
     key = session_key(request)
     await check_rate(request)
-    await _authorise(request, key)
+    publisher = await _authorise(request, key)
     offer = read_offer(await sdp_body(request), role="publish")
     context = media_context(request)
-    resource_id, answer = await context.relay.publish(key, offer, client_ip=client_ip(request))
+    resource_id, answer = await context.relay.publish(
+        key, offer, client_ip=client_ip(request), account=publisher or None
+    )
     location = request.url_for("whip_resource", session_key=key, resource_id=resource_id).path
     return sdp_answer(request, answer, location, ice_link_headers(context.settings, _ice_user(key)))
 

@@ -1,4 +1,5 @@
-"""Telling a relay what to do: the stream's status, stop its publisher, play or stop a recording.
+"""Telling a relay what to do: the stream's status, stop its publisher, play or stop a recording, and which
+interpreter is on air in an interpretation channel.
 
 ``HttpRelayControl`` reaches a ``podium relay`` process at ``PODIUM_RELAY_URL`` with the control token; in one
 process (``make run``) ``realtime/media/control.py`` answers the same calls from the embedded relay. Either way the
@@ -14,6 +15,7 @@ import httpx
 
 from server.errors import Conflict, InvalidInput, PodiumError
 from server.i18n import gettext as _
+from server.streams.channels import parse_stream_key
 from server.streams.tokens import control_token
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,20 @@ class RelayControl(Protocol):
     async def play(self, session_key: str, stored_name: str) -> dict[str, Any]: ...
 
     async def stop_playback(self, session_key: str) -> bool: ...
+
+    async def set_on_air(self, channel_key: str, account: str | None) -> None:
+        """Forward ``account``'s audio to the channel's listeners from its next packet on; None: nobody.
+
+        Idempotent; it may come before that interpreter connects. For a channel, ``status`` answers ``live``,
+        ``on_air``, ``publishers`` (accounts connected) and ``viewers``."""
+        ...
+
+
+def check_channel_key(key: str) -> None:
+    """A programming error, not a person's: only channel keys (server/streams/channels.py) have someone on air."""
+    parsed = parse_stream_key(key)
+    if parsed is None or parsed[1] is None:
+        raise ValueError(f"not an interpretation channel: {key!r}")
 
 
 def playback_refused(detail: str) -> InvalidInput:
@@ -90,3 +106,9 @@ class HttpRelayControl:
         if response.status_code not in (204, 404):
             raise self._unexpected(response)
         return response.status_code == 204
+
+    async def set_on_air(self, channel_key: str, account: str | None) -> None:
+        check_channel_key(channel_key)
+        response = await self._call("PUT", f"/relay/channels/{channel_key}/on-air", {"account": account})
+        if response.status_code != 200:
+            raise self._unexpected(response)

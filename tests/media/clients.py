@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from dataclasses import dataclass, field
 
 import httpx
 from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
-from av import VideoFrame
+from aiortc.rtp import RtpPacket
+from av import AudioFrame, VideoFrame
 
 SDP_HEADERS = {"Content-Type": "application/sdp"}
 
@@ -92,3 +94,37 @@ async def video_frames(track: MediaStreamTrack, *, seconds: float) -> list[Video
                 assert isinstance(frame, VideoFrame)
                 frames.append(frame)
     return frames
+
+
+async def audio_frames(track: MediaStreamTrack, *, seconds: float) -> list[tuple[float, AudioFrame]]:
+    """Decoded audio the listener's track yields within ``seconds``, with when each frame came."""
+    frames: list[tuple[float, AudioFrame]] = []
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            while True:
+                frame = await track.recv()
+                assert isinstance(frame, AudioFrame)
+                frames.append((time.monotonic(), frame))
+    return frames
+
+
+@dataclass(frozen=True)
+class RtpSeen:
+    sequence_number: int
+    timestamp: int
+    at: float
+
+
+def record_rtp(peer: Peer) -> list[RtpSeen]:
+    """Every RTP packet the viewer's first receiver gets, as it arrives (before the jitter buffer): the sequence
+    numbers and timestamps the relay sent. Set up right after ``watch``, before media flows."""
+    receiver = peer.pc.getReceivers()[0]
+    handle = receiver._handle_rtp_packet
+    seen: list[RtpSeen] = []
+
+    async def recording(packet: RtpPacket, arrival_time_ms: int) -> None:
+        seen.append(RtpSeen(packet.sequence_number, packet.timestamp, time.monotonic()))
+        await handle(packet, arrival_time_ms)
+
+    receiver._handle_rtp_packet = recording  # type: ignore[method-assign]
+    return seen
