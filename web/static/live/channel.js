@@ -178,3 +178,30 @@ export function listenTo({ passUrl, language, element, headers = {}, onState }) 
     },
   };
 }
+
+const STORAGE_PREFIX = "podium-audio:";
+
+// What the listener last chose for this event's sessions ("" for the floor), or null.
+export function rememberedChoice(event) {
+  try {
+    return localStorage.getItem(STORAGE_PREFIX + event);
+  } catch {
+    return null; // storage refused (private mode): nothing remembered
+  }
+}
+
+export function rememberChoice(event, code) {
+  try {
+    localStorage.setItem(STORAGE_PREFIX + event, code);
+  } catch {
+    // Remembered for this page only.
+  }
+}
+
+// The choice a page starts with: the remembered one while it runs, else the channel in the page's language.
+export function firstChoice(event, running) {
+  const remembered = rememberedChoice(event);
+  if (remembered !== null && (remembered === "" || running.includes(remembered))) return remembered;
+  const lang = document.documentElement.lang;
+  return running.includes(lang) ? lang : "";
+}

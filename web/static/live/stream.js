@@ -9,7 +9,7 @@
 // chosen when one runs.
 
 import { textsOf } from "../common/ui.js";
-import { listenTo } from "./channel.js";
+import { firstChoice, listenTo, rememberChoice } from "./channel.js";
 import { mountControls } from "./player_controls.js";
 import { Backoff, watchConnection } from "./reconnect.js";
 import { negotiate, release } from "./whep.js";
@@ -205,33 +205,6 @@ function start(root) {
   // A video element waiting for media holds back the page's load event: connect once the page has loaded.
   if (document.readyState === "complete") connect();
   else window.addEventListener("load", connect, { once: true });
-}
-
-const STORAGE_PREFIX = "podium-audio:";
-
-// What the listener last chose for this event's sessions ("" for the floor), or null.
-export function rememberedChoice(event) {
-  try {
-    return localStorage.getItem(STORAGE_PREFIX + event);
-  } catch {
-    return null; // storage refused (private mode): nothing remembered
-  }
-}
-
-export function rememberChoice(event, code) {
-  try {
-    localStorage.setItem(STORAGE_PREFIX + event, code);
-  } catch {
-    // Remembered for this page only.
-  }
-}
-
-// The choice a page starts with: the remembered one while it runs, else the channel in the page's language.
-export function firstChoice(event, running) {
-  const remembered = rememberedChoice(event);
-  if (remembered !== null && (remembered === "" || running.includes(remembered))) return remembered;
-  const lang = document.documentElement.lang;
-  return running.includes(lang) ? lang : "";
 }
 
 function mountChannels(root, controls, words) {
