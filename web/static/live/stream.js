@@ -200,6 +200,7 @@ function start(root) {
   window.podiumStream = {
     stats: () => (pc ? pc.getStats() : Promise.resolve(new Map())),
     channelStats: channels.stats,
+    channelTracks: channels.tracks, // the interpretation's track while it is heard
   };
 
   // A video element waiting for media holds back the page's load event: connect once the page has loaded.
@@ -273,5 +274,8 @@ function mountChannels(root, controls, words) {
   root.dataset.heard = "";
   if (menu.value) choose(menu.value);
 
-  return { stats: () => (current ? current.handle.stats() : Promise.resolve(new Map())) };
+  return {
+    stats: () => (current ? current.handle.stats() : Promise.resolve(new Map())),
+    tracks: () => (heard && heard.element.srcObject ? heard.element.srcObject.getAudioTracks() : []),
+  };
 }
