@@ -24,7 +24,7 @@ from server.streams.tokens import interpreter_pass
 from tests.media.clients import Peer, publish
 from tests.media.synthetic import ToneTrack
 from tests.support import factories
-from tests.support.browser import PageProblems
+from tests.support.browser import PageProblems, assert_accessible
 from tests.support.channels import run_channels
 from tests.support.media import loopback_only
 from tests.support.stream_site import WAIT, StreamStage, frames_decoded, go_live, open_as
@@ -175,6 +175,7 @@ async def test_a_delegate_switches_floor_channel_floor_keeping_the_picture(
     await expect(room.locator("[data-stream-channel-status]")).to_have_text(
         "You hear the interpretation into Japanese.", timeout=WAIT
     )
+    await assert_accessible(room)
     soft = room.get_by_label("Hear the floor softly underneath")
     await soft.check()
     assert await room.evaluate(FLOOR_HEARD) is True
@@ -211,6 +212,7 @@ async def test_a_hall_guest_listens_on_a_phone_and_hears_when_nobody_is_on_air(
     await phone.get_by_role("link", name="Listen to the interpretation").click()
     await phone.wait_for_url(f"**/j/{code}/listen")
     await expect(phone.get_by_role("status")).to_have_text("Choose a language, then press Play.")
+    await assert_accessible(phone)
 
     japanese = phone.get_by_role("button", name="Japanese")
     await japanese.tap()
