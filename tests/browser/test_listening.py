@@ -235,6 +235,20 @@ async def test_a_hall_guest_listens_on_a_phone_and_hears_when_nobody_is_on_air(
     await control.set_on_air(booth.key, booth.account)
     await expect(listen).to_have_attribute("data-state", "live", timeout=WAIT)
 
+    # The relay forgets the listener, as a relay restart would: the page connects again by itself.
+    relay = stage.site.app.relay_app.state.media.relay
+    dropped = list(relay.channels[booth.key].viewers)
+    assert len(dropped) == 1
+    async with httpx.AsyncClient(base_url=stage.site.url) as client:
+        assert (await client.delete(f"/whep/{booth.key}/{dropped[0]}")).status_code == 200
+    for _ in range(40):
+        viewers = list(relay.channels[booth.key].viewers)
+        if viewers and viewers != dropped:
+            break
+        await asyncio.sleep(0.25)
+    assert viewers and viewers != dropped, "the listening page did not come back to the relay"
+    await expect(listen).to_have_attribute("data-state", "live", timeout=WAIT)
+
     await phone.get_by_role("button", name="Pause").tap()
     await expect(listen).to_have_attribute("data-state", "paused")
     assert problems.messages == []

@@ -85,8 +85,10 @@ export function listenTo({ passUrl, language, element, headers = {}, onState }) 
     };
     unwatch = watchConnection(peer, {
       connected: () => watch(peer, mine),
-      lost: () => {
-        if (mine === generation) retry();
+      lost: (reason) => {
+        if (mine !== generation) return;
+        if (reason === "ended") resource = null; // the relay let this listener go: nothing left to DELETE
+        retry();
       },
     });
     try {
