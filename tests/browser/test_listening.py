@@ -17,6 +17,7 @@ import pytest
 from playwright.async_api import expect
 
 from server.accounts.models import Role
+from server.cookies import LANGUAGE_COOKIE
 from server.db import Database
 from server.live.hall import hall_code
 from server.streams.channels import channel_key
@@ -24,7 +25,7 @@ from server.streams.tokens import interpreter_pass
 from tests.media.clients import Peer, publish
 from tests.media.synthetic import ToneTrack
 from tests.support import factories
-from tests.support.browser import PageProblems, assert_accessible
+from tests.support.browser import PageProblems, assert_accessible, signed_in_page
 from tests.support.channels import run_channels
 from tests.support.media import loopback_only
 from tests.support.stream_site import WAIT, StreamStage, frames_decoded, go_live, open_as
@@ -147,7 +148,7 @@ async def heard(page: Any, which: str, *, seconds: float = 1.5) -> tuple[list[fl
 
 def growing(pair: tuple[list[float], list[float]]) -> bool:
     (packets, energy), (later_packets, later_energy) = pair
-    return later_packets > packets > 0 and later_energy > energy
+    return later_packets > packets and later_energy > energy
 
 
 async def test_a_delegate_switches_floor_channel_floor_keeping_the_picture(
@@ -198,6 +199,15 @@ async def test_a_delegate_switches_floor_channel_floor_keeping_the_picture(
     await room.wait_for_selector("#stream[data-heard='ja']", timeout=WAIT)
     await expect(menu).to_have_value("ja")
     assert problems.messages == []
+    await room.context.close()
+
+    # Someone reading the pages in Japanese, with nothing remembered, starts on the Japanese channel.
+    japanese, _problems = await signed_in_page(media_browser, stage.site.url, stage.delegate.token)
+    await japanese.context.add_cookies([{"name": LANGUAGE_COOKIE, "value": "ja", "url": stage.site.url}])
+    await japanese.goto(stage.path("room"))
+    await japanese.wait_for_selector("#stream[data-heard='ja']", timeout=WAIT)
+    await expect(japanese.locator("[data-stream-audio] option:checked")).to_have_text("日本語")
+    await japanese.context.close()
 
 
 async def test_a_hall_guest_listens_on_a_phone_and_hears_when_nobody_is_on_air(

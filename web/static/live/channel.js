@@ -80,6 +80,10 @@ export function listenTo({ passUrl, language, element, headers = {}, onState }) 
     pc = peer;
     peer.addTransceiver("audio", { direction: "recvonly" });
     peer.ontrack = (event) => {
+      // A remote track unmutes with its first packet: the switch need not wait for the next look at the stats.
+      event.track.addEventListener("unmute", () => {
+        if (mine === generation && state !== "silent") say("live");
+      });
       element.srcObject = new MediaStream([event.track]);
       element.play().catch(() => {}); // refused before a tap: the page's play button starts it
     };
