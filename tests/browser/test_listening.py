@@ -151,6 +151,7 @@ def growing(pair: tuple[list[float], list[float]]) -> bool:
     return later_packets > packets and later_energy > energy
 
 
+@pytest.mark.slow  # about 15 s: a studio, a booth, and the room page in English and in Japanese
 async def test_a_delegate_switches_floor_channel_floor_keeping_the_picture(
     stage: StreamStage, booth: Booth, media_browser: Any
 ) -> None:
@@ -210,6 +211,7 @@ async def test_a_delegate_switches_floor_channel_floor_keeping_the_picture(
     await japanese.context.close()
 
 
+@pytest.mark.slow  # about 10 s: a booth, a phone, the interpreter off air and back, a dropped listener
 async def test_a_hall_guest_listens_on_a_phone_and_hears_when_nobody_is_on_air(
     stage: StreamStage, booth: Booth, media_browser: Any, database: Database
 ) -> None:
