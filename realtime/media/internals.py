@@ -5,6 +5,11 @@ sender packs without encoding). These need internals:
 
 - forwarding without decoding: a VP8 publisher's receiver puts each reassembled frame on its private decoder queue
   (``RTCRtpReceiver.__decoder_queue``); the relay swaps that queue for a tap that hands the frame over instead;
+  an interpreter's receiver does the same with each Opus packet (its payload as sent: ``depayload`` leaves Opus
+  alone), and the sender packs an Opus ``av.Packet`` as it is, its RTP timestamp from the packet's ``pts``;
+- no ingest delay for Opus: an audio receiver's private jitter buffer (``RTCRtpReceiver.__jitter_buffer``) holds
+  four packets before it lets one go (80 ms); an Opus packet is a whole frame, and the listeners have their own
+  jitter buffers, so the relay swaps it for one that hands each packet on as it arrives;
 - keyframes from the publisher: ``RTCRtpReceiver._send_rtcp_pli`` sends it a picture loss indication;
 - keyframe requests: on a viewer's PLI/FIR the sender calls its private ``_send_keyframe``, which only affects its
   own encoder and so does nothing on the packing path; the relay replaces it per sender to ask the stream's source;
@@ -33,7 +38,11 @@ import aioice
 import aioice.ice
 import aiortc
 from aiortc import RTCCertificate, RTCRtpReceiver, RTCRtpSender
+from aiortc.codecs import depayload
+from aiortc.codecs.opus import OpusEncoder
 from aiortc.codecs.vpx import Vp8Encoder
+from aiortc.jitterbuffer import JitterFrame
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtcrtpreceiver import decoder_worker
 from OpenSSL import SSL
 
@@ -44,6 +53,7 @@ AIOICE_VERSIONS = ("0.13.0",)
 
 _original_host_addresses = aioice.ice.get_host_addresses
 _DECODER_QUEUE = "_RTCRtpReceiver__decoder_queue"
+_JITTER_BUFFER = "_RTCRtpReceiver__jitter_buffer"
 _original_ssl_context = RTCCertificate._create_ssl_context
 AIORTC_CIPHERS = (
     b"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA"
@@ -78,6 +88,26 @@ class _EncodedFrameTap:
 def tap_encoded_frames(receiver: RTCRtpReceiver, on_frame: EncodedFrameHandler) -> None:
     """Take the receiver's reassembled frames as they are, instead of decoding them; call before it starts."""
     setattr(receiver, _DECODER_QUEUE, _EncodedFrameTap(on_frame))
+
+
+class _PacketAtOnce:
+    """Stands in for an audio receiver's jitter buffer: each packet is a frame, handed on as it arrives; one older
+    than a packet already handed on (late, or repeated) is dropped, so frames go on in order."""
+
+    def __init__(self) -> None:
+        self._last: int | None = None
+
+    def add(self, packet: Any) -> tuple[bool, JitterFrame | None]:
+        sequence = int(packet.sequence_number)
+        if self._last is not None and not 0 < (sequence - self._last) % 65536 < 32768:
+            return False, None
+        self._last = sequence
+        return False, JitterFrame(data=packet._data, timestamp=packet.timestamp)
+
+
+def frames_at_once(receiver: RTCRtpReceiver) -> None:
+    """Hand an audio receiver's packets on as they arrive, without the jitter buffer's prefetch delay."""
+    setattr(receiver, _JITTER_BUFFER, _PacketAtOnce())
 
 
 def send_picture_loss(receiver: RTCRtpReceiver) -> None:
@@ -141,10 +171,23 @@ def problems() -> list[str]:
     pack = getattr(Vp8Encoder, "pack", None)
     if pack is None or list(inspect.signature(pack).parameters) != ["self", "packet"]:
         found.append("Vp8Encoder.pack(self, packet) is gone or changed")
+    opus_pack = inspect.getsource(OpusEncoder.pack)
+    if list(inspect.signature(OpusEncoder.pack).parameters) != ["self", "packet"] or "packet.pts" not in opus_pack:
+        found.append("OpusEncoder.pack(self, packet) no longer packs a packet as it is, timed by its pts")
+    opus = RTCRtpCodecParameters(mimeType="audio/opus", clockRate=48000, channels=2, payloadType=111)
+    if opus.name != "opus" or depayload(opus, b"\x78opus") != b"\x78opus":
+        found.append("an Opus receiver no longer hands its RTP payloads over as they are")
+    buffer = getattr(RTCRtpReceiver("audio", _ClosedTransport()), _JITTER_BUFFER, None)  # type: ignore[arg-type]
+    if buffer is None or not hasattr(buffer, "add"):
+        found.append("RTCRtpReceiver.__jitter_buffer is gone")
+    if list(inspect.signature(JitterFrame).parameters) != ["data", "timestamp"]:
+        found.append("aiortc.jitterbuffer.JitterFrame(data, timestamp) changed")
     queue = getattr(RTCRtpReceiver("video", _ClosedTransport()), _DECODER_QUEUE, None)  # type: ignore[arg-type]
     if queue is None or not hasattr(queue, "put"):
         found.append("RTCRtpReceiver.__decoder_queue is gone")
     handle_rtp = inspect.getsource(RTCRtpReceiver._handle_rtp_packet)
+    if "pli_flag, encoded_frame = self.__jitter_buffer.add(packet)" not in handle_rtp:
+        found.append("RTCRtpReceiver._handle_rtp_packet no longer takes frames from its jitter buffer's add(packet)")
     if "self.__decoder_queue.put((codec, encoded_frame))" not in handle_rtp:
         found.append("RTCRtpReceiver._handle_rtp_packet no longer queues (codec, encoded_frame) for decoding")
     if "self.__decoder_queue," not in inspect.getsource(RTCRtpReceiver.receive):

@@ -27,6 +27,7 @@ from realtime.media.ingest import AudioPipeline, VideoPipeline
 from realtime.media.internals import (
     accept_rsa_peers,
     check_consent,
+    frames_at_once,
     restrict_host_addresses,
     route_keyframe_requests,
     send_picture_loss,
@@ -268,6 +269,7 @@ class Relay:
         transceiver.setCodecPreferences(codec_capabilities("audio", ("audio/opus",)))
         answer = await self._answer(key, peer, offer, functools.partial(self._drop_from_channel, channel))
         if channel.publishers.get(account) is peer:
+            frames_at_once(transceiver.receiver)
             tap_encoded_frames(transceiver.receiver, channel.listen_to(peer.resource_id, account))
         return peer.resource_id, answer
 
@@ -373,10 +375,13 @@ class Relay:
             logger.exception("closing a peer connection failed")
         await self._forget_if_idle(stream)
 
-    async def unpublish(self, session_key: str, resource_id: str) -> bool:
+    async def unpublish(self, session_key: str, resource_id: str, *, account: str | None = None) -> bool:
+        """End a publisher's connection; in a channel only the interpreter's own (``account``)."""
         channel = self.channels.get(session_key)
         if channel is not None:
             peer = channel.publisher(resource_id)
+            if peer is not None and peer.account != account:
+                peer = None
             if peer is not None:
                 await self._drop_from_channel(channel, peer)
             return peer is not None

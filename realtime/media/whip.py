@@ -88,8 +88,9 @@ async def resource(request: Request) -> Response:
         return preflight(request, "DELETE, PATCH, OPTIONS")
     if request.method == "PATCH":
         raise SignallingError(405, "trickle ICE and ICE restarts are not supported", {"Allow": "DELETE, OPTIONS"})
-    await _authorise(request, key)
-    if not await media_context(request).relay.unpublish(key, str(request.path_params["resource_id"])):
+    publisher = await _authorise(request, key)
+    resource_id = str(request.path_params["resource_id"])
+    if not await media_context(request).relay.unpublish(key, resource_id, account=publisher or None):
         raise SignallingError(404, "no such publishing session")
     return Response(status_code=200, headers=cors_headers(request))
 

@@ -117,11 +117,15 @@ class Heard:
 
 
 def hear(frame: AudioFrame) -> Heard:
-    """Loudness and pitch of the first channel of a decoded s16 frame (aiortc decodes Opus to packed s16)."""
+    """Loudness and pitch (from its zero crossings) of the first channel of a decoded s16 frame (aiortc decodes Opus
+    to packed s16)."""
     samples = array("h", bytes(frame.planes[0]))[: frame.samples * len(frame.layout.channels)]
     first = samples[:: len(frame.layout.channels)]
     if not first:
         return Heard(0.0, 0.0)
     rms = math.sqrt(sum(s * s for s in first) / len(first))
-    crossings = sum(1 for a, b in zip(first, first[1:], strict=False) if (a < 0) != (b < 0))
-    return Heard(rms, crossings / 2 / (len(first) / frame.sample_rate))
+    crossings = [n for n, (a, b) in enumerate(zip(first, first[1:], strict=False)) if (a < 0) != (b < 0)]
+    if len(crossings) < 2:
+        return Heard(rms, 0.0)
+    # Between the first crossing and the last: a frame with the tone in part of it still shows the tone's pitch.
+    return Heard(rms, (len(crossings) - 1) / 2 / ((crossings[-1] - crossings[0]) / frame.sample_rate))

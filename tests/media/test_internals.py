@@ -78,6 +78,53 @@ def test_encoded_frame_tap_hands_frames_over_survives_errors_and_stops() -> None
 
 
 @pytest.mark.unit
+def test_an_interpreters_opus_packets_reach_the_on_air_listeners_as_they_are() -> None:
+    from types import SimpleNamespace
+
+    from realtime.media.channels import Channel
+    from realtime.media.config import RelaySettings
+
+    on_air = {"12_ja": "a1"}
+    channel = Channel("12_ja", RelaySettings(secret_key=SECRET), lambda: on_air.get("12_ja"))
+    listener = channel.fanout.subscribe()
+    listener.started = True  # as once the listener's sender asks for media
+    speaking, waiting = SimpleNamespace(), SimpleNamespace()
+    internals.tap_encoded_frames(speaking, channel.listen_to("r1", "a1"))  # type: ignore[arg-type]
+    internals.tap_encoded_frames(waiting, channel.listen_to("r2", "a2"))  # type: ignore[arg-type]
+    opus = SimpleNamespace(name="opus")
+
+    for n in range(3):
+        speaking._RTCRtpReceiver__decoder_queue.put((opus, SimpleNamespace(data=b"one%d" % n, timestamp=960 * n)))
+        waiting._RTCRtpReceiver__decoder_queue.put((opus, SimpleNamespace(data=b"two%d" % n, timestamp=5000 + n)))
+    on_air["12_ja"] = "a2"
+    waiting._RTCRtpReceiver__decoder_queue.put((opus, SimpleNamespace(data=b"two3", timestamp=5960)))
+    waiting._RTCRtpReceiver__decoder_queue.put((opus, SimpleNamespace(data=b"two4", timestamp=6920)))
+
+    sent = list(listener._queue)
+    assert [bytes(packet) for packet in sent] == [b"one0", b"one1", b"one2", b"two3", b"two4"]
+    assert [packet.pts for packet in sent] == [0, 960, 1920, 2880, 3840]  # one voice after the other, no gap
+
+
+@pytest.mark.unit
+def test_an_interpreters_packets_go_on_as_they_arrive_in_order() -> None:
+    from types import SimpleNamespace
+
+    receiver = SimpleNamespace()
+    internals.frames_at_once(receiver)  # type: ignore[arg-type]
+    buffer = receiver._RTCRtpReceiver__jitter_buffer
+
+    def add(sequence: int) -> bytes | None:
+        packet = SimpleNamespace(sequence_number=sequence, timestamp=sequence * 960, _data=b"%d" % sequence)
+        pli, frame = buffer.add(packet)
+        assert pli is False
+        return None if frame is None else bytes(frame.data)
+
+    handed = [add(n) for n in (65534, 65535, 0, 65535, 2, 1, 2, 3)]  # across the wrap; one late, one repeated
+
+    assert handed == [b"65534", b"65535", b"0", None, b"2", None, None, b"3"]
+
+
+@pytest.mark.unit
 def test_vp8_keyframe_size_reads_the_frame_header() -> None:
     from realtime.media.ingest import vp8_keyframe_size
 
