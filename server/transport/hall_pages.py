@@ -1,5 +1,6 @@
 """The hall in two steps: the short address ``/j`` (one box for the room's code) and ``/j/CODE``, the phone page
-the room screen's QR code opens, which asks and votes at once. Signed-out people take part as guests where the
+the room screen's QR code opens, which asks and votes at once; ``/j/CODE/listen`` makes the phone a headset for
+the session's interpretation channels. Signed-out people take part as guests where the
 event allows them, remembered on their phone by a signed, HttpOnly cookie (server/live/guests.py); a guest who
 signs in later keeps their questions and votes (``adopt_remembered_guest``, called by the sign-in)."""
 
@@ -31,7 +32,7 @@ from server.live.guests import (
 from server.live.hall import CODE_LENGTH, find_hall_code, normalised
 from server.transport.auth import checked_form, client_ip, form_text, set_private_cookie
 from server.transport.context import database, private, see_other, services, settings
-from server.transport.live_pages import admitted, broadcaster, page_context, refused
+from server.transport.live_pages import admitted, broadcaster, channel_choices, page_context, refused
 from server.transport.loaders import SessionPage, load_session_page
 from server.transport.rendering import render
 from server.transport.throttle import throttle
@@ -88,11 +89,32 @@ async def hall_page(request: Request) -> Response:
     return await _hall_response(request)
 
 
-async def _hall_response(request: Request, *, card: GuestCard | None = None, name_error: str = "") -> Response:
+async def hall_listen(request: Request) -> Response:
+    """``/j/CODE/listen``: the phone as a headset. Audio only, one button per running interpretation channel,
+    for the same people as the hall page (guests where the room allows them)."""
+    visit = await _hall_visit(request, "hall_listen")
+    if isinstance(visit, Response):
+        return visit
+    page, context, card = visit
+    event, view = page.event, page.view
+    context["hall"]["channels"] = await channel_choices(request, event, view)
+    context["hall"]["pass_url"] = path_for(request, "stream_pass", slug=event.slug, code=view.session.code)
+    context["hall"]["ask_url"] = path_for(request, "hall", code=context["hall"]["code"])
+    response = render(request, "live/listen.html", page_context(request, event, view, **context))
+    if card is not None:
+        remember(request, response, card)
+    return private(response)
+
+
+async def _hall_visit(
+    request: Request, route: str, *, card: GuestCard | None = None, name_error: str = ""
+) -> Response | tuple[SessionPage, dict[str, Any], GuestCard | None]:
+    """Who opens a hall page, by the rules of the room of the code in the path: the page, what its template needs
+    and the guest's card (None for an account); or the response instead (a refusal, an unknown code)."""
     typed = request.path_params["code"]
     code = normalised(typed)
     if code and code != typed:
-        return see_other(path_for(request, "hall", code=code))
+        return see_other(path_for(request, route, code=code))
     page = await _hall_session(request) if code else None
     if page is None:
         return unknown_code(request, typed)
@@ -107,7 +129,8 @@ async def _hall_response(request: Request, *, card: GuestCard | None = None, nam
             "name_url": path_for(request, "hall_name", code=code),
             "name_limit": MAX_GUEST_NAME,
             "name_error": name_error,
-            "sign_in_url": sign_in_path(request, path_for(request, "hall", code=code)),
+            "sign_in_url": sign_in_path(request, path_for(request, route, code=code)),
+            "listen_url": path_for(request, "hall_listen", code=code),
         },
     }
     if account is not None:
@@ -115,7 +138,7 @@ async def _hall_response(request: Request, *, card: GuestCard | None = None, nam
             await admitted(request, account, view, grant=grant)
         except Forbidden as error:
             return refused(request, event, view, message=error.message, actor=actor)
-        return private(render(request, "live/ask.html", page_context(request, event, view, **context)))
+        return page, context, None
     async with database(request).session() as db:
         rules = await room_rules(db, event_id=grant.event_id, session_id=grant.session_id)
     if not rules.anonymous_guests:
@@ -132,9 +155,19 @@ async def _hall_response(request: Request, *, card: GuestCard | None = None, nam
             return entry_form(request, typed=code, error=message, status_code=429)
         remembered = new_guest()
     context["hall"]["name"] = remembered.name
+    return page, context, remembered
+
+
+async def _hall_response(request: Request, *, card: GuestCard | None = None, name_error: str = "") -> Response:
+    visit = await _hall_visit(request, "hall", card=card, name_error=name_error)
+    if isinstance(visit, Response):
+        return visit
+    page, context, remembered = visit
+    context["hall"]["listen"] = bool(await channel_choices(request, page.event, page.view))
     status_code = 400 if name_error else 200
-    response = render(request, "live/ask.html", page_context(request, event, view, **context), status_code)
-    remember(request, response, remembered)
+    response = render(request, "live/ask.html", page_context(request, page.event, page.view, **context), status_code)
+    if remembered is not None:
+        remember(request, response, remembered)
     return private(response)
 
 
@@ -177,4 +210,5 @@ routes: list[BaseRoute] = [
     Route("/j", hall_entry, methods=["GET"], name="hall_entry"),
     Route("/j/{code}", hall_page, methods=["GET"], name="hall"),
     Route("/j/{code}/name", hall_name, methods=["POST"], name="hall_name"),
+    Route("/j/{code}/listen", hall_listen, methods=["GET"], name="hall_listen"),
 ]

@@ -25,6 +25,7 @@ from server.events.models import Event
 from server.formats import language_name
 from server.i18n import current_language
 from server.i18n import gettext as _
+from server.interpretation.channels import running_channels
 from server.live.access import (
     Identity,
     Participant,
@@ -64,6 +65,13 @@ def page_context(request: Request, event: Event, view: SessionView, **extra: Any
         "text": client_text(),
         **extra,
     }
+
+
+async def channel_choices(request: Request, event: Event, view: SessionView) -> list[dict[str, str]]:
+    """The session's running interpretation channels as the player and the hall offer them: code and name."""
+    async with database(request).session() as db:
+        running = await running_channels(db, event=event, session=view.session)
+    return [{"code": code, "name": language_name(code)} for code in running]
 
 
 async def admitted(
@@ -122,6 +130,7 @@ async def room_page(request: Request) -> Response:
         view,
         participant=participant,
         whep_url=relay_path("whep", str(view.session.id)),
+        audio_channels=await channel_choices(request, event, view),
         console_url=session_path(request, "moderate", event, view),
         screen_url=session_path(request, "screen", event, view),
         caption_languages=await caption_menu(request, event, view),

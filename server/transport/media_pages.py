@@ -1,5 +1,6 @@
 """The stream's pages and the small JSON the stream scripts ask for: the speakers' studio, which publishes over
-WHIP; a fresh viewer pass for the room page's WHEP player; the stream's status for moderators.
+WHIP; a fresh viewer pass for the room page's WHEP player and the hall's listening page (the floor, or with
+``?channel=ja`` an interpretation channel); the stream's status for moderators.
 
 The relay itself (``realtime/media``) answers WHIP and WHEP; these handlers only decide who may do what and
 hand out the relay's bearer tokens.
@@ -16,9 +17,13 @@ from starlette.routing import BaseRoute, Route
 
 from server.accounts.models import Account
 from server.agenda.services import SessionView
-from server.errors import Forbidden
+from server.errors import Forbidden, NotFound
+from server.formats import language_name
 from server.i18n import gettext as _
-from server.live.access import Identity, admit
+from server.interpretation.channels import running_channels
+from server.live.access import Unauthorised, admit, identify
+from server.live.guests import GUEST_COOKIE, read_guest_card
+from server.streams.channels import channel_key, floor_key
 from server.streams.keys import publish_key, rotate_publish_key
 from server.streams.recordings import recording_of
 from server.streams.rules import can_publish, can_rotate_token, can_see_stream, can_stop_stream
@@ -68,25 +73,61 @@ async def studio_page(request: Request, page: SessionPage) -> Response:
     return private(render(request, "media/studio.html", context))
 
 
+ROOM_TOKEN_HEADER = "X-Room-Token"  # noqa: S105 (a header name, not a secret); the hall's listening page sends the room token of its QR page
+MAX_SHOWN_CODE = 20  # of a language code someone typed, shown back in a refusal
+
+
+def _refusal(message: str, status_code: int) -> Response:
+    return JSONResponse({"error": message}, status_code=status_code, headers=NO_STORE)
+
+
 async def viewer_pass_json(request: Request) -> Response:
-    """A fresh viewer pass for someone admitted to the room; the player asks for one on each (re)connection."""
+    """A fresh viewer pass for someone admitted to the room; the player asks for one on each (re)connection.
+    ``?channel=ja`` asks for the session's interpretation into Japanese, which must be running. Who may listen
+    is who may watch: the room's own rule (``admit``), as the live room applies it on ``join``; a guest in the
+    hall (their guest cookie and the room token of the hall page) may listen to the channels of that room only.
+    The pass names the account (``a12``) or the guest (``g…``), so the relay's limit per person holds."""
     page = await load_session_page(request)
-    view, account = page.view, page.actor.account
-    if account is None:
-        return JSONResponse({"error": _("Please sign in to enter the live room.")}, status_code=401, headers=NO_STORE)
+    event, view, account = page.event, page.view, page.actor.account
+    secret = settings(request).secret_key
+    session_id = view.session.id or 0
+    channel = request.query_params.get("channel", "")
+    card = None if account is not None else read_guest_card(secret, request.cookies.get(GUEST_COOKIE, ""))
+    room_token = request.headers.get(ROOM_TOKEN_HEADER, "")
+    if account is None and (card is None or not room_token):
+        return _refusal(_("Please sign in to enter the live room."), 401)
+    if account is None and not channel:
+        return _refusal(_("Guests in the hall can listen to the interpretation; please sign in to watch."), 403)
     try:
         async with database(request).session() as db:
-            await admit(
+            identity = await identify(
                 db,
-                identity=Identity(account=account),
-                session_id=view.session.id or 0,
-                secret=settings(request).secret_key,
+                secret=secret,
+                account=account,
+                room_token=room_token,
+                remembered=(card.guest_id, card.name) if card is not None else None,
             )
+            await admit(db, identity=identity, session_id=session_id, secret=secret)
+            running = await running_channels(db, event=event, session=view.session) if channel else []
+    except Unauthorised as refusal:
+        return _refusal(str(refusal), 401)
     except Forbidden as refusal:
-        return JSONResponse({"error": refusal.message}, status_code=403, headers=NO_STORE)
+        return _refusal(refusal.message, 403)
+    except NotFound as refusal:
+        return _refusal(refusal.message, 404)
+    key = floor_key(session_id)
+    if channel:
+        if channel not in event.language_list:
+            message = _("This event offers no interpretation into “%(language)s”.")
+            return _refusal(message % {"language": channel[:MAX_SHOWN_CODE]}, 400)
+        if channel not in running:
+            message = _("There is no interpretation into %(language)s in this session.")
+            return _refusal(message % {"language": language_name(channel)}, 404)
+        key = channel_key(session_id, channel)
     expires_at = int(time.time()) + VIEWER_PASS_SECONDS
-    token = viewer_pass(settings(request).secret_key, stream_key(view), viewer_account(account), expires_at=expires_at)
-    body: dict[str, Any] = {"url": relay_path("whep", stream_key(view)), "token": token, "expires_at": expires_at}
+    holder = viewer_account(account) if account is not None else identity.key
+    token = viewer_pass(secret, key, holder, expires_at=expires_at)
+    body: dict[str, Any] = {"url": relay_path("whep", key), "token": token, "expires_at": expires_at}
     return JSONResponse(body, headers=NO_STORE)
 
 

@@ -83,6 +83,7 @@ async def tour(database_url: str, database: Database, demo_event: str) -> AsyncI
         code = await hall_code(db, event_id=world.event.id or 0, session_id=int(world.ours["session_id"]))
         await db.commit()
     world.by_route["hall"] = {"code": code}
+    world.by_route["hall_listen"] = {"code": code}
     site.start()
     yield Tour(site, world)
     site.stop()

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from playwright.async_api import expect
 
-from tests.support.stream_site import WAIT, StreamStage, frames_decoded, open_as
+from tests.support.stream_site import WAIT, StreamStage, frames_decoded, go_live, open_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -23,14 +23,6 @@ AUDIO_PACKETS = """async () => {
   });
   return [packets, video];
 }"""
-
-
-async def go_live(browser: Any, stage: StreamStage) -> Any:
-    studio, _problems = await open_as(browser, stage, stage.moderator, "studio")
-    await studio.wait_for_selector("#studio-camera option:nth-child(2)", state="attached", timeout=WAIT)
-    await studio.get_by_role("button", name="Go live").click()
-    await studio.wait_for_selector("#studio[data-state='live']", timeout=WAIT)
-    return studio
 
 
 async def growing(read: Any) -> tuple[int, int]:

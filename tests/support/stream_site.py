@@ -128,6 +128,15 @@ async def open_as(browser: Any, stage: StreamStage, person: Person, page_name: s
     return page, problems
 
 
+async def go_live(browser: Any, stage: StreamStage) -> Any:
+    """The moderator goes live from the studio page with the fake camera and microphone."""
+    studio, _problems = await open_as(browser, stage, stage.moderator, "studio")
+    await studio.wait_for_selector("#studio-camera option:nth-child(2)", state="attached", timeout=WAIT)
+    await studio.get_by_role("button", name="Go live").click()
+    await studio.wait_for_selector("#studio[data-state='live']", timeout=WAIT)
+    return studio
+
+
 FRAMES_DECODED = """async () => {
   let decoded = 0;
   (await window.podiumStream.stats()).forEach((report) => {

@@ -1,9 +1,11 @@
-// The room player's own controls and what it shows while nothing plays: mute and volume, picture in picture and
-// full screen (where the browser offers them), the captions and audio-language menus filled from what the stream
-// carries (hidden while there is only one choice), the live badge and the holding slate with the session's start
+// The room player's own controls and what it shows while nothing plays: mute and volume (of the floor, or of the
+// interpretation chosen in the audio-language menu, with the floor softly under it on request), picture in picture
+// and full screen (where the browser offers them), the captions menu filled from what the stream carries (hidden
+// while there is only one choice), the live badge and the holding slate with the session's start
 // in the page's time zone (<html data-time-zone>).
 
 const PHASE_CHECK_MS = 30000;
+const FLOOR_SOFTLY = 0.15; // the floor's volume under an interpretation, against the interpretation's
 
 const LANG = document.documentElement.lang || "en";
 
@@ -26,7 +28,8 @@ export function mountControls(root, video, words) {
   const pip = part("pip");
   const fullscreen = part("fullscreen");
   const captions = part("captions");
-  const audio = part("audio");
+  const softly = part("softly");
+  const softlyField = part("softly-field");
   const badge = part("badge");
   const status = part("status");
   const slate = part("slate");
@@ -65,22 +68,54 @@ export function mountControls(root, video, words) {
   }
   setInterval(showState, PHASE_CHECK_MS);
 
-  // Sound: muted at first (browsers refuse sound before a click), then the volume slider.
-  function setMuted(muted) {
-    video.muted = muted;
+  // Sound: muted at first (browsers refuse sound before a click), then the volume slider. What is heard is the
+  // floor (the video's own audio), or an interpretation channel's <audio> with the floor silenced, or softly
+  // under it when the listener asks for that.
+  let muted = true;
+  let channelAudio = null; // the interpretation's <audio> while a channel is heard
+  function floorTracks() {
+    return video.srcObject ? video.srcObject.getAudioTracks() : [];
+  }
+  function applySound() {
+    const level = Number(volume.value);
+    const underneath = Boolean(softly && softly.checked);
+    if (channelAudio) {
+      channelAudio.muted = muted;
+      channelAudio.volume = level;
+      video.muted = muted || !underneath;
+      video.volume = level * FLOOR_SOFTLY;
+      floorTracks().forEach((track) => (track.enabled = underneath));
+    } else {
+      video.muted = muted;
+      video.volume = level;
+      floorTracks().forEach((track) => (track.enabled = true));
+    }
+    if (!muted) {
+      video.play().catch(() => {});
+      if (channelAudio) channelAudio.play().catch(() => {});
+    }
+  }
+  function setMuted(value) {
+    muted = value;
     unmute.setAttribute("aria-pressed", String(!muted));
     unmute.textContent = muted ? words("unmute") : words("mute");
-    if (!muted) video.play().catch(() => {});
+    applySound();
   }
   unmute.addEventListener("click", () => {
-    if (video.muted && Number(volume.value) === 0) volume.value = "1";
-    video.volume = Number(volume.value);
-    setMuted(!video.muted);
+    if (muted && Number(volume.value) === 0) volume.value = "1";
+    setMuted(!muted);
   });
   volume.addEventListener("input", () => {
-    video.volume = Number(volume.value);
-    if (video.muted !== (video.volume === 0)) setMuted(video.volume === 0);
+    if (muted !== (Number(volume.value) === 0)) setMuted(Number(volume.value) === 0);
+    else applySound();
   });
+  if (softly) softly.addEventListener("change", applySound);
+  // stream.js hands over the channel's <audio> once its voice arrives, and null to go back to the floor.
+  function hearChannel(element) {
+    channelAudio = element;
+    softlyField.hidden = !element;
+    applySound();
+  }
 
   // Picture in picture keeps the talk in view while the person reads the questions or another tab.
   if (document.pictureInPictureEnabled && !video.disablePictureInPicture) {
@@ -143,22 +178,10 @@ export function mountControls(root, video, words) {
   }
   refreshCaptions();
 
-  // Audio languages: the stream's first audio track is the floor; each further one (an interpreter) is a choice.
-  let audioTracks = [];
-  function tracksChanged(media) {
-    audioTracks = media.getAudioTracks();
-    fillMenu(
-      audio,
-      audioTracks.slice(1).map((track, index) => ({ value: track.id, label: track.label || words("track", { number: index + 2 }) })),
-    );
-    chooseAudio();
+  // A new floor connection brings new tracks: they follow what is heard now.
+  function tracksChanged() {
+    applySound();
   }
-  function chooseAudio() {
-    audioTracks.forEach((track, index) => {
-      track.enabled = audio.value ? track.id === audio.value : index === 0;
-    });
-  }
-  audio.addEventListener("change", chooseAudio);
 
-  return { showState, tracksChanged };
+  return { showState, tracksChanged, hearChannel };
 }

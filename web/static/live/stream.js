@@ -2,8 +2,14 @@
 // Unmute button, offers audio only for poor connections, reconnects by itself with backoff, and says
 // plainly when the stream is offline: a holding slate with the session's start, and a badge that says
 // "Live" only while media plays (player_controls.js has the volume, menus, picture in picture, full screen).
+// The audio-language menu switches between the floor and an interpretation channel: the floor's connection (and
+// its picture) stays; a channel plays over a second, audio-only connection (channel.js) that is heard once its
+// first packets arrive (the floor goes quiet then, or plays softly under it), and is closed on going back to the
+// floor. The choice is remembered per event in this browser; without one, the channel in the page's language is
+// chosen when one runs.
 
 import { textsOf } from "../common/ui.js";
+import { firstChoice, listenTo, rememberChoice } from "./channel.js";
 import { mountControls } from "./player_controls.js";
 import { Backoff, watchConnection } from "./reconnect.js";
 import { negotiate, release } from "./whep.js";
@@ -39,6 +45,7 @@ function start(root) {
   let leaving = false;
 
   const controls = mountControls(root, video, words);
+  const channels = mountChannels(root, controls, words);
 
   function show(state) {
     root.dataset.state = state;
@@ -190,9 +197,85 @@ function start(root) {
   });
 
   // For scripts and tests that ask how the player is doing (getStats of the current connection).
-  window.podiumStream = { stats: () => (pc ? pc.getStats() : Promise.resolve(new Map())) };
+  window.podiumStream = {
+    stats: () => (pc ? pc.getStats() : Promise.resolve(new Map())),
+    channelStats: channels.stats,
+    channelTracks: channels.tracks, // the interpretation's track while it is heard
+  };
 
   // A video element waiting for media holds back the page's load event: connect once the page has loaded.
   if (document.readyState === "complete") connect();
   else window.addEventListener("load", connect, { once: true });
+}
+
+function mountChannels(root, controls, words) {
+  const menu = root.querySelector("[data-stream-audio]");
+  const status = root.querySelector("[data-stream-channel-status]");
+  const event = root.dataset.event || "";
+  const running = Array.from(menu.options, (option) => option.value).filter(Boolean);
+  let current = null; // { code, handle, element, heard }: the chosen channel
+  let heard = null; // the channel heard now (the previous one until the chosen one's voice arrives)
+
+  const nameOf = (code) => Array.from(menu.options).find((option) => option.value === code)?.textContent || code;
+
+  function hear(choice) {
+    if (heard && heard !== choice) heard.handle.close();
+    heard = choice;
+    root.dataset.heard = choice ? choice.code : "";
+    controls.hearChannel(choice ? choice.element : null);
+  }
+
+  function stateChanged(choice, state) {
+    if (choice !== current) return;
+    root.dataset.channel = state;
+    status.hidden = false;
+    status.textContent = words("channel" + state[0].toUpperCase() + state.slice(1), { language: nameOf(choice.code) });
+    if (state === "live" && heard !== choice) hear(choice);
+    if (state === "gone" || state === "refused") {
+      menu.value = "";
+      current = null;
+      hear(null);
+      choice.handle.close();
+    }
+  }
+
+  function choose(code) {
+    if ((current ? current.code : "") === code) return;
+    if (current && current !== heard) current.handle.close(); // chosen, never heard: nothing to keep
+    if (!code) {
+      current = null;
+      status.hidden = true;
+      delete root.dataset.channel;
+      hear(null);
+      return;
+    }
+    const element = new Audio();
+    element.muted = true; // until the player's sound settings take it over (autoplay allows muted media)
+    const choice = { code, element, handle: null };
+    current = choice;
+    choice.handle = listenTo({
+      passUrl: root.dataset.passUrl,
+      language: code,
+      element,
+      onState: (state) => stateChanged(choice, state),
+    });
+  }
+
+  menu.addEventListener("change", () => {
+    rememberChoice(event, menu.value);
+    choose(menu.value);
+  });
+  window.addEventListener("pagehide", () => {
+    if (current) current.handle.close();
+    if (heard && heard !== current) heard.handle.close();
+  });
+
+  menu.value = firstChoice(event, running);
+  root.dataset.heard = "";
+  if (menu.value) choose(menu.value);
+
+  return {
+    stats: () => (current ? current.handle.stats() : Promise.resolve(new Map())),
+    tracks: () => (heard && heard.element.srcObject ? heard.element.srcObject.getAudioTracks() : []),
+  };
 }
