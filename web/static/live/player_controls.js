@@ -1,7 +1,6 @@
 // The room player's own controls and what it shows while nothing plays: mute and volume (of the floor, or of the
 // interpretation chosen in the audio-language menu, with the floor softly under it on request), picture in picture
-// and full screen (where the browser offers them), the captions menu filled from what the stream carries (hidden
-// while there is only one choice), the live badge and the holding slate with the session's start
+// and full screen (where the browser offers them), the live badge and the holding slate with the session's start
 // in the page's time zone (<html data-time-zone>).
 
 const PHASE_CHECK_MS = 30000;
@@ -27,7 +26,6 @@ export function mountControls(root, video, words) {
   const volume = part("volume");
   const pip = part("pip");
   const fullscreen = part("fullscreen");
-  const captions = part("captions");
   const softly = part("softly");
   const softlyField = part("softly-field");
   const badge = part("badge");
@@ -145,38 +143,6 @@ export function mountControls(root, video, words) {
       fullscreen.setAttribute("aria-pressed", String(on));
     });
   }
-
-  // A menu's choices after its first ("Off", the floor), and the menu shown only with something to choose.
-  function fillMenu(select, choices) {
-    const first = select.options[0];
-    const chosen = select.value;
-    select.replaceChildren(first);
-    choices.forEach(({ value, label }) => {
-      const option = document.createElement("option");
-      option.value = value;
-      option.textContent = label;
-      select.append(option);
-    });
-    select.value = choices.some((choice) => choice.value === chosen) ? chosen : "";
-    select.closest("[data-stream-menu]").hidden = choices.length === 0;
-  }
-
-  function refreshCaptions() {
-    const tracks = Array.from(video.textTracks || []).filter((track) => ["captions", "subtitles"].includes(track.kind));
-    fillMenu(
-      captions,
-      tracks.map((track, index) => ({ value: String(index), label: track.label || track.language || words("track", { number: index + 1 }) })),
-    );
-  }
-  captions.addEventListener("change", () => {
-    const tracks = Array.from(video.textTracks || []).filter((track) => ["captions", "subtitles"].includes(track.kind));
-    tracks.forEach((track, index) => (track.mode = String(index) === captions.value ? "showing" : "disabled"));
-  });
-  if (video.textTracks) {
-    video.textTracks.addEventListener("addtrack", refreshCaptions);
-    video.textTracks.addEventListener("removetrack", refreshCaptions);
-  }
-  refreshCaptions();
 
   // A new floor connection brings new tracks: they follow what is heard now.
   function tracksChanged() {
