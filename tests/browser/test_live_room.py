@@ -4,20 +4,17 @@ moderator and the room screen, each in its own browser context (a guest from the
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from server.accounts.models import Role
-from server.agenda.models import Session
 from server.db import Database
-from server.events.models import Event
 from server.live.models import ChatMessage
 from tests.support import factories
 from tests.support.browser import PageProblems, assert_accessible
 from tests.support.factories import ONLINE, Person, moderator_in
-from tests.support.servers import LiveSite
+from tests.support.live_room import LiveRoom, live_room
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -28,37 +25,14 @@ PROJECTOR = {"width": 1280, "height": 720}
 WAIT = 10_000
 
 
-@dataclass
-class Room:
-    site: LiveSite
-    event: Event
-    session: Session
-    delegate: Person
-    moderator: Person
-    organiser: Person
-    database: Database
-
-    def path(self, page: str) -> str:
-        return f"{self.site.url}/{self.event.slug}/sessions/{self.session.code}/{page}"
-
-
 @pytest.fixture
-async def room(database_url: str, database: Database, demo_event: str) -> AsyncIterator[Room]:
-    async with database.session() as db:
-        event = await factories.event_by_slug(db, demo_event)
-        session = (await factories.sessions_of(db, event))[1]
-        await factories.set_live_settings(db, event, moderated=True, anonymous_guests=True)
-        delegate = await factories.person(db, event, "Online Delegate", attendance=ONLINE, country="ID")
-        moderator = await factories.person(db, event, "Chair Person", role=Role.moderator)
-        organiser = await factories.person(db, event, "Organiser One", role=Role.organiser)
-    site = LiveSite(database_url)
-    site.start()
-    yield Room(site, event, session, delegate, moderator, organiser, database)
-    site.stop()
+async def room(database_url: str, database: Database, demo_event: str) -> AsyncIterator[LiveRoom]:
+    async with live_room(database_url, database, demo_event, moderated=True, anonymous_guests=True) as found:
+        yield found
 
 
 async def open_page(
-    browser: Any, room: Room, page_name: str, person: Person | None, viewport: dict[str, int] | None = None
+    browser: Any, room: LiveRoom, page_name: str, person: Person | None, viewport: dict[str, int] | None = None
 ) -> tuple[Any, PageProblems]:
     context = await browser.new_context(viewport=viewport or PROJECTOR, locale="en-GB")
     if person is not None:
@@ -94,7 +68,7 @@ async def ask(page: Any, text: str, *, anonymous: bool = False) -> None:
     await expect_contains(page.locator("#ask-status"), "Your question was sent.")
 
 
-async def test_question_is_approved_highlighted_and_voted_across_pages(browser: Any, room: Room) -> None:
+async def test_question_is_approved_highlighted_and_voted_across_pages(browser: Any, room: LiveRoom) -> None:
     delegate, delegate_problems = await open_page(browser, room, "room", room.delegate, PHONE)
     moderator, moderator_problems = await open_page(browser, room, "moderate", room.moderator, PHONE)
     screen, screen_problems = await open_page(browser, room, "screen", room.moderator, PROJECTOR)
@@ -126,7 +100,7 @@ async def test_question_is_approved_highlighted_and_voted_across_pages(browser: 
     assert delegate_problems.messages + moderator_problems.messages + screen_problems.messages == []
 
 
-async def test_chat_and_poll_reach_the_other_page(browser: Any, room: Room) -> None:
+async def test_chat_and_poll_reach_the_other_page(browser: Any, room: LiveRoom) -> None:
     delegate, delegate_problems = await open_page(browser, room, "room", room.delegate, PHONE)
     moderator, moderator_problems = await open_page(browser, room, "moderate", room.moderator)
 
@@ -164,7 +138,7 @@ async def test_chat_and_poll_reach_the_other_page(browser: Any, room: Room) -> N
     assert delegate_problems.messages + moderator_problems.messages == []
 
 
-async def test_muted_delegate_sees_it_at_once_and_pages_back_through_the_chat(browser: Any, room: Room) -> None:
+async def test_muted_delegate_sees_it_at_once_and_pages_back_through_the_chat(browser: Any, room: LiveRoom) -> None:
     async with room.database.session() as db:
         for n in range(60):
             db.add(
@@ -214,7 +188,7 @@ async def test_muted_delegate_sees_it_at_once_and_pages_back_through_the_chat(br
     assert delegate_problems.messages + moderator_problems.messages == []
 
 
-async def test_script_injection_is_shown_as_text(browser: Any, room: Room) -> None:
+async def test_script_injection_is_shown_as_text(browser: Any, room: LiveRoom) -> None:
     async with room.database.session() as db:
         attacker = await factories.person(db, room.event, INJECTION, attendance=ONLINE, country="ID")
     delegate, delegate_problems = await open_page(browser, room, "room", attacker, PHONE)
@@ -253,7 +227,7 @@ async def test_script_injection_is_shown_as_text(browser: Any, room: Room) -> No
     assert delegate_problems.messages + moderator_problems.messages + screen_problems.messages == []
 
 
-async def test_reconnect_catches_up_on_what_was_missed(browser: Any, room: Room) -> None:
+async def test_reconnect_catches_up_on_what_was_missed(browser: Any, room: LiveRoom) -> None:
     delegate, problems = await open_page(browser, room, "room", room.delegate, PHONE)
     moderator, _ = await open_page(browser, room, "moderate", room.moderator)
     await ask(delegate, "Will the slides be shared?")
@@ -275,7 +249,7 @@ async def test_reconnect_catches_up_on_what_was_missed(browser: Any, room: Room)
     assert problems.messages == []
 
 
-async def test_announcement_form_reaches_an_open_room(browser: Any, room: Room) -> None:
+async def test_announcement_form_reaches_an_open_room(browser: Any, room: LiveRoom) -> None:
     delegate, delegate_problems = await open_page(browser, room, "room", room.delegate, PHONE)
     context = await browser.new_context(locale="en-GB")
     await context.add_cookies([{"name": "podium_session", "value": room.organiser.token, "url": room.site.url}])
@@ -295,7 +269,7 @@ async def test_announcement_form_reaches_an_open_room(browser: Any, room: Room) 
     assert delegate_problems.messages + organiser_problems.messages == []
 
 
-async def test_refusal_page_is_clear_and_accessible(browser: Any, room: Room) -> None:
+async def test_refusal_page_is_clear_and_accessible(browser: Any, room: LiveRoom) -> None:
     context = await browser.new_context(viewport=PHONE, locale="en-GB")
     page = await context.new_page()
     response = await page.goto(room.path("room"))
@@ -304,7 +278,7 @@ async def test_refusal_page_is_clear_and_accessible(browser: Any, room: Room) ->
     await assert_accessible(page)
 
 
-async def test_revocation_shows_on_the_open_pages_why_they_stopped(browser: Any, room: Room) -> None:
+async def test_revocation_shows_on_the_open_pages_why_they_stopped(browser: Any, room: LiveRoom) -> None:
     from server.accounts.services import revoke_role
     from server.registration.services import cancel_registration
 
@@ -329,7 +303,7 @@ async def test_revocation_shows_on_the_open_pages_why_they_stopped(browser: Any,
     assert delegate_problems.messages + moderator_problems.messages + in_room_problems.messages == []
 
 
-async def test_resync_brings_a_change_whose_broadcast_was_lost(browser: Any, room: Room) -> None:
+async def test_resync_brings_a_change_whose_broadcast_was_lost(browser: Any, room: LiveRoom) -> None:
     """What the message bus lost (Redis down between processes), a ``resync`` brings from the database."""
     import asyncio
 

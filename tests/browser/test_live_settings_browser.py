@@ -5,50 +5,27 @@ chat turned off hides the chat box at once. The Staff and Live rooms pages pass 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from server.accounts.models import Role
-from server.agenda.models import Session
 from server.db import Database
-from server.events.models import Event
-from tests.support import factories
 from tests.support.browser import PageProblems, assert_accessible, signed_in_page
-from tests.support.factories import ONLINE, Person
-from tests.support.servers import LiveSite
+from tests.support.factories import Person
+from tests.support.live_room import LiveRoom, live_room
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 WAIT = 10_000
 
 
-@dataclass
-class Stage:
-    site: LiveSite
-    event: Event
-    session: Session
-    delegate: Person
-    moderator: Person
-    organiser: Person
-
-
 @pytest.fixture
-async def stage(database_url: str, database: Database, demo_event: str) -> AsyncIterator[Stage]:
-    async with database.session() as db:
-        event = await factories.event_by_slug(db, demo_event)
-        session = (await factories.sessions_of(db, event))[1]
-        delegate = await factories.person(db, event, "Online Delegate", attendance=ONLINE, country="ID")
-        moderator = await factories.person(db, event, "Chair Person", role=Role.moderator)
-        organiser = await factories.person(db, event, "Organiser One", role=Role.organiser)
-    site = LiveSite(database_url)
-    site.start()
-    yield Stage(site, event, session, delegate, moderator, organiser)
-    site.stop()
+async def stage(database_url: str, database: Database, demo_event: str) -> AsyncIterator[LiveRoom]:
+    async with live_room(database_url, database, demo_event) as found:
+        yield found
 
 
-async def open_page(browser: Any, stage: Stage, path: str, person: Person) -> tuple[Any, PageProblems]:
+async def open_page(browser: Any, stage: LiveRoom, path: str, person: Person) -> tuple[Any, PageProblems]:
     page, problems = await signed_in_page(browser, stage.site.url, person.token)
     await page.goto(stage.site.url + path)
     return page, problems
@@ -66,7 +43,7 @@ async def save_chat(page: Any, label: str) -> None:
     await expect_text(page.locator(".message-success"), "The live settings are saved.")
 
 
-async def test_reviewed_then_closed_chat_reaches_open_pages(browser: Any, stage: Stage) -> None:
+async def test_reviewed_then_closed_chat_reaches_open_pages(browser: Any, stage: LiveRoom) -> None:
     room_path = f"/{stage.event.slug}/sessions/{stage.session.code}"
     delegate, delegate_problems = await open_page(browser, stage, room_path + "/room", stage.delegate)
     moderator, moderator_problems = await open_page(browser, stage, room_path + "/moderate", stage.moderator)

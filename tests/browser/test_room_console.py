@@ -6,21 +6,16 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.async_api import expect
 
-from server.accounts.models import Role
-from server.agenda.models import Session
 from server.db import Database
-from server.events.models import Event
-from tests.support import factories
 from tests.support.browser import assert_accessible
-from tests.support.factories import ONLINE, Person
-from tests.support.servers import LiveSite
+from tests.support.factories import Person
+from tests.support.live_room import LiveRoom, live_room
 from tests.support.stream_site import WAIT, StreamStage, open_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
@@ -29,39 +24,14 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
 
-@dataclass
-class Room:
-    site: LiveSite
-    event: Event
-    session: Session
-    delegate: Person
-    moderator: Person
-
-    def path(self, page: str) -> str:
-        return f"{self.site.url}/{self.event.slug}/sessions/{self.session.code}/{page}"
-
-
 @pytest.fixture
-async def room(database_url: str, database: Database, demo_event: str) -> AsyncIterator[Room]:
+async def room(database_url: str, database: Database, demo_event: str) -> AsyncIterator[LiveRoom]:
     """A moderated room whose session starts in two hours."""
-    async with database.session() as db:
-        event = await factories.event_by_slug(db, demo_event)
-        session = (await factories.sessions_of(db, event))[1]
-        start = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0) + dt.timedelta(hours=2)
-        session.start, session.end = start, start + dt.timedelta(hours=1)
-        db.add(session)
-        await db.commit()
-        await db.refresh(session)
-        await factories.set_live_settings(db, event, moderated=True)
-        delegate = await factories.person(db, event, "Online Delegate", attendance=ONLINE, country="ID")
-        moderator = await factories.person(db, event, "Chair Person", role=Role.moderator)
-    site = LiveSite(database_url)
-    site.start()
-    yield Room(site, event, session, delegate, moderator)
-    site.stop()
+    async with live_room(database_url, database, demo_event, starts_in=dt.timedelta(hours=2), moderated=True) as found:
+        yield found
 
 
-async def open_page(browser: Any, room: Room, page_name: str, person: Person, viewport: dict[str, int]) -> Any:
+async def open_page(browser: Any, room: LiveRoom, page_name: str, person: Person, viewport: dict[str, int]) -> Any:
     context = await browser.new_context(viewport=viewport, locale="en-GB")
     await context.add_cookies([{"name": "podium_session", "value": person.token, "url": room.site.url}])
     page = await context.new_page()
@@ -76,7 +46,7 @@ async def ask(page: Any, text: str) -> None:
     await expect(page.locator("#ask-status")).to_contain_text("Your question was sent.", timeout=WAIT)
 
 
-async def test_a_moderator_approves_and_highlights_with_the_keyboard_alone(browser: Any, room: Room) -> None:
+async def test_a_moderator_approves_and_highlights_with_the_keyboard_alone(browser: Any, room: LiveRoom) -> None:
     delegate = await open_page(browser, room, "room", room.delegate, DESKTOP)
     console = await open_page(browser, room, "moderate", room.moderator, DESKTOP)
     await ask(delegate, "Who restores the murals?")
@@ -124,7 +94,7 @@ async def test_a_moderator_approves_and_highlights_with_the_keyboard_alone(brows
 
 
 @pytest.mark.slow
-async def test_the_room_page_shows_tabs_on_a_phone_and_columns_on_a_desktop(browser: Any, room: Room) -> None:
+async def test_the_room_page_shows_tabs_on_a_phone_and_columns_on_a_desktop(browser: Any, room: LiveRoom) -> None:
     phone = await open_page(browser, room, "room", room.delegate, PHONE)
     tabs = phone.get_by_role("tab")
     await expect(tabs).to_have_text(["Questions", "Chat"])

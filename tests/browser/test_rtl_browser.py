@@ -7,20 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from playwright.async_api import expect
 
-from server.accounts.models import Role
-from server.agenda.models import Session
 from server.db import Database
-from server.events.models import Event
-from tests.support import factories
 from tests.support.browser import PageProblems, assert_accessible
-from tests.support.factories import ONLINE, Person
-from tests.support.servers import LiveSite
+from tests.support.factories import Person
+from tests.support.live_room import LiveRoom, live_room
 from tests.support.stream_site import WAIT
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
@@ -29,39 +24,18 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
 
-@dataclass
-class Site:
-    site: LiveSite
-    event: Event
-    session: Session
-    delegate: Person
-    moderator: Person
-
-    def path(self, page: str) -> str:
-        return f"{self.site.url}/{self.event.slug}/sessions/{self.session.code}/{page}"
-
-
 @pytest.fixture
-async def site(database_url: str, database: Database, demo_event: str) -> AsyncIterator[Site]:
+async def site(database_url: str, database: Database, demo_event: str) -> AsyncIterator[LiveRoom]:
     """The demo event with a moderated room whose session starts in two hours."""
-    async with database.session() as db:
-        event = await factories.event_by_slug(db, demo_event)
-        session = (await factories.sessions_of(db, event))[1]
-        start = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0) + dt.timedelta(hours=2)
-        session.start, session.end = start, start + dt.timedelta(hours=1)
-        db.add(session)
-        await db.commit()
-        await db.refresh(session)
-        await factories.set_live_settings(db, event, moderated=True)
-        delegate = await factories.person(db, event, "Online Delegate", attendance=ONLINE, country="EG")
-        moderator = await factories.person(db, event, "Chair Person", role=Role.moderator)
-    live = LiveSite(database_url)
-    live.start()
-    yield Site(live, event, session, delegate, moderator)
-    live.stop()
+    async with live_room(
+        database_url, database, demo_event, starts_in=dt.timedelta(hours=2), country="EG", moderated=True
+    ) as found:
+        yield found
 
 
-async def open_in_arabic(browser: Any, site: Site, url: str, person: Person | None, viewport: dict[str, int]) -> Any:
+async def open_in_arabic(
+    browser: Any, site: LiveRoom, url: str, person: Person | None, viewport: dict[str, int]
+) -> Any:
     context = await browser.new_context(viewport=viewport, locale="ar-EG")  # Accept-Language: ar-EG
     if person is not None:
         await context.add_cookies([{"name": "podium_session", "value": person.token, "url": site.site.url}])
@@ -89,7 +63,7 @@ def right_of(first: dict[str, float], second: dict[str, float]) -> bool:
 
 
 @pytest.mark.slow
-async def test_arabic_agenda_room_page_and_console_are_mirrored_and_accessible(browser: Any, site: Site) -> None:
+async def test_arabic_agenda_room_page_and_console_are_mirrored_and_accessible(browser: Any, site: LiveRoom) -> None:
     # The agenda grid: rooms are columns from the right, the times on the right edge, sticky there.
     agenda = await open_in_arabic(browser, site, f"{site.site.url}/{site.event.slug}/", None, DESKTOP)
     await assert_right_to_left(agenda)
