@@ -8,7 +8,7 @@
 //   channel); "gone" (the channel no longer runs: the app answers 404); "refused" (not, or no longer, admitted).
 
 import { Backoff, watchConnection } from "./reconnect.js";
-import { negotiate, release } from "./whep.js";
+import { fetchPass, negotiate, release } from "./whep.js";
 
 const CHANNEL_BACKOFF_MS = [1000, 2000, 4000, 8000]; // a listener waits for an interpreter to come on air
 const CHECK_MS = 250; // the first packets make the switch: looked for often
@@ -56,20 +56,10 @@ export function listenTo({ passUrl, language, element, headers = {}, onState }) 
     retryTimer = setTimeout(connect, delay ?? backoff.next());
   }
 
-  async function fetchPass() {
+  function channelPass() {
     const url = new URL(passUrl, document.baseURI);
     url.searchParams.set("channel", language);
-    const response = await fetch(url, {
-      credentials: "same-origin",
-      headers: { Accept: "application/json", ...headers },
-      cache: "no-store",
-    });
-    if (!response.ok) {
-      const error = new Error("pass " + response.status);
-      error.status = response.status;
-      throw error;
-    }
-    return response.json();
+    return fetchPass(url, headers);
   }
 
   async function connect() {
@@ -96,7 +86,7 @@ export function listenTo({ passUrl, language, element, headers = {}, onState }) 
       },
     });
     try {
-      const pass = await fetchPass();
+      const pass = await channelPass();
       if (mine !== generation) return;
       const location = await negotiate(peer, pass.url, pass.token);
       if (mine !== generation) {

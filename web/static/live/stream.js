@@ -12,7 +12,7 @@ import { textsOf } from "../common/ui.js";
 import { firstChoice, listenTo, rememberChoice } from "./channel.js";
 import { mountControls } from "./player_controls.js";
 import { Backoff, watchConnection } from "./reconnect.js";
-import { negotiate, release } from "./whep.js";
+import { fetchPass, negotiate, release } from "./whep.js";
 
 const STALL_CHECK_MS = 2000;
 const STALLED_CHECKS = 2; // no new frames for this many checks: the stream is offline
@@ -75,20 +75,6 @@ function start(root) {
     retryTimer = setTimeout(connect, delay ?? backoff.next());
   }
 
-  async function fetchPass() {
-    const response = await fetch(root.dataset.passUrl, {
-      credentials: "same-origin",
-      headers: { Accept: "application/json" },
-      cache: "no-store",
-    });
-    if (!response.ok) {
-      const error = new Error("pass " + response.status);
-      error.status = response.status;
-      throw error;
-    }
-    return response.json();
-  }
-
   async function connect() {
     close();
     const mine = generation;
@@ -114,7 +100,7 @@ function start(root) {
       },
     });
     try {
-      const pass = await fetchPass();
+      const pass = await fetchPass(root.dataset.passUrl);
       if (mine !== generation) return;
       const location = await negotiate(peer, pass.url, pass.token);
       if (mine !== generation) {

@@ -10,6 +10,18 @@ export class SignallingError extends Error {
   }
 }
 
+// A pass for the relay from the app (JSON with the WHEP/WHIP address and its bearer token), asked afresh on each
+// (re)connection; a refusal throws with the HTTP status, so callers tell "not allowed" from "try again".
+export async function fetchPass(url, headers = {}) {
+  const response = await fetch(url, {
+    credentials: "same-origin",
+    headers: { Accept: "application/json", ...headers },
+    cache: "no-store",
+  });
+  if (!response.ok) throw new SignallingError(response.status, "pass " + response.status);
+  return response.json();
+}
+
 export function gatheringComplete(pc) {
   return new Promise((resolve) => {
     if (pc.iceGatheringState === "complete") {
