@@ -105,3 +105,35 @@ def ngettext(singular: str, plural: str, count: int) -> str:
 
 
 _ = gettext
+
+
+# Programme texts in several languages: a table's own column holds the event's default language; the values in
+# the others live in its ``translations`` column, {language: {field: text}} (server/agenda/texts.py edits them).
+FieldTexts = dict[str, dict[str, str]]
+
+
+def match_language(wanted: str, offered: list[str] | tuple[str, ...] | set[str]) -> str | None:
+    """Which of ``offered`` (an event's language codes) answers ``wanted`` (BCP 47): the same tag, else the same
+    primary language ("zh-Hans" finds "zh", "ja-JP" finds "ja"); None when none does."""
+    wanted_low = wanted.strip().lower().replace("_", "-")
+    by_low = {code.lower(): code for code in offered}
+    if wanted_low in by_low:
+        return by_low[wanted_low]
+    primary = wanted_low.split("-")[0]
+    for code in offered:
+        if code.lower().split("-")[0] == primary:
+            return code
+    return None
+
+
+def localised(item: object, field: str, language: str | None = None) -> str:
+    """``item.field`` in the reader's language (the interface's, or ``language``) where the organisers gave one,
+    else the default language's value."""
+    default = str(getattr(item, field))
+    translations: FieldTexts | None = getattr(item, "translations", None)
+    if not translations:
+        return default
+    code = match_language(language or current_language().code, translations)
+    if code is None:
+        return default
+    return translations[code].get(field) or default

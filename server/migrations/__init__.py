@@ -22,12 +22,12 @@ def _upgrade(database_url: str, revision: str) -> None:
     command.upgrade(alembic_config(database_url), revision)
 
 
-async def upgrade(database_url: str, revision: str = "head") -> None:
+async def upgrade(database_url: str, revision: str = "heads") -> None:
     """Apply migrations; env.py runs its own event loop, so it runs in a worker thread."""
     await asyncio.to_thread(_upgrade, database_url, revision)
 
 
-def upgrade_sync(database_url: str, revision: str = "head") -> None:
+def upgrade_sync(database_url: str, revision: str = "heads") -> None:
     _upgrade(database_url, revision)
 
 
