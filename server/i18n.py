@@ -126,14 +126,26 @@ def match_language(wanted: str, offered: list[str] | tuple[str, ...] | set[str])
     return None
 
 
+_text_language: contextvars.ContextVar[str | None] = contextvars.ContextVar("text_language", default=None)
+
+
+def read_texts_in(language: str | None) -> contextvars.Token[str | None]:
+    """Programme texts in ``language`` rather than the interface's (an export's ``?lang=``); reset the token after."""
+    return _text_language.set(language)
+
+
+def stop_reading_texts_in(token: contextvars.Token[str | None]) -> None:
+    _text_language.reset(token)
+
+
 def localised(item: object, field: str, language: str | None = None) -> str:
     """``item.field`` in the reader's language (the interface's, or ``language``) where the organisers gave one,
     else the default language's value."""
-    default = str(getattr(item, field))
+    default: str = getattr(item, field, "")
     translations: FieldTexts | None = getattr(item, "translations", None)
-    if not translations:
+    if not translations or not isinstance(translations, dict):
         return default
-    code = match_language(language or current_language().code, translations)
+    code = match_language(language or _text_language.get() or current_language().code, translations)
     if code is None:
         return default
     return translations[code].get(field) or default
