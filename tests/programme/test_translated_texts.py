@@ -22,6 +22,7 @@ from tests.support.api_tokens import bearer, make_token
 from tests.support.factories import staff
 from tests.support.html import page
 from tests.support.http import signed_in_as
+from tests.support.programme import editor, send, session_form
 
 pytestmark = pytest.mark.integration
 BOTH_BACKENDS = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
@@ -190,3 +191,38 @@ async def test_translations_stored_and_checked(database: Database, japanese: str
                 clean_translations(event, bad, SESSION_FIELDS)
         keynote = (await db.exec(select(Session).where(Session.code == "KEYNOTE"))).one()
     assert keynote.translations["ja"]["title"] == KEYNOTE_JA
+
+
+def _field_errors(response) -> dict[str, str]:
+    return {
+        element.get("id").removeprefix("error-"): " ".join(element.text_content().split())
+        for element in page(response).xpath("//p[@class='field-error']")
+    }
+
+
+@BOTH_BACKENDS
+async def test_editor_saves_a_translated_title_that_the_release_shows(organiser, database, demo_event) -> None:
+    path = editor(demo_event, "/sessions/LUNCH-1")
+    values = await session_form(organiser, demo_event, "LUNCH-1")
+    assert values["title__zh"] == "午餐"
+
+    nul = await send(organiser, path, {**values, "title__zh": "午\x00饭"})
+    assert nul.status_code == 400  # the form as a whole is refused, shown again without the NUL
+    assert page(nul).xpath("//input[@name='title__zh']/@value") == ["午饭"]
+    too_long = await send(organiser, path, {**values, "title__zh": "长" * 301})
+    assert too_long.status_code == 400
+    assert "longer than 300" in _field_errors(too_long)["title__zh"]
+    saved = await send(organiser, path, {**values, "title__zh": "午饭", "abstract__zh": "在二楼"})
+    assert saved.status_code == 303, saved.text[:300]
+    chinese = page(await organiser.get(f"/{demo_event}/sessions/LUNCH-1", params={"lang": "zh-Hans"}))
+    assert chinese.xpath("string(//h1)") == "午餐"  # a draft until the release
+
+    released = await send(organiser, editor(demo_event, "/release"), {})
+    assert released.status_code == 303
+    chinese = page(await organiser.get(f"/{demo_event}/sessions/LUNCH-1", params={"lang": "zh-Hans"}))
+    english = page(await organiser.get(f"/{demo_event}/sessions/LUNCH-1", params={"lang": "en"}))
+    assert (chinese.xpath("string(//h1)"), english.xpath("string(//h1)")) == ("午饭", "Lunch")
+    assert "在二楼" in chinese.xpath("string(//body)")
+    async with database.session() as db:
+        lunch = (await db.exec(select(Session).where(Session.code == "LUNCH-1"))).one()
+    assert lunch.translations == {"zh": {"title": "午饭", "abstract": "在二楼"}}
