@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -141,3 +141,48 @@ def ngettext(singular: str, plural: str, count: int) -> str:
 
 
 _ = gettext
+
+
+# Programme texts in several languages: a table's own column holds the event's default language; the values in
+# the others live in its ``translations`` column, {language: {field: text}} (server/agenda/texts.py edits them).
+FieldTexts = dict[str, dict[str, str]]
+
+
+def match_language(wanted: str, offered: Iterable[str]) -> str | None:
+    """Which of ``offered`` (an event's language codes) answers ``wanted`` (BCP 47): the same tag, else the same
+    primary language ("zh-Hans" finds "zh", "ja-JP" finds "ja"); None when none does."""
+    wanted_low = wanted.strip().lower().replace("_", "-")
+    offered = list(offered)
+    by_low = {code.lower(): code for code in offered}
+    if wanted_low in by_low:
+        return by_low[wanted_low]
+    primary = wanted_low.split("-")[0]
+    for code in offered:
+        if code.lower().split("-")[0] == primary:
+            return code
+    return None
+
+
+_text_language: contextvars.ContextVar[str | None] = contextvars.ContextVar("text_language", default=None)
+
+
+def read_texts_in(language: str | None) -> contextvars.Token[str | None]:
+    """Programme texts in ``language`` rather than the interface's (an export's ``?lang=``); reset the token after."""
+    return _text_language.set(language)
+
+
+def stop_reading_texts_in(token: contextvars.Token[str | None]) -> None:
+    _text_language.reset(token)
+
+
+def localised(item: object, field: str, language: str | None = None) -> str:
+    """``item.field`` in the reader's language (the interface's, or ``language``) where the organisers gave one,
+    else the default language's value."""
+    default: str = getattr(item, field, "")
+    translations: FieldTexts | None = getattr(item, "translations", None)
+    if not translations or not isinstance(translations, dict):
+        return default
+    code = match_language(language or _text_language.get() or current_language().code, translations)
+    if code is None:
+        return default
+    return translations[code].get(field) or default

@@ -9,6 +9,7 @@ import icalendar
 
 from server.agenda.services import Programme, SessionView
 from server.events.models import Event
+from server.i18n import localised
 from server.links import Links
 
 PRODID = "-//Podium//Agenda//EN"
@@ -22,11 +23,11 @@ def session_uid(view: SessionView) -> str:
 
 
 def location(view: SessionView, event: Event) -> str:
-    return ", ".join(part for part in (view.room.name, event.venue) if part)
+    return ", ".join(part for part in (localised(view.room, "name"), localised(event, "venue")) if part)
 
 
 def description(view: SessionView) -> str:
-    parts = [view.session.abstract.strip()]
+    parts = [localised(view.session, "abstract").strip()]
     if view.speakers:
         names = [
             f"{person.name} ({person.organisation})" if person.organisation else person.name for person in view.speakers
@@ -43,7 +44,7 @@ def session_component(view: SessionView, programme: Programme, *, links: Links, 
     # Wall times in the event's zone with a TZID, so clients show the right hour wherever they are.
     component.add("dtstart", view.local_start(programme.zone))
     component.add("dtend", view.local_end(programme.zone))
-    component.add("summary", view.session.title)
+    component.add("summary", localised(view.session, "title"))
     text = description(view)
     if text:
         component.add("description", text)
@@ -52,7 +53,7 @@ def session_component(view: SessionView, programme: Programme, *, links: Links, 
         component.add("location", place)
     component.add("url", links.session_page(event.slug, view.session.code))
     if view.track is not None:
-        component.add("categories", [view.track.name])
+        component.add("categories", [localised(view.track, "name")])
     # A release that changes the session raises its SEQUENCE, so subscribed calendars take the new values;
     # a cancelled session stays in the feed as CANCELLED, which removes it from them.
     component.add("sequence", view.session.sequence)
@@ -79,10 +80,10 @@ def build_calendar(
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
     if feed:
-        calendar.add("x-wr-calname", name or event.title)
+        calendar.add("x-wr-calname", name or localised(event, "title"))
         calendar.add("x-wr-timezone", event.timezone)
         if event.description:
-            calendar.add("x-wr-caldesc", event.description)
+            calendar.add("x-wr-caldesc", localised(event, "description"))
     for view in views:
         calendar.add_component(session_component(view, programme, links=links, stamp=stamp))
     calendar.add_missing_timezones(first_date=event.start_date - ZONE_MARGIN, last_date=event.end_date + ZONE_MARGIN)

@@ -17,6 +17,7 @@ from typing import Any
 from server.agenda.models import Person, Room, Track
 from server.agenda.services import Programme, SessionView
 from server.events.models import Event
+from server.i18n import localised
 from server.links import Links
 
 GENERATOR = "podium"
@@ -108,7 +109,7 @@ def conference_url(programme: Programme, links: Links) -> str:
 
 
 def json_track(track: Track) -> dict[str, Any]:
-    data: dict[str, Any] = {"name": track.name, "color": track.color}
+    data: dict[str, Any] = {"name": localised(track, "name"), "color": track.color}
     if JSON_SLUG_PATTERN.fullmatch(track.slug):
         data["slug"] = track.slug
     return data
@@ -116,9 +117,9 @@ def json_track(track: Track) -> dict[str, Any]:
 
 def json_room(programme: Programme, room: Room) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "name": room.name,
+        "name": localised(room, "name"),
         "guid": named_uuid(programme, "room", room.slug),
-        "description": room.description or None,
+        "description": localised(room, "description") or None,
         "capacity": room.capacity or None,
     }
     if JSON_SLUG_PATTERN.fullmatch(room.slug):
@@ -146,15 +147,15 @@ def json_event(programme: Programme, view: SessionView, *, links: Links) -> dict
         "start": start.strftime("%H:%M"),
         "end": view.local_end(programme.zone).isoformat(),
         "duration": hhmm(view.duration),
-        "room": view.room.name,
+        "room": localised(view.room, "name"),
         "slug": session_slug(programme, view),
         "url": links.session_page(programme.event.slug, session.code),
-        "title": session.title,
+        "title": localised(session, "title"),
         "subtitle": "",
-        "track": view.track.name if view.track else None,
+        "track": localised(view.track, "name") if view.track else None,
         "type": session.kind,
         "language": session.language,
-        "abstract": session.abstract,
+        "abstract": localised(session, "abstract"),
         "description": "",
         "persons": [json_person(programme, person) for person in view.speakers],
         "links": [],
@@ -169,7 +170,7 @@ def json_day(programme: Programme, day: Day, *, links: Links) -> dict[str, Any]:
     rooms: dict[str, list[dict[str, Any]]] = {}
     for room, views in day.rooms:
         # setdefault: two rooms with the same name share one list rather than hiding each other.
-        rooms.setdefault(room.name, []).extend(json_event(programme, view, links=links) for view in views)
+        rooms.setdefault(localised(room, "name"), []).extend(json_event(programme, view, links=links) for view in views)
     return {
         "index": day.index,
         "date": day.date.isoformat(),
@@ -184,7 +185,7 @@ def schedule_json(programme: Programme, *, links: Links) -> dict[str, Any]:
     days = schedule_days(programme)
     conference: dict[str, Any] = {
         "acronym": acronym(programme),
-        "title": event.title,
+        "title": localised(event, "title"),
         "start": days[0].date.isoformat() if days else event.start_date.isoformat(),
         "end": days[-1].date.isoformat() if days else event.end_date.isoformat(),
         "daysCount": len(days),
@@ -196,7 +197,7 @@ def schedule_json(programme: Programme, *, links: Links) -> dict[str, Any]:
         "days": [json_day(programme, day, links=links) for day in days],
     }
     if event.description:
-        conference["description"] = event.description
+        conference["description"] = localised(event, "description")
     return {
         "$schema": JSON_SCHEMA_URL,
         "generator": {"name": GENERATOR},
@@ -220,18 +221,18 @@ def xml_event(parent: ET.Element, programme: Programme, view: SessionView, *, li
     if CODE_PATTERN.fullmatch(session.code):
         attributes["code"] = session.code
     element = ET.SubElement(parent, "event", attributes)
-    _text(element, "room", view.room.name)
-    _text(element, "title", session.title)
+    _text(element, "room", localised(view.room, "name"))
+    _text(element, "title", localised(session, "title"))
     _text(element, "subtitle", "")
     _text(element, "type", session.kind)
     _text(element, "date", start.isoformat())
     _text(element, "start", start.strftime("%H:%M"))
     _text(element, "duration", hhmm(view.duration))
-    _text(element, "abstract", session.abstract)
+    _text(element, "abstract", localised(session, "abstract"))
     slug = session_slug(programme, view)
     if XML_SLUG_PATTERN.fullmatch(slug):
         _text(element, "slug", slug)
-    _text(element, "track", view.track.name if view.track else "")
+    _text(element, "track", localised(view.track, "name") if view.track else "")
     persons = ET.SubElement(element, "persons")
     for person in view.speakers:
         _text(persons, "person", person.name, id=str(person.id), guid=named_uuid(programme, "person", person.slug))
@@ -245,7 +246,7 @@ def xml_event(parent: ET.Element, programme: Programme, view: SessionView, *, li
 def xml_conference(root: ET.Element, programme: Programme, days: list[Day], *, links: Links) -> None:
     event = programme.event
     conference = ET.SubElement(root, "conference")
-    _text(conference, "title", event.title)
+    _text(conference, "title", localised(event, "title"))
     _text(conference, "acronym", acronym(programme))
     _text(conference, "start", days[0].date.isoformat() if days else event.start_date.isoformat())
     _text(conference, "end", days[-1].date.isoformat() if days else event.end_date.isoformat())
@@ -255,12 +256,12 @@ def xml_conference(root: ET.Element, programme: Programme, days: list[Day], *, l
     _text(conference, "url", conference_url(programme, links))
     _text(conference, "time_zone_name", event.timezone)
     for track in programme.tracks:
-        attributes = {"name": track.name}
+        attributes = {"name": localised(track, "name")}
         if COLOR_PATTERN.fullmatch(track.color):
             attributes["color"] = track.color
         if TRACK_SLUG_PATTERN.fullmatch(track.slug):
             attributes["slug"] = track.slug
-        _text(conference, "track", track.name, **attributes)
+        _text(conference, "track", localised(track, "name"), **attributes)
 
 
 def schedule_xml(programme: Programme, *, links: Links) -> bytes:
@@ -283,7 +284,7 @@ def schedule_xml(programme: Programme, *, links: Links) -> bytes:
         )
         for room, views in day.rooms:
             room_element = ET.SubElement(
-                day_element, "room", {"name": room.name, "guid": named_uuid(programme, "room", room.slug)}
+                day_element, "room", {"name": localised(room, "name"), "guid": named_uuid(programme, "room", room.slug)}
             )
             for view in views:
                 xml_event(room_element, programme, view, links=links)

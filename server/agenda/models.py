@@ -4,7 +4,7 @@ import datetime as dt
 import enum
 import uuid
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -33,6 +33,8 @@ class Room(SQLModel, table=True):
     position: int = Field(default=0)
     streamed: bool = Field(default=False)  # whether the room's sessions are streamed to online delegates
     version: int = Field(default=1)  # optimistic concurrency: a save carrying an older version is refused
+    # The texts in the event's other languages, {language: {field: text}} (server/i18n.py ``localised``).
+    translations: dict[str, dict[str, str]] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
 class Track(SQLModel, table=True):
@@ -45,6 +47,8 @@ class Track(SQLModel, table=True):
     color: str = Field(default="#4a5568", max_length=7)
     position: int = Field(default=0)
     version: int = Field(default=1)
+    # The texts in the event's other languages, {language: {field: text}} (server/i18n.py ``localised``).
+    translations: dict[str, dict[str, str]] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
 class EventSessionKind(SQLModel, table=True):
@@ -61,6 +65,8 @@ class EventSessionKind(SQLModel, table=True):
     behaviour: str = Field(max_length=20)
     position: int = Field(default=0)
     version: int = Field(default=1)
+    # The texts in the event's other languages, {language: {field: text}} (server/i18n.py ``localised``).
+    translations: dict[str, dict[str, str]] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
 class Person(SQLModel, table=True):
@@ -110,6 +116,8 @@ class Session(SQLModel, table=True):
     # Bumped by each programme release that changes the session (iCalendar SEQUENCE), and when that was.
     sequence: int = Field(default=0)
     modified_at: dt.datetime | None = None
+    # The texts in the event's other languages, {language: {field: text}} (server/i18n.py ``localised``).
+    translations: dict[str, dict[str, str]] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
 def seat_capacity(session: Session, room: Room) -> int:

@@ -53,7 +53,8 @@ class SessionView:
         return self.session.end - self.session.start
 
     def matches(self, needle: str) -> bool:
-        haystack = [self.session.title, self.session.abstract, *(person.name for person in self.speakers)]
+        translated = [text for texts in self.session.translations.values() for text in texts.values()]
+        haystack = [self.session.title, self.session.abstract, *translated, *(person.name for person in self.speakers)]
         return any(needle in text.casefold() for text in haystack)
 
 

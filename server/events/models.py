@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import LargeBinary
+from sqlalchemy import JSON, LargeBinary
 from sqlmodel import Column, Field, SQLModel
 
 
@@ -36,6 +36,8 @@ class Event(SQLModel, table=True):
     edit_version: int = Field(default=1)
     # The programme release the public sees (frab's version); an event made from a file or the demo is release 1.
     programme_release: int = Field(default=1)
+    # Title, description and venue in the event's other languages, {language: {field: text}}.
+    translations: dict[str, dict[str, str]] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
     @property
     def language_list(self) -> list[str]:

@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from server.accounts.actors import Actor
 from server.agenda.models import EventSessionKind, Room, Session, SessionKind, Track
 from server.agenda.rules import can_edit_programme_parts
+from server.agenda.texts import KIND_FIELDS, ROOM_FIELDS, TRACK_FIELDS, form_translations
 from server.audit.services import record, snapshot
 from server.db import begin_write
 from server.errors import Conflict, FieldErrors, NotFound, StaleVersion
@@ -75,9 +76,11 @@ class Part:
         return {"room": _("room"), "track": _("track"), "kind": _("kind of session")}[self.name]
 
 
-ROOMS = Part("room", Room, _room, ("name", "slug", "description", "capacity", "streamed", "position"))
-TRACKS = Part("track", Track, _track, ("name", "slug", "color", "position"))
-KINDS = Part("kind", EventSessionKind, _kind, ("name", "slug", "color", "behaviour", "position"))
+ROOMS = Part("room", Room, _room, ("name", "slug", "description", "capacity", "streamed", "position", "translations"))
+TRACKS = Part("track", Track, _track, ("name", "slug", "color", "position", "translations"))
+KINDS = Part("kind", EventSessionKind, _kind, ("name", "slug", "color", "behaviour", "position", "translations"))
+# The texts each has in the event's other languages (server/agenda/texts.py), as form fields "name__ja".
+TRANSLATED = {"room": ROOM_FIELDS, "track": TRACK_FIELDS, "kind": KIND_FIELDS}
 PARTS = {part.name: part for part in (ROOMS, TRACKS, KINDS)}
 
 
@@ -120,6 +123,8 @@ async def save_part(
     require(actor, can_edit_programme_parts, event)
     fields = Fields(form)
     values = part.read(fields)
+    values["translations"], refused = form_translations(form, event, TRANSLATED[part.name])
+    fields.errors.update(refused)
     fields.done()
     model = part.model
     await begin_write(db)
@@ -302,4 +307,8 @@ async def move_part(db: AsyncSession, *, actor: Actor, event: Event, part: Part,
 
 def form_of(row: SQLModel | None) -> dict[str, Any]:
     """A row's values as its form shows them."""
-    return {} if row is None else {key: value for key, value in row.model_dump().items() if key != "event_id"}
+    if row is None:
+        return {}
+    values = {key: value for key, value in row.model_dump().items() if key not in ("event_id", "translations")}
+    translations: dict[str, dict[str, str]] = getattr(row, "translations", None) or {}
+    return values | {f"{name}__{code}": text for code, texts in translations.items() for name, text in texts.items()}

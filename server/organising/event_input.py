@@ -8,12 +8,14 @@ import functools
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import available_timezones
 
 from babel.numbers import format_decimal
 
 from server import i18n
+from server.agenda.texts import EVENT_FIELDS as EVENT_TEXTS
+from server.agenda.texts import form_translations
 from server.errors import InvalidInput
 from server.i18n import gettext as _
 from server.organising.colours import AA_TEXT, WHITE, contrast
@@ -79,6 +81,8 @@ class EventFields:
     primary_color: str
     secondary_color: str
     contact_email: str
+    # Title, description and venue in the event's other languages (server/agenda/texts.py).
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def values(self) -> dict[str, object]:
         """As the Event's columns hold them."""
@@ -184,6 +188,8 @@ def parse_event_fields(raw: Mapping[str, str], languages: Sequence[str]) -> Even
     local, at, domain = contact.partition("@")
     if contact and (not (local and at and "." in domain) or any(char.isspace() for char in contact)):
         errors.setdefault("contact_email", _("Please give an email address such as secretariat@example.org."))
+    translations, refused = form_translations(raw, chosen, EVENT_TEXTS)
+    errors.update(refused)
     if errors:
         raise FieldErrors(errors)
     return EventFields(
@@ -200,6 +206,7 @@ def parse_event_fields(raw: Mapping[str, str], languages: Sequence[str]) -> Even
         primary_color=colours["primary_color"],
         secondary_color=colours["secondary_color"],
         contact_email=contact.lower(),
+        translations=translations,
     )
 
 

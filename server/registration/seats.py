@@ -20,6 +20,7 @@ from server.clock import utcnow
 from server.errors import Conflict, InvalidInput, NotFound
 from server.events.models import Event
 from server.i18n import gettext as _
+from server.i18n import localised
 from server.mail.services import queue_mail
 from server.registration.locking import locked_registration
 from server.registration.models import Attendance, ChoiceStatus, Registration, SessionChoice
@@ -117,7 +118,7 @@ async def _seat_or_waitlist(
     if clashes:
         raise Clash(
             _("“{title}” overlaps “{other}”, which you already picked on site. Remove one of them first.").format(
-                title=session.title, other=clashes[0].title
+                title=localised(session, "title"), other=localised(clashes[0], "title")
             ),
             other=clashes[0],
         )
@@ -159,7 +160,7 @@ async def pick_session(
         else ChoiceStatus.confirmed
     )
     if status == ChoiceStatus.waitlisted and not waitlist:
-        title = session.title  # read before the rollback expires it
+        title = localised(session, "title")  # read before the rollback expires it
         await db.rollback()
         raise SessionFull(
             _(
@@ -222,11 +223,11 @@ async def release_seat(db: AsyncSession, *, event: Event, session_id: int) -> Se
     zone = reader_zone(account.time_zone, event.timezone)  # the zone the delegate chose, else the event's
     with in_language(account.language, registration.language):  # freed by someone else: told in theirs
         when = formats.time_range(session.start, session.end, zone)
-        subject = _("A seat is yours: {title}").format(title=session.title)
+        subject = _("A seat is yours: {title}").format(title=localised(session, "title"))
         body = _(
             "A seat freed up and you moved from the waitlist to a confirmed seat for “{title}” at {event}: "
             "{when} ({zone}).\n"
-        ).format(title=session.title, event=event.title, when=when, zone=zone.key)
+        ).format(title=localised(session, "title"), event=localised(event, "title"), when=when, zone=zone.key)
     await queue_mail(db, recipient=registration.email, subject=subject, body=body)
     return choice
 
@@ -244,7 +245,7 @@ async def take_seats_for(db: AsyncSession, *, event: Event, choices: list[Sessio
         db.add(choice)
         await db.flush()
         if await seats_taken(db, session_id=choice.session_id) > seat_capacity(session, room):
-            full.append(session.title)
+            full.append(localised(session, "title"))
             continue
         registration = await db.get_one(Registration, choice.registration_id)
         clashes = await _clashes(db, registration=registration, session=session, seatless=seatless)
@@ -252,7 +253,7 @@ async def take_seats_for(db: AsyncSession, *, event: Event, choices: list[Sessio
             raise Conflict(
                 _(
                     "“{title}” overlaps “{other}”: on site you can only be in one place. Remove one of them first."
-                ).format(title=session.title, other=clashes[0].title)
+                ).format(title=localised(session, "title"), other=localised(clashes[0], "title"))
             )
     if full:
         raise Conflict(

@@ -13,7 +13,7 @@ from server.agenda.kinds import DEFAULT_NAMES
 from server.agenda.models import Room
 from server.agenda.services import Programme, SessionView, to_zone
 from server.errors import InvalidInput
-from server.i18n import current_locale
+from server.i18n import current_locale, localised
 from server.i18n import gettext as _
 from server.time_zones import known_zones
 
@@ -93,10 +93,13 @@ def kind_names(programme: Programme) -> dict[str, str]:
     if not programme.kinds:
         return kind_labels()
     labels = kind_labels()
-    return {
-        kind.slug: labels[kind.slug] if DEFAULT_NAMES.get(kind.slug) == kind.name else kind.name
-        for kind in programme.kinds
-    }
+    names = {}
+    for kind in programme.kinds:
+        given = localised(kind, "name")
+        if given == kind.name and DEFAULT_NAMES.get(kind.slug) == kind.name:
+            given = labels[kind.slug]  # no translation given: the built-in kind's name in the reader's language
+        names[kind.slug] = given
+    return names
 
 
 def country_name(code: str) -> str:

@@ -126,6 +126,9 @@ def event_values(event: Event) -> dict[str, Any]:
         languages=event.language_list,
         edit_version=event.edit_version,
     )
+    values.update(
+        {f"{name}__{code}": text for code, texts in event.translations.items() for name, text in texts.items()}
+    )
     return values
 
 
@@ -135,7 +138,13 @@ def typed_values(form: FormData) -> dict[str, Any]:
         name: UNSTORABLE.sub("", form_text(form, name)[: MAX_DESCRIPTION + 1]) for name in TEXT_FIELDS
     }
     values["languages"] = [code for code in form.getlist("languages") if isinstance(code, str)][:100]
+    values.update({key: UNSTORABLE.sub("", form_text(form, key)[: MAX_DESCRIPTION + 1]) for key in _translated(form)})
     return values
+
+
+def _translated(form: FormData) -> list[str]:
+    """The form's fields of texts in the event's other languages ("title__ja", ...)."""
+    return [key for key in form if key.startswith(("title__", "description__", "venue__"))][:60]
 
 
 @asynccontextmanager
@@ -164,7 +173,7 @@ async def parsed(form: FormData) -> tuple[Any, Logo | None, Logo | None]:
     fields = None
     try:
         fields = parse_event_fields(
-            {name: form_text(form, name) for name in TEXT_FIELDS},
+            {name: form_text(form, name) for name in (*TEXT_FIELDS, *_translated(form))},
             [code for code in form.getlist("languages") if isinstance(code, str)],
         )
     except FieldErrors as problems:

@@ -57,6 +57,11 @@ def form_values(item: EditorSession, copy: WorkingCopy) -> dict[str, Any]:
         "capacity": "" if session.capacity is None else str(session.capacity),
         "speakers": [str(person_id) for person_id in item.speaker_ids],
         "version": str(item.version),
+        **{
+            f"{name}__{language}": text
+            for language, texts in session.translations.items()
+            for name, text in texts.items()
+        },
     }
 
 
@@ -66,6 +71,9 @@ def typed_values(form: FormData) -> dict[str, Any]:
     values: dict[str, Any] = {name: form_text(form, name)[:20_000] for name in names}
     values["speakers"] = [value for value in form.getlist("speakers") if isinstance(value, str)][:40]
     values["version"] = form_text(form, "version")[:20]
+    # The title and abstract in the event's other languages (server/agenda/texts.py checks which).
+    translated = [key for key in form if key.startswith(("title__", "abstract__"))][:40]
+    values.update({key[:40]: form_text(form, key)[:20_001] for key in translated})
     return values
 
 
@@ -115,6 +123,8 @@ async def _session_form(
         "theirs": form_values(theirs, copy) if theirs is not None else None,
         "labels": _labels(copy),
         "floor_languages": [(code, language_name(code)) for code in page.event.language_list],
+        # The title and abstract in each of the event's other languages (optional; the default is required).
+        "text_languages": [(code, language_name(code)) for code in page.event.language_list[1:]],
         "warnings": copy.warnings(item.code) if item is not None else [],
         "saved": request.query_params.get("saved") == "1",
         "states": state_labels(),

@@ -11,6 +11,7 @@ from starlette.routing import BaseRoute, Route
 from server.agenda.models import SessionKind
 from server.agenda.rules import can_edit_programme_parts
 from server.errors import Conflict, FieldErrors, NotFound, StaleVersion
+from server.formats import language_name
 from server.i18n import gettext as _
 from server.organising.catalogue import PARTS, Part, delete_part, form_of, move_part, part_of, parts_of, save_part
 from server.text import storable
@@ -63,6 +64,8 @@ def _render_form(
         "errors": extra.get("errors", {}),
         "stale": extra.get("stale", ""),
         "behaviours": [(kind.value, kind_labels()[kind.value]) for kind in SessionKind],
+        # The name (and a room's description) in each of the event's other languages, optional.
+        "text_languages": [(code, language_name(code)) for code in page.event.language_list[1:]],
         "action": path_for(
             request, "part_edit", slug=page.event.slug, part=request.path_params["part"], part_id=part_id
         )

@@ -57,6 +57,15 @@ def _zone_name(zone: Any) -> str:
     return get_timezone_name(zone, locale=i18n.current_locale())
 
 
+def _translated(item: Any, field: str) -> Any:
+    """A programme text in the reader's language, falling back to the event's default (server/i18n.py)."""
+    if isinstance(item, jinja2.Undefined) or item is None:
+        return item
+    if isinstance(item, dict):
+        return item.get(field, "")
+    return i18n.localised(item, field)
+
+
 @jinja2.pass_context
 def _url_for(context: jinja2.runtime.Context, name: str, /, **params: Any) -> str:
     """The path of the route ``name``: every link, form action and script address in the templates."""
@@ -80,6 +89,7 @@ def build_environment() -> jinja2.Environment:
         format_number=_format_number,
         format_percent=_format_percent,
         zone_name=_zone_name,
+        tr=_translated,
     )
     # Templates ask the same rules as services and pages (server/rules.py).
     env.globals.update(

@@ -12,7 +12,7 @@ from alembic import op
 from sqlmodel.sql.sqltypes import UTCDateTime
 
 revision: str = "0021"
-down_revision: str | None = "0020"  # the merger chains it after 0020 (the booths')
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

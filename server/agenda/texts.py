@@ -1,0 +1,98 @@
+"""Programme texts in the event's other languages: which fields have them, and checking what organisers give.
+
+A table's own columns hold the event's default language (the first of ``Event.language_list``); the others'
+values live in its ``translations`` column as {language: {field: text}}, read through ``server.i18n.localised``.
+A language the event does not offer is refused; empty values are dropped, so a missing one falls back."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from server.errors import InvalidInput
+from server.events.models import Event
+from server.i18n import gettext as _
+from server.text import storable
+
+# The translatable fields of each kind of thing, with their longest length (None: no limit beyond the body's).
+SESSION_FIELDS: dict[str, int | None] = {"title": 300, "abstract": 20_000}
+ROOM_FIELDS: dict[str, int | None] = {"name": 200, "description": 5_000}
+TRACK_FIELDS: dict[str, int | None] = {"name": 200}
+KIND_FIELDS: dict[str, int | None] = {"name": 200}
+EVENT_FIELDS: dict[str, int | None] = {"title": 300, "description": 20_000, "venue": 300}
+
+
+def other_languages(event: Event | Sequence[str]) -> list[str]:
+    """The event's languages that take translations: all but its default (the first)."""
+    return (event.language_list if isinstance(event, Event) else list(event))[1:]
+
+
+def clean_translations(
+    event: Event | Sequence[str], given: Any, fields: Mapping[str, int | None]
+) -> dict[str, dict[str, str]]:
+    """``given`` ({language: {field: text}}, from a form, the API or a file) checked: only the event's other
+    languages and the named fields, text that can be stored and not too long; blanks dropped."""
+    if given is None:
+        return {}
+    if not isinstance(given, Mapping):
+        raise InvalidInput(_("Translations must be an object of languages, each an object of texts."))
+    languages = event.language_list if isinstance(event, Event) else list(event)
+    offered = languages[1:]
+    cleaned: dict[str, dict[str, str]] = {}
+    for language, texts in given.items():
+        if language not in offered:
+            if language == (languages or [""])[0]:
+                raise InvalidInput(
+                    _("'%(language)s' is the event's default language: its texts go in the main fields.")
+                    % {"language": str(language)[:20]}
+                )
+            raise InvalidInput(
+                _("The event does not offer the language '%(language)s'; its languages are %(languages)s.")
+                % {"language": str(language)[:20], "languages": ", ".join(languages)}
+            )
+        if not isinstance(texts, Mapping):
+            raise InvalidInput(
+                _("The translations into '%(language)s' must be an object of texts.") % {"language": language}
+            )
+        kept: dict[str, str] = {}
+        for field, text in texts.items():
+            if field not in fields:
+                raise InvalidInput(_("'%(field)s' has no translations.") % {"field": str(field)[:40]})
+            if not isinstance(text, str):
+                raise InvalidInput(_("The translation of '%(field)s' must be text.") % {"field": field})
+            text = text.strip()
+            if not storable(text):
+                raise InvalidInput(
+                    _("The translation of '%(field)s' contains characters that cannot be stored.") % {"field": field}
+                )
+            limit = fields[field]
+            if limit is not None and len(text) > limit:
+                raise InvalidInput(
+                    _("The translation of '%(field)s' into '%(language)s' is longer than %(limit)s characters.")
+                    % {"field": field, "language": language, "limit": limit}
+                )
+            if text:
+                kept[field] = text
+        if kept:
+            cleaned[language] = kept
+    return cleaned
+
+
+def form_translations(
+    form: Mapping[str, Any], event: Event | Sequence[str], fields: Mapping[str, int | None]
+) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+    """Translations from form fields named ``{field}__{language}`` (e.g. ``title__ja``), and the message for
+    each such field that was refused, by its name."""
+    kept: dict[str, dict[str, str]] = {}
+    errors: dict[str, str] = {}
+    for language in other_languages(event):
+        for field, limit in fields.items():
+            text = str(form.get(f"{field}__{language}", "")).replace("\r\n", "\n")
+            try:
+                cleaned = clean_translations(event, {language: {field: text}}, {field: limit})
+            except InvalidInput as refusal:
+                errors[f"{field}__{language}"] = refusal.message
+                continue
+            if cleaned:
+                kept.setdefault(language, {}).update(cleaned[language])
+    return kept, errors
