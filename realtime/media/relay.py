@@ -49,6 +49,16 @@ async def _stop_ice(pc: RTCPeerConnection) -> None:
         await transceiver.receiver.transport.transport.stop()
 
 
+async def _close_peer(peer: Peer) -> None:
+    """Stop what the peer was sent and close its connection; a failing close ends only this peer."""
+    for track in peer.tracks:
+        track.stop()
+    try:
+        await peer.pc.close()
+    except Exception:
+        logger.exception("closing a peer connection failed")
+
+
 def codec_capabilities(kind: str, mime_types: tuple[str, ...]) -> list[RTCRtpCodecCapability]:
     return [c for c in RTCRtpSender.getCapabilities(kind).codecs if c.mimeType.lower() in mime_types]
 
@@ -309,12 +319,7 @@ class Relay:
             del channel.publishers[peer.account]
         channel.forget(peer.resource_id)
         channel.viewers.pop(peer.resource_id, None)
-        for track in peer.tracks:
-            track.stop()
-        try:
-            await peer.pc.close()
-        except Exception:
-            logger.exception("closing a peer connection failed")
+        await _close_peer(peer)
         if channel.idle and self.channels.get(channel.key) is channel:
             del self.channels[channel.key]
 
@@ -367,12 +372,7 @@ class Relay:
             await stream.video.detach()
             await stream.audio.detach()
         stream.viewers.pop(peer.resource_id, None)
-        for track in peer.tracks:
-            track.stop()
-        try:
-            await peer.pc.close()
-        except Exception:
-            logger.exception("closing a peer connection failed")
+        await _close_peer(peer)
         await self._forget_if_idle(stream)
 
     async def unpublish(self, session_key: str, resource_id: str, *, account: str | None = None) -> bool:
