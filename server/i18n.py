@@ -145,7 +145,7 @@ def localised(item: object, field: str, language: str | None = None) -> str:
     translations: FieldTexts | None = getattr(item, "translations", None)
     if not translations or not isinstance(translations, dict):
         return default
-    code = match_language(language or _text_language.get() or current_language().code, translations)
+    code = match_language(language or _text_language.get() or current_language().code, list(translations))
     if code is None:
         return default
     return translations[code].get(field) or default

@@ -33,6 +33,8 @@ class Room(SQLModel, table=True):
     position: int = Field(default=0)
     streamed: bool = Field(default=False)  # whether the room's sessions are streamed to online delegates
     version: int = Field(default=1)  # optimistic concurrency: a save carrying an older version is refused
+    # The texts in the event's other languages, {language: {field: text}} (server/i18n.py ``localised``).
+    translations: dict[str, dict[str, str]] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
 class Track(SQLModel, table=True):
@@ -45,8 +47,6 @@ class Track(SQLModel, table=True):
     color: str = Field(default="#4a5568", max_length=7)
     position: int = Field(default=0)
     version: int = Field(default=1)
-    # The texts in the event's other languages, {language: {field: text}} (server/i18n.py ``localised``).
-    translations: dict[str, dict[str, str]] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     # The texts in the event's other languages, {language: {field: text}} (server/i18n.py ``localised``).
     translations: dict[str, dict[str, str]] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 

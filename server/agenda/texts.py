@@ -16,7 +16,7 @@ from server.text import storable
 
 # The translatable fields of each kind of thing, with their longest length (None: no limit beyond the body's).
 SESSION_FIELDS: dict[str, int | None] = {"title": 300, "abstract": 20_000}
-ROOM_FIELDS: dict[str, int | None] = {"name": 200, "description": 5_000}
+ROOM_FIELDS: dict[str, int | None] = {"name": 200, "description": 20_000}
 TRACK_FIELDS: dict[str, int | None] = {"name": 200}
 KIND_FIELDS: dict[str, int | None] = {"name": 200}
 EVENT_FIELDS: dict[str, int | None] = {"title": 300, "description": 20_000, "venue": 300}
@@ -84,3 +84,43 @@ def form_translations(
         for language in other_languages(event)
     }
     return clean_translations(event, given, fields)
+
+
+def form_field_name(field: str, language: str) -> str:
+    """The form field of ``field`` in ``language`` (``title__ja``)."""
+    return f"{field}__{language}"
+
+
+def read_form_translations(
+    form: Mapping[str, Any], languages: list[str], fields: Mapping[str, int | None], errors: dict[str, str]
+) -> dict[str, dict[str, str]]:
+    """The translations typed into a form (``{field}__{language}`` for each of ``languages``, the event's others),
+    checked as the default fields are: each refused one gets its message in ``errors`` under its own name."""
+    cleaned: dict[str, dict[str, str]] = {}
+    for language in languages:
+        kept: dict[str, str] = {}
+        for field, limit in fields.items():
+            name = form_field_name(field, language)
+            raw = form.get(name, "")
+            text = raw.strip().replace("\r\n", "\n") if isinstance(raw, str) else ""
+            if not storable(text):
+                errors[name] = _("This contains characters Podium cannot accept, such as a NUL byte.")
+            elif limit is not None and len(text) > limit:
+                errors[name] = _("This is %(length)d characters long; %(max)d at most.") % {
+                    "length": len(text),
+                    "max": limit,
+                }
+            elif text:
+                kept[field] = text
+        if kept:
+            cleaned[language] = kept
+    return cleaned
+
+
+def translation_form_values(translations: Mapping[str, Mapping[str, str]] | None) -> dict[str, str]:
+    """A row's translations as its form shows them: ``{"title__ja": ...}``."""
+    return {
+        form_field_name(field, language): text
+        for language, texts in (translations or {}).items()
+        for field, text in texts.items()
+    }

@@ -18,6 +18,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from server.accounts.actors import Actor
 from server.agenda.models import EventSessionKind, Room, Session, SessionKind, Track
 from server.agenda.rules import can_edit_programme_parts
+from server.agenda.texts import (
+    KIND_FIELDS,
+    ROOM_FIELDS,
+    TRACK_FIELDS,
+    other_languages,
+    read_form_translations,
+    translation_form_values,
+)
 from server.audit.services import record, snapshot
 from server.db import begin_write
 from server.errors import Conflict, FieldErrors, NotFound, StaleVersion
@@ -70,14 +78,23 @@ class Part:
     model: type[Any]
     read: Callable[[Fields], dict[str, Any]]
     fields: tuple[str, ...]  # what the audit log records of it
+    texts: dict[str, int | None]  # its fields that take a value per event language, with their limits
 
     def label(self) -> str:
         return {"room": _("room"), "track": _("track"), "kind": _("kind of session")}[self.name]
 
 
-ROOMS = Part("room", Room, _room, ("name", "slug", "description", "capacity", "streamed", "position"))
-TRACKS = Part("track", Track, _track, ("name", "slug", "color", "position"))
-KINDS = Part("kind", EventSessionKind, _kind, ("name", "slug", "color", "behaviour", "position"))
+ROOMS = Part(
+    "room",
+    Room,
+    _room,
+    ("name", "slug", "description", "capacity", "streamed", "position", "translations"),
+    ROOM_FIELDS,
+)
+TRACKS = Part("track", Track, _track, ("name", "slug", "color", "position", "translations"), TRACK_FIELDS)
+KINDS = Part(
+    "kind", EventSessionKind, _kind, ("name", "slug", "color", "behaviour", "position", "translations"), KIND_FIELDS
+)
 PARTS = {part.name: part for part in (ROOMS, TRACKS, KINDS)}
 
 
@@ -120,6 +137,7 @@ async def save_part(
     require(actor, can_edit_programme_parts, event)
     fields = Fields(form)
     values = part.read(fields)
+    values["translations"] = read_form_translations(form, other_languages(event), part.texts, fields.errors)
     fields.done()
     model = part.model
     await begin_write(db)
@@ -302,4 +320,7 @@ async def move_part(db: AsyncSession, *, actor: Actor, event: Event, part: Part,
 
 def form_of(row: SQLModel | None) -> dict[str, Any]:
     """A row's values as its form shows them."""
-    return {} if row is None else {key: value for key, value in row.model_dump().items() if key != "event_id"}
+    if row is None:
+        return {}
+    values = {key: value for key, value in row.model_dump().items() if key not in {"event_id", "translations"}}
+    return values | translation_form_values(getattr(row, "translations", None))

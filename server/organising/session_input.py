@@ -11,11 +11,24 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from server.agenda.models import Room
+from server.agenda.texts import SESSION_FIELDS, other_languages, read_form_translations
 from server.errors import InvalidInput, NotFound
 from server.i18n import gettext as _
 from server.organising.working_copy import WorkingCopy
 
-FIELDS = ("title", "abstract", "kind", "start", "end", "room_id", "track_id", "language", "capacity", "cancelled")
+FIELDS = (
+    "title",
+    "abstract",
+    "kind",
+    "start",
+    "end",
+    "room_id",
+    "track_id",
+    "language",
+    "capacity",
+    "cancelled",
+    "translations",
+)
 MAX_TITLE, MAX_ABSTRACT, MAX_SPEAKERS = 300, 20_000, 30
 MAX_MINUTES = 7 * 24 * 60  # an exhibition may run all week
 MAX_CAPACITY = 100_000
@@ -46,6 +59,7 @@ class SessionValues:
     language: str
     capacity: int | None
     speaker_ids: tuple[int, ...]
+    translations: dict[str, dict[str, str]]
 
 
 def number(text: str, *, limit: int) -> int | None:
@@ -138,6 +152,7 @@ def parse_session_form(copy: WorkingCopy, form: Mapping[str, Any]) -> SessionVal
             speaker_ids.append(person_id)
     if len(speaker_ids) > MAX_SPEAKERS:
         errors["speakers"] = _("A session has at most %(limit)s speakers.") % {"limit": MAX_SPEAKERS}
+    translations = read_form_translations(form, other_languages(copy.event), SESSION_FIELDS, errors)
     if errors or start is None or room is None or not minutes:
         raise FieldErrors(errors, not_found=bool(missing))
     return SessionValues(
@@ -151,4 +166,5 @@ def parse_session_form(copy: WorkingCopy, form: Mapping[str, Any]) -> SessionVal
         language=language,
         capacity=capacity,
         speaker_ids=tuple(speaker_ids),
+        translations=translations,
     )

@@ -23,7 +23,7 @@ from server.registration.seats import SEATLESS_KINDS, seatless_kinds
 
 # Compared between a session and its draft: what a release changes, and the editor's fields.
 TIMING = ("start", "end", "room_id")
-DETAILS = ("title", "abstract", "kind", "track_id", "language")
+DETAILS = ("title", "abstract", "kind", "track_id", "language", "translations")
 
 
 @dataclass(frozen=True)
@@ -118,6 +118,7 @@ def draft_session(draft: SessionDraft, released: Session | None) -> Session:
         position=released.position if released is not None else 0,
         capacity=draft.capacity,
         cancelled=draft.cancelled,
+        translations=dict(draft.translations),
         version=released.version if released is not None else draft.version,
     )
 

@@ -10,6 +10,7 @@ from starlette.routing import BaseRoute, Route
 
 from server.agenda.models import SessionKind
 from server.agenda.rules import can_edit_programme_parts
+from server.agenda.texts import other_languages
 from server.errors import Conflict, FieldErrors, NotFound, StaleVersion
 from server.i18n import gettext as _
 from server.organising.catalogue import PARTS, Part, delete_part, form_of, move_part, part_of, parts_of, save_part
@@ -68,6 +69,11 @@ def _render_form(
         if part_id
         else path_for(request, "part_new", slug=page.event.slug, part=request.path_params["part"]),
         "back": _list_url(request, page, part, part_id),
+        "text_languages": other_languages(page.event),
+        "text_specs": [
+            (field, {"name": _("Name"), "description": _("Description")}[field], field == "description", limit)
+            for field, limit in part.texts.items()
+        ],
     }
     status = extra.get("status", 200)
     return render_backoffice(request, page, "backoffice/part_form.html", context, section=SECTION, status_code=status)

@@ -15,7 +15,7 @@ down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-TABLES = ("event", "session", "room", "track", "eventsessionkind")
+TABLES = ("event", "session", "room", "track", "eventsessionkind", "sessiondraft")
 
 
 def upgrade() -> None:
