@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 
 from server import i18n
 from server.accounts.actors import Actor
+from server.agenda.texts import other_languages, translation_form_values
 from server.errors import InvalidInput
 from server.events.models import Event
 from server.i18n import gettext as _
@@ -39,6 +40,7 @@ from server.organising.event_input import (
     parse_event_fields,
     suggested_slug,
     time_zones,
+    translation_field_names,
 )
 from server.organising.events import (
     StaleEdit,
@@ -64,8 +66,9 @@ TEXT_FIELDS = (
     "title", "acronym", "slug", "start_date", "end_date", "timezone", "venue", "address", "attendance",
     "description", "primary_color", "secondary_color", "contact_email",
 )  # fmt: skip
-# The logo, the banner and the form's text, with room for the multipart framing: a larger body is refused unread.
-MAX_EVENT_FORM_BYTES = 4 * MAX_LOGO_BYTES + 2 * MAX_BANNER_BYTES + 64 * 1024
+# The logo, the banner and the form's text (in several languages), with room for the multipart framing: a larger
+# body is refused unread.
+MAX_EVENT_FORM_BYTES = 4 * MAX_LOGO_BYTES + 2 * MAX_BANNER_BYTES + 512 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +129,7 @@ def event_values(event: Event) -> dict[str, Any]:
         languages=event.language_list,
         edit_version=event.edit_version,
     )
+    values.update(translation_form_values(event.translations))
     return values
 
 
@@ -135,6 +139,9 @@ def typed_values(form: FormData) -> dict[str, Any]:
         name: UNSTORABLE.sub("", form_text(form, name)[: MAX_DESCRIPTION + 1]) for name in TEXT_FIELDS
     }
     values["languages"] = [code for code in form.getlist("languages") if isinstance(code, str)][:100]
+    for name in translation_field_names():
+        if name in form:
+            values[name] = UNSTORABLE.sub("", form_text(form, name)[: MAX_DESCRIPTION + 1])
     return values
 
 
@@ -164,7 +171,7 @@ async def parsed(form: FormData) -> tuple[Any, Logo | None, Logo | None]:
     fields = None
     try:
         fields = parse_event_fields(
-            {name: form_text(form, name) for name in TEXT_FIELDS},
+            {name: form_text(form, name) for name in (*TEXT_FIELDS, *translation_field_names())},
             [code for code in form.getlist("languages") if isinstance(code, str)],
         )
     except FieldErrors as problems:
@@ -229,6 +236,12 @@ def render_settings(
     context = {
         **form_context(values, errors, message),
         "event": page.event,
+        "text_languages": other_languages(page.event),
+        "text_specs": [
+            ("title", _("Name"), False, LIMITS["title"]),
+            ("venue", _("Venue"), False, LIMITS["venue"]),
+            ("description", _("Description"), True, MAX_DESCRIPTION),
+        ],
         "saved": request.query_params.get("saved"),
         "may_clone": allows(page.actor, can_create_events, settings(request).event_creators),
     }

@@ -72,7 +72,7 @@ def typed_values(form: FormData, event: Event) -> dict[str, Any]:
     for language in other_languages(event):
         for field in SESSION_FIELDS:
             name = form_field_name(field, language)
-            values[name] = form_text(form, name)[:20_000]
+            values[name] = form_text(form, name)[: MAX_ABSTRACT + 1]  # one over: a longer one is refused, not cut
     return values
 
 

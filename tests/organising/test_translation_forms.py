@@ -1,0 +1,200 @@
+"""Organisers type the programme's texts in the event's other languages in the browser's forms (a tab per language):
+the session form, rooms, tracks and kinds, the event form. Readers in that language see them; the default shows
+where none is given; bad input comes back beside its field and stores nothing; edit versions keep working."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from server.accounts.models import Role
+from server.agenda.models import Room, Session
+from server.events.services import get_event
+from server.organising.models import SessionDraft
+from tests.support.event_forms import event_form, send_event_form
+from tests.support.factories import staff
+from tests.support.html import page
+from tests.support.http import post, signed_in_as
+from tests.support.programme import editor, send, session_form
+
+pytestmark = [pytest.mark.integration, pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)]
+
+ORGANISER = "organiser@example.org"
+
+
+@pytest.fixture
+async def organiser(client, database, demo_event):
+    """The event's organiser signed in; the event is held in English, Chinese and Japanese."""
+    async with database.session() as db:
+        event = await get_event(db, slug=demo_event)
+        event.languages = "en,zh,ja"
+        db.add(event)
+        await db.commit()
+        await staff(db, await get_event(db, slug=demo_event), Role.organiser, ORGANISER)
+    await signed_in_as(client, database, ORGANISER)
+    return client
+
+
+async def _session(database, code: str) -> Session:
+    async with database.session() as db:
+        return (await db.exec(select(Session).where(Session.code == code))).one()
+
+
+async def _room(database, slug: str) -> Room:
+    async with database.session() as db:
+        return (await db.exec(select(Room).where(Room.slug == slug))).one()
+
+
+async def test_a_japanese_title_typed_in_the_editor_shows_in_japanese_after_the_release(
+    organiser, database, demo_event
+):
+    values = await session_form(organiser, demo_event, "OPEN")
+    default_title = values["title"]
+
+    saved = await send(organiser, editor(demo_event, "/sessions/OPEN"), {**values, "title__ja": " 開会式 "})
+    shown = page(await organiser.get(editor(demo_event, "/sessions/OPEN")))
+    released = await send(organiser, editor(demo_event, "/release"), {})
+    japanese = page(await organiser.get(f"/{demo_event}/sessions/OPEN?lang=ja"))
+    agenda_ja = page(await organiser.get(f"/{demo_event}/?lang=ja"))
+    english = page(await organiser.get(f"/{demo_event}/sessions/OPEN?lang=en"))
+
+    assert {"title__zh", "abstract__zh", "title__ja", "abstract__ja"} <= set(values)  # a field per other language
+    assert "title__en" not in values  # the default language is the main field
+    assert (saved.status_code, released.status_code) == (303, 303)
+    assert shown.xpath("//input[@name='title__ja']/@value") == ["開会式"]
+    assert shown.xpath("//input[@name='title__ja']/@lang") == ["ja"]
+    assert (await _session(database, "OPEN")).translations == {"ja": {"title": "開会式"}}
+    assert japanese.xpath("//h1/text()") == ["開会式"]
+    assert english.xpath("//h1/text()") == [default_title]
+    titles = [" ".join(text.split()) for text in agenda_ja.xpath("//*[contains(@class, 'card-title')]//a/text()")]
+    assert "開会式" in titles and default_title not in titles
+    assert len(titles) > 1  # the other sessions keep their default titles
+    async with database.session() as db:
+        assert (await db.exec(select(SessionDraft))).all() == []
+
+
+async def test_a_translation_alone_makes_a_draft_and_clearing_it_falls_back(organiser, database, demo_event):
+    values = await session_form(organiser, demo_event, "OPEN")
+
+    await send(organiser, editor(demo_event, "/sessions/OPEN"), {**values, "abstract__zh": "开幕式的介绍。"})
+    preview = await organiser.get(editor(demo_event, "/release"))
+    again = await session_form(organiser, demo_event, "OPEN")
+    await send(organiser, editor(demo_event, "/sessions/OPEN"), {**again, "abstract__zh": "  "})
+
+    assert "OPEN" in page(preview).xpath("//ul[@data-kind='details']/li/@data-session")
+    async with database.session() as db:
+        assert (await db.exec(select(SessionDraft))).all() == []  # back at the released values: no draft left
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("title__ja", "題" * 301, "This is 301 characters long; 300 at most."),
+        ("abstract__zh", "x" * 19_999 + "\u00e9\u00e9", "This is 20001 characters long; 20000 at most."),
+    ],
+)
+async def test_a_too_long_translation_comes_back_beside_its_field(
+    organiser, database, demo_event, field, value, message
+):
+    values = await session_form(organiser, demo_event, "OPEN")
+
+    response = await send(organiser, editor(demo_event, "/sessions/OPEN"), {**values, field: value})
+
+    name, language = field.split("__")
+    shown = page(response)
+    assert response.status_code == 400
+    assert [" ".join(text.split()) for text in shown.xpath(f"//p[@id='s-{name}-{language}-error']/text()")] == [message]
+    # its language's tab opens first, so the message is in sight
+    assert shown.xpath("//fieldset[@data-translations]//button[@aria-selected='true']/@aria-controls") == [
+        f"s-in-{language}"
+    ]
+    async with database.session() as db:
+        assert (await db.exec(select(SessionDraft))).all() == []
+
+
+async def test_a_nul_byte_in_a_translation_is_refused_with_a_message(organiser, database, demo_event):
+    values = await session_form(organiser, demo_event, "OPEN")
+
+    response = await send(organiser, editor(demo_event, "/sessions/OPEN"), {**values, "title__ja": "開\x00会式"})
+
+    assert response.status_code == 400
+    assert page(response).xpath("//p[contains(@class, 'message-error')]")
+    async with database.session() as db:
+        assert (await db.exec(select(SessionDraft))).all() == []
+
+
+async def test_a_language_the_event_does_not_offer_is_not_stored(organiser, database, demo_event):
+    values = await session_form(organiser, demo_event, "OPEN")
+
+    await send(
+        organiser, editor(demo_event, "/sessions/OPEN"), {**values, "title__ko": "개회식", "title__ja": "開会式"}
+    )
+
+    async with database.session() as db:
+        draft = (await db.exec(select(SessionDraft))).one()
+    assert draft.translations == {"ja": {"title": "開会式"}}
+
+
+async def test_a_room_named_in_japanese_shows_on_the_japanese_agenda_and_versions_still_hold(
+    organiser, database, demo_event
+):
+    jade = await _room(database, "jade-room")
+    path = f"/{demo_event}/organiser/programme-parts/room/{jade.id}"
+    form = page(await organiser.get(path))
+    fields = {"name": jade.name, "slug": jade.slug, "capacity": str(jade.capacity), "version": str(jade.version)}
+
+    saved = await post(organiser, path, {**fields, "name__ja": "翡翠の間", "description__ja": "二階"})
+    stale = await post(organiser, path, {**fields, "name__ja": "古い名前"})  # the version read before the save
+    agenda_ja = page(await organiser.get(f"/{demo_event}/?lang=ja"))
+    agenda_en = page(await organiser.get(f"/{demo_event}/?lang=en"))
+    reopened = page(await organiser.get(path))
+
+    assert form.xpath("//input[@name='name__ja']/@value") == [""]
+    assert form.xpath("//textarea[@name='description__zh']")
+    assert (saved.status_code, stale.status_code) == (303, 409)
+    assert (await _room(database, "jade-room")).translations == {"ja": {"name": "翡翠の間", "description": "二階"}}
+    assert "翡翠の間" in agenda_ja.xpath("//select[@id='filter-room']/option/text()")
+    assert jade.name not in agenda_ja.xpath("//select[@id='filter-room']/option/text()")
+    assert jade.name in agenda_en.xpath("//select[@id='filter-room']/option/text()")
+    assert reopened.xpath("//input[@name='name__ja']/@value") == ["翡翠の間"]
+
+
+async def test_a_bad_track_translation_is_refused_beside_its_field(organiser, database, demo_event):
+    response = await post(
+        organiser,
+        f"/{demo_event}/organiser/programme-parts/track/new",
+        {"name": "Heritage", "slug": "heritage-2", "color": "#2f855a", "name__zh": "遗" * 201},
+    )
+
+    assert response.status_code == 400
+    assert page(response).xpath("//p[@id='part-name-zh-error']/text()") == ["This is 201 characters long; 200 at most."]
+
+
+async def test_the_event_form_saves_its_texts_per_language_and_the_default_stays_required(
+    organiser, database, demo_event
+):
+    opened = page(await organiser.get(f"/{demo_event}/organiser/event"))
+    version = opened.xpath("//input[@name='edit_version']/@value")[0]
+    base = event_form(languages=["en", "zh", "ja"], edit_version=version)
+
+    missing = await send_event_form(
+        organiser, f"/{demo_event}/organiser/event", {**base, "title": "", "title__ja": "対話"}
+    )
+    nul = await send_event_form(organiser, f"/{demo_event}/organiser/event", {**base, "venue__zh": "会\x00场"})
+    saved = await send_event_form(
+        organiser,
+        f"/{demo_event}/organiser/event",
+        {**base, "title__ja": "アジア対話 2027", "venue__ja": "会議センター", "description__zh": ""},
+    )
+    async with database.session() as db:
+        event = await get_event(db, slug=demo_event)
+    agenda_ja = page(await organiser.get(f"/{demo_event}/?lang=ja"))
+
+    assert opened.xpath("//input[@name='title__ja']") and opened.xpath("//textarea[@name='description__zh']")
+    assert missing.status_code == 400
+    assert page(missing).xpath("//p[@id='event-title-error']/text()") == ["Please fill this in."]
+    assert nul.status_code == 400
+    assert saved.status_code == 303
+    assert event.translations == {"ja": {"title": "アジア対話 2027", "venue": "会議センター"}}
+    assert event.title == "Asian Dialogue Forum 2027"
+    assert "アジア対話 2027" in agenda_ja.xpath("//title/text()")[0]
