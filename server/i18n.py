@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -112,10 +113,11 @@ _ = gettext
 FieldTexts = dict[str, dict[str, str]]
 
 
-def match_language(wanted: str, offered: list[str] | tuple[str, ...] | set[str]) -> str | None:
+def match_language(wanted: str, offered: Iterable[str]) -> str | None:
     """Which of ``offered`` (an event's language codes) answers ``wanted`` (BCP 47): the same tag, else the same
     primary language ("zh-Hans" finds "zh", "ja-JP" finds "ja"); None when none does."""
     wanted_low = wanted.strip().lower().replace("_", "-")
+    offered = list(offered)
     by_low = {code.lower(): code for code in offered}
     if wanted_low in by_low:
         return by_low[wanted_low]

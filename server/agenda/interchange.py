@@ -5,11 +5,12 @@ Errors name the field path and the line it is on, so an organiser can fix a hand
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import difflib
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -35,6 +36,7 @@ from server.agenda.file_checks import (
 from server.agenda.kinds import default_kinds, event_kinds, is_default
 from server.agenda.models import EventSessionKind, Person, Room, Session, SessionKind, SessionSpeaker, Track
 from server.agenda.services import load_programme, to_zone
+from server.agenda.texts import EVENT_FIELDS, KIND_FIELDS, ROOM_FIELDS, SESSION_FIELDS, TRACK_FIELDS
 from server.events.models import Event
 
 FORMAT = "podium-event/1"
@@ -75,7 +77,43 @@ _TOP: dict[str, Check | None] = {
 }
 # Keys a file may leave out, and what it then means; the export leaves them out when they hold just that, so a
 # file written before they existed comes back byte for byte. Without "kinds", the event has the six built-in kinds.
-_OPTIONAL: dict[str, Any] = {"kinds": None, "streamed": False}
+_OPTIONAL: dict[str, Any] = {"kinds": None, "streamed": False, "translations": {}}
+
+
+def translations_field(fields: dict[str, int | None]) -> Check:
+    """Texts in the event's other languages: {"ja": {"title": "…"}}; which languages the event offers is
+    checked once the event is known (``_check_languages``)."""
+
+    def check(value: Any, at: At) -> dict[str, dict[str, str]]:
+        if not isinstance(value, dict):
+            raise at.error(f"expected an object of languages, not {show(value)}")
+        cleaned: dict[str, dict[str, str]] = {}
+        for language, texts in value.items():
+            where = at.key(value, language)
+            _LANGUAGE(language, where)
+            if not isinstance(texts, dict):
+                raise where.error(f"expected an object of texts, not {show(texts)}")
+            kept = {}
+            for name, text in texts.items():
+                if name not in fields:
+                    raise where.key(texts, name).error(f"unknown field; translatable are {', '.join(fields)}")
+                kept[name] = text_field(fields[name], required=False)(text, where.key(texts, name))
+            kept = {name: text for name, text in kept.items() if text.strip()}
+            if kept:
+                cleaned[language] = kept
+        return cleaned
+
+    return check
+
+
+def _check_languages(record: dict[str, Any], raw: dict[str, Any], at: At, languages: list[str]) -> None:
+    for language in record.get("translations") or {}:
+        if language not in languages[1:]:
+            where = at.key(raw, "translations").key(raw["translations"], language)
+            offered = ", ".join(languages[1:]) or "none (the event has one language)"
+            raise where.error(f"{show(language)} is not one of the event's other languages ({offered})")
+
+
 _EVENT: dict[str, Check] = {
     "slug": _SLUG,
     "title": text_field(300),
@@ -90,6 +128,7 @@ _EVENT: dict[str, Check] = {
     "languages": list_of(_LANGUAGE, at_least=1),
     "attendance": choice_of(["hybrid", "on-site", "online"]),
     "url": text_field(pattern=r"https?://[^\s]{1,490}", what="a web address starting with https://", required=False),
+    "translations": translations_field(EVENT_FIELDS),
 }
 _ROOM = {
     "slug": _SLUG,
@@ -97,17 +136,20 @@ _ROOM = {
     "description": text_field(LONG_TEXT, required=False),
     "capacity": capacity_field,
     "streamed": _flag,
+    "translations": translations_field(ROOM_FIELDS),
 }
 _TRACK = {
     "slug": _SLUG,
     "name": text_field(200),
     "color": text_field(pattern=r"#[0-9a-fA-F]{6}", what="a colour like #2f855a"),
+    "translations": translations_field(TRACK_FIELDS),
 }
 _KIND = {
     "slug": text_field(pattern=r"[a-z0-9-]{1,20}", what="a kind's slug (1 to 20 of a-z, 0-9 and -)"),
     "name": text_field(200),
     "color": text_field(pattern=r"#[0-9a-fA-F]{6}", what="a colour like #2f855a, or empty", required=False),
     "behaviour": choice_of([kind.value for kind in SessionKind]),
+    "translations": translations_field(KIND_FIELDS),
 }
 _PERSON = {
     "slug": _SLUG,
@@ -127,6 +169,7 @@ _SESSION: dict[str, Check] = {
     "track": _optional_slug,
     "language": _LANGUAGE,
     "speakers": list_of(_SLUG),
+    "translations": translations_field(SESSION_FIELDS),
 }
 
 
@@ -143,7 +186,9 @@ def _record(value: Any, at: At, spec: dict[str, Check | None] | dict[str, Check]
         if key not in value and key not in _OPTIONAL:
             raise at.key(value, key).error("this field is missing")
     return {
-        key: (check(value[key], at.key(value, key)) if check else value[key]) if key in value else _OPTIONAL[key]
+        key: (check(value[key], at.key(value, key)) if check else value[key])
+        if key in value
+        else copy.copy(_OPTIONAL[key])
         for key, check in spec.items()
     }
 
@@ -181,6 +226,7 @@ class SessionEntry:
     track: str | None
     language: str
     speakers: tuple[str, ...]
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -223,6 +269,7 @@ def _session(
         if not event["start_date"] <= record[key].date() <= event["end_date"]:
             span = f"{event['start_date']} to {event['end_date']}"
             raise at.key(raw, key).error(f"{show(raw[key])} is outside the event's dates, {span}")
+    _check_languages(record, raw, at, event["languages"].split(","))
     if record["language"] not in event["languages"].split(","):
         raise at.key(raw, "language").error(f"{show(record['language'])} is not one of the event's languages")
     if record["kind"] not in kinds:
@@ -295,7 +342,14 @@ def parse_event_file(text: str) -> EventDocument:
     }
     kinds = None
     if top["kinds"] is not None:
-        kinds = tuple(record for record, _ in _records(raw["kinds"], root.key(raw, "kinds"), _KIND, "slug"))
+        kind_records = _records(raw["kinds"], root.key(raw, "kinds"), _KIND, "slug")
+        for index, (record, at) in enumerate(kind_records):
+            _check_languages(record, raw["kinds"][index], at, event["languages"].split(","))
+        kinds = tuple(record for record, _ in kind_records)
+    _check_languages(event, raw["event"], event_at, event["languages"].split(","))
+    for name in ("rooms", "tracks"):
+        for index, (record, at) in enumerate(sections[name]):
+            _check_languages(record, raw[name][index], at, event["languages"].split(","))
     names = {name: {record["slug"] for record, _ in sections[name]} for name in ("rooms", "tracks", "people")}
     kind_slugs = [kind["slug"] for kind in kinds] if kinds is not None else [kind.value for kind in SessionKind]
     sessions = tuple(
@@ -362,7 +416,10 @@ async def import_event(db: AsyncSession, *, document: EventDocument) -> Event:
                 room_id=_id(rooms[entry.room]),
                 track_id=_id(tracks[entry.track]) if entry.track is not None else None,
                 position=position,
-                **{key: getattr(entry, key) for key in ("code", "title", "abstract", "start", "end", "language")},
+                **{
+                    key: getattr(entry, key)
+                    for key in ("code", "title", "abstract", "start", "end", "language", "translations")
+                },
             )
             for position, entry in enumerate(document.sessions)
         ]

@@ -69,6 +69,8 @@ class WantedSession:
     track: str | None
     language: str
     speakers: list[str]
+    # Texts in the event's other languages; None (a frab file) leaves a session's translations as they are.
+    translations: dict[str, dict[str, str]] | None = None
 
 
 @dataclass
@@ -131,6 +133,7 @@ def from_event_document(document: EventDocument) -> WantedSchedule:
                 track=entry.track,
                 language=entry.language,
                 speakers=list(entry.speakers),
+                translations=entry.translations,
             )
             for entry in document.sessions
         ],

@@ -77,13 +77,22 @@ def clean_translations(event: Event, given: Any, fields: Mapping[str, int | None
 
 def form_translations(
     form: Mapping[str, Any], event: Event, fields: Mapping[str, int | None]
-) -> dict[str, dict[str, str]]:
-    """Translations from form fields named ``{field}__{language}`` (e.g. ``title__ja``)."""
-    given = {
-        language: {field: str(form.get(f"{field}__{language}", "")) for field in fields}
-        for language in other_languages(event)
-    }
-    return clean_translations(event, given, fields)
+) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+    """Translations from form fields named ``{field}__{language}`` (e.g. ``title__ja``), and the message for
+    each such field that was refused, by its name."""
+    kept: dict[str, dict[str, str]] = {}
+    errors: dict[str, str] = {}
+    for language in other_languages(event):
+        for field, limit in fields.items():
+            text = str(form.get(f"{field}__{language}", "")).replace("\r\n", "\n")
+            try:
+                cleaned = clean_translations(event, {language: {field: text}}, {field: limit})
+            except InvalidInput as refusal:
+                errors[f"{field}__{language}"] = refusal.message
+                continue
+            if cleaned:
+                kept.setdefault(language, {}).update(cleaned[language])
+    return kept, errors
 
 
 def form_field_name(field: str, language: str) -> str:

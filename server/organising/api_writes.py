@@ -58,6 +58,7 @@ async def current_schedule(db: AsyncSession, *, event: Event) -> WantedSchedule:
                 track=view.track.slug if view.track is not None else None,
                 language=view.session.language,
                 speakers=[person.slug for person in view.speakers],
+                translations=view.session.translations,
             )
             for view in sorted(programme.sessions, key=lambda view: (view.session.position, view.session.id or 0))
         ],
@@ -85,6 +86,7 @@ def _as_file(event: Event, entry: WantedSession) -> dict[str, Any]:
         "track": entry.track,
         "language": entry.language,
         "speakers": list(entry.speakers),
+        "translations": entry.translations or {},
     }
 
 
@@ -138,6 +140,7 @@ async def write_session(
         track=entry.track,
         language=entry.language,
         speakers=list(entry.speakers),
+        translations=entry.translations,
     )
     if index is None:
         wanted.sessions.append(session)

@@ -71,7 +71,6 @@ class SessionDraft(SQLModel, table=True):
     capacity: int | None = Field(default=None, ge=0)
     cancelled: bool = Field(default=False)
     speaker_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    # Title and abstract in the event's other languages, as ``Session.translations``.
     translations: dict[str, dict[str, str]] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     # The edit version of a new session (an existing one's is ``Session.version``).
     version: int = Field(default=1)

@@ -225,6 +225,8 @@ async def _plan_sessions(db: AsyncSession, plan: ImportPlan, event: Event | None
             ],
         }
         differs = tuple(name for name in SESSION_FIELDS if current[name] != getattr(entry, name))
+        if entry.translations is not None and entry.translations != row.translations:
+            differs = (*differs, "translations")
         if differs:
             plan.changed.append(Change("session", entry.code, entry.title, differs))
     leftover = [row for row in rows if row.id not in used]
@@ -451,6 +453,8 @@ async def _write_sessions(db: AsyncSession, event_id: int, plan: ImportPlan, row
             "track_id": _id(rows["track"][entry.track]) if entry.track is not None else None,
             "position": position,
         }
+        if entry.translations is not None:
+            values["translations"] = entry.translations
         row = plan.sessions.get(entry.code)
         if row is None:
             row = Session(event_id=event_id, guid=plan.guids[entry.code], **values)

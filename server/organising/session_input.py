@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from server.agenda.models import Room
-from server.agenda.texts import SESSION_FIELDS, other_languages, read_form_translations
+from server.agenda.texts import SESSION_FIELDS, form_translations
 from server.errors import InvalidInput, NotFound
 from server.i18n import gettext as _
 from server.organising.working_copy import WorkingCopy
@@ -152,7 +152,8 @@ def parse_session_form(copy: WorkingCopy, form: Mapping[str, Any]) -> SessionVal
             speaker_ids.append(person_id)
     if len(speaker_ids) > MAX_SPEAKERS:
         errors["speakers"] = _("A session has at most %(limit)s speakers.") % {"limit": MAX_SPEAKERS}
-    translations = read_form_translations(form, other_languages(copy.event), SESSION_FIELDS, errors)
+    translations, refused = form_translations(form, copy.event, SESSION_FIELDS)
+    errors.update(refused)
     if errors or start is None or room is None or not minutes:
         raise FieldErrors(errors, not_found=bool(missing))
     return SessionValues(

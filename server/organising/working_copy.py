@@ -118,7 +118,7 @@ def draft_session(draft: SessionDraft, released: Session | None) -> Session:
         position=released.position if released is not None else 0,
         capacity=draft.capacity,
         cancelled=draft.cancelled,
-        translations=dict(draft.translations),
+        translations=draft.translations,
         version=released.version if released is not None else draft.version,
     )
 

@@ -49,12 +49,13 @@ def event_out(event: Event, *, links: Links) -> dict[str, Any]:
         "country": event.country,
         "languages": event.language_list,
         "attendance": event.attendance,
+        "translations": event.translations,
         "url": links.event_page(event.slug),
     }
 
 
 def room_out(room: Room) -> dict[str, Any]:
-    return {"slug": room.slug, "name": room.name}
+    return {"slug": room.slug, "name": room.name, "translations": room.translations}
 
 
 def room_detail_out(room: Room) -> dict[str, Any]:
@@ -64,7 +65,7 @@ def room_detail_out(room: Room) -> dict[str, Any]:
 def track_out(track: Track | None) -> dict[str, Any] | None:
     if track is None:
         return None
-    return {"slug": track.slug, "name": track.name, "color": track.color}
+    return {"slug": track.slug, "name": track.name, "color": track.color, "translations": track.translations}
 
 
 def speaker_out(person: Person) -> dict[str, Any]:
@@ -84,6 +85,7 @@ def session_out(view: SessionView, *, zone: ZoneInfo, event_slug: str, links: Li
         "room": room_out(view.room),
         "track": track_out(view.track),
         "language": session.language,
+        "translations": session.translations,
         "cancelled": session.cancelled,
         "speakers": [speaker_out(person) for person in view.speakers],
         "url": links.session_page(event_slug, session.code),
@@ -155,6 +157,12 @@ def _ref(name: str) -> dict[str, Any]:
 
 
 _TEXT = {"type": "string"}
+# Texts in the event's other languages (the main fields hold its default language): {"ja": {"title": "…"}}.
+_TRANSLATIONS = {
+    "type": "object",
+    "description": "texts in the event's other languages, by language then field",
+    "additionalProperties": {"type": "object", "additionalProperties": {"type": "string"}},
+}
 # The output shapes above as JSON Schema, for the OpenAPI description (server/transport/api_spec.py).
 SCHEMAS: dict[str, Any] = {
     "Event": {
@@ -166,10 +174,14 @@ SCHEMAS: dict[str, Any] = {
             "languages": {"type": "array", "items": _TEXT},
             "attendance": {"enum": ["hybrid", "on-site", "online"]},
             "url": {"type": "string", "format": "uri"},
+            "translations": _TRANSLATIONS,
         },
     },
-    "Room": {"type": "object", "properties": {"slug": _TEXT, "name": _TEXT}},
-    "Track": {"type": ["object", "null"], "properties": {"slug": _TEXT, "name": _TEXT, "color": _TEXT}},
+    "Room": {"type": "object", "properties": {"slug": _TEXT, "name": _TEXT, "translations": _TRANSLATIONS}},
+    "Track": {
+        "type": ["object", "null"],
+        "properties": {"slug": _TEXT, "name": _TEXT, "color": _TEXT, "translations": _TRANSLATIONS},
+    },
     "Speaker": {
         "type": "object",
         "properties": {"slug": _TEXT, "name": _TEXT, "organisation": _TEXT, "country": _TEXT},
@@ -185,6 +197,7 @@ SCHEMAS: dict[str, Any] = {
             "track": _ref("Track"),
             "speakers": {"type": "array", "items": _ref("Speaker")},
             "url": {"type": "string", "format": "uri"},
+            "translations": _TRANSLATIONS,
         },
     },
 }

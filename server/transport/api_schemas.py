@@ -34,6 +34,18 @@ _SESSION_PROPERTIES: dict[str, Any] = {
     "track": {"type": ["string", "null"], "description": "a track's slug"},
     "language": {"type": "string", "description": "one of the event's languages"},
     "speakers": {"type": "array", "items": {"type": "string", "description": "a person's slug"}},
+    "translations": {
+        "type": "object",
+        "description": 'title and abstract in the event\'s other languages: {"ja": {"title": "…"}}',
+        "additionalProperties": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "title": {"type": "string", "maxLength": 300},
+                "abstract": {"type": "string", "maxLength": 20000},
+            },
+        },
+    },
 }
 _PERSON_PROPERTIES: dict[str, Any] = {
     "slug": {"type": "string", "pattern": "^[a-z0-9-]{1,64}$"},

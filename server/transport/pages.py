@@ -27,6 +27,7 @@ from server.app_services import services_of
 from server.db import Database
 from server.events.models import Event
 from server.i18n import gettext as _
+from server.i18n import localised
 from server.organising.rules import can_create_events
 from server.permissions import allows
 from server.transport.agenda_view import (
@@ -251,7 +252,7 @@ def session_context(programme: Programme, view: SessionView, state: PageState) -
         "converted": bool(state.tz),
         "kinds": kind_names(programme),
         "language": language_name(view.session.language),
-        "abstract": paragraphs(view.session.abstract),
+        "abstract": paragraphs(localised(view.session, "abstract")),
         "speakers": [{"person": person, "country": country_name(person.country)} for person in view.speakers],
         "materials": programme.materials.get(view.session.id or 0, ()),
         "calendar_url": state.paths.path("session_ics", slug=event.slug, code=view.session.code),

@@ -13,9 +13,7 @@ from starlette.routing import BaseRoute, Route
 
 from server import formats
 from server.agenda.services import to_zone
-from server.agenda.texts import SESSION_FIELDS, form_field_name, other_languages, translation_form_values
 from server.errors import Conflict, InvalidInput, NotFound
-from server.events.models import Event
 from server.i18n import gettext as _
 from server.organising.programme_editor import (
     BULK_ACTIONS,
@@ -30,7 +28,6 @@ from server.organising.programme_editor import (
 )
 from server.organising.releases import grouped, past_releases, preview_release, release_programme
 from server.organising.rules import can_edit_programme, can_release_programme
-from server.organising.session_input import MAX_ABSTRACT, MAX_TITLE
 from server.organising.working_copy import EditorSession, WorkingCopy, load_working_copy
 from server.text import UNSTORABLE
 from server.transport.agenda_view import build_days, language_name
@@ -60,19 +57,23 @@ def form_values(item: EditorSession, copy: WorkingCopy) -> dict[str, Any]:
         "capacity": "" if session.capacity is None else str(session.capacity),
         "speakers": [str(person_id) for person_id in item.speaker_ids],
         "version": str(item.version),
-    } | translation_form_values(session.translations)
+        **{
+            f"{name}__{language}": text
+            for language, texts in session.translations.items()
+            for name, text in texts.items()
+        },
+    }
 
 
-def typed_values(form: FormData, event: Event) -> dict[str, Any]:
+def typed_values(form: FormData) -> dict[str, Any]:
     """What was posted, cut to sane lengths, to show again."""
     names = ("title", "abstract", "kind", "room", "track", "day", "start", "duration", "language", "capacity")
     values: dict[str, Any] = {name: form_text(form, name)[:20_000] for name in names}
     values["speakers"] = [value for value in form.getlist("speakers") if isinstance(value, str)][:40]
     values["version"] = form_text(form, "version")[:20]
-    for language in other_languages(event):
-        for field in SESSION_FIELDS:
-            name = form_field_name(field, language)
-            values[name] = form_text(form, name)[: MAX_ABSTRACT + 1]  # one over: a longer one is refused, not cut
+    # The title and abstract in the event's other languages (server/agenda/texts.py checks which).
+    translated = [key for key in form if key.startswith(("title__", "abstract__"))][:40]
+    values.update({key[:40]: form_text(form, key)[:20_001] for key in translated})
     return values
 
 
@@ -122,12 +123,12 @@ async def _session_form(
         "theirs": form_values(theirs, copy) if theirs is not None else None,
         "labels": _labels(copy),
         "floor_languages": [(code, language_name(code)) for code in page.event.language_list],
+        # The title and abstract in each of the event's other languages (optional; the default is required).
+        "text_languages": [(code, language_name(code)) for code in page.event.language_list[1:]],
         "warnings": copy.warnings(item.code) if item is not None else [],
         "saved": request.query_params.get("saved") == "1",
         "states": state_labels(),
         "speaker_slots": max(len(values.get("speakers", [])) + 3, 4),
-        "text_languages": other_languages(page.event),
-        "text_specs": [("title", _("Title"), False, MAX_TITLE), ("abstract", _("Abstract"), True, MAX_ABSTRACT)],
     }
     return render_backoffice(
         request, page, "backoffice/programme_session.html", context, section=SECTION, status_code=status_code
@@ -219,12 +220,12 @@ async def _save(request: Request, page: EventPage, code: str | None) -> Response
             raise  # too large to read again
         typed = {
             name: [UNSTORABLE.sub("", item) for item in value] if isinstance(value, list) else UNSTORABLE.sub("", value)
-            for name, value in typed_values(await request.form(), page.event).items()
+            for name, value in typed_values(await request.form()).items()
         }
         return await _session_form(
             request, page, code=code, values=typed, message=refusal.message, status_code=refusal.status_code
         )
-    fields: dict[str, Any] = {**typed_values(form, page.event), "version": form_text(form, "version")}
+    fields: dict[str, Any] = {**typed_values(form), "version": form_text(form, "version")}
     async with database(request).session() as db:
         try:
             saved = await save_session(db, actor=page.actor, event=page.event, code=code, form=fields)
@@ -233,7 +234,7 @@ async def _save(request: Request, page: EventPage, code: str | None) -> Response
                 request,
                 page,
                 code=code,
-                values=typed_values(form, page.event),
+                values=typed_values(form),
                 message=stale.message,
                 theirs=stale.current,
                 status_code=stale.status_code,
@@ -243,7 +244,7 @@ async def _save(request: Request, page: EventPage, code: str | None) -> Response
                 request,
                 page,
                 code=code,
-                values=typed_values(form, page.event),
+                values=typed_values(form),
                 errors=refusal.errors,
                 status_code=refusal.status_code,
             )

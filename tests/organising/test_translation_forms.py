@@ -1,5 +1,5 @@
 """Organisers type the programme's texts in the event's other languages in the browser's forms (a tab per language):
-the session form, rooms, tracks and kinds, the event form. Readers in that language see them; the default shows
+rooms, tracks and kinds, the event form, and (tests/programme/test_translated_texts.py) the session form. Readers in that language see them; the default shows
 where none is given; bad input comes back beside its field and stores nothing; edit versions keep working."""
 
 from __future__ import annotations
@@ -45,34 +45,6 @@ async def _room(database, slug: str) -> Room:
         return (await db.exec(select(Room).where(Room.slug == slug))).one()
 
 
-async def test_a_japanese_title_typed_in_the_editor_shows_in_japanese_after_the_release(
-    organiser, database, demo_event
-):
-    values = await session_form(organiser, demo_event, "OPEN")
-    default_title = values["title"]
-
-    saved = await send(organiser, editor(demo_event, "/sessions/OPEN"), {**values, "title__ja": " 開会式 "})
-    shown = page(await organiser.get(editor(demo_event, "/sessions/OPEN")))
-    released = await send(organiser, editor(demo_event, "/release"), {})
-    japanese = page(await organiser.get(f"/{demo_event}/sessions/OPEN?lang=ja"))
-    agenda_ja = page(await organiser.get(f"/{demo_event}/?lang=ja"))
-    english = page(await organiser.get(f"/{demo_event}/sessions/OPEN?lang=en"))
-
-    assert {"title__zh", "abstract__zh", "title__ja", "abstract__ja"} <= set(values)  # a field per other language
-    assert "title__en" not in values  # the default language is the main field
-    assert (saved.status_code, released.status_code) == (303, 303)
-    assert shown.xpath("//input[@name='title__ja']/@value") == ["開会式"]
-    assert shown.xpath("//input[@name='title__ja']/@lang") == ["ja"]
-    assert (await _session(database, "OPEN")).translations == {"ja": {"title": "開会式"}}
-    assert japanese.xpath("//h1/text()") == ["開会式"]
-    assert english.xpath("//h1/text()") == [default_title]
-    titles = [" ".join(text.split()) for text in agenda_ja.xpath("//*[contains(@class, 'card-title')]//a/text()")]
-    assert "開会式" in titles and default_title not in titles
-    assert len(titles) > 1  # the other sessions keep their default titles
-    async with database.session() as db:
-        assert (await db.exec(select(SessionDraft))).all() == []
-
-
 async def test_a_translation_alone_makes_a_draft_and_clearing_it_falls_back(organiser, database, demo_event):
     values = await session_form(organiser, demo_event, "OPEN")
 
@@ -84,55 +56,6 @@ async def test_a_translation_alone_makes_a_draft_and_clearing_it_falls_back(orga
     assert "OPEN" in page(preview).xpath("//ul[@data-kind='details']/li/@data-session")
     async with database.session() as db:
         assert (await db.exec(select(SessionDraft))).all() == []  # back at the released values: no draft left
-
-
-@pytest.mark.parametrize(
-    ("field", "value", "message"),
-    [
-        ("title__ja", "題" * 301, "This is 301 characters long; 300 at most."),
-        ("abstract__zh", "x" * 19_999 + "\u00e9\u00e9", "This is 20001 characters long; 20000 at most."),
-    ],
-)
-async def test_a_too_long_translation_comes_back_beside_its_field(
-    organiser, database, demo_event, field, value, message
-):
-    values = await session_form(organiser, demo_event, "OPEN")
-
-    response = await send(organiser, editor(demo_event, "/sessions/OPEN"), {**values, field: value})
-
-    name, language = field.split("__")
-    shown = page(response)
-    assert response.status_code == 400
-    assert [" ".join(text.split()) for text in shown.xpath(f"//p[@id='s-{name}-{language}-error']/text()")] == [message]
-    # its language's tab opens first, so the message is in sight
-    assert shown.xpath("//fieldset[@data-translations]//button[@aria-selected='true']/@aria-controls") == [
-        f"s-in-{language}"
-    ]
-    async with database.session() as db:
-        assert (await db.exec(select(SessionDraft))).all() == []
-
-
-async def test_a_nul_byte_in_a_translation_is_refused_with_a_message(organiser, database, demo_event):
-    values = await session_form(organiser, demo_event, "OPEN")
-
-    response = await send(organiser, editor(demo_event, "/sessions/OPEN"), {**values, "title__ja": "開\x00会式"})
-
-    assert response.status_code == 400
-    assert page(response).xpath("//p[contains(@class, 'message-error')]")
-    async with database.session() as db:
-        assert (await db.exec(select(SessionDraft))).all() == []
-
-
-async def test_a_language_the_event_does_not_offer_is_not_stored(organiser, database, demo_event):
-    values = await session_form(organiser, demo_event, "OPEN")
-
-    await send(
-        organiser, editor(demo_event, "/sessions/OPEN"), {**values, "title__ko": "개회식", "title__ja": "開会式"}
-    )
-
-    async with database.session() as db:
-        draft = (await db.exec(select(SessionDraft))).one()
-    assert draft.translations == {"ja": {"title": "開会式"}}
 
 
 async def test_a_room_named_in_japanese_shows_on_the_japanese_agenda_and_versions_still_hold(
