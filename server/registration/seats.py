@@ -20,6 +20,7 @@ from server.clock import utcnow
 from server.errors import Conflict, InvalidInput, NotFound
 from server.events.models import Event
 from server.i18n import gettext as _
+from server.i18n import localised
 from server.mail.services import queue_mail
 from server.registration.locking import locked_registration
 from server.registration.models import Attendance, ChoiceStatus, Registration, SessionChoice
@@ -222,11 +223,12 @@ async def release_seat(db: AsyncSession, *, event: Event, session_id: int) -> Se
     zone = reader_zone(account.time_zone, event.timezone)  # the zone the delegate chose, else the event's
     with in_language(registration.language):  # freed by someone else: told in the delegate's own language
         when = formats.time_range(session.start, session.end, zone)
-        subject = _("A seat is yours: {title}").format(title=session.title)
+        title = localised(session, "title")  # the programme's texts in that language too, where given
+        subject = _("A seat is yours: {title}").format(title=title)
         body = _(
             "A seat freed up and you moved from the waitlist to a confirmed seat for “{title}” at {event}: "
             "{when} ({zone}).\n"
-        ).format(title=session.title, event=event.title, when=when, zone=zone.key)
+        ).format(title=title, event=localised(event, "title"), when=when, zone=zone.key)
     await queue_mail(db, recipient=registration.email, subject=subject, body=body)
     return choice
 

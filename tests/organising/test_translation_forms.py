@@ -5,14 +5,17 @@ where none is given; bad input comes back beside its field and stores nothing; e
 from __future__ import annotations
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from server.accounts.models import Role
 from server.agenda.models import Room, Session
 from server.events.services import get_event
+from server.mail.models import OutboxMail
 from server.organising.models import SessionDraft
+from server.registration.models import Registration
+from server.registration.seats import pick_session
 from tests.support.event_forms import event_form, send_event_form
-from tests.support.factories import staff
+from tests.support.factories import ONLINE, delegates, staff
 from tests.support.html import page
 from tests.support.http import post, signed_in_as
 from tests.support.programme import editor, send, session_form
@@ -121,3 +124,31 @@ async def test_the_event_form_saves_its_texts_per_language_and_the_default_stays
     assert event.translations == {"ja": {"title": "アジア対話 2027", "venue": "会議センター"}}
     assert event.title == "Asian Dialogue Forum 2027"
     assert "アジア対話 2027" in agenda_ja.xpath("//title/text()")[0]
+
+
+async def test_the_release_mail_names_the_session_in_each_delegates_language(organiser, database, demo_event):
+    async with database.session() as db:
+        event = await get_event(db, slug=demo_event)
+        english, chinese = await delegates(db, event, 2, attendance=ONLINE)
+        registration = (await db.exec(select(Registration).where(Registration.account_id == chinese.id))).one()
+        registration.language = "zh-Hans"
+        db.add(registration)
+        await db.commit()
+        opening = await _session(database, "OPEN")
+        for account in (english, chinese):
+            await pick_session(db, event=event, account=account, session_id=opening.id or 0)
+    values = await session_form(organiser, demo_event, "OPEN")
+    await send(organiser, editor(demo_event, "/sessions/OPEN"), {**values, "title__zh": "开幕典礼", "start": "08:30"})
+
+    released = await send(organiser, editor(demo_event, "/release"), {})
+
+    async with database.session() as db:
+        mails = {
+            mail.recipient: mail.body
+            for mail in (
+                await db.exec(select(OutboxMail).where(col(OutboxMail.recipient).in_([english.email, chinese.email])))
+            ).all()
+        }
+    assert released.status_code == 303
+    assert "“开幕典礼”" in mails[chinese.email] and opening.title not in mails[chinese.email]
+    assert f"“{opening.title}”" in mails[english.email] and "开幕典礼" not in mails[english.email]
