@@ -118,7 +118,7 @@ async def _seat_or_waitlist(
     if clashes:
         raise Clash(
             _("“{title}” overlaps “{other}”, which you already picked on site. Remove one of them first.").format(
-                title=session.title, other=clashes[0].title
+                title=localised(session, "title"), other=localised(clashes[0], "title")
             ),
             other=clashes[0],
         )
@@ -246,7 +246,7 @@ async def take_seats_for(db: AsyncSession, *, event: Event, choices: list[Sessio
         db.add(choice)
         await db.flush()
         if await seats_taken(db, session_id=choice.session_id) > seat_capacity(session, room):
-            full.append(session.title)
+            full.append(localised(session, "title"))
             continue
         registration = await db.get_one(Registration, choice.registration_id)
         clashes = await _clashes(db, registration=registration, session=session, seatless=seatless)
@@ -254,7 +254,7 @@ async def take_seats_for(db: AsyncSession, *, event: Event, choices: list[Sessio
             raise Conflict(
                 _(
                     "“{title}” overlaps “{other}”: on site you can only be in one place. Remove one of them first."
-                ).format(title=session.title, other=clashes[0].title)
+                ).format(title=localised(session, "title"), other=localised(clashes[0], "title"))
             )
     if full:
         raise Conflict(

@@ -14,6 +14,7 @@ from server.agenda.kinds import SEATLESS
 from server.agenda.models import seat_capacity
 from server.agenda.services import SessionView
 from server.events.models import Event
+from server.i18n import localised
 from server.registration.models import Attendance, ChoiceStatus, Registration, SessionChoice
 from server.registration.seats import Pick
 
@@ -116,7 +117,7 @@ def session_states(
             else None
         )
         if clash is not None:
-            states[session_id] = SessionState(State.clash, seats_left, clash_with=clash.session.title)
+            states[session_id] = SessionState(State.clash, seats_left, clash_with=localised(clash.session, "title"))
         elif not counted:
             states[session_id] = SessionState(State.open)
         else:
