@@ -96,7 +96,7 @@ async def test_event_detail_lists_rooms_tracks_and_days(client: httpx.AsyncClien
     assert event["days"][0] == FIRST_DAY
     assert ROOM in [room["slug"] for room in event["rooms"]]
     assert TRACK in [track["slug"] for track in event["tracks"]]
-    assert set(event["tracks"][0]) == {"slug", "name", "color"}
+    assert set(event["tracks"][0]) == {"slug", "name", "color", "translations"}
 
 
 # Sessions
@@ -125,8 +125,9 @@ async def test_session_detail_has_the_public_shape(client: httpx.AsyncClient, de
         "cancelled",
         "speakers",
         "url",
+        "translations",
     }
-    assert set(session["room"]) == {"slug", "name"}
+    assert set(session["room"]) == {"slug", "name", "translations"}
     assert dt.datetime.fromisoformat(session["start"]).utcoffset() == dt.timedelta(hours=8)
     assert dt.datetime.fromisoformat(session["end"]) > dt.datetime.fromisoformat(session["start"])
     assert session["url"] == f"{BASE_URL}/{demo_event}/sessions/{code}"

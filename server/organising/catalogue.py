@@ -18,14 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from server.accounts.actors import Actor
 from server.agenda.models import EventSessionKind, Room, Session, SessionKind, Track
 from server.agenda.rules import can_edit_programme_parts
-from server.agenda.texts import (
-    KIND_FIELDS,
-    ROOM_FIELDS,
-    TRACK_FIELDS,
-    other_languages,
-    read_form_translations,
-    translation_form_values,
-)
+from server.agenda.texts import KIND_FIELDS, ROOM_FIELDS, TRACK_FIELDS, form_translations
 from server.audit.services import record, snapshot
 from server.db import begin_write
 from server.errors import Conflict, FieldErrors, NotFound, StaleVersion
@@ -78,23 +71,16 @@ class Part:
     model: type[Any]
     read: Callable[[Fields], dict[str, Any]]
     fields: tuple[str, ...]  # what the audit log records of it
-    texts: dict[str, int | None]  # its fields that take a value per event language, with their limits
 
     def label(self) -> str:
         return {"room": _("room"), "track": _("track"), "kind": _("kind of session")}[self.name]
 
 
-ROOMS = Part(
-    "room",
-    Room,
-    _room,
-    ("name", "slug", "description", "capacity", "streamed", "position", "translations"),
-    ROOM_FIELDS,
-)
-TRACKS = Part("track", Track, _track, ("name", "slug", "color", "position", "translations"), TRACK_FIELDS)
-KINDS = Part(
-    "kind", EventSessionKind, _kind, ("name", "slug", "color", "behaviour", "position", "translations"), KIND_FIELDS
-)
+ROOMS = Part("room", Room, _room, ("name", "slug", "description", "capacity", "streamed", "position", "translations"))
+TRACKS = Part("track", Track, _track, ("name", "slug", "color", "position", "translations"))
+KINDS = Part("kind", EventSessionKind, _kind, ("name", "slug", "color", "behaviour", "position", "translations"))
+# The texts each has in the event's other languages (server/agenda/texts.py), as form fields "name__ja".
+TRANSLATED = {"room": ROOM_FIELDS, "track": TRACK_FIELDS, "kind": KIND_FIELDS}
 PARTS = {part.name: part for part in (ROOMS, TRACKS, KINDS)}
 
 
@@ -137,7 +123,8 @@ async def save_part(
     require(actor, can_edit_programme_parts, event)
     fields = Fields(form)
     values = part.read(fields)
-    values["translations"] = read_form_translations(form, other_languages(event), part.texts, fields.errors)
+    values["translations"], refused = form_translations(form, event, TRANSLATED[part.name])
+    fields.errors.update(refused)
     fields.done()
     model = part.model
     await begin_write(db)
@@ -322,5 +309,6 @@ def form_of(row: SQLModel | None) -> dict[str, Any]:
     """A row's values as its form shows them."""
     if row is None:
         return {}
-    values = {key: value for key, value in row.model_dump().items() if key not in {"event_id", "translations"}}
-    return values | translation_form_values(getattr(row, "translations", None))
+    values = {key: value for key, value in row.model_dump().items() if key not in ("event_id", "translations")}
+    translations: dict[str, dict[str, str]] = getattr(row, "translations", None) or {}
+    return values | {f"{name}__{code}": text for code, texts in translations.items() for name, text in texts.items()}

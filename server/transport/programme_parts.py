@@ -13,7 +13,17 @@ from server.agenda.rules import can_edit_programme_parts
 from server.agenda.texts import other_languages
 from server.errors import Conflict, FieldErrors, NotFound, StaleVersion
 from server.i18n import gettext as _
-from server.organising.catalogue import PARTS, Part, delete_part, form_of, move_part, part_of, parts_of, save_part
+from server.organising.catalogue import (
+    PARTS,
+    TRANSLATED,
+    Part,
+    delete_part,
+    form_of,
+    move_part,
+    part_of,
+    parts_of,
+    save_part,
+)
 from server.text import storable
 from server.transport.agenda_view import kind_labels
 from server.transport.auth import checked_form, form_text, posted_form
@@ -72,7 +82,7 @@ def _render_form(
         "text_languages": other_languages(page.event),
         "text_specs": [
             (field, {"name": _("Name"), "description": _("Description")}[field], field == "description", limit)
-            for field, limit in part.texts.items()
+            for field, limit in TRANSLATED[part.name].items()
         ],
     }
     status = extra.get("status", 200)

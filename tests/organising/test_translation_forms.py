@@ -93,7 +93,9 @@ async def test_a_bad_track_translation_is_refused_beside_its_field(organiser, da
     )
 
     assert response.status_code == 400
-    assert page(response).xpath("//p[@id='part-name-zh-error']/text()") == ["This is 201 characters long; 200 at most."]
+    assert page(response).xpath("//p[@id='part-name-zh-error']/text()") == [
+        "The translation of 'name' into 'zh' is longer than 200 characters."
+    ]
 
 
 async def test_the_event_form_saves_its_texts_per_language_and_the_default_stays_required(

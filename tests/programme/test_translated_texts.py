@@ -21,7 +21,7 @@ from server.i18n import match_language
 from tests.support.api_tokens import bearer, make_token
 from tests.support.factories import staff
 from tests.support.html import page
-from tests.support.http import signed_in_as
+from tests.support.http import post, signed_in_as
 from tests.support.programme import editor, send, session_form
 
 pytestmark = pytest.mark.integration
@@ -226,3 +226,32 @@ async def test_editor_saves_a_translated_title_that_the_release_shows(organiser,
     async with database.session() as db:
         lunch = (await db.exec(select(Session).where(Session.code == "LUNCH-1"))).one()
     assert lunch.translations == {"zh": {"title": "午饭", "abstract": "在二楼"}}
+
+
+@BOTH_BACKENDS
+async def test_rooms_and_kinds_forms_take_a_name_per_event_language(organiser, database, demo_event) -> None:
+    async with database.session() as db:
+        jade = (await db.exec(select(Room).where(Room.slug == "jade-room"))).one()
+    path = f"/{demo_event}/organiser/programme-parts/room/{jade.id}"
+    form = page(await organiser.get(path))
+    assert form.xpath("//input[@name='name__zh']/@value") == ["玉厅"]
+    room = {"name": "Jade Room", "slug": "jade-room", "capacity": "80", "streamed": "on", "version": str(jade.version)}
+
+    too_long = await post(organiser, path, {**room, "name__zh": "厅" * 201, "description__zh": ""})
+    assert too_long.status_code == 400
+    assert "longer than 200" in " ".join(page(too_long).xpath("//p[@id='part-name-zh-error']//text()"))
+    saved = await post(organiser, path, {**room, "name__zh": "翡翠厅", "description__zh": "二楼"})
+    assert saved.status_code == 303
+    made = await post(
+        organiser,
+        f"/{demo_event}/organiser/programme-parts/kind/new",
+        {"name": "Fireside chat", "slug": "fireside", "color": "", "behaviour": "parallel", "name__zh": "炉边谈话"},
+    )
+    assert made.status_code == 303
+
+    chinese = page(await organiser.get(f"/{demo_event}/", params={"lang": "zh-Hans"}))
+    english = page(await organiser.get(f"/{demo_event}/", params={"lang": "en"}))
+    assert "翡翠厅" in chinese.xpath("//select[@id='filter-room']/option/text()")
+    assert "Jade Room" in english.xpath("//select[@id='filter-room']/option/text()")
+    assert "炉边谈话" in chinese.xpath("//select[@id='filter-kind']/option/text()")
+    assert "Fireside chat" in english.xpath("//select[@id='filter-kind']/option/text()")
