@@ -27,6 +27,24 @@ def other_languages(event: Event) -> list[str]:
     return event.language_list[1:]
 
 
+def checked_text(field: str, language: str, text: Any, limit: int | None) -> str:
+    """One translated text, stripped: text that can be stored and not longer than ``limit``; InvalidInput
+    otherwise (the API, the event file and the forms give the same messages)."""
+    if not isinstance(text, str):
+        raise InvalidInput(_("The translation of '%(field)s' must be text.") % {"field": field})
+    text = text.strip()
+    if not storable(text):
+        raise InvalidInput(
+            _("The translation of '%(field)s' contains characters that cannot be stored.") % {"field": field}
+        )
+    if limit is not None and len(text) > limit:
+        raise InvalidInput(
+            _("The translation of '%(field)s' into '%(language)s' is longer than %(limit)s characters.")
+            % {"field": field, "language": language, "limit": limit}
+        )
+    return text
+
+
 def clean_translations(event: Event, given: Any, fields: Mapping[str, int | None]) -> dict[str, dict[str, str]]:
     """``given`` ({language: {field: text}}, from a form, the API or a file) checked: only the event's other
     languages and the named fields, text that can be stored and not too long; blanks dropped."""
@@ -55,19 +73,7 @@ def clean_translations(event: Event, given: Any, fields: Mapping[str, int | None
         for field, text in texts.items():
             if field not in fields:
                 raise InvalidInput(_("'%(field)s' has no translations.") % {"field": str(field)[:40]})
-            if not isinstance(text, str):
-                raise InvalidInput(_("The translation of '%(field)s' must be text.") % {"field": field})
-            text = text.strip()
-            if not storable(text):
-                raise InvalidInput(
-                    _("The translation of '%(field)s' contains characters that cannot be stored.") % {"field": field}
-                )
-            limit = fields[field]
-            if limit is not None and len(text) > limit:
-                raise InvalidInput(
-                    _("The translation of '%(field)s' into '%(language)s' is longer than %(limit)s characters.")
-                    % {"field": field, "language": language, "limit": limit}
-                )
+            text = checked_text(field, language, text, fields[field])
             if text:
                 kept[field] = text
         if kept:
@@ -78,20 +84,10 @@ def clean_translations(event: Event, given: Any, fields: Mapping[str, int | None
 def form_translations(
     form: Mapping[str, Any], event: Event, fields: Mapping[str, int | None]
 ) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
-    """Translations from form fields named ``{field}__{language}`` (e.g. ``title__ja``), and the message for
-    each such field that was refused, by its name."""
-    kept: dict[str, dict[str, str]] = {}
+    """Translations from form fields named ``{field}__{language}`` (e.g. ``title__ja``) for the event's other
+    languages, and the message for each such field that was refused, by its name."""
     errors: dict[str, str] = {}
-    for language in other_languages(event):
-        for field, limit in fields.items():
-            text = str(form.get(f"{field}__{language}", "")).replace("\r\n", "\n")
-            try:
-                cleaned = clean_translations(event, {language: {field: text}}, {field: limit})
-            except InvalidInput as refusal:
-                errors[f"{field}__{language}"] = refusal.message
-                continue
-            if cleaned:
-                kept.setdefault(language, {}).update(cleaned[language])
+    kept = read_form_translations(form, other_languages(event), fields, errors)
     return kept, errors
 
 
@@ -103,26 +99,20 @@ def form_field_name(field: str, language: str) -> str:
 def read_form_translations(
     form: Mapping[str, Any], languages: list[str], fields: Mapping[str, int | None], errors: dict[str, str]
 ) -> dict[str, dict[str, str]]:
-    """The translations typed into a form (``{field}__{language}`` for each of ``languages``, the event's others),
-    checked as the default fields are: each refused one gets its message in ``errors`` under its own name."""
+    """The translations typed into a form (``{field}__{language}`` for each of ``languages``), checked by
+    ``checked_text``: each refused one gets its message in ``errors`` under its own name; blanks are dropped."""
     cleaned: dict[str, dict[str, str]] = {}
     for language in languages:
-        kept: dict[str, str] = {}
         for field, limit in fields.items():
             name = form_field_name(field, language)
             raw = form.get(name, "")
-            text = raw.strip().replace("\r\n", "\n") if isinstance(raw, str) else ""
-            if not storable(text):
-                errors[name] = _("This contains characters Podium cannot accept, such as a NUL byte.")
-            elif limit is not None and len(text) > limit:
-                errors[name] = _("This is %(length)d characters long; %(max)d at most.") % {
-                    "length": len(text),
-                    "max": limit,
-                }
-            elif text:
-                kept[field] = text
-        if kept:
-            cleaned[language] = kept
+            try:
+                text = checked_text(field, language, str(raw).replace("\r\n", "\n"), limit)
+            except InvalidInput as refusal:
+                errors[name] = refusal.message
+                continue
+            if text:
+                cleaned.setdefault(language, {})[field] = text
     return cleaned
 
 
