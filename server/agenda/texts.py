@@ -6,7 +6,7 @@ A language the event does not offer is refused; empty values are dropped, so a m
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from server.errors import InvalidInput
@@ -22,9 +22,9 @@ KIND_FIELDS: dict[str, int | None] = {"name": 200}
 EVENT_FIELDS: dict[str, int | None] = {"title": 300, "description": 20_000, "venue": 300}
 
 
-def other_languages(event: Event) -> list[str]:
-    """The event's languages that take translations: all but its default."""
-    return event.language_list[1:]
+def other_languages(event: Event | Sequence[str]) -> list[str]:
+    """The event's languages that take translations: all but its default (the first)."""
+    return (event.language_list if isinstance(event, Event) else list(event))[1:]
 
 
 def checked_text(field: str, language: str, text: Any, limit: int | None) -> str:
@@ -45,25 +45,28 @@ def checked_text(field: str, language: str, text: Any, limit: int | None) -> str
     return text
 
 
-def clean_translations(event: Event, given: Any, fields: Mapping[str, int | None]) -> dict[str, dict[str, str]]:
+def clean_translations(
+    event: Event | Sequence[str], given: Any, fields: Mapping[str, int | None]
+) -> dict[str, dict[str, str]]:
     """``given`` ({language: {field: text}}, from a form, the API or a file) checked: only the event's other
     languages and the named fields, text that can be stored and not too long; blanks dropped."""
     if given is None:
         return {}
     if not isinstance(given, Mapping):
         raise InvalidInput(_("Translations must be an object of languages, each an object of texts."))
-    offered = other_languages(event)
+    languages = event.language_list if isinstance(event, Event) else list(event)
+    offered = languages[1:]
     cleaned: dict[str, dict[str, str]] = {}
     for language, texts in given.items():
         if language not in offered:
-            if language == (event.language_list or [""])[0]:
+            if language == (languages or [""])[0]:
                 raise InvalidInput(
                     _("'%(language)s' is the event's default language: its texts go in the main fields.")
                     % {"language": str(language)[:20]}
                 )
             raise InvalidInput(
                 _("The event does not offer the language '%(language)s'; its languages are %(languages)s.")
-                % {"language": str(language)[:20], "languages": ", ".join(event.language_list)}
+                % {"language": str(language)[:20], "languages": ", ".join(languages)}
             )
         if not isinstance(texts, Mapping):
             raise InvalidInput(
@@ -82,7 +85,7 @@ def clean_translations(event: Event, given: Any, fields: Mapping[str, int | None
 
 
 def form_translations(
-    form: Mapping[str, Any], event: Event, fields: Mapping[str, int | None]
+    form: Mapping[str, Any], event: Event | Sequence[str], fields: Mapping[str, int | None]
 ) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
     """Translations from form fields named ``{field}__{language}`` (e.g. ``title__ja``) for the event's other
     languages, and the message for each such field that was refused, by its name."""

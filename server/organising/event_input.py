@@ -8,13 +8,14 @@ import functools
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import available_timezones
 
 from babel.numbers import format_decimal
 
 from server import i18n
-from server.agenda.texts import EVENT_FIELDS, form_field_name, read_form_translations
+from server.agenda.texts import EVENT_FIELDS as EVENT_TEXTS
+from server.agenda.texts import form_translations
 from server.errors import InvalidInput
 from server.i18n import gettext as _
 from server.organising.colours import AA_TEXT, WHITE, contrast
@@ -81,7 +82,7 @@ class EventFields:
     secondary_color: str
     contact_email: str
     # Title, description and venue in the event's other languages (server/agenda/texts.py).
-    translations: dict[str, dict[str, str]]
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def values(self) -> dict[str, object]:
         """As the Event's columns hold them."""
@@ -95,11 +96,6 @@ class EventFields:
 class Logo:
     content_type: str
     data: bytes
-
-
-def translation_field_names() -> list[str]:
-    """The event form's fields of its texts in other languages (``title__ja``): one per field and language."""
-    return [form_field_name(field, code) for code in LANGUAGE_CODES for field in EVENT_FIELDS]
 
 
 @functools.cache
@@ -192,11 +188,11 @@ def parse_event_fields(raw: Mapping[str, str], languages: Sequence[str]) -> Even
     local, at, domain = contact.partition("@")
     if contact and (not (local and at and "." in domain) or any(char.isspace() for char in contact)):
         errors.setdefault("contact_email", _("Please give an email address such as secretariat@example.org."))
-    translations = read_form_translations(raw, list(chosen[1:]), EVENT_FIELDS, errors)
+    translations, refused = form_translations(raw, chosen, EVENT_TEXTS)
+    errors.update(refused)
     if errors:
         raise FieldErrors(errors)
     return EventFields(
-        translations=translations,
         title=title,
         acronym=acronym,
         start_date=start,
@@ -210,6 +206,7 @@ def parse_event_fields(raw: Mapping[str, str], languages: Sequence[str]) -> Even
         primary_color=colours["primary_color"],
         secondary_color=colours["secondary_color"],
         contact_email=contact.lower(),
+        translations=translations,
     )
 
 

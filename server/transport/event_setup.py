@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute, Route
 
 from server import i18n
 from server.accounts.actors import Actor
-from server.agenda.texts import other_languages, translation_form_values
+from server.agenda.texts import translation_form_values
 from server.errors import InvalidInput
 from server.events.models import Event
 from server.i18n import gettext as _
@@ -40,7 +40,6 @@ from server.organising.event_input import (
     parse_event_fields,
     suggested_slug,
     time_zones,
-    translation_field_names,
 )
 from server.organising.events import (
     StaleEdit,
@@ -117,6 +116,12 @@ def form_context(values: dict[str, Any], errors: dict[str, str] | None = None, m
         "limits": {**LIMITS, "description": MAX_DESCRIPTION},
         "max_logo_kb": MAX_LOGO_BYTES // 1024,
         "max_banner_kb": MAX_BANNER_BYTES // 1024,
+        # The name, venue and description in the event's other languages (macros/translations.html).
+        "text_specs": [
+            ("title", _("Name"), False, LIMITS["title"]),
+            ("venue", _("Venue"), False, LIMITS["venue"]),
+            ("description", _("Description"), True, MAX_DESCRIPTION),
+        ],
     }
 
 
@@ -139,10 +144,13 @@ def typed_values(form: FormData) -> dict[str, Any]:
         name: UNSTORABLE.sub("", form_text(form, name)[: MAX_DESCRIPTION + 1]) for name in TEXT_FIELDS
     }
     values["languages"] = [code for code in form.getlist("languages") if isinstance(code, str)][:100]
-    for name in translation_field_names():
-        if name in form:
-            values[name] = UNSTORABLE.sub("", form_text(form, name)[: MAX_DESCRIPTION + 1])
+    values.update({key: UNSTORABLE.sub("", form_text(form, key)[: MAX_DESCRIPTION + 1]) for key in _translated(form)})
     return values
+
+
+def _translated(form: FormData) -> list[str]:
+    """The form's fields of texts in the event's other languages ("title__ja", ...)."""
+    return [key for key in form if key.startswith(("title__", "description__", "venue__"))][:60]
 
 
 @asynccontextmanager
@@ -171,7 +179,7 @@ async def parsed(form: FormData) -> tuple[Any, Logo | None, Logo | None]:
     fields = None
     try:
         fields = parse_event_fields(
-            {name: form_text(form, name) for name in (*TEXT_FIELDS, *translation_field_names())},
+            {name: form_text(form, name) for name in (*TEXT_FIELDS, *_translated(form))},
             [code for code in form.getlist("languages") if isinstance(code, str)],
         )
     except FieldErrors as problems:
@@ -236,12 +244,6 @@ def render_settings(
     context = {
         **form_context(values, errors, message),
         "event": page.event,
-        "text_languages": other_languages(page.event),
-        "text_specs": [
-            ("title", _("Name"), False, LIMITS["title"]),
-            ("venue", _("Venue"), False, LIMITS["venue"]),
-            ("description", _("Description"), True, MAX_DESCRIPTION),
-        ],
         "saved": request.query_params.get("saved"),
         "may_clone": allows(page.actor, can_create_events, settings(request).event_creators),
     }

@@ -255,3 +255,40 @@ async def test_rooms_and_kinds_forms_take_a_name_per_event_language(organiser, d
     assert "Jade Room" in english.xpath("//select[@id='filter-room']/option/text()")
     assert "炉边谈话" in chinese.xpath("//select[@id='filter-kind']/option/text()")
     assert "Fireside chat" in english.xpath("//select[@id='filter-kind']/option/text()")
+
+
+async def _event_form(client, slug: str) -> dict[str, object]:
+    form = page(await client.get(f"/{slug}/organiser/event")).xpath("//form[.//input[@name='title']]")[0]
+    values: dict[str, object] = {"languages": []}
+    for control in form.xpath(".//input|.//select|.//textarea"):
+        name, kind = control.get("name"), control.get("type")
+        if name in (None, "csrf_token", "logo", "banner") or kind == "file":
+            continue
+        if kind == "checkbox":
+            if control.get("checked") is not None:
+                values.setdefault(name, []).append(control.get("value"))  # type: ignore[union-attr]
+        elif control.tag == "select":
+            chosen = control.xpath("./option[@selected]/@value") or control.xpath("./option[1]/@value")
+            values[name] = chosen[0] if chosen else ""
+        elif control.tag == "textarea":
+            values[name] = control.text or ""
+        else:
+            values[name] = control.get("value", "")
+    return values
+
+
+@BOTH_BACKENDS
+async def test_event_form_takes_title_and_venue_per_event_language(organiser, database, demo_event) -> None:
+    values = await _event_form(organiser, demo_event)
+    assert (values["title__zh"], values["venue__zh"]) == ("亚洲文化遗产保护对话会", "北京文化遗产会议中心")
+
+    refused = await send(organiser, f"/{demo_event}/organiser/event", {**values, "venue__zh": "馆" * 301})
+    assert refused.status_code == 400
+    assert page(refused).xpath("//p[@id='event-venue-zh-error']")
+    saved = await send(organiser, f"/{demo_event}/organiser/event", {**values, "title__zh": "亚洲遗产对话"})
+    assert saved.status_code == 303, saved.text[:300]
+
+    chinese = page(await organiser.get(f"/{demo_event}/", params={"lang": "zh-Hans"}))
+    english = page(await organiser.get(f"/{demo_event}/", params={"lang": "en"}))
+    assert chinese.xpath("string(//h1)") == "亚洲遗产对话"
+    assert english.xpath("string(//h1)") == "Asian Dialogue for Cultural Heritage Conservation"
