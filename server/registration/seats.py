@@ -160,7 +160,7 @@ async def pick_session(
         else ChoiceStatus.confirmed
     )
     if status == ChoiceStatus.waitlisted and not waitlist:
-        title = session.title  # read before the rollback expires it
+        title = localised(session, "title")  # read before the rollback expires it
         await db.rollback()
         raise SessionFull(
             _(
@@ -223,12 +223,11 @@ async def release_seat(db: AsyncSession, *, event: Event, session_id: int) -> Se
     zone = reader_zone(account.time_zone, event.timezone)  # the zone the delegate chose, else the event's
     with in_language(registration.language):  # freed by someone else: told in the delegate's own language
         when = formats.time_range(session.start, session.end, zone)
-        title = localised(session, "title")  # the programme's texts in that language too, where given
-        subject = _("A seat is yours: {title}").format(title=title)
+        subject = _("A seat is yours: {title}").format(title=localised(session, "title"))
         body = _(
             "A seat freed up and you moved from the waitlist to a confirmed seat for “{title}” at {event}: "
             "{when} ({zone}).\n"
-        ).format(title=title, event=localised(event, "title"), when=when, zone=zone.key)
+        ).format(title=localised(session, "title"), event=localised(event, "title"), when=when, zone=zone.key)
     await queue_mail(db, recipient=registration.email, subject=subject, body=body)
     return choice
 

@@ -16,6 +16,7 @@ from server.agenda.services import load_programme
 from server.cookies import SESSION_COOKIE
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound
 from server.i18n import gettext as _
+from server.i18n import localised
 from server.registration.models import Attendance, ChoiceStatus, RegistrationStatus, SessionChoice
 from server.registration.seats import (
     Clash,
@@ -180,7 +181,11 @@ async def _change_pick(request: Request, *, add: bool) -> Response:
             # the role; the refusals of a delegate's own picks below come back to the page instead.
             raise NotFound(_("You are not registered for this event."))
         session = await find_session(db, event=event, code=code)
-        session_id, title, slug = session.id or 0, session.title, event.slug  # a refusal's rollback expires them
+        session_id, title, slug = (
+            session.id or 0,
+            localised(session, "title"),
+            event.slug,
+        )  # a refusal's rollback expires them
         await end_reads(db)
         target = f"s-{code}"
         try:
