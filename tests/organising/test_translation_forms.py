@@ -17,7 +17,7 @@ from server.registration.seats import pick_session
 from tests.support.event_forms import event_form, send_event_form
 from tests.support.factories import ONLINE, delegates, staff
 from tests.support.html import page
-from tests.support.http import post, signed_in_as
+from tests.support.http import client_maker, post, signed_in_as
 from tests.support.programme import editor, send, session_form
 
 pytestmark = [pytest.mark.integration, pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)]
@@ -154,3 +154,26 @@ async def test_the_release_mail_names_the_session_in_each_delegates_language(org
     assert released.status_code == 303
     assert "“开幕典礼”" in mails[chinese.email] and opening.title not in mails[chinese.email]
     assert f"“{opening.title}”" in mails[english.email] and "开幕典礼" not in mails[english.email]
+
+
+async def test_a_stale_save_of_a_translation_is_refused_showing_the_others_text(
+    organiser, database, demo_event, settings
+):
+    async with database.session() as db:
+        await staff(db, await get_event(db, slug=demo_event), Role.organiser, "second@example.org")
+    async with client_maker(settings, database)() as second:
+        await signed_in_as(second, database, "second@example.org")
+        mine = await session_form(organiser, demo_event, "OPEN")
+        theirs = await session_form(second, demo_event, "OPEN")
+
+        first = await send(organiser, editor(demo_event, "/sessions/OPEN"), {**mine, "title__ja": "最初の題"})
+        refused = await send(second, editor(demo_event, "/sessions/OPEN"), {**theirs, "title__ja": "二番目の題"})
+
+    shown = page(refused)
+    assert (first.status_code, refused.status_code) == (303, 409)
+    assert shown.xpath("//input[@name='title__ja']/@value") == ["二番目の題"]
+    assert shown.xpath("//p[@data-field='title__ja']/span[@class='theirs-value']/text()") == ["最初の題"]
+    async with database.session() as db:
+        assert [draft.translations for draft in (await db.exec(select(SessionDraft))).all()] == [
+            {"ja": {"title": "最初の題"}}
+        ]
