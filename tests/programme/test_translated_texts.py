@@ -217,6 +217,8 @@ async def test_editor_saves_a_translated_title_that_the_release_shows(organiser,
     chinese = page(await organiser.get(f"/{demo_event}/sessions/LUNCH-1", params={"lang": "zh-Hans"}))
     assert chinese.xpath("string(//h1)") == "午餐"  # a draft until the release
 
+    preview = await organiser.get(editor(demo_event, "/release"))
+    assert "LUNCH-1" in preview.text  # a translation alone is a change the release carries
     released = await send(organiser, editor(demo_event, "/release"), {})
     assert released.status_code == 303
     chinese = page(await organiser.get(f"/{demo_event}/sessions/LUNCH-1", params={"lang": "zh-Hans"}))
