@@ -178,11 +178,14 @@ def stop_reading_texts_in(token: contextvars.Token[str | None]) -> None:
 def localised(item: object, field: str, language: str | None = None) -> str:
     """``item.field`` in the reader's language (the interface's, or ``language``) where the organisers gave one,
     else the default language's value."""
-    default: str = getattr(item, field, "")
-    translations: FieldTexts | None = getattr(item, "translations", None)
+    return localised_value(getattr(item, field, ""), getattr(item, "translations", None), field, language)
+
+
+def localised_value(default: str, translations: FieldTexts | None, field: str, language: str | None = None) -> str:
+    """As ``localised``, from a value and its translations kept apart (a release's change list, say)."""
     if not translations or not isinstance(translations, dict):
         return default
-    code = match_language(language or _text_language.get() or current_language().code, translations)
+    code = match_language(language or _text_language.get() or current_language().code, list(translations))
     if code is None:
         return default
     return translations[code].get(field) or default

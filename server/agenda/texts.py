@@ -16,7 +16,7 @@ from server.text import storable
 
 # The translatable fields of each kind of thing, with their longest length (None: no limit beyond the body's).
 SESSION_FIELDS: dict[str, int | None] = {"title": 300, "abstract": 20_000}
-ROOM_FIELDS: dict[str, int | None] = {"name": 200, "description": 5_000}
+ROOM_FIELDS: dict[str, int | None] = {"name": 200, "description": 20_000}
 TRACK_FIELDS: dict[str, int | None] = {"name": 200}
 KIND_FIELDS: dict[str, int | None] = {"name": 200}
 EVENT_FIELDS: dict[str, int | None] = {"title": 300, "description": 20_000, "venue": 300}
@@ -25,6 +25,24 @@ EVENT_FIELDS: dict[str, int | None] = {"title": 300, "description": 20_000, "ven
 def other_languages(event: Event | Sequence[str]) -> list[str]:
     """The event's languages that take translations: all but its default (the first)."""
     return (event.language_list if isinstance(event, Event) else list(event))[1:]
+
+
+def checked_text(field: str, language: str, text: Any, limit: int | None) -> str:
+    """One translated text, stripped: text that can be stored and not longer than ``limit``; InvalidInput
+    otherwise (the API, the event file and the forms give the same messages)."""
+    if not isinstance(text, str):
+        raise InvalidInput(_("The translation of '%(field)s' must be text.") % {"field": field})
+    text = text.strip()
+    if not storable(text):
+        raise InvalidInput(
+            _("The translation of '%(field)s' contains characters that cannot be stored.") % {"field": field}
+        )
+    if limit is not None and len(text) > limit:
+        raise InvalidInput(
+            _("The translation of '%(field)s' into '%(language)s' is longer than %(limit)s characters.")
+            % {"field": field, "language": language, "limit": limit}
+        )
+    return text
 
 
 def clean_translations(
@@ -58,19 +76,7 @@ def clean_translations(
         for field, text in texts.items():
             if field not in fields:
                 raise InvalidInput(_("'%(field)s' has no translations.") % {"field": str(field)[:40]})
-            if not isinstance(text, str):
-                raise InvalidInput(_("The translation of '%(field)s' must be text.") % {"field": field})
-            text = text.strip()
-            if not storable(text):
-                raise InvalidInput(
-                    _("The translation of '%(field)s' contains characters that cannot be stored.") % {"field": field}
-                )
-            limit = fields[field]
-            if limit is not None and len(text) > limit:
-                raise InvalidInput(
-                    _("The translation of '%(field)s' into '%(language)s' is longer than %(limit)s characters.")
-                    % {"field": field, "language": language, "limit": limit}
-                )
+            text = checked_text(field, language, text, fields[field])
             if text:
                 kept[field] = text
         if kept:
@@ -81,18 +87,42 @@ def clean_translations(
 def form_translations(
     form: Mapping[str, Any], event: Event | Sequence[str], fields: Mapping[str, int | None]
 ) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
-    """Translations from form fields named ``{field}__{language}`` (e.g. ``title__ja``), and the message for
-    each such field that was refused, by its name."""
-    kept: dict[str, dict[str, str]] = {}
+    """Translations from form fields named ``{field}__{language}`` (e.g. ``title__ja``) for the event's other
+    languages, and the message for each such field that was refused, by its name."""
     errors: dict[str, str] = {}
-    for language in other_languages(event):
-        for field, limit in fields.items():
-            text = str(form.get(f"{field}__{language}", "")).replace("\r\n", "\n")
-            try:
-                cleaned = clean_translations(event, {language: {field: text}}, {field: limit})
-            except InvalidInput as refusal:
-                errors[f"{field}__{language}"] = refusal.message
-                continue
-            if cleaned:
-                kept.setdefault(language, {}).update(cleaned[language])
+    kept = read_form_translations(form, other_languages(event), fields, errors)
     return kept, errors
+
+
+def form_field_name(field: str, language: str) -> str:
+    """The form field of ``field`` in ``language`` (``title__ja``)."""
+    return f"{field}__{language}"
+
+
+def read_form_translations(
+    form: Mapping[str, Any], languages: list[str], fields: Mapping[str, int | None], errors: dict[str, str]
+) -> dict[str, dict[str, str]]:
+    """The translations typed into a form (``{field}__{language}`` for each of ``languages``), checked by
+    ``checked_text``: each refused one gets its message in ``errors`` under its own name; blanks are dropped."""
+    cleaned: dict[str, dict[str, str]] = {}
+    for language in languages:
+        for field, limit in fields.items():
+            name = form_field_name(field, language)
+            raw = form.get(name, "")
+            try:
+                text = checked_text(field, language, str(raw).replace("\r\n", "\n"), limit)
+            except InvalidInput as refusal:
+                errors[name] = refusal.message
+                continue
+            if text:
+                cleaned.setdefault(language, {})[field] = text
+    return cleaned
+
+
+def translation_form_values(translations: Mapping[str, Mapping[str, str]] | None) -> dict[str, str]:
+    """A row's translations as its form shows them: ``{"title__ja": ...}``."""
+    return {
+        form_field_name(field, language): text
+        for language, texts in (translations or {}).items()
+        for field, text in texts.items()
+    }

@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from server.accounts.actors import Actor
 from server.agenda.models import EventSessionKind, Room, Session, SessionKind, Track
 from server.agenda.rules import can_edit_programme_parts
-from server.agenda.texts import KIND_FIELDS, ROOM_FIELDS, TRACK_FIELDS, form_translations
+from server.agenda.texts import KIND_FIELDS, ROOM_FIELDS, TRACK_FIELDS, form_translations, translation_form_values
 from server.audit.services import record, snapshot
 from server.db import begin_write
 from server.errors import Conflict, FieldErrors, NotFound, StaleVersion
@@ -310,5 +310,4 @@ def form_of(row: SQLModel | None) -> dict[str, Any]:
     if row is None:
         return {}
     values = {key: value for key, value in row.model_dump().items() if key not in ("event_id", "translations")}
-    translations: dict[str, dict[str, str]] = getattr(row, "translations", None) or {}
-    return values | {f"{name}__{code}": text for code, texts in translations.items() for name, text in texts.items()}
+    return values | translation_form_values(getattr(row, "translations", None))

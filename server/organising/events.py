@@ -35,6 +35,7 @@ from server.settings import EventCreators
 AUDITED = (
     "title", "acronym", "slug", "start_date", "end_date", "timezone", "venue", "address", "attendance", "languages",
     "description", "primary_color", "secondary_color", "contact_email", "has_logo", "has_banner", "published",
+    "translations",
 )  # fmt: skip
 
 

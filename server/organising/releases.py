@@ -78,6 +78,10 @@ def _change(item: EditorSession, copy: WorkingCopy) -> dict[str, Any] | None:
     return {
         "code": item.code,
         "title": proposed.title,
+        # its titles in the event's other languages: each delegate's mail names it in theirs
+        "translations": {
+            language: {"title": texts["title"]} for language, texts in proposed.translations.items() if "title" in texts
+        },
         "kinds": kinds,
         "before": _slot(released, rooms.get(released.room_id, "")) if released is not None else None,
         "after": _slot(proposed, rooms.get(proposed.room_id, "")),
@@ -229,13 +233,14 @@ def _mail_for(
             _("Dear %(name)s,") % {"name": registration.name},
             "",
             _("The programme of %(event)s has changed (release %(number)s). Sessions in your agenda:")
-            % {"event": event.title, "number": number},
+            % {"event": i18n.localised(event, "title"), "number": number},
             "",
         ]
         for change in changes:
             after = change["after"]
+            title = i18n.localised_value(change["title"], change.get("translations"), "title")
             if "cancelled" in change["kinds"]:
-                lines.append("“{}”: {}".format(change["title"], _("Cancelled")))
+                lines.append("“{}”: {}".format(title, _("Cancelled")))
                 lines.append(
                     "  "
                     + _("It was to start at %(when)s. It has left your agenda, and any seat you held is released.")
@@ -243,9 +248,7 @@ def _mail_for(
                 )
             else:
                 lines.append(
-                    "“{}”: {}".format(
-                        change["title"], ", ".join(what[kind] for kind in change["kinds"] if kind in what)
-                    )
+                    "“{}”: {}".format(title, ", ".join(what[kind] for kind in change["kinds"] if kind in what))
                 )
                 times = formats.time_range(
                     dt.datetime.fromisoformat(after["start"]), dt.datetime.fromisoformat(after["end"]), zone
@@ -256,7 +259,7 @@ def _mail_for(
                 lines.append("  " + links.session_page(event.slug, change["code"]))
             lines.append("")
         lines.append(_("Your agenda: %(link)s") % {"link": links.registration_page(event.slug)})
-        subject = _("Programme changes: %(event)s") % {"event": event.title}
+        subject = _("Programme changes: %(event)s") % {"event": i18n.localised(event, "title")}
         return subject[:300], "\n".join(lines) + "\n"
     finally:
         i18n.deactivate(token)

@@ -13,6 +13,7 @@ from server.db import begin_write
 from server.errors import Conflict, InvalidInput, NotFound
 from server.events.models import Event
 from server.i18n import gettext as _
+from server.i18n import localised
 from server.mail.services import queue_mail
 from server.permissions import require
 from server.registration.configuration import registration_settings
@@ -98,12 +99,12 @@ async def reject(
     )
     with in_language(await account_language(db, account_id=registration.account_id), registration.language):
         body = _("We are sorry: the organisers of {event} could not accept your registration.\n").format(
-            event=event.title
+            event=localised(event, "title")
         )
         await queue_mail(
             db,
             recipient=registration.email,
-            subject=_("Registration declined: {event}").format(event=event.title),
+            subject=_("Registration declined: {event}").format(event=localised(event, "title")),
             body=_with_message(body, message),
         )
     await db.commit()

@@ -17,6 +17,7 @@ from server.clock import utcnow
 from server.errors import Conflict
 from server.events.models import Event
 from server.i18n import gettext as _
+from server.i18n import localised
 from server.mail.services import queue_mail
 from server.registration.models import Attendance, Registration, RegistrationSettings, RegistrationStatus
 from server.registration.translations import in_language, translated
@@ -174,30 +175,30 @@ async def status_mail(
     where = _("Your registration, badge and agenda:\n\n{page}\n").format(page=page) if page else ""
     if registration.status == RegistrationStatus.confirmed:
         subject = (_("A place is yours: {event}") if promoted else _("Registration confirmed: {event}")).format(
-            event=event.title
+            event=localised(event, "title")
         )
         opening = (
             _("A place freed up and you moved from the waitlist to a confirmed registration for {event} ({mode}).\n")
             if promoted
             else _("You are registered for {event} ({mode}).\n")
         )
-        body = opening.format(event=event.title, mode=mode)
+        body = opening.format(event=localised(event, "title"), mode=mode)
         paragraph = translated(settings.confirmation_text, event, registration.language)
         body += ("\n" + paragraph + "\n" if paragraph else "") + ("\n" + where if where else "")
     elif registration.status == RegistrationStatus.waitlisted and db is not None:
         position = await waitlist_position(db, registration=registration)
-        subject = _("On the waitlist: {event}").format(event=event.title)
+        subject = _("On the waitlist: {event}").format(event=localised(event, "title"))
         body = _(
             "Every {mode} place at {event} is taken: you are on the waitlist, number {position}. "
             "We write to you as soon as a place is yours.\n"
-        ).format(mode=mode, event=event.title, position=position)
+        ).format(mode=mode, event=localised(event, "title"), position=position)
         body += "\n" + where if where else ""
     elif registration.status == RegistrationStatus.pending:
-        subject = _("Registration received: {event}").format(event=event.title)
+        subject = _("Registration received: {event}").format(event=localised(event, "title"))
         body = _(
             "Thank you for registering for {event} ({mode}). The organisers review each registration: "
             "we write to you when they have decided.\n"
-        ).format(event=event.title, mode=mode)
+        ).format(event=localised(event, "title"), mode=mode)
     else:
         return None
     if message:

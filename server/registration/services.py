@@ -22,6 +22,7 @@ from server.db import begin_write
 from server.errors import Conflict, InvalidInput, NotFound
 from server.events.models import Event
 from server.i18n import gettext as _
+from server.i18n import localised
 from server.links import Links
 from server.mail.services import queue_mail
 from server.registration.answers import parse_answers, save_answers
@@ -272,8 +273,8 @@ async def register(
             await queue_mail(
                 db,
                 recipient=email,
-                subject=_("Confirm your registration: {event}").format(event=event.title),
-                body=body.format(event=event.title, link=links.sign_in(token)),
+                subject=_("Confirm your registration: {event}").format(event=localised(event, "title")),
+                body=body.format(event=localised(event, "title"), link=links.sign_in(token)),
             )
     if audit is not None:
         audit(db, registration)

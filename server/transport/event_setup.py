@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 
 from server import i18n
 from server.accounts.actors import Actor
+from server.agenda.texts import translation_form_values
 from server.errors import InvalidInput
 from server.events.models import Event
 from server.i18n import gettext as _
@@ -64,8 +65,9 @@ TEXT_FIELDS = (
     "title", "acronym", "slug", "start_date", "end_date", "timezone", "venue", "address", "attendance",
     "description", "primary_color", "secondary_color", "contact_email",
 )  # fmt: skip
-# The logo, the banner and the form's text, with room for the multipart framing: a larger body is refused unread.
-MAX_EVENT_FORM_BYTES = 4 * MAX_LOGO_BYTES + 2 * MAX_BANNER_BYTES + 64 * 1024
+# The logo, the banner and the form's text (in several languages), with room for the multipart framing: a larger
+# body is refused unread.
+MAX_EVENT_FORM_BYTES = 4 * MAX_LOGO_BYTES + 2 * MAX_BANNER_BYTES + 512 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +116,12 @@ def form_context(values: dict[str, Any], errors: dict[str, str] | None = None, m
         "limits": {**LIMITS, "description": MAX_DESCRIPTION},
         "max_logo_kb": MAX_LOGO_BYTES // 1024,
         "max_banner_kb": MAX_BANNER_BYTES // 1024,
+        # The name, venue and description in the event's other languages (macros/translations.html).
+        "text_specs": [
+            ("title", _("Name"), False, LIMITS["title"]),
+            ("venue", _("Venue"), False, LIMITS["venue"]),
+            ("description", _("Description"), True, MAX_DESCRIPTION),
+        ],
     }
 
 
@@ -126,9 +134,7 @@ def event_values(event: Event) -> dict[str, Any]:
         languages=event.language_list,
         edit_version=event.edit_version,
     )
-    values.update(
-        {f"{name}__{code}": text for code, texts in event.translations.items() for name, text in texts.items()}
-    )
+    values.update(translation_form_values(event.translations))
     return values
 
 

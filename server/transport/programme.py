@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute, Route
 
 from server import formats
 from server.agenda.services import to_zone
+from server.agenda.texts import other_languages, translation_form_values
 from server.errors import Conflict, InvalidInput, NotFound
 from server.i18n import gettext as _
 from server.organising.programme_editor import (
@@ -28,6 +29,7 @@ from server.organising.programme_editor import (
 )
 from server.organising.releases import grouped, past_releases, preview_release, release_programme
 from server.organising.rules import can_edit_programme, can_release_programme
+from server.organising.session_input import MAX_ABSTRACT, MAX_TITLE
 from server.organising.working_copy import EditorSession, WorkingCopy, load_working_copy
 from server.text import UNSTORABLE
 from server.transport.agenda_view import build_days, language_name
@@ -57,11 +59,7 @@ def form_values(item: EditorSession, copy: WorkingCopy) -> dict[str, Any]:
         "capacity": "" if session.capacity is None else str(session.capacity),
         "speakers": [str(person_id) for person_id in item.speaker_ids],
         "version": str(item.version),
-        **{
-            f"{name}__{language}": text
-            for language, texts in session.translations.items()
-            for name, text in texts.items()
-        },
+        **translation_form_values(session.translations),
     }
 
 
@@ -124,7 +122,8 @@ async def _session_form(
         "labels": _labels(copy),
         "floor_languages": [(code, language_name(code)) for code in page.event.language_list],
         # The title and abstract in each of the event's other languages (optional; the default is required).
-        "text_languages": [(code, language_name(code)) for code in page.event.language_list[1:]],
+        "text_languages": other_languages(page.event),
+        "text_specs": [("title", _("Title"), False, MAX_TITLE), ("abstract", _("Abstract"), True, MAX_ABSTRACT)],
         "warnings": copy.warnings(item.code) if item is not None else [],
         "saved": request.query_params.get("saved") == "1",
         "states": state_labels(),

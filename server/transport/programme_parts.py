@@ -10,10 +10,20 @@ from starlette.routing import BaseRoute, Route
 
 from server.agenda.models import SessionKind
 from server.agenda.rules import can_edit_programme_parts
+from server.agenda.texts import other_languages
 from server.errors import Conflict, FieldErrors, NotFound, StaleVersion
-from server.formats import language_name
 from server.i18n import gettext as _
-from server.organising.catalogue import PARTS, Part, delete_part, form_of, move_part, part_of, parts_of, save_part
+from server.organising.catalogue import (
+    PARTS,
+    TRANSLATED,
+    Part,
+    delete_part,
+    form_of,
+    move_part,
+    part_of,
+    parts_of,
+    save_part,
+)
 from server.text import storable
 from server.transport.agenda_view import kind_labels
 from server.transport.auth import checked_form, form_text, posted_form
@@ -64,8 +74,6 @@ def _render_form(
         "errors": extra.get("errors", {}),
         "stale": extra.get("stale", ""),
         "behaviours": [(kind.value, kind_labels()[kind.value]) for kind in SessionKind],
-        # The name (and a room's description) in each of the event's other languages, optional.
-        "text_languages": [(code, language_name(code)) for code in page.event.language_list[1:]],
         "action": path_for(
             request, "part_edit", slug=page.event.slug, part=request.path_params["part"], part_id=part_id
         )
@@ -73,6 +81,11 @@ def _render_form(
         else path_for(request, "part_new", slug=page.event.slug, part=request.path_params["part"]),
         "back": _list_url(request, page, part, part_id),
         **extra.get("channels", {}),
+        "text_languages": other_languages(page.event),
+        "text_specs": [
+            (field, {"name": _("Name"), "description": _("Description")}[field], field == "description", limit)
+            for field, limit in TRANSLATED[part.name].items()
+        ],
     }
     status = extra.get("status", 200)
     return render_backoffice(request, page, "backoffice/part_form.html", context, section=SECTION, status_code=status)

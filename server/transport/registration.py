@@ -23,6 +23,7 @@ from server.agenda.services import load_programme, to_zone
 from server.errors import Conflict, InvalidInput, NotFound, RateLimited
 from server.events.models import Event
 from server.i18n import gettext as _
+from server.i18n import localised
 from server.ops import metrics
 from server.registration.answers import answer_field, answers_of, change_answers, questions_of
 from server.registration.badges import check_in_code, qr_svg
@@ -357,7 +358,7 @@ async def agenda_feed(request: Request) -> Response:
         programme = await load_programme(db, event=event)
         chosen = await agenda_of(db, registration=registration)
     views = [view for view in programme.sessions if view.session.id in chosen]
-    name = _("{event}: my agenda").format(event=event.title)
+    name = _("{event}: my agenda").format(event=localised(event, "title"))
     body = calendar.agenda_calendar(programme, views, name=name, links=SiteUrls.of(request))
     # A secret address: no shared caches, and a rotated token stops working at once.
     return Response(body, media_type=CALENDAR_TYPE, headers={"cache-control": "private, no-cache"})

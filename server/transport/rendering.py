@@ -90,6 +90,7 @@ def build_environment() -> jinja2.Environment:
         format_percent=_format_percent,
         zone_name=_zone_name,
         tr=_translated,
+        language_name=formats.language_name,
     )
     # Templates ask the same rules as services and pages (server/rules.py).
     env.globals.update(
