@@ -43,7 +43,7 @@ async def test_room_name_typed_in_the_japanese_tab_shows_on_the_japanese_agenda(
     await assert_accessible(page)
     await page.fill("#part-name-ja", "翡翠の間")
     async with page.expect_navigation():
-        await page.get_by_role("button", name="Save").click()
+        await page.get_by_role("button", name="Save", exact=True).click()
 
     await page.goto(f"{live_server.url}/{demo_event}/?lang=ja")
     options = await page.locator("#filter-room option").evaluate_all("all => all.map((o) => o.textContent.trim())")
