@@ -7,8 +7,10 @@ from __future__ import annotations
 import icalendar
 import pytest
 from lxml import etree
+from lxml import html as lxml_html
 from sqlmodel import select
 
+from server import i18n
 from server.accounts.models import Role
 from server.agenda.file_checks import EventFileError
 from server.agenda.interchange import DEMO_EVENT_FILE, dump_event_file, export_event, import_event, parse_event_file
@@ -119,8 +121,12 @@ async def test_exports_refuse_a_language_the_event_does_not_offer(client, japane
     for path in ("schedule.xml", "schedule.json", "schedule.ics", "sessions/KEYNOTE.ics"):
         response = await client.get(f"/{japanese}/{path}", params={"lang": lang})
         assert response.status_code == 400, (path, response.text[:200])
-        if lang == "ko":  # an interface language, but not one of the event's
-            assert "programme is not offered in" in response.text
+        if lang == "ko":  # an interface language, but not one of the event's: the page speaks Korean and says why
+            refusal = i18n.translations(i18n.find_language("ko")).ugettext(
+                "This event's programme is not offered in '%(language)s'; its languages are %(languages)s."
+            )
+            shown = lxml_html.fromstring(response.text).text_content()
+            assert refusal.split("%(language)s")[0] + "ko" in shown
 
 
 @BOTH_BACKENDS
