@@ -75,8 +75,7 @@ function start(root) {
 
   async function air(action, button) {
     if (stopped) return;
-    const form = new FormData();
-    form.append("csrf_token", byId("booth-csrf").value);
+    const form = new FormData(byId("booth-air-form"));
     form.append("action", action);
     if (button) button.disabled = true;
     try {
