@@ -11,6 +11,12 @@ from server.events.models import Event
 from server.interpretation.models import ChannelPlan
 
 
+def in_event_order(event: Event, languages: list[str]) -> list[str]:
+    """The event's languages among ``languages``, in the event's order (others dropped)."""
+    chosen = set(languages)
+    return [language for language in event.language_list if language in chosen]
+
+
 async def running_channels(db: AsyncSession, *, event: Event, session: Session) -> list[str]:
     """The languages of the session's channels, in the order of the event's languages."""
     plans = (
@@ -28,5 +34,4 @@ async def running_channels(db: AsyncSession, *, event: Event, session: Session) 
     chosen = own[0] if own else (plans[0] if plans else None)
     if chosen is None:
         return []
-    planned = set(chosen.language_list)
-    return [language for language in event.language_list if language in planned]
+    return in_event_order(event, chosen.language_list)

@@ -16,6 +16,7 @@ from server.errors import InvalidInput, NotFound
 from server.events.models import Event
 from server.formats import language_name
 from server.i18n import gettext as _
+from server.interpretation.channels import in_event_order
 from server.interpretation.models import ChannelPlan
 from server.interpretation.rules import can_plan_channels
 from server.permissions import require
@@ -29,30 +30,32 @@ def offered(event: Event, languages: Sequence[str]) -> list[str]:
                 _("This event does not offer %(language)s: choose among its languages.")
                 % {"language": language_name(language) if language.isascii() else language[:16]}
             )
-    return [language for language in event.language_list if language in set(languages)]
+    return in_event_order(event, list(languages))
+
+
+async def _room_row(db: AsyncSession, *, event: Event, room_id: int) -> ChannelPlan | None:
+    query = select(ChannelPlan).where(
+        ChannelPlan.event_id == event.id,
+        ChannelPlan.room_id == room_id,
+        ChannelPlan.session_id == None,  # noqa: E711
+    )
+    return (await db.exec(query)).first()
+
+
+async def _session_row(db: AsyncSession, *, event: Event, session_id: int) -> ChannelPlan | None:
+    query = select(ChannelPlan).where(ChannelPlan.event_id == event.id, ChannelPlan.session_id == session_id)
+    return (await db.exec(query)).first()
 
 
 async def room_plan(db: AsyncSession, *, event: Event, room_id: int) -> list[str]:
-    plan = (
-        await db.exec(
-            select(ChannelPlan).where(
-                ChannelPlan.event_id == event.id,
-                ChannelPlan.room_id == room_id,
-                ChannelPlan.session_id == None,  # noqa: E711
-            )
-        )
-    ).first()
-    return offered(event, [code for code in plan.language_list if code in event.language_list]) if plan else []
+    plan = await _room_row(db, event=event, room_id=room_id)
+    return in_event_order(event, plan.language_list) if plan else []
 
 
 async def session_plan(db: AsyncSession, *, event: Event, session_id: int) -> list[str] | None:
     """The session's own plan, or None when it follows its room's."""
-    plan = (
-        await db.exec(select(ChannelPlan).where(ChannelPlan.event_id == event.id, ChannelPlan.session_id == session_id))
-    ).first()
-    if plan is None:
-        return None
-    return [code for code in event.language_list if code in plan.language_list]
+    plan = await _session_row(db, event=event, session_id=session_id)
+    return in_event_order(event, plan.language_list) if plan else None
 
 
 async def plan_room_channels(
@@ -64,15 +67,7 @@ async def plan_room_channels(
     room = (await db.exec(select(Room).where(Room.id == room_id, Room.event_id == event.id))).first()
     if room is None:
         raise NotFound(_("There is no such room in this event."))
-    plan = (
-        await db.exec(
-            select(ChannelPlan).where(
-                ChannelPlan.event_id == event.id,
-                ChannelPlan.room_id == room_id,
-                ChannelPlan.session_id == None,  # noqa: E711
-            )
-        )
-    ).first()
+    plan = await _room_row(db, event=event, room_id=room_id)
     before = plan.language_list if plan else []
     plan = plan or ChannelPlan(event_id=event.id or 0, room_id=room_id)
     plan.languages = ",".join(chosen)
@@ -102,9 +97,7 @@ async def plan_session_channels(
     session = (await db.exec(select(Session).where(Session.id == session_id, Session.event_id == event.id))).first()
     if session is None:
         raise NotFound(_("There is no such session in this event."))
-    plan = (
-        await db.exec(select(ChannelPlan).where(ChannelPlan.event_id == event.id, ChannelPlan.session_id == session_id))
-    ).first()
+    plan = await _session_row(db, event=event, session_id=session_id)
     before = plan.language_list if plan else None
     if chosen is None:
         if plan is not None:
