@@ -11,6 +11,7 @@ from server.agenda.models import (
     SessionSpeaker,
     Track,
 )
+from server.archive.models import SessionArchive
 from server.audit.models import AuditEntry
 from server.captions.models import CaptionLine, CaptionTrack
 from server.events.models import Event, EventBanner, EventLogo
@@ -40,6 +41,7 @@ from server.registration.models import (
     RegistrationSettings,
     SessionChoice,
 )
+from server.replays.models import Replay
 from server.streams.models import Recording, StreamKey
 
 __all__ = [
@@ -77,6 +79,7 @@ __all__ = [
     "Question",
     "QuestionVote",
     "Recording",
+    "Replay",
     "Revocation",
     "Registration",
     "RegistrationAnswer",
@@ -85,6 +88,7 @@ __all__ = [
     "Room",
     "RoomLog",
     "Session",
+    "SessionArchive",
     "SessionChoice",
     "SessionKind",
     "SessionMaterial",

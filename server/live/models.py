@@ -67,6 +67,8 @@ class LiveSettings(SQLModel, table=True):
     moderated: bool = Field(default=False)  # rooms review questions before showing them
     chat: str = Field(default=ChatMode.on, max_length=10)
     participants: str = Field(default=ParticipantListAccess.listed, max_length=10)
+    # Who may watch published replays: "delegates" or "everyone" (server/archive/models.py ``ReplayAudience``).
+    replay_audience: str = Field(default="delegates", max_length=10)
     version: int = Field(default=1)  # optimistic concurrency: a save carrying an older version is refused
 
 

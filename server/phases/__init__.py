@@ -1,0 +1,1 @@
+"""A session's phase (upcoming, starting soon, live, ended, replay, cancelled): the schedule and the relay together."""
