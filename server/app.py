@@ -44,6 +44,7 @@ from server.transport import (
     programme_parts,
     recordings,
     registration,
+    replay_player,
     staff,
     styleguide,
 )
@@ -87,6 +88,7 @@ def site_routes() -> list[BaseRoute]:
         *exports.routes,
         *live_pages.routes,
         *caption_pages.routes,
+        *replay_player.routes,
         *hall_pages.routes,
         *media_pages.routes,
         *interpret_pages.routes,
