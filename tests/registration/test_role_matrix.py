@@ -92,6 +92,9 @@ RULES: dict[str, dict[str, str]] = {
     "the room's participants": allowing(
         "delegate", "speaker", "moderator", "session_moderator", "organiser", "captioner"
     ),  # a browser's cookie is no credential for the write API
+    # The replay player's data: the matrix's session has no replay, so it is not found for anyone
+    # (who may watch one: tests/live/test_replay_player.py).
+    "replay watchers": dict.fromkeys(PERSONS, NOT_FOUND),
 }
 SESSION_STAFF_RULES = {"session moderator", "the session's speakers and moderators"}  # a role in one session counts
 # Routes another test owns, each with the reason the matrix leaves it there (a secret from a mail, say).
@@ -241,6 +244,9 @@ ROUTES: dict[str, str] = {
     "recording_stop": "session moderator",
     "caption": "captioners",
     "captions_vtt": "the room's participants",
+    "replay_player": "replay watchers",
+    "replay_chapters": "replay watchers",
+    "replay_captions": "replay watchers",
     # Interpretation: the booth's console and the moderator's booth panel.
     "interpret": "interpreter of the channel",
     "interpret_pass": "interpreter of the channel",

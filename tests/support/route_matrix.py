@@ -213,6 +213,7 @@ async def build_matrix_world(database: Database, slug: str, *, secret: str) -> M
             "admin_import_apply": {"import_id": str(admin_import.id)},
             "chart_csv": {"name": "countries"},  # a chart's name, the same in every event
             "captions_vtt": {"language": "en"},  # one of the event's languages
+            "replay_captions": {"language": "en"},
         }
 
     return MatrixWorld(event, other, people, ours, theirs, routes_own(ours), routes_own(theirs))
