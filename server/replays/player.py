@@ -17,16 +17,12 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.accounts.actors import Actor
-from server.accounts.models import Role
-from server.agenda.models import Session
-from server.archive.models import ReplayAudience, SessionArchive
 from server.captions.models import CaptionLine, CaptionTrack
 from server.captions.webvtt import Cue, escaped, timestamp, webvtt
 from server.events.models import Event
 from server.i18n import gettext as _
-from server.live.models import LiveSettings, Poll, PollStatus, Question, QuestionStatus, RoomLog
-from server.replays.models import Replay, ReplayState
+from server.live.models import Poll, PollStatus, Question, QuestionStatus, RoomLog
+from server.replays.models import Replay
 
 MAX_CHAPTERS = 500  # a long session's chapter list stays a list
 
@@ -66,26 +62,6 @@ def replay_offset(
     if offset > duration:
         return None
     return round(offset, 3)
-
-
-async def watchable_replay(db: AsyncSession, *, actor: Actor, event: Event, session: Session) -> Replay | None:
-    """The session's replay if ``actor`` may watch it now: ready, published (organisers see it before), and the
-    event's audience (its confirmed delegates and staff, or everyone). Another event's session has none."""
-    if session.event_id != event.id or session.id is None:
-        return None
-    replay = await db.get(Replay, session.id)
-    if replay is None or replay.state != ReplayState.ready or not replay.stored_name:
-        return None
-    if actor.has(Role.organiser):
-        return replay
-    archive = await db.get(SessionArchive, session.id)
-    if archive is None or not archive.replay_published:
-        return None
-    settings = await db.get(LiveSettings, event.id)
-    audience = settings.replay_audience if settings is not None else ReplayAudience.delegates
-    if audience == ReplayAudience.everyone or actor.roles:  # any role: a delegate (confirmed) or the event's staff
-        return replay
-    return None
 
 
 async def replay_chapters(db: AsyncSession, *, session_id: int, replay: Replay) -> list[Chapter]:
@@ -129,7 +105,9 @@ async def replay_chapters(db: AsyncSession, *, session_id: int, replay: Replay) 
     ]
 
 
-async def _texts(db: AsyncSession, table: type[Question] | type[Poll], session_id: int, ids: set[int]) -> dict[int, str]:
+async def _texts(
+    db: AsyncSession, table: type[Question] | type[Poll], session_id: int, ids: set[int]
+) -> dict[int, str]:
     """Question or poll texts by id, of this session only; rejected, hidden and merged questions left out."""
     if not ids:
         return {}
@@ -142,8 +120,10 @@ async def _texts(db: AsyncSession, table: type[Question] | type[Poll], session_i
             )
         )
     else:
-        found = await db.exec(select(Poll.id, Poll.question).where(Poll.session_id == session_id, col(Poll.id).in_(ids)))
-    return {int(ref): str(text) for ref, text in found.all()}
+        found = await db.exec(
+            select(Poll.id, Poll.question).where(Poll.session_id == session_id, col(Poll.id).in_(ids))
+        )
+    return {int(ref or 0): str(text) for ref, text in found.all()}
 
 
 def chapters_webvtt(chapters: Sequence[Chapter]) -> str:

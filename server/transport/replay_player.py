@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from server.archive.replay_access import watchable_replay
 from server.errors import NotFound
 from server.formats import language_name
 from server.i18n import current_language
@@ -23,7 +24,7 @@ from server.transport.urls import path_for, session_path
 async def _watchable(request: Request) -> tuple[SessionPage, Replay]:
     page = await load_session_page(request)
     async with database(request).session() as db:
-        replay = await player.watchable_replay(db, actor=page.actor, event=page.event, session=page.view.session)
+        replay = await watchable_replay(db, actor=page.actor, event=page.event, session=page.view.session)
     if replay is None:
         raise NotFound(_("This session has no replay to watch."))
     return page, replay

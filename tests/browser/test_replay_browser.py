@@ -30,6 +30,7 @@ async def session_page(browser: Any, stage: StreamStage, person: Person) -> tupl
     await page.goto(stage.path("").rstrip("/"))
     return page, problems
 
+
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 QUESTION = "Will the recommendations reach the ministers?"

@@ -100,7 +100,13 @@ async def test_chapters_are_the_highlighted_questions_and_opened_polls_at_their_
     poll = (
         await chair.call(
             "poll.create",
-            {"session": room, "question": "Which day?", "kind": "single", "options": ["A", "B"], "client_id": client_id()},
+            {
+                "session": room,
+                "question": "Which day?",
+                "kind": "single",
+                "options": ["A", "B"],
+                "client_id": client_id(),
+            },
         )
     )["poll"]
     moments: dict[str, int] = {}
