@@ -163,6 +163,14 @@ async def test_the_player_shows_for_delegates_with_a_chapter_list_that_seeks_fro
     )
     await expect(page.get_by_role("link", name="The questions and answers of this session")).to_be_visible()
     await assert_accessible(page)
+    wide = [await page.locator(part).bounding_box() for part in (".replay-video", ".replay-archive")]
+    await page.set_viewport_size({"width": 375, "height": 740})  # a phone
+    narrow = [await page.locator(part).bounding_box() for part in (".replay-video", ".replay-archive")]
+    assert wide[0] is not None and wide[1] is not None and narrow[0] is not None and narrow[1] is not None
+    assert wide[1]["x"] > wide[0]["x"] + wide[0]["width"] - 1  # beside the video on a wide screen
+    assert narrow[1]["y"] >= narrow[0]["y"] + narrow[0]["height"]  # below it on a phone
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert (await button.bounding_box() or {"height": 0})["height"] >= 44
 
     # The room page after the end: the replay instead of the ended stream, the Q&A archive beside it.
     room, _room_problems = await open_as(browser, stage, stage.delegate, "room")
