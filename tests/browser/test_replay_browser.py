@@ -177,6 +177,8 @@ async def test_the_player_shows_for_delegates_with_a_chapter_list_that_seeks_fro
     await expect(room.locator(".replay")).to_be_visible(timeout=WAIT)
     await expect(room.locator("#stream")).to_be_hidden()
     await expect(room.locator(".replay-archive")).to_be_visible()
+    await expect(room.locator(".replay-chapter-title")).to_have_text([f"Question: {QUESTION}"])
+    await assert_accessible(room)
 
     # A signed-in visitor who is no delegate of the event sees the same cached page, without the player.
     outsider = await open_as_outsider(browser, stage, database)
