@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -64,6 +65,11 @@ def replay_offset(
     return round(offset, 3)
 
 
+def _length(replay: Replay) -> float:
+    """The replay's duration; unknown (a file whose header did not say): no moment is past its end."""
+    return replay.duration_seconds if replay.duration_seconds is not None else math.inf
+
+
 async def replay_chapters(db: AsyncSession, *, session_id: int, replay: Replay) -> list[Chapter]:
     """A chapter where a question went on the room screen and where a poll opened, from the room's log, in order.
     A question since rejected or hidden, or a poll since deleted, is left out; their texts are as they are now."""
@@ -89,7 +95,7 @@ async def replay_chapters(db: AsyncSession, *, session_id: int, replay: Replay) 
             poll_states[poll_id] = status
     questions = await _texts(db, Question, session_id, {ref for _at, kind, ref in moments if kind == "question"})
     polls = await _texts(db, Poll, session_id, {ref for _at, kind, ref in moments if kind == "poll"})
-    duration = replay.duration_seconds or 0.0
+    duration = _length(replay)
     starts: list[tuple[float, str, str]] = []
     for at, kind, ref in moments:
         text = (questions if kind == "question" else polls).get(ref)
@@ -100,7 +106,12 @@ async def replay_chapters(db: AsyncSession, *, session_id: int, replay: Replay) 
         starts.append((offset, kind, title))
     starts = starts[:MAX_CHAPTERS]
     return [
-        Chapter(start=start, end=starts[index + 1][0] if index + 1 < len(starts) else duration, kind=kind, title=title)
+        Chapter(
+            start=start,
+            end=starts[index + 1][0] if index + 1 < len(starts) else (duration if math.isfinite(duration) else start),
+            kind=kind,
+            title=title,
+        )
         for index, (start, kind, title) in enumerate(starts)
     ]
 
@@ -160,7 +171,7 @@ async def replay_captions_webvtt(db: AsyncSession, *, session_id: int, replay: R
     )
     walls = [int(mark["wall_ms"]) for mark in replay.timeline if "wall_ms" in mark]
     origin = dt.datetime.fromtimestamp(min(walls) / 1000, tz=dt.UTC) if walls else dt.datetime.fromtimestamp(0, dt.UTC)
-    duration = replay.duration_seconds or 0.0
+    duration = _length(replay)
     cues: list[Cue] = []
     for line in rows.all():
         offset = replay_offset(replay.timeline, line.said_at, duration=duration, before_start=None)

@@ -59,3 +59,7 @@ def test_chapters_file_escapes_titles_and_never_has_an_empty_cue() -> None:
         "1\n00:00:00.000 --> 00:00:10.000\nPoll: Which day?\n\n"
         "2\n00:00:10.000 --> 00:00:10.001\nQuestion: &lt;b&gt;A &amp; B&lt;/b&gt; --&gt; next\n"
     )
+
+
+def test_an_unknown_duration_leaves_no_moment_out() -> None:
+    assert replay_offset(TIMELINE, at(3600), duration=float("inf")) == 3570.0
