@@ -199,6 +199,9 @@ async def test_captions_are_on_the_replays_clock_and_only_those_recorded(
         ["00:01:05.000 --> 00:01:09.000", "&lt;i&gt;after the drop&lt;/i&gt;"],
     ]
     assert english.status_code == 404  # no lines in English
+    for hostile in ("%00", "%3Cscript%3E", "ja%2F..%2F..", "x" * 300):
+        answer = await fetched(live_rooms, world.delegate, world.path(f"replay/captions/{hostile}.vtt"))
+        assert 400 <= answer.status_code < 500, hostile
 
 
 @BOTH_BACKENDS
