@@ -20,6 +20,7 @@ from server.rate_limits import installation_buckets
 from server.settings import Settings
 from server.streams.relay_control import HttpRelayControl
 from server.transport import (
+    archive_pages,
     accounts,
     admin,
     api,
@@ -92,6 +93,7 @@ def site_routes() -> list[BaseRoute]:
         *interpret_pages.routes,
         *channel_plans.routes,
         *recordings.routes,
+        *archive_pages.routes,
         *pages.routes,
     ]
 

@@ -1,0 +1,309 @@
+"""A session's archive after its end (``GET /{slug}/sessions/{code}/archive``): who sees what, on SQLite and
+PostgreSQL. The room's history is made through the live rooms' own services (ask, vote, answer, reject, archive,
+polls), as a moderator and delegates would in the room."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+import httpx
+import lxml.html
+import pytest
+from sqlmodel import select
+
+from server import clock
+from server.accounts.models import Role
+from server.agenda.models import Session
+from server.archive.models import SessionArchive
+from server.db import Database
+from server.live import polls, questions
+from server.live.access import Participant
+from server.live.models import Question
+from server.live.votes import Ballot, vote_questions
+from tests.support import factories
+from tests.support.factories import Person
+from tests.support.http import as_person
+from tests.support.world import World
+
+pytestmark = pytest.mark.integration
+BOTH_BACKENDS = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+
+ANSWERED = "How will the recommendations reach the ministers?"
+ANSWERED_ANONYMOUSLY = "What did the last dialogue change?"
+HOSTILE = "<script>alert('archive')</script> & <b>bold</b>"
+UNANSWERED = "Will there be a next dialogue in Jakarta?"
+REJECTED = "Off-topic remark"
+HIDDEN = "Answered, then hidden by a moderator"
+SHOWN_POLL = "Should the forum meet every year?"
+HIDDEN_POLL = "Which venue do you prefer?"
+DRAFT_POLL = "A poll never opened"
+
+
+@dataclass(frozen=True)
+class Room:
+    """The session's room after the session, made through the room's services."""
+
+    session: Session
+    moderator: Participant
+
+
+def in_room(person: Person, session: Session, *, roles: frozenset[Role], name: str, country: str) -> Participant:
+    return Participant(
+        key=person.key,
+        name=name,
+        kind="account",
+        account=person.account,
+        event_id=session.event_id,
+        session_id=session.id or 0,
+        origin="online",
+        country=country,
+        roles=roles,
+    )
+
+
+async def ask(db, actor: Participant, session: Session, text: str, *, anonymous: bool = False) -> int:  # noqa: ANN001
+    outcome = await questions.ask_question(
+        db, actor=actor, session_id=session.id or 0, text=text, anonymous=anonymous, client_id=uuid.uuid4().hex
+    )
+    return int(outcome.answer["question"]["id"])
+
+
+async def poll(db, moderator: Participant, session: Session, text: str, *, opened: bool, shown: bool) -> list[int]:  # noqa: ANN001
+    sid = session.id or 0
+    created = await polls.create_poll(
+        db, actor=moderator, session_id=sid, question=text, kind="single", options=["Yes", "No"], client_id=uuid.uuid4().hex
+    )
+    poll_id = int(created.answer["poll"]["id"])
+    if opened:
+        await polls.open_poll(db, actor=moderator, session_id=sid, poll_id=poll_id)
+        await polls.close_poll(db, actor=moderator, session_id=sid, poll_id=poll_id)
+    if shown:
+        await polls.show_results(db, actor=moderator, session_id=sid, poll_id=poll_id, visible=True)
+    return [poll_id, *(option["id"] for option in created.answer["poll"]["options"])]
+
+
+async def build_room(database: Database, world: World) -> Room:
+    session = world.session
+    sid = session.id or 0
+    moderator = in_room(world.moderator, session, roles=frozenset({Role.moderator}), name="Chair Person", country="")
+    ayu = in_room(world.delegate, session, roles=frozenset({Role.delegate}), name="Ayu Online", country="ID")
+    bima = in_room(world.onsite, session, roles=frozenset({Role.delegate}), name="Bima Onsite", country="MY")
+    async with database.session() as db:
+        answered = await ask(db, ayu, session, ANSWERED)
+        anonymous = await ask(db, bima, session, ANSWERED_ANONYMOUSLY, anonymous=True)
+        hostile = await ask(db, ayu, session, HOSTILE)
+        unanswered = await ask(db, bima, session, UNANSWERED)
+        rejected = await ask(db, ayu, session, REJECTED)
+        hidden = await ask(db, bima, session, HIDDEN)
+        await vote_questions(
+            db,
+            ballots=[
+                Ballot(actor=bima, session_id=sid, question_id=answered, vote=True),
+                Ballot(actor=moderator, session_id=sid, question_id=answered, vote=True),
+                Ballot(actor=ayu, session_id=sid, question_id=anonymous, vote=True),
+            ],
+        )
+        for question_id in (answered, anonymous, hostile, hidden):
+            await questions.answer_question(db, actor=moderator, session_id=sid, question_id=question_id, answered=True)
+        await questions.reject_question(db, actor=moderator, session_id=sid, question_id=rejected)
+        await questions.archive_question(db, actor=moderator, session_id=sid, question_id=hidden, archived=True)
+        assert unanswered
+        shown_poll, yes, _no = await poll(db, moderator, session, SHOWN_POLL, opened=True, shown=False)
+        # Three delegates vote before the poll closes: two yes, one no.
+        await polls.open_poll(db, actor=moderator, session_id=sid, poll_id=shown_poll)
+        await polls.vote_poll(db, actor=ayu, session_id=sid, poll_id=shown_poll, option_ids=[yes])
+        await polls.vote_poll(db, actor=bima, session_id=sid, poll_id=shown_poll, option_ids=[yes])
+        await polls.vote_poll(db, actor=moderator, session_id=sid, poll_id=shown_poll, option_ids=[_no])
+        await polls.close_poll(db, actor=moderator, session_id=sid, poll_id=shown_poll)
+        await polls.show_results(db, actor=moderator, session_id=sid, poll_id=shown_poll, visible=True)
+        await poll(db, moderator, session, HIDDEN_POLL, opened=True, shown=False)
+        await poll(db, moderator, session, DRAFT_POLL, opened=False, shown=False)
+    return Room(session=session, moderator=moderator)
+
+
+def fragment(response: httpx.Response) -> lxml.html.HtmlElement | None:
+    found = lxml.html.fromstring(f"<div>{response.text}</div>").find_class("session-archive")
+    return found[0] if found else None
+
+
+def texts(response: httpx.Response, class_name: str) -> list[str]:
+    archive = fragment(response)
+    if archive is None:
+        return []
+    return [" ".join(element.text_content().split()) for element in archive.find_class(class_name)]
+
+
+async def fetch(web: httpx.AsyncClient, world: World, person: Person | None) -> httpx.Response:
+    return await as_person(web, person).get(world.path("archive"))
+
+
+async def publish_archive(database: Database, session: Session) -> None:
+    async with database.session() as db:
+        db.add(SessionArchive(session_id=session.id or 0, event_id=session.event_id, archive_published=True))
+        await db.commit()
+
+
+@BOTH_BACKENDS
+async def test_archive_delegate_sees_answered_questions_and_shown_poll_results(
+    web: httpx.AsyncClient, database: Database, world: World
+) -> None:
+    await build_room(database, world)
+
+    response = await fetch(web, world, world.delegate)
+
+    assert response.status_code == 200
+    assert texts(response, "question-text") == [ANSWERED, ANSWERED_ANONYMOUSLY, HOSTILE]  # most votes first
+    assert texts(response, "question-author") == ["Ayu Online", "Anonymous", "Ayu Online"]
+    assert texts(response, "question-votes") == ["2 votes", "1 vote", "0 votes"]
+    assert texts(response, "poll-question") == [SHOWN_POLL]
+    assert texts(response, "result-count") == ["2 (67%)", "1 (33%)"]
+    assert texts(response, "poll-voters") == ["3 people voted"]
+    assert response.headers["cache-control"] == "private, no-cache"
+
+
+@BOTH_BACKENDS
+async def test_archive_never_shows_unanswered_rejected_hidden_questions_or_unpublished_results(
+    web: httpx.AsyncClient, database: Database, world: World
+) -> None:
+    await build_room(database, world)
+    await publish_archive(database, world.session)
+
+    for person in (None, world.delegate, world.speaker, world.outsider):
+        response = await fetch(web, world, person)
+        for absent in (UNANSWERED, REJECTED, HIDDEN, HIDDEN_POLL, DRAFT_POLL, "Bima Onsite"):
+            assert absent not in response.text
+
+
+@BOTH_BACKENDS
+async def test_archive_moderator_sees_every_question_and_poll(
+    web: httpx.AsyncClient, database: Database, world: World
+) -> None:
+    await build_room(database, world)
+
+    response = await fetch(web, world, world.moderator)
+
+    assert sorted(texts(response, "question-text")) == sorted(
+        [ANSWERED, ANSWERED_ANONYMOUSLY, HOSTILE, UNANSWERED, REJECTED, HIDDEN]
+    )
+    assert "Bima Onsite (anonymous to the audience)" in texts(response, "question-author")
+    assert texts(response, "poll-question") == [SHOWN_POLL, HIDDEN_POLL, DRAFT_POLL]
+    archive = fragment(response)
+    assert archive is not None
+    rejected = next(item for item in archive.find_class("archive-question") if REJECTED in item.text_content())
+    assert [tag.get("class") for tag in rejected.find_class("tag")] == ["tag tag-rejected", "tag tag-unanswered"]
+
+
+@BOTH_BACKENDS
+async def test_archive_for_delegates_and_staff_until_published(
+    web: httpx.AsyncClient, database: Database, world: World
+) -> None:
+    await build_room(database, world)
+
+    for person in (world.delegate, world.onsite, world.speaker, world.organiser):
+        assert texts(await fetch(web, world, person), "question-text")[0] == ANSWERED
+    anonymous = await fetch(web, world, None)
+    outsider = await fetch(web, world, world.outsider)
+    other = await fetch(web, world, world.other_moderator)
+
+    for response in (anonymous, outsider, other):
+        assert response.status_code == 200
+        assert texts(response, "question-text") == []
+        assert texts(response, "archive-restricted")[0].startswith(
+            "The answered questions and poll results of this session are for the event's delegates."
+        )
+    sign_in = lxml.html.fromstring(anonymous.text).xpath("//a")[0].get("href")
+    assert sign_in.startswith("/signin?next=")
+    assert lxml.html.fromstring(outsider.text).xpath("//a") == []
+
+    await publish_archive(database, world.session)
+
+    for person in (None, world.outsider, world.other_moderator):
+        assert texts(await fetch(web, world, person), "question-text") == [ANSWERED, ANSWERED_ANONYMOUSLY, HOSTILE]
+
+
+@BOTH_BACKENDS
+async def test_archive_empty_before_the_end(
+    web: httpx.AsyncClient, database: Database, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await build_room(database, world)
+    await publish_archive(database, world.session)
+    during = world.session.end - dt.timedelta(minutes=1)
+    monkeypatch.setattr(clock, "utcnow", lambda: during)
+
+    for person in (None, world.delegate, world.moderator, world.organiser):
+        response = await fetch(web, world, person)
+        assert response.status_code == 200
+        assert fragment(response) is None
+
+    monkeypatch.setattr(clock, "utcnow", lambda: world.session.end)
+    assert texts(await fetch(web, world, world.delegate), "question-text")[0] == ANSWERED
+
+
+@BOTH_BACKENDS
+async def test_archive_escapes_user_text(web: httpx.AsyncClient, database: Database, world: World) -> None:
+    await build_room(database, world)
+
+    response = await fetch(web, world, world.delegate)
+
+    assert "<script>" not in response.text
+    assert "&lt;script&gt;alert(&#39;archive&#39;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in response.text
+    archive = fragment(response)
+    assert archive is not None
+    assert archive.xpath(".//script | .//b") == []
+    assert HOSTILE in texts(response, "question-text")
+
+
+@BOTH_BACKENDS
+async def test_archive_of_another_events_session_is_not_found(
+    web: httpx.AsyncClient, database: Database, world: World
+) -> None:
+    await build_room(database, world)
+    await publish_archive(database, world.session)
+    other_event = world.other_event.slug
+
+    theirs_through_ours = await as_person(web, world.delegate).get(world.path("archive", session=world.other_session))
+    ours_through_theirs = await as_person(web, world.other_moderator).get(
+        f"/{other_event}/sessions/{world.session.code}/archive"
+    )
+    unknown = await as_person(web, world.delegate).get(f"/{world.event.slug}/sessions/no-such-session/archive")
+
+    assert (theirs_through_ours.status_code, ours_through_theirs.status_code, unknown.status_code) == (404, 404, 404)
+    for response in (theirs_through_ours, ours_through_theirs):
+        assert ANSWERED not in response.text
+
+
+async def test_archive_address_with_nul_byte_is_refused(web: httpx.AsyncClient, world: World) -> None:
+    response = await as_person(web, world.delegate).get(f"/{world.event.slug}/sessions/a%00b/archive")
+
+    assert response.status_code == 400
+    assert "This address contains characters Podium cannot accept, such as a NUL byte." in response.text
+
+
+async def test_session_page_has_one_archive_placeholder_and_one_materials_list(
+    web: httpx.AsyncClient, database: Database, world: World
+) -> None:
+    response = await as_person(web, world.delegate).get(f"/{world.event.slug}/sessions/{world.session.code}")
+
+    document = lxml.html.fromstring(response.text)
+    slots = document.find_class("session-archive-slot")
+    assert [slot.get("data-archive-url") for slot in slots] == [world.path("archive")]
+    assert len(document.find_class("material-list")) <= 1
+
+
+async def test_archive_answer_questions_in_sql_only_once(
+    web: httpx.AsyncClient, database: Database, world: World
+) -> None:
+    """The fragment is kept briefly per kind of viewer: a second delegate's request renders nothing new."""
+    await build_room(database, world)
+    first = await fetch(web, world, world.delegate)
+    async with database.session() as db:
+        question = (await db.exec(select(Question).where(Question.text == UNANSWERED))).one()
+        question.answered = True
+        db.add(question)
+        await db.commit()
+
+    second = await fetch(web, world, world.onsite)
+
+    assert second.text == first.text
