@@ -20,12 +20,12 @@ from server.rate_limits import installation_buckets
 from server.settings import Settings
 from server.streams.relay_control import HttpRelayControl
 from server.transport import (
-    archive_pages,
     accounts,
     admin,
     api,
     api_tokens,
     api_write,
+    archive_pages,
     backoffice,
     caption_pages,
     channel_plans,

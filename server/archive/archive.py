@@ -145,7 +145,9 @@ async def _questions(db: AsyncSession, *, session_id: int, everything: bool) -> 
     query = select(Question).where(Question.session_id == session_id)
     if not everything:  # the filter in SQL too: what the audience may not see is never even read
         query = query.where(
-            Question.status == QuestionStatus.approved, col(Question.answered).is_(True), col(Question.archived).is_(False)
+            Question.status == QuestionStatus.approved,
+            col(Question.answered).is_(True),
+            col(Question.archived).is_(False),
         )
     rows = (await db.exec(query.order_by(col(Question.votes).desc(), col(Question.id)))).all()
     archived = (

@@ -24,6 +24,12 @@ from server.transport.urls import path_for, sign_in_path
 
 FRESH_SECONDS = 10
 FRAGMENT = "archive/session_archive.html"
+PAGE = "archive/page.html"  # the same, as a page of its own: the session page's link for browsers without scripts
+
+
+def opened_as_page(request: Request) -> bool:
+    """A browser following the link (a navigation), rather than a script fetching the fragment."""
+    return request.headers.get("sec-fetch-mode") == "navigate"
 
 
 async def session_archive(request: Request) -> Response:
@@ -35,9 +41,11 @@ async def session_archive(request: Request) -> Response:
         settings = await archive_settings(db, session=session)
         shown = shown_to(actor, session=session, settings=settings)
         # Everything the fragment depends on: the event's version (a moved end), who is asking (as a kind of
-        # viewer), publication, the language, and the few seconds it stays fresh.
+        # viewer), publication, the language, fragment or page, and the few seconds it stays fresh.
+        as_page = opened_as_page(request)
         key = (
             "archive",
+            as_page,
             event.id,
             event.version,
             session.id,
@@ -52,14 +60,19 @@ async def session_archive(request: Request) -> Response:
         if page is None:
             archive = await archive_as(db, session=session, shown=shown, published=settings.archive_published)
             context = fragment_context(request, archive, anonymous=actor.is_anonymous)
-            page = CachedPage.from_text(compact(render_text(request, FRAGMENT, context)))
+            if as_page:
+                context |= {"event": event, "session": session}
+            page = CachedPage.from_text(compact(render_text(request, PAGE if as_page else FRAGMENT, context)))
             if event.published:  # a draft's archive is its staff's alone
                 cache.put(key, page)
     response = page_response(request, page)
     # Per viewer: a browser may keep it but must ask again, and no shared cache may.
-    response.raw_headers = [
-        (name, b"private, no-cache" if name == b"cache-control" else value) for name, value in response.raw_headers
-    ]
+    # The fragment and the page share the address: they vary by Sec-Fetch-Mode.
+    replaced = {
+        b"cache-control": b"private, no-cache",
+        b"vary": b"Accept-Encoding, Accept-Language, Cookie, Sec-Fetch-Mode",
+    }
+    response.raw_headers = [(name, replaced.get(name, value)) for name, value in response.raw_headers]
     return response
 
 
@@ -71,6 +84,7 @@ def fragment_context(request: Request, archive: Archive, *, anonymous: bool) -> 
         "anonymous": anonymous,
         "country_name": country_name,
         "sign_in_url": sign_in_path(request, session_path),
+        "session_url": session_path,
     }
 
 
