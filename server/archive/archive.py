@@ -85,10 +85,18 @@ class Archive:
     published: bool  # for everyone (``SessionArchive.archive_published``)
     questions: tuple[ArchivedQuestion, ...] = ()
     polls: tuple[ArchivedPoll, ...] = ()
+    withheld: bool = False  # ``restricted``: there is an archive, which this viewer may not see
 
     @property
     def empty(self) -> bool:
         return not self.questions and not self.polls
+
+    @property
+    def shows_anything(self) -> bool:
+        """A session that left nothing (a break, a cancelled session, a room without questions) shows nothing."""
+        if self.shown == Shown.restricted:
+            return self.withheld
+        return self.shown != Shown.not_yet and not self.empty
 
 
 async def session_of(db: AsyncSession, *, event: Event, code: str) -> Session:
@@ -133,8 +141,11 @@ async def session_archive(
 
 async def archive_as(db: AsyncSession, *, session: Session, shown: Shown, published: bool) -> Archive:
     """The archive for one kind of viewer: two or three statements, however many questions and polls."""
-    if shown in (Shown.not_yet, Shown.restricted):
+    if shown == Shown.not_yet:
         return Archive(shown=shown, published=published)
+    if shown == Shown.restricted:  # said only where the audience would see something
+        audience = await archive_as(db, session=session, shown=Shown.audience, published=published)
+        return Archive(shown=shown, published=published, withheld=not audience.empty)
     everything = shown == Shown.everything
     questions = await _questions(db, session_id=session.id or 0, everything=everything)
     polls = await _polls(db, session_id=session.id or 0, everything=everything)

@@ -48,6 +48,11 @@ def texts(response: httpx.Response, class_name: str) -> list[str]:
     return [" ".join(element.text_content().split()) for element in archive.find_class(class_name)]
 
 
+def texts_in_page(response: httpx.Response, class_name: str) -> list[str]:
+    document = lxml.html.fromstring(response.text)
+    return [" ".join(element.text_content().split()) for element in document.find_class(class_name)]
+
+
 async def fetch(web: httpx.AsyncClient, world: World, person: Person | None) -> httpx.Response:
     return await as_person(web, person).get(world.path("archive"))
 
@@ -152,6 +157,22 @@ async def test_archive_empty_before_the_end(
 
     monkeypatch.setattr(clock, "utcnow", lambda: world.session.end)
     assert texts(await fetch(web, world, world.delegate), "question-text")[0] == ANSWERED
+
+
+async def test_archive_of_a_session_that_left_nothing_shows_nothing(
+    web: httpx.AsyncClient, database: Database, world: World
+) -> None:
+    """Another session of the event had no answered question and no shown result: no empty section, no refusal."""
+    await build_room(database, world)
+    second = world.path("archive", session=world.second)
+
+    for person in (None, world.delegate, world.moderator):
+        response = await as_person(web, person).get(second)
+        assert (response.status_code, fragment(response)) == (200, None)
+    page = await as_person(web, world.delegate).get(second, headers={"sec-fetch-mode": "navigate"})
+    assert texts_in_page(page, "archive-empty") == [
+        "No questions were answered and no poll results were shown in this session."
+    ]
 
 
 @BOTH_BACKENDS
