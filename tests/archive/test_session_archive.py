@@ -12,9 +12,11 @@ import pytest
 from sqlmodel import select
 
 from server import clock
+from server.accounts.models import Role
 from server.agenda.models import Session
 from server.archive.models import SessionArchive
-from server.db import Database
+from server.db import Database, QueryCounter
+from server.live import questions
 from server.live.models import Question
 from tests.support.factories import Person
 from tests.support.http import as_person
@@ -28,7 +30,10 @@ from tests.support.room_history import (
     REJECTED,
     SHOWN_POLL,
     UNANSWERED,
+    ask,
     build_room,
+    in_room,
+    poll,
 )
 from tests.support.world import World
 
@@ -258,3 +263,35 @@ async def test_archive_link_opens_a_page_without_scripts(
     back = document.find_class("back")[0].xpath(".//a")[0].get("href")
     assert back == f"/{world.event.slug}/sessions/{world.session.code}"
     assert "Sec-Fetch-Mode" in response.headers["vary"]
+
+
+@BOTH_BACKENDS
+async def test_archive_costs_a_fixed_number_of_statements(
+    web: httpx.AsyncClient, database: Database, world: World
+) -> None:
+    """However many questions and polls a room had; and a second viewer of the same kind reads no question."""
+    await build_room(database, world)
+    busy = world.second
+    moderator = in_room(world.moderator, busy, roles=frozenset({Role.moderator}), name="Chair Person", country="")
+    async with database.session() as db:
+        for number in range(25):
+            question_id = await ask(db, moderator, busy, f"Question number {number}")
+            await questions.answer_question(
+                db, actor=moderator, session_id=busy.id or 0, question_id=question_id, answered=True
+            )
+        for number in range(4):
+            await poll(db, moderator, busy, f"Poll number {number}", opened=True, shown=True)
+    as_person(web, world.delegate)
+
+    with QueryCounter() as small:
+        await web.get(world.path("archive"))
+    with QueryCounter() as large:
+        shown = await web.get(world.path("archive", session=busy))
+    as_person(web, world.onsite)
+    with QueryCounter() as again:
+        await web.get(world.path("archive", session=busy))
+
+    assert len(texts(shown, "question-text")) == 25
+    assert len(texts(shown, "poll-question")) == 4
+    assert large.count == small.count, (small.count, large.count, again.count)
+    assert again.count <= large.count - 3, (large.count, again.count)  # the questions, polls and options come from the page cache
