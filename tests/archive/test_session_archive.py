@@ -294,4 +294,7 @@ async def test_archive_costs_a_fixed_number_of_statements(
     assert len(texts(shown, "question-text")) == 25
     assert len(texts(shown, "poll-question")) == 4
     assert large.count == small.count, (small.count, large.count, again.count)
-    assert again.count <= large.count - 3, (large.count, again.count)  # the questions, polls and options come from the page cache
+    assert again.count <= large.count - 3, (
+        large.count,
+        again.count,
+    )  # the questions, polls and options come from the page cache
