@@ -113,6 +113,16 @@ async def archive_settings(db: AsyncSession, *, session: Session) -> SessionArch
     return row if row is not None else SessionArchive(session_id=session.id or 0, event_id=session.event_id)
 
 
+async def opens_delegate_materials(db: AsyncSession, *, session_id: int, now: dt.datetime | None = None) -> bool:
+    """Whether a session's materials marked for delegates are open to everyone: once it has ended and the
+    organisers have published its archive (the issue's "for delegates and, where published, for everyone")."""
+    session = await db.get(Session, session_id)
+    if session is None or not has_ended(session, now):
+        return False
+    settings = await db.get(SessionArchive, session_id)
+    return settings is not None and settings.archive_published
+
+
 def has_ended(session: Session, now: dt.datetime | None = None) -> bool:
     """Read through the module, so a test can move ``server.clock.utcnow``."""
     return (now or clock.utcnow()) >= session.end
