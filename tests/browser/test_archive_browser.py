@@ -75,3 +75,30 @@ async def test_archive_offers_sign_in_to_a_visitor(
     await assert_accessible(page)
     assert problems.messages == []
     await context.close()
+
+
+async def test_archive_address_opened_in_the_browser_is_a_page_of_its_own(
+    browser: Any, live_server: LiveServer, database: Database, world: World
+) -> None:
+    """The placeholder's link for browsers without scripts: a whole page, right to left in Arabic, on a 320 px
+    phone, axe-clean."""
+    await build_room(database, world)
+    context = await browser.new_context(locale="en-GB", viewport={"width": 320, "height": 640}, is_mobile=True)
+    await context.add_cookies(
+        [
+            {"name": "podium_session", "value": world.moderator.token, "url": live_server.url},
+            {"name": "podium_lang", "value": "ar", "url": live_server.url},
+        ]
+    )
+    page = await context.new_page()
+    problems = PageProblems(page)
+
+    await page.goto(f"{live_server.url}{world.path('archive')}")
+
+    assert await page.evaluate("[document.documentElement.lang, document.documentElement.dir]") == ["ar", "rtl"]
+    assert await page.locator("h1").inner_text() == world.session.title
+    assert await page.locator(".session-archive .question-text").count() == 6  # a moderator sees every question
+    assert await page.evaluate("document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth") <= 1
+    await assert_accessible(page)
+    assert problems.messages == []
+    await context.close()
