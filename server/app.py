@@ -25,6 +25,7 @@ from server.transport import (
     api,
     api_tokens,
     api_write,
+    archive_pages,
     backoffice,
     caption_pages,
     channel_plans,
@@ -94,6 +95,7 @@ def site_routes() -> list[BaseRoute]:
         *interpret_pages.routes,
         *channel_plans.routes,
         *recordings.routes,
+        *archive_pages.routes,
         *pages.routes,
     ]
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from server.accounts import rules as accounts
 from server.agenda import rules as agenda
+from server.archive import rules as archive
 from server.captions import rules as captions
 from server.interpretation import rules as interpretation
 from server.live import rules as live
@@ -24,6 +25,7 @@ DOMAINS = {
     "streams": streams,
     "organising": organising,
     "interpretation": interpretation,
+    "archive": archive,
 }
 
 

@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute, Route
 
 from server.agenda.models import MaterialKind
 from server.agenda.rules import can_edit_programme_parts, can_read_delegate_materials
+from server.archive.archive import opens_delegate_materials
 from server.errors import Conflict, FieldErrors, InvalidInput, NotFound
 from server.i18n import gettext as _
 from server.organising.materials import (
@@ -117,12 +118,16 @@ async def move(request: Request, page: SessionPage) -> Response:
 
 
 async def material(request: Request) -> Response:
-    """One material: a file as a download, a link as a redirect; one marked for delegates only to them."""
+    """One material: a file as a download, a link as a redirect; one marked for delegates only to them, and to
+    everyone once the session has ended and its archive is published."""
     async with database(request).session() as db:
         event = await event_of(db, request)
         found = await material_of(db, event=event, material_id=request.path_params["material_id"])
         actor = await current_actor(request, db, event)
-    if found.delegates_only and not allows(actor, can_read_delegate_materials, event):
+        restricted = found.delegates_only and not allows(actor, can_read_delegate_materials, event)
+        if restricted:  # a published archive opens them to everyone after the session (server/archive)
+            restricted = not await opens_delegate_materials(db, session_id=found.session_id)
+    if restricted:
         if actor.account is None:  # perhaps a delegate who has not signed in on this browser
             return sign_in_redirect(request)
         raise NotFound(_("There is no such material in this event."))
