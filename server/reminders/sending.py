@@ -162,7 +162,9 @@ async def _claim(db: AsyncSession, *, reminder_id: int, start: dt.datetime) -> b
     return bool(result.rowcount == 1)
 
 
-async def send_due(db: AsyncSession, *, links: Links, now: dt.datetime | None = None) -> tuple[list[int], list[PushMessage]]:
+async def send_due(
+    db: AsyncSession, *, links: Links, now: dt.datetime | None = None
+) -> tuple[list[int], list[PushMessage]]:
     """Claims and mails every due reminder; returns the reminders claimed and the notifications to push."""
     now = now or utcnow()
     due = await due_reminders(db, now=now)
@@ -243,7 +245,9 @@ class ReminderScheduler:
                 answers = await asyncio.gather(
                     *(push(client, message, vapid=vapid, subject=self.subject) for message in messages)
                 )
-            gone = [message.subscription_id for message, status in zip(messages, answers, strict=True) if status in GONE]
+            gone = [
+                message.subscription_id for message, status in zip(messages, answers, strict=True) if status in GONE
+            ]
             sent.pushes = sum(1 for status in answers if 200 <= status < 300)
             if gone:
                 await begin_write(db)

@@ -31,7 +31,9 @@ def b64url(data: bytes) -> str:
 def unb64url(text: str) -> bytes:
     """Decodes base64url with or without padding; raises ValueError on anything else."""
     cleaned = text.strip()
-    if not cleaned or any(char not in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=" for char in cleaned):
+    if not cleaned or any(
+        char not in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=" for char in cleaned
+    ):
         raise ValueError("not base64url")
     return base64.urlsafe_b64decode(cleaned.rstrip("=") + "=" * (-len(cleaned.rstrip("=")) % 4))
 

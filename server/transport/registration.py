@@ -44,7 +44,6 @@ from server.registration.services import (
 from server.registration.translations import translated
 from server.reminders.services import alarm_minutes, reminders_of
 from server.transport import backoffice_registration, organiser, picks, speakers
-from server.transport.reminder_pages import reminder_label
 from server.transport.auth import checked_form, client_ip, current_account, form_text
 from server.transport.context import (
     database,
@@ -58,6 +57,7 @@ from server.transport.context import (
 )
 from server.transport.labels import attendance_labels, choice_labels, status_labels
 from server.transport.notices import Notice, leave_notice
+from server.transport.reminder_pages import reminder_label
 from server.transport.rendering import render
 from server.transport.signin_prompt import sign_in_prompt
 from server.transport.urls import SiteUrls, path_for

@@ -89,7 +89,9 @@ async def test_reminder_set_on_its_page_shows_in_the_session_pages_link_and_my_r
     assert state["reminder"] == {"minutes": 30, "mail": True, "push": False}
     assert (state["text"], state["picked"]) == ("Reminder: 30 minutes before it starts", True)
     session_page = page(await client.get(f"/{slug}/sessions/{code}"))
-    assert session_page.xpath("//p[@data-reminder-url]/@data-reminder-url") == [f"/{slug}/sessions/{code}/reminder.json"]
+    assert session_page.xpath("//p[@data-reminder-url]/@data-reminder-url") == [
+        f"/{slug}/sessions/{code}/reminder.json"
+    ]
     assert session_page.xpath("//p[@data-reminder-url]/a/@href") == [f"/{slug}/sessions/{code}/reminder"]
     mine = page(await client.get(f"/{slug}/registration"))
     assert [" ".join(a.text_content().split()) for a in mine.xpath("//a[contains(@class, 'reminder-link')]")] == [
@@ -127,8 +129,14 @@ async def test_reminder_for_an_unpicked_session_is_refused_with_the_way_forward(
 @pytest.mark.parametrize(
     ("fields", "reason"),
     [
-        ({"minutes": "7", "mail": "yes"}, "Choose how long before the session to be reminded: 5, 15, 30 or 60 minutes."),
-        ({"minutes": "99999999999999999999", "mail": "yes"}, "Choose how long before the session to be reminded: 5, 15, 30 or 60 minutes."),
+        (
+            {"minutes": "7", "mail": "yes"},
+            "Choose how long before the session to be reminded: 5, 15, 30 or 60 minutes.",
+        ),
+        (
+            {"minutes": "99999999999999999999", "mail": "yes"},
+            "Choose how long before the session to be reminded: 5, 15, 30 or 60 minutes.",
+        ),
         ({"minutes": "15"}, "Choose at least one way to be reminded: by mail or by a notification."),
     ],
 )
@@ -177,9 +185,7 @@ async def test_mail_goes_once_at_its_time_in_the_recipients_language(database, p
         account.language, account.time_zone = "ja", "Asia/Tokyo"
         db.add(account)
         await db.commit()
-    session = await change_session(
-        database, picked.session.id, translations={"ja": {"title": "文化遺産の対話"}}
-    )
+    session = await change_session(database, picked.session.id, translations={"ja": {"title": "文化遺産の対話"}})
     await remind(database, picked, minutes=15)
     sender = scheduler(database)
     email = picked.delegate.account.email
@@ -241,7 +247,10 @@ async def test_moved_session_moves_its_reminder(database, picked):
     sender = scheduler(database)
     old_start = picked.session.start
     later = await change_session(
-        database, picked.session.id, start=old_start + dt.timedelta(hours=2), end=picked.session.end + dt.timedelta(hours=2)
+        database,
+        picked.session.id,
+        start=old_start + dt.timedelta(hours=2),
+        end=picked.session.end + dt.timedelta(hours=2),
     )
 
     at_old_time = await sender.tick(now=old_start - dt.timedelta(minutes=20))
