@@ -16,15 +16,14 @@ from server.app import site_routes
 from server.db import Database
 from server.mail.models import OutboxMail
 from server.registration.models import Registration, SessionChoice
-from server.registration.roles import actor_in
 from server.reminders.models import Reminder
 from server.reminders.sending import ReminderScheduler
-from server.reminders.services import set_reminder
 from server.transport.urls import RoutePaths, SiteUrls
 from tests.support import factories
 from tests.support.factories import ONLINE
 from tests.support.html import page, text_of
 from tests.support.http import as_person, post
+from tests.support.reminders import remind
 
 pytestmark = pytest.mark.integration
 BOTH_BACKENDS = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
@@ -41,23 +40,6 @@ async def mails_to(database: Database, email: str) -> list[OutboxMail]:
     async with database.session() as db:
         rows = await db.exec(select(OutboxMail).where(OutboxMail.recipient == email).order_by(col(OutboxMail.id)))
         return list(rows.all())
-
-
-async def remind(database: Database, picked, session: Session | None = None, *, minutes: int = 15, **channels):
-    """The delegate's reminder, set through the service as the form sets it."""
-    session = session or picked.session
-    async with database.session() as db:
-        account = await db.get_one(Account, picked.delegate.account.id)
-        actor = await actor_in(db, account=account, event=picked.event)
-        return await set_reminder(
-            db,
-            actor=actor,
-            event=picked.event,
-            code=session.code,
-            minutes=minutes,
-            by_mail=channels.get("by_mail", True),
-            by_push=channels.get("by_push", False),
-        )
 
 
 async def change_session(database: Database, session_id: int, **values) -> Session:
@@ -211,7 +193,7 @@ async def test_two_processes_racing_send_each_reminder_once(database, settings, 
             for n in range(6)
         ]
     for person in people:
-        await remind(database, type(picked)(picked.event, picked.session, picked.unpicked, person))
+        await remind(database, picked, person=person)
     other_process = Database(settings.database_url)
     now = picked.session.start - dt.timedelta(minutes=10)
 

@@ -11,11 +11,12 @@ from sqlmodel import col, select
 
 from server.reminders.models import PushSubscription
 from server.reminders.services import MAX_PUSH_SUBSCRIPTIONS
-from tests.reminders.test_reminders import SITE, remind, scheduler
+from tests.reminders.test_reminders import SITE, scheduler
 from tests.support.html import page
 from tests.support.http import as_person, post
 from tests.support.ports import free_port
 from tests.support.push_service import PushService
+from tests.support.reminders import remind
 
 pytestmark = pytest.mark.integration
 BOTH_BACKENDS = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
@@ -86,9 +87,15 @@ async def test_push_service_saying_gone_deletes_that_subscription_only(client, d
     ("change", "reason"),
     [
         ({"endpoint": "javascript:alert(1)"}, "This browser's notification address is not one Podium can use."),
-        ({"endpoint": "http://127.0.0.1/" + "x" * 1000}, "This browser's notification address is not one Podium can use."),
+        (
+            {"endpoint": "http://127.0.0.1/" + "x" * 1000},
+            "This browser's notification address is not one Podium can use.",
+        ),
         ({"p256dh": "bm90IGEga2V5"}, "This browser's notification keys are not ones Podium can use."),
-        ({"p256dh": "BA" + "A" * 85}, "This browser's notification keys are not ones Podium can use."),  # not on the curve
+        (
+            {"p256dh": "BA" + "A" * 85},
+            "This browser's notification keys are not ones Podium can use.",
+        ),  # not on the curve
         ({"auth": "c2hvcnQ"}, "This browser's notification keys are not ones Podium can use."),
         ({"auth": "not base64!"}, "This browser's notification keys are not ones Podium can use."),
     ],
@@ -98,7 +105,9 @@ async def test_bad_subscription_is_refused_with_a_reason_and_nothing_stored(
 ):
     as_person(client, picked.delegate)
 
-    refused = await post(client, f"/{picked.event.slug}/push/subscriptions", push_service.browser("x").fields() | change)
+    refused = await post(
+        client, f"/{picked.event.slug}/push/subscriptions", push_service.browser("x").fields() | change
+    )
 
     assert (refused.status_code, refused.json()) == (400, {"error": reason})
     assert await endpoints(database) == []
