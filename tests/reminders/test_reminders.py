@@ -12,28 +12,18 @@ from sqlmodel import col, delete, select
 
 from server.accounts.models import Account
 from server.agenda.models import Session
-from server.app import site_routes
 from server.db import Database
 from server.mail.models import OutboxMail
 from server.registration.models import Registration, SessionChoice
 from server.reminders.models import Reminder
-from server.reminders.sending import ReminderScheduler
-from server.transport.urls import RoutePaths, SiteUrls
 from tests.support import factories
 from tests.support.factories import ONLINE
 from tests.support.html import page, text_of
 from tests.support.http import as_person, post
-from tests.support.reminders import remind
+from tests.support.reminders import SITE, remind, scheduler
 
 pytestmark = pytest.mark.integration
 BOTH_BACKENDS = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
-SITE = "https://podium.example"
-
-
-def scheduler(database: Database) -> ReminderScheduler:
-    return ReminderScheduler(
-        database, links=SiteUrls(RoutePaths(site_routes()), SITE), subject="mailto:podium@example.org"
-    )
 
 
 async def mails_to(database: Database, email: str) -> list[OutboxMail]:

@@ -11,12 +11,11 @@ from sqlmodel import col, select
 
 from server.reminders.models import PushSubscription
 from server.reminders.services import MAX_PUSH_SUBSCRIPTIONS
-from tests.reminders.test_reminders import SITE, scheduler
 from tests.support.html import page
 from tests.support.http import as_person, post
 from tests.support.ports import free_port
 from tests.support.push_service import PushService
-from tests.support.reminders import remind
+from tests.support.reminders import SITE, remind, scheduler
 
 pytestmark = pytest.mark.integration
 BOTH_BACKENDS = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)

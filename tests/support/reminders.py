@@ -7,13 +7,25 @@ from dataclasses import dataclass
 
 from server.accounts.models import Account
 from server.agenda.models import Session
+from server.app import site_routes
 from server.db import Database
 from server.events.models import Event
 from server.registration.roles import actor_in
 from server.reminders.models import Reminder
+from server.reminders.sending import ReminderScheduler
 from server.reminders.services import set_reminder
+from server.transport.urls import RoutePaths, SiteUrls
 from tests.support import factories
 from tests.support.factories import ONLINE, Person
+
+SITE = "https://podium.example"  # the base address the scheduler's mails and notifications link to
+
+
+def scheduler(database: Database) -> ReminderScheduler:
+    """An app process's reminder loop, ticked by the test with the time it chooses."""
+    return ReminderScheduler(
+        database, links=SiteUrls(RoutePaths(site_routes()), SITE), subject="mailto:podium@example.org"
+    )
 
 
 @dataclass
