@@ -3,6 +3,7 @@ feed's alarms. Permissions here: a reminder is a delegate's, for a session on th
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -158,11 +159,30 @@ async def alarm_minutes(db: AsyncSession, *, registration: Registration) -> dict
     return {session_id: minutes or DEFAULT_MINUTES for session_id, minutes in rows.all()}
 
 
+def _internal_host(host: str) -> bool:
+    """An address of this machine or its private network, which no browser's push service has."""
+    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return not address.is_global
+
+
 def checked_endpoint(endpoint: str, *, allow_http: bool) -> str:
-    """A push service's address as a browser gave it: https (plain http only where the site allows it, in tests)."""
-    parts = urlsplit(endpoint.strip())
+    """A push service's address as a browser gave it: public https. ``allow_http`` (outside production, for a
+    test's push service on this machine) also lets plain http and local addresses through."""
+    try:
+        parts = urlsplit(endpoint.strip())
+        scheme, host = parts.scheme, parts.hostname or ""
+        parts.port  # noqa: B018 -- raises ValueError on a port that is not a number
+    except ValueError:  # a broken IPv6 literal or port
+        scheme, host = "", ""
     schemes = {"https", "http"} if allow_http else {"https"}
-    if len(endpoint) > MAX_ENDPOINT or parts.scheme not in schemes or not parts.hostname:
+    if len(endpoint) > MAX_ENDPOINT or scheme not in schemes or not host:
+        raise InvalidInput(_("This browser's notification address is not one Podium can use."))
+    if not allow_http and _internal_host(host):
         raise InvalidInput(_("This browser's notification address is not one Podium can use."))
     return endpoint.strip()
 

@@ -9,8 +9,9 @@ import datetime as dt
 import pytest
 from sqlmodel import col, select
 
+from server.errors import InvalidInput
 from server.reminders.models import PushSubscription
-from server.reminders.services import MAX_PUSH_SUBSCRIPTIONS
+from server.reminders.services import MAX_PUSH_SUBSCRIPTIONS, checked_endpoint
 from tests.support.html import page
 from tests.support.http import as_person, post
 from tests.support.ports import free_port
@@ -147,3 +148,28 @@ async def test_sites_vapid_key_is_made_once_and_kept(client, database, picked):
     ]
 
     assert keys[0] == keys[1] and len(keys[0]) == 87  # a P-256 public key, base64url
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "http://push.example.org/a",  # push services speak https
+        "https://127.0.0.1/a",
+        "https://10.1.2.3/a",
+        "https://[::1]/a",
+        "https://localhost/a",
+        "https://[not-an-address/a",
+        "https://push.example.org:port/a",
+    ],
+)
+def test_production_takes_only_public_https_push_services(endpoint):
+    with pytest.raises(InvalidInput) as refused:
+        checked_endpoint(endpoint, allow_http=False)
+
+    assert refused.value.message == "This browser's notification address is not one Podium can use."
+
+
+def test_production_takes_a_browsers_real_push_service():
+    endpoint = "https://push.example.org/send/abc:def"
+
+    assert checked_endpoint(endpoint, allow_http=False) == endpoint
