@@ -30,6 +30,7 @@ from server.transport.notices import Notice, leave_notice
 from server.transport.rendering import render
 from server.transport.signin_prompt import sign_in_prompt
 from server.transport.urls import path_for
+from server.transport.zones import shown_zone
 from web import STATIC_DIR
 
 SERVICE_WORKER = STATIC_DIR / "sw.js"
@@ -74,9 +75,12 @@ async def reminder_page(request: Request) -> Response:
         vapid = await site_vapid_key(db) if state.picked else None
         browsers = await push_subscription_count(db, account_id=account.id or 0)
     reminder = state.reminder
+    zone = shown_zone(request, event, account)
     context: dict[str, Any] = {
         "event": event,
         "session": state.session,
+        "start": state.session.start.astimezone(zone),
+        "zone": zone,
         "state": state,
         "reminder": reminder,
         "minutes_choices": REMINDER_MINUTES,

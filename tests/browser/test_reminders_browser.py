@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from server.db import Database
+from tests.support.artefacts import artefact_dir
 from tests.support.browser import assert_accessible, signed_in_page
 from tests.support.reminders import picked_session, remind
 from tests.support.servers import LiveServer
@@ -39,6 +40,9 @@ async def test_service_worker_registers_from_podiums_origin_and_the_reminder_sho
     await page.locator(".push-on").wait_for(state="visible")
     assert await page.locator(".reminder-status").inner_text() == "Reminder: 30 minutes before it starts"
     await assert_accessible(page)
+    await page.set_viewport_size({"width": 320, "height": 700})  # the narrowest phone: nothing scrolls sideways
+    assert await page.evaluate("document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth") == 0
+    await page.screenshot(path=str(artefact_dir("screenshots") / "reminder-phone.png"), full_page=True)
 
     await page.goto(f"{base}/{demo_event}/sessions/{session.code}")
     link = page.locator(".reminder-link[data-reminded='yes'] a")
