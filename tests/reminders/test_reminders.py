@@ -12,6 +12,7 @@ from sqlmodel import col, delete, select
 
 from server.accounts.models import Account
 from server.agenda.models import Session
+from server.app import create_app
 from server.db import Database
 from server.mail.models import OutboxMail
 from server.registration.models import Registration, SessionChoice
@@ -176,7 +177,7 @@ async def test_mail_goes_once_at_its_time_in_the_recipients_language(database, p
 
 
 @BOTH_BACKENDS
-async def test_two_processes_racing_send_each_reminder_once(database, settings, picked):
+async def test_two_app_processes_racing_send_each_reminder_once(database, settings, picked):
     async with database.session() as db:
         people = [
             await factories.person(db, picked.event, f"Racer {n}", attendance=ONLINE, sessions=(picked.session,))
@@ -184,18 +185,24 @@ async def test_two_processes_racing_send_each_reminder_once(database, settings, 
         ]
     for person in people:
         await remind(database, picked, person=person)
-    other_process = Database(settings.database_url)
+    engines = [Database(settings.database_url) for _ in range(2)]  # each app process has its own connections
+    loops = [create_app(settings, own, deliver_mail=False).state.services.reminder_scheduler for own in engines]
     now = picked.session.start - dt.timedelta(minutes=10)
 
     try:
-        first, second = await asyncio.gather(scheduler(database).tick(now=now), scheduler(other_process).tick(now=now))
+        rounds = [await asyncio.gather(*(loop.tick(now=now) for loop in loops)) for _ in range(3)]
     finally:
-        await other_process.dispose()
+        for own in engines:
+            await own.dispose()
 
+    first, second = rounds[0]
     assert sorted(first.mails + second.mails) == sorted(set(first.mails + second.mails))
     assert len(first.mails) + len(second.mails) == 6
+    assert [sent.mails for later in rounds[1:] for sent in later] == [[], [], [], []]
     for person in people:
-        assert len(await mails_to(database, person.account.email)) == 1
+        (mail,) = await mails_to(database, person.account.email)
+        assert mail.subject == f"In 15 minutes: {picked.session.title}"
+        assert f"{settings.base_url}/{picked.event.slug}/sessions/{picked.session.code}/reminder" in mail.body
 
 
 async def test_cancelled_session_and_dropped_pick_send_nothing(database, picked):
