@@ -114,7 +114,7 @@ async def set_reminder(
             raise Conflict(_("You have as many reminders as Podium keeps for one person: remove one first."))
         reminder = Reminder(event_id=event.id or 0, registration_id=registration.id or 0, session_id=session.id or 0)
     if reminder.minutes != minutes:
-        reminder.sent_for = None  # an earlier time is a new reminder, even if the last one went out
+        reminder.sent_for = None  # a changed time is a new reminder, even if the last one went out
     reminder.minutes = minutes
     reminder.by_mail = by_mail
     reminder.by_push = by_push
