@@ -56,16 +56,24 @@ def _hkdf(salt: bytes, ikm: bytes, info: bytes, length: int) -> bytes:
     return hmac.new(prk, info + b"\x01", hashlib.sha256).digest()[:length]
 
 
-def encrypt(payload: bytes, *, p256dh: str, auth: str, salt: bytes | None = None) -> bytes:
+def encrypt(
+    payload: bytes,
+    *,
+    p256dh: str,
+    auth: str,
+    salt: bytes | None = None,
+    sender: ec.EllipticCurvePrivateKey | None = None,
+) -> bytes:
     """The body of a push message: the ``aes128gcm`` header (salt, record size, our ephemeral public key) and one
-    record holding ``payload``, readable only with the browser's private key and authentication secret."""
+    record holding ``payload``, readable only with the browser's private key and authentication secret. ``salt``
+    and ``sender`` are random for every message; a test gives RFC 8291's to check its example."""
     receiver = browser_key(p256dh)
     auth_secret = unb64url(auth)
     if len(auth_secret) != AUTH_SECRET_BYTES:
         raise ValueError("an authentication secret has 16 bytes")
     if len(payload) > RECORD_SIZE - 17 - 86:  # one record: its tag, the delimiter and the header fit in 4096
         raise ValueError("the payload is too long for one record")
-    sender = ec.generate_private_key(ec.SECP256R1())
+    sender = sender or ec.generate_private_key(ec.SECP256R1())
     sender_public = public_bytes(sender.public_key())
     receiver_public = public_bytes(receiver)
     shared = sender.exchange(ec.ECDH(), receiver)
