@@ -243,6 +243,16 @@ async def test_moved_session_moves_its_reminder(database, picked):
     assert len(await mails_to(database, picked.delegate.account.email)) == 2
 
 
+async def test_late_reminder_goes_at_once_but_never_once_the_session_has_started(database, picked):
+    await remind(database, picked, minutes=60)
+    sender = scheduler(database)
+
+    started = await sender.tick(now=picked.session.start)
+    just_before = await sender.tick(now=picked.session.start - dt.timedelta(seconds=30))
+
+    assert (len(started.mails), len(just_before.mails)) == (0, 1)
+
+
 async def test_push_only_reminder_sends_no_mail(database, picked):
     await remind(database, picked, by_mail=False, by_push=True)
 
