@@ -17,6 +17,7 @@ from server.mail.delivery import run_delivery
 from server.ops import health, metrics
 from server.ops.logging import RequestIdMiddleware
 from server.rate_limits import installation_buckets
+from server.reminders.sending import ReminderScheduler
 from server.settings import Settings
 from server.streams.relay_control import HttpRelayControl
 from server.transport import (
@@ -45,6 +46,7 @@ from server.transport import (
     programme_parts,
     recordings,
     registration,
+    reminder_pages,
     replay_player,
     staff,
     styleguide,
@@ -96,6 +98,7 @@ def site_routes() -> list[BaseRoute]:
         *channel_plans.routes,
         *recordings.routes,
         *archive_pages.routes,
+        *reminder_pages.routes,
         *pages.routes,
     ]
 
@@ -115,8 +118,9 @@ def create_app(
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         delivery = asyncio.create_task(run_delivery(database, settings)) if deliver_mail else None
         scheduling = asyncio.create_task(services.recording_scheduler.run())
+        reminding = asyncio.create_task(services.reminder_scheduler.run()) if services.reminder_scheduler else None
         yield
-        for task in (delivery, scheduling):
+        for task in (delivery, scheduling, reminding):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -143,6 +147,9 @@ def create_app(
         database=database,
         rate_limits=installation_buckets(settings.redis_url, database_url=settings.database_url),
         relay_control=HttpRelayControl(settings.relay_url, settings.secret_key) if settings.relay_url else None,
+    )
+    services.reminder_scheduler = ReminderScheduler(
+        database, links=SiteUrls(RoutePaths(routes), settings.base_url), subject=reminder_pages.vapid_subject(settings)
     )
     app.state.services = services
     return app

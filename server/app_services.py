@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from server.broadcast import Broadcaster, NullBroadcaster
 from server.db import Database
 from server.rate_limits import TokenBuckets
+from server.reminders.sending import ReminderScheduler
 from server.settings import Settings
 from server.streams.relay_control import RelayControl
 from server.streams.scheduler import RecordingScheduler
@@ -39,6 +40,8 @@ class Services:
     event_stamps: EventStamps | None = None
     # Starts scheduled recordings through whichever relay control is set when their time comes.
     recording_scheduler: RecordingScheduler = field(init=False)
+    # Sends due reminders by mail and Web Push (server/reminders/sending.py); the app sets it with the site's links.
+    reminder_scheduler: ReminderScheduler | None = None
 
     def __post_init__(self) -> None:
         self.recording_scheduler = RecordingScheduler(self.database, lambda: self.relay_control)

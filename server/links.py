@@ -26,6 +26,10 @@ class Links(Protocol):
         """The event's frab schedule, absolute."""
         ...
 
+    def reminder_page(self, event_slug: str, code: str) -> str:
+        """Where a delegate changes or removes their reminder before a session, absolute."""
+        ...
+
     def registration_page(self, event_slug: str) -> str:
         """A delegate's registration, absolute."""
         ...

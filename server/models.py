@@ -41,6 +41,7 @@ from server.registration.models import (
     RegistrationSettings,
     SessionChoice,
 )
+from server.reminders.models import PushKey, PushSubscription, Reminder
 from server.replays.models import Replay
 from server.streams.models import Recording, StreamKey
 
@@ -76,9 +77,12 @@ __all__ = [
     "ProgrammeRelease",
     "PollOption",
     "PollVote",
+    "PushKey",
+    "PushSubscription",
     "Question",
     "QuestionVote",
     "Recording",
+    "Reminder",
     "Replay",
     "Revocation",
     "Registration",

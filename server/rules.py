@@ -14,6 +14,7 @@ from server.live import rules as live
 from server.organising import rules as organising
 from server.permissions import RULES, Rule
 from server.registration import rules as registration
+from server.reminders import rules as reminders
 from server.streams import rules as streams
 
 DOMAINS = {
@@ -26,6 +27,7 @@ DOMAINS = {
     "organising": organising,
     "interpretation": interpretation,
     "archive": archive,
+    "reminders": reminders,
 }
 
 

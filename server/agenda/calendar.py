@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import icalendar
 
@@ -36,7 +36,18 @@ def description(view: SessionView) -> str:
     return "\n\n".join(part for part in parts if part)
 
 
-def session_component(view: SessionView, programme: Programme, *, links: Links, stamp: dt.datetime) -> icalendar.Event:
+def alarm(view: SessionView, minutes: int) -> icalendar.Alarm:
+    """A calendar application's own reminder, ``minutes`` before the session starts."""
+    component = icalendar.Alarm()
+    component.add("action", "DISPLAY")
+    component.add("description", localised(view.session, "title"))
+    component.add("trigger", dt.timedelta(minutes=-minutes))
+    return component
+
+
+def session_component(
+    view: SessionView, programme: Programme, *, links: Links, stamp: dt.datetime, alarm_minutes: int | None = None
+) -> icalendar.Event:
     event = programme.event
     component = icalendar.Event()
     component.add("uid", session_uid(view))
@@ -60,6 +71,8 @@ def session_component(view: SessionView, programme: Programme, *, links: Links, 
     if view.session.modified_at is not None:
         component.add("last-modified", view.session.modified_at.astimezone(dt.UTC).replace(microsecond=0))
     component.add("status", "CANCELLED" if view.session.cancelled else "CONFIRMED")
+    if alarm_minutes is not None and not view.session.cancelled:
+        component.add_component(alarm(view, alarm_minutes))
     return component
 
 
@@ -71,6 +84,7 @@ def build_calendar(
     feed: bool,
     now: dt.datetime | None = None,
     name: str = "",
+    alarms: Mapping[int, int] | None = None,
 ) -> icalendar.Calendar:
     event = programme.event
     stamp = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
@@ -85,7 +99,8 @@ def build_calendar(
         if event.description:
             calendar.add("x-wr-caldesc", localised(event, "description"))
     for view in views:
-        calendar.add_component(session_component(view, programme, links=links, stamp=stamp))
+        minutes = alarms.get(view.session.id or 0) if alarms is not None else None
+        calendar.add_component(session_component(view, programme, links=links, stamp=stamp, alarm_minutes=minutes))
     calendar.add_missing_timezones(first_date=event.start_date - ZONE_MARGIN, last_date=event.end_date + ZONE_MARGIN)
     return calendar
 
@@ -101,7 +116,14 @@ def event_calendar(programme: Programme, *, links: Links, now: dt.datetime | Non
 
 
 def agenda_calendar(
-    programme: Programme, views: Iterable[SessionView], *, name: str, links: Links, now: dt.datetime | None = None
+    programme: Programme,
+    views: Iterable[SessionView],
+    *,
+    name: str,
+    links: Links,
+    now: dt.datetime | None = None,
+    alarms: Mapping[int, int] | None = None,
 ) -> bytes:
-    """A delegate's own picks, as a feed their calendar application subscribes to."""
-    return build_calendar(programme, views, links=links, feed=True, now=now, name=name).to_ical()
+    """A delegate's own picks, as a feed their calendar application subscribes to; ``alarms`` gives each session's
+    alarm, in minutes before its start (their reminder's, else the default: server/reminders)."""
+    return build_calendar(programme, views, links=links, feed=True, now=now, name=name, alarms=alarms).to_ical()

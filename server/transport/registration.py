@@ -42,6 +42,7 @@ from server.registration.services import (
     rotate_feed_token,
 )
 from server.registration.translations import translated
+from server.reminders.services import alarm_minutes, reminders_of
 from server.transport import backoffice_registration, organiser, picks, speakers
 from server.transport.auth import checked_form, client_ip, current_account, form_text
 from server.transport.context import (
@@ -56,6 +57,7 @@ from server.transport.context import (
 )
 from server.transport.labels import attendance_labels, choice_labels, status_labels
 from server.transport.notices import Notice, leave_notice
+from server.transport.reminder_pages import reminder_label
 from server.transport.rendering import render
 from server.transport.signin_prompt import sign_in_prompt
 from server.transport.urls import SiteUrls, path_for
@@ -234,6 +236,7 @@ async def registration_page(request: Request) -> Response:
         if registration is not None and registration.status == RegistrationStatus.confirmed:
             programme = await load_programme(db, event=event)
             chosen = await agenda_of(db, registration=registration)
+            reminders = await reminders_of(db, registration=registration)
             zone = shown_zone(request, event, account)
             context.update(
                 zone=zone,
@@ -241,6 +244,7 @@ async def registration_page(request: Request) -> Response:
                 agenda=[
                     (view, chosen[view.session.id or 0]) for view in programme.sessions if view.session.id in chosen
                 ],
+                reminder_labels={id_: reminder_label(reminders.get(id_)) for id_ in chosen},
                 feed=feed_urls(request, event, registration),
                 country=country_name(registration.country),
             )
@@ -357,9 +361,10 @@ async def agenda_feed(request: Request) -> Response:
         registration = await registration_by_feed_token(db, event=event, token=request.path_params["token"])
         programme = await load_programme(db, event=event)
         chosen = await agenda_of(db, registration=registration)
+        alarms = await alarm_minutes(db, registration=registration)
     views = [view for view in programme.sessions if view.session.id in chosen]
     name = _("{event}: my agenda").format(event=localised(event, "title"))
-    body = calendar.agenda_calendar(programme, views, name=name, links=SiteUrls.of(request))
+    body = calendar.agenda_calendar(programme, views, name=name, links=SiteUrls.of(request), alarms=alarms)
     # A secret address: no shared caches, and a rotated token stops working at once.
     return Response(body, media_type=CALENDAR_TYPE, headers={"cache-control": "private, no-cache"})
 

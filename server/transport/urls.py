@@ -124,6 +124,9 @@ class SiteUrls:
     def session_page(self, event_slug: str, code: str) -> str:
         return self.url("session", slug=event_slug, code=code)
 
+    def reminder_page(self, event_slug: str, code: str) -> str:
+        return self.url("reminder", slug=event_slug, code=code)
+
     def schedule_xml(self, event_slug: str) -> str:
         return self.url("schedule_xml", slug=event_slug)
 

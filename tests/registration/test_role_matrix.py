@@ -157,6 +157,14 @@ ROUTES: dict[str, str] = {
     "POST pick": "delegate, signing in first",
     "unpick": "delegate, signing in first",
     "participants": "participants",
+    # Reminders before a picked session (server/reminders): the form, its state for the cached session page, the
+    # browser's Web Push subscription, and the service worker.
+    "reminder": "signed in",
+    "reminder_save": "delegate, signing in first",
+    "reminder_state": "public",
+    "push_subscribe": "signed in",
+    "push_unsubscribe": "signed in",
+    "service_worker": "public",
     # The instance admins'.
     "admin_accounts": "instance admin",
     "admin_disable": "instance admin",
