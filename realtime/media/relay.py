@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+import av
 from aiortc import RTCPeerConnection, RTCRtpCodecCapability, RTCRtpSender, RTCSessionDescription
 
 from realtime.media.channels import Channel, channel_language
@@ -35,6 +36,7 @@ from realtime.media.internals import (
 )
 from realtime.media.offers import Offer, OfferError
 from realtime.media.playback import FilePlayback, PlaybackError, media_file, probe
+from realtime.media.recorder import RecordEverything, RecordSwitch, recorder_for
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +116,7 @@ class Peer:
 class Stream:
     """One session's stream: its pipelines outlive publishers, so viewers stay connected across a drop."""
 
-    def __init__(self, session_key: str, settings: RelaySettings) -> None:
+    def __init__(self, session_key: str, settings: RelaySettings, record_switch: RecordSwitch | None = None) -> None:
         self.session_key = session_key
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relay-encode")
         self.video = VideoPipeline(settings, self._executor)
@@ -123,6 +125,21 @@ class Stream:
         self.viewers: dict[str, Peer] = {}
         self.playback: FilePlayback | None = None
         self.created_at = time.monotonic()
+        self.recorder = recorder_for(
+            session_key, media_dir=settings.media_dir, switch=record_switch, request_keyframe=self.video.request_keyframe
+        )
+        if self.recorder is not None:
+            self.video.fanout.taps.append(self._record_video)
+            self.audio.fanout.taps.append(self.recorder.audio)
+
+    def _record_video(self, packet: av.Packet) -> None:
+        if self.recorder is not None:
+            self.recorder.video(packet, width=self.video.width, height=self.video.height)
+
+    def source_left(self) -> None:
+        """The publisher or the playback went and nothing else plays: the recording's segment closes."""
+        if self.recorder is not None and self.publisher is None and self.playback is None:
+            self.recorder.stop()
 
     def fanout(self, kind: str) -> Fanout:
         return self.video.fanout if kind == "video" else self.audio.fanout
@@ -149,6 +166,7 @@ class Stream:
         playback.stop()
         self.video.end_playback()
         self.audio.end_playback()
+        self.source_left()
         return True
 
     async def close(self) -> None:
@@ -157,11 +175,15 @@ class Stream:
         await self.video.close()
         await self.audio.close()
         self._executor.shutdown(wait=False, cancel_futures=True)
+        if self.recorder is not None:
+            await self.recorder.close()
 
 
 class Relay:
-    def __init__(self, settings: RelaySettings) -> None:
+    def __init__(self, settings: RelaySettings, *, record_switch: RecordSwitch | None = None) -> None:
+        """``record_switch`` says which sessions are recorded when ``settings.record`` (default: all)."""
         self.settings = settings
+        self.record_switch = (record_switch or RecordEverything()) if settings.record else None
         self.streams: dict[str, Stream] = {}
         self.channels: dict[str, Channel] = {}
         self.on_air: dict[str, str] = {}  # channel key -> account; kept while nobody is connected, until changed
@@ -177,13 +199,15 @@ class Relay:
     def _stream(self, session_key: str) -> Stream:
         stream = self.streams.get(session_key)
         if stream is None:
-            stream = self.streams[session_key] = Stream(session_key, self.settings)
+            stream = self.streams[session_key] = Stream(session_key, self.settings, self.record_switch)
         return stream
 
     def _channel(self, key: str) -> Channel:
         channel = self.channels.get(key)
         if channel is None:
-            channel = self.channels[key] = Channel(key, self.settings, functools.partial(self.on_air.get, key))
+            channel = self.channels[key] = Channel(
+                key, self.settings, functools.partial(self.on_air.get, key), record_switch=self.record_switch
+            )
         return channel
 
     def _all_viewers(self) -> list[Peer]:
@@ -319,9 +343,12 @@ class Relay:
             del channel.publishers[peer.account]
         channel.forget(peer.resource_id)
         channel.viewers.pop(peer.resource_id, None)
+        if not channel.publishers and channel.recorder is not None:
+            channel.recorder.stop()
         await _close_peer(peer)
         if channel.idle and self.channels.get(channel.key) is channel:
             del self.channels[channel.key]
+            await channel.close()
 
     def _check_viewer_limits(self, *, client_ip: str, account: str | None) -> None:
         settings = self.settings
@@ -371,6 +398,7 @@ class Relay:
             stream.publisher = None
             await stream.video.detach()
             await stream.audio.detach()
+            stream.source_left()
         stream.viewers.pop(peer.resource_id, None)
         await _close_peer(peer)
         await self._forget_if_idle(stream)
@@ -479,4 +507,5 @@ class Relay:
                     await _stop_ice(peer.pc)
                 with contextlib.suppress(Exception):
                     await self._drop_from_channel(channel, peer)
+            await channel.close()
         self.channels.clear()
