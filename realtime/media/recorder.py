@@ -152,6 +152,7 @@ class _Writer:
         self.bytes = 0
         self.segments = 0
         self.pending = 0
+        self._status: RecorderState | None = None  # the last one written
         self._number: int | None = None
         self._segment: _Segment | None = None
         self._thread = threading.Thread(target=self._run, name=f"relay-record-{name}", daemon=True)
@@ -186,7 +187,7 @@ class _Writer:
             state, message = argument
             if self.failure is None:
                 self._close(rename=True)
-                write_status_anyway(self.folder, state, message=message)
+                self._write_status(state, message)
             return
         if self.failure is not None:
             return
@@ -220,11 +221,14 @@ class _Writer:
         except Exception:
             container.close()
             raise
-        first = self.segments == 0
         self._segment = _Segment(container, path, video, audio)
         self.segments += 1
-        if first:
-            write_status_anyway(self.folder, RecorderState.recording)
+        if self._status != RecorderState.recording:
+            self._write_status(RecorderState.recording, "")
+
+    def _write_status(self, state: RecorderState, message: str) -> None:
+        self._status = state
+        write_status_anyway(self.folder, state, message=message)
 
     def _mux(self, kind: str, data: bytes, pts: int, keyframe: bool) -> None:
         segment = self._segment
@@ -266,7 +270,7 @@ class _Writer:
         if segment is not None:
             with contextlib.suppress(Exception):
                 segment.container.close()  # what was written stays, as a .part file
-        write_status_anyway(self.folder, state, message=message)
+        self._write_status(state, message)
 
 
 class Recorder:

@@ -19,7 +19,7 @@ from realtime.media.config import RelaySettings
 from realtime.media.relay import Relay
 from realtime.media.status import any_status, stream_status
 from server.streams.recording_files import RecorderState, read_status, recording_dir, segments
-from server.streams.tokens import PublishTokens, viewer_pass
+from server.streams.tokens import PublishTokens, interpreter_pass, viewer_pass
 from tests.media.clients import publish, video_frames, wait_connected, watch
 from tests.media.recordings import make_video
 from tests.media.synthetic import HEIGHT, WIDTH, PatternTrack, ToneTrack
@@ -108,3 +108,102 @@ async def test_a_publishers_stream_is_recorded_in_segments_that_decode(
     assert published - 2.0 <= total <= published + 1.0
     assert read_status(folder(settings)) is not None
     assert read_status(folder(settings))["state"] == RecorderState.stopped  # type: ignore[index]
+
+
+async def test_a_played_video_address_is_recorded_as_viewers_got_it(
+    live_client: httpx.AsyncClient, relay: Relay, settings: RelaySettings
+) -> None:
+    make_video(settings.media_dir / "address.mp4", seconds=4.0)
+    viewer = await watch(live_client, WHEP, pass_for("delegate"), kinds=("video", "audio"))
+    await wait_connected(viewer.pc)
+
+    playback = await relay.play(SESSION, "address.mp4")
+    seen = await video_frames(viewer.tracks["video"], seconds=3)
+    await asyncio.wait_for(playback.finished.wait(), timeout=15)
+    await viewer.close()
+    await wait_for(lambda: SESSION not in relay.streams)
+
+    found = segments(folder(settings))
+    assert seen and found
+    assert all(segment.complete and segment.ext == "webm" for segment in found)
+    decoded = [decode(segment.path) for segment in found]
+    assert {part.size for part in decoded} == {(320, 240)}
+    assert sum(part.video_frames for part in decoded) >= 90  # 4 s at 30 fps, less what led to the first keyframe
+    assert sum(part.audio_frames for part in decoded) >= 100
+    assert 3.0 <= sum(part.seconds for part in decoded) <= 5.0
+
+
+async def test_an_interpretation_channel_is_recorded_as_audio_only(
+    live_client: httpx.AsyncClient, relay: Relay, settings: RelaySettings
+) -> None:
+    key = "12_ja"
+    relay.set_on_air(key, "a1")
+    token = interpreter_pass(SECRET, key, "a1", expires_at=int(time.time()) + 300)
+    interpreter = await publish(live_client, f"/whip/{key}", token, ToneTrack(600))
+    await wait_connected(interpreter.pc)
+    await asyncio.sleep(8)
+    assert any_status(relay, key).recording == "recording"
+    await interpreter.close()
+    await wait_for(lambda: key not in relay.channels)
+
+    found = segments(folder(settings, key))
+    assert len(found) >= 2
+    decoded = [decode(segment.path) for segment in found]
+    assert all(part.video_frames == 0 for part in decoded)
+    assert sum(part.audio_frames for part in decoded) >= 300  # 50 Opus frames a second
+    assert 6.0 <= sum(part.seconds for part in decoded) <= 9.0
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 1 MiB tmpfs as the media folder: it fills within seconds of recording."""
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+async def test_a_full_disk_stops_the_recording_with_a_status_and_viewers_go_on(
+    tiny_disk: Path, tokens: PublishTokens, tmp_path: Path
+) -> None:
+    from realtime.media.app import create_relay_app  # noqa: PLC0415
+    from realtime.media.policy import signed_policy  # noqa: PLC0415
+    from tests.support.ports import free_port  # noqa: PLC0415
+    import uvicorn  # noqa: PLC0415
+
+    settings = RelaySettings(
+        secret_key=SECRET, host_addresses=("127.0.0.1",), connect_timeout=10.0, media_dir=tiny_disk, record=True
+    )
+    app = create_relay_app(settings, policy=signed_policy(SECRET, tokens))
+    relay: Relay = app.state.media.relay
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    serving = asyncio.create_task(server.serve())
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=20) as client:
+            while not server.started:
+                await asyncio.sleep(0.02)
+            publisher = await publish(client, WHIP, tokens.token(SESSION), PatternTrack(), ToneTrack(440))
+            viewer = await watch(client, WHEP, pass_for("delegate"))
+            await wait_connected(viewer.pc)
+            await wait_for(lambda: stream_status(relay, SESSION).recording == "disk_full", timeout=40)
+
+            status = stream_status(relay, SESSION)
+            after = await video_frames(viewer.tracks["video"], seconds=3)
+            assert len(after) >= 30  # the stream goes on
+            assert stream_status(relay, SESSION).live
+            assert "disk is full" in status.recording_message
+            on_disk = json.loads((recording_dir(tiny_disk, SESSION) / "status.json").read_text())
+            assert on_disk["state"] == RecorderState.disk_full
+            assert "disk is full" in on_disk["message"]
+            written = segments(recording_dir(tiny_disk, SESSION))
+            assert written and decode(written[0].path).video_frames > 0  # what was written before stays playable
+            for peer in (publisher, viewer):
+                await peer.close()
+    finally:
+        await relay.close()
+        server.should_exit = True
+        await serving
