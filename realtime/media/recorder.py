@@ -59,7 +59,10 @@ SWITCH_CHECK_EVERY = 1.0  # seconds between looks at the record switch while pac
 SWITCH_CACHE_SECONDS = 2.0  # how long a relay trusts the SessionArchive.record it read
 MAX_BACKLOG = 2000  # packets waiting for the writer thread; beyond, the disk is too slow and the recording stops
 CLUSTER_MS = "1000"  # WebM clusters of one second: a crash loses at most the cluster being written
-MP4_FLAGS = "frag_keyframe+empty_moov+default_base_moof"  # fragmented: a crash leaves a playable file
+# Fragmented MP4, a fragment a second: a crash leaves a playable file. The moov waits for the first packet, whose
+# SPS and PPS it needs (the publisher sends them in band).
+MP4_FLAGS = "empty_moov+delay_moov+default_base_moof"
+MP4_FRAGMENT_US = "1000000"
 
 
 class RecordSwitch(Protocol):
@@ -102,6 +105,18 @@ class StoredRecordSwitch:
             self._cached.clear()
         self._cached[session_id] = (enabled, now)
         return enabled
+
+
+def h264_keyframe(data: bytes) -> bool:
+    """Whether an Annex B access unit (aiortc's depayloaded H.264) holds an IDR slice."""
+    start = 0
+    while True:
+        found = data.find(b"\x00\x00\x01", start)
+        if found < 0 or found + 3 >= len(data):
+            return False
+        if data[found + 3] & 0x1F == 5:
+            return True
+        start = found + 3
 
 
 def wall_ms() -> int:
@@ -209,7 +224,7 @@ class _Writer:
         ext = "mp4" if spec.video == "h264" else "webm"
         path = self.folder / segment_name(spec.start_ms, self._next_number(), ext)
         if ext == "mp4":
-            options = {"movflags": MP4_FLAGS, "flush_packets": "1"}
+            options = {"movflags": MP4_FLAGS, "frag_duration": MP4_FRAGMENT_US, "flush_packets": "1"}
         else:
             options = {"cluster_time_limit": CLUSTER_MS, "flush_packets": "1"}
         container = av.open(str(path), "w", format=ext, options=options)
@@ -385,6 +400,9 @@ class Recorder:
         """A video packet as viewers get it (or, with ``codec="h264"``, a publisher's own H.264 frame)."""
         try:
             if codec != self.video_codec or packet.pts is None or not self._accepting():
+                return
+            if not width:  # the size is not known yet (an H.264 publisher's first frame is not decoded yet)
+                self._ask_keyframe(time.monotonic())
                 return
             now = time.monotonic()
             self._video_seen_at = now

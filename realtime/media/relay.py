@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import av
-from aiortc import RTCPeerConnection, RTCRtpCodecCapability, RTCRtpSender, RTCSessionDescription
+from aiortc import RTCPeerConnection, RTCRtpCodecCapability, RTCRtpReceiver, RTCRtpSender, RTCSessionDescription
 
 from realtime.media.channels import Channel, channel_language
 from realtime.media.config import RelaySettings
@@ -33,10 +33,11 @@ from realtime.media.internals import (
     route_keyframe_requests,
     send_picture_loss,
     tap_encoded_frames,
+    tee_encoded_frames,
 )
 from realtime.media.offers import Offer, OfferError
 from realtime.media.playback import FilePlayback, PlaybackError, media_file, probe
-from realtime.media.recorder import RecordEverything, RecordSwitch, recorder_for
+from realtime.media.recorder import RecordEverything, RecordSwitch, h264_keyframe, recorder_for
 
 logger = logging.getLogger(__name__)
 
@@ -126,8 +127,9 @@ class Stream:
         self.playback: FilePlayback | None = None
         self.created_at = time.monotonic()
         self.recorder = recorder_for(
-            session_key, media_dir=settings.media_dir, switch=record_switch, request_keyframe=self.video.request_keyframe
+            session_key, media_dir=settings.media_dir, switch=record_switch, request_keyframe=self._recording_keyframe
         )
+        self.h264_receiver: RTCRtpReceiver | None = None  # an H.264 publisher's, asked for keyframes to record
         if self.recorder is not None:
             self.video.fanout.taps.append(self._record_video)
             self.audio.fanout.taps.append(self.recorder.audio)
@@ -135,6 +137,24 @@ class Stream:
     def _record_video(self, packet: av.Packet) -> None:
         if self.recorder is not None:
             self.recorder.video(packet, width=self.video.width, height=self.video.height)
+
+    def _recording_keyframe(self) -> None:
+        recorder = self.recorder
+        if recorder is not None and recorder.video_codec == "h264" and self.h264_receiver is not None:
+            send_picture_loss(self.h264_receiver)
+        else:
+            self.video.request_keyframe()
+
+    def record_publisher_frame(self, codec: str, data: bytes, timestamp: int) -> None:
+        """An H.264 publisher's own frame, for the recording (viewers get it transcoded to VP8)."""
+        recorder = self.recorder
+        if recorder is None or codec != "H264" or not data or self.playback is not None:
+            return
+        recorder.video_codec = "h264"
+        packet = av.Packet(data)
+        packet.pts = self.video.timeline.now()  # on the stream's clock, as the audio is
+        packet.is_keyframe = h264_keyframe(data)
+        recorder.video(packet, width=self.video.width, height=self.video.height, codec="h264")
 
     def source_left(self) -> None:
         """The publisher or the playback went and nothing else plays: the recording's segment closes."""
@@ -154,6 +174,8 @@ class Stream:
 
     def play(self, playback: FilePlayback) -> None:
         self.playback = playback
+        if self.recorder is not None:
+            self.recorder.video_codec = "vp8"  # a played file is recorded as viewers get it
         self.video.play(playback.video)
         self.audio.play(playback.audio)
         playback.start()
@@ -251,11 +273,17 @@ class Relay:
                 transceiver.setCodecPreferences(codec_capabilities("video", PUBLISH_VP8))
         answer = await self._answer(session_key, peer, offer, functools.partial(self._drop, stream))
         if stream.publisher is peer:  # media starts flowing only after this answer reaches the publisher
+            if stream.recorder is not None and stream.playback is None:
+                stream.recorder.video_codec = "vp8"
             for transceiver in peer.pc.getTransceivers():
                 receiver = transceiver.receiver
                 if transceiver.kind == "video" and forwarding:
                     tap_encoded_frames(receiver, stream.video.forward(functools.partial(send_picture_loss, receiver)))
                 elif transceiver.kind == "video":
+                    if stream.recorder is not None:  # recorded as it came (H.264 into MP4), not as re-encoded
+                        stream.recorder.video_codec = None
+                        stream.h264_receiver = receiver
+                        tee_encoded_frames(receiver, stream.record_publisher_frame)
                     stream.video.transcode(receiver.track)
                 else:
                     stream.audio.attach(receiver.track)

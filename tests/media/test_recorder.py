@@ -207,3 +207,28 @@ async def test_a_full_disk_stops_the_recording_with_a_status_and_viewers_go_on(
         await relay.close()
         server.should_exit = True
         await serving
+
+
+async def test_an_h264_publishers_own_frames_are_recorded_as_mp4(
+    live_client: httpx.AsyncClient, tokens: PublishTokens, relay: Relay, settings: RelaySettings
+) -> None:
+    publisher = await publish(
+        live_client, WHIP, tokens.token(SESSION), PatternTrack(), ToneTrack(440), video_codec="video/H264"
+    )
+    await wait_connected(publisher.pc)
+    await wait_for(lambda: stream_status(relay, SESSION).recording == "recording")
+    await asyncio.sleep(8)
+    assert stream_status(relay, SESSION).mode == "transcode"
+    await publisher.close()
+    await wait_for(lambda: SESSION not in relay.streams)
+
+    found = segments(folder(settings))
+    assert found and all(segment.complete and segment.ext == "mp4" for segment in found)
+    with av.open(str(found[0].path)) as container:
+        assert container.streams.video[0].codec_context.name == "h264"  # as the publisher sent it
+        assert container.streams.audio[0].codec_context.name == "opus"
+    decoded = [decode(segment.path) for segment in found]
+    assert all(part.size == (WIDTH, HEIGHT) for part in decoded)
+    assert sum(part.video_frames for part in decoded) >= 30 * 6
+    assert sum(part.audio_frames for part in decoded) >= 50 * 6
+    assert 6.0 <= sum(part.seconds for part in decoded) <= 9.5
