@@ -186,7 +186,8 @@ def main() -> None:
     args = parser.parse_args()
     result = measure(args.streams, args.seconds)
     command = "python -m tests.bench.bench_recording " + " ".join(
-        part for part in (f"--streams {args.streams}", f"--seconds {args.seconds:g}", "--write" if args.write else "")
+        part
+        for part in (f"--streams {args.streams}", f"--seconds {args.seconds:g}", "--write" if args.write else "")
         if part
     )
     text = report(result, command)

@@ -14,8 +14,11 @@ from pathlib import Path
 import av
 import httpx
 import pytest
+import uvicorn
 
+from realtime.media.app import create_relay_app
 from realtime.media.config import RelaySettings
+from realtime.media.policy import signed_policy
 from realtime.media.relay import Relay
 from realtime.media.status import any_status, stream_status
 from server.streams.recording_files import RecorderState, read_status, recording_dir, segments
@@ -24,6 +27,7 @@ from tests.media.clients import publish, video_frames, wait_connected, watch
 from tests.media.recordings import make_video
 from tests.media.synthetic import HEIGHT, WIDTH, PatternTrack, ToneTrack
 from tests.support.media import SECRET
+from tests.support.ports import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -169,11 +173,6 @@ def tiny_disk(tmp_path: Path) -> Iterator[Path]:
 async def test_a_full_disk_stops_the_recording_with_a_status_and_viewers_go_on(
     tiny_disk: Path, tokens: PublishTokens, tmp_path: Path
 ) -> None:
-    from realtime.media.app import create_relay_app  # noqa: PLC0415
-    from realtime.media.policy import signed_policy  # noqa: PLC0415
-    from tests.support.ports import free_port  # noqa: PLC0415
-    import uvicorn  # noqa: PLC0415
-
     settings = RelaySettings(
         secret_key=SECRET, host_addresses=("127.0.0.1",), connect_timeout=10.0, media_dir=tiny_disk, record=True
     )

@@ -93,7 +93,9 @@ async def test_recording_off_writes_nothing_and_on_again_records_within_seconds(
     await set_record(database, session, record=False)
     folder = recording_dir(relay.settings.media_dir, key)
 
-    publisher = await publish(client, f"/whip/{key}", publish_token(settings.secret_key, key, 0), PatternTrack(), ToneTrack(440))
+    publisher = await publish(
+        client, f"/whip/{key}", publish_token(settings.secret_key, key, 0), PatternTrack(), ToneTrack(440)
+    )
     await wait_connected(publisher.pc)
     await asyncio.sleep(4)
 
