@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
 import pytest
 import uvicorn
+from lxml import html as lxml_html
 from sqlmodel import select
 from starlette.applications import Starlette
 
@@ -18,8 +20,9 @@ from realtime.media.app import create_relay_app
 from realtime.media.config import RelaySettings
 from realtime.media.recorder import SWITCH_CACHE_SECONDS
 from realtime.media.relay import Relay
-from realtime.media.status import stream_status
+from realtime.media.status import StreamStatus, stream_status
 from server.agenda.models import Session
+from server.app import create_app
 from server.archive.models import SessionArchive
 from server.db import Database
 from server.events.models import Event
@@ -29,8 +32,10 @@ from server.streams.tokens import publish_token
 from tests.media.clients import publish, wait_connected
 from tests.media.synthetic import PatternTrack, ToneTrack
 from tests.support import factories
+from tests.support.http import ORIGIN, as_person
 from tests.support.media import loopback_only
 from tests.support.ports import free_port
+from tests.support.speaker_stage import Stage
 
 pytestmark = pytest.mark.integration
 
@@ -110,3 +115,34 @@ async def test_recording_off_writes_nothing_and_on_again_records_within_seconds(
     assert stream_status(relay, key).recording == "recording"
     assert (read_status(folder) or {}).get("state") == "recording"
     await publisher.close()
+
+
+class StatusesRelay:
+    """The status call of a relay held by this process, answering one stream's status."""
+
+    def __init__(self, status: StreamStatus) -> None:
+        self.status_of = status
+
+    async def status(self, session_key: str) -> dict[str, object]:
+        return replace(self.status_of, session_key=session_key).as_json()
+
+
+async def test_the_console_shows_the_relays_recording_and_why_it_stopped(
+    settings: Settings, database: Database, stage: Stage
+) -> None:
+    app = create_app(settings, database, deliver_mail=False)
+    full = StreamStatus(
+        "x", True, 2, 500_000, "connected", 30.0, "forward", 640, 360, 900, 0, 8, 0, 0,
+        recording="disk_full", recording_bytes=5_300_000, recording_message="the disk is full",
+    )  # fmt: skip
+    app.state.services.relay_control = StatusesRelay(full)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=ORIGIN) as client:
+        moderator = as_person(client, stage.people["moderator"])
+        status = (await moderator.get(stage.path("stream/status"))).json()
+        console = await moderator.get(stage.path("moderate"))
+
+    assert status["live"] is True
+    assert status["relay_recording"] == {"state": "disk_full", "bytes": 5_300_000, "message": "the disk is full"}
+    row = lxml_html.fromstring(console.text).xpath('//*[@data-stream="recorded-row"]')[0]
+    assert row.get("data-text-disk-full") == "Disk full: the recording stopped, the stream goes on"
+    assert "{size}" in row.get("data-text-recording")
