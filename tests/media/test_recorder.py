@@ -18,7 +18,9 @@ import uvicorn
 
 from realtime.media.app import create_relay_app
 from realtime.media.config import RelaySettings
+from realtime.media.encoder import VIDEO_TIME_BASE
 from realtime.media.policy import signed_policy
+from realtime.media.recorder import Recorder, RecordEverything
 from realtime.media.relay import Relay
 from realtime.media.status import any_status, stream_status
 from server.streams.recording_files import RecorderState, read_status, recording_dir, segments
@@ -231,3 +233,46 @@ async def test_an_h264_publishers_own_frames_are_recorded_as_mp4(
     assert sum(part.video_frames for part in decoded) >= 30 * 6
     assert sum(part.audio_frames for part in decoded) >= 50 * 6
     assert 6.0 <= sum(part.seconds for part in decoded) <= 9.5
+
+
+def vp8_packets(count: int) -> list[av.Packet]:
+    """``count`` VP8 packets of a 320x240 picture at 30 fps, the first a keyframe, stamped as the relay stamps."""
+    encoder = av.CodecContext.create("libvpx", "w")
+    assert isinstance(encoder, av.VideoCodecContext)
+    encoder.width, encoder.height, encoder.pix_fmt = 320, 240, "yuv420p"
+    encoder.time_base = VIDEO_TIME_BASE
+    packets: list[av.Packet] = []
+    for index in range(count):
+        frame = av.VideoFrame(320, 240, "yuv420p")
+        for plane in frame.planes:
+            plane.update(bytes([(index * 7) % 200 + 20]) * plane.buffer_size)
+        frame.pts, frame.time_base = index * 3000, VIDEO_TIME_BASE
+        packets += encoder.encode(frame)
+    return packets
+
+
+async def test_a_write_error_stops_the_recording_as_failed_and_the_next_source_tries_again(tmp_path: Path) -> None:
+    recorder = Recorder("12", tmp_path, switch=RecordEverything(), request_keyframe=None)
+    blocked = recording_dir(tmp_path, "12")
+    blocked.parent.mkdir(parents=True)
+    blocked.write_text("a file where the recording's folder should be")
+
+    first = vp8_packets(10)
+    recorder.video(first[0], width=320, height=240)  # dropped: the recorder first asks whether to record
+    await asyncio.sleep(0.1)
+    for packet in first:
+        recorder.video(packet, width=320, height=240)
+    await wait_for(lambda: recorder.state == RecorderState.failed)
+    assert "writing the recording failed" in recorder.message
+
+    recorder.stop()  # the publisher leaves; the next one tries again
+    blocked.unlink()
+    for packet in vp8_packets(30):
+        recorder.video(packet, width=320, height=240)
+    assert recorder.state == RecorderState.recording
+    await recorder.close()
+
+    found = segments(blocked)
+    assert len(found) == 1 and found[0].complete
+    assert decode(found[0].path).video_frames == 30
+    assert (read_status(blocked) or {}).get("state") == RecorderState.stopped
