@@ -63,6 +63,7 @@ CLUSTER_MS = "1000"  # WebM clusters of one second: a crash loses at most the cl
 # SPS and PPS it needs (the publisher sends them in band).
 MP4_FLAGS = "empty_moov+delay_moov+default_base_moof"
 MP4_FRAGMENT_US = "1000000"
+INTERLEAVE_US = "1000000"
 
 
 class RecordSwitch(Protocol):
@@ -146,6 +147,8 @@ class _Open:
     video: str | None  # "vp8" or "h264" when the segment has video
     width: int
     height: int
+    audio: bool = True  # whether the segment has an Opus stream (a stream without sound gets none: the muxer would
+    # hold the video back waiting for it)
 
 
 @dataclass
@@ -224,15 +227,19 @@ class _Writer:
         ext = "mp4" if spec.video == "h264" else "webm"
         path = self.folder / segment_name(spec.start_ms, self._next_number(), ext)
         if ext == "mp4":
-            options = {"movflags": MP4_FLAGS, "frag_duration": MP4_FRAGMENT_US, "flush_packets": "1"}
+            options = {"movflags": MP4_FLAGS, "frag_duration": MP4_FRAGMENT_US}
         else:
-            options = {"cluster_time_limit": CLUSTER_MS, "flush_packets": "1"}
+            options = {"cluster_time_limit": CLUSTER_MS}
+        # Written out as it comes: a packet waits at most a second for the other stream's (interleaving).
+        options |= {"flush_packets": "1", "max_interleave_delta": INTERLEAVE_US}
         container = av.open(str(path), "w", format=ext, options=options)
         try:
             video = None
             if spec.video is not None:
                 video = container.add_mux_stream(spec.video, width=spec.width, height=spec.height)
-            audio = container.add_stream("libopus", rate=48_000, layout="stereo")  # opened only for its OpusHead
+            audio = None
+            if spec.audio:
+                audio = container.add_stream("libopus", rate=48_000, layout="stereo")  # opened only for its OpusHead
         except Exception:
             container.close()
             raise
@@ -319,6 +326,7 @@ class Recorder:
         self._audio_waiting_since: float | None = None
         self._stopped_reported = True
         self.video_codec: str | None = "vp8"  # what the next video packets are: vp8, h264, or None (ignored)
+        self.has_audio = True  # whether the source sends sound (a publisher's offer, a played file)
 
     # What the console shows.
 
@@ -412,6 +420,7 @@ class Recorder:
             if keyframe and (
                 current is None
                 or current.video != codec
+                or current.audio != self.has_audio
                 or (width and (width, height) != (current.width, current.height))
                 or now - self._opened_at >= self.segment_seconds
             ):
@@ -433,6 +442,10 @@ class Recorder:
             now = time.monotonic()
             at = packet.pts * AUDIO_TIME_BASE
             current = self._open
+            if current is not None and not current.audio:
+                if self._request_keyframe is not None and self.video_codec is not None:
+                    self._ask_keyframe(now)  # sound after a silent source: a new segment, with sound, soon
+                return
             if current is None:
                 video_lately = now - self._video_seen_at < AUDIO_ALONE_AFTER
                 if self._request_keyframe is not None:  # the floor: wait for video, unless there is none
@@ -457,9 +470,7 @@ class Recorder:
         self._request_keyframe()
 
     def _start_segment(self, at: fractions.Fraction, *, video: str | None, width: int, height: int, now: float) -> None:
-        if self._open is not None and video is None and self._open.video is not None:
-            width, height = self._open.width, self._open.height
-        self._open = _Open(start_ms=wall_ms(), video=video, width=width, height=height)
+        self._open = _Open(start_ms=wall_ms(), video=video, width=width, height=height, audio=self.has_audio)
         self._opened_at = now
         self._base = at
         self._asked_at = float("-inf")

@@ -130,6 +130,7 @@ class Stream:
             session_key, media_dir=settings.media_dir, switch=record_switch, request_keyframe=self._recording_keyframe
         )
         self.h264_receiver: RTCRtpReceiver | None = None  # an H.264 publisher's, asked for keyframes to record
+        self.publisher_has_audio = True
         if self.recorder is not None:
             self.video.fanout.taps.append(self._record_video)
             self.audio.fanout.taps.append(self.recorder.audio)
@@ -176,6 +177,7 @@ class Stream:
         self.playback = playback
         if self.recorder is not None:
             self.recorder.video_codec = "vp8"  # a played file is recorded as viewers get it
+            self.recorder.has_audio = playback.has_audio
         self.video.play(playback.video)
         self.audio.play(playback.audio)
         playback.start()
@@ -188,6 +190,8 @@ class Stream:
         playback.stop()
         self.video.end_playback()
         self.audio.end_playback()
+        if self.recorder is not None:
+            self.recorder.has_audio = self.publisher_has_audio
         self.source_left()
         return True
 
@@ -273,8 +277,10 @@ class Relay:
                 transceiver.setCodecPreferences(codec_capabilities("video", PUBLISH_VP8))
         answer = await self._answer(session_key, peer, offer, functools.partial(self._drop, stream))
         if stream.publisher is peer:  # media starts flowing only after this answer reaches the publisher
+            stream.publisher_has_audio = "audio" in offer.kinds
             if stream.recorder is not None and stream.playback is None:
                 stream.recorder.video_codec = "vp8"
+                stream.recorder.has_audio = stream.publisher_has_audio
             for transceiver in peer.pc.getTransceivers():
                 receiver = transceiver.receiver
                 if transceiver.kind == "video" and forwarding:

@@ -276,3 +276,20 @@ async def test_a_write_error_stops_the_recording_as_failed_and_the_next_source_t
     assert len(found) == 1 and found[0].complete
     assert decode(found[0].path).video_frames == 30
     assert (read_status(blocked) or {}).get("state") == RecorderState.stopped
+
+
+async def test_a_silent_publishers_segment_plays_while_it_is_still_being_written(
+    live_client: httpx.AsyncClient, tokens: PublishTokens, relay: Relay, settings: RelaySettings
+) -> None:
+    publisher = await publish(live_client, WHIP, tokens.token(SESSION), PatternTrack())  # video, no sound
+    await wait_connected(publisher.pc)
+    await wait_for(lambda: stream_status(relay, SESSION).recording == "recording")
+    await asyncio.sleep(4)
+
+    being_written = segments(folder(settings))[-1]
+    assert not being_written.complete
+    with av.open(str(being_written.path)) as container:
+        assert not container.streams.audio  # no sound track for a source without sound
+        shown = sum(1 for _ in container.decode(video=0))
+    assert shown >= 30 * 2  # what a crash now would leave: all but the last second or so
+    await publisher.close()
