@@ -459,6 +459,8 @@ class Recorder:
             elif current.video is None and now - self._opened_at >= self.segment_seconds:
                 self._start_segment(at, video=None, width=0, height=0, now=now)
             pts = int((at - self._base) / AUDIO_TIME_BASE)
+            if pts < 0:
+                return  # sound from before the segment's first picture: it belonged to the segment before
             self._writer_for().put("audio", (bytes(packet), pts, True))
         except Exception:
             logger.exception("stream %s: recording an audio packet failed", self.key)

@@ -44,6 +44,7 @@ class Decoded:
     audio_frames: int
     seconds: float
     size: tuple[int, int] | None
+    first: dict[str, float]  # when the first video and the first audio frame play, in seconds
 
 
 def decode(path: Path) -> Decoded:
@@ -51,8 +52,10 @@ def decode(path: Path) -> Decoded:
     video = audio = 0
     size = None
     times: list[float] = []
+    first: dict[str, float] = {}
     with av.open(str(path)) as container:
         for frame in container.decode(*container.streams):
+            kind = "video" if isinstance(frame, av.VideoFrame) else "audio"
             if isinstance(frame, av.VideoFrame):
                 video += 1
                 size = (frame.width, frame.height)
@@ -60,7 +63,8 @@ def decode(path: Path) -> Decoded:
                 audio += 1
             if frame.pts is not None and frame.time_base is not None:
                 times.append(float(frame.pts * frame.time_base))
-    return Decoded(video, audio, max(times) - min(times) if times else 0.0, size)
+                first.setdefault(kind, times[-1])
+    return Decoded(video, audio, max(times) - min(times) if times else 0.0, size, first)
 
 
 def pass_for(account: str) -> str:
@@ -110,6 +114,7 @@ async def test_a_publishers_stream_is_recorded_in_segments_that_decode(
         assert part.size == (WIDTH, HEIGHT)
         assert part.video_frames >= 20
         assert part.audio_frames >= 50
+        assert abs(part.first["audio"] - part.first["video"]) < 0.2  # picture and sound start together
     total = sum(part.seconds for part in decoded)
     assert published - 2.0 <= total <= published + 1.0
     assert read_status(folder(settings)) is not None
