@@ -1,4 +1,6 @@
-"""Status for moderators: per session live or offline, viewers, bitrate and the publisher's connection.
+"""Status for moderators: per session live or offline, viewers, bitrate and the publisher's connection, and the
+relay's own recording of the stream (``recording``: realtime/media/recorder.py's state, bytes written, why it
+stopped).
 
 In one process the app calls :func:`stream_status` directly; a separate relay process answers the same as JSON to
 holders of the control token, lets organisers stop a stream, and plays and stops recordings
