@@ -223,6 +223,8 @@ class _Writer:
         return self._number
 
     def _open(self, spec: _Open) -> None:
+        if not self.folder.is_dir():  # the first segment, or the recording was deleted: say so again
+            self._status = None
         self.folder.mkdir(parents=True, exist_ok=True)
         ext = "mp4" if spec.video == "h264" else "webm"
         path = self.folder / segment_name(spec.start_ms, self._next_number(), ext)
@@ -275,7 +277,10 @@ class _Writer:
             return
         segment.container.close()
         if rename:
-            segment.path.replace(segment.path.with_name(complete_name(segment.path.name)))
+            # Gone (an organiser deleted the recording while it was made): nothing to rename; the next segment
+            # makes the folder again.
+            with contextlib.suppress(FileNotFoundError):
+                segment.path.replace(segment.path.with_name(complete_name(segment.path.name)))
 
     def _fail(self, exc: Exception) -> None:
         code = getattr(exc, "errno", None)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import shutil
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -298,3 +299,26 @@ async def test_a_silent_publishers_segment_plays_while_it_is_still_being_written
         shown = sum(1 for _ in container.decode(video=0))
     assert shown >= 30 * 2  # what a crash now would leave: all but the last second or so
     await publisher.close()
+
+
+async def test_a_recording_deleted_while_it_is_made_goes_on_in_new_segments(tmp_path: Path) -> None:
+    recorder = Recorder("12", tmp_path, switch=RecordEverything(), request_keyframe=None, segment_seconds=0.2)
+    where = recording_dir(tmp_path, "12")
+    first = vp8_packets(10)
+    recorder.video(first[0], width=320, height=240)  # dropped: the recorder first asks whether to record
+    await asyncio.sleep(0.1)
+    for packet in first:
+        recorder.video(packet, width=320, height=240)
+    await wait_for(lambda: bool(segments(where)))
+
+    shutil.rmtree(where)  # the organiser deletes the recording while the stream goes on
+    await asyncio.sleep(0.3)
+    for packet in vp8_packets(10):  # the next keyframe opens the next segment
+        recorder.video(packet, width=320, height=240)
+    await wait_for(lambda: (read_status(where) or {}).get("state") == RecorderState.recording)
+    await recorder.close()
+
+    assert (read_status(where) or {}).get("state") == RecorderState.stopped
+    found = segments(where)
+    assert len(found) == 1 and found[0].complete and found[0].number == 2
+    assert decode(found[0].path).video_frames == 10
