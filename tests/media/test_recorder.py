@@ -178,6 +178,7 @@ def tiny_disk(tmp_path: Path) -> Iterator[Path]:
     subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
+@pytest.mark.slow  # fault injection
 async def test_a_full_disk_stops_the_recording_with_a_status_and_viewers_go_on(
     tiny_disk: Path, tokens: PublishTokens, tmp_path: Path
 ) -> None:
