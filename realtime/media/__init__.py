@@ -6,4 +6,7 @@ here, (a) cost about 28% of a core per stream before any viewer joined and its e
 50-100 viewers on a loaded 2-core machine; (b) idles at 3%. So a VP8 publisher is forwarded (b), through
 the aiortc internals pinned and guarded in ``internals.py``; a publisher that sends only H.264 (OBS
 Studio's default) still goes through (a), encoded once to VP8.
+
+Every stream is also written to disk as it is forwarded (``recorder.py``): the same packets, muxed, never
+re-encoded; an H.264 publisher's own frames are kept as they came, in MP4.
 """

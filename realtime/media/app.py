@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 from realtime.media import status, whep, whip
 from realtime.media.config import RelaySettings
 from realtime.media.policy import RelayPolicy, signed_policy
+from realtime.media.recorder import StoredRecordSwitch
 from realtime.media.relay import Relay
 from realtime.media.signalling import MediaContext
 from realtime.media.stored_tokens import StoredPublishTokens
@@ -29,9 +30,13 @@ def create_relay_app(
     generation (rotation) is read from ``database``, or from ``settings.database_url`` (then this app's own).
     The relay is ``app.state.media.relay``; a host app that mounts this one closes it on shutdown.
     """
-    relay = Relay(settings)
-    owned = Database(settings.database_url) if database is None and policy is None and settings.database_url else None
+    owned = (
+        Database(settings.database_url)
+        if database is None and (policy is None or settings.record) and settings.database_url
+        else None
+    )
     database = database or owned
+    relay = Relay(settings, record_switch=StoredRecordSwitch(database) if database is not None else None)
     if policy is None and database is not None:
         policy = signed_policy(settings.secret_key, StoredPublishTokens(settings.secret_key, database))
 

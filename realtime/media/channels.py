@@ -20,6 +20,7 @@ import av
 from realtime.media.config import RelaySettings
 from realtime.media.encoder import AUDIO_RATE, AUDIO_TIME_BASE, OPUS_FRAME_SAMPLES
 from realtime.media.fanout import Fanout
+from realtime.media.recorder import Recorder, RecordSwitch, recorder_for
 from server.streams.channels import parse_stream_key
 
 if TYPE_CHECKING:
@@ -94,9 +95,22 @@ class Voice:
 class Channel:
     """One interpretation channel: interpreters (publishers, one per account) and listeners (viewers)."""
 
-    def __init__(self, key: str, settings: RelaySettings, on_air: Callable[[], str | None]) -> None:
+    def __init__(
+        self,
+        key: str,
+        settings: RelaySettings,
+        on_air: Callable[[], str | None],
+        *,
+        record_switch: RecordSwitch | None = None,
+    ) -> None:
         self.key = key
         self.fanout = Fanout("audio", max_queue=max(25, settings.viewer_queue_frames))
+        # The on-air voice, as listeners hear it, into audio-only segments.
+        self.recorder: Recorder | None = recorder_for(
+            key, media_dir=settings.media_dir, switch=record_switch, request_keyframe=None
+        )
+        if self.recorder is not None:
+            self.fanout.taps.append(self.recorder.audio)
         self.timeline = ChannelTimeline()
         self._on_air = on_air
         self.publishers: dict[str, Peer] = {}  # by account: one connection per interpreter
@@ -132,6 +146,10 @@ class Channel:
 
     def forget(self, resource_id: str) -> None:
         self.voices.pop(resource_id, None)
+
+    async def close(self) -> None:
+        if self.recorder is not None:
+            await self.recorder.close()
 
     def _forward(self, voice: Voice, data: bytes, timestamp: int) -> None:
         packet = av.Packet(data)

@@ -49,6 +49,9 @@ class RelaySettings:
     max_sdp_bytes: int = 64 * 1024
     cors_origins: tuple[str, ...] = ()
     media_dir: Path = Path("media")  # recordings to play, shared with the app processes (PODIUM_MEDIA_DIR)
+    # Write every stream into ``media_dir``/recordings (realtime/media/recorder.py); ``podium relay`` and the app's
+    # embedded relay do unless PODIUM_RELAY_RECORD=0, a relay built in code only when asked.
+    record: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> RelaySettings:
@@ -86,6 +89,7 @@ class RelaySettings:
             cors_origins=words("PODIUM_RELAY_CORS_ORIGINS"),
             redis_url=read.redis_url(),
             media_dir=read.media_dir(),
+            record=read.get("PODIUM_RELAY_RECORD", "1").strip().lower() not in ("0", "false", "no", "off"),
         )
         if read.problems:
             raise SettingsError(read.problems)

@@ -91,6 +91,7 @@ class Fanout:
         self._max_queue = max_queue
         self._request_keyframe = request_keyframe
         self._window: deque[tuple[float, int]] = deque()
+        self.taps: list[Callable[[av.Packet], None]] = []  # a recorder: every packet the viewers get, in order
         self.packets = 0
         self.last_packet_at: float | None = None
 
@@ -121,6 +122,8 @@ class Fanout:
                 needs_keyframe = True
         if needs_keyframe:
             self.request_keyframe(urgent=False)
+        for tap in self.taps:
+            tap(packet)
         now = time.monotonic()
         self.packets += 1
         self.last_packet_at = now

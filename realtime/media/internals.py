@@ -85,6 +85,32 @@ class _EncodedFrameTap:
         return None
 
 
+class _EncodedFrameTee:
+    """Stands in for the receiver's decoder queue: frames still go to the decoder, and to the relay as they are."""
+
+    def __init__(self, queue: Any, on_frame: EncodedFrameHandler) -> None:
+        self._queue = queue
+        self._on_frame = on_frame
+
+    def put(self, task: Any) -> None:
+        if task is not None:
+            codec, encoded_frame = task
+            try:
+                self._on_frame(codec.name, encoded_frame.data, encoded_frame.timestamp)
+            except Exception:
+                logger.exception("copying a frame failed")
+        self._queue.put(task)
+
+    def get(self) -> Any:
+        return self._queue.get()
+
+
+def tee_encoded_frames(receiver: RTCRtpReceiver, on_frame: EncodedFrameHandler) -> None:
+    """Decode the receiver's frames as usual and hand each one, as it came, to ``on_frame`` too (a recorder keeps
+    an H.264 publisher's own frames); call before it starts."""
+    setattr(receiver, _DECODER_QUEUE, _EncodedFrameTee(getattr(receiver, _DECODER_QUEUE), on_frame))
+
+
 def tap_encoded_frames(receiver: RTCRtpReceiver, on_frame: EncodedFrameHandler) -> None:
     """Take the receiver's reassembled frames as they are, instead of decoding them; call before it starts."""
     setattr(receiver, _DECODER_QUEUE, _EncodedFrameTap(on_frame))

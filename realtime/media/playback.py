@@ -82,6 +82,7 @@ class FilePlayback:
     def __init__(self, path: Path, info: MediaInfo) -> None:
         self.path = path
         self.duration = info.duration
+        self.has_audio = info.has_audio
         self.video = FileTrack("video")
         self.audio = FileTrack("audio")
         self.finished = asyncio.Event()

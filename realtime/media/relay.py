@@ -16,7 +16,8 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from aiortc import RTCPeerConnection, RTCRtpCodecCapability, RTCRtpSender, RTCSessionDescription
+import av
+from aiortc import RTCPeerConnection, RTCRtpCodecCapability, RTCRtpReceiver, RTCRtpSender, RTCSessionDescription
 
 from realtime.media.channels import Channel, channel_language
 from realtime.media.config import RelaySettings
@@ -32,9 +33,11 @@ from realtime.media.internals import (
     route_keyframe_requests,
     send_picture_loss,
     tap_encoded_frames,
+    tee_encoded_frames,
 )
 from realtime.media.offers import Offer, OfferError
 from realtime.media.playback import FilePlayback, PlaybackError, media_file, probe
+from realtime.media.recorder import RecordEverything, RecordSwitch, h264_keyframe, recorder_for
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +117,7 @@ class Peer:
 class Stream:
     """One session's stream: its pipelines outlive publishers, so viewers stay connected across a drop."""
 
-    def __init__(self, session_key: str, settings: RelaySettings) -> None:
+    def __init__(self, session_key: str, settings: RelaySettings, record_switch: RecordSwitch | None = None) -> None:
         self.session_key = session_key
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relay-encode")
         self.video = VideoPipeline(settings, self._executor)
@@ -123,6 +126,41 @@ class Stream:
         self.viewers: dict[str, Peer] = {}
         self.playback: FilePlayback | None = None
         self.created_at = time.monotonic()
+        self.recorder = recorder_for(
+            session_key, media_dir=settings.media_dir, switch=record_switch, request_keyframe=self._recording_keyframe
+        )
+        self.h264_receiver: RTCRtpReceiver | None = None  # an H.264 publisher's, asked for keyframes to record
+        self.publisher_has_audio = True
+        if self.recorder is not None:
+            self.video.fanout.taps.append(self._record_video)
+            self.audio.fanout.taps.append(self.recorder.audio)
+
+    def _record_video(self, packet: av.Packet) -> None:
+        if self.recorder is not None:
+            self.recorder.video(packet, width=self.video.width, height=self.video.height)
+
+    def _recording_keyframe(self) -> None:
+        recorder = self.recorder
+        if recorder is not None and recorder.video_codec == "h264" and self.h264_receiver is not None:
+            send_picture_loss(self.h264_receiver)
+        else:
+            self.video.request_keyframe()
+
+    def record_publisher_frame(self, codec: str, data: bytes, timestamp: int) -> None:
+        """An H.264 publisher's own frame, for the recording (viewers get it transcoded to VP8)."""
+        recorder = self.recorder
+        if recorder is None or codec != "H264" or not data or self.playback is not None:
+            return
+        recorder.video_codec = "h264"
+        packet = av.Packet(data)
+        packet.pts = self.video.timeline.now()  # on the stream's clock, as the audio is
+        packet.is_keyframe = h264_keyframe(data)
+        recorder.video(packet, width=self.video.width, height=self.video.height, codec="h264")
+
+    def source_left(self) -> None:
+        """The publisher or the playback went and nothing else plays: the recording's segment closes."""
+        if self.recorder is not None and self.publisher is None and self.playback is None:
+            self.recorder.stop()
 
     def fanout(self, kind: str) -> Fanout:
         return self.video.fanout if kind == "video" else self.audio.fanout
@@ -137,6 +175,9 @@ class Stream:
 
     def play(self, playback: FilePlayback) -> None:
         self.playback = playback
+        if self.recorder is not None:
+            self.recorder.video_codec = "vp8"  # a played file is recorded as viewers get it
+            self.recorder.has_audio = playback.has_audio
         self.video.play(playback.video)
         self.audio.play(playback.audio)
         playback.start()
@@ -149,6 +190,9 @@ class Stream:
         playback.stop()
         self.video.end_playback()
         self.audio.end_playback()
+        if self.recorder is not None:
+            self.recorder.has_audio = self.publisher_has_audio
+        self.source_left()
         return True
 
     async def close(self) -> None:
@@ -157,11 +201,15 @@ class Stream:
         await self.video.close()
         await self.audio.close()
         self._executor.shutdown(wait=False, cancel_futures=True)
+        if self.recorder is not None:
+            await self.recorder.close()
 
 
 class Relay:
-    def __init__(self, settings: RelaySettings) -> None:
+    def __init__(self, settings: RelaySettings, *, record_switch: RecordSwitch | None = None) -> None:
+        """``record_switch`` says which sessions are recorded when ``settings.record`` (default: all)."""
         self.settings = settings
+        self.record_switch = (record_switch or RecordEverything()) if settings.record else None
         self.streams: dict[str, Stream] = {}
         self.channels: dict[str, Channel] = {}
         self.on_air: dict[str, str] = {}  # channel key -> account; kept while nobody is connected, until changed
@@ -177,13 +225,15 @@ class Relay:
     def _stream(self, session_key: str) -> Stream:
         stream = self.streams.get(session_key)
         if stream is None:
-            stream = self.streams[session_key] = Stream(session_key, self.settings)
+            stream = self.streams[session_key] = Stream(session_key, self.settings, self.record_switch)
         return stream
 
     def _channel(self, key: str) -> Channel:
         channel = self.channels.get(key)
         if channel is None:
-            channel = self.channels[key] = Channel(key, self.settings, functools.partial(self.on_air.get, key))
+            channel = self.channels[key] = Channel(
+                key, self.settings, functools.partial(self.on_air.get, key), record_switch=self.record_switch
+            )
         return channel
 
     def _all_viewers(self) -> list[Peer]:
@@ -227,11 +277,19 @@ class Relay:
                 transceiver.setCodecPreferences(codec_capabilities("video", PUBLISH_VP8))
         answer = await self._answer(session_key, peer, offer, functools.partial(self._drop, stream))
         if stream.publisher is peer:  # media starts flowing only after this answer reaches the publisher
+            stream.publisher_has_audio = "audio" in offer.kinds
+            if stream.recorder is not None and stream.playback is None:
+                stream.recorder.video_codec = "vp8"
+                stream.recorder.has_audio = stream.publisher_has_audio
             for transceiver in peer.pc.getTransceivers():
                 receiver = transceiver.receiver
                 if transceiver.kind == "video" and forwarding:
                     tap_encoded_frames(receiver, stream.video.forward(functools.partial(send_picture_loss, receiver)))
                 elif transceiver.kind == "video":
+                    if stream.recorder is not None:  # recorded as it came (H.264 into MP4), not as re-encoded
+                        stream.recorder.video_codec = None
+                        stream.h264_receiver = receiver
+                        tee_encoded_frames(receiver, stream.record_publisher_frame)
                     stream.video.transcode(receiver.track)
                 else:
                     stream.audio.attach(receiver.track)
@@ -319,9 +377,12 @@ class Relay:
             del channel.publishers[peer.account]
         channel.forget(peer.resource_id)
         channel.viewers.pop(peer.resource_id, None)
+        if not channel.publishers and channel.recorder is not None:
+            channel.recorder.stop()
         await _close_peer(peer)
         if channel.idle and self.channels.get(channel.key) is channel:
             del self.channels[channel.key]
+            await channel.close()
 
     def _check_viewer_limits(self, *, client_ip: str, account: str | None) -> None:
         settings = self.settings
@@ -371,6 +432,7 @@ class Relay:
             stream.publisher = None
             await stream.video.detach()
             await stream.audio.detach()
+            stream.source_left()
         stream.viewers.pop(peer.resource_id, None)
         await _close_peer(peer)
         await self._forget_if_idle(stream)
@@ -479,4 +541,5 @@ class Relay:
                     await _stop_ice(peer.pc)
                 with contextlib.suppress(Exception):
                     await self._drop_from_channel(channel, peer)
+            await channel.close()
         self.channels.clear()

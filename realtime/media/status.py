@@ -1,4 +1,6 @@
-"""Status for moderators: per session live or offline, viewers, bitrate and the publisher's connection.
+"""Status for moderators: per session live or offline, viewers, bitrate and the publisher's connection, and the
+relay's own recording of the stream (``recording``: realtime/media/recorder.py's state, bytes written, why it
+stopped).
 
 In one process the app calls :func:`stream_status` directly; a separate relay process answers the same as JSON to
 holders of the control token, lets organisers stop a stream, and plays and stops recordings
@@ -14,12 +16,14 @@ from __future__ import annotations
 import hmac
 import time
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from realtime.media.channels import Channel, channel_language
+from realtime.media.recorder import Recorder
 from realtime.media.relay import Relay, Stream
 from realtime.media.signalling import SignallingError, media_context, require_bearer, session_key, signalling
 from server.streams.tokens import control_token
@@ -45,6 +49,9 @@ class StreamStatus:
     keyframe_requests: int  # PLI/FIR from viewers
     position: float | None = None  # seconds of the recording played, while one plays
     duration: float | None = None  # the recording's length, while one plays
+    recording: str | None = None  # the relay's own recording of the stream (RecorderState); None: not recorded
+    recording_bytes: int = 0  # written by this relay process since the stream began
+    recording_message: str = ""  # why it stopped (a full disk, a write error)
 
     def as_json(self) -> dict[str, object]:
         return asdict(self)
@@ -75,7 +82,19 @@ def _status(stream: Stream | None, key: str) -> StreamStatus:
         keyframe_requests=sum(track.keyframe_requests for track in tracks),
         position=round(playback.position, 1) if playback is not None else None,
         duration=round(playback.duration, 1) if playback is not None and playback.duration is not None else None,
+        **_recording(stream.recorder),
     )
+
+
+def _recording(recorder: Recorder | None) -> dict[str, Any]:
+    if recorder is None:
+        return {}
+    state = recorder.state
+    return {
+        "recording": state.value if state is not None else None,
+        "recording_bytes": recorder.bytes,
+        "recording_message": recorder.message,
+    }
 
 
 @dataclass(frozen=True)
@@ -88,6 +107,9 @@ class ChannelStatus:
     bitrate: int  # bits per second sent to each listener
     packets: int  # audio packets forwarded to the listeners
     switches: int  # times the voice listeners hear changed
+    recording: str | None = None  # as for the floor (StreamStatus)
+    recording_bytes: int = 0
+    recording_message: str = ""
 
     def as_json(self) -> dict[str, object]:
         return asdict(self)
@@ -107,6 +129,7 @@ def _channel_status(relay: Relay, channel: Channel | None, key: str) -> ChannelS
         bitrate=channel.fanout.bitrate(),
         packets=channel.forwarded,
         switches=channel.timeline.switches,
+        **_recording(channel.recorder),
     )
 
 

@@ -157,6 +157,13 @@ async def status_json(request: Request, page: SessionPage) -> Response:
         "mode": found.get("mode"),  # "playback" while the recording plays
         "position": found.get("position"),
         "duration": found.get("duration"),
+        # The relay's own recording of the stream (realtime/media/recorder.py): recording, stopped, off, disk_full,
+        # failed, or None when this relay records nothing; bytes written by the relay process, and why it stopped.
+        "relay_recording": {
+            "state": found.get("recording"),
+            "bytes": found.get("recording_bytes", 0),
+            "message": found.get("recording_message", ""),
+        },
         **publishing,
     }
     return JSONResponse(body, headers=NO_STORE)

@@ -303,6 +303,9 @@ async def test_the_relay_in_the_apps_process_answers_the_same_control_calls(rela
         "bitrate": 0,
         "packets": 0,
         "switches": 0,
+        "recording": None,  # this relay records nothing (RelaySettings.record is off)
+        "recording_bytes": 0,
+        "recording_message": "",
     }
     assert (await control.status(CHANNEL))["on_air"] is None
     assert "mode" in await control.status("12")  # the floor's status is as it was

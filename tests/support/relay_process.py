@@ -29,8 +29,10 @@ HOP_BY_HOP = {b"host", b"connection", b"content-length", b"transfer-encoding", b
 class RelayProcess:
     """``podium relay`` on a fixed port, which survives being killed and started again."""
 
-    def __init__(self, database_url: str, secret_key: str, log: Path) -> None:
+    def __init__(self, database_url: str, secret_key: str, log: Path, *, media_dir: Path | None = None) -> None:
+        """It records into ``media_dir`` (default: a ``media`` folder beside its log)."""
         self.log = log
+        self.media_dir = media_dir or log.parent / "media"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.environment = {
@@ -39,6 +41,7 @@ class RelayProcess:
             "PODIUM_SECRET_KEY": secret_key,
             "PODIUM_DATABASE_URL": database_url,  # publish tokens are checked against their rotations
             "PODIUM_RELAY_HOST_ADDRESSES": "127.0.0.1",
+            "PODIUM_MEDIA_DIR": str(self.media_dir),
         }
         self.process: subprocess.Popen[bytes] | None = None
 

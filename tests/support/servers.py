@@ -4,6 +4,7 @@ site whose port is chosen first so that its base URL (the only origin Socket.IO 
 from __future__ import annotations
 
 import asyncio
+import tempfile
 import threading
 import time
 from typing import Any
@@ -61,6 +62,8 @@ class LiveRoomsServer(ThreadedServer):
 def site_settings(database_url: str, port: int, *, smtp_port: int | None = None) -> Settings:
     """The settings of a site on ``port``; with ``smtp_port``, its mail goes by plain SMTP to that local port."""
     environ = {"PODIUM_ENV": "test", "PODIUM_DATABASE_URL": database_url, "PODIUM_BASE_URL": f"http://127.0.0.1:{port}"}
+    if not database_url.startswith("sqlite"):  # SQLite's media folder is beside the database, in the test's folder
+        environ["PODIUM_MEDIA_DIR"] = tempfile.mkdtemp(prefix="podium-site-media-")  # uploads, the relay's recordings
     if smtp_port is not None:
         environ |= {
             "PODIUM_SMTP_HOST": "127.0.0.1",

@@ -30,6 +30,25 @@ function start(panel) {
     field("viewers").textContent = number(status.viewers);
     field("bitrate").textContent = kbps(status.bitrate);
     field("publisher").textContent = status.publisher_state || "–";
+    showRecorded(status.relay_recording);
+  }
+
+  // The relay's own recording of the stream (for the replay): its state and what it has written.
+  const recordedRow = field("recorded-row");
+  const recordedWords = textsOf(recordedRow);
+  const megabytesIn = new Intl.NumberFormat(document.documentElement.lang || undefined, {
+    style: "unit",
+    unit: "megabyte",
+    maximumFractionDigits: 1,
+  });
+  const states = { recording: "recording", stopped: "stopped", off: "off", disk_full: "diskFull", failed: "failed" };
+
+  function showRecorded(recording) {
+    const state = recording && states[recording.state];
+    recordedRow.hidden = !state;
+    if (!state) return;
+    const size = megabytesIn.format((recording.bytes || 0) / 1_000_000);
+    field("recorded").textContent = recordedWords(state, { size });
   }
 
   // The token stays hidden until asked for: a console is often on a shared or projected screen.
