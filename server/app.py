@@ -29,6 +29,7 @@ from server.transport import (
     caption_pages,
     channel_plans,
     event_setup,
+    exhibition_pages,
     exports,
     hall_pages,
     imports,
@@ -92,6 +93,7 @@ def site_routes() -> list[BaseRoute]:
         *interpret_pages.routes,
         *channel_plans.routes,
         *recordings.routes,
+        *exhibition_pages.routes,
         *pages.routes,
     ]
 
