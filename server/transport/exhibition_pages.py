@@ -264,7 +264,7 @@ async def _render_editor(
         "view": page.view,
         "values": {**saved, **as_typed(values or {})},
         "errors": errors or {},
-        "languages": other_languages(page.event),
+        "text_languages": other_languages(page.event),
         "images": images,
         "guides": shown.guides,
         "max_files": MAX_FILES_AT_ONCE,
