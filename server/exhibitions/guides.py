@@ -17,11 +17,11 @@ from server.audit.services import record, snapshot
 from server.db import begin_write
 from server.errors import Conflict, NotFound
 from server.events.models import Event
+from server.exhibitions.form import Form
 from server.exhibitions.kind import exhibition_session
 from server.exhibitions.models import ExhibitionGuide
 from server.exhibitions.rules import can_build_exhibitions
 from server.i18n import gettext as _
-from server.organising.fields import Fields
 from server.permissions import require
 
 MAX_GUIDE_BYTES = 100 * 1024 * 1024
@@ -74,8 +74,8 @@ async def add_guide(
 ) -> ExhibitionGuide:
     require(actor, can_build_exhibitions, event)
     session = exhibition_session(view)
-    fields = Fields(form)
-    title = fields.text("title", max_length=200)
+    fields = Form(form)
+    title = fields.text("title", max_length=200, required=True)
     translations, refused = form_translations(form, event, GUIDE_FIELDS)
     fields.errors.update(refused)
     found = sniffed(data) if data else None

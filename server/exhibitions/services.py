@@ -20,6 +20,7 @@ from server.audit.services import record, snapshot
 from server.db import begin_write
 from server.errors import Conflict, FieldErrors, InvalidInput, NotFound, StaleVersion
 from server.events.models import Event
+from server.exhibitions.form import Form
 from server.exhibitions.guides import guides_of
 from server.exhibitions.hours import CLOCK
 from server.exhibitions.images import checked_image, discard_image, store_image
@@ -27,7 +28,6 @@ from server.exhibitions.kind import exhibition_session
 from server.exhibitions.models import Exhibition, ExhibitionGuide, ExhibitionImage
 from server.exhibitions.rules import can_build_exhibitions
 from server.i18n import gettext as _
-from server.organising.fields import Fields
 from server.permissions import require
 
 MAX_IMAGES = 60  # per exhibition
@@ -75,7 +75,7 @@ async def save_exhibition(
     """The intro and its translations, and the daily opening hours (both or neither)."""
     require(actor, can_build_exhibitions, event)
     session = exhibition_session(view)
-    fields = Fields(form)
+    fields = Form(form)
     intro = fields.text("intro", max_length=20_000, required=False).replace("\r\n", "\n")
     opens, closes = (
         fields.text("opens", max_length=5, required=False),
@@ -207,7 +207,7 @@ async def update_image(
     """An image's caption and credit, in the default language and the event's others."""
     require(actor, can_build_exhibitions, event)
     session = exhibition_session(view)
-    fields = Fields(form)
+    fields = Form(form)
     caption = fields.text("caption", max_length=500, required=False)
     credit = fields.text("credit", max_length=300, required=False)
     translations, refused = form_translations(form, event, IMAGE_FIELDS)
