@@ -8,6 +8,7 @@ from typing import Any
 from server.accounts import rules as accounts
 from server.agenda import rules as agenda
 from server.captions import rules as captions
+from server.exhibitions import rules as exhibitions
 from server.interpretation import rules as interpretation
 from server.live import rules as live
 from server.organising import rules as organising
@@ -24,6 +25,7 @@ DOMAINS = {
     "streams": streams,
     "organising": organising,
     "interpretation": interpretation,
+    "exhibitions": exhibitions,
 }
 
 
