@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from server.db import begin_write
 from server.exhibitions.models import ExhibitionVisit
 
 
@@ -31,6 +32,7 @@ async def count_visit(db: AsyncSession, *, event_id: int, session_id: int, visit
         )
     ).first()
     if found is None:
+        await begin_write(db)  # on SQLite a read-then-write would fail at once behind another writer
         db.add(ExhibitionVisit(event_id=event_id, session_id=session_id, day=day, visitor=visitor))
         try:
             await db.commit()
