@@ -33,7 +33,7 @@ from server.exhibitions.services import (
 from server.exhibitions.visits import count_visit, visitor_key
 from server.formats import time as clock_text
 from server.i18n import gettext as _
-from server.i18n import localised
+from server.i18n import localised, ngettext
 from server.transport.auth import checked_form, form_text, posted_form
 from server.transport.backoffice import render_backoffice
 from server.transport.context import database, event_of, private, see_other, settings
@@ -335,7 +335,8 @@ async def upload_images(request: Request, page: SessionPage) -> Response:
             )
     except InvalidInput as refusal:
         return await _render_editor(request, page, errors={"images": refusal.message}, status=refusal.status_code)
-    notice = Notice(_("%(count)d images are added.") % {"count": len(added)}, "success")
+    added_text = ngettext("%(num)d image is added.", "%(num)d images are added.", len(added)) % {"num": len(added)}
+    notice = Notice(added_text, "success")
     return leave_notice(request, see_other(_editor_path(request, page) + "#gallery"), notice)
 
 

@@ -118,6 +118,7 @@ async def test_images_are_resized_stripped_captioned_in_two_languages_and_shown_
         ([("slides.jpg", b"%PDF-1.4 posing as a photo")], "slides.jpg is not an image in JPEG, PNG or WebP format."),
         ([("bomb.png", bomb())], "bomb.png has too many pixels; please send a smaller image."),
         ([("cut.png", picture()[:5000])], "cut.png is not an image in JPEG, PNG or WebP format."),
+        ([("huge.png", b"\x89PNG" + b"0" * (15 * 1024 * 1024 + 10))], "huge.png is larger than 15 MB."),
         (
             [("good.png", picture()), ("bad.png", b"GIF89a not really")],
             "bad.png is not an image in JPEG, PNG or WebP format.",
