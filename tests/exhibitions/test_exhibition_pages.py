@@ -203,10 +203,14 @@ async def test_open_now_follows_the_hours_in_the_event_zone(client, database, de
     before = page(await client.get(at(10, 45)))
     during = page(await client.get(at(16, 59)))
     after = page(await client.get(at(17, 30)))
+    in_london = page(await client.get(at(10, 45) + "?tz=Europe/London"))
 
     assert before.xpath("string(//p[@class='exhibition-open']/span)") == "Closed now"
     assert before.xpath("//span[@class='exhibition-when']/time/@datetime")[0] == "2021-10-27T03:00:00+00:00"
     assert during.xpath("string(//p[@class='exhibition-open']/span)") == "Open now"
+    # The next opening in the reader's zone (04:00 in London for 11:00 in Shanghai), the daily hours in the event's.
+    london = in_london.xpath("normalize-space(//span[@class='exhibition-when'])")
+    assert "04:00" in london and london.endswith("(Europe/London)")
     assert after.xpath("normalize-space(//span[@class='exhibition-when'])") == "The exhibition has closed."
     assert during.xpath("string(//p[@class='exhibition-hours'])") == (
         "Open daily 11:00–17:00, in the event's time zone (Asia/Shanghai)."
