@@ -306,3 +306,27 @@ async def test_session_page_and_agenda_link_to_the_exhibition(client, demo_event
     assert session.xpath("//p[@class='exhibition-link']/a/@href") == [f"/{demo_event}/exhibitions/{CODE}"]
     assert f"/{demo_event}/exhibitions/{CODE}" in agenda.xpath("//p[@class='card-exhibition']/a/@href")
     assert plain.xpath("//p[@class='exhibition-link']") == []
+
+
+async def test_captions_are_shown_as_text_and_a_post_without_the_form_token_changes_nothing(
+    client, database, demo_event, settings
+):
+    await organiser(client, database, demo_event)
+    await upload(client, demo_event, [("a.png", picture((800, 600)))])
+    (image,) = await images(database)
+    editor = f"/{demo_event}/organiser/exhibitions/{CODE}"
+    script = "<script>alert('caption')</script>"
+
+    await form(client, f"{editor}/images/{image.id}", {"version": "1", "caption": script, "credit": "<b>bold</b>"})
+    shown = await client.get(f"/{demo_event}/exhibitions/{CODE}")
+    forged = await client.post(
+        f"{editor}/images",
+        data={"csrf_token": "forged"},
+        files=[("images", ("b.png", picture((800, 600)), "image/png"))],
+    )
+
+    assert page(shown).xpath("//span[@class='exhibition-caption']/text()") == [script]
+    assert page(shown).xpath("//article//script") == []
+    assert "&lt;b&gt;bold&lt;/b&gt;" in shown.text
+    assert forged.status_code == 403
+    assert [row.id for row in await images(database)] == [image.id]
