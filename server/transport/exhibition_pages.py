@@ -130,7 +130,7 @@ async def _tour(request: Request, page: SessionPage) -> dict[str, Any]:
         return tour
     try:
         participant = await admitted(request, account, page.view)
-    except Forbidden:
+    except (Forbidden, NotFound):  # not registered, say: the link, whose room page tells them what is missing
         return tour
     live = page_context(
         request,

@@ -18,9 +18,10 @@ from server.accounts.models import Role
 from server.audit.models import AuditEntry
 from server.events.services import get_event
 from server.exhibitions.models import Exhibition, ExhibitionGuide, ExhibitionImage
+from tests.support import factories
 from tests.support.factories import OTHER_SLUG, other_event, staff
 from tests.support.html import page
-from tests.support.http import count, csrf, signed_in_as
+from tests.support.http import as_person, count, csrf, signed_in_as
 
 pytestmark = [pytest.mark.integration, pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)]
 
@@ -330,3 +331,27 @@ async def test_captions_are_shown_as_text_and_a_post_without_the_form_token_chan
     assert "&lt;b&gt;bold&lt;/b&gt;" in shown.text
     assert forged.status_code == 403
     assert [row.id for row in await images(database)] == [image.id]
+
+
+async def test_guided_tour_is_the_live_room_in_the_page_for_delegates_and_a_link_for_others(
+    client, database, demo_event
+):
+    async with database.session() as db:
+        event = await get_event(db, slug=demo_event)
+        delegate = await factories.person(db, event, "Tour Visitor", attendance=factories.ONLINE)
+        outsider = await factories.person(db, event, "Not Registered")
+    path = f"/{demo_event}/exhibitions/{CODE}"
+
+    anonymous = page(await client.get(path))
+    as_person(client, outsider)
+    unregistered = page(await client.get(path))
+    as_person(client, delegate)
+    registered = page(await client.get(path))
+
+    room = f"/{demo_event}/sessions/{CODE}/room"
+    for shown in (anonymous, unregistered):
+        assert shown.xpath("//section[@class='exhibition-tour']//a/@href") == [room]
+        assert shown.xpath("//div[@id='live']") == []
+    assert registered.xpath("//div[@id='live']/@data-session") != []
+    assert registered.xpath("//section[@class='exhibition-tour']//form/@id") == ["ask-form", "chat-form"]
+    assert registered.xpath("//script[contains(@src, 'live/room.js')]") != []
