@@ -355,3 +355,14 @@ async def test_guided_tour_is_the_live_room_in_the_page_for_delegates_and_a_link
     assert registered.xpath("//div[@id='live']/@data-session") != []
     assert registered.xpath("//section[@class='exhibition-tour']//form/@id") == ["ask-form", "chat-form"]
     assert registered.xpath("//script[contains(@src, 'live/room.js')]") != []
+
+
+async def test_programme_editor_of_an_exhibition_links_to_its_editor(client, database, demo_event):
+    await organiser(client, database, demo_event)
+
+    exhibition = page(await client.get(f"/{demo_event}/organiser/programme/sessions/{CODE}"))
+    plain = page(await client.get(f"/{demo_event}/organiser/programme/sessions/OPEN"))
+
+    link = f"/{demo_event}/organiser/exhibitions/{CODE}"
+    assert exhibition.xpath("//p[@class='editor-state']/a/@href")[-1] == link
+    assert [href for href in plain.xpath("//p[@class='editor-state']/a/@href") if "exhibitions" in href] == []
