@@ -11,6 +11,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.accounts.actors import Actor
+from server.agenda.models import Session
 from server.agenda.services import SessionView
 from server.agenda.texts import form_translations
 from server.audit.services import record, snapshot
@@ -92,6 +93,8 @@ async def add_guide(
     guide_path(media_dir, stored).write_bytes(data)
     try:
         await begin_write(db)
+        # Two organisers uploading at once take turns (PostgreSQL): the count and the next position hold.
+        await db.exec(select(Session.id).where(Session.id == session.id).with_for_update())
         count = (
             await db.exec(
                 select(func.count()).select_from(ExhibitionGuide).where(ExhibitionGuide.session_id == session.id)

@@ -144,6 +144,8 @@ async def add_images(
         for image in checked:
             stored.append(await asyncio.to_thread(store_image, image, media_dir=media_dir))
         await begin_write(db)
+        # Two organisers uploading at once take turns (PostgreSQL): the count and the next position hold.
+        await db.exec(select(Session.id).where(Session.id == session.id).with_for_update())
         count = (
             await db.exec(
                 select(func.count()).select_from(ExhibitionImage).where(ExhibitionImage.session_id == session.id)
