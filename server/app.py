@@ -31,6 +31,7 @@ from server.transport import (
     caption_pages,
     channel_plans,
     event_setup,
+    exhibition_pages,
     exports,
     hall_pages,
     imports,
@@ -99,6 +100,7 @@ def site_routes() -> list[BaseRoute]:
         *recordings.routes,
         *archive_pages.routes,
         *reminder_pages.routes,
+        *exhibition_pages.routes,
         *pages.routes,
     ]
 

@@ -169,7 +169,9 @@ async def _load_demo(settings: Settings) -> list[str]:
     database = Database(settings.database_url)
     try:
         async with database.session() as db:
-            return await load_demo(db, links=site_urls(settings.base_url), event_text=event_text)
+            return await load_demo(
+                db, links=site_urls(settings.base_url), event_text=event_text, media_dir=settings.media_dir
+            )
     finally:
         await database.dispose()
 

@@ -15,6 +15,7 @@ from server.archive.models import SessionArchive
 from server.audit.models import AuditEntry
 from server.captions.models import CaptionLine, CaptionTrack
 from server.events.models import Event, EventBanner, EventLogo
+from server.exhibitions.models import Exhibition, ExhibitionGuide, ExhibitionImage, ExhibitionVisit
 from server.interpretation.models import Booth, BoothMessage, ChannelPlan, FloorLanguage
 from server.live.models import (
     Announcement,
@@ -61,6 +62,10 @@ __all__ = [
     "Event",
     "EventBanner",
     "EventLogo",
+    "Exhibition",
+    "ExhibitionGuide",
+    "ExhibitionImage",
+    "ExhibitionVisit",
     "EventSessionKind",
     "EventRole",
     "HallCode",

@@ -9,6 +9,7 @@ from server.accounts import rules as accounts
 from server.agenda import rules as agenda
 from server.archive import rules as archive
 from server.captions import rules as captions
+from server.exhibitions import rules as exhibitions
 from server.interpretation import rules as interpretation
 from server.live import rules as live
 from server.organising import rules as organising
@@ -28,6 +29,7 @@ DOMAINS = {
     "interpretation": interpretation,
     "archive": archive,
     "reminders": reminders,
+    "exhibitions": exhibitions,
 }
 
 

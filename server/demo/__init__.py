@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -10,6 +12,7 @@ from server.accounts.models import Role
 from server.accounts.services import grant_role
 from server.agenda.interchange import import_event, parse_event_file
 from server.agenda.models import Person
+from server.demo.exhibitions import dress_exhibitions
 from server.events.models import Event
 from server.links import Links
 from server.registration.models import Attendance
@@ -25,8 +28,9 @@ DEMO_DELEGATE = "delegate@example.org"
 DEMO_SPEAKER_PERSON = "qiao-wenxin"
 
 
-async def load_demo(db: AsyncSession, *, links: Links, event_text: str) -> list[str]:
-    """Loads the demo event into an empty database, with its demo accounts; says what it did."""
+async def load_demo(db: AsyncSession, *, links: Links, event_text: str, media_dir: Path | None = None) -> list[str]:
+    """Loads the demo event into an empty database, with its demo accounts (and, given the media folder, its
+    exhibitions' images); says what it did."""
     if (await db.exec(select(Event))).first() is not None:
         return ["The database already holds events: the demo was not loaded again."]
     event = await import_event(db, document=parse_event_file(event_text))
@@ -48,6 +52,8 @@ async def load_demo(db: AsyncSession, *, links: Links, event_text: str) -> list[
             listed=True,
         )
         await register(db, event=event, account=delegate, data=data, requester_ip="", links=links)
+    if media_dir is not None:
+        await dress_exhibitions(db, event=event, media_dir=media_dir)
     return [f"Loaded the demo event {event.title!r} at {links.event_page(event.slug)}"]
 
 

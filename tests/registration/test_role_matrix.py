@@ -116,6 +116,8 @@ ELSEWHERE = {
     "metrics": "a bearer token of its own (tests/ops)",
     "event_logo": "an uploaded logo (tests/events)",
     "event_banner": "an uploaded banner (tests/events/test_branding.py)",
+    "exhibition_image": "an uploaded image's stored name and size (tests/exhibitions)",
+    "exhibition_guide": "an uploaded guide's file, with range requests (tests/exhibitions)",
 }
 # Every named route of the app and its rule. A new route needs a row here.
 ROUTES: dict[str, str] = {
@@ -213,6 +215,15 @@ ROUTES: dict[str, str] = {
     "person_delete": "organiser",
     "materials": "organiser",
     "material_delete": "organiser",
+    # Digital exhibitions: the page is public like the session's; organisers build it.
+    "exhibition": "public",
+    "exhibition_editor": "organiser",
+    "exhibition_images": "organiser",
+    "exhibition_image_edit": "organiser",
+    "exhibition_image_move": "organiser",
+    "exhibition_image_delete": "organiser",
+    "exhibition_guides": "organiser",
+    "exhibition_guide_delete": "organiser",
     "material_move": "organiser",
     "programme": "organiser",
     "programme_list": "organiser",

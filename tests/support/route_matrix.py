@@ -21,6 +21,7 @@ from server.app import site_routes
 from server.clock import utcnow
 from server.db import Database
 from server.events.models import Event
+from server.exhibitions.models import ExhibitionGuide, ExhibitionImage
 from server.interpretation.models import ChannelPlan
 from server.live.models import Announcement
 from server.mail.models import Message
@@ -50,6 +51,16 @@ PERSONS = (
 # Destructive posts go last, so the objects the other routes name are still there when they are asked.
 LAST = re.compile(r"delete|remove|revoke|cancel|discard|unpublish|release|disable|reject")
 PARAMETER = re.compile(r"{(\w+)(?::\w+)?}")
+EXHIBITION_ROUTES = (
+    "exhibition",
+    "exhibition_editor",
+    "exhibition_images",
+    "exhibition_image_edit",
+    "exhibition_image_move",
+    "exhibition_image_delete",
+    "exhibition_guides",
+    "exhibition_guide_delete",
+)
 
 
 def site_routes_and_methods() -> list[tuple[str, str, str]]:
@@ -128,10 +139,18 @@ async def _objects(db: AsyncSession, event: Event, author: Person, label: str, s
     event.languages = ",".join([*event.language_list, "ja"]) if "ja" not in event.language_list else event.languages
     db.add(event)
     plan = ChannelPlan(event_id=event.id or 0, session_id=session.id, languages="ja")
+    # An exhibition (the demo event has three; the other event's session stands in), with an image and a guide.
+    exhibition = next((row for row in sessions if row.kind == "exhibition"), session)
+    owned = {"event_id": event.id or 0, "session_id": exhibition.id or 0}
+    image = ExhibitionImage(**owned, stored_name=secrets.token_hex(16), widths=[480], width=480, height=320)
+    guide = ExhibitionGuide(**owned, title="Audio tour", kind="audio", stored_name=label, content_type="audio/mpeg")
     rows = (pending, speaker, track, question, material, message, invitation, announcement, token, pending_import, plan)
     db.add(recording)
     db.add_all(rows)
+    db.add_all((image, guide))
     await db.commit()
+    await db.refresh(image)
+    await db.refresh(guide)
     for row in rows:
         await db.refresh(row)
     return {
@@ -157,6 +176,9 @@ async def _objects(db: AsyncSession, event: Event, author: Person, label: str, s
         "import_id": str(pending_import.id),
         "language": "ja",
         "room_id": str(session.room_id),
+        "exhibition": exhibition.code,
+        "image_id": str(image.id),
+        "guide_id": str(guide.id),
     }
 
 
@@ -214,6 +236,8 @@ async def build_matrix_world(database: Database, slug: str, *, secret: str) -> M
             "chart_csv": {"name": "countries"},  # a chart's name, the same in every event
             "captions_vtt": {"language": "en"},  # one of the event's languages
             "replay_captions": {"language": "en"},
+            # An exhibition's pages: the code of an exhibition session (server/exhibitions).
+            **{name: {"code": values["exhibition"]} for name in EXHIBITION_ROUTES},
         }
 
     return MatrixWorld(event, other, people, ours, theirs, routes_own(ours), routes_own(theirs))
