@@ -44,6 +44,7 @@ from server.transport import (
     programme_parts,
     recordings,
     registration,
+    replay_pages,
     staff,
     styleguide,
 )
@@ -92,6 +93,7 @@ def site_routes() -> list[BaseRoute]:
         *interpret_pages.routes,
         *channel_plans.routes,
         *recordings.routes,
+        *replay_pages.routes,
         *pages.routes,
     ]
 

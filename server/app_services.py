@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from server.broadcast import Broadcaster, NullBroadcaster
 from server.db import Database
 from server.rate_limits import TokenBuckets
+from server.replays.services import ReplayBuilder
 from server.settings import Settings
 from server.streams.relay_control import RelayControl
 from server.streams.scheduler import RecordingScheduler
@@ -39,9 +40,14 @@ class Services:
     event_stamps: EventStamps | None = None
     # Starts scheduled recordings through whichever relay control is set when their time comes.
     recording_scheduler: RecordingScheduler = field(init=False)
+    # Makes each session's replay once it has ended (server/replays), in the same loop.
+    replay_builder: ReplayBuilder = field(init=False)
 
     def __post_init__(self) -> None:
-        self.recording_scheduler = RecordingScheduler(self.database, lambda: self.relay_control)
+        self.replay_builder = ReplayBuilder(self.database, lambda: self.settings.media_dir)
+        self.recording_scheduler = RecordingScheduler(
+            self.database, lambda: self.relay_control, jobs=(self.replay_builder.tick,)
+        )
 
 
 def services_of(app: Any) -> Services:

@@ -13,6 +13,7 @@ from server.live import rules as live
 from server.organising import rules as organising
 from server.permissions import RULES, Rule
 from server.registration import rules as registration
+from server.replays import rules as replays
 from server.streams import rules as streams
 
 DOMAINS = {
@@ -24,6 +25,7 @@ DOMAINS = {
     "streams": streams,
     "organising": organising,
     "interpretation": interpretation,
+    "replays": replays,
 }
 
 
