@@ -136,7 +136,14 @@ async def _claim(db: AsyncSession, *, session_id: int, event_id: int, now: dt.da
     await begin_write(db)
     inserted = await db.exec(
         insert(Replay)
-        .values(session_id=session_id, event_id=event_id, state=ReplayState.processing, timeline=[], updated_at=now)
+        .values(
+            session_id=session_id,
+            event_id=event_id,
+            state=ReplayState.processing,
+            timeline=[],
+            last_segment_ms=0,
+            updated_at=now,
+        )
         .on_conflict_do_nothing(index_elements=["session_id"])
     )
     if inserted.rowcount == 1:
