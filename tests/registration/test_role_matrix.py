@@ -113,6 +113,8 @@ ELSEWHERE = {
     "metrics": "a bearer token of its own (tests/ops)",
     "event_logo": "an uploaded logo (tests/events)",
     "event_banner": "an uploaded banner (tests/events/test_branding.py)",
+    "replay_file": "a ready replay, by publication and the event's audience (tests/replays/test_replay_http.py)",
+    "replay_json": "a ready replay, by publication and the event's audience (tests/replays/test_replay_http.py)",
 }
 # Every named route of the app and its rule. A new route needs a row here.
 ROUTES: dict[str, str] = {
@@ -239,6 +241,9 @@ ROUTES: dict[str, str] = {
     "recording_delete": "organiser",
     "recording_play": "session moderator",
     "recording_stop": "session moderator",
+    "replay_manage": "organiser",
+    "replay_make": "organiser",
+    "replay_delete": "organiser",
     "caption": "captioners",
     "captions_vtt": "the room's participants",
     # Interpretation: the booth's console and the moderator's booth panel.
