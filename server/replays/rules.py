@@ -37,6 +37,6 @@ def _ready(_actor: Actor, access: Any) -> bool:
 # The recording page: recording on or off, the relay's recording status, the replay made, published, deleted.
 can_manage_replay = is_organiser.named("can_manage_replay")
 # The replay file and its description for the player; organisers see it before they publish it.
-can_watch_replay = (
-    (is_organiser & _ready) | (_published & (_for_everyone | is_delegate | is_event_staff))
-).named("can_watch_replay", who="organisers (once ready); once published, the event's delegates and staff, or everyone")
+can_watch_replay = ((is_organiser & _ready) | (_published & (_for_everyone | is_delegate | is_event_staff))).named(
+    "can_watch_replay", who="organisers (once ready); once published, the event's delegates and staff, or everyone"
+)

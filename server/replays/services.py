@@ -256,8 +256,7 @@ async def build(database: Database, *, session_id: int, media_dir: Path) -> Repl
             replay.timeline = joined.timeline
             replay.last_segment_ms = joined.last_segment_ms
             replay.message = (
-                _("%(count)s part(s) of the recording could not be read and were left out.")
-                % {"count": joined.skipped}
+                _("%(count)s part(s) of the recording could not be read and were left out.") % {"count": joined.skipped}
                 if joined.skipped
                 else ""
             )

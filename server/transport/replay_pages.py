@@ -164,7 +164,11 @@ async def delete(request: Request, page: SessionPage) -> Response:
         async with database(request).session() as db:
             await end_reads(db)
             await replays.delete_recording(
-                db, actor=page.actor, event=page.event, session_id=page.session_id, media_dir=settings(request).media_dir
+                db,
+                actor=page.actor,
+                event=page.event,
+                session_id=page.session_id,
+                media_dir=settings(request).media_dir,
             )
     except Conflict as problem:
         return await _render_page(request, page, error=problem.message, status=409)

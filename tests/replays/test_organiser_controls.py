@@ -4,7 +4,6 @@ once, and the recording deleted after a confirmation; and the event's replay aud
 
 from __future__ import annotations
 
-
 import httpx
 import pytest
 from sqlmodel import col, select
@@ -50,7 +49,9 @@ async def test_a_full_disk_is_shown_with_the_segments_and_their_size(
 ) -> None:
     written = record(settings.media_dir, floor(settings, stage), [start_ms(stage), start_ms(stage) + 2_000])
     message = "No space left on device"
-    write_status(recording_dir(settings.media_dir, floor(settings, stage)), RecorderState.disk_full, message=message, at_ms=1)
+    write_status(
+        recording_dir(settings.media_dir, floor(settings, stage)), RecorderState.disk_full, message=message, at_ms=1
+    )
     as_person(web, stage.people["organiser"])
 
     response = await web.get(stage.path("replay/manage"))
@@ -87,9 +88,7 @@ async def test_recording_off_and_publishing_is_one_versioned_audited_save(
     assert bad.status_code == 400
     assert "Please choose yes or no." in bad.text
     async with database.session() as db:
-        entries = (
-            await db.exec(select(AuditEntry).where(col(AuditEntry.action) == "session_archive.update"))
-        ).all()
+        entries = (await db.exec(select(AuditEntry).where(col(AuditEntry.action) == "session_archive.update"))).all()
     assert [(entry.target_id, entry.after) for entry in entries] == [
         (str(stage.session.id), {"record": False, "replay_published": True, "archive_published": True})
     ]
@@ -163,7 +162,9 @@ async def test_the_replay_audience_is_an_event_live_setting(
     version = page(form_page).xpath("//input[@name='version']/@value")[0]
     assert values["replay_audience"] == "delegates"
 
-    saved = await post(web, f"/{stage.event.slug}/organiser/live", {**values, "version": version, "replay_audience": "everyone"})
+    saved = await post(
+        web, f"/{stage.event.slug}/organiser/live", {**values, "version": version, "replay_audience": "everyone"}
+    )
 
     assert saved.status_code == 303
     async with database.session() as db:

@@ -30,7 +30,9 @@ async def made_replay(database: Database, settings: Settings, stage: Stage, *, p
     record(settings.media_dir, str(stage.session.id), [start, start + 2_000])
     await ReplayBuilder(database, lambda: settings.media_dir).tick()
     async with database.session() as db:
-        db.add(SessionArchive(session_id=stage.session.id or 0, event_id=stage.event.id or 0, replay_published=published))
+        db.add(
+            SessionArchive(session_id=stage.session.id or 0, event_id=stage.event.id or 0, replay_published=published)
+        )
         await db.commit()
         return (await db.exec(select(Replay).where(Replay.session_id == stage.session.id))).one()
 
@@ -113,7 +115,9 @@ async def test_who_may_watch_follows_publication_and_the_events_audience(
     assert (await web.get(stage.path("replay.webm", session=stage.other_session))).status_code == 404
     assert (await web.get(stage.path("replay.json", session=stage.other_session))).status_code == 404
     assert (await web.get(stage.path("replay.mp4"))).status_code == 404
-    assert (await web.get(stage.path("replay.json", session=stage.other_session, event=stage.other_event))).status_code == 404
+    assert (
+        await web.get(stage.path("replay.json", session=stage.other_session, event=stage.other_event))
+    ).status_code == 404
 
 
 async def test_without_a_replay_the_player_gets_404(web: httpx.AsyncClient, stage: Stage) -> None:

@@ -3,10 +3,9 @@ Opus audio in WebM, or H.264 in MP4, a few seconds each, each starting with a ke
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from pathlib import Path
-
-import math
 
 import av
 
