@@ -32,6 +32,7 @@ from server.db import Database, begin_write
 from server.errors import Conflict, NotFound
 from server.events.models import Event
 from server.i18n import gettext as _
+from server.i18n import ngettext
 from server.permissions import require
 from server.replays.assemble import CONTENT_TYPES, NothingToJoin, join_segments
 from server.replays.models import Replay, ReplayState
@@ -256,7 +257,12 @@ async def build(database: Database, *, session_id: int, media_dir: Path) -> Repl
             replay.timeline = joined.timeline
             replay.last_segment_ms = joined.last_segment_ms
             replay.message = (
-                _("%(count)s part(s) of the recording could not be read and were left out.") % {"count": joined.skipped}
+                ngettext(
+                    "%(count)s part of the recording could not be read and was left out.",
+                    "%(count)s parts of the recording could not be read and were left out.",
+                    joined.skipped,
+                )
+                % {"count": joined.skipped}
                 if joined.skipped
                 else ""
             )
