@@ -102,3 +102,19 @@ async def test_a_recording_nothing_can_be_read_from_is_reported_failed(
     assert replay is not None
     assert (replay.state, replay.message) == (ReplayState.failed, "No part of the recording could be read.")
     assert await ReplayBuilder(database, lambda: settings.media_dir).tick() == []  # not retried until more comes
+
+
+async def test_a_running_app_makes_the_replay_in_its_scheduler_loop(
+    database: Database, settings: Settings, stage: Stage, live_server: object
+) -> None:
+    record(settings.media_dir, str(stage.session.id), [start_ms(stage)])
+
+    replay = None
+    for _ in range(100):  # the loop looks every 2 s
+        replay = await replay_row(database, stage)
+        if replay is not None and replay.state == ReplayState.ready:
+            break
+        await asyncio.sleep(0.1)
+
+    assert replay is not None and replay.state == ReplayState.ready
+    assert replay.duration_seconds == pytest.approx(2.0, abs=0.2)
