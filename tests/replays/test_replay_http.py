@@ -57,6 +57,8 @@ async def test_range_requests_get_the_bytes_asked_for_and_outside_the_file_a_416
     suffix = await web.get(url, headers={"Range": "bytes=-500"})
     outside = await web.get(url, headers={"Range": f"bytes={size}-{size + 10}"})
     several = await web.get(url, headers={"Range": "bytes=0-9,20-29"})
+    malformed = await web.get(url, headers={"Range": "bytes=nine-ten"})
+    backwards = await web.get(url, headers={"Range": "bytes=50-10"})
 
     assert (whole.status_code, whole.content) == (200, data)
     assert whole.headers["accept-ranges"] == "bytes"
@@ -72,6 +74,9 @@ async def test_range_requests_get_the_bytes_asked_for_and_outside_the_file_a_416
     assert several.status_code == 206
     assert several.headers["content-type"].startswith("multipart/byteranges; boundary=")
     assert data[:10] in several.content and data[20:30] in several.content
+    # A range header that makes no sense is refused with a message, never a 500.
+    assert (malformed.status_code, malformed.text) == (400, "Range header: range must be requested")
+    assert (backwards.status_code, backwards.text) == (400, "Range header: start must be less than end")
 
 
 @BOTH_BACKENDS
