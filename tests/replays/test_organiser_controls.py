@@ -170,3 +170,18 @@ async def test_the_replay_audience_is_an_event_live_setting(
     async with database.session() as db:
         row = await db.get(LiveSettings, stage.event.id)
     assert row is not None and row.replay_audience == "everyone"
+
+
+async def test_the_console_and_the_programme_editor_link_organisers_to_the_page(
+    web: httpx.AsyncClient, stage: Stage
+) -> None:
+    link = f"//a[@href='{stage.path('replay/manage')}']"
+    as_person(web, stage.people["organiser"])
+    console = await web.get(stage.path("moderate"))
+    editor = await web.get(f"/{stage.event.slug}/organiser/programme/sessions/{stage.session.code}")
+    as_person(web, stage.people["moderator"])
+    moderators_console = await web.get(stage.path("moderate"))
+
+    assert len(page(console).xpath(link)) == 1
+    assert (editor.status_code, len(page(editor).xpath(link))) == (200, 1)
+    assert page(moderators_console).xpath(link) == []
