@@ -50,6 +50,25 @@ def _kinds(container: Any) -> dict[str, Any]:
     return found
 
 
+def _templates(usable: list[Segment], first: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
+    """The output's streams: the first segment's, and a kind it lacks from the first later segment that has it
+    (a recording whose first seconds had sound only still gets its picture); and the containers opened for them,
+    which the caller closes once the output's streams are made."""
+    templates = dict(first)
+    opened: list[Any] = []
+    for segment in usable:
+        if len(templates) == 2:
+            break
+        try:
+            container = av.open(str(segment.path))
+        except _READ_ERRORS:
+            continue
+        opened.append(container)
+        for kind, stream in _kinds(container).items():
+            templates.setdefault(kind, stream)
+    return templates, opened
+
+
 def join_segments(found: list[Segment], target: Path) -> Joined:
     """Write ``found`` (in recorded order) into ``target``; NothingToJoin when no segment could be read.
 
@@ -83,10 +102,13 @@ def join_segments(found: list[Segment], target: Path) -> Joined:
                         joined.skipped += 1
                         continue
                     output = av.open(str(target), "w", format="webm" if ext == "webm" else "mp4", options=options)
-                    for kind, stream in inputs.items():
+                    templates, opened = _templates(usable, inputs)
+                    for kind, stream in templates.items():
                         outputs[kind] = output.add_stream_from_template(stream)
                         # WebM counts milliseconds; MP4 keeps the recording's own clock.
                         bases[kind] = Fraction(1, 1000) if ext == "webm" else stream.time_base
+                    for other in opened:
+                        other.close()
                 first: float | None = None  # seconds: this segment's first timestamp
                 segment_end = end
                 wrote = False

@@ -86,3 +86,14 @@ def test_a_wall_clock_moment_finds_its_place_in_the_replay() -> None:
     assert replay_offset(timeline, START + 5_500) == 5.5
     assert replay_offset(timeline, START + 40_000) == 20.0  # the stream was off: where it came back
     assert replay_offset(timeline, START + 61_000) == 21.0
+
+
+def test_a_recording_whose_first_segment_had_sound_only_keeps_the_later_picture(tmp_path: Path) -> None:
+    record(tmp_path, "12", [START, START + 2_000, START + 4_000], sound_only_first=True)
+
+    joined = join_segments(segments(recording_dir(tmp_path, "12")), tmp_path / "replay.webm")
+
+    frames, last_frame, heard = decoded_seconds(tmp_path / "replay.webm")
+    assert (frames, heard) == (40, True)
+    assert last_frame == pytest.approx(5.9, abs=0.1)  # the picture starts where the first 2 s of sound end
+    assert joined.duration_seconds == pytest.approx(6.0, abs=0.2)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 
@@ -15,17 +16,21 @@ WIDTH, HEIGHT, FPS = 160, 120, 10
 SAMPLE_RATE = 48000
 
 
-def write_segment(path: Path, *, seconds: float, first_pts_ms: int = 0, ext: str = "webm", audio: bool = True) -> None:
+def write_segment(
+    path: Path, *, seconds: float, first_pts_ms: int = 0, ext: str = "webm", audio: bool = True, picture: bool = True
+) -> None:
     """One segment of ``seconds``: frames whose timestamps start at ``first_pts_ms`` (a relay that keeps the
     stream's own clock across segments), a moving grey level so every frame differs."""
     with av.open(str(path), "w", format="webm" if ext == "webm" else "mp4") as container:
-        video = container.add_stream("libvpx" if ext == "webm" else "libx264", rate=FPS)
-        video.width, video.height, video.pix_fmt = WIDTH, HEIGHT, "yuv420p"
-        video.time_base = Fraction(1, 1000)
+        video: Any = None
+        if picture:
+            video = container.add_stream("libvpx" if ext == "webm" else "libx264", rate=FPS)
+            video.width, video.height, video.pix_fmt = WIDTH, HEIGHT, "yuv420p"
+            video.time_base = Fraction(1, 1000)
         sound = None
         if audio:
             sound = container.add_stream("libopus" if ext == "webm" else "aac", rate=SAMPLE_RATE)
-        frames = round(seconds * FPS)
+        frames = round(seconds * FPS) if picture else 0
         for index in range(frames):
             frame = av.VideoFrame(WIDTH, HEIGHT, "yuv420p")
             for number, plane in enumerate(frame.planes):
@@ -35,7 +40,7 @@ def write_segment(path: Path, *, seconds: float, first_pts_ms: int = 0, ext: str
             frame.time_base = Fraction(1, 1000)
             for packet in video.encode(frame):
                 container.mux(packet)
-        for packet in video.encode():
+        for packet in video.encode() if video is not None else []:
             container.mux(packet)
         if sound is not None:
             samples = 960
@@ -65,16 +70,19 @@ def record(
     ext: str = "webm",
     part_last: bool = False,
     continuous_clock: bool = False,
+    sound_only_first: bool = False,
 ) -> list[Path]:
     """Segments starting at each wall-clock moment of ``starts_ms`` in the key's folder; with ``part_last`` the
-    last is left as a ``.part`` cut short in its middle, as a relay killed while writing it leaves it."""
+    last is left as a ``.part`` cut short in its middle, as a relay killed while writing it leaves it; with
+    ``sound_only_first`` the first has no picture (a camera that came on after the microphone)."""
     folder = recording_dir(media_dir, stream_key)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for number, start in enumerate(starts_ms):
         part = folder / segment_name(start, number, ext)
         first = start - starts_ms[0] if continuous_clock else 0
-        write_segment(part, seconds=seconds, first_pts_ms=first, ext=ext)
+        picture = not (sound_only_first and number == 0)
+        write_segment(part, seconds=seconds, first_pts_ms=first, ext=ext, picture=picture)
         if part_last and number == len(starts_ms) - 1:
             data = part.read_bytes()
             part.write_bytes(data[: len(data) * 2 // 3])
