@@ -130,8 +130,11 @@ async def _session(db: AsyncSession, *, event: Event, session_id: int) -> Sessio
 # Claiming
 
 
-async def _claim(db: AsyncSession, *, session_id: int, event_id: int, now: dt.datetime) -> bool:
-    """Mark the session's replay as being made by this process; False when another process has it."""
+async def claim_replay(
+    db: AsyncSession, *, session_id: int, event_id: int, now: dt.datetime, newest_ms: int | None = None
+) -> bool:
+    """Mark the session's replay as being made by this process; False when another process has it, or (given
+    ``newest_ms``, the newest segment the caller saw) when another process made it from that segment meanwhile."""
     dialect = db.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     await begin_write(db)
@@ -151,7 +154,9 @@ async def _claim(db: AsyncSession, *, session_id: int, event_id: int, now: dt.da
         await db.commit()
         return True
     row = (await db.exec(select(Replay).where(Replay.session_id == session_id))).one()
-    if row.state == ReplayState.processing and row.updated_at and now - _aware(row.updated_at) < STALE_PROCESSING:
+    busy = row.state == ReplayState.processing and row.updated_at and now - _aware(row.updated_at) < STALE_PROCESSING
+    made_meanwhile = row.state != ReplayState.processing and newest_ms is not None and row.last_segment_ms >= newest_ms
+    if busy or made_meanwhile:
         await db.rollback()
         return False
     claimed = await db.exec(
@@ -201,7 +206,9 @@ async def claim_due(db: AsyncSession, *, media_dir: Path, now: dt.datetime | Non
         replay = made.get(session_id or 0)
         if replay is not None and replay.last_segment_ms >= found[-1].start_ms:
             continue
-        if await _claim(db, session_id=session_id or 0, event_id=event_id, now=moment):
+        if await claim_replay(
+            db, session_id=session_id or 0, event_id=event_id, now=moment, newest_ms=found[-1].start_ms
+        ):
             claimed.append(session_id or 0)
     return claimed
 
@@ -283,7 +290,7 @@ async def make_now(
     session = await _session(db, event=event, session_id=session_id)
     if not segments(recording_dir(media_dir, floor_key(session_id))):
         raise Conflict(_("Nothing was recorded for this session yet."))
-    claimed = await _claim(db, session_id=session_id, event_id=event.id or 0, now=now or utcnow())
+    claimed = await claim_replay(db, session_id=session_id, event_id=event.id or 0, now=now or utcnow())
     if claimed:
         await begin_write(db)
         record(

@@ -12,7 +12,7 @@ from sqlmodel import select
 from server.clock import utcnow
 from server.db import Database
 from server.replays.models import Replay, ReplayState
-from server.replays.services import ReplayBuilder, replays_dir
+from server.replays.services import ReplayBuilder, claim_replay, replays_dir
 from server.settings import Settings
 from tests.support.replay_segments import decoded_seconds, record
 from tests.support.speaker_stage import Stage
@@ -118,3 +118,21 @@ async def test_a_running_app_makes_the_replay_in_its_scheduler_loop(
 
     assert replay is not None and replay.state == ReplayState.ready
     assert replay.duration_seconds == pytest.approx(2.0, abs=0.2)
+
+
+@BOTH_BACKENDS
+async def test_a_process_that_saw_the_segments_before_another_made_the_replay_does_not_make_it_again(
+    database: Database, settings: Settings, stage: Stage
+) -> None:
+    record(settings.media_dir, str(stage.session.id), [start_ms(stage)])
+    await ReplayBuilder(database, lambda: settings.media_dir).tick()
+
+    # The slower process looked at the folder before the replay existed, and claims only now.
+    async with database.session() as db:
+        late = await claim_replay(
+            db, session_id=stage.session.id or 0, event_id=stage.event.id or 0, now=utcnow(), newest_ms=start_ms(stage)
+        )
+    async with database.session() as db:  # an organiser's "Make the replay now" remakes it all the same
+        asked = await claim_replay(db, session_id=stage.session.id or 0, event_id=stage.event.id or 0, now=utcnow())
+
+    assert (late, asked) == (False, True)
