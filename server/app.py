@@ -48,6 +48,7 @@ from server.transport import (
     recordings,
     registration,
     reminder_pages,
+    replay_pages,
     replay_player,
     staff,
     styleguide,
@@ -101,6 +102,7 @@ def site_routes() -> list[BaseRoute]:
         *archive_pages.routes,
         *reminder_pages.routes,
         *exhibition_pages.routes,
+        *replay_pages.routes,
         *pages.routes,
     ]
 

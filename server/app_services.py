@@ -12,6 +12,7 @@ from server.broadcast import Broadcaster, NullBroadcaster
 from server.db import Database
 from server.rate_limits import TokenBuckets
 from server.reminders.sending import ReminderScheduler
+from server.replays.services import ReplayBuilder
 from server.settings import Settings
 from server.streams.relay_control import RelayControl
 from server.streams.scheduler import RecordingScheduler
@@ -42,9 +43,14 @@ class Services:
     recording_scheduler: RecordingScheduler = field(init=False)
     # Sends due reminders by mail and Web Push (server/reminders/sending.py); the app sets it with the site's links.
     reminder_scheduler: ReminderScheduler | None = None
+    # Makes each session's replay once it has ended (server/replays), in the same loop.
+    replay_builder: ReplayBuilder = field(init=False)
 
     def __post_init__(self) -> None:
-        self.recording_scheduler = RecordingScheduler(self.database, lambda: self.relay_control)
+        self.replay_builder = ReplayBuilder(self.database, lambda: self.settings.media_dir)
+        self.recording_scheduler = RecordingScheduler(
+            self.database, lambda: self.relay_control, jobs=(self.replay_builder.tick,)
+        )
 
 
 def services_of(app: Any) -> Services:

@@ -16,6 +16,7 @@ from server.organising import rules as organising
 from server.permissions import RULES, Rule
 from server.registration import rules as registration
 from server.reminders import rules as reminders
+from server.replays import rules as replays
 from server.streams import rules as streams
 
 DOMAINS = {
@@ -30,6 +31,7 @@ DOMAINS = {
     "archive": archive,
     "reminders": reminders,
     "exhibitions": exhibitions,
+    "replays": replays,
 }
 
 

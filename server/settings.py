@@ -159,6 +159,9 @@ class Settings:
     # Live-room guests behind one address (a venue's NAT): at most this many connections, and their share of limits.
     live_guests_per_address: int = DEFAULT_LIVE_GUESTS_PER_ADDRESS
     event_creators: EventCreators = EventCreators()
+    # nginx's internal location for the replays folder ("/internal/replays/"): the app answers a replay request
+    # with X-Accel-Redirect there and nginx sends the file with ranges; empty: the app sends the file itself.
+    accel_redirect: str = ""
 
     @property
     def is_production(self) -> bool:
@@ -230,6 +233,12 @@ class Settings:
                 f"PODIUM_EVENT_CREATORS must be anyone or email addresses separated by commas, not {str(bad)!r}"
             )
             event_creators = EventCreators()
+        accel_redirect = environ.get("PODIUM_ACCEL_REDIRECT", "").strip()
+        if accel_redirect and not (
+            accel_redirect.startswith("/") and accel_redirect.endswith("/") and accel_redirect.isprintable()
+        ):
+            problems.append(f"PODIUM_ACCEL_REDIRECT must be a path such as /internal/replays/, not {accel_redirect!r}")
+            accel_redirect = ""
         settings = cls(
             env=env,
             database_url=database_url,
@@ -249,5 +258,6 @@ class Settings:
             metrics_token=environ.get("PODIUM_METRICS_TOKEN", "").strip(),
             live_guests_per_address=live_guests_per_address,
             event_creators=event_creators,
+            accel_redirect=accel_redirect,
         )
         return settings, problems

@@ -47,7 +47,7 @@ def new_event_settings(event_id: int) -> LiveSettings:
     return LiveSettings(event_id=event_id, anonymous_guests=True, moderated=True)
 
 
-EVENT_FIELDS = ("anonymous_guests", "online_entry", "moderated", "chat", "participants")
+EVENT_FIELDS = ("anonymous_guests", "online_entry", "moderated", "chat", "participants", "replay_audience")
 SESSION_FIELDS = ("anonymous_guests", "online_entry", "moderated", "chat")
 
 
@@ -75,11 +75,13 @@ def _check(values: Mapping[str, Any]) -> dict[str, Any]:
         "online_entry": set(OnlineEntry),
         "chat": set(ChatMode),
         "participants": set(ParticipantListAccess),
+        "replay_audience": {"delegates", "everyone"},  # server/archive/models.py ReplayAudience (a layer above)
     }
     messages = {
         "online_entry": lambda: _("Online entry is for those registered for the event or for the session."),
         "chat": lambda: _("The chat is on, off or reviewed."),
         "participants": lambda: _("Please choose who may see the participant list."),
+        "replay_audience": lambda: _("Please choose who may watch the replays."),
     }
     for name, value in values.items():
         if name not in allowed:
@@ -109,6 +111,7 @@ async def update_live_settings(
     moderated: bool | None = None,
     chat: str | None = None,
     participants: str | None = None,
+    replay_audience: str | None = None,
 ) -> SettingsChange:
     """The event's live settings (those given; None leaves one as it is). ``version`` is the version the form
     showed: a save over someone else's newer one is refused (``StaleSettings``), never silently overwritten."""
@@ -119,6 +122,7 @@ async def update_live_settings(
         "moderated": moderated,
         "chat": chat,
         "participants": participants,
+        "replay_audience": replay_audience,
     }
     values = {name: value for name, value in _check(given).items() if value is not None}
     event_id = event.id or 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from server.db import Database
 from server.errors import PodiumError
@@ -20,9 +20,17 @@ POLL_SECONDS = 2.0  # how late a scheduled recording may start
 class RecordingScheduler:
     """``control`` gives the relay to tell, or None while there is none (then nothing is claimed)."""
 
-    def __init__(self, database: Database, control: Callable[[], RelayControl | None]) -> None:
+    def __init__(
+        self,
+        database: Database,
+        control: Callable[[], RelayControl | None],
+        *,
+        jobs: Sequence[Callable[[], Awaitable[object]]] = (),
+    ) -> None:
         self.database = database
         self.control = control
+        # What else runs in the same loop, from the layers above (the replays made once sessions end).
+        self.jobs = tuple(jobs)
 
     async def tick(self, now: dt.datetime | None = None) -> list[int]:
         """Claim what is due and ask the relay to play it; returns the ids of the recordings this process started."""
@@ -43,8 +51,9 @@ class RecordingScheduler:
 
     async def run(self) -> None:
         while True:
-            try:
-                await self.tick()
-            except Exception:  # keep scheduling after a passing database or relay fault
-                log.exception("the recording scheduler failed")
+            for job in (self.tick, *self.jobs):
+                try:
+                    await job()
+                except Exception:  # keep scheduling after a passing database or relay fault
+                    log.exception("the scheduler's %s failed", getattr(job, "__qualname__", job))
             await asyncio.sleep(POLL_SECONDS)

@@ -63,6 +63,10 @@ def choices() -> dict[str, list[tuple[str, str]]]:
                 _("Everyone on the event's lists: registered people, speakers, staff"),
             ),
         ],
+        "replay_audience": [
+            ("delegates", _("The event's delegates and staff")),
+            ("everyone", _("Everyone, without signing in")),
+        ],
     }
 
 
@@ -73,6 +77,7 @@ def labels() -> dict[str, str]:
         "moderated": _("Question review"),
         "chat": _("Chat"),
         "participants": _("Who may see the participant list"),
+        "replay_audience": _("Who may watch published replays"),
     }
 
 
@@ -86,6 +91,8 @@ def _shown(name: str, value: Any) -> str:
 def _value(form: FormData, name: str, *, inherit: bool) -> Any:
     raw = form_text(form, name)
     if inherit and raw == INHERIT:
+        return None
+    if name == "replay_audience" and not raw:  # a form from before the setting existed leaves it as it is
         return None
     if name in ("anonymous_guests", "moderated"):
         if raw not in ("yes", "no"):

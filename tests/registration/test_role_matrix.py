@@ -118,6 +118,8 @@ ELSEWHERE = {
     "event_banner": "an uploaded banner (tests/events/test_branding.py)",
     "exhibition_image": "an uploaded image's stored name and size (tests/exhibitions)",
     "exhibition_guide": "an uploaded guide's file, with range requests (tests/exhibitions)",
+    "replay_file": "a ready replay, by publication and the event's audience (tests/replays/test_replay_http.py)",
+    "replay_json": "a ready replay, by publication and the event's audience (tests/replays/test_replay_http.py)",
 }
 # Every named route of the app and its rule. A new route needs a row here.
 ROUTES: dict[str, str] = {
@@ -262,6 +264,9 @@ ROUTES: dict[str, str] = {
     "recording_delete": "organiser",
     "recording_play": "session moderator",
     "recording_stop": "session moderator",
+    "replay_manage": "organiser",
+    "replay_make": "organiser",
+    "replay_delete": "organiser",
     "caption": "captioners",
     "captions_vtt": "the room's participants",
     "replay_player": "replay watchers",

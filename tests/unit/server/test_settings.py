@@ -146,3 +146,14 @@ def test_settings_event_creators_refuse_what_is_not_an_address():
     assert refused.value.problems == [
         "PODIUM_EVENT_CREATORS must be anyone or email addresses separated by commas, not 'everyone'"
     ]
+
+
+def test_replays_go_through_nginx_only_at_an_internal_path():
+    assert Settings.from_env({}).accel_redirect == ""
+    assert Settings.from_env({"PODIUM_ACCEL_REDIRECT": "/internal/replays/"}).accel_redirect == "/internal/replays/"
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env({"PODIUM_ACCEL_REDIRECT": "internal/replays"})
+
+    assert refused.value.problems == [
+        "PODIUM_ACCEL_REDIRECT must be a path such as /internal/replays/, not 'internal/replays'"
+    ]
