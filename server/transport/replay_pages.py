@@ -12,7 +12,7 @@ from typing import Any
 
 from starlette.background import BackgroundTask
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from server.archive.services import StaleArchive, session_archive, update_session_archive, watchable_replay
@@ -75,7 +75,7 @@ async def _render_page(
         recorder_words=status_words().get(status_state, ""),
         recorder_message=str(on_disk.status.get("message", "")) if on_disk.status else "",
         replay_state=replay_words().get(replay.state, "") if replay else "",
-        replay_url=_file_path(request, page, replay) if replay and replay.state == ReplayState.ready else "",
+        replay_url=file_path(request, page, replay) if replay and replay.state == ReplayState.ready else "",
         page_url=session_path(request, "replay_manage", event, view),
         console_url=session_path(request, "moderate", event, view),
         done=request.query_params.get("done", ""),
@@ -85,7 +85,7 @@ async def _render_page(
     return private(render(request, "replays/manage.html", context, status_code=status))
 
 
-def _file_path(request: Request, page: SessionPage, replay: Replay) -> str:
+def file_path(request: Request, page: SessionPage, replay: Replay) -> str:
     ext = EXTENSIONS.get(replay.content_type, "webm")
     return path_for(request, "replay_file", slug=page.event.slug, code=page.view.session.code, ext=ext)
 
@@ -178,7 +178,7 @@ async def delete(request: Request, page: SessionPage) -> Response:
 # The replay, for those who may watch it
 
 
-async def _watchable(request: Request) -> tuple[SessionPage, Replay]:
+async def watchable(request: Request) -> tuple[SessionPage, Replay]:
     try:
         page = await load_session_page(request)
     except NotFound:  # another event's session: as any refusal
@@ -193,7 +193,7 @@ async def _watchable(request: Request) -> tuple[SessionPage, Replay]:
 
 async def replay_file(request: Request) -> Response:
     """The replay's file with ranges; its extension must be the one its type has (``.webm`` or ``.mp4``)."""
-    page, replay = await _watchable(request)
+    page, replay = await watchable(request)
     if EXTENSIONS.get(replay.content_type) != request.path_params["ext"] or not replay.stored_name:
         raise NotFound(_("There is no replay here."))
     headers = {"cache-control": "private, no-cache", "x-content-type-options": "nosniff"}
@@ -210,21 +210,10 @@ async def replay_file(request: Request) -> Response:
     return FileResponse(path, media_type=replay.content_type, headers=headers, content_disposition_type="inline")
 
 
-async def replay_json(request: Request) -> Response:
-    """For the player: ``{src, content_type, duration}``, or 404 when there is no replay this person may watch."""
-    page, replay = await _watchable(request)
-    body = {"src": _file_path(request, page, replay), "content_type": replay.content_type}
-    body["duration"] = replay.duration_seconds  # type: ignore[assignment]
-    response = JSONResponse(body)
-    response.headers["cache-control"] = "private, no-cache"
-    return response
-
-
 routes: list[BaseRoute] = [
     Route("/{slug}/sessions/{code}/replay/manage", manage_page, methods=["GET"], name="replay_manage"),
     Route("/{slug}/sessions/{code}/replay/manage", manage_submit, methods=["POST"], name="replay_manage"),
     Route("/{slug}/sessions/{code}/replay/make", make, methods=["POST"], name="replay_make"),
     Route("/{slug}/sessions/{code}/replay/delete", delete, methods=["POST"], name="replay_delete"),
-    Route("/{slug}/sessions/{code}/replay.json", replay_json, methods=["GET"], name="replay_json"),
     Route("/{slug}/sessions/{code}/replay.{ext}", replay_file, methods=["GET"], name="replay_file"),
 ]

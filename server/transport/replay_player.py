@@ -9,48 +9,32 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from server.archive.replay_access import watchable_replay
 from server.errors import NotFound
 from server.formats import language_name
 from server.i18n import current_language
 from server.i18n import gettext as _
 from server.replays import player
-from server.replays.models import Replay
 from server.transport.context import database, private
-from server.transport.loaders import SessionPage, load_session_page
-from server.transport.urls import path_for, session_path
-
-
-async def _watchable(request: Request) -> tuple[SessionPage, Replay]:
-    page = await load_session_page(request)
-    async with database(request).session() as db:
-        replay = await watchable_replay(db, actor=page.actor, event=page.event, session=page.view.session)
-    if replay is None:
-        raise NotFound(_("This session has no replay to watch."))
-    return page, replay
-
-
-def replay_file_path(request: Request, page: SessionPage, replay: Replay) -> str:
-    """Where the replays part serves the file, with ranges: the session's address + ``/replay.webm`` or ``.mp4``."""
-    suffix = ".mp4" if replay.content_type.startswith("video/mp4") else ".webm"
-    return session_path(request, "session", page.event, page.view) + "/replay" + suffix
+from server.transport.loaders import SessionPage
+from server.transport.replay_pages import file_path, watchable
+from server.transport.urls import path_for
 
 
 def archive_path(request: Request, page: SessionPage) -> str:
-    """The session's Q&A archive, an HTML fragment the archive part serves at the session's address + ``/archive``."""
-    return session_path(request, "session", page.event, page.view) + "/archive"
+    """The session's Q&A archive, an HTML fragment (server/transport/archive_pages.py)."""
+    return path_for(request, "session_archive", slug=page.event.slug, code=page.view.session.code)
 
 
 async def replay_player(request: Request) -> Response:
     """Everything the player needs: the file, its chapters (also as a list to click) and caption tracks."""
-    page, replay = await _watchable(request)
+    page, replay = await watchable(request)
     event, code = page.event, page.view.session.code
     async with database(request).session() as db:
         chapters = await player.replay_chapters(db, session_id=page.session_id, replay=replay)
         languages = await player.replay_caption_languages(db, event=event, session_id=page.session_id)
     locale = current_language().code
     answer = {
-        "src": replay_file_path(request, page, replay),
+        "src": file_path(request, page, replay),
         "content_type": replay.content_type,
         "duration": replay.duration_seconds,
         "chapters_url": path_for(request, "replay_chapters", slug=event.slug, code=code),
@@ -75,14 +59,14 @@ def _vtt(text: str, filename: str) -> Response:
 
 
 async def replay_chapters_vtt(request: Request) -> Response:
-    page, replay = await _watchable(request)
+    page, replay = await watchable(request)
     async with database(request).session() as db:
         chapters = await player.replay_chapters(db, session_id=page.session_id, replay=replay)
     return _vtt(player.chapters_webvtt(chapters), f"{page.view.session.code}-chapters.vtt")
 
 
 async def replay_captions_vtt(request: Request) -> Response:
-    page, replay = await _watchable(request)
+    page, replay = await watchable(request)
     language = request.path_params["language"]
     async with database(request).session() as db:
         if language not in await player.replay_caption_languages(db, event=page.event, session_id=page.session_id):

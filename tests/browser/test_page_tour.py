@@ -46,7 +46,6 @@ UNVISITED = {
     "staff_remove": "asks about one member of staff (tests/organising)",
     "chart_csv": "a chart's numbers as CSV",
     "replay_file": "a replay's video file (tests/replays)",
-    "replay_json": "JSON for the replay player, once a replay is ready (tests/replays)",
 }
 PHONE = {"width": 390, "height": 844}
 OTHER_LANGUAGES = [language for language in i18n.LANGUAGES if language != i18n.DEFAULT_LANGUAGE]

@@ -119,7 +119,6 @@ ELSEWHERE = {
     "exhibition_image": "an uploaded image's stored name and size (tests/exhibitions)",
     "exhibition_guide": "an uploaded guide's file, with range requests (tests/exhibitions)",
     "replay_file": "a ready replay, by publication and the event's audience (tests/replays/test_replay_http.py)",
-    "replay_json": "a ready replay, by publication and the event's audience (tests/replays/test_replay_http.py)",
 }
 # Every named route of the app and its rule. A new route needs a row here.
 ROUTES: dict[str, str] = {

@@ -110,25 +110,22 @@ async def test_who_may_watch_follows_publication_and_the_events_audience(
     assert for_delegates == {name: 404 if name in strangers else 200 for name in people}
     assert for_everyone == {name: 200 for name in people}
     as_person(web, None)
-    description = await web.get(stage.path("replay.json"))
-    assert description.json() == {
-        "src": stage.path("replay.webm"),
-        "content_type": "video/webm",
-        "duration": replay.duration_seconds,
-    }
+    description = (await web.get(stage.path("replay/player.json"))).json()
+    assert (description["src"], description["content_type"]) == (stage.path("replay.webm"), "video/webm")
+    assert description["duration"] == replay.duration_seconds
     # Another event's session under this event's address, and the wrong extension: not found.
     assert (await web.get(stage.path("replay.webm", session=stage.other_session))).status_code == 404
-    assert (await web.get(stage.path("replay.json", session=stage.other_session))).status_code == 404
+    assert (await web.get(stage.path("replay/player.json", session=stage.other_session))).status_code == 404
     assert (await web.get(stage.path("replay.mp4"))).status_code == 404
     assert (
-        await web.get(stage.path("replay.json", session=stage.other_session, event=stage.other_event))
+        await web.get(stage.path("replay/player.json", session=stage.other_session, event=stage.other_event))
     ).status_code == 404
 
 
 async def test_without_a_replay_the_player_gets_404(web: httpx.AsyncClient, stage: Stage) -> None:
     as_person(web, stage.people["organiser"])
 
-    assert (await web.get(stage.path("replay.json"))).status_code == 404
+    assert (await web.get(stage.path("replay/player.json"))).status_code == 404
     assert (await web.get(stage.path("replay.webm"))).status_code == 404
 
 
