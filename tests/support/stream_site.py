@@ -63,13 +63,19 @@ class SameOrigin:
 
 
 class StreamSite(ThreadedServer):
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, *, record: bool = True) -> None:
         port = free_port()
         settings = site_settings(database_url, port)
         live = create_asgi(settings, deliver_mail=False, settle_gc=False)
         services = live.other_asgi_app.state.services
         relay = create_relay_app(
-            RelaySettings(secret_key=settings.secret_key, host_addresses=("127.0.0.1",), media_dir=settings.media_dir),
+            # Recording on, as `podium serve` and `podium relay` have it unless PODIUM_RELAY_RECORD says otherwise.
+            RelaySettings(
+                secret_key=settings.secret_key,
+                host_addresses=("127.0.0.1",),
+                media_dir=settings.media_dir,
+                record=record,
+            ),
             database=services.database,  # publish tokens are checked against their rotations
         )
         # One process holds both, so the moderator console reads the relay's status directly.
