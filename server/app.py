@@ -40,6 +40,7 @@ from server.transport import (
     messages,
     pages,
     people_pages,
+    phase_pages,
     programme,
     programme_parts,
     recordings,
@@ -92,6 +93,7 @@ def site_routes() -> list[BaseRoute]:
         *interpret_pages.routes,
         *channel_plans.routes,
         *recordings.routes,
+        *phase_pages.routes,
         *pages.routes,
     ]
 

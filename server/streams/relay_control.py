@@ -30,6 +30,10 @@ class RelayControl(Protocol):
 
     async def stop(self, session_key: str) -> bool: ...
 
+    async def live(self) -> set[str]:
+        """The floor keys whose viewers get media now (a publisher sending, or a recording playing)."""
+        ...
+
     async def play(self, session_key: str, stored_name: str) -> dict[str, Any]: ...
 
     async def stop_playback(self, session_key: str) -> bool: ...
@@ -83,6 +87,13 @@ class HttpRelayControl:
             raise self._unexpected(response)
         body: dict[str, Any] = response.json()
         return body
+
+    async def live(self) -> set[str]:
+        response = await self._call("GET", "/relay/live")
+        if response.status_code != 200:
+            raise self._unexpected(response)
+        keys = response.json().get("live")
+        return {key for key in keys if isinstance(key, str)} if isinstance(keys, list) else set()
 
     async def stop(self, session_key: str) -> bool:
         response = await self._call("POST", f"/relay/streams/{session_key}/stop")
