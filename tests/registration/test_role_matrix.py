@@ -121,6 +121,7 @@ ROUTES: dict[str, str] = {
     "agenda": "public",
     "session": "public",
     "viewer_states": "public",
+    "now_json": "public",
     "event_theme": "public",
     "schedule_ics": "public",
     "session_ics": "public",
