@@ -1,4 +1,4 @@
-""""On now" and "next" in each room, from the programme and a phase board."""
+""" "On now" and "next" in each room, from the programme and a phase board."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ class RoomNow:
 
 
 def rooms_now(programme: Programme, board: PhaseBoard) -> list[RoomNow]:
-    """Each room that has a session on now or still to come, in the programme's order of rooms.
+    """Each room that has a session on now or still to come: those with one on now first, each group in the
+    programme's order of rooms.
 
     A live session is on now (a stream that runs over included); else the one whose scheduled time holds the
     moment ("starting soon" while its stream is awaited). Next is the room's first session starting later that is
@@ -39,4 +40,5 @@ def rooms_now(programme: Programme, board: PhaseBoard) -> list[RoomNow]:
         following = later[0] if later else None
         if on_now is not None or following is not None:
             shown.append(RoomNow(room=room, on_now=on_now, next=following))
+    shown.sort(key=lambda entry: entry.on_now is None)  # rooms with something on now first (a stable sort)
     return shown

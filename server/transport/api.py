@@ -167,7 +167,9 @@ async def sessions_index(request: Request) -> Response:
         ]
         return _dumps({"count": len(sessions), "sessions": sessions})
 
-    return await serve_cached(request, "api-sessions", build, media_type=JSON, moment=board and board.stamp, stamp=stamp)
+    return await serve_cached(
+        request, "api-sessions", build, media_type=JSON, moment=board and board.stamp, stamp=stamp
+    )
 
 
 async def session_detail(request: Request) -> Response:

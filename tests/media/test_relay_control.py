@@ -77,3 +77,19 @@ async def test_a_wrong_secret_or_no_relay_answers_unavailable(relay_process: Thr
         with pytest.raises(RelayUnavailable):
             await control.play(SESSION, "s41-address.mp4")
     assert (await HttpRelayControl(relay_process.url, SECRET).status(SESSION))["mode"] is None
+
+
+async def test_the_relay_lists_the_streams_with_media_in_one_call(relay_process: ThreadedServer) -> None:
+    control = HttpRelayControl(relay_process.url, SECRET)
+
+    before = await control.live()
+    await control.play(SESSION, "s41-address.mp4")
+    await asyncio.sleep(0.3)
+    playing = await control.live()
+    await control.stop_playback(SESSION)
+    after = await control.live()
+
+    # What the session phases read (server/phases): a recording playing is media viewers get.
+    assert (before, playing, after) == (set(), {SESSION}, set())
+    with pytest.raises(RelayUnavailable):
+        await HttpRelayControl(relay_process.url, "another-secret").live()

@@ -106,7 +106,9 @@ async def phases_everywhere(http: httpx.AsyncClient, code: str) -> dict[str, str
     return {"now.json": now["sessions"][code]["phase"], "agenda": cards[0].get("data-phase"), "api": api["phase"]}
 
 
-async def publish_replay(database: Database, programme: Programme, session_id: int, *, state: str, published: bool) -> None:
+async def publish_replay(
+    database: Database, programme: Programme, session_id: int, *, state: str, published: bool
+) -> None:
     async with database.session() as db:
         db.add(Replay(session_id=session_id, event_id=programme.event_id, state=state, stored_name="r.webm"))
         db.add(SessionArchive(session_id=session_id, event_id=programme.event_id, replay_published=published))
@@ -214,11 +216,19 @@ async def test_on_now_lists_each_room_with_its_session_a_watch_link_and_the_next
     rooms = {room["slug"]: room for room in document["rooms"]}
     assert list(rooms) == ["hall", "side"]
     hall = rooms["hall"]
-    assert (hall["now"]["code"], hall["now"]["phase"], hall["now"]["label"]) == ("talk", "starting_soon", "Starting soon")
+    assert (hall["now"]["code"], hall["now"]["phase"], hall["now"]["label"]) == (
+        "talk",
+        "starting_soon",
+        "Starting soon",
+    )
     assert hall["now"]["title"] == "Opening <Talk>"
     assert hall["now"]["watch_url"] == f"/{SLUG}/sessions/talk/room"
     assert (hall["next"]["code"], hall["next"]["start"]) == ("later", (START + dt.timedelta(hours=3)).isoformat())
-    assert (rooms["side"]["now"]["code"], rooms["side"]["now"]["label"], rooms["side"]["next"]) == ("panel", "Live", None)
+    assert (rooms["side"]["now"]["code"], rooms["side"]["now"]["label"], rooms["side"]["next"]) == (
+        "panel",
+        "Live",
+        None,
+    )
     # The front page shows the same, rendered on the server (its script keeps it current), escaped.
     panel = agenda.find_class("on-now")[0]
     assert panel.get("data-now-url") == f"/{SLUG}/now.json"
