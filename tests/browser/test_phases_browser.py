@@ -138,6 +138,10 @@ async def test_the_phase_is_the_same_on_every_page_and_in_the_api_along_a_timeli
             await wait_connected(publisher.pc)
             await expect(room.locator("#stream")).to_have_attribute("data-state", "live", timeout=WAIT)
             await expect(room.locator("[data-stream-badge]")).to_have_text("Live")
+            # The front page, open since "starting soon", shows the session on now without a reload.
+            current = pages["agenda"].locator(f'.on-now-current[data-code="{stage.session.code}"]')
+            await expect(current).to_have_attribute("data-phase", "live", timeout=25_000)
+            await expect(current.locator(".on-now-watch")).to_be_visible()
             await settled(stage, "live")
             seen["live"] = await everywhere(pages, stage, on_now=True)
             watch = pages["agenda"].locator(f'.on-now-current[data-code="{stage.session.code}"] .on-now-watch')
