@@ -27,6 +27,7 @@ from server.streams.channels import floor_key
 log = logging.getLogger(__name__)
 
 RELAY_TTL = 2.0  # seconds the relay's list of sessions with media is reused
+RELAY_DOWN_TTL = 10.0  # seconds a relay that did not answer is not asked again
 BOARD_TTL = 2.0  # seconds an event's board is reused
 
 # ``server.archive`` sits beside this package in the layers (pyproject's import-linter contract), so its table is
@@ -105,7 +106,7 @@ class PhaseBoards:
 
     relay_ttl: float = RELAY_TTL
     board_ttl: float = BOARD_TTL
-    _relay: tuple[float, set[str]] | None = None
+    _relay: tuple[float, set[str]] | None = None  # (until when, keys)
     _boards: dict[tuple[int, int], tuple[float, PhaseBoard]] = field(default_factory=dict)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # Documents built from a board (now.json), by whatever key their maker gives, kept as long as a board.
@@ -117,14 +118,15 @@ class PhaseBoards:
         if ask is None:
             return set()
         cached = self._relay
-        if cached is not None and time.monotonic() - cached[0] < self.relay_ttl:
+        if cached is not None and time.monotonic() < cached[0]:
             return cached[1]
         try:
             keys = await ask()
+            kept = self.relay_ttl
         except PodiumError as exc:
             log.warning("the relay's live streams are unknown: %s", exc)
-            keys = set()
-        self._relay = (time.monotonic(), keys)
+            keys, kept = set(), RELAY_DOWN_TTL
+        self._relay = (time.monotonic() + kept, keys)
         return keys
 
     async def board(self, db: AsyncSession, *, event_id: int, version: int, ask: LiveKeys | None) -> PhaseBoard:
@@ -147,6 +149,9 @@ class PhaseBoards:
     def forget(self) -> None:
         """For tests that move the clock: the next read is fresh."""
         self._relay = None
+        self.forget_boards()
+
+    def forget_boards(self) -> None:
         self._boards.clear()
         self.documents.clear()
 

@@ -21,6 +21,9 @@ from server.streams.tokens import control_token
 log = logging.getLogger(__name__)
 
 
+LIVE_TIMEOUT = 1.0  # seconds the phases wait for the relay's list of live streams
+
+
 class RelayUnavailable(PodiumError):
     status_code = 503
 
@@ -69,9 +72,9 @@ class HttpRelayControl:
         self._headers = {"Authorization": f"Bearer {control_token(secret)}"}
         self._timeout = timeout
 
-    async def _call(self, method: str, path: str, json: Any = None) -> httpx.Response:
+    async def _call(self, method: str, path: str, json: Any = None, *, wait: float | None = None) -> httpx.Response:
         try:
-            async with httpx.AsyncClient(base_url=self.base_url, timeout=self._timeout) as client:
+            async with httpx.AsyncClient(base_url=self.base_url, timeout=wait or self._timeout) as client:
                 return await client.request(method, path, headers=self._headers, json=json)
         except httpx.HTTPError as exc:
             log.warning("relay control %s %s failed: %s", method, path, exc)
@@ -89,7 +92,8 @@ class HttpRelayControl:
         return body
 
     async def live(self) -> set[str]:
-        response = await self._call("GET", "/relay/live")
+        # Pages wait on this (through the phases' short cache): a relay that does not answer soon is taken as none.
+        response = await self._call("GET", "/relay/live", wait=LIVE_TIMEOUT)
         if response.status_code != 200:
             raise self._unexpected(response)
         keys = response.json().get("live")

@@ -4,6 +4,7 @@ agenda and the API at each moment of a scripted timeline; "On now" per room; a f
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,8 @@ from server.phases import rule
 from server.phases.rule import STARTING_SOON, Phase, phase_of
 from server.replays.models import Replay, ReplayState
 from server.settings import Settings
+from server.streams.relay_control import HttpRelayControl
+from tests.support.ports import free_port
 
 BOTH_BACKENDS = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
 SLUG = "phases"
@@ -297,3 +300,22 @@ async def test_on_now_for_ten_rooms_costs_a_fixed_number_of_statements(
     assert all(room["now"] is not None for room in document["rooms"])
     assert large == small <= 14  # the stamp, the event, the programme (seven), the board (two), transactions
     assert counted.count == 1
+
+
+async def test_a_relay_that_does_not_answer_leaves_the_schedule_to_decide(
+    site: tuple[Any, httpx.AsyncClient], database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, http = site
+    await make_programme(database)
+    services_of(app).relay_control = HttpRelayControl(f"http://127.0.0.1:{free_port()}", "secret")
+    at(monkeypatch, app, START + dt.timedelta(minutes=10))
+
+    began = time.monotonic()
+    first = await http.get(f"/{SLUG}/now.json")
+    services_of(app).phase_boards.forget_boards()  # the board again, the relay's silence still remembered
+    second = await http.get(f"/api/v1/events/{SLUG}/sessions/panel")
+    took = time.monotonic() - began
+
+    assert first.status_code == second.status_code == 200
+    assert (first.json()["sessions"]["talk"]["phase"], second.json()["phase"]) == ("starting_soon", "live")
+    assert took < 3  # asked once, briefly: a page does not wait on a relay that is away

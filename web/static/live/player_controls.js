@@ -51,7 +51,7 @@ export function mountControls(root, video, words) {
     const now = Date.now();
     if (now < start.getTime()) return "upcoming";
     if (now >= end.getTime()) return "ended";
-    return "live";
+    return root.dataset.streamed === "true" ? "starting_soon" : "live";
   }
 
   // Before the start, the holding screen counts down to it, on the server's clock.
