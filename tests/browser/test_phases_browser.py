@@ -22,7 +22,7 @@ from server.replays.models import Replay, ReplayState
 from server.streams.tokens import publish_token
 from tests.media.clients import Peer, publish, wait_connected
 from tests.media.synthetic import PatternTrack, ToneTrack
-from tests.support.browser import signed_in_page
+from tests.support.browser import assert_accessible, signed_in_page
 from tests.support.media import loopback_only
 from tests.support.stream_site import WAIT, StreamStage
 
@@ -101,8 +101,9 @@ async def test_the_phase_is_the_same_on_every_page_and_in_the_api_along_a_timeli
     moment = {"now": start - dt.timedelta(hours=2)}
     monkeypatch.setattr(rule, "current_time", lambda: moment["now"])
     pages = {}
+    problems = {}
     for name, path in (("agenda", "/"), ("session", ""), ("room", "/room")):
-        page, _problems = await signed_in_page(media_browser, stage.site.url, stage.delegate.token)
+        page, problems[name] = await signed_in_page(media_browser, stage.site.url, stage.delegate.token)
         base = f"{stage.site.url}/{stage.event.slug}"
         await page.goto(base + path if name == "agenda" else f"{base}/sessions/{stage.session.code}{path}")
         pages[name] = page
@@ -147,6 +148,8 @@ async def test_the_phase_is_the_same_on_every_page_and_in_the_api_along_a_timeli
             watch = pages["agenda"].locator(f'.on-now-current[data-code="{stage.session.code}"] .on-now-watch')
             assert await watch.get_attribute("href") == f"/{stage.event.slug}/sessions/{stage.session.code}/room"
             await expect(pages["session"].locator("[data-phase-watch]")).to_be_visible()
+            await assert_accessible(pages["agenda"])
+            await assert_accessible(pages["session"])
         finally:
             await publisher.close()
 
@@ -167,6 +170,7 @@ async def test_the_phase_is_the_same_on_every_page_and_in_the_api_along_a_timeli
     seen["replay"] = await everywhere(pages, stage, on_now=False)
     await expect(room.locator("[data-stream-badge]")).to_have_text("Replay available")
 
+    assert problems["agenda"].messages == problems["session"].messages == []
     assert seen == {
         "before": same("upcoming", on_now=False),
         "starting soon": same("starting_soon", on_now=False),
