@@ -151,6 +151,7 @@ def phase_context(programme: Programme, board: PhaseBoard, paths: RoutePaths, zo
             if item is not None:
                 item["local_start"] = to_zone(dt.datetime.fromisoformat(item["start"]), zone)
                 item["local_end"] = to_zone(dt.datetime.fromisoformat(item["end"]), zone)
+                item["other_day"] = item["local_start"].date() != to_zone(board.now, zone).date()
     return {
         "phases": {view.session.id: board.phase(view.session.id).value for view in programme.sessions},
         "phase_labels": document["labels"],

@@ -319,3 +319,16 @@ async def test_a_relay_that_does_not_answer_leaves_the_schedule_to_decide(
     assert first.status_code == second.status_code == 200
     assert (first.json()["sessions"]["talk"]["phase"], second.json()["phase"]) == ("starting_soon", "live")
     assert took < 3  # asked once, briefly: a page does not wait on a relay that is away
+
+
+async def test_a_next_session_on_another_day_carries_its_date(
+    site: tuple[Any, httpx.AsyncClient], database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, http = site
+    await make_programme(database)
+    at(monkeypatch, app, START - dt.timedelta(days=1))
+
+    agenda = lxml.html.fromstring((await http.get(f"/{SLUG}/", headers={"accept-language": "en"})).text)
+
+    times = [" ".join(moment.text_content().split()) for moment in agenda.find_class("on-now")[0].iter("time")]
+    assert times == ["May 6, 2030 10:00", "May 6, 2030 10:00"]  # the hall's and the side room's next, in Singapore

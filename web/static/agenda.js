@@ -33,14 +33,25 @@
   var onNow = document.querySelector(".on-now[data-now-url]");
   var LANG = document.documentElement.lang || "en";
 
-  function timeOf(iso) {
+  function format(date, options) {
     var zone = document.documentElement.getAttribute("data-time-zone");
-    var options = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
     try {
-      return new Intl.DateTimeFormat(LANG, Object.assign({ timeZone: zone || undefined }, options)).format(new Date(iso));
+      return new Intl.DateTimeFormat(LANG, Object.assign({ timeZone: zone || undefined }, options)).format(date);
     } catch (error) {
-      return new Intl.DateTimeFormat(LANG, options).format(new Date(iso));
+      return new Intl.DateTimeFormat(LANG, options).format(date);
     }
+  }
+
+  // A next session on another day than the server's "now" carries its date too.
+  function timeOf(iso, nowIso) {
+    var date = new Date(iso);
+    var day = { year: "numeric", month: "short", day: "numeric" };
+    var time = format(date, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    var now = new Date(nowIso);
+    if (isNaN(now.getTime()) || format(now, day) === format(date, day)) {
+      return time;
+    }
+    return format(date, day) + " " + time;
   }
 
   function markPhases(sessions) {
@@ -106,7 +117,7 @@
     if (room.next) {
       var next = element("p", "on-now-next", onNow.getAttribute("data-text-next") + " ");
       next.setAttribute("data-code", room.next.code);
-      var time = element("time", "", timeOf(room.next.start));
+      var time = element("time", "", timeOf(room.next.start, serverNow));
       time.setAttribute("datetime", room.next.start);
       next.appendChild(time);
       next.appendChild(document.createTextNode(" "));
@@ -115,6 +126,8 @@
     }
     return item;
   }
+
+  var serverNow = "";
 
   function showOnNow(rooms) {
     if (!onNow) {
@@ -134,6 +147,7 @@
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (body) {
         if (body) {
+          serverNow = body.now || "";
           markPhases(body.sessions || {});
           showOnNow(body.rooms || []);
           root.setAttribute("data-phases-at", body.now || "");
