@@ -140,7 +140,11 @@ def create_app(
         settings=settings,
         database=database,
         rate_limits=installation_buckets(settings.redis_url, database_url=settings.database_url),
-        relay_control=HttpRelayControl(settings.relay_url, settings.secret_key) if settings.relay_url else None,
+        relay_control=(
+            HttpRelayControl(settings.relay_url, settings.secret_key, live_urls=settings.relay_live_urls)
+            if settings.relay_url
+            else None
+        ),
     )
     app.state.services = services
     return app

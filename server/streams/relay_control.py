@@ -8,6 +8,7 @@ refusals come back as domain errors, with messages for people.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, Protocol
 
@@ -67,14 +68,16 @@ def already_playing() -> Conflict:
 class HttpRelayControl:
     """The control endpoints of a relay process (realtime/media/status.py), with its control token."""
 
-    def __init__(self, base_url: str, secret: str, *, timeout: float = 5.0) -> None:
+    def __init__(self, base_url: str, secret: str, *, timeout: float = 5.0, live_urls: tuple[str, ...] = ()) -> None:
         self.base_url = base_url.rstrip("/")
+        # Behind nginx, a call without a session reaches one relay: each relay is asked for its live streams itself.
+        self.live_urls = tuple(url.rstrip("/") for url in live_urls) or (self.base_url,)
         self._headers = {"Authorization": f"Bearer {control_token(secret)}"}
         self._timeout = timeout
 
-    async def _call(self, method: str, path: str, json: Any = None, *, wait: float | None = None) -> httpx.Response:
+    async def _call(self, method: str, path: str, json: Any = None) -> httpx.Response:
         try:
-            async with httpx.AsyncClient(base_url=self.base_url, timeout=wait or self._timeout) as client:
+            async with httpx.AsyncClient(base_url=self.base_url, timeout=self._timeout) as client:
                 return await client.request(method, path, headers=self._headers, json=json)
         except httpx.HTTPError as exc:
             log.warning("relay control %s %s failed: %s", method, path, exc)
@@ -92,8 +95,21 @@ class HttpRelayControl:
         return body
 
     async def live(self) -> set[str]:
+        """The union of every relay's live streams; unavailable only when no relay answers."""
+        answers = await asyncio.gather(*(self._live_of(url) for url in self.live_urls), return_exceptions=True)
+        found = [answer for answer in answers if isinstance(answer, set)]
+        if not found:
+            raise RelayUnavailable(_("The media relay did not answer. Please try again shortly."))
+        return set().union(*found)
+
+    async def _live_of(self, base_url: str) -> set[str]:
         # Pages wait on this (through the phases' short cache): a relay that does not answer soon is taken as none.
-        response = await self._call("GET", "/relay/live", wait=LIVE_TIMEOUT)
+        try:
+            async with httpx.AsyncClient(base_url=base_url, timeout=LIVE_TIMEOUT) as client:
+                response = await client.get("/relay/live", headers=self._headers)
+        except httpx.HTTPError as exc:
+            log.warning("relay control GET %s/relay/live failed: %s", base_url, exc)
+            raise RelayUnavailable(_("The media relay did not answer. Please try again shortly.")) from None
         if response.status_code != 200:
             raise self._unexpected(response)
         keys = response.json().get("live")
