@@ -55,8 +55,11 @@ export function mountControls(root, video, words) {
   }
 
   // Before the start, the holding screen counts down to it, on the server's clock.
+  function secondsLeft() {
+    return Math.round((start.getTime() - (Date.now() + offset)) / 1000);
+  }
   function countdownText() {
-    const left = Math.max(0, Math.round((start.getTime() - (Date.now() + offset)) / 1000));
+    const left = Math.max(0, secondsLeft());
     const hours = Math.floor(left / 3600);
     const minutes = String(Math.floor((left % 3600) / 60)).padStart(2, "0");
     const seconds = String(left % 60).padStart(2, "0");
@@ -73,7 +76,8 @@ export function mountControls(root, video, words) {
     badge.textContent = playing || !server ? words("phase" + key(when)) : server.label;
     root.dataset.phase = when;
     slate.hidden = playing;
-    const before = when === "upcoming" || when === "starting_soon";
+    // Past the start, a streamed session still awaiting its stream says so without a countdown at zero.
+    const before = (when === "upcoming" || when === "starting_soon") && secondsLeft() > 0;
     countdown.hidden = !before;
     if (before) countdown.textContent = countdownText();
     if (!playing) {
@@ -120,7 +124,9 @@ export function mountControls(root, video, words) {
     setInterval(askPhase, PHASE_CHECK_MS);
   }
   setInterval(() => {
-    if (!countdown.hidden) countdown.textContent = countdownText();
+    if (countdown.hidden) return;
+    if (secondsLeft() > 0) countdown.textContent = countdownText();
+    else showState();
   }, 1000);
 
   // Sound: muted at first (browsers refuse sound before a click), then the volume slider. What is heard is the
