@@ -43,6 +43,7 @@ from server.transport import (
     messages,
     pages,
     people_pages,
+    phase_pages,
     programme,
     programme_parts,
     recordings,
@@ -103,6 +104,7 @@ def site_routes() -> list[BaseRoute]:
         *reminder_pages.routes,
         *exhibition_pages.routes,
         *replay_pages.routes,
+        *phase_pages.routes,
         *pages.routes,
     ]
 
@@ -150,7 +152,11 @@ def create_app(
         settings=settings,
         database=database,
         rate_limits=installation_buckets(settings.redis_url, database_url=settings.database_url),
-        relay_control=HttpRelayControl(settings.relay_url, settings.secret_key) if settings.relay_url else None,
+        relay_control=(
+            HttpRelayControl(settings.relay_url, settings.secret_key, live_urls=settings.relay_live_urls)
+            if settings.relay_url
+            else None
+        ),
     )
     services.reminder_scheduler = ReminderScheduler(
         database, links=SiteUrls(RoutePaths(routes), settings.base_url), subject=reminder_pages.vapid_subject(settings)

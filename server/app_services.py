@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from server.broadcast import Broadcaster, NullBroadcaster
 from server.db import Database
+from server.phases.board import PhaseBoards
 from server.rate_limits import TokenBuckets
 from server.reminders.sending import ReminderScheduler
 from server.replays.services import ReplayBuilder
@@ -38,6 +39,7 @@ class Services:
     stream_statuses: Callable[[], Iterable[Any]] | None = None  # the embedded relay's streams, for metrics
     throttles: dict[str, Throttle] = field(default_factory=dict)
     page_cache: PageCache | None = None
+    phase_boards: PhaseBoards = field(default_factory=PhaseBoards)  # every session's phase, kept a moment
     event_stamps: EventStamps | None = None
     # Starts scheduled recordings through whichever relay control is set when their time comes.
     recording_scheduler: RecordingScheduler = field(init=False)

@@ -155,6 +155,8 @@ class Settings:
     media_dir: Path = Path("media")  # uploaded recordings, named by Recording.stored_name
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     relay_url: str = ""  # a relay process's internal address for status, stop and play; empty: the embedded relay
+    # Each relay process's own address, asked which streams have media (server/phases); empty: ``relay_url`` alone.
+    relay_live_urls: tuple[str, ...] = ()
     metrics_token: str = ""  # a bearer token that reads /metrics from anywhere; empty: loopback clients only
     # Live-room guests behind one address (a venue's NAT): at most this many connections, and their share of limits.
     live_guests_per_address: int = DEFAULT_LIVE_GUESTS_PER_ADDRESS
@@ -226,6 +228,18 @@ class Settings:
         if relay_url and (relay_parts.scheme not in {"http", "https"} or not relay_parts.netloc):
             problems.append(f"PODIUM_RELAY_URL must be an http(s) URL such as http://127.0.0.1:8100, not {relay_url!r}")
             relay_url = ""
+        relay_live_urls = tuple(
+            url.strip().rstrip("/") for url in environ.get("PODIUM_RELAY_LIVE_URLS", "").split(",") if url.strip()
+        )
+        for url in relay_live_urls:
+            parts = urlsplit(url)
+            if parts.scheme not in {"http", "https"} or not parts.netloc:
+                problems.append(
+                    f"PODIUM_RELAY_LIVE_URLS must be http(s) URLs separated by commas, such as "
+                    f"http://127.0.0.1:8101,http://127.0.0.1:8102, not {url!r}"
+                )
+                relay_live_urls = ()
+                break
         try:
             event_creators = EventCreators.parse(environ.get("PODIUM_EVENT_CREATORS", ""))
         except ValueError as bad:
@@ -255,6 +269,7 @@ class Settings:
             media_dir=read.media_dir(),
             max_upload_bytes=max_upload_bytes,
             relay_url=relay_url,
+            relay_live_urls=relay_live_urls,
             metrics_token=environ.get("PODIUM_METRICS_TOKEN", "").strip(),
             live_guests_per_address=live_guests_per_address,
             event_creators=event_creators,

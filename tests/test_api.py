@@ -123,6 +123,7 @@ async def test_session_detail_has_the_public_shape(client: httpx.AsyncClient, de
         "track",
         "language",
         "cancelled",
+        "phase",
         "speakers",
         "url",
         "translations",
@@ -302,8 +303,10 @@ async def test_api_documents_are_cached_until_the_event_changes(
         await db.commit()
     changed = await client.get(path.format(slug=demo_event))
 
-    # A miss reads the event's stamp, then the event and its programme; a hit reads the stamp alone.
-    assert miss.count == one_query.count + 8
+    # A miss reads the event's stamp, then the event and its programme, and the phase board (server/phases: two
+    # statements in a session of its own); a hit reads the stamp alone.
+    board = one_query.count + 1
+    assert miss.count == one_query.count + 8 + board
     assert hit.count == 1
     assert second.json() == first.json()
     assert "Opening, renamed" in changed.text

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from realtime.media.relay import PlaybackConflict, PlaybackRefused, Relay
-from realtime.media.status import any_status
+from realtime.media.status import any_status, on_air_keys
 from server.streams.relay_control import already_playing, check_channel_key, playback_refused
 
 
@@ -18,6 +18,9 @@ class LocalRelayControl:
 
     async def stop(self, session_key: str) -> bool:
         return await self.relay.stop_stream(session_key)
+
+    async def live(self) -> set[str]:
+        return set(on_air_keys(self.relay))
 
     async def play(self, session_key: str, stored_name: str) -> dict[str, Any]:
         try:

@@ -7,7 +7,8 @@ holders of the control token, lets organisers stop a stream, and plays and stops
 (``POST``/``DELETE /relay/streams/{key}/playback``).
 
 An interpretation channel ("12_ja") answers :class:`ChannelStatus` instead (live, on air, interpreters connected,
-listeners), and ``PUT /relay/channels/{key}/on-air`` with ``{"account": "a12"}`` or ``{"account": null}`` chooses
+listeners), ``GET /relay/live`` lists the floor keys with media now (the session phases' one bulk call), and
+``PUT /relay/channels/{key}/on-air`` with ``{"account": "a12"}`` or ``{"account": null}`` chooses
 whose audio its listeners hear.
 """
 
@@ -146,6 +147,19 @@ def any_status(relay: Relay, key: str) -> StreamStatus | ChannelStatus:
     return channel_status(relay, key) if channel_language(key) is not None else stream_status(relay, key)
 
 
+def on_air_keys(relay: Relay) -> list[str]:
+    """The floor keys whose viewers get media now: a publisher sending (within ``LIVE_WITHIN``) or a recording
+    playing. What the app's session phases call "the relay has media" (server/phases), for every session at once."""
+    now = time.monotonic()
+    keys = []
+    for key, stream in sorted(relay.streams.items()):
+        last = stream.last_media_at()
+        sending = stream.publisher is not None and last is not None and now - last < LIVE_WITHIN
+        if sending or stream.playback is not None:
+            keys.append(key)
+    return keys
+
+
 def all_statuses(relay: Relay) -> list[StreamStatus]:
     return [_status(stream, key) for key, stream in sorted(relay.streams.items())]
 
@@ -173,6 +187,13 @@ async def statuses(request: Request) -> Response:
             "viewers": relay.viewer_count(),
         }
     )
+
+
+@signalling
+async def live_keys(request: Request) -> Response:
+    """``{"live": ["12", …]}``: every floor key with media now, in one call however many sessions run."""
+    _require_control(request)
+    return JSONResponse({"live": on_air_keys(media_context(request).relay)})
 
 
 @signalling
@@ -237,6 +258,7 @@ async def on_air(request: Request) -> Response:
 
 routes = [
     Route("/relay/status", statuses, methods=["GET"], name="relay_statuses"),
+    Route("/relay/live", live_keys, methods=["GET"], name="relay_live"),
     Route("/relay/status/{session_key}", one_status, methods=["GET"], name="relay_status"),
     Route("/relay/streams/{session_key}/stop", stop, methods=["POST"], name="relay_stop"),
     Route("/relay/streams/{session_key}/playback", playback, methods=["POST", "DELETE"], name="relay_playback"),

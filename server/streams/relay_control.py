@@ -8,6 +8,7 @@ refusals come back as domain errors, with messages for people.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, Protocol
 
@@ -21,6 +22,9 @@ from server.streams.tokens import control_token
 log = logging.getLogger(__name__)
 
 
+LIVE_TIMEOUT = 1.0  # seconds the phases wait for the relay's list of live streams
+
+
 class RelayUnavailable(PodiumError):
     status_code = 503
 
@@ -29,6 +33,10 @@ class RelayControl(Protocol):
     async def status(self, session_key: str) -> dict[str, Any]: ...
 
     async def stop(self, session_key: str) -> bool: ...
+
+    async def live(self) -> set[str]:
+        """The floor keys whose viewers get media now (a publisher sending, or a recording playing)."""
+        ...
 
     async def play(self, session_key: str, stored_name: str) -> dict[str, Any]: ...
 
@@ -60,8 +68,10 @@ def already_playing() -> Conflict:
 class HttpRelayControl:
     """The control endpoints of a relay process (realtime/media/status.py), with its control token."""
 
-    def __init__(self, base_url: str, secret: str, *, timeout: float = 5.0) -> None:
+    def __init__(self, base_url: str, secret: str, *, timeout: float = 5.0, live_urls: tuple[str, ...] = ()) -> None:
         self.base_url = base_url.rstrip("/")
+        # Behind nginx, a call without a session reaches one relay: each relay is asked for its live streams itself.
+        self.live_urls = tuple(url.rstrip("/") for url in live_urls) or (self.base_url,)
         self._headers = {"Authorization": f"Bearer {control_token(secret)}"}
         self._timeout = timeout
 
@@ -83,6 +93,27 @@ class HttpRelayControl:
             raise self._unexpected(response)
         body: dict[str, Any] = response.json()
         return body
+
+    async def live(self) -> set[str]:
+        """The union of every relay's live streams; unavailable only when no relay answers."""
+        answers = await asyncio.gather(*(self._live_of(url) for url in self.live_urls), return_exceptions=True)
+        found = [answer for answer in answers if isinstance(answer, set)]
+        if not found:
+            raise RelayUnavailable(_("The media relay did not answer. Please try again shortly."))
+        return set().union(*found)
+
+    async def _live_of(self, base_url: str) -> set[str]:
+        # Pages wait on this (through the phases' short cache): a relay that does not answer soon is taken as none.
+        try:
+            async with httpx.AsyncClient(base_url=base_url, timeout=LIVE_TIMEOUT) as client:
+                response = await client.get("/relay/live", headers=self._headers)
+        except httpx.HTTPError as exc:
+            log.warning("relay control GET %s/relay/live failed: %s", base_url, exc)
+            raise RelayUnavailable(_("The media relay did not answer. Please try again shortly.")) from None
+        if response.status_code != 200:
+            raise self._unexpected(response)
+        keys = response.json().get("live")
+        return {key for key in keys if isinstance(key, str)} if isinstance(keys, list) else set()
 
     async def stop(self, session_key: str) -> bool:
         response = await self._call("POST", f"/relay/streams/{session_key}/stop")

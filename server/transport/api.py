@@ -20,9 +20,12 @@ from server.agenda.services import Programme, SessionView, parse_filter, select_
 from server.app_services import services_of
 from server.events.models import Event
 from server.links import Links
+from server.phases.board import PhaseBoard
+from server.phases.rule import Phase, current_time, phase_of
 from server.transport.api_spec import Endpoint, routes_of
 from server.transport.context import listed_events
 from server.transport.page_cache import serve_cached
+from server.transport.phase_pages import board_for_slug
 from server.transport.urls import SiteUrls
 
 # Query parameter → parse_filter argument; the same names the agenda page uses.
@@ -72,7 +75,9 @@ def speaker_out(person: Person) -> dict[str, Any]:
     return {"slug": person.slug, "name": person.name, "organisation": person.organisation, "country": person.country}
 
 
-def session_out(view: SessionView, *, zone: ZoneInfo, event_slug: str, links: Links) -> dict[str, Any]:
+def session_out(
+    view: SessionView, *, zone: ZoneInfo, event_slug: str, links: Links, board: PhaseBoard | None = None
+) -> dict[str, Any]:
     session = view.session
     return {
         "code": session.code,
@@ -87,9 +92,25 @@ def session_out(view: SessionView, *, zone: ZoneInfo, event_slug: str, links: Li
         "language": session.language,
         "translations": session.translations,
         "cancelled": session.cancelled,
+        # The same phase every page shows (server/phases): upcoming, starting_soon, live, ended, replay, cancelled.
+        "phase": (board.phase(session.id) if board else schedule_phase(view)).value,
         "speakers": [speaker_out(person) for person in view.speakers],
         "url": links.session_page(event_slug, session.code),
     }
+
+
+def schedule_phase(view: SessionView) -> Phase:
+    """A session's phase from its schedule alone, where no board was read (a write's answer)."""
+    session = view.session
+    return phase_of(
+        start=session.start,
+        end=session.end,
+        cancelled=session.cancelled,
+        streamed=view.room.streamed,
+        on_air=False,
+        replay_ready=False,
+        now=current_time(),
+    )
 
 
 def event_detail_out(programme: Programme, *, links: Links) -> dict[str, Any]:
@@ -130,26 +151,36 @@ async def event_detail(request: Request) -> Response:
     return await serve_cached(request, "api-event", build, media_type=JSON)
 
 
+# A session's phase moves with the clock and the relay: the cached documents are keyed by the board's stamp too.
+
+
 async def sessions_index(request: Request) -> Response:
+    stamp, board = await board_for_slug(request)
+
     def build(programme: Programme, _tz: str) -> str:
         arguments = {name: request.query_params.get(param, "") for param, name in FILTER_PARAMETERS.items()}
         chosen = select_sessions(programme, parse_filter(programme, **arguments))
         links = SiteUrls.of(request)
         event_slug = programme.event.slug
-        sessions = [session_out(view, zone=programme.zone, event_slug=event_slug, links=links) for view in chosen]
+        sessions = [
+            session_out(view, zone=programme.zone, event_slug=event_slug, links=links, board=board) for view in chosen
+        ]
         return _dumps({"count": len(sessions), "sessions": sessions})
 
-    return await serve_cached(request, "api-sessions", build, media_type=JSON)
+    return await serve_cached(
+        request, "api-sessions", build, media_type=JSON, moment=board and board.stamp, stamp=stamp
+    )
 
 
 async def session_detail(request: Request) -> Response:
+    stamp, board = await board_for_slug(request)
+
     def build(programme: Programme, _tz: str) -> str:
         view = programme.session(request.path_params["code"])
-        return _dumps(
-            session_out(view, zone=programme.zone, event_slug=programme.event.slug, links=SiteUrls.of(request))
-        )
+        links = SiteUrls.of(request)
+        return _dumps(session_out(view, zone=programme.zone, event_slug=programme.event.slug, links=links, board=board))
 
-    return await serve_cached(request, "api-session", build, media_type=JSON)
+    return await serve_cached(request, "api-session", build, media_type=JSON, moment=board and board.stamp, stamp=stamp)
 
 
 def _ref(name: str) -> dict[str, Any]:
@@ -198,6 +229,8 @@ SCHEMAS: dict[str, Any] = {
             "speakers": {"type": "array", "items": _ref("Speaker")},
             "url": {"type": "string", "format": "uri"},
             "translations": _TRANSLATIONS,
+            "cancelled": {"type": "boolean"},
+            "phase": {"enum": [phase.value for phase in Phase]},
         },
     },
 }

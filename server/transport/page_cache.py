@@ -127,19 +127,22 @@ async def serve_cached(
     *,
     media_type: str = HTML,
     moment: Hashable = None,
+    stamp: event_stamps.EventStamp | None = None,
 ) -> Response:
     """A page of one event, from the cache when the event's version has not moved since it was rendered.
 
     A hit reads only the event's stamp (one statement) and is keyed by the address as asked: a page is
     cached only once its query has been validated, and what it shows follows from the address, the
     language, the remembered time zone, the event's version and ``moment`` (the minute, for a page that marks
-    what runs now) alone. A miss loads the programme (a fixed number of statements,
+    what runs now) alone. A caller that read the event's stamp already (to compute ``moment``) passes it as
+    ``stamp``, so a hit still costs one statement. A miss loads the programme (a fixed number of statements,
     however many sessions there are), validates the query and renders.
     """
     scope = request.scope
     asked = (kind, scope["path"], scope["query_string"], i18n.current_language().code, remembered_zone(request), moment)
     cache = for_app(request.app)
-    stamp = await event_stamps.for_app(request.app).get(request.path_params["slug"])
+    if stamp is None:
+        stamp = await event_stamps.for_app(request.app).get(request.path_params["slug"])
     if stamp is not None and stamp.published:  # a draft's pages are its staff's alone: never cached
         cached = cache.get((stamp.id, stamp.version, asked))
         if cached is not None:

@@ -30,6 +30,7 @@ from server.i18n import gettext as _
 from server.i18n import localised
 from server.organising.rules import can_create_events
 from server.permissions import allows
+from server.phases.board import PhaseBoard
 from server.transport.agenda_view import (
     build_days,
     country_name,
@@ -41,6 +42,7 @@ from server.transport.agenda_view import (
 from server.transport.auth import current_account
 from server.transport.context import listed_events
 from server.transport.page_cache import serve_cached
+from server.transport.phase_pages import board_for_slug, now_document
 from server.transport.rendering import render_text
 from server.transport.urls import RoutePaths, paths_of, with_query
 from server.transport.zones import EVENT_TIME
@@ -116,6 +118,8 @@ async def events_index(request: Request) -> Response:
 async def agenda(request: Request) -> Response:
     # What runs now is marked, and the day shown first is today's: a page is cached for the minute it was made in.
     now = clock.utcnow().replace(second=0, microsecond=0)
+    # Each session's phase and each room's "on now": the page is cached per board too (it changes with a phase).
+    stamp, board = await board_for_slug(request)
 
     def build(programme: Programme, tz: str) -> str:
         raw = {name: request.query_params.get(name, "").strip() for name in FILTER_FIELDS}
@@ -130,9 +134,30 @@ async def agenda(request: Request) -> Response:
         )
         filters = tuple((name, value) for name, value in raw.items() if value)
         state = page_state(request, tz=tz, filters=filters)
-        return render_text(request, "agenda.html", agenda_context(programme, agenda_filter, state, now=now))
+        context = agenda_context(programme, agenda_filter, state, now=now)
+        if board is not None:
+            context.update(phase_context(programme, board, state.paths, context["shown_zone"]))
+        return render_text(request, "agenda.html", context)
 
-    return await serve_cached(request, "agenda", build, moment=now)
+    return await serve_cached(request, "agenda", build, moment=(now, board and board.stamp), stamp=stamp)
+
+
+def phase_context(programme: Programme, board: PhaseBoard, paths: RoutePaths, zone: ZoneInfo) -> dict[str, Any]:
+    """The agenda's phases (a badge on each card) and "On now" per room, as ``now.json`` has them (times in the
+    page's zone); agenda.js keeps them current."""
+    document = now_document(programme, board, paths)
+    for room in document["rooms"]:
+        for item in (room["now"], room["next"]):
+            if item is not None:
+                item["local_start"] = to_zone(dt.datetime.fromisoformat(item["start"]), zone)
+                item["local_end"] = to_zone(dt.datetime.fromisoformat(item["end"]), zone)
+                item["other_day"] = item["local_start"].date() != to_zone(board.now, zone).date()
+    return {
+        "phases": {view.session.id: board.phase(view.session.id).value for view in programme.sessions},
+        "phase_labels": document["labels"],
+        "on_now": document["rooms"],
+        "now_url": paths.path("now_json", slug=programme.event.slug),
+    }
 
 
 def shown_day(programme: Programme, asked: str, now: dt.datetime) -> dt.date | None:

@@ -48,9 +48,9 @@ async def test_phone_opens_on_today_as_a_list_with_sessions_first(
     assert await current.get_attribute("href") == f"/{demo_event}/?day=2021-10-28"
     assert await page.locator("details.filters-panel").get_attribute("open") is None
     assert await page.locator("details.filters-panel summary").inner_text() == "Filters"
-    # What runs now is marked, with a word; what ended is not.
-    assert await page.locator('article[data-code="SD-6"] [data-now]').inner_text() == "Now"
-    assert await page.locator('article[data-code="SD-5"] [data-now]').count() == 0
+    # What runs now is marked with its phase (server/phases), in words; so is what ended.
+    assert await page.locator('article[data-code="SD-6"] [data-phase-badge]').inner_text() == "Live"
+    assert await page.locator('article[data-code="SD-5"] [data-phase-badge]').inner_text() == "Ended"
     assert await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
     await assert_accessible(page)
 

@@ -77,3 +77,44 @@ async def test_a_wrong_secret_or_no_relay_answers_unavailable(relay_process: Thr
         with pytest.raises(RelayUnavailable):
             await control.play(SESSION, "s41-address.mp4")
     assert (await HttpRelayControl(relay_process.url, SECRET).status(SESSION))["mode"] is None
+
+
+async def test_the_relay_lists_the_streams_with_media_in_one_call(relay_process: ThreadedServer) -> None:
+    control = HttpRelayControl(relay_process.url, SECRET)
+
+    before = await control.live()
+    await control.play(SESSION, "s41-address.mp4")
+    await asyncio.sleep(0.3)
+    playing = await control.live()
+    await control.stop_playback(SESSION)
+    after = await control.live()
+
+    # What the session phases read (server/phases): a recording playing is media viewers get.
+    assert (before, playing, after) == (set(), {SESSION}, set())
+    with pytest.raises(RelayUnavailable):
+        await HttpRelayControl(relay_process.url, "another-secret").live()
+
+
+async def test_the_live_streams_of_several_relays_are_gathered(
+    relay_process: ThreadedServer, settings: RelaySettings, tmp_path: Path
+) -> None:
+    media = tmp_path / "second"
+    media.mkdir()
+    make_video(media / "s42-address.mp4", seconds=3, audio=False)
+    second = ThreadedServer(create_relay_app(replace(settings, media_dir=media)))
+    second.start()
+    try:
+        await HttpRelayControl(relay_process.url, SECRET).play(SESSION, "s41-address.mp4")
+        await HttpRelayControl(second.url, SECRET).play("42", "s42-address.mp4")
+        away = f"http://127.0.0.1:{free_port()}"
+        both = HttpRelayControl(relay_process.url, SECRET, live_urls=(relay_process.url, second.url))
+        one_away = HttpRelayControl(relay_process.url, SECRET, live_urls=(away, second.url))
+        all_away = HttpRelayControl(relay_process.url, SECRET, live_urls=(away,))
+
+        # Behind nginx a call without a session reaches one relay: PODIUM_RELAY_LIVE_URLS names each one.
+        assert await both.live() == {SESSION, "42"}
+        assert await one_away.live() == {"42"}
+        with pytest.raises(RelayUnavailable):
+            await all_away.live()
+    finally:
+        second.stop()

@@ -128,6 +128,7 @@ ROUTES: dict[str, str] = {
     "session": "public",
     "viewer_states": "public",
     "session_archive": "public",  # what it holds depends on who asks: tests/archive
+    "now_json": "public",
     "event_theme": "public",
     "schedule_ics": "public",
     "session_ics": "public",

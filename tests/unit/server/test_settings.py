@@ -76,15 +76,26 @@ def test_recordings_live_next_to_the_sqlite_database_and_relay_processes_see_the
     assert str(Settings.from_env(chosen).media_dir) == "/srv/podium-media"
     assert Settings.from_env({}).relay_url == ""
     assert Settings.from_env({"PODIUM_RELAY_URL": "http://10.0.0.5:8100/"}).relay_url == "http://10.0.0.5:8100"
+    live = {"PODIUM_RELAY_LIVE_URLS": " http://10.0.0.5:8101/, http://10.0.0.6:8101 ,"}
+    assert Settings.from_env(live).relay_live_urls == ("http://10.0.0.5:8101", "http://10.0.0.6:8101")
+    assert Settings.from_env({}).relay_live_urls == ()
 
 
 def test_settings_name_a_bad_relay_address_and_upload_limit():
     with pytest.raises(SettingsError) as refused:
-        Settings.from_env({"PODIUM_RELAY_URL": "relay:8100", "PODIUM_MEDIA_MAX_UPLOAD_BYTES": "4g"})
+        Settings.from_env(
+            {
+                "PODIUM_RELAY_URL": "relay:8100",
+                "PODIUM_MEDIA_MAX_UPLOAD_BYTES": "4g",
+                "PODIUM_RELAY_LIVE_URLS": "http://127.0.0.1:8101,relay:8102",
+            }
+        )
 
     assert refused.value.problems == [
         "PODIUM_MEDIA_MAX_UPLOAD_BYTES must be a positive number of bytes such as 4294967296",
         "PODIUM_RELAY_URL must be an http(s) URL such as http://127.0.0.1:8100, not 'relay:8100'",
+        "PODIUM_RELAY_LIVE_URLS must be http(s) URLs separated by commas, such as "
+        "http://127.0.0.1:8101,http://127.0.0.1:8102, not 'relay:8102'",
     ]
 
 

@@ -1,12 +1,17 @@
 // The room player's own controls and what it shows while nothing plays: mute and volume (of the floor, or of the
 // interpretation chosen in the audio-language menu, with the floor softly under it on request), picture in picture
-// and full screen (where the browser offers them), the live badge and the holding slate with the session's start
-// in the page's time zone (<html data-time-zone>).
+// and full screen (where the browser offers them), the session's phase badge and the holding slate with the
+// session's start in the page's time zone (<html data-time-zone>) and a countdown to it.
 
-const PHASE_CHECK_MS = 30000;
+const PHASE_CHECK_MS = 5000; // how often the room asks the session's phase
 const FLOOR_SOFTLY = 0.15; // the floor's volume under an interpretation, against the interpretation's
 
 const LANG = document.documentElement.lang || "en";
+
+// "starting_soon" → "StartingSoon": the suffix of the player's texts for a phase (data-text-phase-starting-soon).
+function key(phase) {
+  return phase.replace(/(^|_)([a-z])/g, (_match, _sep, letter) => letter.toUpperCase());
+}
 
 // A moment in the page's zone and language, on the 24-hour clock the agenda uses; the browser's own zone when the
 // page names none or an unknown one.
@@ -33,38 +38,96 @@ export function mountControls(root, video, words) {
   const slate = part("slate");
   const slateMessage = part("slate-message");
   const startTime = part("start");
+  const countdown = part("countdown");
   const start = new Date(root.dataset.start);
   const end = new Date(root.dataset.end);
 
-  // Before the session, during it, or after it: what "not live" means now.
+  // The session's phase as the server says it (now.json: server/phases, the same on the agenda, the session page
+  // and in the API), read every few seconds; until the first answer, the schedule on this device's clock.
+  let server = null; // { phase, label }
+  let offset = 0; // the server's clock minus this device's
   function phase() {
+    if (server) return server.phase;
     const now = Date.now();
-    if (now < start.getTime()) return "soon";
+    if (now < start.getTime()) return "upcoming";
     if (now >= end.getTime()) return "ended";
-    return "offline";
+    return root.dataset.streamed === "true" ? "starting_soon" : "live";
+  }
+
+  // Before the start, the holding screen counts down to it, on the server's clock.
+  function secondsLeft() {
+    return Math.round((start.getTime() - (Date.now() + offset)) / 1000);
+  }
+  function countdownText() {
+    const left = Math.max(0, secondsLeft());
+    const hours = Math.floor(left / 3600);
+    const minutes = String(Math.floor((left % 3600) / 60)).padStart(2, "0");
+    const seconds = String(left % 60).padStart(2, "0");
+    return words("countdown", { time: `${hours}:${minutes}:${seconds}` });
   }
 
   function showState() {
-    const live = root.dataset.state === "live";
-    const when = live ? "live" : phase();
+    const playing = root.dataset.state === "live";
+    // Media that plays is live whatever the last answer said (the server's answer follows within seconds); else
+    // the server's phase. Live without media: a streamed session's picture is on its way (the relay has it);
+    // a session not streamed runs on site.
+    const when = playing ? "live" : phase();
     badge.dataset.state = when;
-    badge.textContent = words("badge" + when[0].toUpperCase() + when.slice(1));
-    slate.hidden = live;
-    if (!live) {
+    badge.textContent = playing || !server ? words("phase" + key(when)) : server.label;
+    root.dataset.phase = when;
+    slate.hidden = playing;
+    // Past the start, a streamed session still awaiting its stream says so without a countdown at zero.
+    const before = (when === "upcoming" || when === "starting_soon") && secondsLeft() > 0;
+    countdown.hidden = !before;
+    if (before) countdown.textContent = countdownText();
+    if (!playing) {
       const time = formatted(start, { hour: "2-digit", minute: "2-digit" });
-      slateMessage.textContent = words("slate" + when[0].toUpperCase() + when.slice(1), { time });
+      let message = "slate" + key(when);
+      if (when === "live") message = root.dataset.streamed === "true" ? "slateConnecting" : "slateOnsite";
+      slateMessage.textContent = words(message, { time });
       // Offline, the status line says what the slate says ("starts at 14:00", "has ended"), not a bare "offline".
       if (root.dataset.state === "offline" && status.textContent !== slateMessage.textContent) {
         status.textContent = slateMessage.textContent;
       }
     }
-    pip.disabled = !live || root.classList.contains("stream-audio-only");
+    pip.disabled = !playing || root.classList.contains("stream-audio-only");
+  }
+
+  const listeners = [];
+  async function askPhase() {
+    try {
+      const response = await fetch(root.dataset.nowUrl, {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+        cache: "no-store",
+      });
+      if (!response.ok) return;
+      const body = await response.json();
+      const known = body.sessions && body.sessions[root.dataset.code];
+      if (!known) return;
+      const serverNow = Date.parse(body.now);
+      if (!Number.isNaN(serverNow)) offset = serverNow - Date.now();
+      const was = server && server.phase;
+      server = known;
+      showState();
+      if (was !== known.phase) listeners.forEach((listener) => listener(known.phase));
+    } catch {
+      // The next poll tries again.
+    }
   }
 
   if (!Number.isNaN(start.getTime())) {
     startTime.textContent = formatted(start, { weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit" });
   }
-  setInterval(showState, PHASE_CHECK_MS);
+  if (root.dataset.nowUrl) {
+    askPhase();
+    setInterval(askPhase, PHASE_CHECK_MS);
+  }
+  setInterval(() => {
+    if (countdown.hidden) return;
+    if (secondsLeft() > 0) countdown.textContent = countdownText();
+    else showState();
+  }, 1000);
 
   // Sound: muted at first (browsers refuse sound before a click), then the volume slider. What is heard is the
   // floor (the video's own audio), or an interpretation channel's <audio> with the floor silenced, or softly
@@ -149,5 +212,10 @@ export function mountControls(root, video, words) {
     applySound();
   }
 
-  return { showState, tracksChanged, hearChannel };
+  // stream.js connects afresh when the phase turns live, rather than waiting out its offline backoff.
+  function onPhase(listener) {
+    listeners.push(listener);
+  }
+
+  return { showState, tracksChanged, hearChannel, onPhase };
 }

@@ -1,7 +1,7 @@
 // The room page's player: watches the session's stream over WHEP (live/whep.js). Starts muted with an
 // Unmute button, offers audio only for poor connections, reconnects by itself with backoff, and says
-// plainly when the stream is offline: a holding slate with the session's start, and a badge that says
-// "Live" only while media plays (player_controls.js has the volume, menus, picture in picture, full screen).
+// plainly when the stream is offline: a holding slate with the session's start and a countdown, and a badge with
+// the session's phase as every page shows it (server/phases), "Live" whenever media plays (player_controls.js has the volume, menus, picture in picture, full screen).
 // The audio-language menu switches between the floor and an interpretation channel: the floor's connection (and
 // its picture) stays; a channel plays over a second, audio-only connection (channel.js) that is heard once its
 // first packets arrive (the floor goes quiet then, or plays softly under it), and is closed on going back to the
@@ -45,6 +45,12 @@ function start(root) {
   let leaving = false;
 
   const controls = mountControls(root, video, words);
+  controls.onPhase((phase) => {
+    if (phase === "live" && root.dataset.state === "offline") {
+      backoff.reset();
+      connect();
+    }
+  });
   const channels = mountChannels(root, controls, words);
 
   function show(state) {
