@@ -18,6 +18,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.agenda.models import Room, Session
+from server.archive.models import SessionArchive
 from server.errors import PodiumError
 from server.phases import rule
 from server.phases.rule import Phase, phase_of
@@ -29,12 +30,6 @@ log = logging.getLogger(__name__)
 RELAY_TTL = 2.0  # seconds the relay's list of sessions with media is reused
 RELAY_DOWN_TTL = 10.0  # seconds a relay that did not answer is not asked again
 BOARD_TTL = 2.0  # seconds an event's board is reused
-
-# ``server.archive`` sits beside this package in the layers (pyproject's import-linter contract), so its table is
-# named here rather than imported: the one column the phases need, ``SessionArchive.replay_published``.
-_session_archive = sa.table(
-    "sessionarchive", sa.column("session_id", sa.Integer), sa.column("replay_published", sa.Boolean)
-)
 
 
 @dataclass(frozen=True)
@@ -56,11 +51,11 @@ async def published_replays(db: AsyncSession, *, event_id: int) -> set[int]:
     """The event's sessions with a ready replay that organisers published: one statement."""
     rows = await db.exec(
         select(Replay.session_id)
-        .join(_session_archive, _session_archive.c.session_id == col(Replay.session_id))
+        .join(SessionArchive, col(SessionArchive.session_id) == col(Replay.session_id))
         .where(
             col(Replay.event_id) == event_id,
             col(Replay.state) == ReplayState.ready,
-            _session_archive.c.replay_published.is_(sa.true()),
+            col(SessionArchive.replay_published).is_(sa.true()),
         )
     )
     return set(rows.all())
