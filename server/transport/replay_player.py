@@ -1,7 +1,10 @@
 """The replay player's data (server/replays/player.py): what the session page's and the room page's player loads
 (the session page is cached and shared, so its script asks here), the chapters and the captions as WebVTT.
 
-Each answers "not found" to whoever may not watch the replay, and while there is none ready and published."""
+The chapters and captions answer "not found" to whoever may not watch the replay, and while there is none ready and
+published. The player's description answers that with ``204 No Content`` instead: every session page asks for it,
+and a page's own request should not show up as a failed load in the browser. It is the same answer whether a replay
+exists or not, so it tells nobody more than a 404 would; an unknown session is still not found."""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from server.i18n import current_language
 from server.i18n import gettext as _
 from server.replays import player
 from server.transport.context import database, private
-from server.transport.loaders import SessionPage
+from server.transport.loaders import SessionPage, load_session_page
 from server.transport.replay_pages import file_path, watchable
 from server.transport.urls import path_for
 
@@ -27,7 +30,11 @@ def archive_path(request: Request, page: SessionPage) -> str:
 
 async def replay_player(request: Request) -> Response:
     """Everything the player needs: the file, its chapters (also as a list to click) and caption tracks."""
-    page, replay = await watchable(request)
+    await load_session_page(request)  # an unknown session (or another event's): not found
+    try:
+        page, replay = await watchable(request)
+    except NotFound:
+        return private(Response(status_code=204))
     event, code = page.event, page.view.session.code
     async with database(request).session() as db:
         chapters = await player.replay_chapters(db, session_id=page.session_id, replay=replay)

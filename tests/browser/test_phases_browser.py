@@ -19,11 +19,13 @@ from server.db import Database
 from server.events.models import Event
 from server.phases import rule
 from server.replays.models import Replay, ReplayState
+from server.replays.services import replays_dir
 from server.streams.tokens import publish_token
 from tests.media.clients import Peer, publish, wait_connected
 from tests.media.synthetic import PatternTrack, ToneTrack
 from tests.support.browser import assert_accessible, signed_in_page
 from tests.support.media import loopback_only
+from tests.support.replay_segments import write_segment
 from tests.support.stream_site import WAIT, StreamStage
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.slow]
@@ -159,7 +161,10 @@ async def test_the_phase_is_the_same_on_every_page_and_in_the_api_along_a_timeli
     seen["ended"] = await everywhere(pages, stage, on_now=False)
     await expect(room.locator("[data-stream-slate-message]")).to_have_text("This session has ended.")
 
-    # A ready replay, published: replay available everywhere.
+    # A ready replay, published: replay available everywhere (a real file, which the session page's player loads).
+    replays = replays_dir(services(stage).settings.media_dir)
+    replays.mkdir(parents=True, exist_ok=True)
+    write_segment(replays / "r.webm", seconds=2)
     async with database.session() as db:
         db.add(
             Replay(session_id=session.id or 0, event_id=session.event_id, state=ReplayState.ready, stored_name="r.webm")

@@ -237,10 +237,11 @@ async def test_the_player_is_for_those_who_may_watch_a_ready_published_replay(
     other = await fetched(live_rooms, world.organiser, theirs)
     page = await fetched(live_rooms, None, world.path("").rstrip("/"))
 
-    assert set(nothing.values()) == {404}
-    assert set(processing.values()) == {404}
-    assert hidden == dict.fromkeys(people, 404) | {"organiser": 200}
-    assert for_delegates == dict.fromkeys(people, 404) | {"delegate": 200, "moderator": 200, "organiser": 200}
+    # Nothing to watch answers "no content", the same whether a replay exists or not.
+    assert set(nothing.values()) == {204}
+    assert set(processing.values()) == {204}
+    assert hidden == dict.fromkeys(people, 204) | {"organiser": 200}
+    assert for_delegates == dict.fromkeys(people, 204) | {"delegate": 200, "moderator": 200, "organiser": 200}
     assert chapters.status_code == 404
     assert for_everyone == dict.fromkeys(people, 200)
     assert other.status_code == 404  # another event's session, from this event's address

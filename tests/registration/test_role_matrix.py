@@ -95,6 +95,8 @@ RULES: dict[str, dict[str, str]] = {
     # The replay player's data: the matrix's session has no replay, so it is not found for anyone
     # (who may watch one: tests/live/test_replay_player.py).
     "replay watchers": dict.fromkeys(PERSONS, NOT_FOUND),
+    # ... and the player's description says "no content" to everyone (every session page asks for it).
+    "replay player": dict.fromkeys(PERSONS, "204"),
 }
 SESSION_STAFF_RULES = {"session moderator", "the session's speakers and moderators"}  # a role in one session counts
 # Routes another test owns, each with the reason the matrix leaves it there (a secret from a mail, say).
@@ -269,7 +271,7 @@ ROUTES: dict[str, str] = {
     "replay_delete": "organiser",
     "caption": "captioners",
     "captions_vtt": "the room's participants",
-    "replay_player": "replay watchers",
+    "replay_player": "replay player",
     "replay_chapters": "replay watchers",
     "replay_captions": "replay watchers",
     # Interpretation: the booth's console and the moderator's booth panel.

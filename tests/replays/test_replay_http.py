@@ -113,19 +113,22 @@ async def test_who_may_watch_follows_publication_and_the_events_audience(
     description = (await web.get(stage.path("replay/player.json"))).json()
     assert (description["src"], description["content_type"]) == (stage.path("replay.webm"), "video/webm")
     assert description["duration"] == replay.duration_seconds
-    # Another event's session under this event's address, and the wrong extension: not found.
+    # Another event's session under this event's address, and the wrong extension: not found; the player's
+    # description of a replay a stranger may not watch (at its own event's address): no content, as without one.
     assert (await web.get(stage.path("replay.webm", session=stage.other_session))).status_code == 404
     assert (await web.get(stage.path("replay/player.json", session=stage.other_session))).status_code == 404
     assert (await web.get(stage.path("replay.mp4"))).status_code == 404
     assert (
         await web.get(stage.path("replay/player.json", session=stage.other_session, event=stage.other_event))
-    ).status_code == 404
+    ).status_code == 204
 
 
-async def test_without_a_replay_the_player_gets_404(web: httpx.AsyncClient, stage: Stage) -> None:
+async def test_without_a_replay_the_player_gets_no_content_and_the_file_is_not_found(
+    web: httpx.AsyncClient, stage: Stage
+) -> None:
     as_person(web, stage.people["organiser"])
 
-    assert (await web.get(stage.path("replay/player.json"))).status_code == 404
+    assert (await web.get(stage.path("replay/player.json"))).status_code == 204  # nothing to watch: no content
     assert (await web.get(stage.path("replay.webm"))).status_code == 404
 
 
