@@ -46,6 +46,11 @@ UNVISITED = {
     "staff_remove": "asks about one member of staff (tests/organising)",
     "chart_csv": "a chart's numbers as CSV",
     "replay_file": "a replay's video file (tests/replays)",
+    "replay_player": "JSON for the replay player, once a replay is ready (tests/replays, tests/browser)",
+    "replay_chapters": "a ready replay's chapters as WebVTT (tests/live/test_replay_player.py)",
+    "replay_captions": "a ready replay's captions as WebVTT (tests/live/test_replay_player.py)",
+    "exhibition_image": "an image",
+    "exhibition_guide": "an exhibition's audio or video guide, with ranges (tests/exhibitions)",
 }
 PHONE = {"width": 390, "height": 844}
 OTHER_LANGUAGES = [language for language in i18n.LANGUAGES if language != i18n.DEFAULT_LANGUAGE]
@@ -79,7 +84,9 @@ class Tour:
 @pytest.fixture
 async def tour(database_url: str, database: Database, demo_event: str) -> AsyncIterator[Tour]:
     site = LiveSite(database_url)
-    world = await build_matrix_world(database, demo_event, secret=site.settings.secret_key)
+    world = await build_matrix_world(
+        database, demo_event, secret=site.settings.secret_key, media_dir=site.settings.media_dir
+    )
     async with database.session() as db:  # the phone page the room screen's code opens
         code = await hall_code(db, event_id=world.event.id or 0, session_id=int(world.ours["session_id"]))
         await db.commit()

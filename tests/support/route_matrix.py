@@ -8,7 +8,9 @@ import datetime as dt
 import re
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 
+import PIL.Image
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.routing import Route
@@ -21,6 +23,7 @@ from server.app import site_routes
 from server.clock import utcnow
 from server.db import Database
 from server.events.models import Event
+from server.exhibitions.images import store_image
 from server.exhibitions.models import ExhibitionGuide, ExhibitionImage
 from server.interpretation.models import ChannelPlan
 from server.live.models import Announcement
@@ -89,7 +92,9 @@ class MatrixWorld:
     their_by_route: dict[str, dict[str, str]]
 
 
-async def _objects(db: AsyncSession, event: Event, author: Person, label: str, secret: str) -> dict[str, str]:
+async def _objects(
+    db: AsyncSession, event: Event, author: Person, label: str, secret: str, media_dir: Path | None
+) -> dict[str, str]:
     """One object of every kind a route names, in ``event``, made as the pages would leave them."""
     sessions = await factories.sessions_of(db, event)
     session = sessions[1] if len(sessions) > 1 else sessions[0]
@@ -143,6 +148,9 @@ async def _objects(db: AsyncSession, event: Event, author: Person, label: str, s
     exhibition = next((row for row in sessions if row.kind == "exhibition"), session)
     owned = {"event_id": event.id or 0, "session_id": exhibition.id or 0}
     image = ExhibitionImage(**owned, stored_name=secrets.token_hex(16), widths=[480], width=480, height=320)
+    if media_dir is not None:  # pages that show it load its file: a real one
+        stored, widths, width, height = store_image(PIL.Image.new("RGB", (480, 320), "teal"), media_dir=media_dir)
+        image = ExhibitionImage(**owned, stored_name=stored, widths=widths, width=width, height=height)
     guide = ExhibitionGuide(**owned, title="Audio tour", kind="audio", stored_name=label, content_type="audio/mpeg")
     rows = (pending, speaker, track, question, material, message, invitation, announcement, token, pending_import, plan)
     db.add(recording)
@@ -182,7 +190,10 @@ async def _objects(db: AsyncSession, event: Event, author: Person, label: str, s
     }
 
 
-async def build_matrix_world(database: Database, slug: str, *, secret: str) -> MatrixWorld:
+async def build_matrix_world(
+    database: Database, slug: str, *, secret: str, media_dir: Path | None = None
+) -> MatrixWorld:
+    """With ``media_dir``, files the pages show (an exhibition's image) are written there too."""
     async with database.session() as db:
         event = await factories.event_by_slug(db, slug)
         other, _ = await factories.other_event(db)
@@ -217,8 +228,8 @@ async def build_matrix_world(database: Database, slug: str, *, secret: str) -> M
             )
         )
         await db.commit()
-        ours = await _objects(db, event, people["organiser"], "ours", secret)
-        theirs = await _objects(db, other, people["other_organiser"], "theirs", secret)
+        ours = await _objects(db, event, people["organiser"], "ours", secret, media_dir)
+        theirs = await _objects(db, other, people["other_organiser"], "theirs", secret, media_dir)
         admin_import = PendingImport(account_id=people["admin"].account.id or 0, filename="broken.json", text="{}")
         db.add(admin_import)
         await db.commit()
