@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.accounts.actors import Actor
 from server.agenda.models import Session
+from server.agenda.ordering import move_one_place
 from server.agenda.services import SessionView
 from server.agenda.texts import form_translations
 from server.audit.services import record, snapshot
@@ -254,13 +255,9 @@ async def move_image(
     try:
         image = await _image_in(db, session=session, image_id=image_id)
         rows = await images_of(db, session_id=session.id or 0)
-        index = next(i for i, row in enumerate(rows) if row.id == image.id)
-        other = index - 1 if up else index + 1
-        if 0 <= other < len(rows):
-            rows[index], rows[other] = rows[other], rows[index]
-            for position, row in enumerate(rows):
-                row.position = position
-                db.add(row)
+        moved = move_one_place(db, rows, row_id=image.id, up=up)
+        if moved is not None:
+            index, other = moved
             record(
                 db,
                 actor=actor,

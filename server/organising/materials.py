@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.accounts.actors import Actor
 from server.agenda.models import MaterialKind, Session, SessionMaterial
+from server.agenda.ordering import move_one_place
 from server.agenda.rules import can_edit_programme_parts
 from server.audit.services import record, snapshot
 from server.db import begin_write
@@ -215,13 +216,9 @@ async def move_material(db: AsyncSession, *, actor: Actor, event: Event, code: s
     try:
         material = await _material_in(db, event=event, code=code, material_id=material_id)
         rows = await materials_of(db, session_id=material.session_id)
-        index = next(i for i, row in enumerate(rows) if row.id == material.id)
-        other = index - 1 if up else index + 1
-        if 0 <= other < len(rows):
-            rows[index], rows[other] = rows[other], rows[index]
-            for position, row in enumerate(rows):
-                row.position = position
-                db.add(row)
+        moved = move_one_place(db, rows, row_id=material.id, up=up)
+        if moved is not None:
+            index, other = moved
             record(
                 db,
                 actor=actor,
