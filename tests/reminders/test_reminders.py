@@ -169,9 +169,9 @@ async def test_mail_goes_once_at_its_time_in_the_recipients_language(database, p
 
     assert (len(early.mails), len(on_time.mails), len(again.mails)) == (0, 1, 0)
     (mail,) = await mails_to(database, email)
-    assert mail.subject == "In 15 minutes: 文化遺産の対話"
+    assert mail.subject == "15 分後：文化遺産の対話"
     tokyo = session.start.astimezone(dt.timezone(dt.timedelta(hours=9))).strftime("%H:%M")
-    assert f"at {tokyo} (Asia/Tokyo)" in mail.body
+    assert f"15 分後の {tokyo}（Asia/Tokyo）に始まります。" in mail.body
     assert f"{SITE}/{picked.event.slug}/sessions/{session.code}\n" in mail.body
     assert f"{SITE}/{picked.event.slug}/sessions/{session.code}/reminder\n" in mail.body
 

@@ -10,8 +10,8 @@ from server.replays.models import Replay
 from server.settings import Settings
 from server.streams.recording_files import RecorderState, recording_dir, write_status
 from server.transport.auth import SESSION_COOKIE
-from tests.replays.test_replay_http import made_replay
 from tests.support.browser import assert_accessible, chromium
+from tests.support.replay_segments import made_replay
 from tests.support.servers import LiveServer
 from tests.support.speaker_stage import Stage
 

@@ -7,38 +7,19 @@ from dataclasses import replace
 
 import httpx
 import pytest
-from sqlmodel import select
 
 from server.accounts.models import Role
 from server.app import create_app
 from server.archive.models import SessionArchive
 from server.db import Database
-from server.replays.models import Replay
-from server.replays.services import ReplayBuilder, replays_dir
 from server.settings import Settings
 from tests.support import factories
 from tests.support.http import ORIGIN, as_person
-from tests.support.replay_segments import record
+from tests.support.replay_segments import made_replay, replay_bytes
 from tests.support.speaker_stage import Stage
 
 pytestmark = pytest.mark.integration
 BOTH_BACKENDS = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
-
-
-async def made_replay(database: Database, settings: Settings, stage: Stage, *, published: bool = True) -> Replay:
-    start = int(stage.session.start.timestamp() * 1000)
-    record(settings.media_dir, str(stage.session.id), [start, start + 2_000])
-    await ReplayBuilder(database, lambda: settings.media_dir).tick()
-    async with database.session() as db:
-        db.add(
-            SessionArchive(session_id=stage.session.id or 0, event_id=stage.event.id or 0, replay_published=published)
-        )
-        await db.commit()
-        return (await db.exec(select(Replay).where(Replay.session_id == stage.session.id))).one()
-
-
-def replay_bytes(settings: Settings, replay: Replay) -> bytes:
-    return (replays_dir(settings.media_dir) / (replay.stored_name or "")).read_bytes()
 
 
 @BOTH_BACKENDS

@@ -15,9 +15,9 @@ from server.db import Database
 from server.settings import Settings
 from server.transport.auth import SESSION_COOKIE
 from tests.deploy.topology import Processes, nginx_available, process_environment, wait_for_port
-from tests.replays.test_replay_http import made_replay, replay_bytes
 from tests.support.deploy_config import render_nginx, render_site, self_signed_certificate
 from tests.support.ports import free_port
+from tests.support.replay_segments import made_replay, replay_bytes
 from tests.support.requirements import require
 from tests.support.servers import ThreadedServer
 from tests.support.speaker_stage import Stage

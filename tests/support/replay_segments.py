@@ -1,5 +1,6 @@
 """Recorded segments as the relay leaves them (server/streams/recording_files.py), made with PyAV: VP8 video and
-Opus audio in WebM, or H.264 in MP4, a few seconds each, each starting with a keyframe."""
+Opus audio in WebM, or H.264 in MP4, a few seconds each, each starting with a keyframe; and the replay the builder makes
+of them."""
 
 from __future__ import annotations
 
@@ -9,8 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import av
+from sqlmodel import select
 
+from server.archive.models import SessionArchive
+from server.db import Database
+from server.replays.models import Replay
+from server.replays.services import ReplayBuilder, replays_dir
+from server.settings import Settings
 from server.streams.recording_files import complete_name, recording_dir, segment_name
+from tests.support.speaker_stage import Stage
 
 WIDTH, HEIGHT, FPS = 160, 120, 10
 SAMPLE_RATE = 48000
@@ -103,3 +111,19 @@ def decoded_seconds(path: Path) -> tuple[int, float, bool]:
         if container.streams.audio:
             heard = any(True for _ in container.decode(audio=0))
     return frames, last, heard
+
+
+async def made_replay(database: Database, settings: Settings, stage: Stage, *, published: bool = True) -> Replay:
+    start = int(stage.session.start.timestamp() * 1000)
+    record(settings.media_dir, str(stage.session.id), [start, start + 2_000])
+    await ReplayBuilder(database, lambda: settings.media_dir).tick()
+    async with database.session() as db:
+        db.add(
+            SessionArchive(session_id=stage.session.id or 0, event_id=stage.event.id or 0, replay_published=published)
+        )
+        await db.commit()
+        return (await db.exec(select(Replay).where(Replay.session_id == stage.session.id))).one()
+
+
+def replay_bytes(settings: Settings, replay: Replay) -> bytes:
+    return (replays_dir(settings.media_dir) / (replay.stored_name or "")).read_bytes()
