@@ -42,8 +42,10 @@ from server.registration.models import (
     RegistrationSettings,
     SessionChoice,
 )
+from server.relays.models import RelayNode
 from server.reminders.models import PushKey, PushSubscription, Reminder
 from server.replays.models import Replay
+from server.restreams.models import RestreamTarget
 from server.streams.models import Recording, StreamKey
 
 __all__ = [
@@ -87,7 +89,9 @@ __all__ = [
     "Question",
     "QuestionVote",
     "Recording",
+    "RelayNode",
     "Reminder",
+    "RestreamTarget",
     "Replay",
     "Revocation",
     "Registration",
