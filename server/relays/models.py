@@ -32,5 +32,7 @@ class RelayNode(SQLModel, table=True):
     # (has media for: ingested or pulled from an origin).
     ingests: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     carries: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # What is wrong, for the organiser's console: an origin an edge cannot reach or that refused it.
+    message: str = Field(default="", max_length=300)
     started_at: dt.datetime
     heartbeat_at: dt.datetime = Field(index=True)

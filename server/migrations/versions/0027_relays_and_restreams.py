@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("bitrate_out", sa.Integer(), nullable=False),
         sa.Column("ingests", sa.JSON(), nullable=False),
         sa.Column("carries", sa.JSON(), nullable=False),
+        sa.Column("message", AutoString(length=300), nullable=False),
         sa.Column("started_at", UTCDateTime(), nullable=False),
         sa.Column("heartbeat_at", UTCDateTime(), nullable=False),
     )
