@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import configparser
-import queue
 import re
 import shutil
 import subprocess
-import threading
 import time
 
 import pytest
@@ -16,6 +14,7 @@ import yaml
 from tests.support.deploy_config import DEPLOY, ROOT, render_nginx, render_site, self_signed_certificate
 from tests.support.ports import free_port
 from tests.support.requirements import require
+from tests.support.turn_server import start_turnserver
 
 pytestmark = pytest.mark.integration
 UNIT_NAMES = ("podium@.service", "podium-relay@.service")
@@ -39,7 +38,7 @@ def test_nginx_site_has_what_production_needs():
     site = (DEPLOY / "nginx" / "podium.conf").read_text(encoding="utf-8")
     for directive in (
         "return 301 https://$host$request_uri;",
-        "listen 443 ssl http2;",
+        "listen 203.0.113.10:443 ssl http2;",
         "proxy_set_header Upgrade $http_upgrade;",
         "proxy_set_header Connection $connection_upgrade;",
         "alias /opt/podium/app/web/static/;",
@@ -176,36 +175,30 @@ def test_coturn_uses_rest_secret_and_denies_private_peers():
 def test_coturn_starts_with_the_shipped_configuration(tmp_path):
     require("coturn (turnserver)", shutil.which("turnserver") is not None)
     certificate = self_signed_certificate(tmp_path)
-    conf = (DEPLOY / "coturn" / "turnserver.conf").read_text(encoding="utf-8")
-    conf = re.sub(r"^cert=.*$", f"cert={certificate.cert}", conf, flags=re.MULTILINE)
-    conf = re.sub(r"^pkey=.*$", f"pkey={certificate.key}", conf, flags=re.MULTILINE)
-    conf = re.sub(r"^external-ip=.*$", "listening-ip=127.0.0.1", conf, flags=re.MULTILINE)
-    conf = conf.replace("log-file=syslog", "log-file=stdout")
-    (tmp_path / "turnserver.conf").write_text(conf)
-    command = ["turnserver", "-c", str(tmp_path / "turnserver.conf"), "--pidfile", str(tmp_path / "turn.pid")]
-    command += ["--listening-port", str(free_port()), "--tls-listening-port", str(free_port()), "--relay-threads", "1"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    turn = start_turnserver(tmp_path, certificate)
     try:
-        deadline = time.monotonic() + 15
-        output = []
-        assert process.stdout is not None
-        lines: queue.Queue[str] = queue.Queue()  # read in a thread: a silent turnserver must not hang the test
-        threading.Thread(target=lambda: [lines.put(line) for line in process.stdout or ()], daemon=True).start()
-        while time.monotonic() < deadline:
-            try:
-                line = lines.get(timeout=max(0.01, deadline - time.monotonic()))
-            except queue.Empty:
-                break
-            output.append(line)
-            if "turn server id=0 created" in line:
-                break
+        log = turn.log
     finally:
-        process.terminate()
-        process.communicate(timeout=10)
-    log = "".join(output)
+        turn.stop()
+
     assert "turn server id=0 created" in log, log
+    assert f"TLS/TCP listener opened on : 127.0.0.1:{turn.tls_port}" in log  # turns:, on 443 in production
     assert "Black listing: 10.0.0.0-10.255.255.255" in log
     assert "CONFIG ERROR" not in log and "Bad configuration" not in log
+
+
+def test_coturn_offers_turn_over_tls_on_443_beside_nginx():
+    settings = turn_settings()
+    site = (DEPLOY / "nginx" / "podium.conf").read_text(encoding="utf-8")
+
+    assert settings["tls-listening-port"] == ["443"]
+    # Each on an address of its own: coturn's listening address is not the one nginx's 443 listens on.
+    nginx_443 = set(re.findall(r"listen (\d+\.\d+\.\d+\.\d+):443 ssl", site))
+    assert nginx_443 and set(settings["listening-ip"]).isdisjoint(nginx_443)
+    assert settings["relay-ip"] == settings["listening-ip"]
+    example = (DEPLOY / "podium.env.example").read_text(encoding="utf-8")
+    assert "turns:turn.podium.example.org:443?transport=tcp" in example
 
 
 def test_redis_accepts_the_shipped_settings(tmp_path):

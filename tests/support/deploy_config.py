@@ -57,7 +57,7 @@ def render_site(
     site = SITE.read_text(encoding="utf-8")
     site = site.replace("listen 127.0.0.1:8100;", f"listen 127.0.0.1:{control_port or free_port()};")
     site = site.replace("listen 80;", f"listen 127.0.0.1:{http_port};").replace("listen [::]:80;", "")
-    site = site.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;")
+    site = site.replace("listen 203.0.113.10:443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;")
     site = site.replace("listen [::]:443 ssl http2;", "")
     site = site.replace("server_name podium.example.org;", "server_name 127.0.0.1 localhost;")
     site = site.replace("/etc/letsencrypt/live/podium.example.org/fullchain.pem", str(certificate.cert))
@@ -71,7 +71,9 @@ def render_site(
     if relay_servers is not None:
         site = _replace_upstream(site, "podium_relay", relay_servers)
     directives = "\n".join(line.split("#", 1)[0] for line in site.splitlines())
-    leftovers = [word for word in ("/opt/podium", "example.org", "letsencrypt", "/var/log") if word in directives]
+    leftovers = [
+        word for word in ("/opt/podium", "example.org", "letsencrypt", "/var/log", "203.0.113.") if word in directives
+    ]
     assert leftovers == [], f"placeholders left in the rendered site: {leftovers}"
     return site
 
