@@ -17,7 +17,7 @@ from tests.support.requirements import require
 from tests.support.turn_server import start_turnserver
 
 pytestmark = pytest.mark.integration
-UNIT_NAMES = ("podium@.service", "podium-relay@.service")
+UNIT_NAMES = ("podium@.service", "podium-relay@.service", "podium-edge@.service")
 
 
 def test_nginx_accepts_the_shipped_site(tmp_path):
@@ -56,14 +56,36 @@ def test_compose_file_describes_the_topology(tmp_path):
     compose = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text(encoding="utf-8"))
     services = compose["services"]
 
-    assert set(services) == {"nginx", "app1", "app2", "relay", "postgres", "redis", "coturn", "migrate"}
-    assert [services[name]["command"][1:] for name in ("app1", "app2", "relay")] == [
+    assert set(services) == {
+        *("nginx", "app1", "app2", "postgres", "redis", "coturn", "migrate"),
+        *("origin", "edge1", "edge2"),
+    }
+    assert [services[name]["command"][1:] for name in ("app1", "app2", "origin", "edge1", "edge2")] == [
         ["serve", "--host", "127.0.0.1", "--port", "8001"],
         ["serve", "--host", "127.0.0.1", "--port", "8002"],
         ["relay", "--host", "127.0.0.1", "--port", "8101"],
+        ["relay", "--edge", "--host", "127.0.0.1", "--port", "8111"],
+        ["relay", "--edge", "--host", "127.0.0.1", "--port", "8112"],
     ]
+    # Each relay names itself and says where browsers and the other relays reach it; the edges' public addresses
+    # are the nginx locations that pass to them.
+    site = (DEPLOY / "nginx" / "podium.conf").read_text(encoding="utf-8")
+    for name, port in (("origin", 8101), ("edge1", 8111), ("edge2", 8112)):
+        environment = services[name]["environment"]
+        assert environment["PODIUM_RELAY_NAME"] == name
+        assert environment["PODIUM_RELAY_INTERNAL_URL"] == f"http://127.0.0.1:{port}"
+    assert services["origin"]["environment"]["PODIUM_RELAY_PUBLIC_URL"] == ""
+    for name, port in (("edge1", 8111), ("edge2", 8112)):
+        assert services[name]["environment"]["PODIUM_RELAY_PUBLIC_URL"].endswith(f"}}/relay/{name}")
+        assert f"location /relay/{name}/whep/ {{" in site
+        assert re.search(rf"upstream podium_{name} \{{\s+server 127\.0\.0\.1:{port};", site)
+        assert services[name]["environment"]["PODIUM_RELAY_HLS"] == "0"
+    # The origins alone take encoders and the app's control calls.
+    assert re.search(
+        r"upstream podium_relay \{\s+hash \$podium_stream consistent;\s+server 127\.0\.0\.1:8101;\s+keep", site
+    )
     assert {service["network_mode"] for service in services.values()} == {"host"}
-    for name in ("app1", "app2", "relay", "migrate"):
+    for name in ("app1", "app2", "origin", "edge1", "edge2", "migrate"):
         assert services[name]["env_file"] == "podium.env"
     assert (DEPLOY / services["migrate"]["build"]["dockerfile"].removeprefix("deploy/")).exists()
     assert services["coturn"]["volumes"][0].startswith("./coturn/turnserver.conf:")
@@ -82,7 +104,11 @@ def test_compose_file_describes_the_topology(tmp_path):
             [*command, "-f", str(project / "docker-compose.yml"), "config", "-q"],
             capture_output=True,
             text=True,
-            env={"PATH": "/usr/bin:/bin:/usr/local/bin", "POSTGRES_PASSWORD": "compose-check"},
+            env={
+                "PATH": "/usr/bin:/bin:/usr/local/bin",
+                "POSTGRES_PASSWORD": "compose-check",
+                "PODIUM_BASE_URL": "https://podium.example.org",
+            },
             timeout=60,
             check=False,
         )
@@ -100,8 +126,9 @@ def read_unit(name: str) -> configparser.ConfigParser:
 @pytest.mark.parametrize("name", UNIT_NAMES)
 def test_systemd_units_are_hardened_templates(name):
     service = read_unit(name)["Service"]
+    text = (DEPLOY / "systemd" / name).read_text(encoding="utf-8")
 
-    assert service["EnvironmentFile"] == "/etc/podium/podium.env"
+    assert re.findall(r"^EnvironmentFile=(.*)$", text, flags=re.MULTILINE)[0] == "/etc/podium/podium.env"
     assert service["User"] == "podium"
     assert service["ExecStart"].endswith("--host 127.0.0.1 --port %i")
     for option in ("NoNewPrivileges", "ProtectHome", "PrivateTmp", "RestrictSUIDSGID", "LockPersonality"):
@@ -115,7 +142,7 @@ def test_systemd_accepts_the_units(tmp_path):
         pytest.skip("systemd-analyze is not installed")
     podium = shutil.which("podium") or str(ROOT / ".venv" / "bin" / "podium")
     instances = []
-    for name, port in zip(UNIT_NAMES, ("8001", "8101"), strict=True):
+    for name, port in zip(UNIT_NAMES, ("8001", "8101", "8111"), strict=True):
         instance = tmp_path / name.replace("@.", f"@{port}.")
         instance.write_text(
             (DEPLOY / "systemd" / name).read_text(encoding="utf-8").replace("/opt/podium/venv/bin/podium", podium)

@@ -52,8 +52,10 @@ def render_site(
     app_servers: list[str] | None = None,
     relay_servers: list[str] | None = None,
     control_port: int | None = None,
+    upstreams: dict[str, list[str]] | None = None,
 ) -> str:
-    """The shipped site with this machine's ports, paths and certificate; nothing else changed."""
+    """The shipped site with this machine's ports, paths and certificate; nothing else changed. ``upstreams`` gives
+    other upstream blocks their servers by name (e.g. ``{"podium_edge1": ["127.0.0.1:PORT"]}``)."""
     site = SITE.read_text(encoding="utf-8")
     site = site.replace("listen 127.0.0.1:8100;", f"listen 127.0.0.1:{control_port or free_port()};")
     site = site.replace("listen 80;", f"listen 127.0.0.1:{http_port};").replace("listen [::]:80;", "")
@@ -70,6 +72,8 @@ def render_site(
         site = _replace_upstream(site, "podium_app", app_servers)
     if relay_servers is not None:
         site = _replace_upstream(site, "podium_relay", relay_servers)
+    for name, servers in (upstreams or {}).items():
+        site = _replace_upstream(site, name, servers)
     directives = "\n".join(line.split("#", 1)[0] for line in site.splitlines())
     leftovers = [
         word for word in ("/opt/podium", "example.org", "letsencrypt", "/var/log", "203.0.113.") if word in directives
