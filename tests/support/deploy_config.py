@@ -24,9 +24,10 @@ class Certificate:
 
 def self_signed_certificate(directory: Path, host: str = "127.0.0.1") -> Certificate:
     cert, key = directory / "cert.pem", directory / "key.pem"
+    kind = "IP" if host.replace(".", "").isdigit() or ":" in host else "DNS"
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", f"/CN={host}"]
-        + ["-addext", f"subjectAltName=IP:{host}", "-keyout", str(key), "-out", str(cert)],
+        + ["-addext", f"subjectAltName={kind}:{host}", "-keyout", str(key), "-out", str(cert)],
         check=True,
         capture_output=True,
         timeout=60,
@@ -110,3 +111,30 @@ http {{
 """
     )
     return main
+
+
+def render_hls_cache(
+    directory: Path, *, certificate: Certificate, http_port: int, https_port: int, site: str, site_certificate: Path
+) -> str:
+    """The shipped HLS cache (deploy/nginx/hls-cache.conf) in front of the site at ``site`` (host:port, HTTPS, whose
+    certificate for podium.example.org is ``site_certificate``), with this machine's ports, paths and certificate;
+    nothing else changed."""
+    conf = (DEPLOY / "nginx" / "hls-cache.conf").read_text(encoding="utf-8")
+    for old, new in (
+        ("/var/cache/nginx/podium-hls", str(directory / "hls-cache")),
+        ("server 203.0.113.10:443;", f"server {site};"),
+        ("listen 80;", f"listen 127.0.0.1:{http_port};"),
+        ("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;"),
+        ("/etc/letsencrypt/live/podium.example.org/fullchain.pem", str(certificate.cert)),
+        ("/etc/letsencrypt/live/podium.example.org/privkey.pem", str(certificate.key)),
+        ("/var/log/nginx/", f"{directory}/"),
+        ("/etc/ssl/certs/ca-certificates.crt", str(site_certificate)),
+    ):
+        assert old in conf, f"{old} is missing from hls-cache.conf"
+        conf = conf.replace(old, new)
+    conf = conf.replace("listen [::]:80;", "").replace("listen [::]:443 ssl http2;", "")
+    # The site's name stays: the cache sends it as Host and SNI, and a test's site answers any name.
+    directives = "\n".join(line.split("#", 1)[0] for line in conf.splitlines())
+    leftovers = [word for word in ("/var/", "/etc/letsencrypt", "203.0.113.") if word in directives]
+    assert leftovers == [], f"placeholders left in the rendered cache: {leftovers}"
+    return conf
