@@ -17,6 +17,7 @@ import pytest
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
 from aiortc.rtcconfiguration import RTCIceTransportPolicy
 
+from realtime.media.ice import turn_credentials
 from server.db import Database
 from server.settings import Settings
 from server.streams.tokens import publish_token, viewer_pass
@@ -33,6 +34,7 @@ from tests.support.turn_server import TurnServer, start_turnserver
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 TURN_SECRET = "turn-secret-shared-with-the-relay"
+RELAY = RTCIceTransportPolicy.RELAY
 LINK = re.compile(
     r'<(?P<url>[^>]+)>; rel="ice-server"; username="(?P<username>[^"]+)"; credential="(?P<credential>[^"]+)"'
 )
@@ -68,8 +70,20 @@ def ice_servers(response: httpx.Response) -> list[RTCIceServer]:
     return servers
 
 
-def candidate_types(sdp: str) -> set[str]:
+def candidate_types(sdp: str) -> set[tuple[str, str]]:
+    """(protocol, type) of each ICE candidate the SDP offers."""
     return set(re.findall(r"a=candidate:\S+ \d+ (\S+) .* typ (\w+)", sdp))
+
+
+async def intruder_candidates(url: str) -> set[tuple[str, str]]:
+    """The candidates a peer gathers with TURN credentials made from a guessed secret."""
+    username, credential = turn_credentials("a-guessed-secret", "intruder", ttl=600)
+    forged = RTCIceServer(urls=url, username=username, credential=credential)
+    intruder = RTCPeerConnection(RTCConfiguration(iceServers=[forged], iceTransportPolicy=RELAY))
+    intruder.addTransceiver("video", direction="recvonly")
+    await intruder.setLocalDescription(await intruder.createOffer())
+    await intruder.close()
+    return candidate_types(intruder.localDescription.sdp)
 
 
 async def test_a_viewer_without_udp_watches_over_turn_on_tls(
@@ -83,6 +97,7 @@ async def test_a_viewer_without_udp_watches_over_turn_on_tls(
     relay.environment["PODIUM_RELAY_TURN_SECRET"] = TURN_SECRET
     relay.start()
     viewer: RTCPeerConnection | None = None
+    viewer_username = ""
     try:
         async with httpx.AsyncClient(base_url=relay.url, timeout=20) as client:
             token = publish_token(settings.secret_key, key, 0)
@@ -93,11 +108,13 @@ async def test_a_viewer_without_udp_watches_over_turn_on_tls(
             headers = {"Authorization": f"Bearer {watch_pass}"}
             servers = ice_servers(await client.options(f"/whep/{key}", headers=headers))
             assert [server.urls for server in servers] == [f"turns:127.0.0.1:{turn.tls_port}?transport=tcp"]
-            assert servers[0].username.endswith(":watch-delegate-7")  # time-limited, naming the viewer
+            viewer_username = servers[0].username
+            assert viewer_username.endswith(":watch-delegate-7")  # time-limited, naming the viewer
 
-            viewer = RTCPeerConnection(
-                RTCConfiguration(iceServers=servers, iceTransportPolicy=RTCIceTransportPolicy.RELAY)
-            )
+            # Meanwhile someone with credentials made from any other secret asks the same server: refused.
+            intruding = asyncio.create_task(intruder_candidates(servers[0].urls))
+
+            viewer = RTCPeerConnection(RTCConfiguration(iceServers=servers, iceTransportPolicy=RELAY))
             tracks = []
             viewer.on("track", tracks.append)
             viewer.addTransceiver("video", direction="recvonly")
@@ -117,12 +134,13 @@ async def test_a_viewer_without_udp_watches_over_turn_on_tls(
             assert len(frames) >= 30, f"{len(frames)} frames decoded in 3 s"
             assert {(frame.width, frame.height) for frame in frames[-5:]} == {(WIDTH, HEIGHT)}
             await publisher.close()
+            assert await intruding == set()  # nowhere to relay from
     finally:
         if viewer is not None:
             await viewer.close()
         await asyncio.to_thread(relay.kill)
     # coturn admitted the viewer over TLS with the relay's credentials, and carried the stream to it.
-    assert turn.wait_for("peer usage"), turn.log
+    assert turn.wait_for(f"peer usage: realm=<podium.example.org>, username=<{viewer_username}>"), turn.log
     sessions = re.findall(
         r"session (\d+): new, realm=<[^>]*>, username=<\d+:watch-delegate-7>, .*method=(TLS\S*)", turn.log
     )
@@ -130,3 +148,5 @@ async def test_a_viewer_without_udp_watches_over_turn_on_tls(
     number, _protocol = sessions[0]
     relayed = re.search(rf"session {number}: peer usage: .* rb=(\d+)", turn.log)
     assert relayed is not None and int(relayed[1]) > 50_000, turn.log  # 3 s of video, not just ICE checks
+    assert not re.search(r"new, realm=<[^>]*>, username=<\d+:intruder>", turn.log)  # never admitted
+    assert re.search(r"user <\d+:intruder>: incoming packet message processed, error 401", turn.log), turn.log
