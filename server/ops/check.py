@@ -6,6 +6,7 @@ Problems stop a start (exit 1); warnings are things an operator should know but 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -113,7 +114,30 @@ def _warnings(settings: Settings, environ: Mapping[str, str]) -> list[str]:
     relay_secret = environ.get("PODIUM_RELAY_TURN_SECRET", "")
     if relay_secret and relay_secret == environ.get("PODIUM_SECRET_KEY", ""):
         warnings.append("PODIUM_RELAY_TURN_SECRET equals PODIUM_SECRET_KEY: coturn should not hold the app's secret.")
+    if settings.is_production and relay_secret.strip():  # without the secret, a problem names TURN already
+        warnings += _turn_warnings(environ.get("PODIUM_RELAY_TURN_URLS", ""))
     return warnings
+
+
+def _turn_warnings(urls: str) -> list[str]:
+    """What keeps viewers behind networks without UDP from watching, though TURN is configured."""
+    tls = [url for url in urls.replace(",", " ").split() if url.startswith("turns:")]
+    if urls.strip() and not tls:
+        return [
+            "PODIUM_RELAY_TURN_URLS has no turns: address (TURN over TLS on port 443): viewers on networks that let "
+            "only HTTPS out cannot watch over WebRTC."
+        ]
+    for url in tls:
+        host = url.removeprefix("turns:").split("?")[0].rsplit(":", 1)[0].strip("[]")
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            continue
+        return [
+            f"PODIUM_RELAY_TURN_URLS names the TURN server by its address in {url}: browsers check its certificate "
+            "against the name in the URL, so use the name (turns:turn.example.org:443?transport=tcp)."
+        ]
+    return []
 
 
 async def check(environ: Mapping[str, str] | None = None) -> Report:

@@ -94,6 +94,28 @@ def test_check_production_warnings_do_not_fail(tmp_path):
         "configuration looks good",
     ]
 
+    # TURN without its way through networks that let only HTTPS out, or with one whose certificate cannot match.
+    turn = {"PODIUM_RELAY_TURN_SECRET": "t" * 32, "PODIUM_SMTP_HOST": "smtp.example.org"}
+    udp_only = podium("check", env={**env, **turn, "PODIUM_RELAY_TURN_URLS": "turn:turn.example.org:3478"})
+    by_address = podium(
+        "check",
+        env={**env, **turn, "PODIUM_RELAY_TURN_URLS": "turn:turn.example.org turns:203.0.113.11:443?transport=tcp"},
+    )
+    named = podium(
+        "check",
+        env={**env, **turn, "PODIUM_RELAY_TURN_URLS": "turn:turn.example.org turns:turn.example.org:443?transport=tcp"},
+    )
+
+    assert [result.returncode for result in (udp_only, by_address, named)] == [0, 0, 0]
+    assert udp_only.stdout.splitlines()[1] == (
+        "warning: PODIUM_RELAY_TURN_URLS has no turns: address (TURN over TLS on port 443): viewers on networks that "
+        "let only HTTPS out cannot watch over WebRTC."
+    )
+    assert by_address.stdout.splitlines()[1].startswith(
+        "warning: PODIUM_RELAY_TURN_URLS names the TURN server by its address in turns:203.0.113.11:443?transport=tcp"
+    )
+    assert named.stdout.splitlines()[1:] == ["configuration looks good"]
+
 
 @pytest.mark.integration
 def test_serve_refuses_production_with_development_secret(tmp_path):
