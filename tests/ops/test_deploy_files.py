@@ -76,7 +76,7 @@ def test_compose_file_describes_the_topology(tmp_path):
         assert environment["PODIUM_RELAY_INTERNAL_URL"] == f"http://127.0.0.1:{port}"
     assert services["origin"]["environment"]["PODIUM_RELAY_PUBLIC_URL"] == ""
     for name, port in (("edge1", 8111), ("edge2", 8112)):
-        assert services[name]["environment"]["PODIUM_RELAY_PUBLIC_URL"].endswith(f"}}/relay/{name}")
+        assert services[name]["environment"]["PODIUM_RELAY_PUBLIC_URL"] == f"/relay/{name}"
         assert f"location /relay/{name}/whep/ {{" in site
         assert re.search(rf"upstream podium_{name} \{{\s+server 127\.0\.0\.1:{port};", site)
         assert services[name]["environment"]["PODIUM_RELAY_HLS"] == "0"
@@ -104,11 +104,7 @@ def test_compose_file_describes_the_topology(tmp_path):
             [*command, "-f", str(project / "docker-compose.yml"), "config", "-q"],
             capture_output=True,
             text=True,
-            env={
-                "PATH": "/usr/bin:/bin:/usr/local/bin",
-                "POSTGRES_PASSWORD": "compose-check",
-                "PODIUM_BASE_URL": "https://podium.example.org",
-            },
+            env={"PATH": "/usr/bin:/bin:/usr/local/bin", "POSTGRES_PASSWORD": "compose-check"},
             timeout=60,
             check=False,
         )
