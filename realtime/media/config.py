@@ -52,6 +52,10 @@ class RelaySettings:
     # Write every stream into ``media_dir``/recordings (realtime/media/recorder.py); ``podium relay`` and the app's
     # embedded relay do unless PODIUM_RELAY_RECORD=0, a relay built in code only when asked.
     record: bool = False
+    # An edge relay (``podium relay --edge``, realtime/media/edge.py) ingests nothing: it pulls each stream its
+    # viewers ask for from the stream's origin relay, and stops pulling ``edge_linger`` seconds after its last viewer.
+    edge: bool = False
+    edge_linger: float = 5.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> RelaySettings:
@@ -90,6 +94,7 @@ class RelaySettings:
             redis_url=read.redis_url(),
             media_dir=read.media_dir(),
             record=read.get("PODIUM_RELAY_RECORD", "1").strip().lower() not in ("0", "false", "no", "off"),
+            edge_linger=read.number("PODIUM_RELAY_EDGE_LINGER", cls.edge_linger),
         )
         if read.problems:
             raise SettingsError(read.problems)
