@@ -11,7 +11,8 @@ from collections.abc import AsyncIterator, Sequence
 from starlette.applications import Starlette
 
 from realtime.media import status, whep, whip
-from realtime.media.config import RelaySettings
+from realtime.media.config import RelaySettings, addressed
+from realtime.media.heartbeat import Heartbeat
 from realtime.media.policy import RelayPolicy, signed_policy
 from realtime.media.recorder import StoredRecordSwitch
 from realtime.media.relay import Relay
@@ -32,7 +33,7 @@ def create_relay_app(
     """
     owned = (
         Database(settings.database_url)
-        if database is None and (policy is None or settings.record) and settings.database_url
+        if database is None and (policy is None or settings.record or settings.relay_name) and settings.database_url
         else None
     )
     database = database or owned
@@ -40,11 +41,18 @@ def create_relay_app(
     if policy is None and database is not None:
         policy = signed_policy(settings.secret_key, StoredPublishTokens(settings.secret_key, database))
 
+    # A named relay with a database registers itself (server/relays), for the viewer passes and the edges.
+    beating = Heartbeat(relay, database, settings) if database is not None and settings.relay_name else None
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        if beating is not None:
+            beating.start()
         try:
             yield
         finally:
+            if beating is not None:
+                await beating.stop()
             await relay.close()
             await app.state.media.limiter.buckets.close()
             if owned is not None:
@@ -52,6 +60,7 @@ def create_relay_app(
 
     app = Starlette(routes=[*whip.routes, *whep.routes, *status.routes], lifespan=lifespan)
     app.state.media = MediaContext(relay=relay, policy=policy or signed_policy(settings.secret_key), settings=settings)
+    app.state.heartbeat = beating
     return app
 
 
@@ -60,7 +69,7 @@ def serve(*, host: str, port: int) -> None:
     import uvicorn  # noqa: PLC0415 -- only the relay command serves; tests build the app alone
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_relay_app(RelaySettings.from_env())
+    app = create_relay_app(addressed(RelaySettings.from_env(), host=host, port=port))
     print(f"Podium relay is serving WHIP and WHEP on http://{host}:{port}/", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
 
