@@ -12,8 +12,9 @@ from collections.abc import AsyncIterator, Sequence
 from starlette.applications import Starlette
 
 from realtime.media import status, whep, whip
-from realtime.media.config import RelaySettings
+from realtime.media.config import RelaySettings, addressed
 from realtime.media.edge import EdgeRelay, OriginFinder, stored_origins
+from realtime.media.heartbeat import Heartbeat
 from realtime.media.policy import RelayPolicy, signed_policy
 from realtime.media.recorder import StoredRecordSwitch
 from realtime.media.relay import Relay
@@ -38,25 +39,33 @@ def create_relay_app(
     registry of that database. The relay is ``app.state.media.relay``; a host app that mounts this one closes it on
     shutdown.
     """
-    wants_database = policy is None or settings.record or (settings.edge and find_origin is None)
+    wants_database = policy is None or settings.record or settings.relay_name or (settings.edge and not find_origin)
     owned = Database(settings.database_url) if database is None and wants_database and settings.database_url else None
     database = database or owned
     relay: Relay
     if settings.edge:
-        if find_origin is None and database is None:
-            raise SettingsError(["an edge relay finds origins in the database: set PODIUM_DATABASE_URL"])
-        finder = find_origin or stored_origins(database, settings)  # type: ignore[arg-type]
-        relay = EdgeRelay(settings, name=relay_name(settings), find_origin=finder)
+        if find_origin is None:
+            if database is None:
+                raise SettingsError("an edge relay finds origins in the relay registry: set PODIUM_DATABASE_URL")
+            find_origin = stored_origins(database, settings)
+        relay = EdgeRelay(settings, name=settings.relay_name or "edge", find_origin=find_origin)
     else:
         relay = Relay(settings, record_switch=StoredRecordSwitch(database) if database is not None else None)
     if policy is None and database is not None:
         policy = signed_policy(settings.secret_key, StoredPublishTokens(settings.secret_key, database))
 
+    # A named relay with a database registers itself (server/relays), for the viewer passes and the edges.
+    beating = Heartbeat(relay, database, settings) if database is not None and settings.relay_name else None
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        if beating is not None:
+            beating.start()
         try:
             yield
         finally:
+            if beating is not None:
+                await beating.stop()
             await relay.close()
             await app.state.media.limiter.buckets.close()
             if owned is not None:
@@ -64,11 +73,8 @@ def create_relay_app(
 
     app = Starlette(routes=[*whip.routes, *whep.routes, *status.routes], lifespan=lifespan)
     app.state.media = MediaContext(relay=relay, policy=policy or signed_policy(settings.secret_key), settings=settings)
+    app.state.heartbeat = beating
     return app
-
-
-def relay_name(settings: RelaySettings) -> str:
-    return str(getattr(settings, "name", "") or "edge")  # TODO: the registry's PODIUM_RELAY_NAME
 
 
 def serve(*, host: str, port: int, edge: bool = False) -> None:
@@ -76,12 +82,12 @@ def serve(*, host: str, port: int, edge: bool = False) -> None:
     import uvicorn  # noqa: PLC0415 -- only the relay command serves; tests build the app alone
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings = RelaySettings.from_env()
+    settings = addressed(RelaySettings.from_env(), host=host, port=port)
     if edge:
         settings = dataclasses.replace(settings, edge=True, record=False)
     app = create_relay_app(settings)
     if edge:
-        print(f"Podium edge relay is serving WHEP on http://{host}:{port}/, pulling from origins", flush=True)
+        print(f"Podium edge relay {settings.relay_name} is serving WHEP on http://{host}:{port}/", flush=True)
     else:
         print(f"Podium relay is serving WHIP and WHEP on http://{host}:{port}/", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)

@@ -50,7 +50,9 @@ from realtime.media.relay import (
     Stream,
     codec_capabilities,
 )
+from server.clock import utcnow
 from server.db import Database
+from server.relays.services import origin_of
 from server.streams.tokens import relay_pass
 
 logger = logging.getLogger(__name__)
@@ -76,19 +78,9 @@ def stored_origins(database: Database, settings: RelaySettings) -> OriginFinder:
     """Origins as the relay registry knows them: the fresh relay that ingests the key (``server.relays``)."""
 
     async def find(key: str) -> Origin | None:
-        import datetime as dt  # noqa: PLC0415 -- TODO: replaced by the registry's origin_of
-
-        from sqlmodel import select  # noqa: PLC0415
-
-        from server.relays.models import RelayNode  # noqa: PLC0415
-
-        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         async with database.session() as db:
-            rows = (await db.exec(select(RelayNode).where(RelayNode.role == "origin"))).all()
-        for node in rows:
-            if key in node.ingests and (now - node.heartbeat_at).total_seconds() < 6:
-                return Origin(node.name, node.internal_url)
-        return None
+            node = await origin_of(db, key, now=utcnow(), dead_after=settings.dead_after)
+        return Origin(node.name, node.internal_url) if node is not None else None
 
     return find
 

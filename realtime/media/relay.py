@@ -215,6 +215,9 @@ class Relay:
         self.streams: dict[str, Stream] = {}
         self.channels: dict[str, Channel] = {}
         self.on_air: dict[str, str] = {}  # channel key -> account; kept while nobody is connected, until changed
+        # What is wrong with this relay, for the organiser's console (an edge's origin unreachable or refusing):
+        # sent with its next heartbeat (realtime/media/heartbeat.py); empty when all is well.
+        self.message = ""
         self._watchdogs: set[asyncio.Task[None]] = set()
         restrict_host_addresses(settings.host_addresses)
         accept_rsa_peers()
