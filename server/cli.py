@@ -58,7 +58,7 @@ def cmd_relay(args: argparse.Namespace) -> None:
     from realtime.media.app import serve
 
     try:
-        serve(host=args.host, port=args.port)
+        serve(host=args.host, port=args.port, edge=args.edge)
     except SettingsError as exc:
         raise CommandError(str(exc)) from None
 
@@ -278,6 +278,11 @@ def build_parser() -> argparse.ArgumentParser:
     relay = commands.add_parser("relay", help="serve a media relay (WHIP and WHEP) as its own process")
     relay.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     relay.add_argument("--port", type=int, default=8100, help="port to listen on (default: %(default)s)")
+    relay.add_argument(
+        "--edge",
+        action="store_true",
+        help="an edge: pull each session its viewers ask for from the relay that ingests it (found in the database)",
+    )
     relay.set_defaults(handler=cmd_relay)
 
     checker = commands.add_parser("check", help="check the configuration, database and Redis before starting")

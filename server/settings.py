@@ -12,6 +12,8 @@ DEVELOPMENT_SECRET = "podium-development-secret-do-not-use-in-production"  # noq
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 DEFAULT_MAX_UPLOAD_BYTES = 4 * 1024**3  # nginx's client_max_body_size in deploy/nginx/podium.conf
 DEFAULT_LIVE_GUESTS_PER_ADDRESS = 500  # a hall of guests behind one NAT
+DEFAULT_RELAY_HEARTBEAT = 2.0  # seconds between a relay's heartbeats (server/relays)
+DEFAULT_RELAY_DEAD_AFTER = 6.0  # seconds without one before a relay counts as dead
 
 
 ANYONE = "anyone"
@@ -129,6 +131,38 @@ class Environment:
     def media_dir(self) -> Path:
         return media_dir_from(self.values)
 
+    def relay_timing(self) -> tuple[float, float]:
+        """``PODIUM_RELAY_HEARTBEAT`` (seconds between a relay's heartbeats, default 2) and
+        ``PODIUM_RELAY_DEAD_AFTER`` (seconds of silence after which a relay is dead, default 6): the relays write
+        at the one pace, and the app and the edges judge them by the other."""
+        heartbeat = self.number("PODIUM_RELAY_HEARTBEAT", DEFAULT_RELAY_HEARTBEAT)
+        if not 0.1 <= heartbeat <= 60:
+            self.problems.append(f"PODIUM_RELAY_HEARTBEAT must be from 0.1 to 60 seconds, not {heartbeat:g}")
+            heartbeat = DEFAULT_RELAY_HEARTBEAT
+        dead_after = self.number("PODIUM_RELAY_DEAD_AFTER", max(DEFAULT_RELAY_DEAD_AFTER, 3 * heartbeat))
+        if not heartbeat < dead_after <= 600:
+            self.problems.append(
+                f"PODIUM_RELAY_DEAD_AFTER must be longer than PODIUM_RELAY_HEARTBEAT ({heartbeat:g} s) and at most "
+                f"600 seconds, not {dead_after:g}"
+            )
+            dead_after = max(DEFAULT_RELAY_DEAD_AFTER, 3 * heartbeat)
+        return heartbeat, dead_after
+
+    def relay_url(self, name: str, *, path_allowed: bool = False) -> str:
+        """An http(s) address of a relay without its trailing slash (or, with ``path_allowed``, a path of the site
+        such as ``/relay/edge1``); empty when unset."""
+        raw = self.get(name).strip().rstrip("/")
+        parts = urlsplit(raw)
+        absolute = parts.scheme in {"http", "https"} and bool(parts.netloc)
+        if raw and not absolute and not (path_allowed and raw.startswith("/") and not raw.startswith("//")):
+            example = "https://example.org/relay/edge1 or /relay/edge1" if path_allowed else "http://10.0.0.5:8100"
+            self.problems.append(f"{name} must be an http(s) address such as {example}, not {raw!r}")
+            return ""
+        if raw and (parts.query or parts.fragment or not raw.isprintable()):
+            self.problems.append(f"{name} must be an address without a query or fragment, not {raw!r}")
+            return ""
+        return raw
+
     def number(self, name: str, default: float) -> float:
         raw = self.values.get(name, "").strip()
         try:
@@ -157,6 +191,8 @@ class Settings:
     relay_url: str = ""  # a relay process's internal address for status, stop and play; empty: the embedded relay
     # Each relay process's own address, asked which streams have media (server/phases); empty: ``relay_url`` alone.
     relay_live_urls: tuple[str, ...] = ()
+    # A registered relay (server/relays) silent this long is dead: no viewer pass sends anyone there.
+    relay_dead_after: float = DEFAULT_RELAY_DEAD_AFTER
     metrics_token: str = ""  # a bearer token that reads /metrics from anywhere; empty: loopback clients only
     # Live-room guests behind one address (a venue's NAT): at most this many connections, and their share of limits.
     live_guests_per_address: int = DEFAULT_LIVE_GUESTS_PER_ADDRESS
@@ -240,6 +276,7 @@ class Settings:
                 )
                 relay_live_urls = ()
                 break
+        _heartbeat, relay_dead_after = read.relay_timing()
         try:
             event_creators = EventCreators.parse(environ.get("PODIUM_EVENT_CREATORS", ""))
         except ValueError as bad:
@@ -270,6 +307,7 @@ class Settings:
             max_upload_bytes=max_upload_bytes,
             relay_url=relay_url,
             relay_live_urls=relay_live_urls,
+            relay_dead_after=relay_dead_after,
             metrics_token=environ.get("PODIUM_METRICS_TOKEN", "").strip(),
             live_guests_per_address=live_guests_per_address,
             event_creators=event_creators,

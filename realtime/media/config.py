@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from server.settings import Environment, SettingsError
+from server.settings import DEFAULT_RELAY_DEAD_AFTER, DEFAULT_RELAY_HEARTBEAT, Environment, SettingsError
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,17 @@ class RelaySettings:
     # Write every stream into ``media_dir``/recordings (realtime/media/recorder.py); ``podium relay`` and the app's
     # embedded relay do unless PODIUM_RELAY_RECORD=0, a relay built in code only when asked.
     record: bool = False
+    # The relay registry (server/relays, realtime/media/heartbeat.py). Without a name the relay writes no heartbeat
+    # (the app's embedded relay, relays built in tests); ``podium relay`` names itself host:port by default.
+    relay_name: str = ""
+    edge: bool = False  # ``podium relay --edge``: pulls the keys its viewers ask for from their origin
+    # Where browsers reach this relay (the viewer pass's WHEP address); empty: the site's own /whep/ (nginx).
+    public_url: str = ""
+    internal_url: str = ""  # where other processes reach it; ``podium relay`` defaults to http://host:port
+    heartbeat_interval: float = DEFAULT_RELAY_HEARTBEAT
+    dead_after: float = DEFAULT_RELAY_DEAD_AFTER
+    # An edge (realtime/media/edge.py) stops pulling a stream this many seconds after its last viewer there left.
+    edge_linger: float = 5.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> RelaySettings:
@@ -71,6 +83,7 @@ class RelaySettings:
         except SettingsError as problem:
             read.problems.extend(problem.problems)
             ice_servers = ()
+        heartbeat_interval, dead_after = read.relay_timing()
         settings = cls(
             secret_key=read.secret_key(env=env),
             env=env,
@@ -90,10 +103,30 @@ class RelaySettings:
             redis_url=read.redis_url(),
             media_dir=read.media_dir(),
             record=read.get("PODIUM_RELAY_RECORD", "1").strip().lower() not in ("0", "false", "no", "off"),
+            relay_name=read.get("PODIUM_RELAY_NAME").strip()[:100],
+            public_url=read.relay_url("PODIUM_RELAY_PUBLIC_URL", path_allowed=True),
+            internal_url=read.relay_url("PODIUM_RELAY_INTERNAL_URL"),
+            heartbeat_interval=heartbeat_interval,
+            dead_after=dead_after,
+            edge_linger=read.number("PODIUM_RELAY_EDGE_LINGER", cls.edge_linger),
         )
         if read.problems:
             raise SettingsError(read.problems)
         return settings
+
+
+def addressed(settings: RelaySettings, *, host: str, port: int) -> RelaySettings:
+    """The settings of a relay serving on ``host``:``port``: named ``host:port`` and reached at
+    ``http://host:port`` unless PODIUM_RELAY_NAME and PODIUM_RELAY_INTERNAL_URL say otherwise (listening on every
+    interface, the machine's host name stands for the host)."""
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104 (compared, not bound)
+        host = socket.gethostname()
+    shown = f"[{host}]" if ":" in host else host
+    return replace(
+        settings,
+        relay_name=settings.relay_name or f"{shown}:{port}",
+        internal_url=settings.internal_url or f"http://{shown}:{port}",
+    )
 
 
 def parse_ice_servers(raw: str) -> tuple[IceServer, ...]:

@@ -24,7 +24,15 @@ import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from realtime.media.config import RelaySettings
-from realtime.media.encoder import AUDIO_RATE, VIDEO_RATE, VIDEO_TIME_BASE, AudioEncoder, Timeline, VideoEncoder
+from realtime.media.encoder import (
+    AUDIO_RATE,
+    AUDIO_TIME_BASE,
+    VIDEO_RATE,
+    VIDEO_TIME_BASE,
+    AudioEncoder,
+    Timeline,
+    VideoEncoder,
+)
 from realtime.media.fanout import Fanout
 
 logger = logging.getLogger(__name__)
@@ -273,6 +281,8 @@ class AudioPipeline:
         self.fanout = Fanout("audio", max_queue=max(25, settings.viewer_queue_frames))
         self._reader: asyncio.Task[None] | None = None
         self._playback: asyncio.Task[None] | None = None
+        self._forwarding = 0  # which forwarded source's packets count (an edge relay's pull); 0: none
+        self._forwarded = 0
         self.last_frame_at: float | None = None
 
     def attach(self, track: MediaStreamTrack) -> None:
@@ -282,7 +292,26 @@ class AudioPipeline:
             self.encoder.new_source()
         self._reader = asyncio.create_task(self._read(track))
 
+    def forward(self) -> Callable[[str, bytes, int], None]:
+        """Forward a new source's Opus packets as they are, on the stream's timeline (an edge relay pulling the
+        stream from its origin: realtime/media/edge.py); returns what to call with each packet."""
+        self._forwarded += 1
+        source = self._forwarding = self._forwarded
+        self.timeline.new_source()
+
+        def on_frame(codec: str, data: bytes, timestamp: int) -> None:
+            if source != self._forwarding or codec.lower() != "opus" or not data:
+                return
+            self.last_frame_at = time.monotonic()
+            packet = av.Packet(data)
+            packet.pts = self.timeline.stamp(timestamp, AUDIO_TIME_BASE)
+            packet.time_base = AUDIO_TIME_BASE
+            self.fanout.publish(packet)
+
+        return on_frame
+
     async def detach(self) -> None:
+        self._forwarding = 0
         await _cancel(self._reader)
         self._reader = None
 

@@ -13,7 +13,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from server.streams.tokens import PublishTokens, PublishVerifier, read_interpreter_pass, read_viewer_pass
+from server.streams.tokens import (
+    PublishTokens,
+    PublishVerifier,
+    is_relay_pass,
+    read_interpreter_pass,
+    read_relay_pass,
+    read_viewer_pass,
+)
 
 SESSION_KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -27,11 +34,15 @@ class ViewerRequest:
 
 @dataclass(frozen=True)
 class Admission:
-    """``authenticated`` False answers 401 (who are you?); ``allowed`` False with it True answers 403."""
+    """``authenticated`` False answers 401 (who are you?); ``allowed`` False with it True answers 403.
+
+    ``relay`` names the edge relay a relay pass admitted: it pulls the stream for its own viewers, so it is one
+    viewer here, outside the per-account and per-address limits."""
 
     allowed: bool
     account: str | None = None
     authenticated: bool = True
+    relay: str | None = None
 
 
 ViewerAdmitter = Callable[[ViewerRequest], Awaitable[Admission]]
@@ -63,12 +74,17 @@ class PublishTokenSource(Protocol):
 
 def signed_policy(secret: str, tokens: PublishTokenSource | None = None) -> RelayPolicy:
     """Publish with HMAC tokens (their generation from ``tokens``), watch with signed viewer passes, which need no
-    database."""
+    database; an edge relay pulls any stream with a relay pass (``server.streams.tokens.relay_pass``)."""
     publish_tokens = tokens or PublishTokens(secret)
 
     async def admit(request: ViewerRequest) -> Admission:
         if not request.token:
             return Admission(allowed=False, authenticated=False)
+        if is_relay_pass(request.token):
+            edge = read_relay_pass(secret, request.token)
+            if edge is None:
+                return Admission(allowed=False, authenticated=False)
+            return Admission(allowed=True, relay=edge)
         account = read_viewer_pass(secret, request.session_key, request.token)
         if account is None:
             return Admission(allowed=False, authenticated=False)

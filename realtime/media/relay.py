@@ -104,6 +104,8 @@ class Peer:
     pc: RTCPeerConnection
     client_ip: str
     account: str | None = None
+    edge: str | None = None  # the edge relay this viewer is, pulling the stream for its own viewers
+    origin: str | None = None  # on an edge relay, the origin relay this publisher is: the stream's pull
     created_at: float = field(default_factory=time.monotonic)
     connected_at: float | None = None
     closed: bool = False
@@ -213,6 +215,9 @@ class Relay:
         self.streams: dict[str, Stream] = {}
         self.channels: dict[str, Channel] = {}
         self.on_air: dict[str, str] = {}  # channel key -> account; kept while nobody is connected, until changed
+        # What is wrong with this relay, for the organiser's console (an edge's origin unreachable or refusing):
+        # sent with its next heartbeat (realtime/media/heartbeat.py); empty when all is well.
+        self.message = ""
         self._watchdogs: set[asyncio.Task[None]] = set()
         restrict_host_addresses(settings.host_addresses)
         accept_rsa_peers()
@@ -295,14 +300,23 @@ class Relay:
                     stream.audio.attach(receiver.track)
         return peer.resource_id, answer
 
-    async def watch(self, session_key: str, offer: Offer, *, client_ip: str, account: str | None) -> tuple[str, str]:
-        """Take a viewer's offer; the viewer gets the stream's packets whenever someone publishes."""
-        self._check_viewer_limits(client_ip=client_ip, account=account)
+    async def watch(
+        self, session_key: str, offer: Offer, *, client_ip: str, account: str | None, edge: str | None = None
+    ) -> tuple[str, str]:
+        """Take a viewer's offer; the viewer gets the stream's packets whenever someone publishes.
+
+        ``edge`` names an edge relay pulling the stream (a relay pass): one viewer, outside the per-account and
+        per-address limits, however many viewers it serves."""
+        self._check_viewer_limits(client_ip=client_ip, account=account, edge=edge)
         if channel_language(session_key) is not None:
-            return await self._watch_channel(session_key, offer, client_ip=client_ip, account=account)
+            return await self._watch_channel(session_key, offer, client_ip=client_ip, account=account, edge=edge)
         stream = self._stream(session_key)
         peer = Peer(
-            secrets.token_urlsafe(16), RTCPeerConnection(rtc_configuration(self.settings)), client_ip, account=account
+            secrets.token_urlsafe(16),
+            RTCPeerConnection(rtc_configuration(self.settings)),
+            client_ip,
+            account=account,
+            edge=edge,
         )
         stream.viewers[peer.resource_id] = peer
         for kind in offer.kinds:
@@ -341,12 +355,18 @@ class Relay:
             tap_encoded_frames(transceiver.receiver, channel.listen_to(peer.resource_id, account))
         return peer.resource_id, answer
 
-    async def _watch_channel(self, key: str, offer: Offer, *, client_ip: str, account: str | None) -> tuple[str, str]:
+    async def _watch_channel(
+        self, key: str, offer: Offer, *, client_ip: str, account: str | None, edge: str | None = None
+    ) -> tuple[str, str]:
         if offer.kinds != ("audio",):
             raise OfferError("an interpretation channel carries audio only: offer one audio section, no video")
         channel = self._channel(key)
         peer = Peer(
-            secrets.token_urlsafe(16), RTCPeerConnection(rtc_configuration(self.settings)), client_ip, account=account
+            secrets.token_urlsafe(16),
+            RTCPeerConnection(rtc_configuration(self.settings)),
+            client_ip,
+            account=account,
+            edge=edge,
         )
         channel.viewers[peer.resource_id] = peer
         track = channel.fanout.subscribe()
@@ -384,11 +404,13 @@ class Relay:
             del self.channels[channel.key]
             await channel.close()
 
-    def _check_viewer_limits(self, *, client_ip: str, account: str | None) -> None:
+    def _check_viewer_limits(self, *, client_ip: str, account: str | None, edge: str | None = None) -> None:
         settings = self.settings
         viewers = self._all_viewers()
         if len(viewers) >= settings.max_viewers:
             raise RelayFull("this relay is full; try again shortly")
+        if edge is not None:
+            return  # an edge relay: one viewer, whatever its address (edges may share one) and however many it serves
         if account is not None and sum(v.account == account for v in viewers) >= settings.max_viewers_per_account:
             raise TooManyViewers(f"at most {settings.max_viewers_per_account} streams per account at once")
         if sum(v.client_ip == client_ip for v in viewers) >= settings.max_viewers_per_ip:

@@ -53,6 +53,8 @@ class StreamStatus:
     recording: str | None = None  # the relay's own recording of the stream (RecorderState); None: not recorded
     recording_bytes: int = 0  # written by this relay process since the stream began
     recording_message: str = ""  # why it stopped (a full disk, a write error)
+    origin: str | None = None  # on an edge relay: the origin relay the stream is pulled from
+    edge: int = 0  # edge relays pulling the stream from this relay, each one of ``viewers``
 
     def as_json(self) -> dict[str, object]:
         return asdict(self)
@@ -84,6 +86,8 @@ def _status(stream: Stream | None, key: str) -> StreamStatus:
         position=round(playback.position, 1) if playback is not None else None,
         duration=round(playback.duration, 1) if playback is not None and playback.duration is not None else None,
         **_recording(stream.recorder),
+        origin=publisher.origin if publisher is not None else None,
+        edge=sum(viewer.edge is not None for viewer in stream.viewers.values()),
     )
 
 
@@ -111,6 +115,8 @@ class ChannelStatus:
     recording: str | None = None  # as for the floor (StreamStatus)
     recording_bytes: int = 0
     recording_message: str = ""
+    origin: str | None = None  # as for the floor
+    edge: int = 0
 
     def as_json(self) -> dict[str, object]:
         return asdict(self)
@@ -131,6 +137,8 @@ def _channel_status(relay: Relay, channel: Channel | None, key: str) -> ChannelS
         packets=channel.forwarded,
         switches=channel.timeline.switches,
         **_recording(channel.recorder),
+        origin=next((peer.origin for peer in channel.publishers.values() if peer.origin), None),
+        edge=sum(viewer.edge is not None for viewer in channel.viewers.values()),
     )
 
 

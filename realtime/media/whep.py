@@ -29,7 +29,7 @@ REALM = "podium-whep"
 
 def _ice_user(admission: Admission, request: Request) -> str:
     """Whom the TURN credentials handed to a viewer name: the account, or the address of an anonymous one."""
-    return f"watch-{admission.account or client_ip(request)}"
+    return f"watch-{admission.account or admission.relay or client_ip(request)}"
 
 
 @signalling
@@ -62,7 +62,9 @@ async def watch(request: Request) -> Response:
     if not admission.allowed:
         raise SignallingError(403, "you may not watch this session")
     offer = read_offer(await sdp_body(request), role="watch")
-    resource_id, answer = await context.relay.watch(key, offer, client_ip=client_ip(request), account=admission.account)
+    resource_id, answer = await context.relay.watch(
+        key, offer, client_ip=client_ip(request), account=admission.account, edge=admission.relay
+    )
     location = request.url_for("whep_resource", session_key=key, resource_id=resource_id).path
     return sdp_answer(request, answer, location, ice_link_headers(context.settings, _ice_user(admission, request)))
 

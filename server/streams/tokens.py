@@ -14,6 +14,8 @@ PublishVerifier = Callable[[str, str], Awaitable[bool]]
 _PUBLISH_PREFIX = "pub"
 _VIEWER_PREFIX = "view"
 _INTERPRETER_PREFIX = "interp"
+_RELAY_PREFIX = "relay"
+_ALL_STREAMS = "*"  # a relay pass is good for every stream key of the deployment, not one
 
 
 def _mac(secret: str, *parts: str) -> str:
@@ -97,6 +99,22 @@ def interpreter_pass(secret: str, channel_key: str, account: str, *, expires_at:
 def read_interpreter_pass(secret: str, channel_key: str, token: str, *, now: float | None = None) -> str | None:
     """The interpreter a valid, unexpired pass for ``channel_key`` names, else None."""
     return _read_signed_pass(_INTERPRETER_PREFIX, secret, channel_key, token, now)
+
+
+def relay_pass(secret: str, name: str, expires_at: int) -> str:
+    """What an edge relay named ``name`` pulls any stream from its origin with (realtime/media/edge.py): signed with
+    the deployment's secret key like a viewer pass, admitted without the per-account and per-address limits."""
+    return _signed_pass(_RELAY_PREFIX, secret, _ALL_STREAMS, name, expires_at)
+
+
+def read_relay_pass(secret: str, token: str, *, now: float | None = None) -> str | None:
+    """The edge relay a valid, unexpired relay pass names, else None."""
+    return _read_signed_pass(_RELAY_PREFIX, secret, _ALL_STREAMS, token, now)
+
+
+def is_relay_pass(token: str) -> bool:
+    """Whether ``token`` has the shape of a relay pass (it may still be forged or expired)."""
+    return token.startswith(_RELAY_PREFIX + ".")
 
 
 def control_token(secret: str) -> str:

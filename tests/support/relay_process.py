@@ -29,8 +29,18 @@ HOP_BY_HOP = {b"host", b"connection", b"content-length", b"transfer-encoding", b
 class RelayProcess:
     """``podium relay`` on a fixed port, which survives being killed and started again."""
 
-    def __init__(self, database_url: str, secret_key: str, log: Path, *, media_dir: Path | None = None) -> None:
-        """It records into ``media_dir`` (default: a ``media`` folder beside its log)."""
+    def __init__(
+        self,
+        database_url: str,
+        secret_key: str,
+        log: Path,
+        *,
+        media_dir: Path | None = None,
+        edge: bool = False,
+        environment: dict[str, str] | None = None,
+    ) -> None:
+        """It records into ``media_dir`` (default: a ``media`` folder beside its log); ``edge``: ``podium relay
+        --edge``; ``environment`` adds or overrides variables (a name, a heartbeat interval)."""
         self.log = log
         self.media_dir = media_dir or log.parent / "media"
         self.port = free_port()
@@ -42,11 +52,15 @@ class RelayProcess:
             "PODIUM_DATABASE_URL": database_url,  # publish tokens are checked against their rotations
             "PODIUM_RELAY_HOST_ADDRESSES": "127.0.0.1",
             "PODIUM_MEDIA_DIR": str(self.media_dir),
+            **(environment or {}),
         }
+        self.edge = edge
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         command = [str(Path(sys.executable).with_name("podium")), "relay", "--port", str(self.port)]
+        if self.edge:
+            command.append("--edge")
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(command, env=self.environment, stdout=log, stderr=subprocess.STDOUT)
         wait_for_port(self.port, self.process, "podium relay")
