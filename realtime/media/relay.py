@@ -15,6 +15,7 @@ import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import av
 from aiortc import RTCPeerConnection, RTCRtpCodecCapability, RTCRtpReceiver, RTCRtpSender, RTCSessionDescription
@@ -39,7 +40,12 @@ from realtime.media.offers import Offer, OfferError
 from realtime.media.playback import FilePlayback, PlaybackError, media_file, probe
 from realtime.media.recorder import RecordEverything, RecordSwitch, h264_keyframe, recorder_for
 
+if TYPE_CHECKING:
+    from realtime.media.restream import Restreams
+
 logger = logging.getLogger(__name__)
+
+LIVE_WITHIN = 2.0  # seconds since the last frame for a publisher's stream to count as live
 
 VIEWER_CODECS = {"video": ("video/vp8", "video/rtx"), "audio": ("audio/opus",)}
 PUBLISH_VP8 = ("video/vp8", "video/rtx")
@@ -169,6 +175,12 @@ class Stream:
         times = [t for t in (self.video.last_frame_at, self.audio.last_frame_at) if t is not None]
         return max(times) if times else None
 
+    def on_air(self) -> bool:
+        """Viewers get media now: its publisher sent within ``LIVE_WITHIN``, or a recording plays."""
+        last = self.last_media_at()
+        sending = self.publisher is not None and last is not None and time.monotonic() - last < LIVE_WITHIN
+        return sending or self.playback is not None
+
     @property
     def idle(self) -> bool:
         return self.publisher is None and not self.viewers and self.playback is None
@@ -214,6 +226,8 @@ class Relay:
         self.channels: dict[str, Channel] = {}
         self.on_air: dict[str, str] = {}  # channel key -> account; kept while nobody is connected, until changed
         self._watchdogs: set[asyncio.Task[None]] = set()
+        # Pushes to the sessions' restream targets (realtime/media/restream.py), when the relay has the database.
+        self.restreams: Restreams | None = None
         restrict_host_addresses(settings.host_addresses)
         accept_rsa_peers()
         check_consent(interval=settings.consent_interval, failures=settings.consent_failures)
@@ -293,6 +307,8 @@ class Relay:
                     stream.video.transcode(receiver.track)
                 else:
                     stream.audio.attach(receiver.track)
+            if self.restreams is not None:
+                self.restreams.wake()
         return peer.resource_id, answer
 
     async def watch(self, session_key: str, offer: Offer, *, client_ip: str, account: str | None) -> tuple[str, str]:
@@ -496,6 +512,8 @@ class Relay:
         playback = FilePlayback(path, info)
         stream.play(playback)
         logger.info("session %s: playing %s", session_key, path.name)
+        if self.restreams is not None:
+            self.restreams.wake()
         self._keep(asyncio.create_task(self._until_played(stream, playback)))
         return playback
 
@@ -526,6 +544,8 @@ class Relay:
         stop, a DELETE) does close DTLS, which the studio takes as "stopped" and does not undo."""
         for watchdog in list(self._watchdogs):
             watchdog.cancel()
+        if self.restreams is not None:
+            await self.restreams.close()
         for stream in list(self.streams.values()):
             peers = [stream.publisher] if stream.publisher is not None else []
             for peer in peers + list(stream.viewers.values()):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hmac
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from starlette.requests import Request
@@ -25,11 +25,9 @@ from starlette.routing import Route
 
 from realtime.media.channels import Channel, channel_language
 from realtime.media.recorder import Recorder
-from realtime.media.relay import Relay, Stream
+from realtime.media.relay import LIVE_WITHIN, Relay, Stream
 from realtime.media.signalling import SignallingError, media_context, require_bearer, session_key, signalling
 from server.streams.tokens import control_token
-
-LIVE_WITHIN = 2.0  # seconds since the last frame for a stream to count as live
 
 
 @dataclass(frozen=True)
@@ -53,6 +51,8 @@ class StreamStatus:
     recording: str | None = None  # the relay's own recording of the stream (RecorderState); None: not recorded
     recording_bytes: int = 0  # written by this relay process since the stream began
     recording_message: str = ""  # why it stopped (a full disk, a write error)
+    # Pushes to the session's restream targets (realtime/media/restream.py): id, label, state, bitrate, message.
+    restreams: list[dict[str, Any]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, object]:
         return asdict(self)
@@ -135,7 +135,12 @@ def _channel_status(relay: Relay, channel: Channel | None, key: str) -> ChannelS
 
 
 def stream_status(relay: Relay, session_key: str) -> StreamStatus:
-    return _status(relay.streams.get(session_key), session_key)
+    return _with_restreams(relay, _status(relay.streams.get(session_key), session_key))
+
+
+def _with_restreams(relay: Relay, status: StreamStatus) -> StreamStatus:
+    restreams = relay.restreams.statuses(status.session_key) if relay.restreams is not None else []
+    return replace(status, restreams=restreams) if restreams else status
 
 
 def channel_status(relay: Relay, channel_key: str) -> ChannelStatus:
@@ -150,18 +155,11 @@ def any_status(relay: Relay, key: str) -> StreamStatus | ChannelStatus:
 def on_air_keys(relay: Relay) -> list[str]:
     """The floor keys whose viewers get media now: a publisher sending (within ``LIVE_WITHIN``) or a recording
     playing. What the app's session phases call "the relay has media" (server/phases), for every session at once."""
-    now = time.monotonic()
-    keys = []
-    for key, stream in sorted(relay.streams.items()):
-        last = stream.last_media_at()
-        sending = stream.publisher is not None and last is not None and now - last < LIVE_WITHIN
-        if sending or stream.playback is not None:
-            keys.append(key)
-    return keys
+    return [key for key, stream in sorted(relay.streams.items()) if stream.on_air()]
 
 
 def all_statuses(relay: Relay) -> list[StreamStatus]:
-    return [_status(stream, key) for key, stream in sorted(relay.streams.items())]
+    return [_with_restreams(relay, _status(stream, key)) for key, stream in sorted(relay.streams.items())]
 
 
 def all_channel_statuses(relay: Relay) -> list[ChannelStatus]:
