@@ -38,6 +38,7 @@ from realtime.media.internals import (
 from realtime.media.offers import Offer, OfferError
 from realtime.media.playback import FilePlayback, PlaybackError, media_file, probe
 from realtime.media.recorder import RecordEverything, RecordSwitch, h264_keyframe, recorder_for
+from realtime.media.rendition import Renditions
 
 logger = logging.getLogger(__name__)
 
@@ -214,6 +215,7 @@ class Relay:
         self.channels: dict[str, Channel] = {}
         self.on_air: dict[str, str] = {}  # channel key -> account; kept while nobody is connected, until changed
         self._watchdogs: set[asyncio.Task[None]] = set()
+        self.renditions = Renditions(self.streams.get)  # H.264/AAC for HLS and restreams, encoded once per stream
         restrict_host_addresses(settings.host_addresses)
         accept_rsa_peers()
         check_consent(interval=settings.consent_interval, failures=settings.consent_failures)
@@ -226,6 +228,7 @@ class Relay:
         stream = self.streams.get(session_key)
         if stream is None:
             stream = self.streams[session_key] = Stream(session_key, self.settings, self.record_switch)
+            self.renditions.stream_made(stream)
         return stream
 
     def _channel(self, key: str) -> Channel:
@@ -518,6 +521,7 @@ class Relay:
     async def _forget_if_idle(self, stream: Stream) -> None:
         if stream.idle and self.streams.get(stream.session_key) is stream:
             del self.streams[stream.session_key]
+            self.renditions.stream_gone(stream)
             await stream.close()
 
     async def close(self) -> None:
@@ -526,6 +530,7 @@ class Relay:
         stop, a DELETE) does close DTLS, which the studio takes as "stopped" and does not undo."""
         for watchdog in list(self._watchdogs):
             watchdog.cancel()
+        self.renditions.close()
         for stream in list(self.streams.values()):
             peers = [stream.publisher] if stream.publisher is not None else []
             for peer in peers + list(stream.viewers.values()):
