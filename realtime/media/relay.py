@@ -23,6 +23,7 @@ from realtime.media.channels import Channel, channel_language
 from realtime.media.config import RelaySettings
 from realtime.media.dtls import answer_as_dtls_server
 from realtime.media.fanout import Fanout, PacketTrack
+from realtime.media.hls import HlsSessions
 from realtime.media.ice import rtc_configuration
 from realtime.media.ingest import AudioPipeline, VideoPipeline
 from realtime.media.internals import (
@@ -216,6 +217,7 @@ class Relay:
         self.on_air: dict[str, str] = {}  # channel key -> account; kept while nobody is connected, until changed
         self._watchdogs: set[asyncio.Task[None]] = set()
         self.renditions = Renditions(self.streams.get)  # H.264/AAC for HLS and restreams, encoded once per stream
+        self.hls = HlsSessions(settings, self.streams, self.renditions)  # each live session's HLS (settings.hls)
         restrict_host_addresses(settings.host_addresses)
         accept_rsa_peers()
         check_consent(interval=settings.consent_interval, failures=settings.consent_failures)
@@ -229,6 +231,7 @@ class Relay:
         if stream is None:
             stream = self.streams[session_key] = Stream(session_key, self.settings, self.record_switch)
             self.renditions.stream_made(stream)
+            self.hls.wake()
         return stream
 
     def _channel(self, key: str) -> Channel:
@@ -530,6 +533,7 @@ class Relay:
         stop, a DELETE) does close DTLS, which the studio takes as "stopped" and does not undo."""
         for watchdog in list(self._watchdogs):
             watchdog.cancel()
+        await self.hls.close()
         self.renditions.close()
         for stream in list(self.streams.values()):
             peers = [stream.publisher] if stream.publisher is not None else []

@@ -53,14 +53,18 @@ class StreamStatus:
     recording: str | None = None  # the relay's own recording of the stream (RecorderState); None: not recorded
     recording_bytes: int = 0  # written by this relay process since the stream began
     recording_message: str = ""  # why it stopped (a full disk, a write error)
+    # The session's HLS (realtime/media/hls.py): playlist URL, state (starting, writing, failed), segments on disk,
+    # message; None while this relay writes none.
+    hls: dict[str, object] | None = None
 
     def as_json(self) -> dict[str, object]:
         return asdict(self)
 
 
-def _status(stream: Stream | None, key: str) -> StreamStatus:
+def _status(stream: Stream | None, key: str, relay: Relay | None = None) -> StreamStatus:
+    hls = relay.hls.status(key) if relay is not None else None
     if stream is None:
-        return StreamStatus(key, False, 0, 0, None, None, None, 0, 0, 0, 0, 0, 0, 0)
+        return StreamStatus(key, False, 0, 0, None, None, None, 0, 0, 0, 0, 0, 0, 0, hls=hls)
     now = time.monotonic()
     publisher = stream.publisher
     last = stream.last_media_at()
@@ -84,6 +88,7 @@ def _status(stream: Stream | None, key: str) -> StreamStatus:
         position=round(playback.position, 1) if playback is not None else None,
         duration=round(playback.duration, 1) if playback is not None and playback.duration is not None else None,
         **_recording(stream.recorder),
+        hls=hls,
     )
 
 
@@ -135,7 +140,7 @@ def _channel_status(relay: Relay, channel: Channel | None, key: str) -> ChannelS
 
 
 def stream_status(relay: Relay, session_key: str) -> StreamStatus:
-    return _status(relay.streams.get(session_key), session_key)
+    return _status(relay.streams.get(session_key), session_key, relay)
 
 
 def channel_status(relay: Relay, channel_key: str) -> ChannelStatus:
@@ -161,7 +166,7 @@ def on_air_keys(relay: Relay) -> list[str]:
 
 
 def all_statuses(relay: Relay) -> list[StreamStatus]:
-    return [_status(stream, key) for key, stream in sorted(relay.streams.items())]
+    return [_status(stream, key, relay) for key, stream in sorted(relay.streams.items())]
 
 
 def all_channel_statuses(relay: Relay) -> list[ChannelStatus]:
