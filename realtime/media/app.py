@@ -15,6 +15,7 @@ from realtime.media.config import RelaySettings
 from realtime.media.policy import RelayPolicy, signed_policy
 from realtime.media.recorder import StoredRecordSwitch
 from realtime.media.relay import Relay
+from realtime.media.restream import Restreams, rendition_source
 from realtime.media.signalling import MediaContext
 from realtime.media.stored_tokens import StoredPublishTokens
 from server.db import Database
@@ -37,6 +38,8 @@ def create_relay_app(
     )
     database = database or owned
     relay = Relay(settings, record_switch=StoredRecordSwitch(database) if database is not None else None)
+    if database is not None and settings.restream:
+        relay.restreams = Restreams(relay, database, secret=settings.secret_key, source=rendition_source(relay))
     if policy is None and database is not None:
         policy = signed_policy(settings.secret_key, StoredPublishTokens(settings.secret_key, database))
 

@@ -52,6 +52,17 @@ class RelaySettings:
     # Write every stream into ``media_dir``/recordings (realtime/media/recorder.py); ``podium relay`` and the app's
     # embedded relay do unless PODIUM_RELAY_RECORD=0, a relay built in code only when asked.
     record: bool = False
+    # An HLS rendition of every live session in ``hls_dir`` (realtime/media/hls.py); on in ``podium relay`` and the
+    # embedded relay unless PODIUM_RELAY_HLS=0, off in a relay built in code unless asked.
+    hls: bool = False
+    hls_dir: Path | None = None  # PODIUM_HLS_DIR; None: ``media_dir``/hls
+    # Push live sessions to their restream targets (realtime/media/restream.py) when the relay has the database;
+    # PODIUM_RELAY_RESTREAM=0 turns it off (an edge relay, which only forwards what its origin pushes already).
+    restream: bool = True
+
+    @property
+    def hls_folder(self) -> Path:
+        return self.hls_dir if self.hls_dir is not None else self.media_dir / "hls"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> RelaySettings:
@@ -90,6 +101,9 @@ class RelaySettings:
             redis_url=read.redis_url(),
             media_dir=read.media_dir(),
             record=read.get("PODIUM_RELAY_RECORD", "1").strip().lower() not in ("0", "false", "no", "off"),
+            hls=read.hls(),
+            hls_dir=read.hls_dir(),
+            restream=read.get("PODIUM_RELAY_RESTREAM", "1").strip().lower() not in ("0", "false", "no", "off"),
         )
         if read.problems:
             raise SettingsError(read.problems)

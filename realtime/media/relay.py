@@ -24,6 +24,7 @@ from realtime.media.channels import Channel, channel_language
 from realtime.media.config import RelaySettings
 from realtime.media.dtls import answer_as_dtls_server
 from realtime.media.fanout import Fanout, PacketTrack
+from realtime.media.hls import HlsSessions
 from realtime.media.ice import rtc_configuration
 from realtime.media.ingest import AudioPipeline, VideoPipeline
 from realtime.media.internals import (
@@ -39,6 +40,7 @@ from realtime.media.internals import (
 from realtime.media.offers import Offer, OfferError
 from realtime.media.playback import FilePlayback, PlaybackError, media_file, probe
 from realtime.media.recorder import RecordEverything, RecordSwitch, h264_keyframe, recorder_for
+from realtime.media.rendition import Renditions
 
 if TYPE_CHECKING:
     from realtime.media.restream import Restreams
@@ -226,6 +228,8 @@ class Relay:
         self.channels: dict[str, Channel] = {}
         self.on_air: dict[str, str] = {}  # channel key -> account; kept while nobody is connected, until changed
         self._watchdogs: set[asyncio.Task[None]] = set()
+        self.renditions = Renditions(self.streams.get)  # H.264/AAC for HLS and restreams, encoded once per stream
+        self.hls = HlsSessions(settings, self.streams, self.renditions)  # each live session's HLS (settings.hls)
         # Pushes to the sessions' restream targets (realtime/media/restream.py), when the relay has the database.
         self.restreams: Restreams | None = None
         restrict_host_addresses(settings.host_addresses)
@@ -240,6 +244,8 @@ class Relay:
         stream = self.streams.get(session_key)
         if stream is None:
             stream = self.streams[session_key] = Stream(session_key, self.settings, self.record_switch)
+            self.renditions.stream_made(stream)
+            self.hls.wake()
         return stream
 
     def _channel(self, key: str) -> Channel:
@@ -536,6 +542,7 @@ class Relay:
     async def _forget_if_idle(self, stream: Stream) -> None:
         if stream.idle and self.streams.get(stream.session_key) is stream:
             del self.streams[stream.session_key]
+            self.renditions.stream_gone(stream)
             await stream.close()
 
     async def close(self) -> None:
@@ -546,6 +553,8 @@ class Relay:
             watchdog.cancel()
         if self.restreams is not None:
             await self.restreams.close()
+        await self.hls.close()
+        self.renditions.close()
         for stream in list(self.streams.values()):
             peers = [stream.publisher] if stream.publisher is not None else []
             for peer in peers + list(stream.viewers.values()):

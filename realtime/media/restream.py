@@ -13,6 +13,7 @@ bitrate and message back, which the console shows.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
 import logging
@@ -32,6 +33,7 @@ from server.streams.keys import session_id_of
 
 if TYPE_CHECKING:
     from realtime.media.relay import Relay
+    from realtime.media.rendition import RenditionPacket, RenditionSubscription
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +67,64 @@ class PacketSource(Protocol):
 
 
 SourceFactory = Callable[[str], PacketSource]  # a stream key -> a new subscription to its rendition
+
+
+class RenditionSource:
+    """A :class:`PacketSource` over the relay's rendition of one stream (realtime/media/rendition.py): H.264 in
+    Annex B with its SPS/PPS as extradata, AAC raw with its AudioSpecificConfig, from a keyframe on."""
+
+    WAIT = 1.0  # seconds per blocking read, in a worker thread
+
+    def __init__(self, subscription: RenditionSubscription) -> None:
+        self.subscription = subscription
+        self._first: RenditionPacket | None = None
+
+    async def _get(self) -> RenditionPacket | None:
+        while not self.subscription.closed:
+            item = await asyncio.to_thread(self.subscription.get, self.WAIT)
+            if item is not None:
+                return item
+        return None
+
+    async def header(self) -> dict[str, Any]:
+        self._first = await self._get()  # the codec parameters are known once the first picture is encoded
+        video, audio = self.subscription.video, self.subscription.audio
+        if video is None:
+            raise RuntimeError("the rendition has no picture")
+        return {
+            "video": {
+                "width": video.width,
+                "height": video.height,
+                "extradata": base64.b64encode(video.extradata).decode("ascii"),
+                "time_base": [video.time_base.numerator, video.time_base.denominator],
+            },
+            "audio": {
+                "extradata": base64.b64encode(audio.extradata).decode("ascii"),
+                "time_base": [audio.time_base.numerator, audio.time_base.denominator],
+            },
+        }
+
+    async def next(self) -> EncodedPacket | None:
+        item, self._first = self._first, None
+        if item is None:
+            item = await self._get()
+        if item is None:
+            return None
+        packet = item.packet
+        return EncodedPacket(
+            kind=item.kind,
+            pts=int(packet.pts or 0),
+            dts=int(packet.dts if packet.dts is not None else packet.pts or 0),
+            keyframe=item.keyframe,
+            data=bytes(packet),
+        )
+
+    def close(self) -> None:
+        self.subscription.close()
+
+
+def rendition_source(relay: Relay) -> SourceFactory:
+    return lambda key: RenditionSource(relay.renditions.subscribe(key))
 
 
 @dataclass

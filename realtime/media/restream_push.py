@@ -19,11 +19,12 @@ import socket
 import struct
 import sys
 import time
-from fractions import Fraction
 from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 import av
+
+from realtime.media.rendition import AudioParameters, VideoParameters, add_streams
 
 PACKET_HEAD = struct.Struct(">qqB")
 FRAME_HEAD = struct.Struct(">cI")
@@ -67,19 +68,16 @@ def reachable(address: str) -> str:
 
 
 def _add_streams(output: Any, header: dict[str, Any]) -> tuple[Any, Any]:
+    """The rendition's two streams, with its SPS/PPS and AudioSpecificConfig, in the FLV container."""
     video = header["video"]
-    out_video = output.add_stream("h264")
-    out_video.width, out_video.height = int(video["width"]), int(video["height"])
-    out_video.time_base = Fraction(*video["time_base"])
-    out_video.codec_context.extradata = base64.b64decode(video.get("extradata") or "") or None
-    out_audio = None
     audio = header.get("audio")
-    if audio:
-        out_audio = output.add_stream("aac", rate=int(audio["sample_rate"]))
-        out_audio.time_base = Fraction(*audio["time_base"])
-        out_audio.codec_context.layout = audio.get("layout", "stereo")
-        out_audio.codec_context.extradata = base64.b64decode(audio.get("extradata") or "") or None
-    return out_video, out_audio
+    return add_streams(
+        output,
+        VideoParameters(
+            width=int(video["width"]), height=int(video["height"]), extradata=base64.b64decode(video["extradata"])
+        ),
+        AudioParameters(extradata=base64.b64decode(audio["extradata"])) if audio else None,
+    )
 
 
 def push(source: BinaryIO) -> int:

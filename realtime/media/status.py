@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hmac
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from starlette.requests import Request
@@ -51,6 +51,9 @@ class StreamStatus:
     recording: str | None = None  # the relay's own recording of the stream (RecorderState); None: not recorded
     recording_bytes: int = 0  # written by this relay process since the stream began
     recording_message: str = ""  # why it stopped (a full disk, a write error)
+    # The session's HLS (realtime/media/hls.py): playlist URL, state (starting, writing, failed), segments on disk,
+    # message; None while this relay writes none.
+    hls: dict[str, object] | None = None
     # Pushes to the session's restream targets (realtime/media/restream.py): id, label, state, bitrate, message.
     restreams: list[dict[str, Any]] = field(default_factory=list)
 
@@ -58,9 +61,11 @@ class StreamStatus:
         return asdict(self)
 
 
-def _status(stream: Stream | None, key: str) -> StreamStatus:
+def _status(stream: Stream | None, key: str, relay: Relay | None = None) -> StreamStatus:
+    hls = relay.hls.status(key) if relay is not None else None
+    restreams = relay.restreams.statuses(key) if relay is not None and relay.restreams is not None else []
     if stream is None:
-        return StreamStatus(key, False, 0, 0, None, None, None, 0, 0, 0, 0, 0, 0, 0)
+        return StreamStatus(key, False, 0, 0, None, None, None, 0, 0, 0, 0, 0, 0, 0, hls=hls, restreams=restreams)
     now = time.monotonic()
     publisher = stream.publisher
     last = stream.last_media_at()
@@ -84,6 +89,8 @@ def _status(stream: Stream | None, key: str) -> StreamStatus:
         position=round(playback.position, 1) if playback is not None else None,
         duration=round(playback.duration, 1) if playback is not None and playback.duration is not None else None,
         **_recording(stream.recorder),
+        hls=hls,
+        restreams=restreams,
     )
 
 
@@ -135,12 +142,7 @@ def _channel_status(relay: Relay, channel: Channel | None, key: str) -> ChannelS
 
 
 def stream_status(relay: Relay, session_key: str) -> StreamStatus:
-    return _with_restreams(relay, _status(relay.streams.get(session_key), session_key))
-
-
-def _with_restreams(relay: Relay, status: StreamStatus) -> StreamStatus:
-    restreams = relay.restreams.statuses(status.session_key) if relay.restreams is not None else []
-    return replace(status, restreams=restreams) if restreams else status
+    return _status(relay.streams.get(session_key), session_key, relay)
 
 
 def channel_status(relay: Relay, channel_key: str) -> ChannelStatus:
@@ -159,7 +161,7 @@ def on_air_keys(relay: Relay) -> list[str]:
 
 
 def all_statuses(relay: Relay) -> list[StreamStatus]:
-    return [_with_restreams(relay, _status(stream, key)) for key, stream in sorted(relay.streams.items())]
+    return [_status(stream, key, relay) for key, stream in sorted(relay.streams.items())]
 
 
 def all_channel_statuses(relay: Relay) -> list[ChannelStatus]:
