@@ -135,6 +135,7 @@ class Push:
     state: RestreamState = RestreamState.connecting
     message: str = ""
     task: asyncio.Task[None] | None = None
+    handed_over_at: float | None = None  # when the child got the header (the address): it connects from then on
     _sent: list[tuple[float, int]] = field(default_factory=list)
 
     def bitrate(self) -> int:
@@ -173,6 +174,7 @@ class Restreams:
         secret: str,
         source: SourceFactory,
         poll_seconds: float = POLL_SECONDS,
+        connect_timeout: float = CONNECT_TIMEOUT,
         command: tuple[str, ...] = (sys.executable, "-m", "realtime.media.restream_push"),
     ) -> None:
         self.relay = relay
@@ -180,6 +182,7 @@ class Restreams:
         self.secret = secret
         self.source = source
         self.poll_seconds = poll_seconds
+        self.connect_timeout = connect_timeout
         self.command = command
         self.pushes: dict[int, Push] = {}
         self._loop: asyncio.Task[None] | None = None
@@ -289,18 +292,21 @@ class Restreams:
         events = asyncio.get_running_loop().create_task(self._read_events(push, process.stdout))
         feeding = asyncio.get_running_loop().create_task(self._feed(push, source, process.stdin))
         was_live = False
+        push.handed_over_at, push.message = None, ""
         try:
-            deadline = time.monotonic() + CONNECT_TIMEOUT
             while not events.done():
                 await asyncio.wait({events, feeding}, timeout=0.5, return_when=asyncio.FIRST_COMPLETED)
+                since = push.handed_over_at
                 if push.state == RestreamState.live:
                     was_live = True
-                elif time.monotonic() > deadline:
+                elif (
+                    push.state == RestreamState.connecting and since and time.monotonic() - since > self.connect_timeout
+                ):
                     push.message = "the target did not answer"
                     break
                 if feeding.done() and not events.done():
                     break  # no packets can reach the child any more (it stalled, or the stream ended)
-            if feeding.done() and not feeding.cancelled() and feeding.exception() is None and not push.message:
+            if feeding.done() and not feeding.cancelled() and feeding.exception() is not None and not push.message:
                 push.message = "the target stopped taking the stream"
         finally:
             feeding.cancel()
@@ -340,11 +346,12 @@ class Restreams:
         header = await source.header()
         header["address"] = push.target.address
         await self._send(stdin, packet_header(header))
+        push.handed_over_at = time.monotonic()
         offset: dict[str, int] | None = None
         while True:
             packet = await source.next()
             if packet is None:
-                push.message = "the session's stream ended"
+                push.message = push.message or "the session's stream ended"
                 return
             if offset is None:
                 if packet.kind != "video" or not packet.keyframe:

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 import av
 
 from realtime.media.rendition import AudioParameters, VideoParameters, add_streams
+from server.restreams.keys import masked
 
 PACKET_HEAD = struct.Struct(">qqB")
 FRAME_HEAD = struct.Struct(">cI")
@@ -54,6 +55,12 @@ def _read_frame(source: BinaryIO) -> tuple[bytes, bytes] | None:
     kind, length = FRAME_HEAD.unpack(head)
     payload = source.read(length)
     return (kind, payload) if len(payload) == length else None
+
+
+def scrubbed(text: str, address: str) -> str:
+    """``text`` (an FFmpeg error may quote the address) without the stream key, which ends the address."""
+    key = address.rstrip("/").rpartition("/")[2]
+    return text.replace(key, masked(key)) if key else text
 
 
 def reachable(address: str) -> str:
@@ -90,7 +97,7 @@ def push(source: BinaryIO) -> int:
     _say("connecting")
     problem = reachable(address)
     if problem:
-        _say("failed", phase="connect", error=problem)
+        _say("failed", phase="connect", error=scrubbed(problem, address))
         return 1
     output = av.open(address, mode="w", format="flv")
     streams = dict(zip((b"V", b"A"), _add_streams(output, header), strict=True))
@@ -124,7 +131,7 @@ def push(source: BinaryIO) -> int:
                 last_report = now
     except (OSError, av.FFmpegError) as exc:
         refused = started is None or time.monotonic() - started < REFUSED_WITHIN
-        _say("failed", phase="publish" if refused else "push", error=str(exc)[:200])
+        _say("failed", phase="publish" if refused else "push", error=scrubbed(str(exc), address)[:200])
         return 1
     finally:
         with contextlib.suppress(OSError, av.FFmpegError):

@@ -1,13 +1,15 @@
 """Restream end to end: an aiortc publisher goes live on a relay that has the app's database; the relay pushes the
 session's H.264/AAC rendition over RTMP to a local nginx with the RTMP module, where PyAV reads it and decodes
 pictures and sound; nginx stopped and started again → the push reconnects by itself; a target whose key nginx
-refuses shows ``refused`` with a message, while the good one goes on. The organiser reads it all in the database
+refuses shows ``refused`` with a message, and one that never answers is given up on and retried, while the good one
+goes on. The organiser reads it all in the database
 rows the console shows (state, bitrate, message) and in the relay's status."""
 
 from __future__ import annotations
 
 import asyncio
 import inspect
+import socket
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -90,6 +92,14 @@ def _read(url: str, *, frames: int = 15) -> tuple[list[tuple[int, int]], int]:
 
 
 @pytest.fixture
+def silent() -> Iterator[socket.socket]:
+    """A host that takes connections and never answers the RTMP handshake."""
+    listening = socket.create_server(("127.0.0.1", 0))
+    yield listening
+    listening.close()
+
+
+@pytest.fixture
 async def relay_site(database_url: str, tmp_path: Path) -> AsyncIterator[tuple[Relay, Database, int, int, str]]:
     database = Database(database_url)
     settings = RelaySettings(
@@ -103,6 +113,7 @@ async def relay_site(database_url: str, tmp_path: Path) -> AsyncIterator[tuple[R
     relay: Relay = app.state.media.relay
     assert relay.restreams is not None
     relay.restreams.poll_seconds = 0.5
+    relay.restreams.connect_timeout = 4.0
     async with database.session() as db:
         event, session = await other_event(db)
     server, serving, url = await _serve(app)
@@ -119,18 +130,23 @@ async def _targets(database: Database) -> dict[str, RestreamTarget]:
 
 
 async def test_a_live_session_is_pushed_over_rtmp_reconnects_when_the_target_returns_and_a_wrong_key_is_refused(
-    relay_site, rtmp: RtmpServer
+    relay_site, rtmp: RtmpServer, silent: socket.socket
 ) -> None:
     relay, database, event_id, session_id, relay_url = relay_site
     key = str(session_id)
+    targets = (
+        ("Platform", rtmp.url, GOOD_KEY),
+        ("Wrong key", rtmp.url, WRONG_KEY),
+        ("Silent", f"rtmp://127.0.0.1:{silent.getsockname()[1]}/live", GOOD_KEY),
+    )
     async with database.session() as db:
-        for label, stream_key in (("Platform", GOOD_KEY), ("Wrong key", WRONG_KEY)):
+        for label, url, stream_key in targets:
             db.add(
                 RestreamTarget(
                     event_id=event_id,
                     session_id=session_id,
                     label=label,
-                    url=rtmp.url,
+                    url=url,
                     key_encrypted=encrypt_key(SECRET, stream_key),
                 )
             )
@@ -155,8 +171,15 @@ async def test_a_live_session_is_pushed_over_rtmp_reconnects_when_the_target_ret
     await _wait(lambda: _bitrate_above(database, "Platform", 100_000), "a bitrate reported", 10)
     refused = (await _targets(database))["Wrong key"]
     assert refused.message.startswith("the target refused the stream key")
+    assert WRONG_KEY not in refused.message
+
+    async def given_up(label: str) -> bool:
+        target = (await _targets(database))[label]
+        return (target.state, target.message) == ("retrying", "the target did not answer")
+
+    await _wait(lambda: given_up("Silent"), "the silent target given up on and retried", 15)
     pushes = {push["label"]: push["state"] for push in stream_status(relay, key).restreams}
-    assert pushes == {"Platform": "live", "Wrong key": "refused"}
+    assert pushes["Platform"] == "live" and pushes["Wrong key"] == "refused"
 
     # The platform's ingest goes away and comes back: the push reconnects by itself.
     rtmp.stop()
