@@ -207,6 +207,12 @@ class Restreams:
                 ids.append(session_id)
         return ids
 
+    def _sources(self) -> bool:
+        """Some session has a publisher (connecting or sending) or a recording playing: it may go on air."""
+        return any(
+            stream.publisher is not None or stream.playback is not None for stream in self.relay.streams.values()
+        )
+
     async def _run(self) -> None:
         idle_since: float | None = None
         while not self._closed:
@@ -216,7 +222,7 @@ class Restreams:
                 logger.error("restreams: cannot read or write the targets: %s", exc)
             except Exception:
                 logger.exception("restreams: a look at the targets failed")
-            if not self.pushes and not self._on_air_sessions():
+            if not self.pushes and not self._sources():
                 idle_since = idle_since or time.monotonic()
                 if time.monotonic() - idle_since > 3 * self.poll_seconds:
                     return  # woken again by the next stream
