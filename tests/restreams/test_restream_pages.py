@@ -140,7 +140,6 @@ async def test_a_bad_address_or_key_is_refused_beside_its_field_and_nothing_is_s
     assert await _targets(database) == []
 
 
-@BOTH_DATABASES
 async def test_another_events_target_is_not_found_and_a_moderator_or_delegate_cannot_open_the_page(
     client, database, demo_event
 ):
