@@ -51,6 +51,7 @@ from server.transport import (
     reminder_pages,
     replay_pages,
     replay_player,
+    restream_pages,
     staff,
     styleguide,
 )
@@ -100,6 +101,7 @@ def site_routes() -> list[BaseRoute]:
         *interpret_pages.routes,
         *channel_plans.routes,
         *recordings.routes,
+        *restream_pages.routes,
         *archive_pages.routes,
         *reminder_pages.routes,
         *exhibition_pages.routes,

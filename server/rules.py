@@ -17,6 +17,7 @@ from server.permissions import RULES, Rule
 from server.registration import rules as registration
 from server.reminders import rules as reminders
 from server.replays import rules as replays
+from server.restreams import rules as restreams
 from server.streams import rules as streams
 
 DOMAINS = {
@@ -32,6 +33,7 @@ DOMAINS = {
     "reminders": reminders,
     "exhibitions": exhibitions,
     "replays": replays,
+    "restreams": restreams,
 }
 
 

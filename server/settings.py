@@ -163,6 +163,15 @@ class Environment:
             return ""
         return raw
 
+    def hls(self) -> bool:
+        """``PODIUM_RELAY_HLS``: whether relays write an HLS rendition of each live session (default: yes)."""
+        return self.get("PODIUM_RELAY_HLS", "1").strip().lower() not in ("0", "false", "no", "off")
+
+    def hls_dir(self) -> Path:
+        """``PODIUM_HLS_DIR``: where relays write HLS and the app (or nginx) serves it; default ``<media>/hls``."""
+        configured = self.get("PODIUM_HLS_DIR").strip()
+        return Path(configured) if configured else self.media_dir() / "hls"
+
     def number(self, name: str, default: float) -> float:
         raw = self.values.get(name, "").strip()
         try:
@@ -200,6 +209,8 @@ class Settings:
     # nginx's internal location for the replays folder ("/internal/replays/"): the app answers a replay request
     # with X-Accel-Redirect there and nginx sends the file with ranges; empty: the app sends the file itself.
     accel_redirect: str = ""
+    hls: bool = True  # the relay writes HLS for live sessions; the viewer pass names its playlist (PODIUM_RELAY_HLS)
+    hls_dir: Path = Path("media/hls")  # PODIUM_HLS_DIR, served under /hls/
 
     @property
     def is_production(self) -> bool:
@@ -312,5 +323,7 @@ class Settings:
             live_guests_per_address=live_guests_per_address,
             event_creators=event_creators,
             accel_redirect=accel_redirect,
+            hls=read.hls(),
+            hls_dir=read.hls_dir(),
         )
         return settings, problems

@@ -18,6 +18,7 @@ from realtime.media.heartbeat import Heartbeat
 from realtime.media.policy import RelayPolicy, signed_policy
 from realtime.media.recorder import StoredRecordSwitch
 from realtime.media.relay import Relay
+from realtime.media.restream import Restreams, rendition_source
 from realtime.media.signalling import MediaContext
 from realtime.media.stored_tokens import StoredPublishTokens
 from server.db import Database
@@ -51,6 +52,8 @@ def create_relay_app(
         relay = EdgeRelay(settings, name=settings.relay_name or "edge", find_origin=find_origin)
     else:
         relay = Relay(settings, record_switch=StoredRecordSwitch(database) if database is not None else None)
+    if database is not None and settings.restream and not settings.edge:  # an edge forwards what its origin pushes
+        relay.restreams = Restreams(relay, database, secret=settings.secret_key, source=rendition_source(relay))
     if policy is None and database is not None:
         policy = signed_policy(settings.secret_key, StoredPublishTokens(settings.secret_key, database))
 

@@ -64,6 +64,17 @@ class RelaySettings:
     dead_after: float = DEFAULT_RELAY_DEAD_AFTER
     # An edge (realtime/media/edge.py) stops pulling a stream this many seconds after its last viewer there left.
     edge_linger: float = 5.0
+    # An HLS rendition of every live session in ``hls_dir`` (realtime/media/hls.py); on in ``podium relay`` and the
+    # embedded relay unless PODIUM_RELAY_HLS=0, off in a relay built in code unless asked.
+    hls: bool = False
+    hls_dir: Path | None = None  # PODIUM_HLS_DIR; None: ``media_dir``/hls
+    # Push live sessions to their restream targets (realtime/media/restream.py) when the relay has the database;
+    # PODIUM_RELAY_RESTREAM=0 turns it off (an edge relay, which only forwards what its origin pushes already).
+    restream: bool = True
+
+    @property
+    def hls_folder(self) -> Path:
+        return self.hls_dir if self.hls_dir is not None else self.media_dir / "hls"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> RelaySettings:
@@ -109,6 +120,9 @@ class RelaySettings:
             heartbeat_interval=heartbeat_interval,
             dead_after=dead_after,
             edge_linger=read.number("PODIUM_RELAY_EDGE_LINGER", cls.edge_linger),
+            hls=read.hls(),
+            hls_dir=read.hls_dir(),
+            restream=read.get("PODIUM_RELAY_RESTREAM", "1").strip().lower() not in ("0", "false", "no", "off"),
         )
         if read.problems:
             raise SettingsError(read.problems)

@@ -15,6 +15,7 @@ import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import av
 from aiortc import RTCPeerConnection, RTCRtpCodecCapability, RTCRtpReceiver, RTCRtpSender, RTCSessionDescription
@@ -23,6 +24,7 @@ from realtime.media.channels import Channel, channel_language
 from realtime.media.config import RelaySettings
 from realtime.media.dtls import answer_as_dtls_server
 from realtime.media.fanout import Fanout, PacketTrack
+from realtime.media.hls import HlsSessions
 from realtime.media.ice import rtc_configuration
 from realtime.media.ingest import AudioPipeline, VideoPipeline
 from realtime.media.internals import (
@@ -38,8 +40,14 @@ from realtime.media.internals import (
 from realtime.media.offers import Offer, OfferError
 from realtime.media.playback import FilePlayback, PlaybackError, media_file, probe
 from realtime.media.recorder import RecordEverything, RecordSwitch, h264_keyframe, recorder_for
+from realtime.media.rendition import Renditions
+
+if TYPE_CHECKING:
+    from realtime.media.restream import Restreams
 
 logger = logging.getLogger(__name__)
+
+LIVE_WITHIN = 2.0  # seconds since the last frame for a publisher's stream to count as live
 
 VIEWER_CODECS = {"video": ("video/vp8", "video/rtx"), "audio": ("audio/opus",)}
 PUBLISH_VP8 = ("video/vp8", "video/rtx")
@@ -171,6 +179,12 @@ class Stream:
         times = [t for t in (self.video.last_frame_at, self.audio.last_frame_at) if t is not None]
         return max(times) if times else None
 
+    def on_air(self) -> bool:
+        """Viewers get media now: its publisher sent within ``LIVE_WITHIN``, or a recording plays."""
+        last = self.last_media_at()
+        sending = self.publisher is not None and last is not None and time.monotonic() - last < LIVE_WITHIN
+        return sending or self.playback is not None
+
     @property
     def idle(self) -> bool:
         return self.publisher is None and not self.viewers and self.playback is None
@@ -219,6 +233,10 @@ class Relay:
         # sent with its next heartbeat (realtime/media/heartbeat.py); empty when all is well.
         self.message = ""
         self._watchdogs: set[asyncio.Task[None]] = set()
+        self.renditions = Renditions(self.streams.get)  # H.264/AAC for HLS and restreams, encoded once per stream
+        self.hls = HlsSessions(settings, self.streams, self.renditions)  # each live session's HLS (settings.hls)
+        # Pushes to the sessions' restream targets (realtime/media/restream.py), when the relay has the database.
+        self.restreams: Restreams | None = None
         restrict_host_addresses(settings.host_addresses)
         accept_rsa_peers()
         check_consent(interval=settings.consent_interval, failures=settings.consent_failures)
@@ -231,6 +249,8 @@ class Relay:
         stream = self.streams.get(session_key)
         if stream is None:
             stream = self.streams[session_key] = Stream(session_key, self.settings, self.record_switch)
+            self.renditions.stream_made(stream)
+            self.hls.wake()
         return stream
 
     def _channel(self, key: str) -> Channel:
@@ -298,6 +318,8 @@ class Relay:
                     stream.video.transcode(receiver.track)
                 else:
                     stream.audio.attach(receiver.track)
+            if self.restreams is not None:
+                self.restreams.wake()
         return peer.resource_id, answer
 
     async def watch(
@@ -518,6 +540,8 @@ class Relay:
         playback = FilePlayback(path, info)
         stream.play(playback)
         logger.info("session %s: playing %s", session_key, path.name)
+        if self.restreams is not None:
+            self.restreams.wake()
         self._keep(asyncio.create_task(self._until_played(stream, playback)))
         return playback
 
@@ -540,6 +564,7 @@ class Relay:
     async def _forget_if_idle(self, stream: Stream) -> None:
         if stream.idle and self.streams.get(stream.session_key) is stream:
             del self.streams[stream.session_key]
+            self.renditions.stream_gone(stream)
             await stream.close()
 
     async def close(self) -> None:
@@ -548,6 +573,10 @@ class Relay:
         stop, a DELETE) does close DTLS, which the studio takes as "stopped" and does not undo."""
         for watchdog in list(self._watchdogs):
             watchdog.cancel()
+        if self.restreams is not None:
+            await self.restreams.close()
+        await self.hls.close()
+        self.renditions.close()
         for stream in list(self.streams.values()):
             peers = [stream.publisher] if stream.publisher is not None else []
             for peer in peers + list(stream.viewers.values()):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hmac
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from starlette.requests import Request
@@ -25,11 +25,9 @@ from starlette.routing import Route
 
 from realtime.media.channels import Channel, channel_language
 from realtime.media.recorder import Recorder
-from realtime.media.relay import Relay, Stream
+from realtime.media.relay import LIVE_WITHIN, Relay, Stream
 from realtime.media.signalling import SignallingError, media_context, require_bearer, session_key, signalling
 from server.streams.tokens import control_token
-
-LIVE_WITHIN = 2.0  # seconds since the last frame for a stream to count as live
 
 
 @dataclass(frozen=True)
@@ -55,14 +53,21 @@ class StreamStatus:
     recording_message: str = ""  # why it stopped (a full disk, a write error)
     origin: str | None = None  # on an edge relay: the origin relay the stream is pulled from
     edge: int = 0  # edge relays pulling the stream from this relay, each one of ``viewers``
+    # The session's HLS (realtime/media/hls.py): playlist URL, state (starting, writing, failed), segments on disk,
+    # message; None while this relay writes none.
+    hls: dict[str, object] | None = None
+    # Pushes to the session's restream targets (realtime/media/restream.py): id, label, state, bitrate, message.
+    restreams: list[dict[str, Any]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, object]:
         return asdict(self)
 
 
-def _status(stream: Stream | None, key: str) -> StreamStatus:
+def _status(stream: Stream | None, key: str, relay: Relay | None = None) -> StreamStatus:
+    hls = relay.hls.status(key) if relay is not None else None
+    restreams = relay.restreams.statuses(key) if relay is not None and relay.restreams is not None else []
     if stream is None:
-        return StreamStatus(key, False, 0, 0, None, None, None, 0, 0, 0, 0, 0, 0, 0)
+        return StreamStatus(key, False, 0, 0, None, None, None, 0, 0, 0, 0, 0, 0, 0, hls=hls, restreams=restreams)
     now = time.monotonic()
     publisher = stream.publisher
     last = stream.last_media_at()
@@ -88,6 +93,8 @@ def _status(stream: Stream | None, key: str) -> StreamStatus:
         **_recording(stream.recorder),
         origin=publisher.origin if publisher is not None else None,
         edge=sum(viewer.edge is not None for viewer in stream.viewers.values()),
+        hls=hls,
+        restreams=restreams,
     )
 
 
@@ -143,7 +150,7 @@ def _channel_status(relay: Relay, channel: Channel | None, key: str) -> ChannelS
 
 
 def stream_status(relay: Relay, session_key: str) -> StreamStatus:
-    return _status(relay.streams.get(session_key), session_key)
+    return _status(relay.streams.get(session_key), session_key, relay)
 
 
 def channel_status(relay: Relay, channel_key: str) -> ChannelStatus:
@@ -158,18 +165,11 @@ def any_status(relay: Relay, key: str) -> StreamStatus | ChannelStatus:
 def on_air_keys(relay: Relay) -> list[str]:
     """The floor keys whose viewers get media now: a publisher sending (within ``LIVE_WITHIN``) or a recording
     playing. What the app's session phases call "the relay has media" (server/phases), for every session at once."""
-    now = time.monotonic()
-    keys = []
-    for key, stream in sorted(relay.streams.items()):
-        last = stream.last_media_at()
-        sending = stream.publisher is not None and last is not None and now - last < LIVE_WITHIN
-        if sending or stream.playback is not None:
-            keys.append(key)
-    return keys
+    return [key for key, stream in sorted(relay.streams.items()) if stream.on_air()]
 
 
 def all_statuses(relay: Relay) -> list[StreamStatus]:
-    return [_status(stream, key) for key, stream in sorted(relay.streams.items())]
+    return [_status(stream, key, relay) for key, stream in sorted(relay.streams.items())]
 
 
 def all_channel_statuses(relay: Relay) -> list[ChannelStatus]:

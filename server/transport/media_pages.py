@@ -23,6 +23,7 @@ from server.i18n import gettext as _
 from server.interpretation.channels import running_channels
 from server.live.access import Unauthorised, admit, identify
 from server.live.guests import GUEST_COOKIE, read_guest_card
+from server.restreams.services import state_json, targets_of
 from server.streams.channels import channel_key, floor_key
 from server.streams.keys import publish_key, rotate_publish_key
 from server.streams.recordings import recording_of
@@ -144,7 +145,11 @@ async def status_json(request: Request, page: SessionPage) -> Response:
     }
     async with database(request).session() as db:
         recording = await recording_of(db, event=page.event, session_id=page.session_id)
+        targets = await targets_of(db, event=page.event, session_id=page.session_id)
     publishing["recording"] = recording_json(recording)
+    # Each restream target's state and bitrate as its relay last wrote them (keys masked): known even when the
+    # relay runs in another process.
+    publishing["restreams"] = [state_json(target, settings(request).secret_key) for target in targets]
     found = await relay_status(request, key)
     if found is None:
         return JSONResponse({"available": False, **publishing}, headers=NO_STORE)

@@ -31,6 +31,8 @@ from server.mail.models import Message
 from server.organising.models import ApiToken, PendingImport, StaffInvitation
 from server.registration.badges import check_in_code
 from server.registration.models import Registration, RegistrationQuestion, RegistrationStatus
+from server.restreams.keys import encrypt_key
+from server.restreams.models import RestreamTarget
 from server.streams.models import Recording
 from tests.support import factories
 from tests.support.factories import ONLINE, Person
@@ -152,7 +154,18 @@ async def _objects(
         stored, widths, width, height = store_image(PIL.Image.new("RGB", (480, 320), "teal"), media_dir=media_dir)
         image = ExhibitionImage(**owned, stored_name=stored, widths=widths, width=width, height=height)
     guide = ExhibitionGuide(**owned, title="Audio tour", kind="audio", stored_name=label, content_type="audio/mpeg")
-    rows = (pending, speaker, track, question, material, message, invitation, announcement, token, pending_import, plan)
+    # A restream target of the session, its key encrypted as the organisers' page leaves it.
+    restream = RestreamTarget(
+        event_id=event.id or 0,
+        session_id=session.id or 0,
+        label="Matrix platform",
+        url="rtmp://ingest.example.org/live",
+        key_encrypted=encrypt_key(secret, f"{label}-stream-key-0001"),
+    )
+    rows = (
+        *(pending, speaker, track, question, material, message, invitation, announcement, token, pending_import),
+        *(plan, restream),
+    )
     db.add(recording)
     db.add_all(rows)
     db.add_all((image, guide))
@@ -187,6 +200,7 @@ async def _objects(
         "exhibition": exhibition.code,
         "image_id": str(image.id),
         "guide_id": str(guide.id),
+        "target_id": str(restream.id),
     }
 
 

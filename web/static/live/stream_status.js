@@ -31,6 +31,33 @@ function start(panel) {
     field("bitrate").textContent = kbps(status.bitrate);
     field("publisher").textContent = status.publisher_state || "–";
     showRecorded(status.relay_recording);
+    showRestreams(status.restreams || []);
+  }
+
+  // Each restream target's state and bitrate, as its relay last wrote them (the key masked).
+  const restreamsBlock = field("restreams-block");
+  const restreamWords = textsOf(restreamsBlock);
+
+  function showRestreams(targets) {
+    restreamsBlock.hidden = targets.length === 0;
+    const items = targets.map((target) => {
+      const item = document.createElement("li");
+      item.dataset.state = target.state;
+      item.dataset.target = String(target.id);
+      const label = document.createElement("strong");
+      label.textContent = target.label;
+      const state = restreamWords(target.state);
+      const bitrate = target.state === "live" && target.bitrate ? ` · ${kbps(target.bitrate)}` : "";
+      item.append(label, ` ${target.key}: ${state}${bitrate}`);
+      if (target.message && target.state !== "live") {
+        const why = document.createElement("span");
+        why.className = "restream-message";
+        why.textContent = ` (${target.message})`;
+        item.append(why);
+      }
+      return item;
+    });
+    field("restreams").replaceChildren(...items);
   }
 
   // The relay's own recording of the stream (for the replay): its state and what it has written.
