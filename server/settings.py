@@ -163,9 +163,13 @@ class Environment:
             return ""
         return raw
 
+    def switch(self, name: str) -> bool:
+        """A setting that is on unless set to 0, false, no or off (PODIUM_RELAY_RECORD, _HLS, _RESTREAM)."""
+        return self.get(name, "1").strip().lower() not in ("0", "false", "no", "off")
+
     def hls(self) -> bool:
         """``PODIUM_RELAY_HLS``: whether relays write an HLS rendition of each live session (default: yes)."""
-        return self.get("PODIUM_RELAY_HLS", "1").strip().lower() not in ("0", "false", "no", "off")
+        return self.switch("PODIUM_RELAY_HLS")
 
     def hls_dir(self) -> Path:
         """``PODIUM_HLS_DIR``: where relays write HLS and the app (or nginx) serves it; default ``<media>/hls``."""

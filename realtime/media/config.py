@@ -113,7 +113,7 @@ class RelaySettings:
             cors_origins=words("PODIUM_RELAY_CORS_ORIGINS"),
             redis_url=read.redis_url(),
             media_dir=read.media_dir(),
-            record=read.get("PODIUM_RELAY_RECORD", "1").strip().lower() not in ("0", "false", "no", "off"),
+            record=read.switch("PODIUM_RELAY_RECORD"),
             relay_name=read.get("PODIUM_RELAY_NAME").strip()[:100],
             public_url=read.relay_url("PODIUM_RELAY_PUBLIC_URL", path_allowed=True),
             internal_url=read.relay_url("PODIUM_RELAY_INTERNAL_URL"),
@@ -122,7 +122,7 @@ class RelaySettings:
             edge_linger=read.number("PODIUM_RELAY_EDGE_LINGER", cls.edge_linger),
             hls=read.hls(),
             hls_dir=read.hls_dir(),
-            restream=read.get("PODIUM_RELAY_RESTREAM", "1").strip().lower() not in ("0", "false", "no", "off"),
+            restream=read.switch("PODIUM_RELAY_RESTREAM"),
         )
         if read.problems:
             raise SettingsError(read.problems)
