@@ -202,3 +202,46 @@ async def test_an_unreachable_or_missing_origin_is_a_503_and_a_message_and_an_ed
         403,
         "this relay is an edge: it pulls streams from their origin and takes no publisher\n",
     )
+
+
+@pytest.mark.slow
+async def test_a_publisher_that_moves_to_another_origin_is_followed_and_the_edges_viewer_stays(
+    settings: RelaySettings, tokens: PublishTokens
+) -> None:
+    first_app = create_relay_app(settings, policy=signed_policy(SECRET, tokens))
+    second_app = create_relay_app(settings, policy=signed_policy(SECRET, tokens))
+    ingesting: list[Origin] = []
+
+    async def registry(key: str) -> Origin | None:
+        return ingesting[-1] if ingesting else None
+
+    async with served(first_app) as first_url, served(second_app) as second_url:
+        edge_app = create_relay_app(edge_settings(settings), find_origin=registry)
+        edge: EdgeRelay = edge_app.state.media.relay
+        async with (
+            served(edge_app) as edge_url,
+            httpx.AsyncClient(base_url=first_url, timeout=20) as to_first,
+            httpx.AsyncClient(base_url=second_url, timeout=20) as to_second,
+            httpx.AsyncClient(base_url=edge_url, timeout=20) as to_edge,
+        ):
+            ingesting.append(Origin("origin-1", first_url))
+            publisher = await publish(to_first, f"/whip/{KEY}", tokens.token(KEY), PatternTrack())
+            await wait_connected(publisher.pc)
+            viewer = await watch(to_edge, f"/whep/{KEY}", seeing("a1"))
+            await wait_connected(viewer.pc)
+            before = await video_frames(viewer.tracks["video"], seconds=1)
+
+            await publisher.close()  # its relay went away; the encoder publishes to the other origin
+            ingesting.append(Origin("origin-2", second_url))
+            moved = await publish(to_second, f"/whip/{KEY}", tokens.token(KEY), PatternTrack())
+            await wait_connected(moved.pc)
+            await wait_for(lambda: any_status(edge, KEY).origin == "origin-2", timeout=15)
+            after = await video_frames(viewer.tracks["video"], seconds=2)
+
+            assert (len(before) > 10, len(after) > 10) == (True, True)
+            assert any_status(edge, KEY).as_json()["viewers"] == 1  # the same viewer, never disconnected
+            await viewer.close()
+            await moved.close()
+        await edge.close()
+    await first_app.state.media.relay.close()
+    await second_app.state.media.relay.close()
