@@ -39,6 +39,17 @@ from tests.support.ports import free_port, wait_for_port
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 SECTION = "## Edge relays"
+NOTES = [
+    "An edge forwards the pulled VP8 frames and Opus packets as they arrive, without decoding: its viewers cost "
+    "what a single relay's do (packetising, SRTP, a send per packet), so a deployment plans edge capacity with the "
+    'single relay\'s CPU per viewer ("Media relay" above); the origin pays one viewer per edge. The delay an edge '
+    "adds is one more hop through aiortc: its receiver hands a video frame over when the next frame's first packet "
+    "arrives (one frame, 33 ms at 30 fps), then the edge's fan-out and sender. A joining viewer's first frame waits "
+    "for a keyframe: the edge asks the origin (PLI, at most every 0.4 s), which asks the publisher; there is no "
+    "keyframe cache. On a machine shared with other work (the load average above) every figure here waits for a "
+    "core in turn: CPU per viewer in particular is then smaller than the noise, and the publisher's frame rate "
+    "drops below 30 fps.",
+]
 
 
 @contextmanager
@@ -228,6 +239,8 @@ def write_results(command: str, lines: list[str], loads: tuple[float, float]) ->
             "processes (one decodes, the rest count frames); every relay its own process.",
             "",
             *lines,
+            "",
+            *NOTES,
             "",
         ]
     )
