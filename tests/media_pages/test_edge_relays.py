@@ -5,7 +5,6 @@ an edge killed mid-stream, asking the room page's viewer pass again, decode fram
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +20,7 @@ from server.settings import Settings
 from server.streams.tokens import publish_token, viewer_pass
 from tests.media.clients import Peer, SignallingFailed, publish, video_frames, wait_connected, watch
 from tests.media.synthetic import PatternTrack, ToneTrack
+from tests.support.edge_relays import decoded
 from tests.support.http import as_person
 from tests.support.relay_process import RelayProcess, relay_status
 from tests.support.speaker_stage import Stage
@@ -36,16 +36,6 @@ async def wait_for(condition: Callable[[], object], timeout: float = 15.0) -> No
     async with asyncio.timeout(timeout):
         while not await condition():  # type: ignore[misc]
             await asyncio.sleep(0.1)
-
-
-async def decoded(viewer: Peer, count: int) -> tuple[int, tuple[int, int]]:
-    """The first ``count`` frames the viewer decodes (within 15 s on a loaded machine): how many, and their size."""
-    frames = []
-    with contextlib.suppress(TimeoutError):
-        async with asyncio.timeout(15):
-            while len(frames) < count:
-                frames.append(await viewer.tracks["video"].recv())
-    return len(frames), (frames[-1].width, frames[-1].height) if frames else (0, 0)
 
 
 async def picture_stops(viewer: Peer, *, gap: float) -> None:
