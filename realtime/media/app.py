@@ -10,9 +10,10 @@ import sys
 from collections.abc import AsyncIterator, Sequence
 
 from starlette.applications import Starlette
+from starlette.routing import BaseRoute, Mount
 
 from realtime.media import status, whep, whip
-from realtime.media.config import RelaySettings, addressed
+from realtime.media.config import RelaySettings, addressed, public_path
 from realtime.media.edge import EdgeRelay, OriginFinder, stored_origins
 from realtime.media.heartbeat import Heartbeat
 from realtime.media.policy import RelayPolicy, signed_policy
@@ -74,7 +75,10 @@ def create_relay_app(
             if owned is not None:
                 await owned.dispose()
 
-    app = Starlette(routes=[*whip.routes, *whep.routes, *status.routes], lifespan=lifespan)
+    routes: list[BaseRoute] = [*whip.routes, *whep.routes, *status.routes]
+    if public_path(settings):  # WHEP at the relay's public path too: nginx may pass /relay/edge1/... on unstripped
+        routes.append(Mount(public_path(settings), routes=list(whep.routes)))
+    app = Starlette(routes=routes, lifespan=lifespan)
     app.state.media = MediaContext(relay=relay, policy=policy or signed_policy(settings.secret_key), settings=settings)
     app.state.heartbeat = beating
     return app

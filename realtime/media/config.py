@@ -7,6 +7,7 @@ import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from server.settings import DEFAULT_RELAY_DEAD_AFTER, DEFAULT_RELAY_HEARTBEAT, Environment, SettingsError
 
@@ -127,6 +128,13 @@ class RelaySettings:
         if read.problems:
             raise SettingsError(read.problems)
         return settings
+
+
+def public_path(settings: RelaySettings) -> str:
+    """The path part of the relay's public address (``/relay/edge1``; empty for the site's own ``/whep/``): WHEP is
+    served under it too, and the resource addresses it answers start with it, so a browser that reached the relay
+    through nginx's ``/relay/edge1/`` deletes its viewing session there, stripped or not on the way."""
+    return urlsplit(settings.public_url).path.rstrip("/")
 
 
 def addressed(settings: RelaySettings, *, host: str, port: int) -> RelaySettings:

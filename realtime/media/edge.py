@@ -59,7 +59,9 @@ logger = logging.getLogger(__name__)
 
 PASS_SECONDS = 60  # a relay pass is shown once, when the pull is negotiated
 RETRY_EVERY = 2.0  # seconds between pulls again after the origin was lost, while the edge has viewers
+FOLLOW_EVERY = 3.0  # seconds between looks for a new origin of a pulled stream that has no media
 SIGNALLING_TIMEOUT = 5.0  # for the origin's WHEP answer
+PULL_FAILED = "this relay cannot pull the session from its origin now; try again shortly"
 PULL_ACCOUNT = "relay:"  # a pulled channel's voice is this account followed by the origin's name
 
 
@@ -145,6 +147,7 @@ class EdgeRelay(Relay):
         self._starting: dict[str, asyncio.Future[None]] = {}
         self._lingering: dict[str, asyncio.TimerHandle] = {}
         self._retrying: set[str] = set()
+        self._following: asyncio.Task[None] | None = None
         self._closing = False
         self._http = httpx.AsyncClient(timeout=SIGNALLING_TIMEOUT)
 
@@ -180,6 +183,9 @@ class EdgeRelay(Relay):
 
         Viewers arriving together wait for the same pull."""
         self._stop_lingering(key)
+        if self._following is None and not self._closing:
+            self._following = asyncio.create_task(self._follow_origins())
+            self._keep(self._following)
         pull = self.pulls.get(key)
         if pull is not None and not pull.peer.closed:
             return
@@ -194,7 +200,6 @@ class EdgeRelay(Relay):
             origin = await self.find_origin(key)
         except Exception:
             logger.exception("edge: finding the origin of %s failed", key)
-            origin = None
             self._note(f"could not look up the origin of stream {key} (is the database reachable?)")
             raise OriginUnavailable("this relay cannot find the session's origin now; try again shortly") from None
         if origin is None:
@@ -210,7 +215,7 @@ class EdgeRelay(Relay):
         answer = await self._ask_origin(key, origin, pc)
         if answer is None:
             await pc.close()
-            raise OriginUnavailable("this relay cannot pull the session from its origin now; try again shortly")
+            raise OriginUnavailable(PULL_FAILED)
         sdp, location = answer
         peer = Peer(secrets.token_urlsafe(16), pc, origin.name, origin=origin.name)
         drop = self._take_pull(key, peer, receivers)
@@ -235,7 +240,7 @@ class EdgeRelay(Relay):
             await drop(peer)
             self._forget_pull(pull)
             self._note(f"no media connection to the origin relay {origin.name} for stream {key} (ICE or DTLS)")
-            raise OriginUnavailable("this relay cannot reach the session's origin now; try again shortly") from None
+            raise OriginUnavailable(PULL_FAILED) from None
         self.message = ""
         logger.info("edge: pulling %s from %s", key, origin.name)
 
@@ -380,6 +385,35 @@ class EdgeRelay(Relay):
                 await asyncio.sleep(RETRY_EVERY)
         finally:
             self._retrying.discard(key)
+
+    async def _follow_origins(self) -> None:
+        """A publisher that moved to another origin (its relay restarted elsewhere) leaves the old origin's stream
+        without media: a pull silent that way goes to the key's new origin, and the edge's viewers stay."""
+        while not self._closing:
+            await asyncio.sleep(FOLLOW_EVERY)
+            for key, pull in list(self.pulls.items()):
+                channel = self.channels.get(key)
+                stream = self.streams.get(key)
+                if channel is not None:
+                    last = channel.last_forwarded_at
+                else:
+                    last = stream.last_media_at() if stream is not None else None
+                if last is not None and time.monotonic() - last < FOLLOW_EVERY:
+                    continue
+                try:
+                    origin = await self.find_origin(key)
+                except Exception:  # the registry cannot be read now: keep the pull as it is
+                    logger.warning("edge: looking up the origin of %s failed", key, exc_info=True)
+                    continue
+                if origin is None or origin.name == pull.origin.name or self.pulls.get(key) is not pull:
+                    continue
+                logger.info(
+                    "edge: %s moved from origin %s to %s; pulling it from there", key, pull.origin.name, origin.name
+                )
+                if channel is not None:
+                    await self._drop_from_channel(channel, pull.peer)
+                elif stream is not None:
+                    await self._drop(stream, pull.peer)
 
     async def close(self) -> None:
         self._closing = True

@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from realtime.media.config import public_path
 from realtime.media.ice import ice_link_headers
 from realtime.media.offers import read_offer
 from realtime.media.policy import Admission, ViewerRequest
@@ -65,7 +66,9 @@ async def watch(request: Request) -> Response:
     resource_id, answer = await context.relay.watch(
         key, offer, client_ip=client_ip(request), account=admission.account, edge=admission.relay
     )
-    location = request.url_for("whep_resource", session_key=key, resource_id=resource_id).path
+    location = (
+        public_path(context.settings) + request.url_for("whep_resource", session_key=key, resource_id=resource_id).path
+    )
     return sdp_answer(request, answer, location, ice_link_headers(context.settings, _ice_user(admission, request)))
 
 

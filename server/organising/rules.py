@@ -48,3 +48,6 @@ def _helps_run_an_event(actor: Actor, staff_events: Any) -> bool:
 
 # The living style guide (/styleguide): the people who build and run events' pages.
 can_open_style_guide = (is_instance_admin | _helps_run_an_event).named("can_open_style_guide")
+# The media relays the installation runs (origins and edges), their load and what is wrong with them: an event's
+# organisers watch them while their sessions stream.
+can_see_relays = is_organiser.named("can_see_relays")

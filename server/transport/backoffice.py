@@ -27,6 +27,7 @@ from server.organising.rules import (
     can_manage_staff,
     can_message_participants,
     can_read_audit_log,
+    can_see_relays,
 )
 from server.permissions import Rule, allows
 from server.registration.rules import can_change_registration_settings, can_manage_registrations
@@ -56,6 +57,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("messages", lambda: _("Messages"), can_message_participants, "mail"),
     Section("import", lambda: _("Import and API"), can_import_schedule, "upload"),
     Section("audit_log", lambda: _("Audit log"), can_read_audit_log, "history"),
+    Section("relays", lambda: _("Relays"), can_see_relays, "server"),
 )
 
 

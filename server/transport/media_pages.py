@@ -17,12 +17,14 @@ from starlette.routing import BaseRoute, Route
 
 from server.accounts.models import Account
 from server.agenda.services import SessionView
+from server.clock import utcnow
 from server.errors import Forbidden, NotFound
 from server.formats import language_name
 from server.i18n import gettext as _
 from server.interpretation.channels import running_channels
 from server.live.access import Unauthorised, admit, identify
 from server.live.guests import GUEST_COOKIE, read_guest_card
+from server.relays.services import place_viewer
 from server.restreams.services import state_json, targets_of
 from server.streams.channels import channel_key, floor_key
 from server.streams.keys import publish_key, rotate_publish_key
@@ -74,6 +76,9 @@ async def studio_page(request: Request, page: SessionPage) -> Response:
     return private(render(request, "media/studio.html", context))
 
 
+# The player names the relay it just failed to reach (the pass's "relay"): the next pass sends it elsewhere if it can,
+# even before that relay's heartbeat goes stale.
+AVOID_PARAMETER = "avoid"
 ROOM_TOKEN_HEADER = "X-Room-Token"  # noqa: S105 (a header name, not a secret); the hall's listening page sends the room token of its QR page
 MAX_SHOWN_CODE = 20  # of a language code someone typed, shown back in a refusal
 
@@ -87,7 +92,9 @@ async def viewer_pass_json(request: Request) -> Response:
     ``?channel=ja`` asks for the session's interpretation into Japanese, which must be running. Who may listen
     is who may watch: the room's own rule (``admit``), as the live room applies it on ``join``; a guest in the
     hall (their guest cookie and the room token of the hall page) may listen to the channels of that room only.
-    The pass names the account (``a12``) or the guest (``g…``), so the relay's limit per person holds."""
+    The pass names the account (``a12``) or the guest (``g…``), so the relay's limit per person holds. Its WHEP
+    address is the relay the registry chooses (server/relays: the least loaded that carries the key or can pull it),
+    named in ``"relay"``; ``?avoid=<relay>`` passes over the one the player just failed to reach."""
     page = await load_session_page(request)
     event, view, account = page.event, page.view, page.actor.account
     secret = settings(request).secret_key
@@ -128,7 +135,23 @@ async def viewer_pass_json(request: Request) -> Response:
     expires_at = int(time.time()) + VIEWER_PASS_SECONDS
     holder = viewer_account(account) if account is not None else identity.key
     token = viewer_pass(secret, key, holder, expires_at=expires_at)
-    body: dict[str, Any] = {"url": relay_path("whep", key), "token": token, "expires_at": expires_at}
+    async with database(request).session() as db:
+        relay = await place_viewer(
+            db,
+            key,
+            now=utcnow(),
+            dead_after=settings(request).relay_dead_after,
+            avoid=request.query_params.get(AVOID_PARAMETER, "")[:100],
+        )
+    # The chosen relay's address for browsers (relative when it is the site's own); without a registered relay
+    # that carries or can pull the key (one process, or nobody publishes yet), the site's /whep/ as nginx routes it.
+    url = (relay.public_url if relay is not None else "") + relay_path("whep", key)
+    body: dict[str, Any] = {
+        "url": url,
+        "token": token,
+        "expires_at": expires_at,
+        "relay": relay.name if relay is not None else None,
+    }
     return JSONResponse(body, headers=NO_STORE)
 
 

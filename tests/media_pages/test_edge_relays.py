@@ -1,6 +1,6 @@
 """One origin and two edge ``podium relay --edge`` processes sharing the relay registry: viewers spread over the
 three decode the same stream, the origin counts each edge as one viewer however many it serves, and the viewers of
-an edge killed mid-stream, asking where to watch again, decode frames from another relay within 10 seconds."""
+an edge killed mid-stream, asking the room page's viewer pass again, decode frames from another relay within 10 seconds."""
 
 from __future__ import annotations
 
@@ -12,29 +12,24 @@ from pathlib import Path
 import httpx
 import pytest
 
-from server.agenda.models import Session
 from server.clock import utcnow
 from server.db import Database
-from server.events.models import Event
 from server.relays.models import RelayNode
-from server.relays.services import fresh_relays, origin_of, place_viewer
+from server.relays.services import fresh_relays, origin_of
 from server.settings import Settings
 from server.streams.tokens import publish_token, viewer_pass
 from tests.media.clients import Peer, SignallingFailed, publish, video_frames, wait_connected, watch
 from tests.media.synthetic import PatternTrack, ToneTrack
-from tests.support import factories
+from tests.support.edge_relays import decoded
+from tests.support.http import as_person
 from tests.support.relay_process import RelayProcess, relay_status
+from tests.support.speaker_stage import Stage
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 DEAD_AFTER = 3.0
+JSON = {"Accept": "application/json"}
 NAMES = ("origin", "edge1", "edge2")
-
-
-@pytest.fixture
-async def scene(database: Database) -> tuple[Event, Session]:
-    async with database.session() as db:
-        return await factories.other_event(db)
 
 
 async def wait_for(condition: Callable[[], object], timeout: float = 15.0) -> None:
@@ -60,10 +55,10 @@ async def viewer_at(relay: RelayProcess | RelayNode, key: str, account: str, sec
 
 
 async def test_viewers_spread_over_an_origin_and_two_edges_and_a_killed_edges_viewers_watch_again(
-    settings: Settings, database: Database, scene: tuple[Event, Session], tmp_path: Path
+    settings: Settings, database: Database, stage: Stage, web: httpx.AsyncClient, tmp_path: Path
 ) -> None:
-    _, session = scene
-    key, secret = str(session.id), settings.secret_key
+    key, secret = str(stage.session.id), settings.secret_key
+    as_person(web, stage.people["delegate"])
     relays = {
         name: RelayProcess(
             settings.database_url,
@@ -75,11 +70,13 @@ async def test_viewers_spread_over_an_origin_and_two_edges_and_a_killed_edges_vi
                 "PODIUM_RELAY_HEARTBEAT": "0.5",
                 "PODIUM_RELAY_DEAD_AFTER": str(DEAD_AFTER),
                 "PODIUM_RELAY_RECORD": "0",
+                "PODIUM_RELAY_PUBLIC_URL": "",  # set below, once the port is known
             },
         )
         for name in NAMES
     }
     for relay in relays.values():
+        relay.environment["PODIUM_RELAY_PUBLIC_URL"] = relay.url  # where the viewer pass sends a browser
         relay.start()
     viewers: list[Peer] = []
     try:
@@ -98,31 +95,35 @@ async def test_viewers_spread_over_an_origin_and_two_edges_and_a_killed_edges_vi
         # One viewer on the origin, two on the first edge, three on the second.
         placed = ["origin", "edge1", "edge1", "edge2", "edge2", "edge2"]
         viewers = [await viewer_at(relays[name], key, f"a{n}", secret) for n, name in enumerate(placed)]
-        seen = await asyncio.gather(*(video_frames(viewer.tracks["video"], seconds=3) for viewer in viewers))
+        seen = await asyncio.gather(*(decoded(viewer, 10) for viewer in viewers))
 
-        assert [len(frames) >= 20 for frames in seen] == [True] * 6
+        assert seen == [(10, (640, 360))] * 6
         at_origin = await relay_status(relays["origin"], key, secret)
         assert (at_origin["viewers"], at_origin["edge"]) == (3, 2)  # its own viewer and one per edge
         assert [(await relay_status(relays[e], key, secret))["viewers"] for e in ("edge1", "edge2")] == [2, 3]
 
+        joined = await web.get(stage.path("stream/pass"), headers=JSON)  # the players asked one when they joined
+        assert joined.status_code == 200, joined.text
         relays["edge1"].kill()
         killed_at = time.monotonic()
         orphans = viewers[1:3]
 
-        # Each orphan is a player: no picture for a second and a half, so it asks where to watch again (not edge1).
-        async def watch_again(orphan: Peer, account: str) -> tuple[str, float]:
+        # Each orphan is the room page's player: no picture for a second and a half, so it asks a new pass,
+        # passing over the relay it lost, and watches where the pass sends it.
+        async def watch_again(orphan: Peer) -> tuple[str, float]:
             await picture_stops(orphan, gap=1.5)
             await orphan.close()
-            async with database.session() as db:
-                chosen = await place_viewer(db, key, now=utcnow(), dead_after=DEAD_AFTER, avoid="edge1")
-            assert chosen is not None
-            peer = await viewer_at(chosen, key, account, secret)
+            answer = await web.get(stage.path("stream/pass"), params={"avoid": "edge1"}, headers=JSON)
+            assert answer.status_code == 200, answer.text
+            given = answer.json()
+            async with httpx.AsyncClient(timeout=20) as client:
+                peer = await watch(client, given["url"], given["token"])
             viewers.append(peer)
             async with asyncio.timeout(8):
                 await peer.tracks["video"].recv()
-            return chosen.name, time.monotonic() - killed_at
+            return given["relay"], time.monotonic() - killed_at
 
-        again = await asyncio.gather(*(watch_again(orphan, f"b{n}") for n, orphan in enumerate(orphans)))
+        again = await asyncio.gather(*(watch_again(orphan) for orphan in orphans))
 
         assert [name in ("origin", "edge2") for name, _ in again] == [True, True]
         assert [after < 10 for _, after in again] == [True, True], again

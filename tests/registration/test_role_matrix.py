@@ -201,6 +201,7 @@ ROUTES: dict[str, str] = {
     "registration_approve": "organiser",
     "registration_reject": "organiser",
     "audit_log": "organiser",
+    "relays": "organiser",
     "import": "organiser",
     "import_upload": "organiser",
     "import_apply": "organiser",

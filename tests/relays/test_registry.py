@@ -1,5 +1,5 @@
-"""The relay registry on both databases: heartbeats by name, dead relays, the origin of a key, and where a new
-viewer is sent."""
+"""The relay registry on both databases: heartbeats by name, dead relays, the origin of a key, where a new viewer is
+sent, and a relay leaving."""
 
 from __future__ import annotations
 
@@ -17,41 +17,23 @@ pytestmark = [pytest.mark.integration, pytest.mark.parametrize("backend", ["sqli
 DEAD_AFTER = 6.0
 
 
-async def test_heartbeat_registers_a_relay_then_updates_the_same_row(database: Database) -> None:
+async def test_heartbeats_update_a_relays_row_and_a_silent_relay_or_an_edge_is_no_origin(database: Database) -> None:
     now = utcnow()
     async with database.session() as db:
         await register(db, "origin1", viewers=3, ingests=["12"], now=now - dt.timedelta(seconds=2))
         await register(db, "origin1", viewers=5, ingests=["12", "12_ja"], message="all well", now=now)
-        relays = await fresh_relays(db, now=now, dead_after=DEAD_AFTER)
-
-    assert [(r.name, r.viewers, r.ingests, r.message, r.heartbeat_at) for r in relays] == [
-        ("origin1", 5, ["12", "12_ja"], "all well", now)
-    ]
-
-
-async def test_a_relay_silent_past_dead_after_is_no_longer_fresh_nor_an_origin(database: Database) -> None:
-    now = utcnow()
-    async with database.session() as db:
-        await register(db, "alive", ingests=["12"], now=now - dt.timedelta(seconds=5))
         await register(db, "dead", ingests=["13"], now=now - dt.timedelta(seconds=7))
-        fresh = [r.name for r in await fresh_relays(db, now=now, dead_after=DEAD_AFTER)]
+        await register(db, "edge1", role="edge", ingests=["14"], carries=["12", "14"], now=now)
+        fresh = await fresh_relays(db, now=now, dead_after=DEAD_AFTER)
         listed = [r.name for r in await all_relays(db)]
-        origin_12 = await origin_of(db, "12", now=now, dead_after=DEAD_AFTER)
-        origin_13 = await origin_of(db, "13", now=now, dead_after=DEAD_AFTER)
+        origins = [await origin_of(db, key, now=now, dead_after=DEAD_AFTER) for key in ("12", "12_ja", "13", "14")]
 
-    assert (fresh, listed) == (["alive"], ["alive", "dead"])
-    assert (origin_12.name if origin_12 else None, origin_13) == ("alive", None)
-
-
-async def test_an_edge_carrying_a_key_is_never_its_origin(database: Database) -> None:
-    now = utcnow()
-    async with database.session() as db:
-        await register(db, "edge1", role="edge", ingests=["12"], carries=["12"], now=now)
-        assert await origin_of(db, "12", now=now, dead_after=DEAD_AFTER) is None
-        await register(db, "origin1", ingests=["12"], carries=["12"], now=now)
-        origin = await origin_of(db, "12", now=now, dead_after=DEAD_AFTER)
-
-    assert origin is not None and origin.name == "origin1"
+    assert [(r.name, r.viewers, r.ingests, r.message, r.heartbeat_at) for r in fresh] == [
+        ("origin1", 5, ["12", "12_ja"], "all well", now),
+        ("edge1", 0, ["14"], "", now),
+    ]
+    assert listed == ["dead", "origin1", "edge1"]  # origins first: the dead one stays listed for the console
+    assert [origin.name if origin else None for origin in origins] == ["origin1", "origin1", None, None]
 
 
 async def test_viewers_asking_at_once_spread_over_the_relays_that_carry_or_can_pull_the_key(
@@ -64,20 +46,12 @@ async def test_viewers_asking_at_once_spread_over_the_relays_that_carry_or_can_p
         await register(db, "edge2", role="edge", now=now)  # can pull 12 from origin1
         await register(db, "dead-edge", role="edge", now=now - dt.timedelta(seconds=30))
         chosen = [await place_viewer(db, "12", now=now, dead_after=DEAD_AFTER) for _ in range(6)]
+        nobody_publishes = await place_viewer(db, "99", now=now, dead_after=DEAD_AFTER)
 
     names = [relay.name if relay else None for relay in chosen]
     # On equal load: a relay that carries the key (an edge before the origin), then the edge that must pull it.
     assert names == ["edge1", "origin1", "edge2", "edge1", "origin1", "edge2"]
-
-
-async def test_a_viewer_of_a_key_nobody_publishes_is_placed_nowhere(database: Database) -> None:
-    now = utcnow()
-    async with database.session() as db:
-        await register(db, "origin1", ingests=["12"], carries=["12"], now=now)
-        await register(db, "edge1", role="edge", carries=["12"], now=now)
-        placed = await place_viewer(db, "99", now=now, dead_after=DEAD_AFTER)
-
-    assert placed is None
+    assert nobody_publishes is None
 
 
 async def test_a_relay_that_shuts_down_leaves_the_registry_but_a_successor_under_its_name_stays(

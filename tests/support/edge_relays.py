@@ -4,12 +4,14 @@ edge's tests ask of them."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import uvicorn
 from starlette.applications import Starlette
 
+from tests.media.clients import Peer
 from tests.support.ports import free_port
 
 
@@ -27,3 +29,13 @@ async def served(app: Starlette) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await serving
+
+
+async def decoded(viewer: Peer, count: int) -> tuple[int, tuple[int, int]]:
+    """The first ``count`` frames the viewer decodes (within 15 s on a loaded machine): how many, and their size."""
+    frames = []
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(15):
+            while len(frames) < count:
+                frames.append(await viewer.tracks["video"].recv())
+    return len(frames), (frames[-1].width, frames[-1].height) if frames else (0, 0)

@@ -39,13 +39,21 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 
 class SameOrigin:
-    """WHIP and WHEP to the relay, everything else to the app; the relay closes when the app shuts down."""
+    """WHIP and WHEP to the relay, everything else to the app; the relay closes when the app shuts down. Paths under
+    ``unreachable`` answer 502, as nginx does for a relay that is down (a registered relay's public address)."""
 
-    def __init__(self, app: Any, relay_app: Any) -> None:
+    def __init__(self, app: Any, relay_app: Any, *, unreachable: tuple[str, ...] = ()) -> None:
         self.app = app
         self.relay_app = relay_app
+        self.unreachable = unreachable
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self.unreachable and str(scope["path"]).startswith(self.unreachable):
+            body = b"502 Bad Gateway\n"
+            headers = [(b"content-type", b"text/plain"), (b"content-length", str(len(body)).encode())]
+            await send({"type": "http.response.start", "status": 502, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
         if scope["type"] == "http" and str(scope["path"]).startswith(RELAY_PATHS):
             await self.relay_app(scope, receive, send)
             return
@@ -63,7 +71,7 @@ class SameOrigin:
 
 
 class StreamSite(ThreadedServer):
-    def __init__(self, database_url: str, *, record: bool = True) -> None:
+    def __init__(self, database_url: str, *, record: bool = True, unreachable: tuple[str, ...] = ()) -> None:
         port = free_port()
         settings = site_settings(database_url, port)
         live = create_asgi(settings, deliver_mail=False, settle_gc=False)
@@ -81,7 +89,7 @@ class StreamSite(ThreadedServer):
         # One process holds both, so the moderator console reads the relay's status directly.
         services.stream_statuses = lambda: all_statuses(relay.state.media.relay)
         services.relay_control = LocalRelayControl(relay.state.media.relay)  # status, play, stop
-        super().__init__(SameOrigin(live, relay), port=port)
+        super().__init__(SameOrigin(live, relay, unreachable=unreachable), port=port)
 
 
 @dataclass

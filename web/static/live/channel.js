@@ -8,7 +8,7 @@
 //   channel); "gone" (the channel no longer runs: the app answers 404); "refused" (not, or no longer, admitted).
 
 import { Backoff, watchConnection } from "./reconnect.js";
-import { fetchPass, negotiate, release } from "./whep.js";
+import { fetchPass, negotiate, passAvoiding, release } from "./whep.js";
 
 const CHANNEL_BACKOFF_MS = [1000, 2000, 4000, 8000]; // a listener waits for an interpreter to come on air
 const CHECK_MS = 250; // the first packets make the switch: looked for often
@@ -29,8 +29,11 @@ export function listenTo({ passUrl, language, element, headers = {}, onState }) 
   let generation = 0;
   let closed = false;
   let state = "";
+  let relay = ""; // the relay of the last pass, and the one the last attempt failed to reach (as stream.js)
+  let avoid = "";
 
   function say(next) {
+    if (next === "live") avoid = "";
     if (next === state) return;
     state = next;
     onState(next);
@@ -57,7 +60,7 @@ export function listenTo({ passUrl, language, element, headers = {}, onState }) 
   }
 
   function channelPass() {
-    const url = new URL(passUrl, document.baseURI);
+    const url = new URL(passAvoiding(passUrl, avoid));
     url.searchParams.set("channel", language);
     return fetchPass(url, headers);
   }
@@ -82,12 +85,14 @@ export function listenTo({ passUrl, language, element, headers = {}, onState }) 
       lost: (reason) => {
         if (mine !== generation) return;
         if (reason === "ended") resource = null; // the relay let this listener go: nothing left to DELETE
+        else avoid = relay;
         retry();
       },
     });
     try {
       const pass = await channelPass();
       if (mine !== generation) return;
+      relay = pass.relay || "";
       const location = await negotiate(peer, pass.url, pass.token);
       if (mine !== generation) {
         release(location);
@@ -107,6 +112,7 @@ export function listenTo({ passUrl, language, element, headers = {}, onState }) 
         return;
       }
       // The relay refused (no such channel yet: nobody has published it) or could not be reached.
+      avoid = relay;
       say("offline");
       retry();
     }

@@ -12,7 +12,7 @@ import { textsOf } from "../common/ui.js";
 import { firstChoice, listenTo, rememberChoice } from "./channel.js";
 import { mountControls } from "./player_controls.js";
 import { Backoff, watchConnection } from "./reconnect.js";
-import { fetchPass, negotiate, release } from "./whep.js";
+import { fetchPass, negotiate, passAvoiding, release } from "./whep.js";
 
 const STALL_CHECK_MS = 2000;
 const STALLED_CHECKS = 2; // no new frames for this many checks: the stream is offline
@@ -43,6 +43,8 @@ function start(root) {
   let lastProgress = -1;
   let stalled = 0;
   let leaving = false;
+  let relay = ""; // the relay the last pass sent this viewer to (server/relays)
+  let avoid = ""; // the one the last attempt failed to reach: the next pass sends the viewer elsewhere if it can
 
   const controls = mountControls(root, video, words);
   controls.onPhase((phase) => {
@@ -102,12 +104,15 @@ function start(root) {
       connected: () => watchProgress(peer, mine),
       unsteady: () => show("reconnecting"),
       lost: () => {
-        if (mine === generation) retry();
+        if (mine !== generation) return;
+        avoid = relay;
+        retry();
       },
     });
     try {
-      const pass = await fetchPass(root.dataset.passUrl);
+      const pass = await fetchPass(passAvoiding(root.dataset.passUrl, avoid));
       if (mine !== generation) return;
+      relay = pass.relay || "";
       const location = await negotiate(peer, pass.url, pass.token);
       if (mine !== generation) {
         release(location);
@@ -127,6 +132,7 @@ function start(root) {
         retry(OFFLINE_BACKOFF_MS);
         return;
       }
+      avoid = relay; // the relay refused or could not be reached
       show("reconnecting");
       retry();
     }
@@ -154,13 +160,17 @@ function start(root) {
       if (count > lastProgress && lastProgress >= 0) {
         backoff.reset();
         stalled = 0;
+        avoid = "";
         show("live");
         video.play().catch(() => {});
       } else if (lastProgress >= 0) {
         stalled += 1;
         // The relay keeps a viewer through a publisher's absence: the picture returns by itself.
         if (stalled >= STALLED_CHECKS) show("offline");
-        if (stalled >= RECONNECT_AFTER_CHECKS) retry();
+        if (stalled >= RECONNECT_AFTER_CHECKS) {
+          avoid = relay; // a relay frozen or cut off sends nothing either
+          retry();
+        }
       }
       lastProgress = count;
     };

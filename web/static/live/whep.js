@@ -22,6 +22,14 @@ export async function fetchPass(url, headers = {}) {
   return response.json();
 }
 
+// The pass's address asking the app to send this viewer elsewhere than `relay` (the pass's "relay", which the last
+// attempt failed to reach: a dead relay stays in the registry a few seconds before its heartbeat goes stale).
+export function passAvoiding(url, relay) {
+  const address = new URL(url, document.baseURI);
+  if (relay) address.searchParams.set("avoid", relay);
+  return address.href;
+}
+
 export function gatheringComplete(pc) {
   return new Promise((resolve) => {
     if (pc.iceGatheringState === "complete") {
