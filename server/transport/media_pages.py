@@ -24,6 +24,7 @@ from server.interpretation.channels import running_channels
 from server.live.access import Unauthorised, admit, identify
 from server.live.guests import GUEST_COOKIE, read_guest_card
 from server.streams.channels import channel_key, floor_key
+from server.streams.hls import playlist_url
 from server.streams.keys import publish_key, rotate_publish_key
 from server.streams.recordings import recording_of
 from server.streams.rules import can_publish, can_rotate_token, can_see_stream, can_stop_stream
@@ -128,6 +129,8 @@ async def viewer_pass_json(request: Request) -> Response:
     holder = viewer_account(account) if account is not None else identity.key
     token = viewer_pass(secret, key, holder, expires_at=expires_at)
     body: dict[str, Any] = {"url": relay_path("whep", key), "token": token, "expires_at": expires_at}
+    # The session's HLS for players WebRTC cannot reach (the floor only: a channel is audio over WebRTC).
+    body["hls"] = playlist_url(secret, key) if settings(request).hls and not channel else None
     return JSONResponse(body, headers=NO_STORE)
 
 
