@@ -213,7 +213,7 @@ class HlsSessions:
         folder = hls_folder(self.settings.hls_folder, secret, key)
         self._removals.pop(folder, None)
         self._failures.pop(key, None)
-        writer = HlsWriter(key, folder, playlist_url(secret, key), self._renditions.subscribe(key))
+        writer = HlsWriter(key, folder, playlist_url(secret, key), self._renditions.subscribe(key), list_size=LIST_SIZE)
         self.writers[key] = writer
         writer.start()
         logger.info("session %s: writing HLS to %s", key, folder)

@@ -240,7 +240,7 @@ def measure_serving(hls_dir: Path, count: int, seconds: float) -> dict[str, floa
             assert process.stdout is not None
             for key, _, value in (part.partition("=") for part in process.stdout.readline().split()[1:]):
                 played[key] = played.get(key, 0.0) + float(value)
-            process.wait(timeout=30)
+            stop([process])
         requests = played.get("playlists", 0.0) + played.get("segments", 0.0)
         # Per request, from nginx's whole CPU time over the run; a total under one clock tick counts as one tick.
         per_request = max(nginx_seconds, 1 / TICKS) / max(requests, 1.0)

@@ -12,6 +12,7 @@ import av
 import httpx
 import pytest
 
+from realtime.media import hls
 from realtime.media.config import RelaySettings
 from realtime.media.relay import Relay
 from realtime.media.status import stream_status
@@ -59,8 +60,14 @@ def test_the_folder_is_named_by_the_key_and_a_mac_nobody_can_guess() -> None:
 
 @pytest.mark.slow
 async def test_a_live_session_gets_a_playlist_and_segments_that_play_within_ten_seconds(
-    live_client: httpx.AsyncClient, tokens: PublishTokens, relay: Relay, settings: RelaySettings
+    live_client: httpx.AsyncClient,
+    tokens: PublishTokens,
+    relay: Relay,
+    settings: RelaySettings,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(hls, "LIST_SIZE", 2)  # a short playlist, so old segments go within the test
+    monkeypatch.setattr(hls, "KEEP_AFTER_LIST", 1)
     folder = hls_folder(settings.hls_folder, SECRET, SESSION)
     publisher = await publish(live_client, f"/whip/{SESSION}", tokens.token(SESSION), PatternTrack(), ToneTrack(440))
     went_live = time.monotonic()
@@ -76,15 +83,18 @@ async def test_a_live_session_gets_a_playlist_and_segments_that_play_within_ten_
     assert status is not None and status["state"] == "writing"
     assert status["playlist"] == playlist_url(SECRET, SESSION)
 
-    await wait_for(lambda: len(playlist_segments((folder / PLAYLIST).read_text())) >= 6, timeout=20.0)
-    await asyncio.sleep(4.5)  # two more segments: the oldest leave the playlist, then the disk
+    first_segment = folder / playlist_segments((folder / PLAYLIST).read_text())[0]
+    try:
+        await wait_for(lambda: not first_segment.exists(), timeout=20.0)  # 2 listed + 1 kept: the oldest removed
+    except TimeoutError:
+        on_disk = sorted(path.name for path in folder.iterdir())
+        raise AssertionError(f"{first_segment.name} was not removed: {on_disk}") from None
     text = (folder / PLAYLIST).read_text()
     assert "#EXT-X-TARGETDURATION:2" in text
     assert "#EXT-X-ENDLIST" not in text
     listed = playlist_segments(text)
-    assert len(listed) == 6
-    on_disk = sorted(path.name for path in folder.glob("*.ts"))
-    assert len(on_disk) <= 6 + 3 + 1  # older segments removed
+    assert len(listed) == 2
+    assert len(list(folder.glob("*.ts"))) <= 2 + 1 + 1  # what is listed, kept, and being written at most
     assert not list(folder.glob("*.tmp"))  # a segment appears whole, renamed once written
 
     segment = folder / listed[-2]
