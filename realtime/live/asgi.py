@@ -91,6 +91,8 @@ def embed_media_relay(app: Starlette, settings: Settings) -> Relay:
             "PODIUM_ENV": settings.env,
             "PODIUM_SECRET_KEY": settings.secret_key,
             "PODIUM_MEDIA_DIR": str(settings.media_dir),
+            "PODIUM_HLS_DIR": str(settings.hls_dir),
+            "PODIUM_RELAY_HLS": "1" if settings.hls else "0",
         }
     )
     services = services_of(app)

@@ -47,6 +47,7 @@ KEEP_AFTER_LIST = 3  # segments kept on disk after they leave the playlist, for 
 LIVE_WITHIN = 2.0  # seconds since the stream's last media for it to count as live
 LINGER = 8.0  # seconds a session keeps its HLS without media (a publisher reconnecting) before it ends
 REMOVE_AFTER = 30.0  # seconds an ended session's folder stays, for players fetching its last segments
+RETRY_AFTER = 10.0  # seconds before a session whose HLS failed (a full disk) tries again
 CHECK_EVERY = 0.5
 WAIT_FOR_VIDEO = 0.5  # seconds the writer thread waits on its subscription at a time
 
@@ -170,6 +171,8 @@ class HlsSessions:
         self.writers: dict[str, HlsWriter] = {}
         self._live_at: dict[str, float] = {}
         self._removals: dict[Path, float] = {}
+        self._failed_at: dict[str, float] = {}
+        self._failures: dict[str, dict[str, object]] = {}  # the last failed writer's status, per key
         self._watcher: asyncio.Task[None] | None = None
         self.enabled = settings.hls
 
@@ -191,10 +194,13 @@ class HlsSessions:
         for key, stream in list(self._streams.items()):
             if _has_media(stream, now):
                 self._live_at[key] = now
-                if key not in self.writers:
+                if key not in self.writers and now - self._failed_at.get(key, float("-inf")) >= RETRY_AFTER:
                     self._start(key)
         for key, writer in list(self.writers.items()):
             if writer.failed or now - self._live_at.get(key, 0.0) > LINGER:
+                if writer.failed:
+                    self._failed_at[key] = now
+                    self._failures[key] = writer.status()
                 self._end(key, writer, now)
         for folder, at in list(self._removals.items()):
             if now >= at:
@@ -206,7 +212,8 @@ class HlsSessions:
         secret = self.settings.secret_key
         folder = hls_folder(self.settings.hls_folder, secret, key)
         self._removals.pop(folder, None)
-        writer = HlsWriter(key, folder, playlist_url(secret, key), self._renditions.subscribe(key))
+        self._failures.pop(key, None)
+        writer = HlsWriter(key, folder, playlist_url(secret, key), self._renditions.subscribe(key), list_size=LIST_SIZE)
         self.writers[key] = writer
         writer.start()
         logger.info("session %s: writing HLS to %s", key, folder)
@@ -214,13 +221,19 @@ class HlsSessions:
     def _end(self, key: str, writer: HlsWriter, now: float) -> None:
         del self.writers[key]
         self._live_at.pop(key, None)
+        if len(self._failed_at) > 1000:
+            self._failed_at.clear()
+            self._failures.clear()
         writer.stop()
         self._removals[writer.folder] = now + REMOVE_AFTER
         logger.info("session %s: HLS ended", key)
 
     def status(self, key: str) -> dict[str, object] | None:
+        """The session's HLS now; after a failure, what went wrong (until it is tried again); else None."""
         writer = self.writers.get(key)
-        return writer.status() if writer is not None else None
+        if writer is not None:
+            return writer.status()
+        return self._failures.get(key) if key in self._streams else None
 
     async def close(self) -> None:
         """The relay stops: end every playlist; the folders stay for players fetching the last segments."""

@@ -218,7 +218,7 @@ class _Encoder:
         self._audio_next: int | None = None  # pts of the next AAC frame
         self._audio_expected: int | None = None  # pts the next Opus packet should have when nothing was lost
         self._last_video_pts: int | None = None
-        self._last_keyframe_pts: int | None = None
+        self._next_keyframe_pts: int | None = None  # when the regular keyframe is due (every KEYFRAME_SECONDS)
         self._need_vp8_keyframe = True
         self._keyframe_wanted = True
         self._last_ask = float("-inf")
@@ -313,7 +313,9 @@ class _Encoder:
     def _encode_video(self, frame: av.VideoFrame, pts: int, *, behind: bool) -> None:
         last = self._last_video_pts
         frame_ticks = VIDEO_TIME_BASE.denominator // FRAME_RATE
-        due = self._last_keyframe_pts is None or pts - self._last_keyframe_pts >= KEYFRAME_SECONDS * 90_000 - 1500
+        # Regular keyframes on a fixed cadence, so HLS segments stay two seconds long whatever extra keyframes
+        # joining subscribers ask for in between; half a frame early counts as on time.
+        due = self._next_keyframe_pts is None or pts >= self._next_keyframe_pts - frame_ticks // 2
         if last is not None and pts - last < frame_ticks * 0.8 and not due:
             return  # above 30 frames a second
         if behind and not due:
@@ -341,7 +343,10 @@ class _Encoder:
         self._last_video_pts = pts
         if keyframe:
             self._keyframe_wanted = False
-            self._last_keyframe_pts = pts
+        if due:
+            interval = int(KEYFRAME_SECONDS * 90_000)
+            following = (self._next_keyframe_pts or pts) + interval
+            self._next_keyframe_pts = following if following > pts else pts + interval
         self._rendition.frames_encoded += 1
         for packet in packets:
             packet.time_base = VIDEO_TIME_BASE

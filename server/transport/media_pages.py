@@ -27,6 +27,7 @@ from server.live.guests import GUEST_COOKIE, read_guest_card
 from server.relays.services import place_viewer
 from server.restreams.services import state_json, targets_of
 from server.streams.channels import channel_key, floor_key
+from server.streams.hls import playlist_url
 from server.streams.keys import publish_key, rotate_publish_key
 from server.streams.recordings import recording_of
 from server.streams.rules import can_publish, can_rotate_token, can_see_stream, can_stop_stream
@@ -152,6 +153,8 @@ async def viewer_pass_json(request: Request) -> Response:
         "expires_at": expires_at,
         "relay": relay.name if relay is not None else None,
     }
+    # The session's HLS for players WebRTC cannot reach (the floor only: a channel is audio over WebRTC).
+    body["hls"] = playlist_url(secret, key) if settings(request).hls and not channel else None
     return JSONResponse(body, headers=NO_STORE)
 
 

@@ -51,6 +51,7 @@ UNVISITED = {
     "replay_captions": "a ready replay's captions as WebVTT (tests/live/test_replay_player.py)",
     "exhibition_image": "an image",
     "exhibition_guide": "an exhibition's audio or video guide, with ranges (tests/exhibitions)",
+    "hls_file": "a live session's HLS playlist or segment (tests/media_pages/test_hls_pages.py)",
 }
 PHONE = {"width": 390, "height": 844}
 OTHER_LANGUAGES = [language for language in i18n.LANGUAGES if language != i18n.DEFAULT_LANGUAGE]

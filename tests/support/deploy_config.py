@@ -54,6 +54,7 @@ def render_site(
     relay_servers: list[str] | None = None,
     control_port: int | None = None,
     upstreams: dict[str, list[str]] | None = None,
+    hls_dir: Path | None = None,
 ) -> str:
     """The shipped site with this machine's ports, paths and certificate; nothing else changed. ``upstreams`` gives
     other upstream blocks their servers by name (e.g. ``{"podium_edge1": ["127.0.0.1:PORT"]}``)."""
@@ -69,6 +70,8 @@ def render_site(
     site = site.replace("/var/www/letsencrypt", str(directory / "acme"))
     site = site.replace("/opt/podium/app/web/static/", f"{STATIC_DIR}/")
     site = site.replace("/opt/podium/app/web/node_modules/", f"{NODE_MODULES_DIR}/")
+    if hls_dir is not None:
+        site = site.replace("alias /var/lib/podium/media/hls/;", f"alias {hls_dir}/;")
     if app_servers is not None:
         site = _replace_upstream(site, "podium_app", app_servers)
     if relay_servers is not None:

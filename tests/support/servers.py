@@ -59,9 +59,11 @@ class LiveRoomsServer(ThreadedServer):
         return self.app.live
 
 
-def site_settings(database_url: str, port: int, *, smtp_port: int | None = None) -> Settings:
-    """The settings of a site on ``port``; with ``smtp_port``, its mail goes by plain SMTP to that local port."""
+def site_settings(database_url: str, port: int, *, smtp_port: int | None = None, hls: bool = False) -> Settings:
+    """The settings of a site on ``port``; with ``smtp_port``, its mail goes by plain SMTP to that local port. Its
+    relay writes HLS only when ``hls`` (an H.264 encoder per live stream is CPU the other tests need not spend)."""
     environ = {"PODIUM_ENV": "test", "PODIUM_DATABASE_URL": database_url, "PODIUM_BASE_URL": f"http://127.0.0.1:{port}"}
+    environ["PODIUM_RELAY_HLS"] = "1" if hls else "0"
     if not database_url.startswith("sqlite"):  # SQLite's media folder is beside the database, in the test's folder
         environ["PODIUM_MEDIA_DIR"] = tempfile.mkdtemp(prefix="podium-site-media-")  # uploads, the relay's recordings
     if smtp_port is not None:
@@ -77,9 +79,9 @@ class LiveSite(ThreadedServer):
     """The whole site for a browser, on a port chosen before the settings so that its base URL is right. With
     ``smtp_port`` it also delivers its outbox, by SMTP to that port (a ``tests/support/smtp_sink.py`` sink)."""
 
-    def __init__(self, database_url: str, *, smtp_port: int | None = None) -> None:
+    def __init__(self, database_url: str, *, smtp_port: int | None = None, hls: bool = False) -> None:
         port = free_port()
-        self.settings = site_settings(database_url, port, smtp_port=smtp_port)
+        self.settings = site_settings(database_url, port, smtp_port=smtp_port, hls=hls)
         super().__init__(create_asgi(self.settings, deliver_mail=smtp_port is not None), port=port)
 
     @property

@@ -71,9 +71,12 @@ class SameOrigin:
 
 
 class StreamSite(ThreadedServer):
-    def __init__(self, database_url: str, *, record: bool = True, unreachable: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, database_url: str, *, record: bool = True, unreachable: tuple[str, ...] = (), hls: bool = False
+    ) -> None:
         port = free_port()
-        settings = site_settings(database_url, port)
+        settings = site_settings(database_url, port, hls=hls)
+        self.settings = settings
         live = create_asgi(settings, deliver_mail=False, settle_gc=False)
         services = live.other_asgi_app.state.services
         relay = create_relay_app(
@@ -83,6 +86,8 @@ class StreamSite(ThreadedServer):
                 host_addresses=("127.0.0.1",),
                 media_dir=settings.media_dir,
                 record=record,
+                hls=hls,  # each live session's HLS, into the folder the app serves under /hls/
+                hls_dir=settings.hls_dir,
             ),
             database=services.database,  # publish tokens are checked against their rotations
         )

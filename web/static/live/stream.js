@@ -7,10 +7,14 @@
 // first packets arrive (the floor goes quiet then, or plays softly under it), and is closed on going back to the
 // floor. The choice is remembered per event in this browser; without one, the channel in the page's language is
 // chosen when one runs.
+// When WebRTC cannot be used — no RTCPeerConnection in this browser, a first connection that never got through (UDP
+// blocked, TURN unreachable), or the relay full (429/503) — the player turns to the session's HLS over plain HTTP
+// (hls_player.js) and says so; it stays on HLS until the page is loaded again.
 
 import { textsOf } from "../common/ui.js";
 import { firstChoice, listenTo, rememberChoice } from "./channel.js";
 import { mountControls } from "./player_controls.js";
+import { playOverHls } from "./hls_player.js";
 import { Backoff, watchConnection } from "./reconnect.js";
 import { fetchPass, negotiate, passAvoiding, release } from "./whep.js";
 
@@ -23,7 +27,7 @@ const OFFLINE_BACKOFF_MS = 10000; // the relay says there is nothing to watch: l
 
 const root = document.getElementById("stream");
 
-if (root && root.dataset.passUrl && "RTCPeerConnection" in window) {
+if (root && root.dataset.passUrl) {
   start(root);
 }
 
@@ -45,6 +49,9 @@ function start(root) {
   let leaving = false;
   let relay = ""; // the relay the last pass sent this viewer to (server/relays)
   let avoid = ""; // the one the last attempt failed to reach: the next pass sends the viewer elsewhere if it can
+  const webrtc = "RTCPeerConnection" in window;
+  let everConnected = false;
+  let overHttp = null; // the HLS player, once WebRTC gave way to it
 
   const controls = mountControls(root, video, words);
   controls.onPhase((phase) => {
@@ -53,7 +60,7 @@ function start(root) {
       connect();
     }
   });
-  const channels = mountChannels(root, controls, words);
+  const channels = webrtc ? mountChannels(root, controls, words) : { stats: () => Promise.resolve(new Map()), tracks: () => [] };
 
   function show(state) {
     root.dataset.state = state;
@@ -77,13 +84,27 @@ function start(root) {
     return release(location).finally(() => previous && previous.close());
   }
 
+  function useHttp() {
+    if (overHttp) return;
+    close();
+    audioOnly.hidden = true;
+    const menu = root.querySelector('[data-stream-menu="audio"]');
+    if (menu && !webrtc) menu.hidden = true; // interpretation channels are WebRTC only
+    overHttp = playOverHls({ root, video, words, show, passUrl: root.dataset.passUrl });
+  }
+
   function retry(delay) {
     close();
-    if (leaving) return;
+    if (leaving || overHttp) return;
     retryTimer = setTimeout(connect, delay ?? backoff.next());
   }
 
   async function connect() {
+    if (overHttp) return;
+    if (!webrtc) {
+      useHttp();
+      return;
+    }
     close();
     const mine = generation;
     const was = root.dataset.state;
@@ -101,12 +122,16 @@ function start(root) {
       controls.tracksChanged(media);
     };
     unwatch = watchConnection(peer, {
-      connected: () => watchProgress(peer, mine),
+      connected: () => {
+        everConnected = true;
+        watchProgress(peer, mine);
+      },
       unsteady: () => show("reconnecting"),
       lost: () => {
         if (mine !== generation) return;
         avoid = relay;
-        retry();
+        if (!everConnected && root.dataset.hlsScript) useHttp(); // never got through: UDP blocked, TURN unreachable
+        else retry();
       },
     });
     try {
@@ -125,6 +150,10 @@ function start(root) {
         // Not (or no longer) admitted: the room page itself says why on the next load.
         show("refused");
         close();
+        return;
+      }
+      if (error.status === 429 && root.dataset.hlsScript) {
+        useHttp(); // the relay is full: the crowd watches over HTTP (a 503 is an edge without its origin: next relay)
         return;
       }
       if (error.status === 404) {
@@ -190,6 +219,7 @@ function start(root) {
   window.addEventListener("pagehide", () => {
     leaving = true;
     close();
+    if (overHttp) overHttp.stop();
   });
   window.addEventListener("online", () => {
     if (root.dataset.state !== "live") {
@@ -201,6 +231,7 @@ function start(root) {
   // For scripts and tests that ask how the player is doing (getStats of the current connection).
   window.podiumStream = {
     stats: () => (pc ? pc.getStats() : Promise.resolve(new Map())),
+    transport: () => root.dataset.transport || "webrtc",
     channelStats: channels.stats,
     channelTracks: channels.tracks, // the interpretation's track while it is heard
   };
