@@ -32,7 +32,6 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import httpx
 from aiortc.rtcdtlstransport import RTCDtlsTransport
@@ -41,6 +40,7 @@ from realtime.media.internals import restrict_host_addresses
 from server.streams.channels import channel_key, floor_key
 from server.streams.tokens import control_token, interpreter_pass, publish_token
 from tests.bench.bench_relay import module, read_line, rss_mib, running, sample_cpu
+from tests.bench.results import RESULTS, write_section
 from tests.support.ports import free_port, wait_for_port
 
 SECRET = "channel-benchmark-secret"
@@ -49,7 +49,6 @@ LANGUAGES = ("ja", "ko", "zh-Hans", "ar")
 BOOTH = ("a1", "a2")  # each channel's two interpreters: a1 on air first, a2 after the handover
 PITCHES = {"a1": 400, "a2": 1200}
 BURSTS = (0.2, 0.8)  # seconds of marker tone, seconds of silence
-RESULTS = Path(__file__).with_name("RESULTS.md")
 SECTION = "## Interpretation channels"
 
 
@@ -516,14 +515,7 @@ def write_results(command: str, f: dict[str, object], lines: list[str], loads: t
             "",
         ]
     )
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\n"
-    if SECTION in text:
-        start = text.index(SECTION)
-        following = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + section + (text[following + 1 :] if following != -1 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text)
+    write_section(SECTION, section)
 
 
 def main() -> None:

@@ -26,7 +26,6 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 
@@ -34,10 +33,10 @@ from realtime.media.internals import restrict_host_addresses, tap_encoded_frames
 from server.streams.tokens import publish_token
 from tests.bench.bench_relay import cpu_seconds, module, read_line, running
 from tests.bench.relay_servers import SECRET, SESSION
+from tests.bench.results import RESULTS, write_section
 from tests.media.clients import watch
 from tests.support.ports import free_port, wait_for_port
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
 SECTION = "## Edge relays"
 NOTES = [
     "An edge forwards the pulled VP8 frames and Opus packets as they arrive, without decoding: its viewers cost "
@@ -244,14 +243,7 @@ def write_results(command: str, lines: list[str], loads: tuple[float, float]) ->
             "",
         ]
     )
-    text = RESULTS.read_text()
-    if SECTION in text:
-        start = text.index(SECTION)
-        following = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + section + (text[following + 1 :] if following != -1 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text)
+    write_section(SECTION, section)
 
 
 def main() -> None:

@@ -29,12 +29,12 @@ from pathlib import Path
 
 import av
 
-from tests.bench.bench_recording import SECRET, run_publishers, wait_publishing
+from tests.bench.bench_recording import SECRET, run_publishers
 from tests.bench.bench_relay import TICKS, cpu_seconds
+from tests.bench.results import wait_for_line, write_section
 from tests.bench.serving import ROOT
 from tests.support.ports import free_port, wait_for_port
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
 SECTION = "## HLS"
 FIRST_KEY = 101  # bench_recording's publishers publish keys from 101 on
 PLAYERS_PER_PROCESS = 25  # simulated players per process: more, and a loaded machine's Python falls behind
@@ -105,7 +105,7 @@ def measure_rendition(streams: int, seconds: float, keep: Path) -> dict[str, flo
         for _, port in relays.values():
             publishers.append(start("publish", f"http://127.0.0.1:{port}", str(streams)))
         for publisher in publishers:
-            wait_publishing(publisher)
+            wait_for_line(publisher)
         time.sleep(8)  # connected, the first segments written
         cpu = sample_cpu({name: [process.pid] for name, (process, _) in relays.items()}, seconds)
         folder = hls_folder(media / "hls" / "hls", SECRET, str(FIRST_KEY))
@@ -418,14 +418,7 @@ def main() -> None:
     text = report(result, command)
     print(text)
     if args.write:
-        existing = RESULTS.read_text()
-        if SECTION in existing:
-            head, _, tail = existing.partition(SECTION)
-            rest = tail.split("\n## ", 1)
-            existing = head + text + ("\n## " + rest[1] if len(rest) > 1 else "")
-        else:
-            existing = existing.rstrip() + "\n\n" + text
-        RESULTS.write_text(existing)
+        write_section(SECTION, text)
 
 
 if __name__ == "__main__":

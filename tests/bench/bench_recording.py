@@ -25,10 +25,10 @@ import av
 
 from realtime.media.encoder import VIDEO_TIME_BASE
 from tests.bench.bench_relay import cpu_seconds
+from tests.bench.results import wait_for_line, write_section
 from tests.bench.serving import ROOT
 from tests.support.ports import free_port, wait_for_port
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
 SECTION = "## Recording"
 SECRET = "recording-benchmark-secret"
 FIRST_KEY = 101
@@ -78,16 +78,6 @@ def start(*args: str) -> subprocess.Popen[str]:
     )
 
 
-def wait_publishing(process: subprocess.Popen[str]) -> None:
-    assert process.stdout is not None
-    while True:
-        line = process.stdout.readline()
-        if not line:
-            raise SystemExit("a publisher process ended early")
-        if line.startswith("PUBLISHING"):
-            return
-
-
 def recorded_bytes(folder: Path) -> int:
     return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
 
@@ -105,7 +95,7 @@ def measure(streams: int, seconds: float) -> dict[str, float]:
         for _, port in relays.values():
             publishers.append(start("publish", f"http://127.0.0.1:{port}", str(streams)))
         for publisher in publishers:
-            wait_publishing(publisher)
+            wait_for_line(publisher)
         time.sleep(8)  # connected, past the first segment
         pids = {name: process.pid for name, (process, _) in relays.items()}
         samples: dict[str, list[float]] = {name: [] for name in pids}
@@ -265,14 +255,7 @@ def main() -> None:
     text = report(result, command)
     print(text)
     if args.write:
-        existing = RESULTS.read_text()
-        if SECTION in existing:
-            head, _, tail = existing.partition(SECTION)
-            rest = tail.split("\n## ", 1)
-            existing = head + text + ("\n## " + rest[1] if len(rest) > 1 else "")
-        else:
-            existing = existing.rstrip() + "\n\n" + text
-        RESULTS.write_text(existing)
+        write_section(SECTION, text)
 
 
 if __name__ == "__main__":

@@ -24,11 +24,11 @@ from pathlib import Path
 
 from server.streams.tokens import control_token, publish_token
 from tests.bench.relay_servers import SECRET, SESSION
+from tests.bench.results import RESULTS, write_section
 from tests.bench.serving import ROOT
 from tests.support.ports import free_port, wait_for_port
 
 TICKS = os.sysconf("SC_CLK_TCK")
-RESULTS = Path(__file__).with_name("RESULTS.md")
 SECTION = "## Media relay"
 
 
@@ -262,14 +262,7 @@ def write_results(
             "",
         ]
     )
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\n"
-    if SECTION in text:
-        start = text.index(SECTION)
-        following = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + section + (text[following + 1 :] if following != -1 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text)
+    write_section(SECTION, section)
 
 
 def numbers(text: str) -> list[int]:

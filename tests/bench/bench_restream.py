@@ -23,10 +23,10 @@ import time
 from pathlib import Path
 
 from tests.bench.bench_relay import cpu_seconds
+from tests.bench.results import wait_for_line, write_section
 from tests.bench.serving import ROOT
 from tests.support.ports import free_port, wait_for_port
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
 SECTION = "## Restream"
 SECRET = "restream-benchmark-secret"
 STREAM_KEY = "bench-restream-key-0001"
@@ -97,16 +97,6 @@ def start(*args: str) -> subprocess.Popen[str]:
     )
 
 
-def wait_publishing(process: subprocess.Popen[str]) -> None:
-    assert process.stdout is not None
-    while True:
-        line = process.stdout.readline()
-        if not line:
-            raise SystemExit("a publisher process ended early")
-        if line.startswith("PUBLISHING"):
-            return
-
-
 def family(pid: int) -> list[int]:
     """The process and its descendants (the relay's push processes)."""
     found, queue = [], [pid]
@@ -150,7 +140,7 @@ def measure(seconds: float) -> dict[str, float]:
         for _, port in relays.values():
             publishers.append(start("publish", f"http://127.0.0.1:{port}", str(session_id)))
         for publisher in publishers:
-            wait_publishing(publisher)
+            wait_for_line(publisher)
         time.sleep(10)  # connected, the push live
         pids = {name: process.pid for name, (process, _) in relays.items()}
         pushes = len(family(pids["restreamed"])) - 1
@@ -224,17 +214,6 @@ def report(result: dict[str, float], command: str) -> str:
     )
 
 
-def write_section(text: str) -> None:
-    current = RESULTS.read_text(encoding="utf-8")
-    if SECTION in current:
-        before, _, rest = current.partition(SECTION)
-        following = rest.find("\n## ")
-        current = before + text + (rest[following + 1 :] if following >= 0 else "")
-    else:
-        current = current.rstrip("\n") + "\n\n" + text
-    RESULTS.write_text(current, encoding="utf-8")
-
-
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "relay":
         serve_relay(int(sys.argv[2]), sys.argv[3])
@@ -254,7 +233,7 @@ def main() -> None:
     print(text)
     print(f"push processes: {int(result['pushes'])}, keys refused: {int(result['refused'])}")
     if args.write:
-        write_section(text)
+        write_section(SECTION, text)
 
 
 if __name__ == "__main__":
