@@ -36,3 +36,6 @@ class RelayNode(SQLModel, table=True):
     message: str = Field(default="", max_length=300)
     started_at: dt.datetime
     heartbeat_at: dt.datetime = Field(index=True)
+    # When the app last sent a viewer here (counting it in ``viewers`` at once): for PLACEMENT_WINDOW after that, a
+    # heartbeat does not lower ``viewers``, since the viewers placed may still be on their way (server/relays).
+    placed_at: dt.datetime | None = None

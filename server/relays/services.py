@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, update
+from sqlalchemy import and_, case, delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -23,6 +23,9 @@ from server.relays.models import RelayNode, RelayRole
 
 FORGET_AFTER = dt.timedelta(hours=1)  # a relay silent this long leaves the console (its row is deleted)
 BUSY_CPU_PERCENT = 90.0  # of one core: a relay this busy gets new viewers only when every other one is as busy
+# A viewer placed on a relay reaches it within this (its WHEP offer, on a slow phone at a keynote's start): until
+# then the relay's heartbeat, which counts only those connected, does not lower the count the placements raised.
+PLACEMENT_WINDOW = dt.timedelta(seconds=10)
 
 
 async def heartbeat(
@@ -59,11 +62,15 @@ async def heartbeat(
         "heartbeat_at": now,
     }
     dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
+    placing = and_(col(RelayNode.placed_at) > now - PLACEMENT_WINDOW, col(RelayNode.viewers) > values["viewers"])
     await begin_write(db)
     statement = (
         dialect.insert(RelayNode)
         .values(name=name[:100], **values)
-        .on_conflict_do_update(index_elements=["name"], set_=values)
+        .on_conflict_do_update(
+            index_elements=["name"],
+            set_={**values, "viewers": case((placing, col(RelayNode.viewers)), else_=values["viewers"])},
+        )
     )
     await db.exec(statement)
     await db.commit()
@@ -165,13 +172,16 @@ async def place_viewer(
 ) -> RelayNode | None:
     """Chooses the relay for a new viewer of ``key`` (``choose_relay``) and counts the viewer there at once, so the
     viewers who ask in the same heartbeat interval spread instead of all going to the relay that looked emptiest;
-    the relay's next heartbeat writes its real count. Commits when it chose one."""
+    heartbeats write the relay's real count again once PLACEMENT_WINDOW has passed since the last placement (a count
+    lowered sooner would send the next ones after viewers still connecting). Commits when it chose one."""
     placement = choose_relay(await fresh_relays(db, now=now, dead_after=dead_after), key, avoid=avoid)
     if placement is None:
         return None
     relay = placement.relay
     await begin_write(db)  # after the read: on SQLite a read transaction may not turn into a write
-    await db.exec(update(RelayNode).where(col(RelayNode.id) == relay.id).values(viewers=col(RelayNode.viewers) + 1))
+    await db.exec(
+        update(RelayNode).where(col(RelayNode.id) == relay.id).values(viewers=col(RelayNode.viewers) + 1, placed_at=now)
+    )
     await db.commit()
     return relay
 

@@ -306,6 +306,8 @@ async def test_the_relay_in_the_apps_process_answers_the_same_control_calls(rela
         "recording": None,  # this relay records nothing (RelaySettings.record is off)
         "recording_bytes": 0,
         "recording_message": "",
+        "origin": None,  # this relay ingests the channel itself: no edge pulls it from an origin
+        "edge": 0,  # and no edge relay pulls it from here
     }
     assert (await control.status(CHANNEL))["on_air"] is None
     assert "mode" in await control.status("12")  # the floor's status is as it was

@@ -107,6 +107,7 @@ async def test_stream_status_is_for_moderators_and_organisers(
             "whip_url": f"/whip/{key}",
             "publish_token": token,
             "recording": None,  # no recorded video uploaded for the session
+            "restreams": [],  # no restream target added
         }
 
 

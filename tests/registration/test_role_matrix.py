@@ -121,6 +121,7 @@ ELSEWHERE = {
     "exhibition_image": "an uploaded image's stored name and size (tests/exhibitions)",
     "exhibition_guide": "an uploaded guide's file, with range requests (tests/exhibitions)",
     "replay_file": "a ready replay, by publication and the event's audience (tests/replays/test_replay_http.py)",
+    "hls_file": "a folder named with an HMAC of the session, from a viewer pass (tests/media_pages/test_hls_pages.py)",
 }
 # Every named route of the app and its rule. A new route needs a row here.
 ROUTES: dict[str, str] = {

@@ -9,7 +9,14 @@ import pytest
 
 from server.clock import utcnow
 from server.db import Database
-from server.relays.services import all_relays, forget_relay, fresh_relays, origin_of, place_viewer
+from server.relays.services import (
+    PLACEMENT_WINDOW,
+    all_relays,
+    forget_relay,
+    fresh_relays,
+    origin_of,
+    place_viewer,
+)
 from tests.support.relays import register
 
 pytestmark = [pytest.mark.integration, pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)]
@@ -52,6 +59,29 @@ async def test_viewers_asking_at_once_spread_over_the_relays_that_carry_or_can_p
     # On equal load: a relay that carries the key (an edge before the origin), then the edge that must pull it.
     assert names == ["edge1", "origin1", "edge2", "edge1", "origin1", "edge2"]
     assert nobody_publishes is None
+
+
+async def test_a_heartbeat_before_the_placed_viewers_arrive_does_not_send_the_next_ones_to_the_same_relay(
+    database: Database,
+) -> None:
+    now = utcnow()
+    async with database.session() as db:
+        await register(db, "origin1", ingests=["12"], carries=["12"], now=now)
+        await register(db, "edge1", role="edge", now=now)
+        await register(db, "edge2", role="edge", now=now)
+        first = [await place_viewer(db, "12", now=now, dead_after=DEAD_AFTER) for _ in range(2)]
+        # edge1 pulled the key for its viewer, who is still connecting: its heartbeat counts no viewer yet.
+        await register(db, "edge1", role="edge", carries=["12"], viewers=0, now=now + dt.timedelta(seconds=1))
+        third = await place_viewer(db, "12", now=now + dt.timedelta(seconds=1), dead_after=DEAD_AFTER)
+        # Long after the last placement, the heartbeat's own count stands (the viewer placed there never came).
+        later = now + PLACEMENT_WINDOW + dt.timedelta(seconds=2)
+        await register(db, "edge1", role="edge", carries=["12"], viewers=0, now=later)
+    async with database.session() as db:
+        counted = {relay.name: relay.viewers for relay in await fresh_relays(db, now=later, dead_after=DEAD_AFTER)}
+
+    assert [relay.name if relay else None for relay in first] == ["origin1", "edge1"]
+    assert third is not None and third.name == "edge2"  # not edge1 again, though it now carries the key
+    assert counted["edge1"] == 0
 
 
 async def test_a_relay_that_shuts_down_leaves_the_registry_but_a_successor_under_its_name_stays(

@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("message", AutoString(length=300), nullable=False),
         sa.Column("started_at", UTCDateTime(), nullable=False),
         sa.Column("heartbeat_at", UTCDateTime(), nullable=False),
+        sa.Column("placed_at", UTCDateTime(), nullable=True),
     )
     op.create_index("ix_relaynode_heartbeat_at", "relaynode", ["heartbeat_at"])
     op.create_table(
