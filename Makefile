@@ -9,7 +9,7 @@ TOOLS_STAMP := tests/tools/node_modules/.podium-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install test lint typecheck unit bench messages migration clean
+.PHONY: run install test lint typecheck unit bench bench-tools messages migration clean
 
 # Mailed links and calendar files point at the address `make run` serves, unless one is configured.
 run: export PODIUM_BASE_URL ?= http://$(HOST):$(PORT)
@@ -45,8 +45,20 @@ typecheck: install
 test: lint typecheck $(TOOLS_STAMP)
 	$(BIN)/pytest
 
-bench: install
+bench: install bench-tools
 	$(BIN)/python -m tests.bench.bench_agenda --rounds 5 --seconds 5
+
+# The benchmarks' own tools, from Debian as .ci/run installs the tests' (as root, else with sudo): wrk drives HTTP
+# load; nginx with its RTMP module serves the HLS and restream benchmarks.
+BENCH_PACKAGES := wrk nginx libnginx-mod-rtmp
+bench-tools:
+	@missing=$$(for p in $(BENCH_PACKAGES); do dpkg-query -W -f '$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing the benchmarks' tools: $$missing"; \
+		sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		{ $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing >/dev/null; } \
+			|| { echo "make bench needs: apt-get install $$missing" >&2; exit 1; }; \
+	fi
 
 # Re-extract translatable strings, merge them into the catalogues and say what each language still lacks.
 messages: install
