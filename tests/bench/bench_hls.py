@@ -31,7 +31,7 @@ import av
 
 from tests.bench.bench_recording import SECRET, run_publishers
 from tests.bench.bench_relay import TICKS, cpu_seconds
-from tests.bench.results import wait_for_line, write_section
+from tests.bench.results import stop_processes, wait_for_line, write_section
 from tests.bench.serving import ROOT
 from tests.support.ports import free_port, wait_for_port
 
@@ -59,16 +59,6 @@ def start(*args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "tests.bench.bench_hls", *args], cwd=ROOT, text=True, stdout=subprocess.PIPE
     )
-
-
-def stop(processes: list[subprocess.Popen[str]]) -> None:
-    for process in processes:
-        process.send_signal(signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def sample_cpu(pids: dict[str, list[int]], seconds: float) -> dict[str, float]:
@@ -127,8 +117,8 @@ def measure_rendition(streams: int, seconds: float, keep: Path) -> dict[str, flo
             "load": os.getloadavg()[0],
         }
     finally:
-        stop(publishers)
-        stop([process for process, _ in relays.values()])
+        stop_processes(publishers)
+        stop_processes(process for process, _ in relays.values())
         shutil.rmtree(media, ignore_errors=True)
 
 
@@ -246,7 +236,7 @@ def measure_serving(hls_dir: Path, count: int, seconds: float) -> dict[str, floa
             assert process.stdout is not None
             for key, _, value in (part.partition("=") for part in process.stdout.readline().split()[1:]):
                 played[key] = played.get(key, 0.0) + float(value)
-            stop([process])
+            stop_processes([process])
         requests = played.get("playlists", 0.0) + played.get("segments", 0.0)
         # Per request, from nginx's whole CPU time over the run; a total under one clock tick counts as one tick.
         per_request = max(nginx_seconds, 1 / TICKS) / max(requests, 1.0)

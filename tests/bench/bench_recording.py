@@ -25,7 +25,7 @@ import av
 
 from realtime.media.encoder import VIDEO_TIME_BASE
 from tests.bench.bench_relay import cpu_seconds
-from tests.bench.results import wait_for_line, write_section
+from tests.bench.results import stop_processes, wait_for_line, write_section
 from tests.bench.serving import ROOT
 from tests.support.ports import free_port, wait_for_port
 
@@ -122,19 +122,8 @@ def measure(streams: int, seconds: float) -> dict[str, float]:
             "load": os.getloadavg()[0],
         }
     finally:
-        for process in publishers:
-            process.send_signal(signal.SIGTERM)
-        for process in publishers:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        for process, _ in relays.values():
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_processes(publishers)
+        stop_processes(process for process, _ in relays.values())
         shutil.rmtree(media, ignore_errors=True)
 
 

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from tests.bench.bench_relay import cpu_seconds
-from tests.bench.results import wait_for_line, write_section
+from tests.bench.results import stop_processes, wait_for_line, write_section
 from tests.bench.serving import ROOT
 from tests.support.ports import free_port, wait_for_port
 
@@ -170,19 +170,8 @@ def measure(seconds: float) -> dict[str, float]:
             "load": os.getloadavg()[0],
         }
     finally:
-        for process in publishers:
-            process.send_signal(signal.SIGTERM)
-        for process in publishers:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        for process, _ in relays.values():
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_processes(publishers)
+        stop_processes(process for process, _ in relays.values())
         ingest.close()
         shutil.rmtree(folder, ignore_errors=True)
 

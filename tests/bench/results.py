@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
+from collections.abc import Iterable
 from pathlib import Path
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
@@ -29,3 +31,15 @@ def wait_for_line(process: subprocess.Popen[str], marker: str = "PUBLISHING") ->
             raise SystemExit("a publisher process ended early")
         if line.startswith(marker):
             return
+
+
+def stop_processes(processes: Iterable[subprocess.Popen[str]]) -> None:
+    """SIGTERM to all (each ends its streams cleanly, in parallel), then wait; kill one that takes over 20 s."""
+    processes = list(processes)
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
