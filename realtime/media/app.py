@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import dataclasses
 import logging
@@ -15,7 +16,7 @@ from starlette.routing import BaseRoute, Mount
 from realtime.media import status, whep, whip
 from realtime.media.config import RelaySettings, addressed, public_path
 from realtime.media.edge import EdgeRelay, OriginFinder, stored_origins
-from realtime.media.heartbeat import Heartbeat
+from realtime.media.heartbeat import LEAVE_WITHIN, Heartbeat
 from realtime.media.policy import RelayPolicy, signed_policy
 from realtime.media.recorder import StoredRecordSwitch
 from realtime.media.relay import Relay
@@ -73,7 +74,10 @@ def create_relay_app(
             await relay.close()
             await app.state.media.limiter.buckets.close()
             if owned is not None:
-                await owned.dispose()
+                # Closing connections to a database that does not answer waits for ever: the process ends anyway.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(LEAVE_WITHIN):
+                        await owned.dispose()
 
     routes: list[BaseRoute] = [*whip.routes, *whep.routes, *status.routes]
     if public_path(settings):  # WHEP at the relay's public path too: nginx may pass /relay/edge1/... on unstripped

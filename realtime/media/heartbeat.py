@@ -28,6 +28,9 @@ from server.relays.services import forget_relay, forget_silent, heartbeat
 logger = logging.getLogger(__name__)
 
 PRUNE_EVERY = 60  # heartbeats between two clean-ups of relays silent for long (server/relays FORGET_AFTER)
+# A shutting-down relay waits this long to leave the registry: a database that does not answer (frozen, cut off)
+# must not keep it from stopping; its row then goes dead by itself after PODIUM_RELAY_DEAD_AFTER.
+LEAVE_WITHIN = 3.0
 
 
 @dataclass(frozen=True)
@@ -105,10 +108,11 @@ class Heartbeat:
         self._task: asyncio.Task[None] | None = None
 
     async def beat(self) -> None:
-        """One heartbeat, now."""
+        """One heartbeat, now; given up once it is as old as a dead relay's (a database that does not answer): a
+        late heartbeat would only say that a relay is alive when it may not be any more."""
         settings = self.settings
         load = measure(self.relay, edge=settings.edge)
-        async with self.database.session() as db:
+        async with asyncio.timeout(settings.dead_after), self.database.session() as db:
             await heartbeat(
                 db,
                 name=settings.relay_name,
@@ -158,7 +162,7 @@ class Heartbeat:
                 await self._task
             self._task = None
         try:
-            async with self.database.session() as db:
+            async with asyncio.timeout(LEAVE_WITHIN), self.database.session() as db:
                 await forget_relay(db, name=self.settings.relay_name, started_at=self.started_at)
         except Exception:
             logger.warning("relay %s: leaving the registry failed", self.settings.relay_name, exc_info=True)

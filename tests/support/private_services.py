@@ -75,7 +75,7 @@ def private_redis() -> Iterator[PrivateRedis]:
 
 class PrivatePostgres:
     """A PostgreSQL cluster of the test's own, in a temporary directory, run as the postgres user:
-    kill -9 its postmaster (a crash) and start it again on the same port and data."""
+    kill -9 its postmaster (a crash) and start it again on the same port and data, or freeze and thaw it."""
 
     def __init__(self) -> None:
         found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
@@ -112,7 +112,22 @@ class PrivatePostgres:
                 os.kill(victim, signal.SIGKILL)
         eventually(lambda: not _alive(pid), timeout=10, what="the postmaster's death")
 
+    def _signal_all(self, how: signal.Signals) -> None:
+        pid = self.postmaster_pid()
+        for process in [pid, *_children(pid)]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(process, how)
+
+    def freeze(self) -> None:
+        """SIGSTOP to the postmaster and its backends: connections stay open and nothing answers (a hung host)."""
+        self._signal_all(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        self._signal_all(signal.SIGCONT)
+
     def stop(self) -> None:
+        with contextlib.suppress(OSError):  # a frozen postmaster would not stop; a crashed one has no pid file
+            self.thaw()
         with contextlib.suppress(subprocess.CalledProcessError):  # not running
             self._as_postgres(self.bin / "pg_ctl", "-D", self.data, "-m", "immediate", "stop")
         shutil.rmtree(self.dir, ignore_errors=True)
