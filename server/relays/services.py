@@ -126,6 +126,9 @@ async def origin_of(db: AsyncSession, key: str, *, now: dt.datetime, dead_after:
 class Placement:
     relay: RelayNode
     carries: bool  # the relay has the key's media now; else it pulls it from the origin first (an edge)
+    # The relay is full or CPU-bound, before this viewer: chosen last, so every other candidate is too (the
+    # session's WebRTC capacity is used up; its player turns to HLS where there is one).
+    crowded: bool = False
 
 
 def load(relay: RelayNode) -> float:
@@ -137,6 +140,11 @@ def full(relay: RelayNode) -> bool:
     return relay.max_viewers > 0 and relay.viewers >= relay.max_viewers
 
 
+def busy(relay: RelayNode) -> bool:
+    """Full, or above BUSY_CPU_PERCENT of a core: a relay to send a viewer to only when every other one is too."""
+    return full(relay) or relay.cpu_percent >= BUSY_CPU_PERCENT
+
+
 def choose_relay(relays: Sequence[RelayNode], key: str, *, avoid: str = "") -> Placement | None:
     """Where a new viewer of ``key`` goes, among fresh ``relays``: the least loaded of those that carry it and of the
     edges that can pull it (its origin is alive). A full or CPU-bound relay comes only after every other one; on
@@ -145,7 +153,7 @@ def choose_relay(relays: Sequence[RelayNode], key: str, *, avoid: str = "") -> P
     get the key (nobody publishes it yet); the viewer goes to the site's own relay address then."""
     origin = origin_among(relays, key)
     candidates = [
-        Placement(relay, key in relay.carries)
+        Placement(relay, key in relay.carries, busy(relay))
         for relay in relays
         if key in relay.carries or (relay.role == RelayRole.edge and origin is not None) or relay is origin
     ]
@@ -156,7 +164,7 @@ def choose_relay(relays: Sequence[RelayNode], key: str, *, avoid: str = "") -> P
         relay = placement.relay
         return (
             relay.name == avoid,
-            full(relay) or relay.cpu_percent >= BUSY_CPU_PERCENT,
+            placement.crowded,
             round(load(relay), 3),
             not placement.carries,
             relay.role != RelayRole.edge,
@@ -169,7 +177,7 @@ def choose_relay(relays: Sequence[RelayNode], key: str, *, avoid: str = "") -> P
 
 async def place_viewer(
     db: AsyncSession, key: str, *, now: dt.datetime, dead_after: float, avoid: str = ""
-) -> RelayNode | None:
+) -> Placement | None:
     """Chooses the relay for a new viewer of ``key`` (``choose_relay``) and counts the viewer there at once, so the
     viewers who ask in the same heartbeat interval spread instead of all going to the relay that looked emptiest;
     heartbeats write the relay's real count again once PLACEMENT_WINDOW has passed since the last placement (a count
@@ -183,7 +191,7 @@ async def place_viewer(
         update(RelayNode).where(col(RelayNode.id) == relay.id).values(viewers=col(RelayNode.viewers) + 1, placed_at=now)
     )
     await db.commit()
-    return relay
+    return placement
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:

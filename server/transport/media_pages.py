@@ -137,7 +137,7 @@ async def viewer_pass_json(request: Request) -> Response:
     holder = viewer_account(account) if account is not None else identity.key
     token = viewer_pass(secret, key, holder, expires_at=expires_at)
     async with database(request).session() as db:
-        relay = await place_viewer(
+        placement = await place_viewer(
             db,
             key,
             now=utcnow(),
@@ -146,12 +146,15 @@ async def viewer_pass_json(request: Request) -> Response:
         )
     # The chosen relay's address for browsers (relative when it is the site's own); without a registered relay
     # that carries or can pull the key (one process, or nobody publishes yet), the site's /whep/ as nginx routes it.
+    relay = placement.relay if placement is not None else None
     url = (relay.public_url if relay is not None else "") + relay_path("whep", key)
     body: dict[str, Any] = {
         "url": url,
         "token": token,
         "expires_at": expires_at,
         "relay": relay.name if relay is not None else None,
+        # Every relay that could take this viewer is full or CPU-bound: the player goes to HLS rather than wait.
+        "full": placement is not None and placement.crowded,
     }
     # The session's HLS for players WebRTC cannot reach (the floor only: a channel is audio over WebRTC).
     body["hls"] = playlist_url(secret, key) if settings(request).hls and not channel else None

@@ -106,8 +106,9 @@ async def test_viewers_placed_on_the_compose_relays_watch_and_leave_through_ngin
 
             for number in range(3):
                 async with database.session() as db:
-                    relay = await place_viewer(db, key, now=utcnow(), dead_after=DEAD_AFTER)
-                assert relay is not None
+                    placed = await place_viewer(db, key, now=utcnow(), dead_after=DEAD_AFTER)
+                assert placed is not None
+                relay = placed.relay
                 token = viewer_pass(secret, key, f"delegate-{number}", expires_at=int(time.time()) + 600)
                 peer = await watch(public, f"{relay.public_url}/whep/{key}", token)
                 await wait_connected(peer.pc)

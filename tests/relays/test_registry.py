@@ -55,7 +55,7 @@ async def test_viewers_asking_at_once_spread_over_the_relays_that_carry_or_can_p
         chosen = [await place_viewer(db, "12", now=now, dead_after=DEAD_AFTER) for _ in range(6)]
         nobody_publishes = await place_viewer(db, "99", now=now, dead_after=DEAD_AFTER)
 
-    names = [relay.name if relay else None for relay in chosen]
+    names = [placed.relay.name if placed else None for placed in chosen]
     # On equal load: a relay that carries the key (an edge before the origin), then the edge that must pull it.
     assert names == ["edge1", "origin1", "edge2", "edge1", "origin1", "edge2"]
     assert nobody_publishes is None
@@ -79,8 +79,8 @@ async def test_a_heartbeat_before_the_placed_viewers_arrive_does_not_send_the_ne
     async with database.session() as db:
         counted = {relay.name: relay.viewers for relay in await fresh_relays(db, now=later, dead_after=DEAD_AFTER)}
 
-    assert [relay.name if relay else None for relay in first] == ["origin1", "edge1"]
-    assert third is not None and third.name == "edge2"  # not edge1 again, though it now carries the key
+    assert [placed.relay.name if placed else None for placed in first] == ["origin1", "edge1"]
+    assert third is not None and third.relay.name == "edge2"  # not edge1 again, though it now carries the key
     assert counted["edge1"] == 0
 
 

@@ -45,7 +45,7 @@ async def test_the_pass_sends_the_viewer_to_the_least_loaded_relay_at_its_public
     async with database.session() as db:
         counted = {r.name: r.viewers for r in await fresh_relays(db, now=now, dead_after=6)}
 
-    assert (first["url"], first["relay"]) == (f"/relay/edge1/whep/{key}", "edge1")
+    assert (first["url"], first["relay"], first["full"]) == (f"/relay/edge1/whep/{key}", "edge1", False)
     assert read_viewer_pass(settings.secret_key, key, str(first["token"])) == f"a{stage.people['delegate'].account.id}"
     # Each pass counts its viewer at once: edge1 fills up to edge2's load, then they take turns.
     assert then == ["edge1", "edge1", "edge1", "edge2"]
@@ -78,3 +78,20 @@ async def test_a_dead_relay_is_never_chosen_the_one_that_just_failed_comes_last_
     assert avoiding_all_but_one["relay"] == "edge1"
     assert hostile["relay"] == "edge1"
     assert [(alone["url"], alone["relay"]), (orphaned["url"], orphaned["relay"])] == [(f"/whep/{key}", None)] * 2
+
+
+async def test_when_every_relay_that_could_serve_is_full_the_pass_says_so(
+    web: httpx.AsyncClient, stage: Stage, database: Database
+) -> None:
+    key = str(stage.session.id)
+    now = utcnow()
+    async with database.session() as db:
+        await register(db, "origin1", viewers=40, max_viewers=40, ingests=[key], carries=[key], now=now)
+        await register(db, "edge1", role="edge", viewers=39, max_viewers=40, carries=[key], now=now)
+
+    last_seat = await ask_pass(web, stage)
+    none_left = await ask_pass(web, stage)
+
+    assert (last_seat["relay"], last_seat["full"]) == ("edge1", False)
+    # Still a relay (it may have room by the time the player asks), and the player turns to HLS if refused.
+    assert (none_left["relay"], none_left["full"]) == ("edge1", True)

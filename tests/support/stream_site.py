@@ -72,7 +72,13 @@ class SameOrigin:
 
 class StreamSite(ThreadedServer):
     def __init__(
-        self, database_url: str, *, record: bool = True, unreachable: tuple[str, ...] = (), hls: bool = False
+        self,
+        database_url: str,
+        *,
+        record: bool = True,
+        unreachable: tuple[str, ...] = (),
+        hls: bool = False,
+        max_viewers: int = RelaySettings.max_viewers,
     ) -> None:
         port = free_port()
         settings = site_settings(database_url, port, hls=hls)
@@ -88,6 +94,7 @@ class StreamSite(ThreadedServer):
                 record=record,
                 hls=hls,  # each live session's HLS, into the folder the app serves under /hls/
                 hls_dir=settings.hls_dir,
+                max_viewers=max_viewers,
             ),
             database=services.database,  # publish tokens are checked against their rotations
         )

@@ -8,8 +8,10 @@
 // floor. The choice is remembered per event in this browser; without one, the channel in the page's language is
 // chosen when one runs.
 // When WebRTC cannot be used — no RTCPeerConnection in this browser, a first connection that never got through (UDP
-// blocked, TURN unreachable), or the relay full (429/503) — the player turns to the session's HLS over plain HTTP
-// (hls_player.js) and says so; it stays on HLS until the page is loaded again.
+// blocked, TURN unreachable), a relay that refuses this person or address more streams (429), or a full relay (503)
+// when no other one has room (the pass says "full", or names no other relay) — the player turns to the session's
+// HLS over plain HTTP (hls_player.js) and says so; it stays on HLS until the page is loaded again. A full relay
+// while others have room sends the viewer to another relay instead.
 
 import { textsOf } from "../common/ui.js";
 import { firstChoice, listenTo, rememberChoice } from "./channel.js";
@@ -49,6 +51,7 @@ function start(root) {
   let leaving = false;
   let relay = ""; // the relay the last pass sent this viewer to (server/relays)
   let avoid = ""; // the one the last attempt failed to reach: the next pass sends the viewer elsewhere if it can
+  let crowded = false; // the last pass said every relay that could take this viewer is full
   const webrtc = "RTCPeerConnection" in window;
   let everConnected = false;
   let overHttp = null; // the HLS player, once WebRTC gave way to it
@@ -138,6 +141,7 @@ function start(root) {
       const pass = await fetchPass(passAvoiding(root.dataset.passUrl, avoid));
       if (mine !== generation) return;
       relay = pass.relay || "";
+      crowded = pass.full === true;
       const location = await negotiate(peer, pass.url, pass.token);
       if (mine !== generation) {
         release(location);
@@ -152,8 +156,9 @@ function start(root) {
         close();
         return;
       }
-      if (error.status === 429 && root.dataset.hlsScript) {
-        useHttp(); // the relay is full: the crowd watches over HTTP (a 503 is an edge without its origin: next relay)
+      const full = error.status === 503 && (crowded || !relay); // no other relay to try
+      if ((error.status === 429 || full) && root.dataset.hlsScript) {
+        useHttp(); // WebRTC has no room for this viewer: watch over HTTP, which any cache serves to a crowd
         return;
       }
       if (error.status === 404) {

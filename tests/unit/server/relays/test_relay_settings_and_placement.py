@@ -82,10 +82,14 @@ def test_a_full_or_cpu_bound_relay_gets_viewers_only_when_every_other_one_is_as_
     full_edge = relay("edge-full", role="edge", viewers=100, carries=["12"])
     hot_edge = relay("edge-hot", role="edge", viewers=0, cpu=95.0, carries=["12"])
 
-    assert choose_relay([origin, full_edge, hot_edge], "12").relay.name == "origin"  # type: ignore[union-attr]
+    roomy = choose_relay([origin, full_edge, hot_edge], "12")
     origin.viewers = 100
     origin.cpu_percent = 99.0
-    assert choose_relay([origin, full_edge, hot_edge], "12").relay.name == "edge-hot"  # type: ignore[union-attr]
+    crowded = choose_relay([origin, full_edge, hot_edge], "12")
+
+    assert roomy is not None and (roomy.relay.name, roomy.crowded) == ("origin", False)
+    # Every relay busy: still one (the least loaded), and the player learns that WebRTC is crowded.
+    assert crowded is not None and (crowded.relay.name, crowded.crowded) == ("edge-hot", True)
 
 
 def test_an_edge_can_pull_only_a_key_whose_origin_is_alive_and_a_key_nobody_has_goes_nowhere() -> None:
