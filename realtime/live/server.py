@@ -21,7 +21,7 @@ from realtime.live.person_rooms import PersonRooms, SharedPersonRooms
 from realtime.live.presence import Presence
 from realtime.live.revocations import RevocationWatcher
 from realtime.live.sioserver import LiveSocketServer, foreign_origin
-from server.accounts.services import authenticate
+from server.accounts.session_lookup import signed_in_account
 from server.accounts.tokens import token_hash
 from server.broadcast import CountsChanged, Message, Outcome
 from server.cookies import SESSION_COOKIE, chosen_language, cookie_value
@@ -180,7 +180,7 @@ class LiveServer:
             async with self.database.session() as db:
                 cookies = environ.get("HTTP_COOKIE", "")
                 token = cookie_value(cookies, SESSION_COOKIE)
-                account = await authenticate(db, session_token=token) if token else None
+                account = await signed_in_account(db, session_token=token)
                 card = read_guest_card(self.settings.secret_key, cookie_value(cookies, GUEST_COOKIE))
                 identity = await identify(
                     db,

@@ -16,16 +16,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from server.accounts.actors import Actor
 from server.accounts.models import Account
 from server.accounts.rules import can_see_event
-from server.agenda.models import Session
 from server.db import read_latest
 from server.errors import Forbidden, InvalidInput, NotFound
-from server.events.models import Event
 from server.i18n import gettext as _
 from server.live import rules as live_rules
 from server.live.models import LiveSettings, Mute, OnlineEntry, SessionLiveSettings
+from server.live.standing import standing_in
 from server.permissions import require
-from server.registration.models import Attendance, ChoiceStatus, Registration, RegistrationStatus, SessionChoice
-from server.registration.roles import roles_in
+from server.registration.models import Attendance
 
 ROOM_TOKEN_SALT = "podium-live-room"  # noqa: S105 (a salt, not a secret)
 GUEST_KEY_SALT = "podium-live-guest"  # noqa: S105
@@ -156,7 +154,6 @@ class RoomRules:
 # Built once: every handshake and join runs these (see server.db.read_latest).
 _RULES = select(LiveSettings).where(LiveSettings.event_id == bindparam("event_id"))
 _SESSION_RULES = select(SessionLiveSettings).where(SessionLiveSettings.session_id == bindparam("session_id"))
-_SESSION_EVENT = select(Session.event_id).where(Session.id == bindparam("session_id"))
 
 
 async def current_rules(db: AsyncSession, *, event_id: int, session_id: int) -> RoomRules:
@@ -204,15 +201,15 @@ async def identify(
 
 
 async def admit(db: AsyncSession, *, identity: Identity, session_id: int, secret: str) -> Participant:
-    """The participant ``identity`` becomes in this session's room, or NotFound / Forbidden."""
-    found = await read_latest(db, _SESSION_EVENT, {"session_id": session_id})
-    if not found:
-        raise NotFound(_("There is no such session."))
-    event_id: int = found[0].event_id
-    event = await db.get_one(Event, event_id)
+    """The participant ``identity`` becomes in this session's room, or NotFound / Forbidden. Reads the database
+    once (server/live/standing.py), as last committed."""
     account = identity.account
-    roles = await roles_in(db, account=account, event=event, session_id=session_id)
-    require(Actor(account=account, roles=roles), can_see_event, event)  # a draft's rooms are its staff's
+    standing = await standing_in(db, account_id=account.id if account is not None else None, session_id=session_id)
+    if standing is None:
+        raise NotFound(_("There is no such session."))
+    event_id = standing.event.id
+    roles = standing.roles
+    require(Actor(account=account, roles=roles), can_see_event, standing.event)  # a draft's rooms are its staff's
     in_hall = identity.grant is not None and identity.grant.session_id == session_id
     if account is None:
         if identity.grant is None or identity.grant.event_id != event_id:
@@ -221,27 +218,19 @@ async def admit(db: AsyncSession, *, identity: Identity, session_id: int, secret
             raise Forbidden(_("Your room code is for another room."))
         return _guest(identity, event_id=event_id, session_id=session_id, secret=secret)
     staff = live_rules.enters_every_room(Actor(account=account, roles=roles))
-    registration = (
-        await db.exec(
-            select(Registration).where(
-                Registration.event_id == event.id,
-                Registration.account_id == account.id,
-                Registration.status == RegistrationStatus.confirmed,
-            )
-        )
-    ).first()
+    registration = standing.registration
+    settings = RoomRules.of(standing.rules, standing.own_rules)
     if in_hall and registration is None and not staff:
         # A hall code proves where a phone is, not that its account may enter: it counts as a guest's.
-        if not (await current_rules(db, event_id=event_id, session_id=session_id)).anonymous_guests:
+        if not settings.anonymous_guests:
             raise Forbidden(_("This room is open to people registered for the event."))
         return _guest(identity, event_id=event_id, session_id=session_id, secret=secret)
     if not (in_hall or staff):
         if registration is None:
-            if identity.grant is not None and identity.grant.event_id == event.id:
+            if identity.grant is not None and identity.grant.event_id == event_id:
                 raise Forbidden(_("Your room code is for another room."))
             raise Forbidden(_("This room is open to people registered for the event."))
-        settings = await current_rules(db, event_id=event_id, session_id=session_id)
-        if settings.online_entry == OnlineEntry.session and not await _picked(db, registration, session_id):
+        if settings.online_entry == OnlineEntry.session and not registration.picked_session:
             raise Forbidden(_("This room is open to people registered for this session."))
     origin = Attendance.onsite if in_hall else (registration.attendance if registration else Attendance.online)
     return Participant(
@@ -249,7 +238,7 @@ async def admit(db: AsyncSession, *, identity: Identity, session_id: int, secret
         name=(registration.name if registration else "") or account.name or _("Participant"),
         kind="account",
         account=account,
-        event_id=event.id or 0,
+        event_id=event_id,
         session_id=session_id,
         origin=origin,
         country=registration.country if registration else "",
@@ -272,19 +261,6 @@ def _guest(identity: Identity, *, event_id: int, session_id: int, secret: str) -
         roles=frozenset(),
         guest_key=guest_key(secret, identity.guest_id) if identity.guest_id else None,
     )
-
-
-async def _picked(db: AsyncSession, registration: Registration, session_id: int) -> bool:
-    choice = (
-        await db.exec(
-            select(SessionChoice.id).where(
-                SessionChoice.registration_id == registration.id,
-                SessionChoice.session_id == session_id,
-                SessionChoice.status == ChoiceStatus.confirmed,
-            )
-        )
-    ).first()
-    return choice is not None
 
 
 async def is_muted(db: AsyncSession, *, session_id: int, key: str) -> bool:

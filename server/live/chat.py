@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from sqlalchemy import bindparam
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from server.broadcast import Outcome
 from server.clock import utcnow
+from server.db import read_latest
 from server.errors import Forbidden, NotFound
 from server.i18n import gettext as _
 from server.live.access import Participant, is_muted
@@ -113,17 +115,28 @@ async def review_message(
     return Outcome(answer={"message": view}, messages=fanout([entry]))
 
 
-async def held_messages(db: AsyncSession, *, session_id: int, author_key: str | None = None) -> list[JSON]:
-    """Messages waiting for review, oldest first: every one for moderators, or those of ``author_key``."""
-    statement = select(ChatMessage).where(
-        ChatMessage.session_id == session_id,
+# Built once: every join reads the held messages (see server.db.read_latest).
+_HELD = (
+    select(ChatMessage)
+    .where(
+        ChatMessage.session_id == bindparam("session_id"),
         ChatMessage.status == ChatStatus.held,
         col(ChatMessage.deleted_at).is_(None),
     )
-    if author_key is not None:
-        statement = statement.where(ChatMessage.author_key == author_key)
-    rows = await db.exec(statement.order_by(col(ChatMessage.id)).limit(MAX_HELD))
-    return [chat_view(message) for message in rows.all()]
+    .order_by(col(ChatMessage.id))
+    .limit(MAX_HELD)
+)
+_HELD_OF_AUTHOR = _HELD.where(ChatMessage.author_key == bindparam("author_key"))
+
+
+async def held_messages(db: AsyncSession, *, session_id: int, author_key: str | None = None) -> list[JSON]:
+    """Messages waiting for review, oldest first, as last committed: every one for moderators, or those of
+    ``author_key``."""
+    if author_key is None:
+        rows = await read_latest(db, _HELD, {"session_id": session_id})
+    else:
+        rows = await read_latest(db, _HELD_OF_AUTHOR, {"session_id": session_id, "author_key": author_key})
+    return [chat_view(ChatMessage(**row._mapping)) for row in rows]
 
 
 async def recent_messages(db: AsyncSession, *, session_id: int, before: int | None = None) -> tuple[list[JSON], bool]:

@@ -51,10 +51,9 @@ async def join_room(
         # The client resumes from the answer's seq: never let it run ahead of the last event brought.
         answer["seq"] = answer["events"][-1]["seq"] if answer["events"] else since_seq
     answer["me"] = me
-    # Messages waiting for review: all of them for moderators, one's own for everyone else.
-    answer["chat_held"] = await held_messages(
-        db, session_id=actor.session_id, author_key=None if actor.can_moderate else actor.key
-    )
+    # Messages waiting for review: all of them for moderators, one's own for everyone else (a newcomer has none).
+    author = None if actor.can_moderate else actor.key
+    answer["chat_held"] = [] if newcomer else await held_messages(db, session_id=actor.session_id, author_key=author)
     if actor.can_moderate:  # the muted list is for moderators only
         answer["muted"] = await muted_people(db, event_id=actor.event_id, session_id=actor.session_id)
     onsite = await cache.onsite(db, session_id=actor.session_id)

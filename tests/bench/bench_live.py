@@ -1,10 +1,12 @@
 """Live rooms under load: N clients in one room on one server process, against a bare python-socketio
 broadcast server in the same run. Clients live in worker processes (python-socketio AsyncClients over
-WebSocket). Measures the time for all clients to connect and join, the time for a highlighted question
+WebSocket), as guests with the room's QR token or as signed-in delegates, each with the session cookie of an
+account with a confirmed registration (``--mode``; both by default, in the same run). Measures the time for all clients to connect and join, the time for a highlighted question
 to reach every client (p50, p99), a storm of one vote per client (exact counts at the end, counts
 broadcasts per second), and server memory per client (RSS delta / clients).
 
     .venv/bin/python -m tests.bench.bench_live --clients 2000 --workers 4 --repeat 3 --bare-gc
+    .venv/bin/python -m tests.bench.bench_live --clients 200 --repeat 1 --mode delegates   # a quick look
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ class Target:
     session: int
     auth: dict[str, str] | None  # what every audience client sends
     moderator_cookie: str | None
+    cookies: list[str] | None = None  # one session cookie per audience client (signed-in delegates)
 
 
 def rss_kib(pid: int) -> int:
@@ -84,12 +87,43 @@ async def prepare_podium(env: dict[str, str]) -> tuple[int, dict[str, str], str]
     return session_id, {"room_token": token}, cookie
 
 
+async def prepare_delegates(env: dict[str, str], count: int) -> list[str]:
+    """``count`` accounts with a confirmed (online) registration and a server-side session each, written straight
+    into the database: their session cookies."""
+    from sqlmodel import select
+
+    from server.accounts.models import AuthSession
+    from server.accounts.tokens import new_token, token_hash
+    from server.clock import utcnow
+    from server.db import Database
+    from server.events.models import Event
+    from server.registration.models import Attendance
+    from server.settings import Settings
+    from tests.support.factories import delegates
+
+    database = Database(Settings.from_env(env).database_url)
+    cookies = [new_token() for _ in range(count)]
+    async with database.session() as db:
+        event = (await db.exec(select(Event))).one()
+        accounts = await delegates(db, event, count, attendance=Attendance.online, prefix="bench-delegate")
+        expires = utcnow() + dt.timedelta(days=1)
+        db.add_all(
+            AuthSession(token_hash=token_hash(cookie), account_id=account.id or 0, expires_at=expires)
+            for account, cookie in zip(accounts, cookies, strict=True)
+        )
+        await db.commit()
+    await database.dispose()
+    return cookies
+
+
 # Worker processes: each holds a share of the audience.
 
 
 class Worker:
-    def __init__(self, url: str, count: int, session: int, auth: dict[str, str] | None) -> None:
-        self.url, self.count, self.session, self.auth = url, count, session, auth
+    def __init__(
+        self, url: str, count: int, session: int, auth: dict[str, str] | None, cookies: list[str] | None
+    ) -> None:
+        self.url, self.count, self.session, self.auth, self.cookies = url, count, session, auth, cookies
         self.clients: list[socketio.AsyncClient] = []
         self.arrivals: dict[int, list[float]] = {}
         self.arrived: dict[int, asyncio.Event] = {}
@@ -126,11 +160,17 @@ class Worker:
             nonlocal failures
             client = socketio.AsyncClient(reconnection=False)
             self._attach(client, index)
+            headers = {"Cookie": f"podium_session={self.cookies[index]}"} if self.cookies else {}
             async with limit:
                 for _attempt in range(5):
                     try:
                         await client.connect(
-                            self.url, auth=self.auth, namespaces=[NAMESPACE], transports=["websocket"], wait_timeout=60
+                            self.url,
+                            headers=headers,
+                            auth=self.auth,
+                            namespaces=[NAMESPACE],
+                            transports=["websocket"],
+                            wait_timeout=60,
                         )
                         answer = await client.call("join", {"session": self.session}, namespace=NAMESPACE, timeout=120)
                         if answer["ok"]:
@@ -180,8 +220,10 @@ class Worker:
                 return
 
 
-def worker_main(pipe: Any, url: str, count: int, session: int, auth: dict[str, str] | None) -> None:
-    asyncio.run(Worker(url, count, session, auth).serve(pipe))
+def worker_main(
+    pipe: Any, url: str, count: int, session: int, auth: dict[str, str] | None, cookies: list[str] | None
+) -> None:
+    asyncio.run(Worker(url, count, session, auth, cookies).serve(pipe))
 
 
 # The controller.
@@ -214,9 +256,12 @@ async def measure(target: Target, clients: int, workers: int) -> dict[str, Any]:
     context = multiprocessing.get_context("spawn")
     pipes, processes = [], []
     shares = [clients // workers + (1 if index < clients % workers else 0) for index in range(workers)]
-    for share in shares:
+    offsets = [sum(shares[:index]) for index in range(workers)]
+    for share, offset in zip(shares, offsets, strict=True):
         mine, theirs = context.Pipe()
-        process = context.Process(target=worker_main, args=(theirs, target.url, share, target.session, target.auth))
+        cookies = target.cookies[offset : offset + share] if target.cookies else None
+        arguments = (theirs, target.url, share, target.session, target.auth, cookies)
+        process = context.Process(target=worker_main, args=arguments)
         process.start()
         pipes.append(mine)
         processes.append(process)
@@ -296,14 +341,26 @@ async def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--repeat", type=int, default=3, help="alternate the servers this many times")
     parser.add_argument("--only", choices=["bare", "podium"], default=None)
+    parser.add_argument(
+        "--mode",
+        choices=["guests", "delegates", "both"],
+        default="both",
+        help="Podium's audience: guests with the room's QR token, signed-in delegates, or both in turn",
+    )
     parser.add_argument("--bare-gc", action="store_true", help="give the bare server Podium's collector settings")
     args = parser.parse_args()
-    runs: dict[str, list[dict[str, Any]]] = {"bare": [], "podium": []}
+    modes = ["guests", "delegates"] if args.mode == "both" else [args.mode]
+    runs: dict[str, list[dict[str, Any]]] = {"bare": [], **{mode: [] for mode in modes}}
     with scratch_folder() as folder:
         # Every client comes from this machine's one address: as many guests as clients behind it, like a hall
         # on one NAT (PODIUM_LIVE_GUESTS_PER_ADDRESS), or the per-address limits would refuse most of them.
         env = {**demo_database(Path(folder)), "PODIUM_LIVE_GUESTS_PER_ADDRESS": str(max(500, args.clients))}
         session, auth, cookie = await prepare_podium(env)
+        cookies = await prepare_delegates(env, args.clients) if "delegates" in modes else None
+        audiences: dict[str, tuple[dict[str, str] | None, list[str] | None]] = {
+            "guests": (auth, None),
+            "delegates": (None, cookies),
+        }
         for _repeat in range(args.repeat):
             if args.only in (None, "bare"):
                 bare_env = {**env, "PODIUM_BENCH_BARE_GC": "1"} if args.bare_gc else env
@@ -311,26 +368,41 @@ async def main() -> None:
                     bare = Target("bare python-socketio", url, pid, session=1, auth=None, moderator_cookie=None)
                     runs["bare"].append(await measure(bare, args.clients, args.workers))
                     print(runs["bare"][-1], os.getloadavg(), flush=True)
-            if args.only in (None, "podium"):
+            for mode in modes if args.only in (None, "podium") else []:
+                guests_auth, delegates_cookies = audiences[mode]
                 with uvicorn_server("realtime.live.asgi:app_from_env", env, factory=True) as (url, pid):
-                    podium = Target("podium live rooms", url, pid, session=session, auth=auth, moderator_cookie=cookie)
-                    runs["podium"].append(await measure(podium, args.clients, args.workers))
-                    print(runs["podium"][-1], os.getloadavg(), flush=True)
-    results = [median_of(found) for found in runs.values() if found]
+                    podium = Target(
+                        f"Podium live rooms, {'guests' if mode == 'guests' else 'signed-in delegates'}",
+                        url,
+                        pid,
+                        session=session,
+                        auth=guests_auth,
+                        moderator_cookie=cookie,
+                        cookies=delegates_cookies,
+                    )
+                    runs[mode].append(await measure(podium, args.clients, args.workers))
+                    print(runs[mode][-1], os.getloadavg(), flush=True)
+    results = {name: median_of(found) for name, found in runs.items() if found}
     print(f"\nmedians of {args.repeat} alternating runs")
     print(
         "\n| server | clients | all joined | highlight p50 | highlight p99 | votes acked | storm | counts/s | exact "
         "| KiB/client (all) | KiB/client (after the first tenth) |"
     )
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-    for r in results:
+    for r in results.values():
         print(
             f"| {r['target']} | {r['clients']} | {r['connect_s']} s | {r['highlight_p50_ms']} ms | "
             f"{r['highlight_p99_ms']} ms | {r['vote_acks']} | {r['vote_storm_s']} s | {r['counts_per_s']} | "
             f"{r['final_counts_exact']} | {r['kib_per_client']} | {r['marginal_kib_per_client']} |"
         )
-    if len(results) == 2:
-        print(f"\np99 ratio podium / bare: {results[1]['highlight_p99_ms'] / results[0]['highlight_p99_ms']:.2f}")
+    print()
+    for mode in modes:
+        if "bare" in results and mode in results:
+            ratio = results[mode]["highlight_p99_ms"] / results["bare"]["highlight_p99_ms"]
+            print(f"p99 ratio Podium ({mode}) / bare: {ratio:.2f}")
+    if "guests" in results and "delegates" in results:
+        ratio = results["delegates"]["connect_s"] / results["guests"]["connect_s"]
+        print(f"all joined, signed-in delegates / guests: {ratio:.2f}")
 
 
 if __name__ == "__main__":

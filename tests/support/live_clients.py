@@ -103,3 +103,13 @@ async def lost_within(
             return str(answer["code"])
         await asyncio.sleep(0.05)
     return "disconnected" if not client.sio.connected else "still allowed"
+
+
+async def join_once(url: str, session: int, *, cookie: str) -> dict[str, Any]:
+    """A fresh connection's ``join`` answer, as a page opened now gets it; the connection is closed after."""
+    client = LiveClient()
+    await client.connect(url, cookie=cookie)
+    try:
+        return await client.join(session)
+    finally:
+        await client.close()
