@@ -16,7 +16,8 @@ from server.agenda.models import Session
 from server.db import read_latest
 from server.events.models import Event
 from server.live.models import LiveSettings, SessionLiveSettings
-from server.registration.models import ChoiceStatus, Registration, RegistrationStatus, SessionChoice
+from server.registration.models import ChoiceStatus, Registration, SessionChoice
+from server.registration.roles import combined_roles, delegate_registration
 
 RULE_FIELDS = ("anonymous_guests", "online_entry", "moderated", "chat")
 
@@ -42,8 +43,8 @@ class Registered:
 @dataclass(frozen=True, slots=True)
 class Standing:
     event: EventShown
-    # Granted in the event and in this session, and delegate for a confirmed registration: the same roles as
-    # ``server.registration.roles.roles_in`` gives with a session.
+    # Granted in the event and in this session, and delegate for a confirmed registration: ``roles_in``'s rule
+    # (server/registration/roles.py: ``delegate_registration``, ``combined_roles``), read in the same statement.
     roles: frozenset[Role]
     registration: Registered | None
     rules: LiveSettings  # the event's live settings (defaults when it has none)
@@ -82,14 +83,7 @@ _STANDING: Executable = (
             col(SessionRole.account_id) == bindparam("account_id"),
         ),
     )
-    .outerjoin(
-        Registration,
-        and_(
-            col(Registration.event_id) == col(Session.event_id),
-            col(Registration.account_id) == bindparam("account_id"),
-            col(Registration.status) == RegistrationStatus.confirmed,
-        ),
-    )
+    .outerjoin(Registration, and_(*delegate_registration(col(Session.event_id), bindparam("account_id"))))
     .outerjoin(
         SessionChoice,
         and_(
@@ -112,11 +106,11 @@ async def standing_in(db: AsyncSession, *, account_id: int | None, session_id: i
         return None
     first = rows[0]
     event_id = int(first.event_id)
-    roles = {Role(row.event_role) for row in rows if row.event_role is not None}
-    roles.update(Role(row.session_role) for row in rows if row.session_role is not None)
+    granted = {row.event_role for row in rows if row.event_role is not None}
+    granted.update(row.session_role for row in rows if row.session_role is not None)
+    roles = combined_roles(granted, registered=first.registration_id is not None)
     registration = None
     if first.registration_id is not None:
-        roles.add(Role.delegate)
         registration = Registered(
             name=first.registered_name,
             attendance=first.attendance,
@@ -133,7 +127,7 @@ async def standing_in(db: AsyncSession, *, account_id: int | None, session_id: i
         )
     return Standing(
         event=EventShown(id=event_id, published=bool(first.published)),
-        roles=frozenset(roles),
+        roles=roles,
         registration=registration,
         rules=rules,
         own_rules=own_rules,

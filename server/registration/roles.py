@@ -3,13 +3,35 @@ registration. Here rather than in accounts, which registration builds on."""
 
 from __future__ import annotations
 
-from sqlmodel import select
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import ColumnElement
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.accounts.actors import Actor
 from server.accounts.models import LANGUAGE_ROLES, Account, EventRole, Role, RoleLanguage, SessionRole
 from server.events.models import Event
 from server.registration.models import Registration, RegistrationStatus
+
+
+def delegate_registration(event_id: Any, account_id: Any) -> list[ColumnElement[bool]]:
+    """The registration that makes an account a delegate of an event (a confirmed one), as conditions on
+    ``Registration`` for a query by values or by other columns (server/live/standing.py joins it)."""
+    return [
+        col(Registration.event_id) == event_id,
+        col(Registration.account_id) == account_id,
+        col(Registration.status) == RegistrationStatus.confirmed,
+    ]
+
+
+def combined_roles(granted: Iterable[str], *, registered: bool) -> frozenset[Role]:
+    """The roles granted (in the event, and in the session asked about) and delegate for a delegate registration."""
+    roles = {Role(role) for role in granted}
+    if registered:
+        roles.add(Role.delegate)
+    return frozenset(roles)
 
 
 async def roles_in(
@@ -19,10 +41,13 @@ async def roles_in(
     moderator moderates that session only); a confirmed registration makes a delegate."""
     if account is None:
         return frozenset()
-    granted = (
-        await db.exec(select(EventRole.role).where(EventRole.event_id == event.id, EventRole.account_id == account.id))
-    ).all()
-    roles = {Role(role) for role in granted}
+    granted = list(
+        (
+            await db.exec(
+                select(EventRole.role).where(EventRole.event_id == event.id, EventRole.account_id == account.id)
+            )
+        ).all()
+    )
     if session_id is not None:
         in_session = await db.exec(
             select(SessionRole.role).where(
@@ -31,19 +56,9 @@ async def roles_in(
                 SessionRole.account_id == account.id,
             )
         )
-        roles.update(Role(role) for role in in_session.all())
-    registered = (
-        await db.exec(
-            select(Registration.id).where(
-                Registration.event_id == event.id,
-                Registration.account_id == account.id,
-                Registration.status == RegistrationStatus.confirmed,
-            )
-        )
-    ).first()
-    if registered is not None:
-        roles.add(Role.delegate)
-    return frozenset(roles)
+        granted.extend(in_session.all())
+    registered = (await db.exec(select(Registration.id).where(*delegate_registration(event.id, account.id)))).first()
+    return combined_roles(granted, registered=registered is not None)
 
 
 async def languages_in(
