@@ -42,9 +42,12 @@ from server.clock import utcnow
 from server.db import Database, begin_write
 from server.registration.models import Attendance, ChoiceStatus, Registration, RegistrationStatus, SessionChoice
 from server.settings import normalise_database_url
+from tests.bench.registration_profile import sampled, summary
 from tests.bench.serving import ROOT, median, scratch_folder, uvicorn_server
 
 SLUG = "asian-dialogue-2021"
+# What a profile's samples are told apart by: waiting for the disk, the ORM, the drivers, templates.
+PROFILE_MARKS = ("fsync", "sqlalchemy/orm", "aiosqlite", "asyncpg", "jinja2", "server/")
 POSTGRES_ADMIN_URL = os.environ.get("PODIUM_TEST_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/test")
 
 
@@ -109,13 +112,14 @@ def database_url(env: dict[str, str]) -> str:
 
 
 @contextmanager
-def serve(app: str, env: dict[str, str], figures: Figures, *, factory: bool = False) -> Iterator[str]:
+def serve(app: str, env: dict[str, str], figures: Figures, *, factory: bool = False) -> Iterator[tuple[str, int]]:
     """One uvicorn process, as `podium serve` runs (it trusts X-Forwarded-For from FORWARDED_ALLOW_IPS only);
-    its log goes to a file, and the exceptions in it are counted into ``figures.server_errors``."""
+    its log goes to a file, and the exceptions in it are counted into ``figures.server_errors``. Yields its URL
+    and process id."""
     with tempfile.TemporaryFile("w+") as log:
         try:
-            with uvicorn_server(app, env, factory=factory, output=log) as (url, _pid):
-                yield url
+            with uvicorn_server(app, env, factory=factory, output=log) as (url, pid):
+                yield url, pid
         finally:
             log.seek(0)
             figures.server_errors.update(exceptions_in(log.read()))
@@ -186,11 +190,21 @@ async def count_registrations(url: str, prefix: str) -> dict[str, int]:
         await database.dispose()
 
 
+def profile_file(args: argparse.Namespace, env: dict[str, str], step: str) -> Path | None:
+    """Where ``--profile`` puts the server's samples for ``step`` on this backend; None without it."""
+    if not args.profile:
+        return None
+    backend = "sqlite" if env["PODIUM_DATABASE_URL"].startswith("sqlite") else "postgres"
+    folder = Path(args.profile)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{backend}-{step}.txt"
+
+
 def bench_registrations(env: dict[str, str], figures: Figures, args: argparse.Namespace) -> None:
     url = database_url(env)
     with (
-        serve("tests.bench.bare_insert_app:create_app", env, figures, factory=True) as bare,
-        serve("server.app:create_app", env, figures, factory=True) as app,
+        serve("tests.bench.bare_insert_app:create_app", env, figures, factory=True) as (bare, _bare_pid),
+        serve("server.app:create_app", env, figures, factory=True) as (app, app_pid),
     ):
         check_rate_limit_is_on(app, figures)
         timing = ["--clients", str(args.clients), "--seconds", str(args.seconds)]
@@ -199,14 +213,15 @@ def bench_registrations(env: dict[str, str], figures: Figures, args: argparse.Na
             for name, path in (("bare GET, no database", "/"), ("bare INSERT + commit", "/insert")):
                 result = generate("loop", bare, env, *timing, "--path", path)
                 figures.rate(f"{name}, req/s", result["per_second"])
-            result = generate(
-                "flow",
-                app,
-                env,
-                *timing,
-                *("--slug", SLUG, "--database-url", url, "--tag", "bench"),
-                *("--first-address", str(round_number * 1_000_000)),
-            )
+            with sampled(app_pid, profile_file(args, env, "registrations") if round_number == 0 else None):
+                result = generate(
+                    "flow",
+                    app,
+                    env,
+                    *timing,
+                    *("--slug", SLUG, "--database-url", url, "--tag", "bench"),
+                    *("--first-address", str(round_number * 1_000_000)),
+                )
             figures.failures.update(result["errors"])
             figures.failures.update({f"{step} (warm-up)": n for step, n in result["warm_errors"].items()})
             figures.rate("completed registrations/s", result["per_second"])
@@ -309,19 +324,22 @@ def bench_race(env: dict[str, str], figures: Figures, args: argparse.Namespace) 
         )
     with (
         tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file,
-        serve("tests.bench.bare_app:app", env, figures) as bare,
-        serve("server.app:create_app", env, figures, factory=True) as app,
+        serve("tests.bench.bare_app:app", env, figures) as (bare, _bare_pid),
+        serve("server.app:create_app", env, figures, factory=True) as (app, app_pid),
     ):
         json.dump(picks, file)
         file.close()
         count = ["--count", str(args.race)]
         outcomes: list[dict[str, int]] = []
-        for _round in range(args.rounds):
+        for round_number in range(args.rounds):
+            first = round_number == 0
             asyncio.run(race_outcome(url, code, reset=True))
             figures.burst("GET bare endpoint", generate("burst", bare, env, *count, "--path", "/"))
             session_page = f"/{SLUG}/sessions/{code}"
-            figures.burst("GET session page", generate("burst", app, env, *count, "--path", session_page))
-            result = generate("burst", app, env, "--requests", file.name)
+            with sampled(app_pid, profile_file(args, env, "session-page") if first else None):
+                figures.burst("GET session page", generate("burst", app, env, *count, "--path", session_page))
+            with sampled(app_pid, profile_file(args, env, "picks") if first else None):
+                result = generate("burst", app, env, "--requests", file.name)
             statuses = asyncio.run(race_outcome(url, code))
             seated = args.seats
             expected = [ChoiceStatus.confirmed] * seated + [ChoiceStatus.waitlisted] * (args.race - seated)
@@ -390,6 +408,7 @@ def main() -> None:
     parser.add_argument("--seats", type=int, default=100)
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--parts", default="registrations,race", help="which benchmarks to run")
+    parser.add_argument("--profile", default="", help="folder: py-spy samples the server in the first round")
     args = parser.parse_args()
 
     print(f"load average before: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
@@ -403,6 +422,8 @@ def main() -> None:
                 bench_race(env, figures, args)
     print(f"load average after: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
     print_report(results, args)
+    for path in sorted(Path(args.profile).glob("*.txt")) if args.profile else []:
+        print(summary(path, marks=PROFILE_MARKS))
     if not all(ok for figures in results.values() for _text, ok in figures.checks):
         raise SystemExit("some checks FAILED: see above")
 
