@@ -8,27 +8,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam
-from sqlalchemy import select as core_select
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server import formats
 from server.accounts.models import Account
 from server.accounts.revocations import Reason, record_revocation
-from server.agenda.kinds import SEATLESS, UNPICKABLE, behaving_as, slugs_behaving_as
-from server.agenda.models import EventSessionKind, Room, Session, seat_capacity
+from server.agenda.kinds import SEATLESS, UNPICKABLE, slugs_behaving_as
+from server.agenda.models import Room, Session, seat_capacity
 from server.clock import utcnow
-from server.db import read_latest
 from server.errors import Conflict, InvalidInput, NotFound
 from server.events.models import Event
 from server.i18n import gettext as _
 from server.i18n import localised
 from server.mail.services import queue_mail
 from server.registration.locking import locked_registration
-from server.registration.models import Attendance, ChoiceStatus, Registration, RegistrationStatus, SessionChoice
-from server.registration.pick_batches import PickOrder, batcher_for
+from server.registration.models import Attendance, ChoiceStatus, Registration, SessionChoice
 from server.registration.places import require_confirmed
+from server.registration.quick_picks import write_in_batch
 from server.registration.translations import in_language
 from server.time_zones import reader_zone
 
@@ -142,73 +139,11 @@ async def pick_session(
     The usual pick is read without a lock and written in a batch with the picks that came with it
     (``pick_batches``); whatever that write does not take (a refusal, a change meanwhile) goes the full way,
     under the registration's and the session's locks, which finds and says why."""
-    order = await _pick_order(db, event=event, account=account, session_id=session_id, waitlist=waitlist)
-    if order is not None:
-        written = await batcher_for(db).write(db, order)
-        if written is not None:
-            return SessionChoice(
-                id=written.id,
-                event_id=order.event_id,
-                registration_id=order.registration_id,
-                session_id=order.session_id,
-                attendance=written.attendance,
-                status=written.status,
-            )
+    facts = {"event_id": event.id, "account_id": account.id, "session_id": session_id}
+    written = await write_in_batch(db, facts, by_account=True, waitlist=waitlist)
+    if written is not None:
+        return written.choice
     return await _pick_under_locks(db, event=event, account=account, session_id=session_id, waitlist=waitlist)
-
-
-# Built once: every pick of a rush runs them (see server.db.read_latest).
-_PICK_FACTS = (
-    core_select(
-        col(Registration.id),
-        col(Registration.status),
-        col(Registration.attendance),
-        col(Session.kind),
-        col(Session.cancelled),
-        col(Session.capacity),
-        col(Room.capacity),
-    )
-    .select_from(Registration)
-    .join(Session, col(Session.event_id) == col(Registration.event_id))
-    .join(Room, col(Room.id) == col(Session.room_id))
-    .where(
-        col(Registration.event_id) == bindparam("event_id"),
-        col(Registration.account_id) == bindparam("account_id"),
-        col(Session.id) == bindparam("session_id"),
-        col(Session.event_id) == bindparam("event_id"),
-    )
-)
-_KINDS = core_select(col(EventSessionKind.slug), col(EventSessionKind.behaviour)).where(
-    col(EventSessionKind.event_id) == bindparam("event_id")
-)
-
-
-async def _pick_order(
-    db: AsyncSession, *, event: Event, account: Account, session_id: int, waitlist: bool
-) -> PickOrder | None:
-    """The pick as the batch writes it, from two reads of the last commit; None for anything but a confirmed
-    registration picking a pickable session (the full path refuses those, with the reason)."""
-    ids = {"event_id": event.id, "account_id": account.id, "session_id": session_id}
-    facts = await read_latest(db, _PICK_FACTS, ids)
-    if not facts:
-        return None
-    registration_id, status, attendance, kind, cancelled, own_capacity, room_capacity = facts[0]
-    if status != RegistrationStatus.confirmed or cancelled:
-        return None
-    kinds = await read_latest(db, _KINDS, ids)
-    if kind in behaving_as(kinds, UNPICKABLE):
-        return None
-    capacity = room_capacity if own_capacity is None else own_capacity
-    onsite = attendance == Attendance.onsite and capacity > 0 and kind not in behaving_as(kinds, SEATLESS)
-    return PickOrder(
-        event_id=event.id or 0,
-        registration_id=registration_id,
-        registration_attendance=attendance,
-        session_id=session_id,
-        session_kind=kind,
-        attendance=Attendance.onsite if onsite else Attendance.online,
-        waitlist=waitlist,
-    )
 
 
 async def _pick_under_locks(
