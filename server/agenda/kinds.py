@@ -3,8 +3,6 @@ shares), which ``Session.kind`` names by slug. A new event starts with the six b
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -69,12 +67,7 @@ async def slugs_behaving_as(db: AsyncSession, *, event_id: int, behaviours: froz
     """The slugs of the event's kinds that behave as one of ``behaviours`` (and those built-in slugs the event
     does not define otherwise, for events made before kinds were per event)."""
     query = select(EventSessionKind.slug, EventSessionKind.behaviour).where(EventSessionKind.event_id == event_id)
-    return behaving_as((await db.exec(query)).all(), behaviours)
-
-
-def behaving_as(rows: Iterable[tuple[str, str]], behaviours: frozenset[SessionKind]) -> frozenset[str]:
-    """``slugs_behaving_as`` from the event's (slug, behaviour) rows, for a caller that read them already."""
-    rows = list(rows)
+    rows = (await db.exec(query)).all()
     defined = {slug for slug, _behaviour in rows}
     return frozenset(
         {slug for slug, behaviour in rows if behaviour in behaviours}

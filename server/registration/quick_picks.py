@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam
+from sqlalchemy import and_, bindparam, func
 from sqlalchemy import select as core_select
 from sqlalchemy.sql import Executable
 from sqlmodel import col
@@ -18,10 +18,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.accounts.models import Account, AuthSession
 from server.accounts.services import signed_in_by
-from server.agenda.kinds import SEATLESS, UNPICKABLE, behaving_as
+from server.agenda.kinds import SEATLESS, UNPICKABLE
 from server.agenda.models import EventSessionKind, Room, Session
 from server.clock import utcnow
 from server.db import read_latest
+from server.events.models import Event
 from server.i18n import localised_value
 from server.registration.models import Attendance, Registration, RegistrationStatus, SessionChoice
 from server.registration.pick_batches import PickOrder, batcher_for
@@ -33,12 +34,25 @@ class Picked:
     title: str  # the session's, in the reader's language
 
 
+def _kind_behaves_as() -> Any:
+    """The built-in kind the session's kind behaves as: the event's own definition, else the slug itself
+    (as ``server.agenda.kinds.slugs_behaving_as`` reads it, for one session)."""
+    defined = (
+        core_select(col(EventSessionKind.behaviour))
+        .where(col(EventSessionKind.event_id) == col(Session.event_id), col(EventSessionKind.slug) == col(Session.kind))
+        .scalar_subquery()
+    )
+    return func.coalesce(defined, col(Session.kind))
+
+
 _FACTS = (
+    col(Registration.event_id),
     col(Registration.id),
     col(Registration.status),
     col(Registration.attendance),
     col(Session.id),
     col(Session.kind),
+    _kind_behaves_as(),
     col(Session.cancelled),
     col(Session.capacity),
     col(Room.capacity),
@@ -62,16 +76,18 @@ def _facts_by_account() -> Executable:
 
 
 def _facts_by_session_token() -> Executable:
-    """The same, for the account a session cookie signs in (``signed_in_by``) and a session's code."""
+    """The same, for the account a session cookie signs in (``signed_in_by``), a published event's slug and a
+    session's code: nothing else to read first (a draft is its staff's alone, and takes the full way)."""
     return (
         core_select(*_FACTS)
         .select_from(AuthSession)
         .join(Account, col(Account.id) == col(AuthSession.account_id))
+        .join(Event, and_(col(Event.slug) == bindparam("slug"), col(Event.published).is_(True)))
         .join(
             Registration,
-            and_(col(Registration.account_id) == col(Account.id), col(Registration.event_id) == bindparam("event_id")),
+            and_(col(Registration.account_id) == col(Account.id), col(Registration.event_id) == col(Event.id)),
         )
-        .join(Session, and_(col(Session.event_id) == bindparam("event_id"), col(Session.code) == bindparam("code")))
+        .join(Session, and_(col(Session.event_id) == col(Event.id), col(Session.code) == bindparam("code")))
         .join(Room, col(Room.id) == col(Session.room_id))
         .where(*signed_in_by(bindparam("session_hash"), bindparam("now")))
     )
@@ -80,26 +96,23 @@ def _facts_by_session_token() -> Executable:
 # Built once: every pick of a rush runs them (see server.db.read_latest).
 _BY_ACCOUNT = _facts_by_account()
 _BY_SESSION_TOKEN = _facts_by_session_token()
-_KINDS = core_select(col(EventSessionKind.slug), col(EventSessionKind.behaviour)).where(
-    col(EventSessionKind.event_id) == bindparam("event_id")
-)
+_UNPICKABLE = frozenset(kind.value for kind in UNPICKABLE)
+_SEATLESS = frozenset(kind.value for kind in SEATLESS)
 
 
 async def write_in_batch(db: AsyncSession, facts: dict[str, Any], *, by_account: bool, waitlist: bool) -> Picked | None:
-    """``facts``: event_id with account_id and session_id (``by_account``), or with session_hash and code."""
+    """``facts``: event_id, account_id and session_id (``by_account``), or slug, session_hash and code."""
     rows = await read_latest(db, _BY_ACCOUNT if by_account else _BY_SESSION_TOKEN, {**facts, "now": utcnow()})
     if not rows:
         return None
-    registration_id, status, attendance, session_id, kind, cancelled, own_seats, room_seats, title, texts = rows[0]
-    if status != RegistrationStatus.confirmed or cancelled:
-        return None
-    kinds = await read_latest(db, _KINDS, facts)
-    if kind in behaving_as(kinds, UNPICKABLE):
+    event_id, registration_id, status, attendance, session_id, kind, behaves_as, cancelled, *rest = rows[0]
+    own_seats, room_seats, title, texts = rest
+    if status != RegistrationStatus.confirmed or cancelled or behaves_as in _UNPICKABLE:
         return None
     seats = room_seats if own_seats is None else own_seats
-    onsite = attendance == Attendance.onsite and seats > 0 and kind not in behaving_as(kinds, SEATLESS)
+    onsite = attendance == Attendance.onsite and seats > 0 and behaves_as not in _SEATLESS
     order = PickOrder(
-        event_id=facts["event_id"],
+        event_id=event_id,
         registration_id=registration_id,
         registration_attendance=attendance,
         session_id=session_id,
@@ -107,6 +120,8 @@ async def write_in_batch(db: AsyncSession, facts: dict[str, Any], *, by_account:
         attendance=Attendance.onsite if onsite else Attendance.online,
         waitlist=waitlist,
     )
+    if db.in_transaction():  # PostgreSQL: the reads' pooled connection goes back while the pick waits its batch
+        await db.commit()
     written = await batcher_for(db).write(db, order)
     if written is None:
         return None
@@ -122,9 +137,9 @@ async def write_in_batch(db: AsyncSession, facts: dict[str, Any], *, by_account:
 
 
 async def pick_for_session_token(
-    db: AsyncSession, *, event_id: int, session_hash: str, code: str, waitlist: bool
+    db: AsyncSession, *, slug: str, session_hash: str, code: str, waitlist: bool
 ) -> Picked | None:
-    """A signed-in delegate's pick by the session cookie's hash and the session's code, with no other read:
-    for a crowd of picks at once. None: anything unusual (see the module's note)."""
-    facts = {"event_id": event_id, "session_hash": session_hash, "code": code}
+    """A signed-in delegate's pick by the session cookie's hash, a published event's slug and the session's code,
+    with no other read: for a crowd of picks at once. None: anything unusual (see the module's note)."""
+    facts = {"slug": slug, "session_hash": session_hash, "code": code}
     return await write_in_batch(db, facts, by_account=False, waitlist=waitlist)

@@ -31,7 +31,6 @@ from server.registration.seats import (
 )
 from server.registration.services import find_registration
 from server.registration.session_states import State, seat_counts, session_states
-from server.transport import event_stamps
 from server.transport.agenda_view import kind_labels
 from server.transport.auth import checked_form, current_account, form_text
 from server.transport.context import database, end_reads, event_of, next_from, private, see_other, sign_in_redirect
@@ -226,14 +225,13 @@ async def _quick_pick(request: Request, form: FormData) -> Response | None:
     """A signed-in delegate's usual pick of a published event's session, from the cookie's hash and the codes in
     the address alone (a rush of picks at once); None for anything else, which ``_change_pick`` handles."""
     token = request.cookies.get(SESSION_COOKIE, "")
-    slug, code = request.path_params["slug"], request.path_params["code"]
-    stamp = await event_stamps.for_app(request.app).get(slug) if token and len(token) <= 100 else None
-    if stamp is None or not stamp.published:  # a draft is its staff's alone: the full way checks who asks
+    if not token or len(token) > 100:
         return None
+    slug, code = request.path_params["slug"], request.path_params["code"]
     seen_seats = form_text(form, "seen") == "seats"
     async with database(request).session() as db:
         picked = await pick_for_session_token(
-            db, event_id=stamp.id, session_hash=token_hash(token), code=code, waitlist=not seen_seats
+            db, slug=slug, session_hash=token_hash(token), code=code, waitlist=not seen_seats
         )
     if picked is None:
         return None
