@@ -2,21 +2,23 @@
 counts the confirmed seats inside the write, in one transaction and one commit (group commit).
 
 Why: a pick used to hold the write lock for five statements and a commit, each waiting for its turn on an event
-loop busy with the rest of the crowd, so 1,000 picks queued for 25 s. Here the lock covers one batch: lock the
-rows, one ``executemany`` of the INSERT, one read of the outcome, one commit, whatever the batch's size.
+loop busy with the rest of the crowd, so 1,000 picks queued for 25 s. Here a pick waits in the queue without a
+connection, and the lock covers one batch: one read of every queued pick's facts (``Resolver``), the row locks,
+one ``executemany`` of the INSERT, one read of the outcome, one commit, whatever the batch's size.
 
 Exactness: statements of a batch run in arrival order inside one write transaction (BEGIN IMMEDIATE on SQLite;
 on PostgreSQL the registrations' and then the sessions' rows are locked first, the order ``seats.py`` uses), so
 each INSERT sees the seats the ones before it took, and ids (the waitlist's order) follow commit order. A pick
-is acknowledged only after the commit. The INSERT adds nothing when anything it relies on changed since it was
-read without a lock (the registration, the session, a repeat or an overlapping pick, seats gone for a pick
-that refused the waitlist): the caller then takes the full path in ``seats.py``, which says why.
+is acknowledged only after the commit. The INSERT checks again what the facts said (the registration, the
+session, no repeat, no overlapping pick, seats left for a pick that refused the waitlist) and adds nothing
+otherwise: the caller then takes the full path in ``seats.py``, which says why.
 """
 
 from __future__ import annotations
 
 import asyncio
 import weakref
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -38,7 +40,7 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -59,6 +61,21 @@ class PickOrder:
     session_kind: str
     attendance: str  # of the pick: on site only for a seat-holding session and an on-site registration
     waitlist: bool  # False: a pick seen with seats left; a full session leaves it to the full path
+    title: str = field(compare=False, default="")  # the session's, for the answer (not written)
+    title_texts: dict[str, dict[str, str]] | None = field(compare=False, default=None, hash=False)
+
+
+@dataclass(frozen=True)
+class PickAsk:
+    """A pick as asked: ``by`` finds its facts (the resolver's keys), read by the batch's writer under the lock."""
+
+    by: tuple[Any, ...]
+    waitlist: bool
+
+
+# Reads the facts of every ask of a batch in the write transaction: the orders to write (an ask left out
+# is not for this path).
+Resolver = Callable[[AsyncConnection, Sequence[PickAsk]], Awaitable[dict[PickAsk, PickOrder]]]
 
 
 @dataclass(frozen=True)
@@ -72,8 +89,10 @@ class Written:
 
 @dataclass
 class _Waiting:
-    order: PickOrder
-    outcome: asyncio.Future[Written | None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    ask: PickAsk
+    outcome: asyncio.Future[tuple[PickOrder, Written] | None] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
 
 
 _CHOICE: Table = SessionChoice.__table__  # type: ignore[attr-defined]
@@ -151,15 +170,16 @@ class PickBatcher:
         self._queued: list[_Waiting] = []
         self._writing = asyncio.Lock()  # one batch at a time in this process; first come, first written
 
-    async def write(self, db: AsyncSession, order: PickOrder) -> Written | None:
-        """The pick after the commit, or None when the INSERT added nothing and found no pick there."""
-        waiting = _Waiting(order)
+    async def write(self, db: AsyncSession, ask: PickAsk, resolve: Resolver) -> tuple[PickOrder, Written] | None:
+        """The pick after the commit, or None when it is not for this path or the INSERT took nothing and found
+        no pick there. Waits for its turn without holding a connection."""
+        waiting = _Waiting(ask)
         self._queued.append(waiting)
         async with self._writing:
             if not waiting.outcome.done():  # no batch took it meanwhile: this one writes everything queued
                 batch, self._queued = self._queued, []
                 try:
-                    await _write_batch(db, batch)
+                    await _write_batch(db, batch, resolve)
                 finally:  # the writer was cancelled: the picks it left are written by the next in line
                     self._queued[:0] = [left for left in batch if not left.outcome.done()]
         return waiting.outcome.result()
@@ -177,26 +197,32 @@ def batcher_for(db: AsyncSession) -> PickBatcher:
     return _batchers[engine]
 
 
-async def _write_batch(db: AsyncSession, batch: list[_Waiting]) -> None:
+async def _write_batch(db: AsyncSession, batch: list[_Waiting], resolve: Resolver) -> None:
     try:
-        outcomes = await _insert_all(db, [waiting.order for waiting in batch])
+        outcomes = await _insert_all(db, [waiting.ask for waiting in batch], resolve)
     except Exception as error:
         await db.rollback()
         if len(batch) == 1:
             batch[0].outcome.set_exception(error)
             return
         for waiting in batch:  # one bad pick must not fail the others: each alone, in order
-            await _write_batch(db, [waiting])
+            await _write_batch(db, [waiting], resolve)
         return
     for waiting in batch:
-        waiting.outcome.set_result(outcomes.get((waiting.order.registration_id, waiting.order.session_id)))
+        waiting.outcome.set_result(outcomes.get(waiting.ask))
 
 
-async def _insert_all(db: AsyncSession, orders: list[PickOrder]) -> dict[tuple[int, int], Written]:
+async def _insert_all(
+    db: AsyncSession, asks: list[PickAsk], resolve: Resolver
+) -> dict[PickAsk, tuple[PickOrder, Written]]:
     await begin_write(db)
     connection = await db.connection()
-    registrations = sorted({order.registration_id for order in orders})
-    sessions = sorted({order.session_id for order in orders})
+    orders = await resolve(connection, asks)
+    if not orders:
+        await db.commit()
+        return {}
+    registrations = sorted({order.registration_id for order in orders.values()})
+    sessions = sorted({order.session_id for order in orders.values()})
     if connection.dialect.name != "sqlite":  # SQLite's BEGIN IMMEDIATE already holds the whole file
         await connection.execute(
             select(_REGISTRATION.c.id)
@@ -208,7 +234,8 @@ async def _insert_all(db: AsyncSession, orders: list[PickOrder]) -> dict[tuple[i
             select(_SESSION.c.id).where(_SESSION.c.id.in_(sessions)).order_by(_SESSION.c.id).with_for_update()
         )
     now = utcnow()
-    await connection.execute(_CONDITIONAL_INSERT, [_parameters(order, now) for order in orders])
+    in_order = [orders[ask] for ask in asks if ask in orders]  # arrival order: the seats' and the waitlist's
+    await connection.execute(_CONDITIONAL_INSERT, [_parameters(order, now) for order in in_order])
     rows = await connection.execute(
         select(
             col(SessionChoice.registration_id),
@@ -218,12 +245,16 @@ async def _insert_all(db: AsyncSession, orders: list[PickOrder]) -> dict[tuple[i
             col(SessionChoice.status),
         ).where(col(SessionChoice.registration_id).in_(registrations), col(SessionChoice.session_id).in_(sessions))
     )
-    outcomes = {
+    written = {
         (registration_id, session_id): Written(id=choice_id or 0, attendance=attendance, status=status)
         for registration_id, session_id, choice_id, attendance, status in rows.all()
     }
     await db.commit()
-    return outcomes
+    return {
+        ask: (order, written[(order.registration_id, order.session_id)])
+        for ask, order in orders.items()
+        if (order.registration_id, order.session_id) in written
+    }
 
 
 def _parameters(order: PickOrder, now: datetime) -> dict[str, Any]:

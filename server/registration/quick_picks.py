@@ -1,5 +1,5 @@
-"""The usual pick, read without a lock and written in a batch (``pick_batches``): two reads of the last commit
-(the registration and the session in one, the event's kinds in the other), then the batched INSERT.
+"""The usual pick, written in a batch (``pick_batches``): the batch's writer reads the facts of every pick in it
+(account, registration, session, its kind's behaviour) in one statement, then runs the batched INSERT.
 
 Anything but a confirmed registration picking a pickable session, and any pick the INSERT does not take, comes
 back as None: the caller then takes the full way (``seats.pick_session`` under locks), which says why.
@@ -7,11 +7,13 @@ back as None: the caller then takes the full way (``seats.pick_session`` under l
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func
 from sqlalchemy import select as core_select
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Executable
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -21,11 +23,10 @@ from server.accounts.services import signed_in_by
 from server.agenda.kinds import SEATLESS, UNPICKABLE
 from server.agenda.models import EventSessionKind, Room, Session
 from server.clock import utcnow
-from server.db import read_latest
 from server.events.models import Event
 from server.i18n import localised_value
 from server.registration.models import Attendance, Registration, RegistrationStatus, SessionChoice
-from server.registration.pick_batches import PickOrder, batcher_for
+from server.registration.pick_batches import PickAsk, PickOrder, batcher_for
 
 
 @dataclass(frozen=True)
@@ -62,56 +63,56 @@ _FACTS = (
 
 
 def _facts_by_account() -> Executable:
+    """Keyed by (event id, account id, session id)."""
+    keys = (col(Registration.event_id), col(Registration.account_id), col(Session.id))
     return (
-        core_select(*_FACTS)
+        core_select(*keys, *_FACTS)
         .select_from(Registration)
         .join(Session, col(Session.event_id) == col(Registration.event_id))
         .join(Room, col(Room.id) == col(Session.room_id))
         .where(
-            col(Registration.event_id) == bindparam("event_id"),
-            col(Registration.account_id) == bindparam("account_id"),
-            col(Session.id) == bindparam("session_id"),
+            col(Registration.event_id).in_(bindparam("event_ids", expanding=True)),
+            col(Registration.account_id).in_(bindparam("account_ids", expanding=True)),
+            col(Session.id).in_(bindparam("session_ids", expanding=True)),
         )
     )
 
 
 def _facts_by_session_token() -> Executable:
-    """The same, for the account a session cookie signs in (``signed_in_by``), a published event's slug and a
-    session's code: nothing else to read first (a draft is its staff's alone, and takes the full way)."""
+    """Keyed by (session cookie's hash, event's slug, session's code): the account the cookie signs in
+    (``signed_in_by``), of a published event (a draft is its staff's alone, and takes the full way)."""
+    keys = (col(AuthSession.token_hash), col(Event.slug), col(Session.code))
     return (
-        core_select(*_FACTS)
+        core_select(*keys, *_FACTS)
         .select_from(AuthSession)
         .join(Account, col(Account.id) == col(AuthSession.account_id))
-        .join(Event, and_(col(Event.slug) == bindparam("slug"), col(Event.published).is_(True)))
-        .join(
-            Registration,
-            and_(col(Registration.account_id) == col(Account.id), col(Registration.event_id) == col(Event.id)),
-        )
-        .join(Session, and_(col(Session.event_id) == col(Event.id), col(Session.code) == bindparam("code")))
+        .join(Registration, col(Registration.account_id) == col(Account.id))
+        .join(Event, and_(col(Event.id) == col(Registration.event_id), col(Event.published).is_(True)))
+        .join(Session, col(Session.event_id) == col(Event.id))
         .join(Room, col(Room.id) == col(Session.room_id))
-        .where(*signed_in_by(bindparam("session_hash"), bindparam("now")))
+        .where(
+            *signed_in_by(bindparam("session_hashes", expanding=True), bindparam("now")),
+            col(Event.slug).in_(bindparam("slugs", expanding=True)),
+            col(Session.code).in_(bindparam("codes", expanding=True)),
+        )
     )
 
 
-# Built once: every pick of a rush runs them (see server.db.read_latest).
+# Built once: every batch of a rush runs them.
 _BY_ACCOUNT = _facts_by_account()
 _BY_SESSION_TOKEN = _facts_by_session_token()
 _UNPICKABLE = frozenset(kind.value for kind in UNPICKABLE)
 _SEATLESS = frozenset(kind.value for kind in SEATLESS)
 
 
-async def write_in_batch(db: AsyncSession, facts: dict[str, Any], *, by_account: bool, waitlist: bool) -> Picked | None:
-    """``facts``: event_id, account_id and session_id (``by_account``), or slug, session_hash and code."""
-    rows = await read_latest(db, _BY_ACCOUNT if by_account else _BY_SESSION_TOKEN, {**facts, "now": utcnow()})
-    if not rows:
-        return None
-    event_id, registration_id, status, attendance, session_id, kind, behaves_as, cancelled, *rest = rows[0]
+def _order(facts: Sequence[Any], waitlist: bool) -> PickOrder | None:
+    event_id, registration_id, status, attendance, session_id, kind, behaves_as, cancelled, *rest = facts
     own_seats, room_seats, title, texts = rest
     if status != RegistrationStatus.confirmed or cancelled or behaves_as in _UNPICKABLE:
         return None
     seats = room_seats if own_seats is None else own_seats
     onsite = attendance == Attendance.onsite and seats > 0 and behaves_as not in _SEATLESS
-    order = PickOrder(
+    return PickOrder(
         event_id=event_id,
         registration_id=registration_id,
         registration_attendance=attendance,
@@ -119,27 +120,58 @@ async def write_in_batch(db: AsyncSession, facts: dict[str, Any], *, by_account:
         session_kind=kind,
         attendance=Attendance.onsite if onsite else Attendance.online,
         waitlist=waitlist,
+        title=title,
+        title_texts=texts,
     )
-    if db.in_transaction():  # PostgreSQL: the reads' pooled connection goes back while the pick waits its batch
+
+
+async def _resolve(connection: AsyncConnection, asks: Sequence[PickAsk]) -> dict[PickAsk, PickOrder]:
+    """Every ask's order, from one statement per kind of key (a session cookie's, or an account's)."""
+    by_cookie = [ask for ask in asks if isinstance(ask.by[0], str)]
+    by_account = [ask for ask in asks if not isinstance(ask.by[0], str)]
+    orders = await _orders_of(connection, _BY_SESSION_TOKEN, ("session_hashes", "slugs", "codes"), by_cookie)
+    orders.update(await _orders_of(connection, _BY_ACCOUNT, ("event_ids", "account_ids", "session_ids"), by_account))
+    return orders
+
+
+async def _orders_of(
+    connection: AsyncConnection, statement: Executable, names: tuple[str, str, str], asks: Sequence[PickAsk]
+) -> dict[PickAsk, PickOrder]:
+    if not asks:
+        return {}
+    params: dict[str, Any] = {name: sorted({ask.by[i] for ask in asks}) for i, name in enumerate(names)}
+    result = await connection.execute(statement, {**params, "now": utcnow()})
+    facts = {tuple(row[:3]): row[3:] for row in result}  # more rows than asks: each ask picks its own
+    found = {}
+    for ask in asks:
+        order = _order(facts[ask.by], ask.waitlist) if ask.by in facts else None
+        if order is not None:
+            found[ask] = order
+    return found
+
+
+async def write_in_batch(db: AsyncSession, by: tuple[Any, ...], *, waitlist: bool) -> Picked | None:
+    """``by``: (event id, account id, session id), or (session cookie's hash, event's slug, session's code)."""
+    if db.in_transaction():  # the pick waits for its batch without holding a pooled connection
         await db.commit()
-    written = await batcher_for(db).write(db, order)
-    if written is None:
+    outcome = await batcher_for(db).write(db, PickAsk(by=by, waitlist=waitlist), _resolve)
+    if outcome is None:
         return None
+    order, written = outcome
     choice = SessionChoice(
         id=written.id,
         event_id=order.event_id,
-        registration_id=registration_id,
-        session_id=session_id,
+        registration_id=order.registration_id,
+        session_id=order.session_id,
         attendance=written.attendance,
         status=written.status,
     )
-    return Picked(choice=choice, title=localised_value(title, texts, "title"))
+    return Picked(choice=choice, title=localised_value(order.title, order.title_texts, "title"))
 
 
 async def pick_for_session_token(
     db: AsyncSession, *, slug: str, session_hash: str, code: str, waitlist: bool
 ) -> Picked | None:
     """A signed-in delegate's pick by the session cookie's hash, a published event's slug and the session's code,
-    with no other read: for a crowd of picks at once. None: anything unusual (see the module's note)."""
-    facts = {"slug": slug, "session_hash": session_hash, "code": code}
-    return await write_in_batch(db, facts, by_account=False, waitlist=waitlist)
+    with no read of its own: for a crowd of picks at once. None: anything unusual (see the module's note)."""
+    return await write_in_batch(db, (session_hash, slug, code), waitlist=waitlist)

@@ -139,8 +139,7 @@ async def pick_session(
     The usual pick is read without a lock and written in a batch with the picks that came with it
     (``pick_batches``); whatever that write does not take (a refusal, a change meanwhile) goes the full way,
     under the registration's and the session's locks, which finds and says why."""
-    facts = {"event_id": event.id, "account_id": account.id, "session_id": session_id}
-    written = await write_in_batch(db, facts, by_account=True, waitlist=waitlist)
+    written = await write_in_batch(db, (event.id, account.id, session_id), waitlist=waitlist)
     if written is not None:
         return written.choice
     return await _pick_under_locks(db, event=event, account=account, session_id=session_id, waitlist=waitlist)
