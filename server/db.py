@@ -142,6 +142,12 @@ async def read_latest(
         return (await autocommit.execute(statement, params)).all()
 
 
+def reads_in_process(db: AsyncSession) -> bool:
+    """Whether ``read_latest`` reads in the calling thread (SQLite's ``LatestReader``: microseconds) rather
+    than with a round trip to a database server."""
+    return db.sync_session.info.get(LATEST_READER) is not None
+
+
 async def begin_write(db: AsyncSession) -> None:
     """Start ``db``'s write transaction: BEGIN IMMEDIATE on SQLite, after this process's earlier writers.
 

@@ -165,16 +165,15 @@ async def session_account(db: AsyncSession, *, session_hash: str, now: dt.dateti
     query = (
         select(Account)
         .join(AuthSession, col(AuthSession.account_id) == col(Account.id))
-        .where(*signed_in_by(session_hash, now))
+        .where(col(AuthSession.token_hash) == session_hash, *signed_in_by(now))
     )
     return (await db.exec(query)).first()
 
 
-def signed_in_by(session_hash: str | BindParameter[Any], now: dt.datetime | BindParameter[Any]) -> list[Any]:
-    """When a session token's hash signs its account in (a query joining AuthSession and Account): the one
-    rule, for the ORM lookup above and the statements built once that read the account with other rows."""
+def signed_in_by(now: dt.datetime | BindParameter[Any]) -> list[Any]:
+    """When a session (a query joining AuthSession and Account, the caller picks the token's hash) signs its
+    account in: the one rule, for the ORM lookup above and statements built once that read more rows."""
     return [
-        col(AuthSession.token_hash) == session_hash,
         col(AuthSession.revoked_at).is_(None),
         col(AuthSession.expires_at) > now,
         col(Account.disabled).is_(False),

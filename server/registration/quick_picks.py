@@ -23,10 +23,11 @@ from server.accounts.services import signed_in_by
 from server.agenda.kinds import SEATLESS, UNPICKABLE
 from server.agenda.models import EventSessionKind, Room, Session
 from server.clock import utcnow
+from server.db import read_latest, reads_in_process
 from server.events.models import Event
 from server.i18n import localised_value
 from server.registration.models import Attendance, Registration, RegistrationStatus, SessionChoice
-from server.registration.pick_batches import PickAsk, PickOrder, batcher_for
+from server.registration.pick_batches import PickAsk, PickOrder, batcher_for, one_of
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ _FACTS = (
 )
 
 
-def _facts_by_account() -> Executable:
+def _facts_by_account(postgres: bool) -> Executable:
     """Keyed by (event id, account id, session id)."""
     keys = (col(Registration.event_id), col(Registration.account_id), col(Session.id))
     return (
@@ -71,14 +72,14 @@ def _facts_by_account() -> Executable:
         .join(Session, col(Session.event_id) == col(Registration.event_id))
         .join(Room, col(Room.id) == col(Session.room_id))
         .where(
-            col(Registration.event_id).in_(bindparam("event_ids", expanding=True)),
-            col(Registration.account_id).in_(bindparam("account_ids", expanding=True)),
-            col(Session.id).in_(bindparam("session_ids", expanding=True)),
+            one_of(col(Registration.event_id), "event_ids", postgres=postgres),
+            one_of(col(Registration.account_id), "account_ids", postgres=postgres),
+            one_of(col(Session.id), "session_ids", postgres=postgres),
         )
     )
 
 
-def _facts_by_session_token() -> Executable:
+def _facts_by_session_token(postgres: bool) -> Executable:
     """Keyed by (session cookie's hash, event's slug, session's code): the account the cookie signs in
     (``signed_in_by``), of a published event (a draft is its staff's alone, and takes the full way)."""
     keys = (col(AuthSession.token_hash), col(Event.slug), col(Session.code))
@@ -91,16 +92,17 @@ def _facts_by_session_token() -> Executable:
         .join(Session, col(Session.event_id) == col(Event.id))
         .join(Room, col(Room.id) == col(Session.room_id))
         .where(
-            *signed_in_by(bindparam("session_hashes", expanding=True), bindparam("now")),
-            col(Event.slug).in_(bindparam("slugs", expanding=True)),
-            col(Session.code).in_(bindparam("codes", expanding=True)),
+            *signed_in_by(bindparam("now")),
+            one_of(col(AuthSession.token_hash), "session_hashes", postgres=postgres),
+            one_of(col(Event.slug), "slugs", postgres=postgres),
+            one_of(col(Session.code), "codes", postgres=postgres),
         )
     )
 
 
-# Built once: every batch of a rush runs them.
-_BY_ACCOUNT = _facts_by_account()
-_BY_SESSION_TOKEN = _facts_by_session_token()
+# Built once per kind of database: every pick or batch of a rush runs them.
+_BY_ACCOUNT = {postgres: _facts_by_account(postgres) for postgres in (False, True)}
+_BY_SESSION_TOKEN = {postgres: _facts_by_session_token(postgres) for postgres in (False, True)}
 _UNPICKABLE = frozenset(kind.value for kind in UNPICKABLE)
 _SEATLESS = frozenset(kind.value for kind in SEATLESS)
 
@@ -125,12 +127,19 @@ def _order(facts: Sequence[Any], waitlist: bool) -> PickOrder | None:
     )
 
 
+_COOKIE_KEYS = ("session_hashes", "slugs", "codes")
+_ACCOUNT_KEYS = ("event_ids", "account_ids", "session_ids")
+
+
 async def _resolve(connection: AsyncConnection, asks: Sequence[PickAsk]) -> dict[PickAsk, PickOrder]:
-    """Every ask's order, from one statement per kind of key (a session cookie's, or an account's)."""
-    by_cookie = [ask for ask in asks if isinstance(ask.by[0], str)]
-    by_account = [ask for ask in asks if not isinstance(ask.by[0], str)]
-    orders = await _orders_of(connection, _BY_SESSION_TOKEN, ("session_hashes", "slugs", "codes"), by_cookie)
-    orders.update(await _orders_of(connection, _BY_ACCOUNT, ("event_ids", "account_ids", "session_ids"), by_account))
+    """Every ask's order: read already, or from one statement per kind of key (a session cookie's, an account's)."""
+    unread = [ask for ask in asks if ask.order is None]
+    by_cookie = [ask for ask in unread if isinstance(ask.by[0], str)]
+    by_account = [ask for ask in unread if not isinstance(ask.by[0], str)]
+    orders = {ask: ask.order for ask in asks if ask.order is not None}
+    postgres = connection.dialect.name == "postgresql"
+    orders.update(await _orders_of(connection, _BY_SESSION_TOKEN[postgres], _COOKIE_KEYS, by_cookie))
+    orders.update(await _orders_of(connection, _BY_ACCOUNT[postgres], _ACCOUNT_KEYS, by_account))
     return orders
 
 
@@ -152,9 +161,19 @@ async def _orders_of(
 
 async def write_in_batch(db: AsyncSession, by: tuple[Any, ...], *, waitlist: bool) -> Picked | None:
     """``by``: (event id, account id, session id), or (session cookie's hash, event's slug, session's code)."""
+    order = None
+    if reads_in_process(db):  # SQLite: microseconds in this thread, no turn on the write lock needed
+        by_cookie = isinstance(by[0], str)
+        statements, names = (_BY_SESSION_TOKEN, _COOKIE_KEYS) if by_cookie else (_BY_ACCOUNT, _ACCOUNT_KEYS)
+        params = {name: [value] for name, value in zip(names, by, strict=True)}
+        rows = await read_latest(db, statements[False], {**params, "now": utcnow()})
+        order = _order(rows[0][3:], waitlist) if rows else None
+        if order is None:
+            return None
+    # Elsewhere a read costs a round trip per pick: the batch's writer reads every pick's facts in one.
     if db.in_transaction():  # the pick waits for its batch without holding a pooled connection
         await db.commit()
-    outcome = await batcher_for(db).write(db, PickAsk(by=by, waitlist=waitlist), _resolve)
+    outcome = await batcher_for(db).write(db, PickAsk(by=by, waitlist=waitlist, order=order), _resolve)
     if outcome is None:
         return None
     order, written = outcome
