@@ -1,7 +1,8 @@
 """Session picks: on-site seats are finite, taken atomically; a waitlist promotes the next person when one frees.
 
 Atomicity: every read-then-write here starts with ``begin_write`` (BEGIN IMMEDIATE on SQLite) and locks the
-registration row, then the session row, in that order, with SELECT ... FOR UPDATE (PostgreSQL).
+registration row, then the session row, in that order, with SELECT ... FOR UPDATE (PostgreSQL). The usual pick
+is written in a batch first (``quick_picks``, ``pick_batches``: the same locks, in the same order).
 """
 
 from __future__ import annotations
@@ -136,9 +137,9 @@ async def pick_session(
     """Adds a session to the delegate's agenda; picking it again changes nothing. A full session puts the delegate
     on its waitlist; with ``waitlist=False`` (they saw seats left) it raises ``SessionFull`` instead.
 
-    The usual pick is read without a lock and written in a batch with the picks that came with it
-    (``pick_batches``); whatever that write does not take (a refusal, a change meanwhile) goes the full way,
-    under the registration's and the session's locks, which finds and says why."""
+    The usual pick is written in a batch with the picks that came with it (``quick_picks``); whatever that
+    write does not take (a refusal, a repeat, a change meanwhile) goes the full way, under the registration's
+    and the session's locks, which finds and says why."""
     written = await write_in_batch(db, (event.id, account.id, session_id), waitlist=waitlist)
     if written is not None:
         return written.choice
