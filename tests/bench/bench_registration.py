@@ -48,8 +48,18 @@ from tests.bench.serving import ROOT, median, scratch_folder, uvicorn_server
 
 SLUG = "asian-dialogue-2021"
 SESSION_PAGE = "GET session page, signed in"
-# What a profile's samples are told apart by: waiting for the disk, the ORM, the drivers, templates.
-PROFILE_MARKS = ("fsync", "sqlalchemy/orm", "aiosqlite", "asyncpg", "jinja2", "server/")
+# What a profile's samples are told apart by: the drivers, the ORM, templates, routing, forms, signing, the batch.
+PROFILE_MARKS = (
+    "aiosqlite/core.py",  # SQLite's statements and commits (fsync), in its worker thread
+    "asyncpg",
+    "sqlalchemy/orm",
+    "sqlalchemy/engine",
+    "jinja2",
+    "Route.matches",  # finding the route: a regular expression per route until one matches
+    "multipart",
+    "itsdangerous",
+    "pick_batches.py",
+)
 POSTGRES_ADMIN_URL = os.environ.get("PODIUM_TEST_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/test")
 
 

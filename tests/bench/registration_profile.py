@@ -15,6 +15,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+# aiosqlite's worker thread waiting for its next statement polls a queue, which py-spy counts as busy.
+IDLE = "_connection_worker_thread ("
+
 
 @contextmanager
 def sampled(pid: int, output: Path | None) -> Iterator[None]:
@@ -40,8 +43,9 @@ def frame_name(frame: str) -> str:
 
 
 def summary(path: Path, *, top: int = 14, marks: tuple[str, ...] = ()) -> str:
-    """The functions with the most samples, by self time and by inclusive time; ``marks`` (substrings of
-    frames) also gets each its share of samples, e.g. ("fsync", "sqlalchemy/orm") to tell the bounds apart."""
+    """The functions with the most samples by self time, Podium's by time including callees; ``marks``
+    (substrings of frames) gets each its share of samples, e.g. ("asyncpg", "sqlalchemy/orm") to tell the bounds
+    apart."""
     own: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
     marked: Counter[str] = Counter()
@@ -52,6 +56,8 @@ def summary(path: Path, *, top: int = 14, marks: tuple[str, ...] = ()) -> str:
             continue
         count = int(count_text)
         frames = [frame_name(frame) for frame in stack.split(";")]
+        if frames[-1].startswith(IDLE):
+            continue
         total += count
         own[frames[-1]] += count
         for name in set(frames):
@@ -61,10 +67,11 @@ def summary(path: Path, *, top: int = 14, marks: tuple[str, ...] = ()) -> str:
                 marked[mark] += count
     if not total:
         return f"{path.name}: no samples"
-    lines = [f"{path.name}: {total} samples (busy threads only)", "  self time:"]
+    lines = [f"{path.name}: {total} samples (busy threads only, 250 a second)", "  self time:"]
     lines += [f"    {100 * n / total:5.1f}%  {name}" for name, n in own.most_common(top)]
-    lines.append("  including callees:")
-    lines += [f"    {100 * n / total:5.1f}%  {name}" for name, n in inclusive.most_common(top)]
+    lines.append("  Podium's functions, including callees:")
+    ours = [(name, n) for name, n in inclusive.most_common() if "server/" in name][:top]
+    lines += [f"    {100 * n / total:5.1f}%  {name}" for name, n in ours]
     if marks:
         lines.append("  stacks containing:")
         lines += [f"    {100 * marked[mark] / total:5.1f}%  {mark}" for mark in marks]
