@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import BindParameter
 from sqlmodel import col, delete, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -160,16 +162,22 @@ async def authenticate(db: AsyncSession, *, session_token: str, now: dt.datetime
 async def session_account(db: AsyncSession, *, session_hash: str, now: dt.datetime | None = None) -> Account | None:
     """``authenticate`` by the token's hash, which is all an open live connection keeps of its cookie."""
     now = now or utcnow()
-    row = (
-        await db.exec(
-            select(Account)
-            .join(AuthSession, col(AuthSession.account_id) == col(Account.id))
-            .where(AuthSession.token_hash == session_hash)
-            .where(col(AuthSession.revoked_at).is_(None), col(AuthSession.expires_at) > now)
-            .where(col(Account.disabled).is_(False))
-        )
-    ).first()
-    return row
+    query = (
+        select(Account)
+        .join(AuthSession, col(AuthSession.account_id) == col(Account.id))
+        .where(col(AuthSession.token_hash) == session_hash, *signed_in_by(now))
+    )
+    return (await db.exec(query)).first()
+
+
+def signed_in_by(now: dt.datetime | BindParameter[Any]) -> list[Any]:
+    """When a session (a query joining AuthSession and Account, the caller picks the token's hash) signs its
+    account in: the one rule, for the ORM lookup above and statements built once that read more rows."""
+    return [
+        col(AuthSession.revoked_at).is_(None),
+        col(AuthSession.expires_at) > now,
+        col(Account.disabled).is_(False),
+    ]
 
 
 async def sign_out(db: AsyncSession, *, session_token: str) -> None:

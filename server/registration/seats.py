@@ -1,7 +1,8 @@
 """Session picks: on-site seats are finite, taken atomically; a waitlist promotes the next person when one frees.
 
 Atomicity: every read-then-write here starts with ``begin_write`` (BEGIN IMMEDIATE on SQLite) and locks the
-registration row, then the session row, in that order, with SELECT ... FOR UPDATE (PostgreSQL).
+registration row, then the session row, in that order, with SELECT ... FOR UPDATE (PostgreSQL). The usual pick
+is written in a batch first (``quick_picks``, ``pick_batches``: the same locks, in the same order).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from server.mail.services import queue_mail
 from server.registration.locking import locked_registration
 from server.registration.models import Attendance, ChoiceStatus, Registration, SessionChoice
 from server.registration.places import require_confirmed
+from server.registration.quick_picks import write_in_batch
 from server.registration.translations import in_language
 from server.time_zones import reader_zone
 
@@ -133,7 +135,20 @@ async def pick_session(
     db: AsyncSession, *, event: Event, account: Account, session_id: int, waitlist: bool = True
 ) -> SessionChoice:
     """Adds a session to the delegate's agenda; picking it again changes nothing. A full session puts the delegate
-    on its waitlist; with ``waitlist=False`` (they saw seats left) it raises ``SessionFull`` instead."""
+    on its waitlist; with ``waitlist=False`` (they saw seats left) it raises ``SessionFull`` instead.
+
+    The usual pick is written in a batch with the picks that came with it (``quick_picks``); whatever that
+    write does not take (a refusal, a repeat, a change meanwhile) goes the full way, under the registration's
+    and the session's locks, which finds and says why."""
+    written = await write_in_batch(db, (event.id, account.id, session_id), waitlist=waitlist)
+    if written is not None:
+        return written.choice
+    return await _pick_under_locks(db, event=event, account=account, session_id=session_id, waitlist=waitlist)
+
+
+async def _pick_under_locks(
+    db: AsyncSession, *, event: Event, account: Account, session_id: int, waitlist: bool
+) -> SessionChoice:
     registration = await locked_registration(db, event=event, account=account)
     require_confirmed(registration)
     session, room = await _locked_session(db, event=event, session_id=session_id)

@@ -39,16 +39,16 @@ class EventStamps:
         self._sqlite: sqlite3.Connection | None = None
         path = database.engine.url.database
         self._sqlite_path = path if database.is_sqlite and path and path != ":memory:" else None
-        query = select(Event.id, Event.version, Event.published).where(Event.slug == bindparam("slug"))
-        self._sqlite_sql = str(query.compile(dialect=sqlite_dialect()))
+        self._query = select(Event.id, Event.version, Event.published).where(Event.slug == bindparam("slug"))
+        self._sqlite_sql = str(self._query.compile(dialect=sqlite_dialect()))
 
     async def get(self, slug: str) -> EventStamp | None:
         if self._sqlite_path is not None:
             row = self._read_sqlite(slug)
-        else:
-            async with self.database.session() as db:
-                query = select(Event.id, Event.version, Event.published).where(Event.slug == slug)
-                row = (await db.exec(query)).first()
+        else:  # one autocommitted statement: no session, no BEGIN and ROLLBACK round trips around it
+            async with self.database.engine.connect() as connection:
+                autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+                row = (await autocommit.execute(self._query, {"slug": slug})).first()
         if row is None or row[0] is None:
             return None
         return EventStamp(id=row[0], version=row[1], published=bool(row[2]))

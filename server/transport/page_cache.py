@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import hashlib
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -80,6 +81,7 @@ class PageCache:
         self.max_bytes = max_bytes
         self._entries: OrderedDict[Hashable, CachedPage] = OrderedDict()
         self._size = 0
+        self._rendering: dict[Hashable, asyncio.Future[CachedPage]] = {}
         self.hits = 0
         self.misses = 0
 
@@ -94,6 +96,15 @@ class PageCache:
         self._entries.move_to_end(key)
         self.hits += 1
         return page
+
+    async def render_once(self, key: Hashable, render: Callable[[], Awaitable[CachedPage]]) -> CachedPage:
+        """``render()``, shared by every request that asks for ``key`` while it runs: 1,000 visitors arriving
+        together on a page nobody has rendered yet cost one rendering, not 1,000 (each loading the programme)."""
+        running = self._rendering.get(key)
+        if running is None:
+            running = self._rendering[key] = asyncio.ensure_future(render())
+            running.add_done_callback(lambda _done: self._rendering.pop(key, None))
+        return await asyncio.shield(running)  # one visitor leaving does not stop the others' page
 
     def put(self, key: Hashable, page: CachedPage) -> None:
         if page.size > self.max_bytes:
@@ -143,19 +154,25 @@ async def serve_cached(
     cache = for_app(request.app)
     if stamp is None:
         stamp = await event_stamps.for_app(request.app).get(request.path_params["slug"])
+
+    async def rendered() -> CachedPage:
+        async with services_of(request.app).database.session() as db:
+            event = await event_of(db, request)
+            programme = await load_programme(db, event=event)
+        tz = zone_name(request, event.timezone)
+        text = build(programme, tz)
+        page = CachedPage.from_text(compact(text) if media_type == HTML else text, media_type=media_type)
+        if event.published:
+            cache.put((event.id, event.version, asked), page)
+        return page
+
     if stamp is not None and stamp.published:  # a draft's pages are its staff's alone: never cached
-        cached = cache.get((stamp.id, stamp.version, asked))
-        if cached is not None:
-            return await remembering(request, page_response(request, cached), media_type)
-    async with services_of(request.app).database.session() as db:
-        event = await event_of(db, request)
-        programme = await load_programme(db, event=event)
-    tz = zone_name(request, event.timezone)
-    text = build(programme, tz)
-    page = CachedPage.from_text(compact(text) if media_type == HTML else text, media_type=media_type)
-    if event.published:
-        cache.put((event.id, event.version, asked), page)
-    return await remembering(request, page_response(request, page), media_type)
+        key = (stamp.id, stamp.version, asked)
+        cached = cache.get(key)
+        if cached is None:  # a crowd asking at once shares one rendering
+            cached = await cache.render_once(key, rendered)
+        return await remembering(request, page_response(request, cached), media_type)
+    return await remembering(request, page_response(request, await rendered()), media_type)
 
 
 async def remembering(request: Request, response: Response, media_type: str) -> Response:

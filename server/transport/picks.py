@@ -8,16 +8,19 @@ import itertools
 from typing import Any
 
 from markupsafe import Markup
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from server.accounts.tokens import token_hash
 from server.agenda.services import load_programme
 from server.cookies import SESSION_COOKIE
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound
 from server.i18n import gettext as _
 from server.i18n import localised
 from server.registration.models import Attendance, ChoiceStatus, RegistrationStatus, SessionChoice
+from server.registration.quick_picks import pick_for_session_token
 from server.registration.seats import (
     Clash,
     SessionFull,
@@ -163,11 +166,10 @@ def picked_notice(title: str, choice: SessionChoice, target: str) -> Notice:
     return Notice(message.format(title=title), "success", target)
 
 
-async def _change_pick(request: Request, *, add: bool) -> Response:
+async def _change_pick(request: Request, form: FormData, *, add: bool) -> Response:
     """Picks or drops, then back to the page it was asked from, with the result (or the refusal) next to the
     session: a clash offers to drop the other pick, a session that filled meanwhile offers its waitlist, a drop
     offers to undo it."""
-    form = await checked_form(request)
     code = request.path_params["code"]
     async with database(request).session() as db:
         event = await event_of(db, request)
@@ -215,11 +217,30 @@ async def _change_pick(request: Request, *, add: bool) -> Response:
 
 
 async def pick_submit(request: Request) -> Response:
-    return await _change_pick(request, add=True)
+    form = await checked_form(request)
+    return await _quick_pick(request, form) or await _change_pick(request, form, add=True)
+
+
+async def _quick_pick(request: Request, form: FormData) -> Response | None:
+    """A signed-in delegate's usual pick of a published event's session, from the cookie's hash and the codes in
+    the address alone (a rush of picks at once); None for anything else, which ``_change_pick`` handles."""
+    token = request.cookies.get(SESSION_COOKIE, "")
+    if not token or len(token) > 100:
+        return None
+    slug, code = request.path_params["slug"], request.path_params["code"]
+    seen_seats = form_text(form, "seen") == "seats"
+    async with database(request).session() as db:
+        picked = await pick_for_session_token(
+            db, slug=slug, session_hash=token_hash(token), code=code, waitlist=not seen_seats
+        )
+    if picked is None:
+        return None
+    back = next_from(form, path_for(request, "pick", slug=slug, code=code))
+    return leave_notice(request, see_other(back), picked_notice(picked.title, picked.choice, f"s-{code}"))
 
 
 async def unpick_submit(request: Request) -> Response:
-    return await _change_pick(request, add=False)
+    return await _change_pick(request, await checked_form(request), add=False)
 
 
 routes: list[BaseRoute] = [

@@ -6,7 +6,8 @@
    a bare Starlette endpoint doing one INSERT + commit per request, same engine and driver.
 2. The seat race: 1,000 confirmed on-site delegates (inserted directly, with known session tokens) POST a
    pick of one session with 100 seats at the same moment; then exactly 100 must be confirmed and 900
-   waitlisted. Baseline: 1,000 simultaneous GETs of the bare endpoint and of the session page.
+   waitlisted. Baseline: 1,000 simultaneous GETs of the bare endpoint; beside it 1,000 simultaneous GETs of the
+   session's page by the same delegates, signed in.
 
 Run: .venv/bin/python -m tests.bench.bench_registration [--rounds 3 --seconds 5 --clients 32 --race 1000]
 """
@@ -42,9 +43,23 @@ from server.clock import utcnow
 from server.db import Database, begin_write
 from server.registration.models import Attendance, ChoiceStatus, Registration, RegistrationStatus, SessionChoice
 from server.settings import normalise_database_url
+from tests.bench.registration_profile import sampled, summary
 from tests.bench.serving import ROOT, median, scratch_folder, uvicorn_server
 
 SLUG = "asian-dialogue-2021"
+SESSION_PAGE = "GET session page, signed in"
+# What a profile's samples are told apart by: the drivers, the ORM, templates, routing, forms, signing, the batch.
+PROFILE_MARKS = (
+    "aiosqlite/core.py",  # SQLite's statements and commits (fsync), in its worker thread
+    "asyncpg",
+    "sqlalchemy/orm",
+    "sqlalchemy/engine",
+    "jinja2",
+    "Route.matches",  # finding the route: a regular expression per route until one matches
+    "multipart",
+    "itsdangerous",
+    "pick_batches.py",
+)
 POSTGRES_ADMIN_URL = os.environ.get("PODIUM_TEST_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/test")
 
 
@@ -109,13 +124,14 @@ def database_url(env: dict[str, str]) -> str:
 
 
 @contextmanager
-def serve(app: str, env: dict[str, str], figures: Figures, *, factory: bool = False) -> Iterator[str]:
+def serve(app: str, env: dict[str, str], figures: Figures, *, factory: bool = False) -> Iterator[tuple[str, int]]:
     """One uvicorn process, as `podium serve` runs (it trusts X-Forwarded-For from FORWARDED_ALLOW_IPS only);
-    its log goes to a file, and the exceptions in it are counted into ``figures.server_errors``."""
+    its log goes to a file, and the exceptions in it are counted into ``figures.server_errors``. Yields its URL
+    and process id."""
     with tempfile.TemporaryFile("w+") as log:
         try:
-            with uvicorn_server(app, env, factory=factory, output=log) as (url, _pid):
-                yield url
+            with uvicorn_server(app, env, factory=factory, output=log) as (url, pid):
+                yield url, pid
         finally:
             log.seek(0)
             figures.server_errors.update(exceptions_in(log.read()))
@@ -186,11 +202,21 @@ async def count_registrations(url: str, prefix: str) -> dict[str, int]:
         await database.dispose()
 
 
+def profile_file(args: argparse.Namespace, env: dict[str, str], step: str) -> Path | None:
+    """Where ``--profile`` puts the server's samples for ``step`` on this backend; None without it."""
+    if not args.profile:
+        return None
+    backend = "sqlite" if env["PODIUM_DATABASE_URL"].startswith("sqlite") else "postgres"
+    folder = Path(args.profile)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{backend}-{step}.txt"
+
+
 def bench_registrations(env: dict[str, str], figures: Figures, args: argparse.Namespace) -> None:
     url = database_url(env)
     with (
-        serve("tests.bench.bare_insert_app:create_app", env, figures, factory=True) as bare,
-        serve("server.app:create_app", env, figures, factory=True) as app,
+        serve("tests.bench.bare_insert_app:create_app", env, figures, factory=True) as (bare, _bare_pid),
+        serve("server.app:create_app", env, figures, factory=True) as (app, app_pid),
     ):
         check_rate_limit_is_on(app, figures)
         timing = ["--clients", str(args.clients), "--seconds", str(args.seconds)]
@@ -199,14 +225,15 @@ def bench_registrations(env: dict[str, str], figures: Figures, args: argparse.Na
             for name, path in (("bare GET, no database", "/"), ("bare INSERT + commit", "/insert")):
                 result = generate("loop", bare, env, *timing, "--path", path)
                 figures.rate(f"{name}, req/s", result["per_second"])
-            result = generate(
-                "flow",
-                app,
-                env,
-                *timing,
-                *("--slug", SLUG, "--database-url", url, "--tag", "bench"),
-                *("--first-address", str(round_number * 1_000_000)),
-            )
+            with sampled(app_pid, profile_file(args, env, "registrations") if round_number == 0 else None):
+                result = generate(
+                    "flow",
+                    app,
+                    env,
+                    *timing,
+                    *("--slug", SLUG, "--database-url", url, "--tag", "bench"),
+                    *("--first-address", str(round_number * 1_000_000)),
+                )
             figures.failures.update(result["errors"])
             figures.failures.update({f"{step} (warm-up)": n for step, n in result["warm_errors"].items()})
             figures.rate("completed registrations/s", result["per_second"])
@@ -295,33 +322,34 @@ async def race_outcome(url: str, code: str, *, reset: bool = False) -> list[str]
 def bench_race(env: dict[str, str], figures: Figures, args: argparse.Namespace) -> None:
     url = database_url(env)
     code, tokens = asyncio.run(race_setup(url, args.race, args.seats))
-    picks = []
+    picks, pages = [], []
     for token in tokens:
         csrf = secrets.token_urlsafe(32)  # double submit: the cookie and the field only have to agree
-        picks.append(
-            {
-                "method": "POST",
-                "path": f"/{SLUG}/sessions/{code}/pick",
-                "form": {"csrf_token": csrf},
-                "headers": {"cookie": f"podium_session={token}; podium_csrf={csrf}"},
-                "status": 303,
-            }
-        )
+        cookie = {"cookie": f"podium_session={token}; podium_csrf={csrf}"}
+        path = f"/{SLUG}/sessions/{code}"
+        form = {"csrf_token": csrf}
+        picks.append({"method": "POST", "path": f"{path}/pick", "form": form, "headers": cookie, "status": 303})
+        pages.append({"method": "GET", "path": path, "headers": cookie, "status": 200})  # signed in, as the pickers
     with (
         tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file,
-        serve("tests.bench.bare_app:app", env, figures) as bare,
-        serve("server.app:create_app", env, figures, factory=True) as app,
+        tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as page_file,
+        serve("tests.bench.bare_app:app", env, figures) as (bare, _bare_pid),
+        serve("server.app:create_app", env, figures, factory=True) as (app, app_pid),
     ):
         json.dump(picks, file)
         file.close()
+        json.dump(pages, page_file)
+        page_file.close()
         count = ["--count", str(args.race)]
         outcomes: list[dict[str, int]] = []
-        for _round in range(args.rounds):
+        for round_number in range(args.rounds):
+            first = round_number == 0
             asyncio.run(race_outcome(url, code, reset=True))
             figures.burst("GET bare endpoint", generate("burst", bare, env, *count, "--path", "/"))
-            session_page = f"/{SLUG}/sessions/{code}"
-            figures.burst("GET session page", generate("burst", app, env, *count, "--path", session_page))
-            result = generate("burst", app, env, "--requests", file.name)
+            with sampled(app_pid, profile_file(args, env, "session-page") if first else None):
+                figures.burst(SESSION_PAGE, generate("burst", app, env, "--requests", page_file.name))
+            with sampled(app_pid, profile_file(args, env, "picks") if first else None):
+                result = generate("burst", app, env, "--requests", file.name)
             statuses = asyncio.run(race_outcome(url, code))
             seated = args.seats
             expected = [ChoiceStatus.confirmed] * seated + [ChoiceStatus.waitlisted] * (args.race - seated)
@@ -329,6 +357,7 @@ def bench_race(env: dict[str, str], figures: Figures, args: argparse.Namespace) 
             outcomes.append(dict(Counter(statuses)))
             figures.burst(f"POST pick, {seated} seats", result)
         Path(file.name).unlink()
+        Path(page_file.name).unlink()
     exact = [result["exact"] for result in figures.bursts[f"POST pick, {args.seats} seats"]]
     errors = sum(sum(burst["errors"].values()) for bursts in figures.bursts.values() for burst in bursts)
     figures.check(
@@ -356,7 +385,7 @@ def print_report(results: dict[str, Figures], args: argparse.Namespace) -> None:
     if any(figures.bursts for figures in results.values()):
         print(f"\nSeat race: {args.race} requests released at once; wall time from the first send to the last answer")
         print(
-            f"{'backend':9} {'burst (median of rounds)':26} {'wall s':>7} {'req/s':>6} {'p50 ms':>7} {'p99 ms':>7}  errors"
+            f"{'backend':9} {'burst (median of rounds)':28} {'wall s':>7} {'req/s':>6} {'p50 ms':>7} {'p99 ms':>7}  errors"
         )
     for backend, figures in results.items():
         if not figures.bursts:
@@ -365,14 +394,13 @@ def print_report(results: dict[str, Figures], args: argparse.Namespace) -> None:
             errors = [sum(burst["errors"].values()) for burst in bursts]
             cells = [median([burst[key] for burst in bursts]) for key in ("seconds", "per_second", "p50_ms", "p99_ms")]
             print(
-                f"{backend:9} {name:26} {cells[0]:7.2f} {cells[1]:6.0f} {cells[2]:7.0f} {cells[3]:7.0f}"
+                f"{backend:9} {name:28} {cells[0]:7.2f} {cells[1]:6.0f} {cells[2]:7.0f} {cells[3]:7.0f}"
                 f"  {', '.join(map(str, errors))}"
             )
-        picks, bare = (
-            median([burst["per_second"] for burst in figures.bursts[name]])
-            for name in (f"POST pick, {args.seats} seats", "GET bare endpoint")
-        )
-        print(f"{backend:9} {'picks / bare GETs':26} {picks / bare:7.3f}")
+        bare = median([burst["per_second"] for burst in figures.bursts["GET bare endpoint"]])
+        for name, label in ((f"POST pick, {args.seats} seats", "picks"), (SESSION_PAGE, "session pages")):
+            rate = median([burst["per_second"] for burst in figures.bursts[name]])
+            print(f"{backend:9} {label + ' / bare GETs':28} {rate / bare:7.3f}")
     print()
     for backend, figures in results.items():
         for text, ok in figures.checks:
@@ -390,6 +418,7 @@ def main() -> None:
     parser.add_argument("--seats", type=int, default=100)
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--parts", default="registrations,race", help="which benchmarks to run")
+    parser.add_argument("--profile", default="", help="folder: py-spy samples the server in the first round")
     args = parser.parse_args()
 
     print(f"load average before: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
@@ -403,6 +432,8 @@ def main() -> None:
                 bench_race(env, figures, args)
     print(f"load average after: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
     print_report(results, args)
+    for path in sorted(Path(args.profile).glob("*.txt")) if args.profile else []:
+        print(summary(path, marks=PROFILE_MARKS))
     if not all(ok for figures in results.values() for _text, ok in figures.checks):
         raise SystemExit("some checks FAILED: see above")
 

@@ -10,7 +10,7 @@ from server.errors import Conflict
 from server.events.services import get_event
 from server.mail.models import OutboxMail
 from server.registration.models import ChoiceStatus, SessionChoice
-from server.registration.seats import pick_session, unpick_session
+from server.registration.seats import Clash, SessionFull, pick_session, unpick_session
 from server.registration.services import cancel_registration, change_attendance
 from tests.support.factories import delegates, session_with_capacity
 
@@ -117,3 +117,101 @@ async def test_seats_mode_change_frees_seat_and_full_session_blocks_onsite(datab
     async with database.session() as db:
         registration = await change_attendance(db, event=event, account=remote, attendance="onsite")
     assert registration.attendance == "onsite"
+
+
+async def _overlapping_pair(db, event):
+    parallel = (
+        await db.exec(
+            select(Session).where(Session.event_id == event.id, Session.kind == "parallel").order_by(Session.start)
+        )
+    ).all()
+    first = parallel[0]
+    return first, next(s for s in parallel[1:] if s.start < first.end and s.end > first.start)
+
+
+@BOTH
+async def test_seats_overlapping_picks_sent_together_keep_one(database, demo_event):
+    async with database.session() as db:
+        event = await get_event(db, slug=demo_event)
+        first, twin = await _overlapping_pair(db, event)
+        (account,) = await delegates(db, event, 1)
+
+    async def pick(session_id):
+        async with database.session() as db:
+            return await pick_session(db, event=event, account=account, session_id=session_id)
+
+    results = await asyncio.gather(pick(first.id), pick(twin.id), return_exceptions=True)
+
+    refused = [result for result in results if isinstance(result, BaseException)]
+    assert [type(error) for error in refused] == [Clash]
+    picked = {session_id: await _statuses(database, session_id) for session_id in (first.id, twin.id)}
+    assert sorted(len(rows) for rows in picked.values()) == [0, 1]
+
+
+@BOTH
+async def test_seats_repeated_pick_sent_together_is_one_pick(database, demo_event):
+    async with database.session() as db:
+        event = await get_event(db, slug=demo_event)
+        session = await session_with_capacity(db, event, 1)
+        (account,) = await delegates(db, event, 1)
+
+    async def pick():
+        async with database.session() as db:
+            return await pick_session(db, event=event, account=account, session_id=session.id)
+
+    choices = await asyncio.gather(*(pick() for _ in range(5)))
+
+    assert {(choice.id, choice.status) for choice in choices} == {(choices[0].id, ChoiceStatus.confirmed)}
+    assert await _statuses(database, session.id) == [(choices[0].registration_id, ChoiceStatus.confirmed)]
+
+
+@BOTH
+async def test_seats_last_seat_gone_refuses_a_pick_that_saw_seats(database, demo_event):
+    async with database.session() as db:
+        event = await get_event(db, slug=demo_event)
+        session = await session_with_capacity(db, event, 1)
+        seated, late = await delegates(db, event, 2)
+    async with database.session() as db:
+        await pick_session(db, event=event, account=seated, session_id=session.id)
+
+    async with database.session() as db:
+        with pytest.raises(SessionFull):
+            await pick_session(db, event=event, account=late, session_id=session.id, waitlist=False)
+
+    assert [status for _, status in await _statuses(database, session.id)] == [ChoiceStatus.confirmed]
+
+
+@BOTH
+async def test_seats_follow_the_capacity_an_organiser_sets_between_picks(database, demo_event):
+    async with database.session() as db:
+        event = await get_event(db, slug=demo_event)
+        session = await session_with_capacity(db, event, 2)
+        people = await delegates(db, event, 5)
+
+    async def pick(account):
+        async with database.session() as db:
+            return await pick_session(db, event=event, account=account, session_id=session.id)
+
+    await asyncio.gather(*(pick(account) for account in people[:3]))
+    async with database.session() as db:
+        await session_with_capacity(db, event, 3)
+    await asyncio.gather(*(pick(account) for account in people[3:]))
+    async with database.session() as db:
+        await session_with_capacity(db, event, 0)
+    (late,) = await delegates_named(database, event, "late")
+    choice = await pick(late)
+
+    assert [status for _, status in await _statuses(database, session.id)] == [
+        ChoiceStatus.confirmed,
+        ChoiceStatus.confirmed,
+        ChoiceStatus.waitlisted,
+        ChoiceStatus.confirmed,
+        ChoiceStatus.waitlisted,
+        ChoiceStatus.confirmed,  # no seats on site any more: the late delegate follows it online
+    ]
+    assert (choice.attendance, choice.status) == ("online", "confirmed")
+
+
+async def delegates_named(database, event, prefix):
+    async with database.session() as db:
+        return await delegates(db, event, 1, prefix=prefix)
