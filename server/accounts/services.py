@@ -154,9 +154,16 @@ def open_session(db: AsyncSession, *, account: Account, user_agent: str, now: dt
 
 async def authenticate(db: AsyncSession, *, session_token: str, now: dt.datetime | None = None) -> Account | None:
     """The account behind a session cookie, or None for a forged, expired, revoked or disabled one."""
-    if not session_token or len(session_token) > 100:
+    if not plausible_token(session_token):
         return None
     return await session_account(db, session_hash=token_hash(session_token), now=now)
+
+
+MAX_SESSION_TOKEN_LENGTH = 100  # ours are 43 characters; anything much longer is not worth hashing
+
+
+def plausible_token(session_token: str) -> bool:
+    return bool(session_token) and len(session_token) <= MAX_SESSION_TOKEN_LENGTH
 
 
 async def session_account(db: AsyncSession, *, session_hash: str, now: dt.datetime | None = None) -> Account | None:

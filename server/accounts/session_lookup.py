@@ -11,25 +11,22 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.accounts.models import Account, AuthSession
+from server.accounts.services import plausible_token, signed_in_by
 from server.accounts.tokens import token_hash
 from server.clock import utcnow
 from server.db import read_latest
-
-MAX_TOKEN_LENGTH = 100
 
 # Built once (see server.db.read_latest).
 _SIGNED_IN: Executable = (
     select(Account)
     .join(AuthSession, col(AuthSession.account_id) == col(Account.id))
-    .where(col(AuthSession.token_hash) == bindparam("session_hash"))
-    .where(col(AuthSession.revoked_at).is_(None), col(AuthSession.expires_at) > bindparam("now"))
-    .where(col(Account.disabled).is_(False))
+    .where(col(AuthSession.token_hash) == bindparam("session_hash"), *signed_in_by(bindparam("now")))
 )
 
 
 async def signed_in_account(db: AsyncSession, *, session_token: str, now: dt.datetime | None = None) -> Account | None:
     """``services.authenticate`` as last committed: None for a forged, expired, revoked or disabled session."""
-    if not session_token or len(session_token) > MAX_TOKEN_LENGTH:
+    if not plausible_token(session_token):
         return None
     rows = await read_latest(db, _SIGNED_IN, {"session_hash": token_hash(session_token), "now": now or utcnow()})
     return Account(**rows[0]._mapping) if rows else None

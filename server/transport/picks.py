@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from server.accounts.services import plausible_token
 from server.accounts.tokens import token_hash
 from server.agenda.services import load_programme
 from server.cookies import SESSION_COOKIE
@@ -225,7 +226,7 @@ async def _quick_pick(request: Request, form: FormData) -> Response | None:
     """A signed-in delegate's usual pick of a published event's session, from the cookie's hash and the codes in
     the address alone (a rush of picks at once); None for anything else, which ``_change_pick`` handles."""
     token = request.cookies.get(SESSION_COOKIE, "")
-    if not token or len(token) > 100:
+    if not plausible_token(token):
         return None
     slug, code = request.path_params["slug"], request.path_params["code"]
     seen_seats = form_text(form, "seen") == "seats"
