@@ -11,7 +11,9 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Awaitable, Callable, Hashable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import sqlalchemy as sa
 from sqlmodel import col, select
@@ -41,10 +43,11 @@ class PhaseBoard:
     def phase(self, session_id: int | None) -> Phase:
         return self.phases.get(session_id or 0, Phase.upcoming)
 
-    @property
-    def stamp(self) -> tuple[tuple[int, str], ...]:
-        """What a cached page showing phases depends on: it changes exactly when a phase does."""
-        return tuple(sorted((session_id, phase.value) for session_id, phase in self.phases.items()))
+    @cached_property
+    def stamp(self) -> str:
+        """What a cached page showing phases depends on: it changes exactly when a phase does. Made once per board,
+        and a string, whose hash Python keeps: every cached page's key holds it."""
+        return ",".join(f"{session_id}:{phase.value}" for session_id, phase in sorted(self.phases.items()))
 
 
 async def published_replays(db: AsyncSession, *, event_id: int) -> set[int]:
@@ -124,21 +127,37 @@ class PhaseBoards:
         self._relay = (time.monotonic() + kept, keys)
         return keys
 
-    async def board(self, db: AsyncSession, *, event_id: int, version: int, ask: LiveKeys | None) -> PhaseBoard:
-        """The event's board at its ``version`` (a programme change reads afresh), at most a moment old."""
-        key = (event_id, version)
-        cached = self._boards.get(key)
+    def kept(self, *, event_id: int, version: int) -> PhaseBoard | None:
+        """The event's board at its ``version`` when one read a moment ago is kept: what most requests get, with no
+        database session opened (the agenda's hot path)."""
+        cached = self._boards.get((event_id, version))
         if cached is not None and time.monotonic() - cached[0] < self.board_ttl:
             return cached[1]
+        return None
+
+    async def board(
+        self,
+        sessions: Callable[[], AbstractAsyncContextManager[AsyncSession]],
+        *,
+        event_id: int,
+        version: int,
+        ask: LiveKeys | None,
+    ) -> PhaseBoard:
+        """The event's board at its ``version`` (a programme change reads afresh), at most a moment old; a session
+        from ``sessions`` is opened only to read a new one."""
+        kept = self.kept(event_id=event_id, version=version)
+        if kept is not None:
+            return kept
         async with self._lock:  # a burst of requests reads the database once
-            cached = self._boards.get(key)
-            if cached is not None and time.monotonic() - cached[0] < self.board_ttl:
-                return cached[1]
+            kept = self.kept(event_id=event_id, version=version)
+            if kept is not None:
+                return kept
             keys = await self.live_keys(ask)
-            board = await load_board(db, event_id=event_id, live_keys=keys, now=rule.current_time())
+            async with sessions() as db:
+                board = await load_board(db, event_id=event_id, live_keys=keys, now=rule.current_time())
             if len(self._boards) > 256:
                 self._boards.clear()
-            self._boards[key] = (time.monotonic(), board)
+            self._boards[(event_id, version)] = (time.monotonic(), board)
             return board
 
     def forget(self) -> None:

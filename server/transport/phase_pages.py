@@ -45,9 +45,9 @@ async def board_of(request: Request, event_id: int, version: int) -> PhaseBoard:
     """The event's phase board: a moment old at most, read in two statements when it is not."""
     services = services_of(request.app)
     control = services.relay_control
-    boards = services.phase_boards
-    async with services.database.session() as db:
-        return await boards.board(db, event_id=event_id, version=version, ask=control.live if control else None)
+    return await services.phase_boards.board(
+        services.database.session, event_id=event_id, version=version, ask=control.live if control else None
+    )
 
 
 async def board_for_slug(request: Request) -> tuple[EventStamp | None, PhaseBoard | None]:
