@@ -32,6 +32,8 @@ class PacketTrack(MediaStreamTrack):
         self.started = False
         self.skips = 0
         self.keyframe_requests = 0
+        # The viewer's sender, while it runs: sends a frame at once, or says (False) it must wait in the queue.
+        self.sink: Callable[[PackedFrame], bool] | None = None
 
     def push(self, frame: PackedFrame, *, keyframe: bool) -> bool:
         """Queue a frame; return False when this viewer needs a keyframe before it can go on."""
@@ -49,8 +51,11 @@ class PacketTrack(MediaStreamTrack):
             self.waiting_for_keyframe = False
         elif len(self._queue) >= self._max_queue:
             self._queue.popleft()
-        self._queue.append(frame)
         waiter = self._waiter
+        idle = not self._queue and waiter is not None and not waiter.done()
+        if idle and self.sink is not None and self.sink(frame):  # sent now, without waking the sender's task
+            return True
+        self._queue.append(frame)
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
         return True

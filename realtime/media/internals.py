@@ -42,7 +42,7 @@ from typing import Any
 import aioice
 import aioice.ice
 import aiortc
-from aiortc import RTCCertificate, RTCRtpReceiver, RTCRtpSender
+from aiortc import RTCCertificate, RTCDtlsTransport, RTCIceTransport, RTCRtpReceiver, RTCRtpSender
 from aiortc.codecs import depayload
 from aiortc.codecs.vpx import Vp8Encoder
 from aiortc.jitterbuffer import JitterFrame
@@ -219,6 +219,42 @@ class PackedSending:
         event.set()
 
 
+class DirectRtp:
+    """Protect and send one viewer's RTP packets at once, without the awaits of aiortc's and aioice's send path.
+
+    Only where that path would do nothing more (``RTCDtlsTransport._send_rtp``: SRTP ``protect`` then the ICE
+    connection's nominated pair; ``StunProtocol.send_data``: ``transport.sendto``); a TURN-relayed pair, whose send
+    may wait for a channel binding, keeps aiortc's path."""
+
+    def __init__(self, sender: RTCRtpSender) -> None:
+        self._sender = sender
+        self._pair: Any = None
+        self._send: Callable[[bytes], None] | None = None
+
+    def sender(self) -> Callable[[bytes], None] | None:
+        """A function sending a packet now, or None where aiortc's own path must send it; raises ConnectionError
+        once the viewer's connection is gone, as aiortc's path does."""
+        dtls = self._sender.transport
+        if dtls.state != "connected":
+            raise ConnectionError("Cannot send encrypted RTP, not connected")
+        pair = dtls.transport._connection._nominated.get(1)
+        if pair is None:
+            raise ConnectionError("Cannot send data, not connected")
+        if pair is not self._pair:
+            self._pair = pair
+            self._send = None
+            if type(pair.protocol) is aioice.ice.StunProtocol:
+                protect = dtls._tx_srtp.protect
+                sendto = pair.protocol.transport.sendto
+                address = pair.remote_addr
+
+                def send(data: bytes) -> None:
+                    sendto(protect(data), address)
+
+                self._send = send
+        return self._send
+
+
 def send_picture_loss(receiver: RTCRtpReceiver) -> None:
     """Ask the publisher for a keyframe (RTCP PLI) on every source the receiver hears."""
     for source in receiver.getSynchronizationSources():
@@ -279,6 +315,16 @@ def problems() -> list[str]:
         found.append("RTCRtpSender.send no longer starts self._run_rtp")
     if "await self._retransmit(seq)" not in inspect.getsource(RTCRtpSender._handle_rtcp_packet):
         found.append("RTCRtpSender._handle_rtcp_packet no longer answers NACK with self._retransmit(seq)")
+    send_rtp = inspect.getsource(RTCDtlsTransport._send_rtp)
+    if "self._tx_srtp.protect(data)" not in send_rtp or "await self.transport._send(data)" not in send_rtp:
+        found.append("RTCDtlsTransport._send_rtp no longer protects with _tx_srtp and sends on its ICE transport")
+    if "self._send = self._connection.send" not in inspect.getsource(RTCIceTransport.__init__):
+        found.append("RTCIceTransport._send no longer sends on its aioice connection")
+    ice_sendto = inspect.getsource(aioice.ice.Connection.sendto)
+    if "self._nominated.get(component)" not in ice_sendto or "active_pair.remote_addr" not in ice_sendto:
+        found.append("aioice's Connection.sendto no longer sends on its nominated pair")
+    if "self.transport.sendto(data, addr)" not in inspect.getsource(aioice.ice.StunProtocol.send_data):
+        found.append("aioice's StunProtocol.send_data no longer just calls transport.sendto")
     keyframe = getattr(RTCRtpSender, "_send_keyframe", None)
     if keyframe is None or list(inspect.signature(keyframe).parameters) != ["self"]:
         found.append("RTCRtpSender._send_keyframe(self) is gone or changed")

@@ -6,31 +6,45 @@ header (this viewer's sequence number, timestamp offset and SSRC), the header ex
 descriptor with this viewer's picture ID, then SRTP-protects and sends. Everything else stays aiortc's: RTCP sender
 reports read the counters kept here, NACKs are answered from this viewer's history (over RTX when negotiated), and
 PLI/FIR reach the stream's source as before.
+
+A viewer whose sender is idle gets each frame sent as the fan-out publishes it (``send_now``), without waking its
+task; one still busy with earlier frames (a send that waited) gets it queued, and its task catches up or skips to
+a keyframe (realtime/media/fanout.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import struct
+import time
 from typing import TYPE_CHECKING
 
-from aiortc import clock
+from aiortc.mediastreams import MediaStreamError
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtcrtpsender import random_sequence_number
 from aiortc.rtp import RTP_HISTORY_SIZE, HeaderExtensions, RtpPacket, wrap_rtx
 from aiortc.utils import random32
 
-from realtime.media.internals import PackedSending
-from realtime.media.packetiser import vp8_descriptors
+from realtime.media.internals import DirectRtp, PackedSending
+from realtime.media.packetiser import PackedFrame, vp8_descriptors
 
 if TYPE_CHECKING:
     from aiortc import RTCRtpSender
 
     from realtime.media.fanout import PacketTrack
 
+logger = logging.getLogger(__name__)
+
 _HEADER = struct.Struct("!BBHLL")
 _EXTENSION_HEADER = struct.Struct("!HH")
+NTP_EPOCH_OFFSET = 2_208_988_800  # seconds from 1900 (NTP) to 1970 (Unix)
+
+
+def ntp_now() -> int:
+    """The time as a 64-bit NTP timestamp (aiortc's ``clock.current_ntp_time``, without building a datetime)."""
+    return int((time.time() + NTP_EPOCH_OFFSET) * (1 << 32))
 
 
 class PackedSender:
@@ -38,9 +52,15 @@ class PackedSender:
 
     def __init__(self, sender: RTCRtpSender, track: PacketTrack) -> None:
         self._internals = PackedSending(sender)
+        self._direct = DirectRtp(sender)
         self._sender = sender
         self._track = track
         self._history: list[tuple[int, bytes] | None] = [None] * RTP_HISTORY_SIZE
+        self._sequence = random_sequence_number()
+        self._origin = random32()
+        self._picture_id = random.randint(0, 0x7FFF)  # noqa: S311 (a picture ID, as aiortc picks its first one)
+        self._payload_type = 0
+        self._mid: str | None = None
         self.packets = 0
         self.octets = 0
 
@@ -48,58 +68,85 @@ class PackedSender:
         """Take over the sender's RTP loop and retransmissions; call before the connection starts sending."""
         self._internals.replace(run_rtp=self._run, retransmit=self._retransmit)
 
-    def _extensions(self, mid: str | None) -> tuple[bytes, int]:
+    def _extensions(self) -> tuple[bytes, int]:
         """The header extension block for packets sent now, and the NTP time it carries."""
-        ntp = clock.current_ntp_time()
+        ntp = ntp_now()
         values = HeaderExtensions()
         values.abs_send_time = (ntp >> 14) & 0x00FFFFFF
-        values.mid = mid
+        values.mid = self._mid
         profile, value = self._internals.extensions_map.set(values)
         if not value:
             return b"", ntp
         return _EXTENSION_HEADER.pack(profile, len(value) >> 2) + value, ntp
 
+    def _packets(self, frame: PackedFrame) -> list[bytes]:
+        """This viewer's RTP packets for ``frame``, kept for retransmission and counted for sender reports."""
+        extensions, ntp = self._extensions()
+        first_byte = 0x90 if extensions else 0x80
+        timestamp = (self._origin + frame.timestamp) & 0xFFFFFFFF
+        if frame.vp8:
+            first, rest = vp8_descriptors(self._picture_id)
+            self._picture_id = (self._picture_id + 1) & 0x7FFF
+        else:
+            first = rest = b""
+        last = len(frame.chunks) - 1
+        sequence, payload_type, ssrc, history = self._sequence, self._payload_type, self._sender._ssrc, self._history
+        packets = []
+        for index, chunk in enumerate(frame.chunks):
+            marker = 0x80 if index == last else 0
+            header = _HEADER.pack(first_byte, marker | payload_type, sequence, timestamp, ssrc)
+            data = b"".join((header, extensions, rest if index else first, chunk))
+            history[sequence % RTP_HISTORY_SIZE] = (sequence, data)
+            packets.append(data)
+            sequence = (sequence + 1) & 0xFFFF
+        self._sequence = sequence
+        self.packets += last + 1
+        self.octets += frame.size + len(first) * (last + 1)
+        self._internals.sent(ntp=ntp, rtp_timestamp=timestamp, packets=self.packets, octets=self.octets)
+        return packets
+
+    def send_now(self, frame: PackedFrame) -> bool:
+        """Send ``frame`` at once if nothing stands in the way; False: queue it for the sender's task instead."""
+        try:
+            send = self._direct.sender()
+        except ConnectionError:
+            return False  # the task meets it too, and ends
+        if send is None:
+            return False
+        if self._sender._enabled and frame.chunks:
+            try:
+                for data in self._packets(frame):
+                    send(data)
+            except Exception:  # lost like a packet on the network: a NACK or the next keyframe mends it
+                logger.exception("sending a frame to a viewer failed")
+        return True
+
     async def _run(self, codec: RTCRtpCodecParameters) -> None:
         internals = self._internals
         internals.rtp_started.set()
-        sequence = random_sequence_number()
-        origin = random32()
-        picture_id = random.randint(0, 0x7FFF)  # noqa: S311 (a picture ID, as aiortc picks its first one)
-        payload_type = codec.payloadType or 0  # always set once negotiated
-        ssrc = self._sender._ssrc
-        mid = internals.mid
-        history = self._history
+        self._payload_type = codec.payloadType or 0  # always set once negotiated
+        self._mid = internals.mid
         track = self._track
+        track.sink = self.send_now
         try:
             while True:
                 frame = await track.next_frame()
                 if not self._sender._enabled or not frame.chunks:
                     continue
-                extensions, ntp = self._extensions(mid)
-                first_byte = 0x90 if extensions else 0x80
-                timestamp = (origin + frame.timestamp) & 0xFFFFFFFF
-                if frame.vp8:
-                    first, rest = vp8_descriptors(picture_id)
-                    picture_id = (picture_id + 1) & 0x7FFF
+                packets = self._packets(frame)
+                send = self._direct.sender()
+                if send is not None:
+                    for data in packets:
+                        send(data)
                 else:
-                    first = rest = b""
-                last = len(frame.chunks) - 1
-                send = self._sender.transport._send_rtp
-                for index, chunk in enumerate(frame.chunks):
-                    marker = 0x80 if index == last else 0
-                    header = _HEADER.pack(first_byte, marker | payload_type, sequence, timestamp, ssrc)
-                    data = b"".join((header, extensions, first if index == 0 else rest, chunk))
-                    history[sequence % RTP_HISTORY_SIZE] = (sequence, data)
-                    await send(data)
-                    sequence = (sequence + 1) & 0xFFFF
-                self.packets += last + 1
-                self.octets += frame.size + (len(first) + len(rest) * last)
-                internals.sent(ntp=ntp, rtp_timestamp=timestamp, packets=self.packets, octets=self.octets)
-        except (asyncio.CancelledError, ConnectionError):
+                    for data in packets:
+                        await self._sender.transport._send_rtp(data)
+        except (asyncio.CancelledError, ConnectionError, MediaStreamError):
             pass
         except Exception:  # like aiortc's loop: log it, and never leave stop() waiting
             internals.log_failure()
         finally:
+            track.sink = None
             internals.finish()
 
     async def _retransmit(self, sequence_number: int) -> None:
