@@ -155,3 +155,20 @@ async def test_keyframe_asks_to_the_publisher_are_coalesced_and_spaced() -> None
 
     offsets = [round(ask - started, 1) for ask in asks]
     assert offsets == [0.0, 0.2]
+
+
+async def test_an_idle_viewers_sender_gets_each_frame_at_once_and_a_busy_one_from_its_queue() -> None:
+    fanout = Fanout("video", max_queue=10, request_keyframe=KeyframeCounter())
+    idle, idle_waiting = await started(fanout)
+    busy, busy_waiting = await started(fanout)
+    sent: list[bytes] = []
+    idle.sink = lambda frame: sent.append(chunks(frame)) is None  # sent: True
+    busy.sink = lambda frame: False  # its send would have to wait
+
+    for frame in (packet(True, b"k"), packet(False, b"d")):
+        fanout.publish(frame)
+
+    assert sent == [b"k", b"d"]
+    assert not idle_waiting.done()  # its task was never woken
+    assert [chunks(await busy_waiting), chunks(await busy.next_frame())] == [b"k", b"d"]
+    idle_waiting.cancel()
