@@ -136,7 +136,9 @@ def record_rtp(peer: Peer) -> list[RtpSeen]:
 class SrtpCapture:
     """What reached a viewer's connection: SRTP datagrams carrying RTP, and the RTP packets they decrypted to."""
 
+    lose: AbstractSet[int] = frozenset()  # which datagrams (1 for the first RTP one) the network loses
     arrived: int = 0
+    lost: list[tuple[int, int]] = field(default_factory=list)  # payload type and sequence number (clear in SRTP)
     packets: list[RtpPacket] = field(default_factory=list)
 
     def media(self, payload_type: int) -> list[RtpPacket]:
@@ -151,20 +153,25 @@ class SrtpCapture:
         }
 
 
-def capture_srtp(peer: Peer) -> SrtpCapture:
+def capture_srtp(peer: Peer, *, lose: AbstractSet[int] = frozenset()) -> SrtpCapture:
     """Count every SRTP datagram carrying RTP that reaches the viewer, and keep each one that decrypts (an SRTP
-    packet that fails authentication or decryption is dropped between the two). Set up right after ``watch``."""
+    packet that fails authentication or decryption is dropped between the two); the ``lose`` ones (counted from 1)
+    never reach it, as if lost on the way. Set up right after ``watch``."""
     dtls = peer.pc.getReceivers()[0].transport
     ice = dtls.transport
     receive = ice._recv
     handle = dtls._handle_rtp_data
-    capture = SrtpCapture()
+    capture = SrtpCapture(lose=lose)
 
     async def receiving() -> bytes:
-        data: bytes = await receive()
-        if len(data) >= 2 and 127 < data[0] < 192 and not 192 <= data[1] <= 223:  # RTP, not RTCP (RFC 5761)
-            capture.arrived += 1
-        return data
+        while True:
+            data: bytes = await receive()
+            if len(data) >= 4 and 127 < data[0] < 192 and not 192 <= data[1] <= 223:  # RTP, not RTCP (RFC 5761)
+                capture.arrived += 1
+                if capture.arrived in capture.lose:
+                    capture.lost.append((data[1] & 0x7F, int.from_bytes(data[2:4], "big")))
+                    continue
+            return data
 
     async def handling(data: bytes, arrival_time_ms: int) -> None:
         capture.packets.append(RtpPacket.parse(data))
