@@ -46,6 +46,7 @@ from aiortc import RTCCertificate, RTCDtlsTransport, RTCIceTransport, RTCRtpRece
 from aiortc.codecs import depayload
 from aiortc.codecs.vpx import Vp8Encoder
 from aiortc.jitterbuffer import JitterFrame
+from aiortc.rtcdtlstransport import State as DtlsState
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtcrtpreceiver import decoder_worker
 from aiortc.rtp import HeaderExtensionsMap
@@ -200,11 +201,12 @@ class PackedSending:
         return payload_type, sequence
 
     def sent(self, *, ntp: int, rtp_timestamp: int, packets: int, octets: int) -> None:
-        """What the next RTCP sender report says."""
-        self._set("ntp_timestamp", ntp)
-        self._set("rtp_timestamp", rtp_timestamp)
-        self._set("packet_count", packets)
-        self._set("octet_count", octets)
+        """What the next RTCP sender report says (once per frame per viewer, hence no loop)."""
+        sender = self._sender
+        setattr(sender, "_RTCRtpSender__ntp_timestamp", ntp)  # noqa: B010 (a private attribute, on purpose)
+        setattr(sender, "_RTCRtpSender__rtp_timestamp", rtp_timestamp)  # noqa: B010
+        setattr(sender, "_RTCRtpSender__packet_count", packets)  # noqa: B010
+        setattr(sender, "_RTCRtpSender__octet_count", octets)  # noqa: B010
 
     def log_failure(self) -> None:
         logger.exception("a viewer's RTP loop failed")
@@ -235,7 +237,7 @@ class DirectRtp:
         """A function sending a packet now, or None where aiortc's own path must send it; raises ConnectionError
         once the viewer's connection is gone, as aiortc's path does."""
         dtls = self._sender.transport
-        if dtls.state != "connected":
+        if dtls._state is not DtlsState.CONNECTED:
             raise ConnectionError("Cannot send encrypted RTP, not connected")
         pair = dtls.transport._connection._nominated.get(1)
         if pair is None:
@@ -316,7 +318,11 @@ def problems() -> list[str]:
     if "await self._retransmit(seq)" not in inspect.getsource(RTCRtpSender._handle_rtcp_packet):
         found.append("RTCRtpSender._handle_rtcp_packet no longer answers NACK with self._retransmit(seq)")
     send_rtp = inspect.getsource(RTCDtlsTransport._send_rtp)
-    if "self._tx_srtp.protect(data)" not in send_rtp or "await self.transport._send(data)" not in send_rtp:
+    if (
+        "self._state != State.CONNECTED" not in send_rtp
+        or "self._tx_srtp.protect(data)" not in send_rtp
+        or "await self.transport._send(data)" not in send_rtp
+    ):
         found.append("RTCDtlsTransport._send_rtp no longer protects with _tx_srtp and sends on its ICE transport")
     if "self._send = self._connection.send" not in inspect.getsource(RTCIceTransport.__init__):
         found.append("RTCIceTransport._send no longer sends on its aioice connection")

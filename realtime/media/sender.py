@@ -61,6 +61,8 @@ class PackedSender:
         self._picture_id = random.randint(0, 0x7FFF)  # noqa: S311 (a picture ID, as aiortc picks its first one)
         self._payload_type = 0
         self._mid: str | None = None
+        self._extensions_before = self._extensions_after = b""
+        self._abs_send_time = False
         self.packets = 0
         self.octets = 0
 
@@ -68,16 +70,31 @@ class PackedSender:
         """Take over the sender's RTP loop and retransmissions; call before the connection starts sending."""
         self._internals.replace(run_rtp=self._run, retransmit=self._retransmit)
 
+    def _extension_block(self, abs_send_time: int) -> bytes:
+        values = HeaderExtensions()
+        values.abs_send_time = abs_send_time
+        values.mid = self._mid
+        profile, value = self._internals.extensions_map.set(values)
+        return _EXTENSION_HEADER.pack(profile, len(value) >> 2) + value if value else b""
+
+    def _learn_extensions(self) -> None:
+        """Build this viewer's header extension block once (aiortc builds it per packet), and find where the
+        3-byte abs-send-time goes in it, if the viewer negotiated it."""
+        zeros, ones = self._extension_block(0), self._extension_block(0xFFFFFF)
+        self._extensions_before, self._extensions_after = zeros, b""
+        self._abs_send_time = False
+        if zeros != ones:
+            at = next(index for index, (a, b) in enumerate(zip(zeros, ones, strict=True)) if a != b)
+            self._extensions_before, self._extensions_after = zeros[:at], zeros[at + 3 :]
+            self._abs_send_time = True
+
     def _extensions(self) -> tuple[bytes, int]:
         """The header extension block for packets sent now, and the NTP time it carries."""
         ntp = ntp_now()
-        values = HeaderExtensions()
-        values.abs_send_time = (ntp >> 14) & 0x00FFFFFF
-        values.mid = self._mid
-        profile, value = self._internals.extensions_map.set(values)
-        if not value:
-            return b"", ntp
-        return _EXTENSION_HEADER.pack(profile, len(value) >> 2) + value, ntp
+        if not self._abs_send_time:
+            return self._extensions_before, ntp
+        send_time = ((ntp >> 14) & 0x00FFFFFF).to_bytes(3, "big")
+        return b"".join((self._extensions_before, send_time, self._extensions_after)), ntp
 
     def _packets(self, frame: PackedFrame) -> list[bytes]:
         """This viewer's RTP packets for ``frame``, kept for retransmission and counted for sender reports."""
@@ -126,6 +143,7 @@ class PackedSender:
         internals.rtp_started.set()
         self._payload_type = codec.payloadType or 0  # always set once negotiated
         self._mid = internals.mid
+        self._learn_extensions()
         track = self._track
         track.sink = self.send_now
         try:
