@@ -15,7 +15,10 @@ VP8 payload descriptor aiortc's VP8 sender writes. These need internals:
   (``_run_rtp``) and its NACK answer (``_retransmit``) replaced per sender; the loop uses the sender's private RTP
   start/exit events (``stop()`` waits for them), its header extension map, MID and RTX payload type and sequence,
   and sets the counters its RTCP sender reports read (``__ntp_timestamp``, ``__rtp_timestamp``, ``__packet_count``,
-  ``__octet_count``); each packet goes out through ``RTCDtlsTransport._send_rtp``, which protects and sends it;
+  ``__octet_count``); each packet goes out through ``RTCDtlsTransport._send_rtp``, which protects and sends it, or,
+  where that would do nothing more, straight through the DTLS transport's SRTP session (``_tx_srtp.protect``) and
+  the nominated ICE pair's ``StunProtocol`` transport (``DirectRtp``: no awaits, so an idle viewer is sent each
+  frame as it is published);
 - keyframe requests: on a viewer's PLI/FIR the sender calls its private ``_send_keyframe``, which only affects its
   own encoder and so does nothing on the packed path; the relay replaces it per sender to ask the stream's source;
 - loopback-only ICE: aioice gathers host candidates through ``aioice.ice.get_host_addresses`` and skips loopback,
