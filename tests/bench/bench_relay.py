@@ -120,6 +120,7 @@ class Row:
     pool_cpu: float
     join_seconds: float
     pps: float
+    connected: int = 0  # the pool's viewers still connected at the end, by the pool's own account
 
     @property
     def microseconds_per_packet(self) -> float:
@@ -167,7 +168,8 @@ def measure(mode: str, counts: list[int], seconds: float) -> tuple[float, list[R
                     delta = {k: int(after[k]) - int(before[k]) for k in ("frames_in", "keyframes", "viewer_skips")}  # type: ignore[call-overload]
                     print(
                         f"  relay: {delta['frames_in'] / seconds:.1f} fps in, {delta['keyframes']} keyframes, "
-                        f"{delta['viewer_skips']} skips during the window; load {os.getloadavg()[0]:.1f}",
+                        f"{delta['viewer_skips']} skips during the window, {after.get('viewers')} viewers on the "
+                        f"relay at its end; load {os.getloadavg()[0]:.1f}",
                         flush=True,
                     )
                 cpu = statistics.median(relay_cpu)
@@ -183,6 +185,7 @@ def measure(mode: str, counts: list[int], seconds: float) -> tuple[float, list[R
                     statistics.median(pool_cpu),
                     join,
                     result["pps"],
+                    int(result.get("connected", count)),
                 )
                 rows.append(row)
                 print(format_row(row), flush=True)
@@ -225,6 +228,11 @@ def verdicts(podium: list[Row], baseline: list[Row]) -> list[str]:
         lines.append(
             f"  at {crowd.viewers} viewers the pool used {crowd.pool_cpu:.0f}% of a core: the load generator, not "
             "the relay, set that frame rate"
+        )
+    if crowd is not None and crowd.fps_min < 29 and crowd.connected < crowd.viewers:
+        lines.append(
+            f"  at {crowd.viewers} viewers the pool kept only {crowd.connected} of its own connections (joins took "
+            f"{crowd.join_seconds:.0f} s): the load generator fell behind, not the relay"
         )
     judged = next((row for row in podium if row.viewers == GOAL_VIEWERS), ours)
     if judged is not None:
