@@ -237,7 +237,7 @@ def verdicts(podium: list[Row], baseline: list[Row]) -> list[str]:
     judged = next((row for row in podium if row.viewers == GOAL_VIEWERS), ours)
     if judged is not None:
         lines.append(
-            f"- CPU per viewer at {judged.viewers} viewers: {judged.per_viewer:.2f}% of a core "
+            f"- CPU per viewer at {judged.viewers} viewers: {judged.per_viewer:.3f}% of a core "
             f"({'meets' if judged.per_viewer <= GOAL_PER_VIEWER else 'MISSES'} the goal of {GOAL_PER_VIEWER}%)"
         )
     reference = full_speed(baseline) or min(baseline, key=lambda row: row.viewers, default=None)
@@ -245,7 +245,7 @@ def verdicts(podium: list[Row], baseline: list[Row]) -> list[str]:
         ratio = reference.per_viewer / judged.per_viewer
         lines.append(
             f"- MediaRelay {reference.per_viewer:.2f}% per viewer (at {reference.viewers}, its last full-speed "
-            f"point) / Podium {judged.per_viewer:.2f}% (at {judged.viewers}) = {ratio:.0f}x "
+            f"point) / Podium {judged.per_viewer:.3f}% (at {judged.viewers}) = {ratio:.0f}x "
             f"({'meets' if ratio >= GOAL_RATIO else 'MISSES'} the goal of {GOAL_RATIO}x)"
         )
     return lines
