@@ -1,7 +1,8 @@
-"""Fan-out: each viewer's track hands the stream's shared ``av.Packet`` objects to that viewer's RTCRtpSender.
+"""Fan-out: each frame is packetised once (realtime/media/packetiser.py) and each viewer's track hands the same
+``PackedFrame`` to that viewer's sender (realtime/media/sender.py), which adds only its own RTP header and SRTP.
 
-A sender packs a packet without encoding it, so a viewer costs packetising and encryption only. Each track keeps a
-short queue; a viewer that falls behind drops it and waits for the next keyframe instead of growing it.
+Each track keeps a short queue; a viewer that falls behind drops it and waits for the next keyframe instead of
+growing it.
 """
 
 from __future__ import annotations
@@ -14,24 +15,28 @@ from collections.abc import Callable
 import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
+from realtime.media.packetiser import PackedFrame, pack
+
 
 class PacketTrack(MediaStreamTrack):
-    """One viewer's audio or video track; ``recv`` returns encoded packets, never frames."""
+    """One viewer's audio or video track; its sender reads packed frames with ``next_frame``."""
 
     def __init__(self, fanout: Fanout, kind: str, *, max_queue: int) -> None:
         super().__init__()
         self.kind = kind
         self._fanout = fanout
-        self._queue: deque[av.Packet] = deque()
+        self._queue: deque[PackedFrame] = deque()
         self._max_queue = max_queue
         self._waiter: asyncio.Future[None] | None = None
         self.waiting_for_keyframe = kind == "video"
         self.started = False
         self.skips = 0
         self.keyframe_requests = 0
+        # The viewer's sender, while it runs: sends a frame at once, or says (False) it must wait in the queue.
+        self.sink: Callable[[PackedFrame], bool] | None = None
 
-    def push(self, packet: av.Packet, *, keyframe: bool) -> bool:
-        """Queue a packet; return False when this viewer needs a keyframe before it can go on."""
+    def push(self, frame: PackedFrame, *, keyframe: bool) -> bool:
+        """Queue a frame; return False when this viewer needs a keyframe before it can go on."""
         if not self.started or self.readyState != "live":
             return True
         if self.kind == "video":
@@ -46,13 +51,20 @@ class PacketTrack(MediaStreamTrack):
             self.waiting_for_keyframe = False
         elif len(self._queue) >= self._max_queue:
             self._queue.popleft()
-        self._queue.append(packet)
         waiter = self._waiter
+        idle = not self._queue and waiter is not None and not waiter.done()
+        if idle and self.sink is not None and self.sink(frame):  # sent now, without waking the sender's task
+            return True
+        self._queue.append(frame)
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
         return True
 
     async def recv(self) -> av.Packet:
+        """Not read: the viewer's sender takes packed frames (``next_frame``), never frames to encode."""
+        raise MediaStreamError("a packed track is read with next_frame")
+
+    async def next_frame(self) -> PackedFrame:
         if not self.started:
             # The sender asks for media once the viewer's connection is up: that is when a keyframe helps.
             self.started = True
@@ -117,8 +129,13 @@ class Fanout:
     def publish(self, packet: av.Packet) -> None:
         keyframe = bool(packet.is_keyframe)
         needs_keyframe = False
+        frame: PackedFrame | None = None
         for track in tuple(self.tracks):
-            if not track.push(packet, keyframe=keyframe):
+            if not track.started:
+                continue
+            if frame is None:
+                frame = pack(self.kind, packet)  # once for every viewer
+            if not track.push(frame, keyframe=keyframe):
                 needs_keyframe = True
         if needs_keyframe:
             self.request_keyframe(urgent=False)

@@ -1,18 +1,26 @@
 """Every aiortc and aioice internal the relay relies on, in one place, with a check that they are still there.
 
-The relay hands encoded ``av.Packet`` objects to ``RTCRtpSender`` (public: a track may return packets, which the
-sender packs without encoding). These need internals:
+The relay forwards encoded frames and packetises each once per stream (realtime/media/packetiser.py), writing the
+VP8 payload descriptor aiortc's VP8 sender writes. These need internals:
 
 - forwarding without decoding: a VP8 publisher's receiver puts each reassembled frame on its private decoder queue
   (``RTCRtpReceiver.__decoder_queue``); the relay swaps that queue for a tap that hands the frame over instead;
   an interpreter's receiver does the same with each Opus packet (its payload as sent: ``depayload`` leaves Opus
-  alone), and the sender packs an Opus ``av.Packet`` as it is, its RTP timestamp from the packet's ``pts``;
+  alone), and the viewers' senders send each Opus packet as it is, its RTP timestamp from the packet's ``pts``;
 - no ingest delay for Opus: an audio receiver's private jitter buffer (``RTCRtpReceiver.__jitter_buffer``) holds
   four packets before it lets one go (80 ms); an Opus packet is a whole frame, and the listeners have their own
   jitter buffers, so the relay swaps it for one that hands each packet on as it arrives;
 - keyframes from the publisher: ``RTCRtpReceiver._send_rtcp_pli`` sends it a picture loss indication;
+- packetising once per stream (realtime/media/sender.py): a viewer's ``RTCRtpSender`` gets its RTP loop
+  (``_run_rtp``) and its NACK answer (``_retransmit``) replaced per sender; the loop uses the sender's private RTP
+  start/exit events (``stop()`` waits for them), its header extension map, MID and RTX payload type and sequence,
+  and sets the counters its RTCP sender reports read (``__ntp_timestamp``, ``__rtp_timestamp``, ``__packet_count``,
+  ``__octet_count``); each packet goes out through ``RTCDtlsTransport._send_rtp``, which protects and sends it, or,
+  where that would do nothing more, straight through the DTLS transport's SRTP session (``_tx_srtp.protect``) and
+  the nominated ICE pair's ``StunProtocol`` transport (``DirectRtp``: no awaits, so an idle viewer is sent each
+  frame as it is published);
 - keyframe requests: on a viewer's PLI/FIR the sender calls its private ``_send_keyframe``, which only affects its
-  own encoder and so does nothing on the packing path; the relay replaces it per sender to ask the stream's source;
+  own encoder and so does nothing on the packed path; the relay replaces it per sender to ask the stream's source;
 - loopback-only ICE: aioice gathers host candidates through ``aioice.ice.get_host_addresses`` and skips loopback,
   so offline tests and single-host set-ups restrict it to chosen addresses;
 - consent freshness: aioice checks a peer's consent (RFC 7675) every ``CONSENT_INTERVAL`` (5) seconds and gives
@@ -31,19 +39,20 @@ import asyncio
 import inspect
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import aioice
 import aioice.ice
 import aiortc
-from aiortc import RTCCertificate, RTCRtpReceiver, RTCRtpSender
+from aiortc import RTCCertificate, RTCDtlsTransport, RTCIceTransport, RTCRtpReceiver, RTCRtpSender
 from aiortc.codecs import depayload
-from aiortc.codecs.opus import OpusEncoder
 from aiortc.codecs.vpx import Vp8Encoder
 from aiortc.jitterbuffer import JitterFrame
+from aiortc.rtcdtlstransport import State as DtlsState
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtcrtpreceiver import decoder_worker
+from aiortc.rtp import HeaderExtensionsMap
 from OpenSSL import SSL
 
 logger = logging.getLogger(__name__)
@@ -136,6 +145,121 @@ def frames_at_once(receiver: RTCRtpReceiver) -> None:
     setattr(receiver, _JITTER_BUFFER, _PacketAtOnce())
 
 
+_SENDER = "_RTCRtpSender__"
+SENDER_FIELDS = (
+    "rtp_started",
+    "rtp_exited",
+    "rtp_header_extensions_map",
+    "mid",
+    "rtx_payload_type",
+    "rtx_sequence_number",
+    "ntp_timestamp",
+    "rtp_timestamp",
+    "packet_count",
+    "octet_count",
+    "track",
+)
+
+
+class PackedSending:
+    """The private parts of one ``RTCRtpSender`` that a viewer's packed RTP loop takes over or keeps up to date."""
+
+    def __init__(self, sender: RTCRtpSender) -> None:
+        self._sender = sender
+
+    def _get(self, name: str) -> Any:
+        return getattr(self._sender, _SENDER + name)
+
+    def _set(self, name: str, value: object) -> None:
+        setattr(self._sender, _SENDER + name, value)
+
+    def replace(
+        self, *, run_rtp: Callable[[Any], Awaitable[None]], retransmit: Callable[[int], Awaitable[None]]
+    ) -> None:
+        setattr(self._sender, "_run_rtp", run_rtp)  # noqa: B010 (replacing private methods on purpose)
+        setattr(self._sender, "_retransmit", retransmit)  # noqa: B010
+
+    @property
+    def rtp_started(self) -> asyncio.Event:
+        event: asyncio.Event = self._get("rtp_started")
+        return event
+
+    @property
+    def extensions_map(self) -> HeaderExtensionsMap:
+        extensions: HeaderExtensionsMap = self._get("rtp_header_extensions_map")
+        return extensions
+
+    @property
+    def mid(self) -> str | None:
+        mid: str | None = self._get("mid")
+        return mid
+
+    def rtx(self) -> tuple[int, int] | None:
+        """The RTX payload type and the next RTX sequence number (taken), or None without RTX."""
+        payload_type: int | None = self._get("rtx_payload_type")
+        if payload_type is None:
+            return None
+        sequence: int = self._get("rtx_sequence_number")
+        self._set("rtx_sequence_number", (sequence + 1) & 0xFFFF)
+        return payload_type, sequence
+
+    def sent(self, *, ntp: int, rtp_timestamp: int, packets: int, octets: int) -> None:
+        """What the next RTCP sender report says (once per frame per viewer, hence no loop)."""
+        sender = self._sender
+        setattr(sender, "_RTCRtpSender__ntp_timestamp", ntp)  # noqa: B010 (a private attribute, on purpose)
+        setattr(sender, "_RTCRtpSender__rtp_timestamp", rtp_timestamp)  # noqa: B010
+        setattr(sender, "_RTCRtpSender__packet_count", packets)  # noqa: B010
+        setattr(sender, "_RTCRtpSender__octet_count", octets)  # noqa: B010
+
+    def log_failure(self) -> None:
+        logger.exception("a viewer's RTP loop failed")
+
+    def finish(self) -> None:
+        """As aiortc's loop ends: stop the track, and let ``stop()`` know the loop is over."""
+        track = self._get("track")
+        if track is not None:
+            track.stop()
+            self._set("track", None)
+        event: asyncio.Event = self._get("rtp_exited")
+        event.set()
+
+
+class DirectRtp:
+    """Protect and send one viewer's RTP packets at once, without the awaits of aiortc's and aioice's send path.
+
+    Only where that path would do nothing more (``RTCDtlsTransport._send_rtp``: SRTP ``protect`` then the ICE
+    connection's nominated pair; ``StunProtocol.send_data``: ``transport.sendto``); a TURN-relayed pair, whose send
+    may wait for a channel binding, keeps aiortc's path."""
+
+    def __init__(self, sender: RTCRtpSender) -> None:
+        self._sender = sender
+        self._pair: Any = None
+        self._send: Callable[[bytes], None] | None = None
+
+    def sender(self) -> Callable[[bytes], None] | None:
+        """A function sending a packet now, or None where aiortc's own path must send it; raises ConnectionError
+        once the viewer's connection is gone, as aiortc's path does."""
+        dtls = self._sender.transport
+        if dtls._state is not DtlsState.CONNECTED:
+            raise ConnectionError("Cannot send encrypted RTP, not connected")
+        pair = dtls.transport._connection._nominated.get(1)
+        if pair is None:
+            raise ConnectionError("Cannot send data, not connected")
+        if pair is not self._pair:
+            self._pair = pair
+            self._send = None
+            if type(pair.protocol) is aioice.ice.StunProtocol:
+                protect = dtls._tx_srtp.protect
+                sendto = pair.protocol.transport.sendto
+                address = pair.remote_addr
+
+                def send(data: bytes) -> None:
+                    sendto(protect(data), address)
+
+                self._send = send
+        return self._send
+
+
 def send_picture_loss(receiver: RTCRtpReceiver) -> None:
     """Ask the publisher for a keyframe (RTCP PLI) on every source the receiver hears."""
     for source in receiver.getSynchronizationSources():
@@ -185,21 +309,39 @@ def problems() -> list[str]:
     aioice_version = getattr(aioice, "__version__", "unknown")
     if aioice_version not in AIOICE_VERSIONS:
         found.append(f"aioice is {aioice_version}, the relay was checked against {', '.join(AIOICE_VERSIONS)}")
+    sender_source = inspect.getsource(RTCRtpSender)
+    for name in SENDER_FIELDS:
+        if f"self.__{name} = " not in sender_source:
+            found.append(f"RTCRtpSender.__{name} is gone")
+    run_rtp = inspect.getsource(RTCRtpSender._run_rtp)
+    if "self.transport._send_rtp(packet_bytes)" not in run_rtp or "self.__rtp_exited.set()" not in run_rtp:
+        found.append("RTCRtpSender._run_rtp no longer sends through transport._send_rtp and sets __rtp_exited")
+    if "self._run_rtp(" not in inspect.getsource(RTCRtpSender.send):
+        found.append("RTCRtpSender.send no longer starts self._run_rtp")
+    if "await self._retransmit(seq)" not in inspect.getsource(RTCRtpSender._handle_rtcp_packet):
+        found.append("RTCRtpSender._handle_rtcp_packet no longer answers NACK with self._retransmit(seq)")
+    send_rtp = inspect.getsource(RTCDtlsTransport._send_rtp)
+    if (
+        "self._state != State.CONNECTED" not in send_rtp
+        or "self._tx_srtp.protect(data)" not in send_rtp
+        or "await self.transport._send(data)" not in send_rtp
+    ):
+        found.append("RTCDtlsTransport._send_rtp no longer protects with _tx_srtp and sends on its ICE transport")
+    if "self._send = self._connection.send" not in inspect.getsource(RTCIceTransport.__init__):
+        found.append("RTCIceTransport._send no longer sends on its aioice connection")
+    ice_sendto = inspect.getsource(aioice.ice.Connection.sendto)
+    if "self._nominated.get(component)" not in ice_sendto or "active_pair.remote_addr" not in ice_sendto:
+        found.append("aioice's Connection.sendto no longer sends on its nominated pair")
+    if "self.transport.sendto(data, addr)" not in inspect.getsource(aioice.ice.StunProtocol.send_data):
+        found.append("aioice's StunProtocol.send_data no longer just calls transport.sendto")
     keyframe = getattr(RTCRtpSender, "_send_keyframe", None)
     if keyframe is None or list(inspect.signature(keyframe).parameters) != ["self"]:
         found.append("RTCRtpSender._send_keyframe(self) is gone or changed")
     rtcp_source = inspect.getsource(RTCRtpSender._handle_rtcp_packet)
     if "RTCP_PSFB_PLI" not in rtcp_source or "self._send_keyframe()" not in rtcp_source:
         found.append("RTCRtpSender._handle_rtcp_packet no longer answers PLI with self._send_keyframe()")
-    next_frame = inspect.getsource(RTCRtpSender._next_encoded_frame)
-    if ".pack(data)" not in next_frame or "isinstance(data, Frame)" not in next_frame:
-        found.append("RTCRtpSender no longer packs av.Packet objects a track returns")
-    pack = getattr(Vp8Encoder, "pack", None)
-    if pack is None or list(inspect.signature(pack).parameters) != ["self", "packet"]:
-        found.append("Vp8Encoder.pack(self, packet) is gone or changed")
-    opus_pack = inspect.getsource(OpusEncoder.pack)
-    if list(inspect.signature(OpusEncoder.pack).parameters) != ["self", "packet"] or "packet.pts" not in opus_pack:
-        found.append("OpusEncoder.pack(self, packet) no longer packs a packet as it is, timed by its pts")
+    if Vp8Encoder._packetize(b"frame", 0x1234) != [b"\x90\x80\x92\x34frame"]:
+        found.append("aiortc's VP8 payload descriptor changed: the relay's packetiser writes the one it wrote")
     opus = RTCRtpCodecParameters(mimeType="audio/opus", clockRate=48000, channels=2, payloadType=111)
     if opus.name != "opus" or depayload(opus, b"\x78opus") != b"\x78opus":
         found.append("an Opus receiver no longer hands its RTP payloads over as they are")

@@ -41,6 +41,7 @@ from realtime.media.offers import Offer, OfferError
 from realtime.media.playback import FilePlayback, PlaybackError, media_file, probe
 from realtime.media.recorder import RecordEverything, RecordSwitch, h264_keyframe, recorder_for
 from realtime.media.rendition import Renditions
+from realtime.media.sender import PackedSender
 
 if TYPE_CHECKING:
     from realtime.media.restream import Restreams
@@ -72,6 +73,16 @@ async def _close_peer(peer: Peer) -> None:
 
 def codec_capabilities(kind: str, mime_types: tuple[str, ...]) -> list[RTCRtpCodecCapability]:
     return [c for c in RTCRtpSender.getCapabilities(kind).codecs if c.mimeType.lower() in mime_types]
+
+
+def _send_to(peer: Peer, fanout: Fanout) -> None:
+    """Give a viewer a track of ``fanout``, sent packed once per stream, its PLI/FIR asking the stream's source."""
+    track = fanout.subscribe()
+    peer.tracks.append(track)
+    transceiver = peer.pc.addTransceiver(track, direction="sendonly")
+    transceiver.setCodecPreferences(codec_capabilities(fanout.kind, VIEWER_CODECS[fanout.kind]))
+    PackedSender(transceiver.sender, track).install()
+    route_keyframe_requests(transceiver.sender, track.request_keyframe)
 
 
 class RelayError(Exception):
@@ -342,11 +353,7 @@ class Relay:
         )
         stream.viewers[peer.resource_id] = peer
         for kind in offer.kinds:
-            track = stream.fanout(kind).subscribe()
-            peer.tracks.append(track)
-            transceiver = peer.pc.addTransceiver(track, direction="sendonly")
-            transceiver.setCodecPreferences(codec_capabilities(kind, VIEWER_CODECS[kind]))
-            route_keyframe_requests(transceiver.sender, track.request_keyframe)
+            _send_to(peer, stream.fanout(kind))
         return peer.resource_id, await self._answer(session_key, peer, offer, functools.partial(self._drop, stream))
 
     # Interpretation channels: several interpreters, the on-air one forwarded as it speaks.
@@ -391,10 +398,7 @@ class Relay:
             edge=edge,
         )
         channel.viewers[peer.resource_id] = peer
-        track = channel.fanout.subscribe()
-        peer.tracks.append(track)
-        transceiver = peer.pc.addTransceiver(track, direction="sendonly")
-        transceiver.setCodecPreferences(codec_capabilities("audio", VIEWER_CODECS["audio"]))
+        _send_to(peer, channel.fanout)
         return peer.resource_id, await self._answer(
             key, peer, offer, functools.partial(self._drop_from_channel, channel)
         )

@@ -1,10 +1,11 @@
 """Media relay: one 640x360 30 fps VP8 stream to N viewers in another process, against aiortc's MediaRelay.
 
-Run: .venv/bin/python -m tests.bench.bench_relay [--viewers 1,10,50,100,200] [--baseline-viewers 1,5,10]
+Run: .venv/bin/python -m tests.bench.bench_relay [--viewers 1,10,50,100,200,400] [--baseline-viewers 1,5,10]
      [--seconds 10] [--write]
 Measures the relay process's CPU (median of one-second samples, % of one core), CPU per viewer above the idle
-stream, resident memory, and every viewer's received frames per second. Goals: at least 100 viewers each at 29 fps
-or more, at most 0.5% of a core per viewer, at least 15x less CPU per viewer than MediaRelay.
+stream, resident memory, and every viewer's received frames per second. Goals (issue 17): at most 0.15% of a core
+per viewer at 200 viewers, at least 60x less CPU per viewer than MediaRelay in the same run, and 400 viewers each at
+29 fps or more where the viewer pool (one process) keeps up.
 """
 
 from __future__ import annotations
@@ -119,6 +120,7 @@ class Row:
     pool_cpu: float
     join_seconds: float
     pps: float
+    connected: int = 0  # the pool's viewers still connected at the end, by the pool's own account
 
     @property
     def microseconds_per_packet(self) -> float:
@@ -166,7 +168,8 @@ def measure(mode: str, counts: list[int], seconds: float) -> tuple[float, list[R
                     delta = {k: int(after[k]) - int(before[k]) for k in ("frames_in", "keyframes", "viewer_skips")}  # type: ignore[call-overload]
                     print(
                         f"  relay: {delta['frames_in'] / seconds:.1f} fps in, {delta['keyframes']} keyframes, "
-                        f"{delta['viewer_skips']} skips during the window; load {os.getloadavg()[0]:.1f}",
+                        f"{delta['viewer_skips']} skips during the window, {after.get('viewers')} viewers on the "
+                        f"relay at its end; load {os.getloadavg()[0]:.1f}",
                         flush=True,
                     )
                 cpu = statistics.median(relay_cpu)
@@ -182,6 +185,7 @@ def measure(mode: str, counts: list[int], seconds: float) -> tuple[float, list[R
                     statistics.median(pool_cpu),
                     join,
                     result["pps"],
+                    int(result.get("connected", count)),
                 )
                 rows.append(row)
                 print(format_row(row), flush=True)
@@ -208,32 +212,57 @@ def full_speed(rows: list[Row]) -> Row | None:
     return max((row for row in rows if row.fps_min >= 29), key=lambda row: row.viewers, default=None)
 
 
+GOAL_VIEWERS = 200  # where CPU per viewer is judged
+GOAL_PER_VIEWER = 0.15  # % of a core
+GOAL_RATIO = 60  # times less CPU per viewer than MediaRelay
+GOAL_CROWD = 400  # viewers each at 29 fps or more
+POOL_SATURATED = 90.0  # % of a core: the viewer pool, one process, cannot count faster
+
+
 def verdicts(podium: list[Row], baseline: list[Row]) -> list[str]:
     ours = full_speed(podium)
     most = ours.viewers if ours else 0
-    lines = [f"- viewers each at >= 29 fps: {most} ({'meets' if most >= 100 else 'MISSES'} the goal of 100)"]
-    if ours is not None:
+    crowd = next((row for row in podium if row.viewers == GOAL_CROWD), None)
+    lines = [f"- viewers each at >= 29 fps: {most} ({'meets' if most >= GOAL_CROWD else 'MISSES'} the goal of 400)"]
+    if crowd is not None and crowd.fps_min < 29 and crowd.pool_cpu >= POOL_SATURATED:
         lines.append(
-            f"- CPU per viewer at {ours.viewers} viewers: {ours.per_viewer:.2f}% of a core "
-            f"({'meets' if ours.per_viewer <= 0.5 else 'MISSES'} the goal of 0.5%)"
+            f"  at {crowd.viewers} viewers the pool used {crowd.pool_cpu:.0f}% of a core: the load generator, not "
+            "the relay, set that frame rate"
+        )
+    if crowd is not None and crowd.fps_min < 29 and crowd.connected < crowd.viewers:
+        lines.append(
+            f"  at {crowd.viewers} viewers the pool kept only {crowd.connected} of its own connections (joins took "
+            f"{crowd.join_seconds:.0f} s): the load generator fell behind, not the relay"
+        )
+    judged = next((row for row in podium if row.viewers == GOAL_VIEWERS), ours)
+    if judged is not None:
+        lines.append(
+            f"- CPU per viewer at {judged.viewers} viewers: {judged.per_viewer:.3f}% of a core "
+            f"({'meets' if judged.per_viewer <= GOAL_PER_VIEWER else 'MISSES'} the goal of {GOAL_PER_VIEWER}%)"
         )
     reference = full_speed(baseline) or min(baseline, key=lambda row: row.viewers, default=None)
-    if reference is not None and ours is not None and ours.per_viewer > 0:
-        ratio = reference.per_viewer / ours.per_viewer
+    if reference is not None and judged is not None and judged.per_viewer > 0:
+        ratio = reference.per_viewer / judged.per_viewer
         lines.append(
             f"- MediaRelay {reference.per_viewer:.2f}% per viewer (at {reference.viewers}, its last full-speed "
-            f"point) / Podium {ours.per_viewer:.2f}% (at {ours.viewers}) = {ratio:.0f}x "
-            f"({'meets' if ratio >= 15 else 'MISSES'} the goal of 15x)"
+            f"point) / Podium {judged.per_viewer:.3f}% (at {judged.viewers}) = {ratio:.0f}x "
+            f"({'meets' if ratio >= GOAL_RATIO else 'MISSES'} the goal of {GOAL_RATIO}x)"
         )
     return lines
 
 
+BEFORE = (
+    "Before each frame was packetised once per stream (2026-11-28, the same command without the 400-viewer point, "
+    "quiet machine): 0.41% of a core per viewer at 200 viewers (65 µs per packet), 29.8 fps, MediaRelay 36x."
+)
+
 NOTES = [
     "Podium forwards the publisher's VP8 frames without decoding them (an H.264 publisher would be transcoded "
-    "once), so a viewer costs packetising, SRTP and a send per packet; CPU µs/packet is that cost, above the idle "
-    "relay. MediaRelay encodes once per viewer: past its last full-speed point its frame rate falls, so its CPU "
-    "per viewer there is not a real per-viewer cost. The benchmark's own publisher, pool and relay share the two "
-    "cores with other work: at 200 viewers they saturate the machine, and joins slow down.",
+    "once) and packetises each frame once per stream, so a viewer costs its own RTP header, SRTP and a send per "
+    "packet; CPU µs/packet is that cost, above the idle relay. MediaRelay encodes once per viewer: past its last "
+    "full-speed point its frame rate falls, so its CPU per viewer there is not a real per-viewer cost. The "
+    "benchmark's own publisher, viewer pool (one process) and relay share the two cores with other work; the pool "
+    "counts frames in Python and, at the largest sizes, costs more CPU than the relay it measures.",
 ]
 
 
@@ -258,6 +287,8 @@ def write_results(
             "",
             *lines,
             "",
+            BEFORE,
+            "",
             *NOTES,
             "",
         ]
@@ -271,7 +302,7 @@ def numbers(text: str) -> list[int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--viewers", type=numbers, default=[1, 10, 50, 100, 200])
+    parser.add_argument("--viewers", type=numbers, default=[1, 10, 50, 100, 200, 400])
     parser.add_argument("--baseline-viewers", type=numbers, default=[1, 5, 10])
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--write", action="store_true", help=f"write the figures into {RESULTS.name}")

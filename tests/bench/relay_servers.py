@@ -38,6 +38,9 @@ def open_policy(tokens: PublishTokens) -> RelayPolicy:
     return RelayPolicy(verify_publish=tokens.verify, admit_viewer=admit)
 
 
+CONSENT_FAILURES = 30  # about 30 s of silence before the relay drops a viewer (5 by default)
+
+
 def podium_app() -> Starlette:
     settings = RelaySettings(
         secret_key=SECRET,
@@ -46,6 +49,9 @@ def podium_app() -> Starlette:
         max_viewers_per_ip=5000,
         signalling_per_ip_per_minute=100_000,
         connect_timeout=60,
+        # The viewer pool, one process on cores it shares with the relay, falls seconds behind while hundreds of
+        # viewers join; the relay would count its unanswered consent checks as vanished viewers and drop them.
+        consent_failures=CONSENT_FAILURES,
     )
     return create_relay_app(settings, policy=open_policy(PublishTokens(SECRET)))
 

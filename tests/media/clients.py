@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 import httpx
@@ -128,3 +130,72 @@ def record_rtp(peer: Peer) -> list[RtpSeen]:
 
     receiver._handle_rtp_packet = recording  # type: ignore[method-assign]
     return seen
+
+
+@dataclass
+class SrtpCapture:
+    """What reached a viewer's connection: SRTP datagrams carrying RTP, and the RTP packets they decrypted to."""
+
+    lose: AbstractSet[int] = frozenset()  # which datagrams (1 for the first RTP one) the network loses
+    arrived: int = 0
+    lost: list[tuple[int, int]] = field(default_factory=list)  # payload type and sequence number (clear in SRTP)
+    packets: list[RtpPacket] = field(default_factory=list)
+
+    def media(self, payload_type: int) -> list[RtpPacket]:
+        return [packet for packet in self.packets if packet.payload_type == payload_type]
+
+    def retransmitted(self, rtx_payload_type: int) -> set[int]:
+        """Sequence numbers sent again over RTX (RFC 4588: the original's comes first in the payload)."""
+        return {
+            int.from_bytes(packet.payload[:2], "big")
+            for packet in self.packets
+            if packet.payload_type == rtx_payload_type and len(packet.payload) >= 2
+        }
+
+
+def capture_srtp(peer: Peer, *, lose: AbstractSet[int] = frozenset()) -> SrtpCapture:
+    """Count every SRTP datagram carrying RTP that reaches the viewer, and keep each one that decrypts (an SRTP
+    packet that fails authentication or decryption is dropped between the two); the ``lose`` ones (counted from 1)
+    never reach it, as if lost on the way. Set up right after ``watch``."""
+    dtls = peer.pc.getReceivers()[0].transport
+    ice = dtls.transport
+    receive = ice._recv
+    handle = dtls._handle_rtp_data
+    capture = SrtpCapture(lose=lose)
+
+    async def receiving() -> bytes:
+        while True:
+            data: bytes = await receive()
+            if len(data) >= 4 and 127 < data[0] < 192 and not 192 <= data[1] <= 223:  # RTP, not RTCP (RFC 5761)
+                capture.arrived += 1
+                if capture.arrived in capture.lose:
+                    capture.lost.append((data[1] & 0x7F, int.from_bytes(data[2:4], "big")))
+                    continue
+            return data
+
+    async def handling(data: bytes, arrival_time_ms: int) -> None:
+        capture.packets.append(RtpPacket.parse(data))
+        await handle(data, arrival_time_ms)
+
+    ice._recv = receiving
+    dtls._handle_rtp_data = handling  # type: ignore[method-assign]
+    return capture
+
+
+def sequence_gaps(packets: list[RtpPacket], recovered: AbstractSet[int] = frozenset()) -> list[int]:
+    """Sequence numbers missing between the first packet and the last (modulo 2^16), after ``recovered`` ones
+    (retransmissions) are counted in; one SSRC's packets."""
+    if not packets:
+        return []
+    seen = {packet.sequence_number for packet in packets} | recovered
+    first = packets[0].sequence_number
+    span = (packets[-1].sequence_number - first) % 65536
+    return [(first + n) % 65536 for n in range(span + 1) if (first + n) % 65536 not in seen]
+
+
+def video_payload_types(peer: Peer) -> tuple[int, int | None]:
+    """The VP8 payload type the relay answered with, and its RTX payload type (None without RTX)."""
+    sdp = peer.pc.remoteDescription.sdp
+    vp8 = int(re.findall(r"a=rtpmap:(\d+) VP8/90000", sdp)[0])
+    rtx = re.findall(rf"a=fmtp:(\d+) apt={vp8}\b", sdp)
+    return vp8, int(rtx[0]) if rtx else None

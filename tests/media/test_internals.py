@@ -101,8 +101,8 @@ def test_an_interpreters_opus_packets_reach_the_on_air_listeners_as_they_are() -
     waiting._RTCRtpReceiver__decoder_queue.put((opus, SimpleNamespace(data=b"two4", timestamp=6920)))
 
     sent = list(listener._queue)
-    assert [bytes(packet) for packet in sent] == [b"one0", b"one1", b"one2", b"two3", b"two4"]
-    assert [packet.pts for packet in sent] == [0, 960, 1920, 2880, 3840]  # one voice after the other, no gap
+    assert [frame.chunks for frame in sent] == [(b"one0",), (b"one1",), (b"one2",), (b"two3",), (b"two4",)]
+    assert [frame.timestamp for frame in sent] == [0, 960, 1920, 2880, 3840]  # one voice after the other, no gap
 
 
 @pytest.mark.unit

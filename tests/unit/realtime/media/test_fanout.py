@@ -15,12 +15,14 @@ from realtime.media.config import RelaySettings
 from realtime.media.encoder import Timeline, VideoEncoder
 from realtime.media.fanout import Fanout, PacketTrack
 from realtime.media.ingest import VideoPipeline
+from realtime.media.packetiser import PackedFrame
 from tests.media.synthetic import HEIGHT, WIDTH, pattern_frames
 
 pytestmark = pytest.mark.unit
 
 
 def packet(keyframe: bool, label: bytes = b"x") -> av.Packet:
+    """A one-chunk frame: its packed form carries ``label`` as its only payload chunk."""
     made = av.Packet(label)
     made.is_keyframe = keyframe
     return made
@@ -36,15 +38,19 @@ class KeyframeCounter:
         self.urgent += urgent
 
 
-async def started(fanout: Fanout) -> tuple[PacketTrack, asyncio.Future[av.Packet]]:
-    """A viewer whose sender has asked for its first packet, as a connected viewer's would."""
+def chunks(frame: PackedFrame) -> bytes:
+    return b"".join(frame.chunks)
+
+
+async def started(fanout: Fanout) -> tuple[PacketTrack, asyncio.Future[PackedFrame]]:
+    """A viewer whose sender has asked for its first frame, as a connected viewer's would."""
     track = fanout.subscribe()
-    waiting = asyncio.ensure_future(track.recv())
+    waiting = asyncio.ensure_future(track.next_frame())
     await asyncio.sleep(0)
     return track, waiting
 
 
-async def test_every_viewer_gets_the_same_packet_objects_from_a_keyframe_on() -> None:
+async def test_every_viewer_gets_the_same_packed_frames_from_a_keyframe_on() -> None:
     fanout = Fanout("video", max_queue=10, request_keyframe=KeyframeCounter())
     (one, first_one), (two, first_two) = [await started(fanout) for _ in range(2)]
     delta, key, after = packet(False, b"d"), packet(True, b"k"), packet(False, b"a")
@@ -52,9 +58,9 @@ async def test_every_viewer_gets_the_same_packet_objects_from_a_keyframe_on() ->
     for sent in (delta, key, after):
         fanout.publish(sent)
 
-    assert [await first_one, await one.recv()] == [key, after]
-    assert [await first_two, await two.recv()] == [key, after]
-    assert (await first_one) is (await first_two)
+    assert [chunks(await first_one), chunks(await one.next_frame())] == [b"k", b"a"]
+    assert [chunks(await first_two), chunks(await two.next_frame())] == [b"k", b"a"]
+    assert (await first_one) is (await first_two)  # packetised once for both
 
 
 async def test_joining_viewer_asks_for_a_keyframe_once_its_connection_pulls() -> None:
@@ -64,7 +70,7 @@ async def test_joining_viewer_asks_for_a_keyframe_once_its_connection_pulls() ->
     fanout.publish(packet(True))  # before the viewer's connection is up: not queued
     assert requests.requests == 0
 
-    waiting = asyncio.ensure_future(track.recv())
+    waiting = asyncio.ensure_future(track.next_frame())
     await asyncio.sleep(0)
 
     assert requests.requests == 1
@@ -76,7 +82,7 @@ async def test_slow_viewer_skips_to_the_next_keyframe_instead_of_queueing() -> N
     fanout = Fanout("video", max_queue=3, request_keyframe=requests)
     slow, first = await started(fanout)
     fanout.publish(packet(True, b"k0"))
-    assert bytes(await first) == b"k0"
+    assert chunks(await first) == b"k0"
     asked_before = requests.requests
 
     for n in range(6):  # the viewer reads nothing meanwhile
@@ -84,7 +90,7 @@ async def test_slow_viewer_skips_to_the_next_keyframe_instead_of_queueing() -> N
     fanout.publish(packet(True, b"k1"))
     fanout.publish(packet(False, b"after"))
 
-    assert [bytes(await slow.recv()) for _ in range(2)] == [b"k1", b"after"]
+    assert [chunks(await slow.next_frame()) for _ in range(2)] == [b"k1", b"after"]
     assert slow.skips == 1
     assert requests.requests > asked_before
     assert requests.urgent == 1  # only the join was urgent; the skip waits for the relay to recover
@@ -149,3 +155,20 @@ async def test_keyframe_asks_to_the_publisher_are_coalesced_and_spaced() -> None
 
     offsets = [round(ask - started, 1) for ask in asks]
     assert offsets == [0.0, 0.2]
+
+
+async def test_an_idle_viewers_sender_gets_each_frame_at_once_and_a_busy_one_from_its_queue() -> None:
+    fanout = Fanout("video", max_queue=10, request_keyframe=KeyframeCounter())
+    idle, idle_waiting = await started(fanout)
+    busy, busy_waiting = await started(fanout)
+    sent: list[bytes] = []
+    idle.sink = lambda frame: sent.append(chunks(frame)) is None  # sent: True
+    busy.sink = lambda frame: False  # its send would have to wait
+
+    for frame in (packet(True, b"k"), packet(False, b"d")):
+        fanout.publish(frame)
+
+    assert sent == [b"k", b"d"]
+    assert not idle_waiting.done()  # its task was never woken
+    assert [chunks(await busy_waiting), chunks(await busy.next_frame())] == [b"k", b"d"]
+    idle_waiting.cancel()
