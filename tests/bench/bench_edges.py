@@ -40,7 +40,7 @@ from tests.support.ports import free_port, wait_for_port
 SECTION = "## Edge relays"
 NOTES = [
     "An edge forwards the pulled VP8 frames and Opus packets as they arrive, without decoding: its viewers cost "
-    "what a single relay's do (packetising, SRTP, a send per packet), so a deployment plans edge capacity with the "
+    "what a single relay's do (each frame is packetised once per relay; a viewer costs its own RTP header, SRTP and a send per packet), so a deployment plans edge capacity with the "
     'single relay\'s CPU per viewer ("Media relay" above); the origin pays one viewer per edge. The delay an edge '
     "adds is one more hop through aiortc: its receiver hands a video frame over when the next frame's first packet "
     "arrives (one frame, 33 ms at 30 fps), then the edge's fan-out and sender. A joining viewer's first frame waits "
