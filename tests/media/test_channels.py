@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable
 
 import httpx
 import pytest
@@ -32,7 +31,7 @@ from tests.media.clients import (
     watch,
 )
 from tests.media.synthetic import PatternTrack, ToneTrack, hear
-from tests.support.media import SECRET
+from tests.support.media import SECRET, wait_for
 from tests.support.servers import ThreadedServer
 
 pytestmark = pytest.mark.integration
@@ -75,12 +74,6 @@ def voice(frame: AudioFrame) -> str | None:
 
 def voices(frames: list[tuple[float, AudioFrame]]) -> list[str | None]:
     return [voice(frame) for _, frame in frames]
-
-
-async def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.05)
 
 
 def assert_continuous(seen: list[RtpSeen]) -> None:

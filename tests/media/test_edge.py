@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
-from collections.abc import Callable
 
 import httpx
 import pytest
@@ -30,7 +29,7 @@ from tests.media.clients import (
 )
 from tests.media.synthetic import PatternTrack, ToneTrack, hear
 from tests.support.edge_relays import decoded, served
-from tests.support.media import SECRET
+from tests.support.media import SECRET, wait_for
 from tests.support.ports import free_port
 
 pytestmark = pytest.mark.integration
@@ -55,12 +54,6 @@ async def nowhere(key: str) -> Origin | None:
 
 def edge_settings(settings: RelaySettings, **changes: object) -> RelaySettings:
     return dataclasses.replace(settings, edge=True, edge_linger=0.5, **changes)  # type: ignore[arg-type]
-
-
-async def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.05)
 
 
 @pytest.mark.slow

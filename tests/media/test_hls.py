@@ -3,9 +3,7 @@ an unguessable folder, that play (decode), old ones removed, the playlist ended 
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import av
@@ -20,7 +18,7 @@ from server.streams.hls import PLAYLIST, hls_folder, hls_folder_name, playlist_u
 from server.streams.tokens import PublishTokens
 from tests.media.clients import publish, wait_connected
 from tests.media.synthetic import HEIGHT, WIDTH, PatternTrack, ToneTrack
-from tests.support.media import SECRET
+from tests.support.media import SECRET, wait_for
 
 SESSION = "12"
 
@@ -35,14 +33,6 @@ def settings(tmp_path: Path) -> RelaySettings:
         media_dir=tmp_path,
         hls=True,
     )
-
-
-async def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> float:
-    started = time.monotonic()
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.1)
-    return time.monotonic() - started
 
 
 def playlist_segments(text: str) -> list[str]:

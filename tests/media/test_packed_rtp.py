@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -35,7 +34,7 @@ from tests.media.clients import (
 )
 from tests.media.recordings import make_video
 from tests.media.synthetic import HEIGHT, WIDTH, PatternTrack
-from tests.support.media import SECRET
+from tests.support.media import SECRET, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -55,12 +54,6 @@ def settings(settings: RelaySettings, tmp_path: Path) -> RelaySettings:
 
 def pass_for(account: str) -> str:
     return viewer_pass(SECRET, SESSION, account, expires_at=int(time.time()) + 300)
-
-
-async def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.05)
 
 
 async def frame_times(

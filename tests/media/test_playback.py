@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from server.streams.tokens import PublishTokens, viewer_pass
 from tests.media import synthetic
 from tests.media.clients import publish, wait_connected, watch
 from tests.media.recordings import HEIGHT, WIDTH, counter_level, make_video
-from tests.support.media import SECRET
+from tests.support.media import SECRET, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -41,12 +40,6 @@ def settings(settings: RelaySettings, tmp_path: Path) -> RelaySettings:
 
 def pass_for(account: str) -> str:
     return viewer_pass(SECRET, SESSION, account, expires_at=int(time.time()) + 300)
-
-
-async def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.05)
 
 
 @dataclass(frozen=True)

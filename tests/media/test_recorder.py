@@ -9,7 +9,7 @@ import json
 import shutil
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import av
@@ -29,7 +29,7 @@ from server.streams.tokens import PublishTokens, interpreter_pass, viewer_pass
 from tests.media.clients import publish, video_frames, wait_connected, watch
 from tests.media.recordings import make_video
 from tests.media.synthetic import HEIGHT, WIDTH, PatternTrack, ToneTrack
-from tests.support.media import SECRET
+from tests.support.media import SECRET, wait_for
 from tests.support.ports import free_port
 
 pytestmark = pytest.mark.integration
@@ -70,12 +70,6 @@ def decode(path: Path) -> Decoded:
 
 def pass_for(account: str) -> str:
     return viewer_pass(SECRET, SESSION, account, expires_at=int(time.time()) + 300)
-
-
-async def wait_for(condition: Callable[[], bool], timeout: float = 15.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.05)
 
 
 @pytest.fixture

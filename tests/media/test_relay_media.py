@@ -6,7 +6,6 @@ import asyncio
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -19,7 +18,7 @@ from realtime.media.status import stream_status
 from server.streams.tokens import PublishTokens, viewer_pass
 from tests.media.clients import SignallingFailed, publish, video_frames, wait_connected, watch
 from tests.media.synthetic import HEIGHT, WIDTH, PatternTrack
-from tests.support.media import SECRET
+from tests.support.media import SECRET, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -30,12 +29,6 @@ WHEP = f"/whep/{SESSION}"
 
 def pass_for(account: str, session: str = SESSION) -> str:
     return viewer_pass(SECRET, session, account, expires_at=int(time.time()) + 300)
-
-
-async def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.05)
 
 
 async def test_stream_reaches_every_viewer_as_decodable_frames(

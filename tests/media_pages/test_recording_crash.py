@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import av
@@ -22,7 +22,7 @@ from server.streams.tokens import publish_token
 from tests.media.clients import publish, wait_connected
 from tests.media.synthetic import PatternTrack, ToneTrack
 from tests.support import factories
-from tests.support.media import loopback_only
+from tests.support.media import loopback_only, wait_for
 from tests.support.relay_process import RelayProcess, relay_status
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -50,12 +50,6 @@ def frames_in(path: Path) -> tuple[int, int]:
             else:
                 audio += 1
     return video, audio
-
-
-async def wait_for(condition: Callable[[], bool], timeout: float = 15.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.1)
 
 
 async def test_a_killed_relay_leaves_playable_segments_and_a_restart_goes_on_in_the_same_folder(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -33,7 +33,7 @@ from tests.media.clients import publish, wait_connected
 from tests.media.synthetic import PatternTrack, ToneTrack
 from tests.support import factories
 from tests.support.http import ORIGIN, as_person
-from tests.support.media import loopback_only
+from tests.support.media import loopback_only, wait_for
 from tests.support.ports import free_port
 from tests.support.speaker_stage import Stage
 
@@ -80,12 +80,6 @@ async def set_record(database: Database, session: Session, *, record: bool) -> N
         row.record = record
         db.add(row)
         await db.commit()
-
-
-async def wait_for(condition: Callable[[], bool], timeout: float) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.05)
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
