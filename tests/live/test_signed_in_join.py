@@ -36,6 +36,11 @@ async def joins(urls: tuple[str, str], session: int, cookie: str) -> list[dict[s
     return [await join_once(url, session, cookie=cookie) for url in urls]
 
 
+def moderating(answers: list[dict[str, Any]]) -> list[bool]:
+    """Whether each server's join answer lets the person moderate."""
+    return [answer["me"]["can_moderate"] for answer in answers]
+
+
 async def test_a_cancelled_registration_refuses_the_next_join_in_both_processes(
     world: World, database: Database, two_servers: tuple[str, str]
 ) -> None:
@@ -61,9 +66,6 @@ async def test_a_role_granted_then_revoked_counts_at_the_next_join_in_both_proce
         await revoke_role(db, event=world.event, email=person.account.email, role=Role.moderator)
     revoked = await joins(two_servers, room, person.token)
 
-    def moderating(answers: list[dict[str, Any]]) -> list[bool]:
-        return [answer["me"]["can_moderate"] for answer in answers]
-
     assert (moderating(before), moderating(granted), moderating(revoked)) == (
         [False, False],
         [True, True],
@@ -86,9 +88,6 @@ async def test_a_session_role_counts_in_its_session_only_in_both_processes(
         await db.commit()
     in_room = await joins(two_servers, room, person.token)
     in_another = await joins(two_servers, elsewhere, person.token)
-
-    def moderating(answers: list[dict[str, Any]]) -> list[bool]:
-        return [answer["me"]["can_moderate"] for answer in answers]
 
     assert (moderating(before), moderating(in_room), moderating(in_another)) == (
         [False, False],
