@@ -109,19 +109,29 @@ async def test_viewers_placed_on_the_compose_relays_watch_and_leave_through_ngin
                             break
                     await asyncio.sleep(0.1)
 
-            for number in range(3):
+            # Viewers as the registry places them, until each relay has one (at most six: placement spreads by
+            # load, tested on its own in tests/relays; here each relay's address through nginx is the point).
+            placements = []
+            for number in range(6):
                 async with database.session() as db:
                     placed = await place_viewer(db, key, now=utcnow(), dead_after=DEAD_AFTER)
+                    loads = {
+                        r.name: (r.viewers, r.cpu_percent)
+                        for r in await fresh_relays(db, now=utcnow(), dead_after=DEAD_AFTER)
+                    }
                 assert placed is not None
                 relay = placed.relay
+                placements.append((relay.name, loads))
                 token = viewer_pass(secret, key, f"delegate-{number}", expires_at=int(time.time()) + 600)
                 peer = await watch(public, f"{relay.public_url}/whep/{key}", token)
                 await wait_connected(peer.pc)
                 viewers.append((relay.name, peer))
+                if {name for name, _ in viewers} == set(RELAYS):
+                    break
 
-            assert {name for name, _ in viewers} == set(RELAYS)
+            assert {name for name, _ in viewers} == set(RELAYS), placements
             decoded = await asyncio.gather(*(video_frames(peer.tracks["video"], seconds=2) for _, peer in viewers))
-            assert [len(frames) >= 20 for frames in decoded] == [True] * 3, [len(frames) for frames in decoded]
+            assert all(len(frames) >= 20 for frames in decoded), [len(frames) for frames in decoded]
             for name, _ in viewers:
                 assert (await relay_status(relays[name], key, secret))["viewers"] >= 1
 
@@ -130,8 +140,8 @@ async def test_viewers_placed_on_the_compose_relays_watch_and_leave_through_ngin
                 public_path = str(compose_relay(name)["environment"]["PODIUM_RELAY_PUBLIC_URL"])
                 assert urlsplit(peer.location).path.startswith(f"{public_path}/whep/{key}/")
                 assert (await public.delete(peer.location)).status_code == 200
-                if name != "origin":
-                    assert (await relay_status(relays[name], key, secret))["viewers"] == 0
+            for name in ("edge1", "edge2"):
+                assert (await relay_status(relays[name], key, secret))["viewers"] == 0
 
             # Nothing of an edge but WHEP is public: its control endpoints are not under its address.
             status = await public.get(f"/relay/edge1/relay/status/{key}")

@@ -3,12 +3,10 @@ every heartbeat; killed, it is dead within PODIUM_RELAY_DEAD_AFTER; shut down, i
 
 from __future__ import annotations
 
-import asyncio
 import signal
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TypeVar
 
 import httpx
 import pytest
@@ -23,29 +21,19 @@ from tests.media.clients import publish, wait_connected, watch
 from tests.media.synthetic import PatternTrack
 from tests.support.media import loopback_only
 from tests.support.relay_process import RelayProcess
+from tests.support.relays import eventually
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 HEARTBEAT = 0.3
 DEAD_AFTER = 1.5
 KEY = "41"
-T = TypeVar("T")
 
 
 @pytest.fixture(autouse=True)
 def loopback() -> Iterator[None]:
     with loopback_only():
         yield
-
-
-async def eventually(read: Callable[[], Awaitable[T]], ok: Callable[[T], bool], *, within: float = 10.0) -> T:
-    """``read()`` until ``ok`` of its answer, or its last answer after ``within`` seconds."""
-    deadline = time.monotonic() + within
-    while True:
-        value = await read()
-        if ok(value) or time.monotonic() > deadline:
-            return value
-        await asyncio.sleep(0.1)
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)

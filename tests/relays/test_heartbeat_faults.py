@@ -20,10 +20,10 @@ from server.settings import Settings
 from server.streams.tokens import publish_token, viewer_pass
 from tests.media.clients import publish, video_frames, wait_connected, watch
 from tests.media.synthetic import PatternTrack
-from tests.relays.test_heartbeat import eventually
 from tests.support.media import loopback_only
 from tests.support.private_services import PrivatePostgres
 from tests.support.relay_process import RelayProcess, relay_status
+from tests.support.relays import eventually
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

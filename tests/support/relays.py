@@ -1,13 +1,19 @@
-"""Relay registry rows as relays' heartbeats write them (server/relays), for tests that place viewers."""
+"""Relay registry rows as relays' heartbeats write them (server/relays), for tests that place viewers, and waiting
+for what a relay process does in the background."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-from collections.abc import Sequence
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.relays.services import heartbeat
+
+T = TypeVar("T")
 
 
 async def register(
@@ -42,3 +48,13 @@ async def register(
         started_at=started_at or now - dt.timedelta(minutes=1),
         now=now,
     )
+
+
+async def eventually(read: Callable[[], Awaitable[T]], ok: Callable[[T], bool], *, within: float = 10.0) -> T:
+    """``read()`` until ``ok`` of its answer, or its last answer after ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while True:
+        value = await read()
+        if ok(value) or time.monotonic() > deadline:
+            return value
+        await asyncio.sleep(0.1)

@@ -30,7 +30,7 @@ def negotiated(*uris: str) -> tuple[RTCRtpSender, PackedSender]:
 
 
 @pytest.mark.parametrize("uris", [(MID, ABS_SEND_TIME), (ABS_SEND_TIME,), (MID,), ()])
-def test_a_viewers_header_extensions_are_aiortcs(uris: tuple[str, ...]) -> None:
+async def test_a_viewers_header_extensions_are_aiortcs(uris: tuple[str, ...]) -> None:
     sender, packed = negotiated(*uris)
 
     block, ntp = packed._extensions()
