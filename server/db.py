@@ -137,7 +137,14 @@ async def read_latest(
     if db.in_transaction() or not isinstance(db.bind, AsyncEngine):
         connection = await db.connection()
         return (await connection.execute(statement, params)).all()
-    async with db.bind.connect() as pooled:
+    return await autocommitted_rows(db.bind, statement, params)
+
+
+async def autocommitted_rows(
+    engine: AsyncEngine, statement: Executable, params: Mapping[str, Any] | None = None
+) -> Sequence[AnyRow]:
+    """One statement on a pooled connection in autocommit: no session, and no BEGIN and COMMIT round trips."""
+    async with engine.connect() as pooled:
         autocommit = await pooled.execution_options(isolation_level="AUTOCOMMIT")
         return (await autocommit.execute(statement, params)).all()
 

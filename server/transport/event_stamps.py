@@ -12,7 +12,7 @@ from sqlmodel import select
 from starlette.applications import Starlette
 
 from server.app_services import services_of
-from server.db import Database, count_statement
+from server.db import Database, autocommitted_rows, count_statement
 from server.events.models import Event
 
 
@@ -45,10 +45,9 @@ class EventStamps:
     async def get(self, slug: str) -> EventStamp | None:
         if self._sqlite_path is not None:
             row = self._read_sqlite(slug)
-        else:  # one autocommitted statement: no session, no BEGIN and ROLLBACK round trips around it
-            async with self.database.engine.connect() as connection:
-                autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-                row = (await autocommit.execute(self._query, {"slug": slug})).first()
+        else:
+            rows = await autocommitted_rows(self.database.engine, self._query, {"slug": slug})
+            row = rows[0] if rows else None
         if row is None or row[0] is None:
             return None
         return EventStamp(id=row[0], version=row[1], published=bool(row[2]))
